@@ -1,0 +1,37 @@
+# Galerie — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint install clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(STAMP)
+
+## Set up and start the demo marketplace on SQLite: http://127.0.0.1:8000/
+demo: $(STAMP)
+	$(BIN)/galerie demo
+
+## Lint, check migrations, run the tests on SQLite and, when DATABASE_URL is PostgreSQL, on PostgreSQL.
+test: $(STAMP) lint
+	env -u DATABASE_URL $(BIN)/galerie makemigrations --check --dry-run
+	@case "$$DATABASE_URL" in postgres*) pg=follows;; *) pg=;; esac; \
+	echo "== pytest on SQLite"; \
+	env -u DATABASE_URL GALERIE_POSTGRES_PASS=$$pg $(BIN)/pytest -p no:cacheprovider -q || exit $$?; \
+	if [ -n "$$pg" ]; then \
+	  echo "== pytest on PostgreSQL ($${DATABASE_URL%%\?*})"; \
+	  $(BIN)/pytest -p no:cacheprovider -q -m "not e2e" || exit $$?; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var test-artifacts

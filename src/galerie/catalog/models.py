@@ -1,0 +1,166 @@
+"""The shared catalog: one product page, many offers.
+
+Category is a materialised-path tree (django-treebeard): a subtree is one indexed
+prefix query on ``path``, however deep. Attribute values live in JSON on Product and
+Variant and are checked against the ProductType's schema by the services.
+"""
+
+import uuid
+
+from django.db import models
+from treebeard.mp_tree import MP_Node
+
+from galerie.core.identifiers import validate_gtin
+
+
+class TaxClass(models.TextChoices):
+    STANDARD = "standard", "Standard rate"
+    REDUCED = "reduced", "Reduced rate"
+    SUPER_REDUCED = "super_reduced", "Super-reduced rate"
+    ZERO = "zero", "Zero rate"
+
+
+class Category(MP_Node):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+
+    node_order_by: list[str] = []
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Brand(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="brand_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductType(models.Model):
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    tax_class = models.CharField(max_length=16, choices=TaxClass.choices, default=TaxClass.STANDARD)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributeDefinition(models.Model):
+    """One typed attribute of a product type, on the product or on each variant."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        INTEGER = "integer", "Whole number"
+        DECIMAL = "decimal", "Decimal number"
+        BOOLEAN = "boolean", "Yes / no"
+        CHOICE = "choice", "One of a list"
+
+    class Level(models.TextChoices):
+        PRODUCT = "product", "Product"
+        VARIANT = "variant", "Variant"
+
+    product_type = models.ForeignKey(ProductType, on_delete=models.CASCADE, related_name="attributes")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.PRODUCT)
+    unit = models.CharField(max_length=16, blank=True, help_text="Shown after the value: in, GB, cm …")
+    choices = models.JSONField(default=list, blank=True, help_text="Allowed values of a choice attribute.")
+    is_required = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product_type", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product_type", "code"], name="attribute_code_unique_per_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_type.code}.{self.code}"
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    product_type = models.ForeignKey(ProductType, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="products")
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["category", "status", "-id"], name="product_category_idx"),
+            models.Index(fields=["brand", "status"], name="product_brand_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Variant(models.Model):
+    """The sellable unit: what a GTIN names and an offer sells."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    gtin = models.CharField(
+        "GTIN",
+        max_length=14,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_gtin],
+        help_text="EAN-13, ISBN-13 or UPC-A, check digit verified.",
+    )
+    name = models.CharField(max_length=120, blank=True, help_text="What tells it from its siblings.")
+    attributes = models.JSONField(default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product.title} — {self.name}" if self.name else self.product.title
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    return f"products/{instance.product.uuid.hex[:2]}/{instance.product.uuid.hex}/{filename}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=product_image_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=product_image_path, blank=True)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt = models.CharField(max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name

@@ -1,0 +1,162 @@
+"""Every write to the catalog."""
+
+from __future__ import annotations
+
+import io
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.text import slugify
+from PIL import Image, UnidentifiedImageError
+
+from galerie.catalog.attributes import attributes_clean
+from galerie.catalog.errors import InvalidImage
+from galerie.catalog.models import (
+    AttributeDefinition,
+    Brand,
+    Category,
+    Product,
+    ProductImage,
+    ProductType,
+    Variant,
+)
+from galerie.core.errors import InvalidInput, full_clean
+from galerie.core.identifiers import clean_gtin
+from galerie.core.outbox import emit
+
+THUMBNAIL_SIZE = (480, 480)
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+@transaction.atomic
+def category_create(
+    *, name: str, parent: Category | None = None, slug: str = "", description: str = ""
+) -> Category:
+    """Add a category at the root or under ``parent``."""
+    fields = {"name": name, "slug": slug or slugify(name), "description": description}
+    candidate = Category(**fields)
+    full_clean(candidate, exclude=["path", "depth", "numchild"])
+    category = Category.objects.add_child(parent, fields) if parent else Category.objects.add_root(fields)
+    emit("category.created", category_id=category.pk)
+    return category
+
+
+@transaction.atomic
+def brand_create(*, name: str, slug: str = "") -> Brand:
+    """Create a brand."""
+    brand = Brand(name=name, slug=slug or slugify(name))
+    full_clean(brand)
+    brand.save()
+    return brand
+
+
+@transaction.atomic
+def product_type_create(
+    *, code: str, name: str, tax_class: str = "standard", attributes: list[dict[str, Any]] = ()
+) -> ProductType:
+    """Create a product type with its attribute schema (a list of AttributeDefinition fields)."""
+    product_type = ProductType(code=code, name=name, tax_class=tax_class)
+    full_clean(product_type)
+    product_type.save()
+    for position, spec in enumerate(attributes):
+        definition = AttributeDefinition(product_type=product_type, position=position, **spec)
+        full_clean(definition)
+        if definition.kind == AttributeDefinition.Kind.CHOICE and not definition.choices:
+            raise InvalidInput(
+                {"choices": [f"The choice attribute “{definition.code}” needs its list of values."]}
+            )
+        definition.save()
+    return product_type
+
+
+@transaction.atomic
+def product_create(
+    *,
+    product_type: ProductType,
+    category: Category,
+    title: str,
+    brand: Brand | None = None,
+    description: str = "",
+    attributes: dict[str, Any] | None = None,
+    slug: str = "",
+    status: str = Product.Status.PUBLISHED,
+) -> Product:
+    """Create a product; check its attributes against the product type's schema."""
+    definitions = list(product_type.attributes.all())
+    product = Product(
+        product_type=product_type,
+        category=category,
+        brand=brand,
+        title=title.strip(),
+        description=description,
+        attributes=attributes_clean(definitions, attributes or {}, level=AttributeDefinition.Level.PRODUCT),
+        slug=slug or slugify(title)[:200],
+        status=status,
+    )
+    full_clean(product)
+    product.save()
+    emit("product.created", product_id=product.pk)
+    return product
+
+
+@transaction.atomic
+def variant_create(
+    *, product: Product, name: str = "", gtin: str | None = None, attributes: dict[str, Any] | None = None
+) -> Variant:
+    """Add a sellable variant; check its GTIN key digit and its variant-level attributes."""
+    if gtin:
+        try:
+            gtin = clean_gtin(gtin)
+        except ValidationError as error:
+            raise InvalidInput({"gtin": error.messages}) from None
+    definitions = list(product.product_type.attributes.all())
+    variant = Variant(
+        product=product,
+        name=name,
+        gtin=gtin or None,
+        attributes=attributes_clean(definitions, attributes or {}, level=AttributeDefinition.Level.VARIANT),
+        position=product.variants.count(),
+    )
+    full_clean(variant)
+    variant.save()
+    emit("variant.created", variant_id=variant.pk, product_id=product.pk)
+    return variant
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    thumb = image.copy()
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    if thumb.mode not in ("RGB", "L"):
+        thumb = thumb.convert("RGB")
+    out = io.BytesIO()
+    thumb.save(out, format="WEBP", quality=82)
+    return out.getvalue()
+
+
+@transaction.atomic
+def product_image_add(*, product: Product, upload: UploadedFile | ContentFile, alt: str = "") -> ProductImage:
+    """Store an image through the storage API with a resized WebP thumbnail; refuse non-images."""
+    name = PurePath(upload.name or "image").name
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise InvalidImage(
+                    f"“{name}” is too large: {probe.width}×{probe.height} pixels.", field="image"
+                )
+            probe.load()
+            thumb = _thumbnail(probe)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise InvalidImage(
+            f"“{name}” is not an image Galerie can read (JPEG, PNG, WebP or GIF).", field="image"
+        ) from None
+    upload.seek(0)
+    image = ProductImage(product=product, alt=alt or product.title, position=product.images.count())
+    image.image.save(name, upload, save=False)
+    image.thumbnail.save(f"{PurePath(name).stem}-thumb.webp", ContentFile(thumb), save=False)
+    image.save()
+    return image

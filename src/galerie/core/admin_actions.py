@@ -1,0 +1,35 @@
+"""Admin actions that run a service for each selected object and report what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from galerie.core.errors import DomainError
+
+
+def service_action(
+    service: Callable[..., Any], *, description: str, id_arg: str, **fixed: Any
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], None]:
+    """Build an admin action calling ``service(<id_arg>=obj.pk, by=request.user, **fixed)``."""
+
+    def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        done, refused = 0, []
+        for obj in queryset.order_by("pk"):
+            try:
+                service(**{id_arg: obj.pk}, by=request.user, **fixed)
+                done += 1
+            except DomainError as error:
+                refused.append(f"{obj}: {error.message}")
+        if done:
+            model_admin.message_user(request, f"{description}: {done} done.", messages.SUCCESS)
+        for line in refused:
+            model_admin.message_user(request, line, messages.ERROR)
+
+    action.__name__ = service.__name__
+    action.short_description = description  # type: ignore[attr-defined]
+    return action

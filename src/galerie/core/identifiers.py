@@ -1,0 +1,107 @@
+"""Validators for the standard numbers a marketplace handles, built on python-stdnum.
+
+Each validator raises Django's ``ValidationError`` with a message that names the
+number and what is wrong with it; each ``clean_*`` returns the compact form to store.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from stdnum import ean, iban, isbn
+from stdnum.eu import vat
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.fr import siren, siret
+
+_REASONS = {
+    InvalidChecksum: "its check digits are wrong (a typing mistake?)",
+    InvalidLength: "it has the wrong number of characters",
+    InvalidFormat: "it contains characters that do not belong in it",
+    InvalidComponent: "one of its parts is not valid",
+}
+
+
+def _reject(kind: str, value: str, error: Exception) -> ValidationError:
+    reason = next((text for cls, text in _REASONS.items() if isinstance(error, cls)), "it is not valid")
+    return ValidationError(
+        "“%(value)s” is not a valid %(kind)s: %(reason)s.",
+        code=f"invalid_{kind.lower().replace(' ', '_').replace('/', '_')}",
+        params={"value": value, "kind": kind, "reason": reason},
+    )
+
+
+def clean_iban(value: str) -> str:
+    """Return the IBAN in compact form; raise if its format or checksum is wrong."""
+    try:
+        return iban.validate(value)
+    except Exception as error:  # stdnum raises its own ValidationError subclasses
+        raise _reject("IBAN", value, error) from None
+
+
+def clean_french_trade_register(value: str) -> str:
+    """Return a SIREN (9 digits) or SIRET (14 digits) in compact form; check its Luhn key."""
+    digits = siren.compact(value)
+    module, kind = (siret, "SIRET") if len(digits) > 9 else (siren, "SIREN")
+    try:
+        return module.validate(digits)
+    except Exception as error:
+        raise _reject(kind, value, error) from None
+
+
+def clean_vat_number(value: str) -> str:
+    """Return an EU VAT number (with its country prefix) in compact form."""
+    try:
+        return vat.validate(value)
+    except Exception as error:
+        raise _reject("EU VAT number", value, error) from None
+
+
+def clean_gtin(value: str) -> str:
+    """Return a GTIN-13 (EAN-13 or ISBN-13) or a 12-digit UPC-A, compact; check its key digit."""
+    compact = ean.compact(value)
+    if len(compact) not in (12, 13):
+        raise ValidationError(
+            "“%(value)s” is not a valid GTIN: an EAN-13/ISBN-13 has 13 digits and a UPC-A 12,"
+            " this has %(count)s.",
+            code="invalid_gtin",
+            params={"value": value, "count": len(compact)},
+        )
+    try:
+        ean.validate(compact)
+    except Exception as error:
+        raise _reject("GTIN", value, error) from None
+    if compact.startswith(("978", "979")) and len(compact) == 13:
+        try:
+            isbn.validate(compact)
+        except Exception as error:
+            raise _reject("ISBN-13", value, error) from None
+    return compact
+
+
+def clean_phone(value: str, default_region: str = "FR") -> str:
+    """Return the phone number in E.164 form (+33…); raise if it cannot be dialled."""
+    try:
+        number = phonenumbers.parse(value, default_region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            "“%(value)s” is not a valid phone number.", code="invalid_phone", params={"value": value}
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_iban(value: str) -> None:
+    clean_iban(value)
+
+
+def validate_gtin(value: str) -> None:
+    clean_gtin(value)
+
+
+def validate_vat_number(value: str) -> None:
+    clean_vat_number(value)
+
+
+def validate_phone(value: str) -> None:
+    clean_phone(value)

@@ -1,0 +1,20 @@
+"""Write events to the outbox inside the caller's transaction.
+
+No Django signals: a service calls :func:`emit` next to the change it reports, so the
+event exists if and only if the change was committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from galerie.core.models import OutboxEvent
+
+
+def emit(topic: str, /, **payload: Any) -> OutboxEvent:
+    """Append an event to the outbox; refuse to run outside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"emit({topic!r}) must run inside the transaction of the change it reports")
+    return OutboxEvent.objects.create(topic=topic, payload=payload)

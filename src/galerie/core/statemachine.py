@@ -1,0 +1,59 @@
+"""One transition function for every state machine.
+
+A model declares ``status`` (``TextChoices``) and ``TRANSITIONS`` (status → allowed next
+statuses). :func:`transition` checks the move, saves only the status, writes the history
+row and the outbox event, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+
+from galerie.core.errors import InvalidTransition
+from galerie.core.models import StatusChange
+from galerie.core.outbox import emit
+
+
+def transition(
+    obj: models.Model,
+    *,
+    to: str,
+    by: Any = None,
+    reason: str = "",
+    extra_fields: tuple[str, ...] = (),
+    **event: Any,
+) -> None:
+    """Move ``obj`` to status ``to``; raise InvalidTransition if the table does not allow it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition() must run inside transaction.atomic()")
+    current = obj.status
+    allowed = obj.TRANSITIONS.get(current, frozenset())
+    if to not in allowed:
+        label = obj._meta.verbose_name
+        names = ", ".join(sorted(str(s) for s in allowed)) or "none: it is final"
+        raise InvalidTransition(
+            f"A {label} cannot go from “{current}” to “{to}” (allowed from “{current}”: {names}).",
+            field="status",
+        )
+    obj.status = to
+    obj.save(update_fields=["status", *extra_fields])
+    model = obj._meta.label
+    StatusChange.objects.create(
+        model=model,
+        object_pk=str(obj.pk),
+        from_status=current,
+        to_status=to,
+        actor=by if getattr(by, "pk", None) else None,
+        reason=reason,
+    )
+    emit(
+        f"{obj._meta.model_name}.status_changed",
+        model=model,
+        id=obj.pk,
+        from_status=current,
+        to_status=to,
+        reason=reason,
+        **event,
+    )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OffersConfig(AppConfig):
+    name = "galerie.offers"
+    label = "offers"
+    verbose_name = "Offers"

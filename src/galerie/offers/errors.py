@@ -1,0 +1,11 @@
+from galerie.core.errors import DomainError
+
+
+class OfferOutOfStock(DomainError):
+    code = "offer_out_of_stock"
+    http_status = 409
+
+
+class OfferNotFound(DomainError):
+    code = "offer_not_found"
+    http_status = 404

@@ -1,0 +1,171 @@
+"""Sellers: their legal identity (EU DSA art. 30), status, admission per storefront, staff."""
+
+import uuid
+
+from babel import Locale
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from galerie.core.identifiers import (
+    clean_french_trade_register,
+    validate_iban,
+    validate_phone,
+    validate_vat_number,
+)
+from galerie.storefronts.models import Storefront
+
+COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+class Seller(models.Model):
+    class Kind(models.TextChoices):
+        TRADER = "trader", "Professional (trader)"
+        PRIVATE = "private", "Private person"
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        CLOSED = "closed", "Closed"
+
+    TRANSITIONS = {
+        Status.APPLIED: frozenset({Status.APPROVED, Status.REJECTED}),
+        Status.APPROVED: frozenset({Status.ACTIVE, Status.CLOSED}),
+        Status.REJECTED: frozenset(),
+        Status.ACTIVE: frozenset({Status.SUSPENDED, Status.CLOSED}),
+        Status.SUSPENDED: frozenset({Status.ACTIVE, Status.CLOSED}),
+        Status.CLOSED: frozenset(),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(max_length=80, unique=True, help_text="The shop's address: /seller/<slug>/.")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED, editable=False)
+    display_name = models.CharField(max_length=120, help_text="The shop name customers see.")
+    # Legal identity (DSA art. 30(1)): who the trader is and how to reach them.
+    legal_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=20, validators=[validate_phone])
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=16)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, default="FR", help_text="ISO 3166-1 alpha-2 code.")
+    id_document_reference = models.CharField(
+        max_length=100,
+        help_text="Type and number of the identity document of the seller or its representative.",
+    )
+    iban = models.CharField("IBAN", max_length=34, validators=[validate_iban])
+    trade_register_number = models.CharField(
+        max_length=32, blank=True, help_text="SIREN or SIRET in France; the register's number elsewhere."
+    )
+    vat_number = models.CharField("VAT number", max_length=20, blank=True, validators=[validate_vat_number])
+    compliance_certified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the seller certified it offers only compliant products."
+    )
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="trader")
+                | (~models.Q(trade_register_number="") & models.Q(compliance_certified_at__isnull=False)),
+                name="trader_has_register_number_and_certification",
+                violation_error_message=(
+                    "A professional seller needs a trade register number and the self-certification"
+                    " that it offers only compliant products (EU Digital Services Act, art. 30)."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="seller_status_idx")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_trader(self) -> bool:
+        return self.kind == self.Kind.TRADER
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.country and self.country not in COUNTRIES:
+            errors["country"] = [f"“{self.country}” is not an ISO 3166-1 country code (FR, BE, DE …)."]
+        if self.trade_register_number and self.country == "FR":
+            try:
+                self.trade_register_number = clean_french_trade_register(self.trade_register_number)
+            except ValidationError as error:
+                errors["trade_register_number"] = error.messages
+        if (
+            self.kind == self.Kind.TRADER
+            and not self.trade_register_number
+            and "trade_register_number" not in errors
+        ):
+            errors["trade_register_number"] = [
+                "A professional seller must give its trade register number (SIREN or SIRET in France)."
+            ]
+        if self.kind == self.Kind.TRADER and not self.compliance_certified_at:
+            errors["compliance_certified_at"] = [
+                "A professional seller must certify that it offers only products that comply with EU law."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SellerAdmission(models.Model):
+    """Whether a seller may sell on a storefront (the operator's curation)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ADMITTED = "admitted", "Admitted"
+        REFUSED = "refused", "Refused"
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="admissions")
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="admissions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["storefront", "seller"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "storefront"], name="one_admission_per_seller_storefront"
+            )
+        ]
+        indexes = [models.Index(fields=["storefront", "status", "seller"], name="admission_storefront_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.seller} on {self.storefront}: {self.status}"
+
+
+class SellerMember(models.Model):
+    """A user working for a seller, with a role that limits what they may do."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MANAGER = "manager", "Manager"
+        SHIPPING_CLERK = "shipping_clerk", "Shipping clerk"
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seller", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "user"], name="one_membership_per_user_seller")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.seller}"

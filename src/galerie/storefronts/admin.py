@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from galerie.core.admin_actions import service_action
+from galerie.storefronts.models import Storefront, StorefrontHost
+from galerie.storefronts.services import storefront_open
+
+
+class StorefrontHostInline(admin.TabularInline):
+    model = StorefrontHost
+    extra = 0
+
+
+@admin.register(Storefront)
+class StorefrontAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "status", "default_language", "currency", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["uuid", "status", "created_at"]
+    filter_horizontal = ["catalog_scope"]
+    inlines = [StorefrontHostInline]
+    actions = [service_action(storefront_open, description="Open to customers", id_arg="storefront_id")]
+
+
+@admin.register(StorefrontHost)
+class StorefrontHostAdmin(admin.ModelAdmin):
+    list_display = ["host", "storefront", "is_primary"]
+    list_select_related = ["storefront"]
+    search_fields = ["host"]

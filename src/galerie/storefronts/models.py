@@ -1,0 +1,90 @@
+"""A storefront: one branded site of the operator, with its own hosts, theme and catalog scope."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from galerie.catalog.models import Category
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Write a colour as #rrggbb, e.g. #1f4e79.")
+host_name = RegexValidator(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+    "Write a host name in lower case without scheme, port or path, e.g. shop.example.com.",
+)
+
+
+class Storefront(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSING = "closing", "Closing"
+        CLOSED = "closed", "Closed"
+        TRANSFERRED = "transferred", "Transferred"
+
+    TRANSITIONS = {
+        Status.DRAFT: frozenset({Status.OPEN}),
+        Status.OPEN: frozenset({Status.CLOSING}),
+        Status.CLOSING: frozenset({Status.CLOSED, Status.TRANSFERRED}),
+        Status.CLOSED: frozenset(),
+        Status.TRANSFERRED: frozenset(),
+    }
+
+    class Font(models.TextChoices):
+        SANS = "sans", "Sans-serif"
+        SERIF = "serif", "Serif"
+        ROUNDED = "rounded", "Rounded"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(
+        max_length=32, unique=True, help_text="Short name, also the /s/<code>/ path prefix."
+    )
+    name = models.CharField(max_length=120)
+    tagline = models.CharField(max_length=200, blank=True)
+    default_language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="fr")
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    # Theme: a few variables the one stylesheet reads.
+    logo = models.ImageField(upload_to="storefronts/logos/", blank=True)
+    colour_primary = models.CharField(max_length=7, default="#1f3a5f", validators=[hex_colour])
+    colour_accent = models.CharField(max_length=7, default="#e07a2e", validators=[hex_colour])
+    colour_background = models.CharField(max_length=7, default="#faf8f5", validators=[hex_colour])
+    colour_text = models.CharField(max_length=7, default="#1d1d1f", validators=[hex_colour])
+    font = models.CharField(max_length=10, choices=Font.choices, default=Font.SANS)
+    catalog_scope = models.ManyToManyField(
+        Category,
+        blank=True,
+        related_name="storefronts",
+        help_text="Roots of the category subtrees this storefront sells. Empty: the whole catalog.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_selling(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class StorefrontHost(models.Model):
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="hosts")
+    host = models.CharField(max_length=253, unique=True, validators=[host_name])
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "host"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["storefront"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_host_per_storefront",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.host

@@ -1,0 +1,69 @@
+"""Reads of storefronts."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+
+from galerie.catalog.models import Category
+from galerie.storefronts.errors import StorefrontNotFound
+from galerie.storefronts.models import Storefront, StorefrontHost
+
+HOST_CACHE_KEY = "storefront-host:{host}"
+HOST_CACHE_SECONDS = 300
+VISIBLE = (Storefront.Status.OPEN, Storefront.Status.CLOSING)
+
+
+def storefronts_public() -> QuerySet[Storefront]:
+    """Return the storefronts customers can visit (open, or closing but still serving orders)."""
+    return Storefront.objects.filter(status__in=VISIBLE).prefetch_related("hosts").order_by("name")
+
+
+def storefront_id_for_host(host: str) -> int | None:
+    """Return the id of the storefront a host name routes to, cached; None if none does."""
+    host = host.lower().rstrip(".")
+    key = HOST_CACHE_KEY.format(host=host)
+    cached = cache.get(key)
+    if cached is None:
+        cached = (
+            StorefrontHost.objects.filter(host=host, storefront__status__in=VISIBLE)
+            .values_list("storefront_id", flat=True)
+            .first()
+        ) or 0
+        cache.set(key, cached, HOST_CACHE_SECONDS)
+    return cached or None
+
+
+def storefront_get_public(*, code: str | None = None, storefront_id: int | None = None) -> Storefront:
+    """Return a visible storefront by code or id; raise StorefrontNotFound otherwise."""
+    lookup = {"code": code} if code is not None else {"pk": storefront_id}
+    try:
+        return Storefront.objects.filter(status__in=VISIBLE).get(**lookup)
+    except Storefront.DoesNotExist:
+        raise StorefrontNotFound("There is no such storefront, or it is not open.") from None
+
+
+def storefront_scope_filter(storefront: Storefront, *, prefix: str = "") -> Q:
+    """Return a Q on ``<prefix>category__path`` that keeps the storefront's category subtrees.
+
+    One indexed prefix match per scope root; an empty scope keeps the whole catalog.
+    """
+    paths = list(storefront.catalog_scope.values_list("path", flat=True))
+    if not paths:
+        return Q()
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{prefix}category__path__startswith": path})
+    return condition
+
+
+def storefront_top_categories(storefront: Storefront) -> list[Category]:
+    """Return the categories a storefront's navigation starts from: the children of its scope
+    roots (the roots themselves when they have none); two queries."""
+    roots = list(storefront.catalog_scope.order_by("path")) or list(Category.objects.filter(depth=1))
+    below = Q()
+    for root in roots:
+        if root.numchild:
+            below |= Q(path__startswith=root.path, depth=root.depth + 1)
+    children = list(Category.objects.filter(below).order_by("path")) if below else []
+    return children + [root for root in roots if not root.numchild]

@@ -1,0 +1,131 @@
+"""Every write to storefronts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+from galerie.catalog.models import Category
+from galerie.core.errors import InvalidInput, full_clean
+from galerie.core.locking import lock_row
+from galerie.core.outbox import emit
+from galerie.core.statemachine import transition
+from galerie.storefronts.models import Storefront, StorefrontHost
+from galerie.storefronts.selectors import HOST_CACHE_KEY
+
+THEME_FIELDS = ("colour_primary", "colour_accent", "colour_background", "colour_text", "font")
+
+
+@transaction.atomic
+def storefront_create(
+    *,
+    code: str,
+    name: str,
+    default_language: str = "fr",
+    currency: str = "EUR",
+    tagline: str = "",
+    theme: dict[str, str] | None = None,
+    hosts: Iterable[str] = (),
+    catalog_scope: Iterable[Category] = (),
+) -> Storefront:
+    """Create a storefront in draft, with its theme, hosts and catalog scope."""
+    storefront = Storefront(
+        code=code,
+        name=name,
+        default_language=default_language,
+        currency=currency,
+        tagline=tagline,
+        **_theme(theme or {}),
+    )
+    full_clean(storefront)
+    storefront.save()
+    for position, host in enumerate(hosts):
+        storefront_host_add(storefront=storefront, host=host, is_primary=position == 0)
+    storefront.catalog_scope.set(list(catalog_scope))
+    emit("storefront.created", storefront_id=storefront.pk, code=storefront.code)
+    return storefront
+
+
+def _theme(theme: dict[str, str]) -> dict[str, str]:
+    unknown = set(theme) - set(THEME_FIELDS)
+    if unknown:
+        raise InvalidInput({"theme": [f"Unknown theme settings: {', '.join(sorted(unknown))}."]})
+    return theme
+
+
+@transaction.atomic
+def storefront_theme_update(*, storefront_id: int, theme: dict[str, Any]) -> Storefront:
+    """Change the storefront's colours and font."""
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    for field, value in _theme(theme).items():
+        setattr(storefront, field, value)
+    full_clean(storefront)
+    storefront.save(update_fields=list(theme))
+    emit("storefront.theme_updated", storefront_id=storefront.pk)
+    return storefront
+
+
+@transaction.atomic
+def storefront_host_add(*, storefront: Storefront, host: str, is_primary: bool = False) -> StorefrontHost:
+    """Route a host name to the storefront."""
+    entry = StorefrontHost(
+        storefront=storefront, host=host.strip().lower().rstrip("."), is_primary=is_primary
+    )
+    full_clean(entry)
+    entry.save()
+    transaction.on_commit(lambda: cache.delete(HOST_CACHE_KEY.format(host=entry.host)))
+    return entry
+
+
+@transaction.atomic
+def storefront_catalog_scope_set(*, storefront_id: int, category_ids: Iterable[int]) -> Storefront:
+    """Set the category subtrees the storefront sells (empty: the whole catalog)."""
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    wanted = set(category_ids)
+    found = set(Category.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if missing := wanted - found:
+        raise InvalidInput(
+            {"catalog_scope": [f"No category with id {', '.join(map(str, sorted(missing)))}."]}
+        )
+    storefront.catalog_scope.set(found)
+    emit("storefront.catalog_scope_changed", storefront_id=storefront.pk, category_ids=sorted(found))
+    return storefront
+
+
+def _transition(storefront_id: int, to: str, by: Any, reason: str) -> Storefront:
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    if storefront.status == to:
+        return storefront  # a retried request: already done
+    transition(storefront, to=to, by=by, reason=reason, storefront_id=storefront.pk)
+    for host in storefront.hosts.values_list("host", flat=True):
+        transaction.on_commit(lambda host=host: cache.delete(HOST_CACHE_KEY.format(host=host)))
+    return storefront
+
+
+@transaction.atomic
+def storefront_open(*, storefront_id: int, by: Any = None) -> Storefront:
+    """Open a draft storefront to customers; raise InvalidTransition from any other status."""
+    return _transition(storefront_id, Storefront.Status.OPEN, by, "")
+
+
+@transaction.atomic
+def storefront_start_closing(*, storefront_id: int, reason: str, by: Any = None) -> Storefront:
+    """Stop new sales on an open storefront; open orders go on being fulfilled."""
+    if not reason.strip():
+        raise InvalidInput({"reason": ["Say why the storefront closes: customers and sellers are told."]})
+    return _transition(storefront_id, Storefront.Status.CLOSING, by, reason)
+
+
+@transaction.atomic
+def storefront_close(*, storefront_id: int, by: Any = None, reason: str = "") -> Storefront:
+    """Close a storefront that is closing."""
+    return _transition(storefront_id, Storefront.Status.CLOSED, by, reason)
+
+
+@transaction.atomic
+def storefront_mark_transferred(*, storefront_id: int, by: Any = None, reason: str = "") -> Storefront:
+    """Record that a closing storefront was handed over to another installation."""
+    return _transition(storefront_id, Storefront.Status.TRANSFERRED, by, reason)

@@ -1,0 +1,34 @@
+"""`galerie demo`: set up the demo marketplace on the embedded database and serve it."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from galerie.seeding.accounts import demo_accounts_create
+from galerie.storefronts.models import Storefront
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed the demo marketplace (once), create the demo accounts, then serve it."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
+
+    def handle(self, *args, bind: str, no_serve: bool, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if Storefront.objects.exists():
+            self.stdout.write(
+                "The demo marketplace is already seeded; keeping it (galerie seed --reset redoes it)."
+            )
+        else:
+            call_command("seed", scale="demo")
+        accounts = demo_accounts_create()
+        call_command("collectstatic", interactive=False, verbosity=0)
+        host = bind if not bind.startswith("0.0.0.0") else bind.replace("0.0.0.0", "127.0.0.1")
+        self.stdout.write(self.style.SUCCESS("\nThe demo marketplace is ready."))
+        self.stdout.write(f"  Storefronts:  http://{host}/")
+        self.stdout.write(f"  Back office:  http://{host}/admin/")
+        for role, email, password in accounts:
+            self.stdout.write(f"  {role:<9} {email:<28} password: {password}")
+        if not no_serve:
+            call_command("serve", bind=bind, no_collectstatic=True)

@@ -1,0 +1,83 @@
+"""Template helpers: storefront-aware URLs and money display."""
+
+import json
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from galerie.core.money import Money
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sfurl(context, name: str, **kwargs) -> str:
+    """Reverse a storefront URL: at the host's root, or under /s/<code>/ in path mode."""
+    request = context["request"]
+    if getattr(request, "storefront_id_from_host", None) is None:
+        kwargs = {"storefront": request.storefront.code, **kwargs}
+    return reverse(f"sf:{name}", kwargs=kwargs)
+
+
+@register.simple_tag
+def money(amount_minor: int | None, currency: str) -> str:
+    """Format minor units in the active language: 12,90 € in French, €12.90 in English."""
+    if amount_minor is None:
+        return ""
+    return Money(int(amount_minor), currency).format(get_language() or "en")
+
+
+@register.filter
+def initials(text: str) -> str:
+    words = [w for w in str(text).split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper()
+
+
+@register.filter
+def percent_off(prior_minor: int, price_minor: int) -> int:
+    return round(100 * (prior_minor - price_minor) / prior_minor) if prior_minor else 0
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def product_jsonld(context, product, variant, offers) -> str:
+    """Emit schema.org Product/Offer structured data for a product page."""
+    request = context["request"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.title,
+        "description": product.description[:500],
+        "url": request.build_absolute_uri(request.path),
+    }
+    if variant.gtin:
+        data["gtin13" if len(variant.gtin) == 13 else "gtin12"] = variant.gtin
+    if product.brand_id:
+        data["brand"] = {"@type": "Brand", "name": product.brand.name}
+    if offers:
+        conditions = {
+            "new": "NewCondition",
+            "like_new": "UsedCondition",
+            "used": "UsedCondition",
+            "refurbished": "RefurbishedCondition",
+        }
+        data["offers"] = [
+            {
+                "@type": "Offer",
+                "price": str(Money(o.price_minor, o.currency).to_decimal()),
+                "priceCurrency": o.currency,
+                "availability": "https://schema.org/InStock",
+                "itemCondition": f"https://schema.org/{conditions.get(o.condition, 'NewCondition')}",
+                "seller": {
+                    "@type": "Organization" if o.seller.kind == "trader" else "Person",
+                    "name": o.seller.display_name,
+                },
+            }
+            for o in offers
+        ]
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')

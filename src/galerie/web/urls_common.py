@@ -1,0 +1,19 @@
+"""URLs served on every host: back office, health check, media in the demo."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path, re_path
+from django.views.static import serve
+
+from galerie.web.views.landing import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
+]
+if settings.GALERIE_SERVE_MEDIA:
+    # The demo serves uploaded images itself; production lets the reverse proxy or the
+    # object store do it (GALERIE_SERVE_MEDIA=false).
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}, name="media")
+    )

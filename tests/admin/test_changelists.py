@@ -1,0 +1,140 @@
+"""The back office: every registered model's list and forms load, and their query counts
+do not grow with the number of rows (no N+1)."""
+
+import io
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+
+from galerie.catalog.services import brand_create, product_image_add
+from galerie.core.models import OutboxEvent, StatusChange
+from galerie.core.money import Money
+from galerie.offers.services import offer_price_set
+from galerie.sellers.services import seller_member_add
+from tests.factories import (
+    make_category,
+    make_offer,
+    make_product,
+    make_seller,
+    make_storefront,
+    make_user,
+    make_variant,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 90, 160)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _png_bytes()
+READ_ONLY = {OutboxEvent, StatusChange}  # written by services only
+MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
+
+
+def populate(n: int) -> None:
+    """Create n of everything the back office lists, through the services."""
+    storefront = make_storefront(scope=[make_category()], hosts=[f"shop{make_user().pk}.example.test"])
+    for i in range(n):
+        seller = make_seller(storefronts=[storefront])
+        seller_member_add(seller=seller, user=make_user(), role="manager")
+        brand = brand_create(name=f"Brand {seller.pk}")
+        product = make_product(brand=brand)
+        product_image_add(product=product, upload=ContentFile(PNG, name=f"p{i}.png"))
+        offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
+        offer_price_set(offer_id=offer.pk, price=Money(900, "EUR"))
+        Group.objects.create(name=f"Team {seller.pk}")
+
+
+def changelist_queries(client, model) -> int:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    client.get(url)  # warm up: the first request also loads content types and the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.fixture
+def operator_client(client):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_every_model_is_registered():
+    labels = {m._meta.label for m in MODELS}
+    for expected in [
+        "storefronts.Storefront",
+        "sellers.Seller",
+        "catalog.Product",
+        "catalog.Variant",
+        "catalog.Category",
+        "offers.Offer",
+        "offers.PriceHistory",
+        "core.OutboxEvent",
+    ]:
+        assert expected in labels
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_query_count_is_bounded(operator_client, model):
+    populate(2)
+    few = changelist_queries(operator_client, model)
+    populate(6)
+    many = changelist_queries(operator_client, model)
+    assert many == few, f"{model._meta.label}: {few} queries with little data, {many} with more"
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_change_and_add_pages_load(operator_client, model):
+    populate(1)
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"populate() made no {model._meta.label}"
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert operator_client.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200
+    add = operator_client.get(reverse(f"{prefix}_add"))
+    assert add.status_code == (403 if model in READ_ONLY else 200)
+
+
+def test_the_back_office_is_for_operator_staff_only(client):
+    client.force_login(make_user())
+    response = client.get(reverse("admin:offers_offer_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_operator_opens_a_storefront_and_activates_a_seller_through_the_services(operator_client):
+    storefront = make_storefront(open_=False)
+    seller = make_seller(storefronts=[storefront], active=False)
+    operator_client.post(
+        reverse("admin:storefronts_storefront_changelist"),
+        {"action": "storefront_open", "_selected_action": [storefront.pk]},
+    )
+    for action in ("seller_approve", "seller_activate"):
+        operator_client.post(
+            reverse("admin:sellers_seller_changelist"), {"action": action, "_selected_action": [seller.pk]}
+        )
+    storefront.refresh_from_db()
+    seller.refresh_from_db()
+    assert (storefront.status, seller.status) == ("open", "active")
+    assert StatusChange.objects.filter(to_status="active", actor__isnull=False).count() == 1
+
+
+def test_an_illegal_action_is_reported_and_changes_nothing(operator_client):
+    seller = make_seller(active=False)
+    response = operator_client.post(
+        reverse("admin:sellers_seller_changelist"),
+        {"action": "seller_activate", "_selected_action": [seller.pk]},
+        follow=True,
+    )
+    assert "cannot go from “applied” to “active”" in response.content.decode()
+    seller.refresh_from_db()
+    assert seller.status == "applied"

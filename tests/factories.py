@@ -1,0 +1,165 @@
+"""Test data built through the services, so tests exercise the same rules as production."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from stdnum import ean
+
+from galerie.accounts.models import User
+from galerie.catalog import services as catalog
+from galerie.catalog.models import Category, Product, ProductType, Variant
+from galerie.core.money import Money
+from galerie.offers.models import Offer
+from galerie.offers.services import offer_create
+from galerie.sellers import services as sellers
+from galerie.sellers.models import Seller
+from galerie.storefronts.models import Storefront
+from galerie.storefronts.services import storefront_create, storefront_open
+
+_seq = itertools.count(1)
+
+VALID_IDENTITY = {
+    "legal_name": "Librairie Martin SARL",
+    "email": "contact@librairie-martin.test",
+    "phone": "01 42 68 53 00",
+    "address_line1": "12 rue des Écoles",
+    "postal_code": "75005",
+    "city": "Paris",
+    "country": "FR",
+    "id_document_reference": "Passport 19AB12345",
+    "iban": "FR76 3000 6000 0112 3456 7890 189",
+    "trade_register_number": "732 829 320",
+    "vat_number": "FR44732829320",
+}
+
+
+def gtin13(prefix: str = "340") -> str:
+    """Return a new valid EAN-13 (unique within a test run)."""
+    body = f"{prefix}{next(_seq):09d}"[:12]
+    return body + ean.calc_check_digit(body)
+
+
+def make_user(**fields: Any) -> User:
+    n = next(_seq)
+    return User.objects.create_user(
+        email=fields.pop("email", f"user{n}@example.test"),
+        password=fields.pop("password", "a-long-test-password"),
+        **fields,
+    )
+
+
+def make_category(name: str | None = None, parent: Category | None = None) -> Category:
+    n = next(_seq)
+    return catalog.category_create(name=name or f"Category {n}", parent=parent, slug=f"category-{n}")
+
+
+def make_storefront(*, scope: list[Category] | None = None, open_: bool = True, **fields: Any) -> Storefront:
+    n = next(_seq)
+    storefront = storefront_create(
+        code=fields.pop("code", f"shop{n}"),
+        name=fields.pop("name", f"Shop {n}"),
+        catalog_scope=scope or [],
+        **fields,
+    )
+    if open_:
+        storefront = storefront_open(storefront_id=storefront.pk)
+    return storefront
+
+
+def make_seller(
+    *, storefronts: list[Storefront] = (), active: bool = True, kind: str = "trader", **identity: Any
+) -> Seller:
+    n = next(_seq)
+    data = {**VALID_IDENTITY, "display_name": f"Seller {n}", **identity}
+    if kind == "private":
+        data.update(trade_register_number="", vat_number="")
+    seller = sellers.seller_apply(
+        kind=kind,
+        identity=data,
+        storefronts=storefronts or [make_storefront()],
+        certifies_compliance=kind == "trader",
+        slug=f"seller-{n}",
+    )
+    if active:
+        sellers.seller_approve(seller_id=seller.pk)
+        sellers.seller_activate(seller_id=seller.pk)
+        for admission in seller.admissions.all():
+            sellers.seller_admission_decide(
+                seller_id=seller.pk, storefront_id=admission.storefront_id, admit=True
+            )
+    seller.refresh_from_db()
+    return seller
+
+
+def make_product_type(**fields: Any) -> ProductType:
+    n = next(_seq)
+    return catalog.product_type_create(
+        code=fields.pop("code", f"type-{n}"),
+        name=fields.pop("name", f"Type {n}"),
+        attributes=fields.pop(
+            "attributes",
+            [
+                {"code": "author", "name": "Author", "kind": "text", "is_required": True},
+                {"code": "pages", "name": "Pages", "kind": "integer"},
+                {
+                    "code": "format",
+                    "name": "Format",
+                    "kind": "choice",
+                    "level": "variant",
+                    "choices": ["paperback", "hardcover"],
+                },
+            ],
+        ),
+        **fields,
+    )
+
+
+def make_product(
+    *, category: Category | None = None, product_type: ProductType | None = None, **fields: Any
+) -> Product:
+    n = next(_seq)
+    product_type = product_type or make_product_type()
+    return catalog.product_create(
+        product_type=product_type,
+        category=category or make_category(),
+        title=fields.pop("title", f"Product {n}"),
+        attributes=fields.pop(
+            "attributes",
+            {"author": "Jules Verne", "pages": 320}
+            if product_type.attributes.filter(code="author").exists()
+            else {},
+        ),
+        slug=fields.pop("slug", f"product-{n}"),
+        **fields,
+    )
+
+
+def make_variant(*, product: Product | None = None, **fields: Any) -> Variant:
+    product = product or make_product()
+    attributes = fields.pop("attributes", None)
+    if attributes is None:
+        attributes = (
+            {"format": "paperback"} if product.product_type.attributes.filter(code="format").exists() else {}
+        )
+    return catalog.variant_create(
+        product=product, gtin=fields.pop("gtin", gtin13()), attributes=attributes, **fields
+    )
+
+
+def make_offer(
+    *,
+    seller: Seller | None = None,
+    variant: Variant | None = None,
+    price_minor: int = 1990,
+    stock: int = 10,
+    **fields: Any,
+) -> Offer:
+    return offer_create(
+        seller=seller or make_seller(),
+        variant=variant or make_variant(),
+        price=Money(price_minor, fields.pop("currency", "EUR")),
+        stock=stock,
+        **fields,
+    )
