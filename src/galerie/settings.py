@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "galerie.catalog",
     "galerie.offers",
     "galerie.web",
+    "galerie.seeding",
 ]
 
 MIDDLEWARE = [
