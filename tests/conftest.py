@@ -54,3 +54,39 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if _ci():
             pytest.fail("CI=true but DATABASE_URL does not point at PostgreSQL: this test needs it")
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+class _Inbox:
+    """What a real SMTP server (aiosmtpd) received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Start an SMTP server on a free local port and send the site's e-mail to it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield inbox
+    controller.stop()

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "galerie.sellers",
     "galerie.catalog",
     "galerie.offers",
+    "galerie.payments",
+    "galerie.cart",
+    "galerie.orders",
+    "galerie.checkout",
+    "galerie.notifications",
     "galerie.web",
     "galerie.seeding",
 ]
@@ -177,6 +182,18 @@ WHITENOISE_USE_FINDERS = DEBUG
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Galerie <no-reply@galerie.test>")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+if os.environ.get("EMAIL_FILE_PATH"):
+    # The demo writes its e-mails as files instead of needing an SMTP server.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+
+# Absolute links in e-mails; the public address of the operator's site.
+GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Payments: the gateway (docs/payments.md); "test" is the built-in test gateway.
+GALERIE_PAYMENT_GATEWAY = os.environ.get("GALERIE_PAYMENT_GATEWAY", "test")
+GALERIE_PAYMENT_WEBHOOK_URL = os.environ.get("GALERIE_PAYMENT_WEBHOOK_URL") or None
+GALERIE_TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("GALERIE_TEST_GATEWAY_WEBHOOK_SECRET", "")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY")

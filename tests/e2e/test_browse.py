@@ -24,7 +24,7 @@ def test_browse_from_landing_to_a_product(demo_marketplace, live_server, browser
     assert page.locator(".grid .card").count() > 0
     screenshot(page, "02-storefront-home")
 
-    page.locator(".chips .chip").first.click()
+    page.locator(".category-card a").first.click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text()
     screenshot(page, "03-category")

@@ -1,4 +1,4 @@
-from galerie.core.errors import DomainError
+from galerie.core.errors import DomainError, NotFound
 
 
 class InvalidAttributes(DomainError):
@@ -11,11 +11,11 @@ class InvalidImage(DomainError):
     http_status = 422
 
 
-class ProductNotFound(DomainError):
+class ProductNotFound(NotFound):
     code = "product_not_found"
     http_status = 404
 
 
-class CategoryNotFound(DomainError):
+class CategoryNotFound(NotFound):
     code = "category_not_found"
     http_status = 404

@@ -1,12 +1,37 @@
 from django.contrib import admin
 
+from galerie.core.admin_actions import service_action
+from galerie.core.delivery import MAX_ATTEMPTS, outbox_event_retry
 from galerie.core.models import OutboxEvent, StatusChange
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "Pending"),
+            ("retrying", "Failed, will retry"),
+            ("dead", f"Dead letters (failed {MAX_ATTEMPTS} times)"),
+            ("delivered", "Delivered"),
+        ]
+
+    def queryset(self, request, queryset):
+        pending = queryset.filter(delivered_at__isnull=True)
+        return {
+            "pending": pending,
+            "retrying": pending.filter(attempts__gt=0, attempts__lt=MAX_ATTEMPTS),
+            "dead": pending.filter(attempts__gte=MAX_ATTEMPTS),
+            "delivered": queryset.filter(delivered_at__isnull=False),
+        }.get(self.value(), queryset)
 
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "topic", "created_at", "delivered_at", "attempts"]
-    list_filter = ["topic"]
+    list_display = ["id", "topic", "created_at", "available_at", "delivered_at", "attempts"]
+    list_filter = [DeliveryFilter, "topic"]
+    actions = [service_action(outbox_event_retry, description="Retry now", id_arg="event_id")]
     search_fields = ["topic", "uuid"]
     show_full_result_count = False
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]

@@ -13,15 +13,17 @@ from galerie.core.errors import DomainError
 
 
 def service_action(
-    service: Callable[..., Any], *, description: str, id_arg: str, **fixed: Any
+    service: Callable[..., Any], *, description: str, id_arg: str, with_actor: bool = True, **fixed: Any
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], None]:
-    """Build an admin action calling ``service(<id_arg>=obj.pk, by=request.user, **fixed)``."""
+    """Build an admin action calling ``service(<id_arg>=obj.pk, by=request.user, **fixed)``
+    (without ``by`` when ``with_actor`` is false: services that record no actor)."""
 
     def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         done, refused = 0, []
         for obj in queryset.order_by("pk"):
             try:
-                service(**{id_arg: obj.pk}, by=request.user, **fixed)
+                actor = {"by": request.user} if with_actor else {}
+                service(**{id_arg: obj.pk}, **actor, **fixed)
                 done += 1
             except DomainError as error:
                 refused.append(f"{obj}: {error.message}")

@@ -5,13 +5,16 @@ import uuid
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class OutboxEvent(models.Model):
     """An event written in the same transaction as the change it reports.
 
     Workers deliver it (e-mails, webhooks, index updates) after commit, at least once;
-    consumers make delivery idempotent with ``uuid``.
+    consumers make delivery idempotent with ``uuid``. ``available_at`` is when a worker may
+    next take it: a worker that claims it pushes it forward by a lease, a failed attempt by
+    the back-off (see ``core/delivery.py`` and docs/worker-and-emails.md).
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -19,7 +22,8 @@ class OutboxEvent(models.Model):
     payload = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0, help_text="Failed deliveries so far.")
     last_error = models.TextField(blank=True)
 
     class Meta:

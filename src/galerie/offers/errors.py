@@ -1,4 +1,4 @@
-from galerie.core.errors import DomainError
+from galerie.core.errors import DomainError, NotFound
 
 
 class OfferOutOfStock(DomainError):
@@ -6,6 +6,6 @@ class OfferOutOfStock(DomainError):
     http_status = 409
 
 
-class OfferNotFound(DomainError):
+class OfferNotFound(NotFound):
     code = "offer_not_found"
     http_status = 404

@@ -4,16 +4,17 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import Variant
 from galerie.sellers.models import Seller
 
 
 class Condition(models.TextChoices):
-    NEW = "new", "New"
-    LIKE_NEW = "like_new", "Like new"
-    REFURBISHED = "refurbished", "Refurbished"
-    USED = "used", "Used"
+    NEW = "new", _("New")
+    LIKE_NEW = "like_new", _("Like new")
+    REFURBISHED = "refurbished", _("Refurbished")
+    USED = "used", _("Used")
 
 
 # Better condition first: the buy-box rule's second key (docs/buy-box.md).
@@ -22,9 +23,9 @@ CONDITION_RANK = {Condition.NEW: 0, Condition.LIKE_NEW: 1, Condition.REFURBISHED
 
 class Offer(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        CLOSED = "closed", "Closed"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        CLOSED = "closed", _("Closed")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="offers")
@@ -97,7 +98,11 @@ class PriceHistory(models.Model):
     class Meta:
         ordering = ["offer", "valid_from", "id"]
         verbose_name_plural = "price history"
-        indexes = [models.Index(fields=["offer", "valid_from"], name="pricehistory_offer_idx")]
+        indexes = [
+            models.Index(fields=["offer", "valid_from"], name="pricehistory_offer_idx"),
+            # The storefront's "best deals" look for the price changes of the last 30 days.
+            models.Index(fields=["valid_from"], name="pricehistory_recent_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(price_minor__gt=0), name="pricehistory_price_positive"),
         ]

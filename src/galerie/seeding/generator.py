@@ -31,7 +31,7 @@ from galerie.catalog.models import Brand, Category, Product, ProductType, Varian
 from galerie.offers.models import Condition, Offer, PriceHistory
 from galerie.seeding import vocabulary as words
 from galerie.seeding.writer import BulkWriter
-from galerie.sellers.models import Seller, SellerAdmission, SellerMember
+from galerie.sellers.models import Seller, SellerAdmission, SellerMember, ShippingProfile
 from galerie.storefronts import services as storefronts
 from galerie.storefronts.models import Storefront
 
@@ -91,6 +91,27 @@ def _french_iban(rng: random.Random) -> str:
 def _phone(rng: random.Random) -> str:
     # Geographic (01–05) or mobile (06, 07) French numbers, stored in E.164 as the services do.
     return f"+33{rng.choice('1234567')}{rng.randrange(10, 99)}{rng.randrange(0, 999_999):06d}"
+
+
+def _shipping(rng: random.Random, storefront: str, private: bool) -> tuple:
+    """(kind, currency, base, per item, free above, transit min, transit max) of a seller."""
+    if private:
+        return ("flat", "EUR", rng.choice((399, 490, 590)), 0, None, 2, 5)
+    if storefront == "pageplume":
+        return (
+            "per_item",
+            "EUR",
+            rng.choice((349, 399)),
+            rng.choice((99, 149)),
+            rng.choice((2500, 3500)),
+            1,
+            3,
+        )
+    if storefront == "topcircuit":
+        if rng.random() < 0.3:
+            return ("flat", "EUR", 0, 0, None, 1, 2)
+        return ("flat", "EUR", rng.choice((690, 990, 1490)), 0, rng.choice((20000, 30000)), 1, 3)
+    return ("flat", "EUR", rng.choice((450, 490, 590)), 0, rng.choice((5000, 6000, 8000)), 2, 5)
 
 
 class GtinSequence:
@@ -168,9 +189,10 @@ class MarketplaceGenerator:
             writer.finish()
         self.summary.rows = writer.rows_written
         if connection.vendor == "postgresql":
+            # Fresh statistics for every table the seed wrote, or the planner guesses badly.
             with connection.cursor() as cursor:
-                for model in (Brand, Seller, Product, Variant, Offer, PriceHistory):
-                    cursor.execute(f"ANALYZE {model._meta.db_table}")
+                for model in (*writer.tables, Category, Storefront):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         if self.scale.images:
             self._images()
         return self.summary
@@ -221,6 +243,11 @@ class MarketplaceGenerator:
              "address_line1", "address_line2", "postal_code", "city", "country", "id_document_reference",
              "iban", "trade_register_number", "vat_number", "compliance_certified_at", "description",
              "created_at"],
+        )  # fmt: skip
+        w.table(
+            ShippingProfile,
+            ["id", "seller", "kind", "currency", "base_minor", "per_item_minor", "free_above_minor",
+             "transit_days_min", "transit_days_max"],
         )  # fmt: skip
         w.table(SellerAdmission, ["id", "seller", "storefront", "status", "reason", "decided_at"])
         w.table(SellerMember, ["id", "seller", "user", "role", "created_at"])
@@ -344,6 +371,10 @@ class MarketplaceGenerator:
                      domain.language, False, True, False, created),
                 )  # fmt: skip
                 w.add(SellerMember, (w.next_id(SellerMember), seller_id, user_id, "owner", created))
+                w.add(
+                    ShippingProfile,
+                    (w.next_id(ShippingProfile), seller_id, *_shipping(rng, domain.code, private)),
+                )
                 admitted = [state]
                 if rng.random() < 0.05:
                     admitted.append(rng.choice(self.domains))

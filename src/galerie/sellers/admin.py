@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from galerie.core.admin_actions import service_action
 from galerie.core.pagination import EstimatedCountPaginator
-from galerie.sellers.models import Seller, SellerAdmission, SellerMember
+from galerie.sellers.models import Seller, SellerAdmission, SellerMember, ShippingProfile
 from galerie.sellers.services import seller_activate, seller_approve
 
 
@@ -19,13 +19,19 @@ class SellerMemberInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class ShippingProfileInline(admin.StackedInline):
+    model = ShippingProfile
+    extra = 0
+    max_num = 1
+
+
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
     list_display = ["display_name", "legal_name", "kind", "status", "country", "created_at"]
     list_filter = ["status", "kind", "country"]
     search_fields = ["display_name", "legal_name", "trade_register_number", "email"]
     readonly_fields = ["uuid", "status", "created_at"]
-    inlines = [SellerAdmissionInline, SellerMemberInline]
+    inlines = [SellerAdmissionInline, SellerMemberInline, ShippingProfileInline]
     actions = [
         service_action(seller_approve, description="Approve the application", id_arg="seller_id"),
         service_action(seller_activate, description="Activate (let them sell)", id_arg="seller_id"),

@@ -169,3 +169,44 @@ class SellerMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.seller}"
+
+
+class ShippingProfile(models.Model):
+    """How a seller charges shipping for one order (docs/shipping.md).
+
+    ``flat``: ``base`` per order. ``per_item``: ``base`` for the first item and ``per_item``
+    for each further one. Either way free when the seller's items total reaches ``free_above``.
+    """
+
+    class Kind(models.TextChoices):
+        FLAT = "flat", "Flat rate per order"
+        PER_ITEM = "per_item", "First item + each further item"
+
+    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="shipping_profile")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FLAT)
+    currency = models.CharField(max_length=3, default="EUR")
+    base_minor = models.BigIntegerField(default=490, help_text="Per order, or for the first item.")
+    per_item_minor = models.BigIntegerField(default=0, help_text="Each further item (per-item profiles).")
+    free_above_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Free shipping when the items total reaches this amount."
+    )
+    transit_days_min = models.PositiveSmallIntegerField(default=2)
+    transit_days_max = models.PositiveSmallIntegerField(default=4)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(base_minor__gte=0, per_item_minor__gte=0)
+                & (models.Q(free_above_minor__isnull=True) | models.Q(free_above_minor__gt=0)),
+                name="shipping_amounts_not_negative",
+                violation_error_message="Shipping amounts cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(transit_days_max__gte=models.F("transit_days_min")),
+                name="shipping_transit_range",
+                violation_error_message="The longest transit time cannot be shorter than the shortest.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Shipping of {self.seller_id}: {self.kind}"

@@ -1,6 +1,6 @@
-from galerie.core.errors import DomainError
+from galerie.core.errors import NotFound
 
 
-class StorefrontNotFound(DomainError):
+class StorefrontNotFound(NotFound):
     code = "storefront_not_found"
     http_status = 404

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from galerie.web.views.landing import health
@@ -10,6 +10,8 @@ from galerie.web.views.landing import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
+    path("payments/", include("galerie.payments.urls")),
+    path("sell/", include("galerie.web.urls_seller")),
 ]
 if settings.GALERIE_SERVE_MEDIA:
     # The demo serves uploaded images itself; production lets the reverse proxy or the

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from galerie.web.views import storefront
+from galerie.web.views import account, shop, storefront
+from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
 urlpatterns = [
@@ -10,4 +11,23 @@ urlpatterns = [
     path("c/<slug:slug>/", storefront.category, name="category"),
     path("p/<slug:slug>/", storefront.product, name="product"),
     path("seller/<slug:slug>/", storefront.seller_shop, name="seller"),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemap-pages.xml", sitemap_pages, name="sitemap_pages"),
+    path("sitemap-products-<int:chunk>.xml", sitemap_products, name="sitemap_products"),
+    path("cart/", shop.cart, name="cart"),
+    path("cart/add/", shop.cart_add_view, name="cart_add"),
+    path("cart/update/", shop.cart_update, name="cart_update"),
+    path("checkout/", shop.checkout, name="checkout"),
+    path("checkout/return/", shop.checkout_return_view, name="checkout_return"),
+    path("orders/<str:number>/placed/", shop.order_confirmation, name="order_confirmation"),
+    path("account/", account.account, name="account"),
+    path("account/signup/", account.signup, name="signup"),
+    path("account/login/", account.sign_in, name="login"),
+    path("account/logout/", account.sign_out, name="logout"),
+    path("account/orders/<str:number>/", account.order_detail, name="order"),
+    path("account/password-reset/", account.password_reset, name="password_reset"),
+    path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
+    path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),
+    path("account/reset/done/", account.password_reset_complete, name="password_reset_complete"),
 ]

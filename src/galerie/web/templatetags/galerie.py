@@ -2,12 +2,13 @@
 
 import json
 
+from babel import Locale, UnknownLocaleError
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from galerie.core.money import Money
+from galerie.web.routing import sf_reverse
 
 register = template.Library()
 
@@ -15,10 +16,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def sfurl(context, name: str, **kwargs) -> str:
     """Reverse a storefront URL: at the host's root, or under /s/<code>/ in path mode."""
-    request = context["request"]
-    if getattr(request, "storefront_id_from_host", None) is None:
-        kwargs = {"storefront": request.storefront.code, **kwargs}
-    return reverse(f"sf:{name}", kwargs=kwargs)
+    return sf_reverse(context["request"], name, **kwargs)
 
 
 @register.simple_tag
@@ -27,6 +25,15 @@ def money(amount_minor: int | None, currency: str) -> str:
     if amount_minor is None:
         return ""
     return Money(int(amount_minor), currency).format(get_language() or "en")
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """The name of an ISO 3166 country in the active language: FR → France."""
+    try:
+        return Locale.parse(get_language() or "en", sep="-").territories.get(str(code).upper(), code)
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 @register.filter

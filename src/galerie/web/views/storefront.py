@@ -2,82 +2,239 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from functools import wraps
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils import translation
-from django.views.decorators.http import require_safe
+from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext, gettext_lazy
 
-from galerie.catalog.errors import CategoryNotFound, ProductNotFound
 from galerie.catalog.models import Category
-from galerie.core.errors import NotFound
+from galerie.core.money import Money, MoneyError
+from galerie.offers.models import Condition
 from galerie.offers.selectors import (
+    Cursor,
+    ProductFilters,
+    ProductSort,
+    category_subtree,
     offers_for_variant,
     prior_prices,
     storefront_category_get,
+    storefront_deals,
+    storefront_departments,
+    storefront_featured_categories,
+    storefront_product_facets,
     storefront_product_get,
+    storefront_product_page,
     storefront_products,
 )
 from galerie.sellers.selectors import seller_get_public
-from galerie.storefronts.errors import StorefrontNotFound
-from galerie.storefronts.selectors import storefront_get_public, storefront_top_categories
+from galerie.sellers.shipping import ShippingRule
+from galerie.web.views.decorators import storefront_view
 
 PAGE_SIZE = 24
+HOME_PRODUCTS = 10
+HOME_DEALS = 5
+FACETS_CACHE_SECONDS = 120  # the same counts serve every page of a listing
+MAX_VALUES = 20  # per filter; a longer list is cut, not refused
+MAX_PRICE_MINOR = 10**12
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,140}")
+
+SORT_LABELS = {
+    ProductSort.NEWEST: gettext_lazy("Newest"),
+    ProductSort.PRICE_ASC: gettext_lazy("Price: low to high"),
+    ProductSort.PRICE_DESC: gettext_lazy("Price: high to low"),
+}
+CONDITION_LABELS = {
+    Condition.NEW.value: gettext_lazy("New"),
+    Condition.LIKE_NEW.value: gettext_lazy("Like new"),
+    Condition.REFURBISHED.value: gettext_lazy("Refurbished"),
+    Condition.USED.value: gettext_lazy("Used"),
+}
 
 
-def storefront_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Resolve the storefront (host or /s/<code>/), speak its language, turn NotFound into 404."""
+@dataclass(frozen=True)
+class ListingQuery:
+    """A category page's query string, read leniently: unknown values are dropped, and a price
+    that cannot be read is reported in ``errors`` and not applied."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, storefront: str | None = None, **kwargs) -> HttpResponse:
-        try:
-            if storefront is not None:
-                request.storefront = storefront_get_public(code=storefront)
+    path: str
+    currency: str
+    filters: ProductFilters = field(default_factory=ProductFilters)
+    sort: ProductSort = ProductSort.NEWEST
+    after: Cursor | None = None
+    before: Cursor | None = None
+    price_inputs: dict[str, str] = field(default_factory=dict)  # what the price fields show back
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> message
+
+    @classmethod
+    def read(cls, params: QueryDict, *, path: str, currency: str) -> ListingQuery:
+        sort = next((s for s in ProductSort if s.value == params.get("sort")), ProductSort.NEWEST)
+        errors: dict[str, str] = {}
+        low = _read_price(params.get("price_min", ""), currency, "price_min", errors)
+        high = _read_price(params.get("price_max", ""), currency, "price_max", errors)
+        if low is not None and high is not None and low > high:
+            errors["price_max"] = gettext(
+                "The highest price is below the lowest price, so the price filter was not applied."
+            )
+            low = high = None
+        filters = ProductFilters(
+            brands=_values(params.getlist("brand"), SLUG.fullmatch),
+            conditions=_values(params.getlist("condition"), CONDITION_LABELS.__contains__),
+            sellers=_values(params.getlist("seller"), SLUG.fullmatch),
+            price_min=low,
+            price_max=high,
+        )
+        after = Cursor.from_param(params.get("after", ""), sort)
+        before = None if after else Cursor.from_param(params.get("before", ""), sort)
+        inputs = {name: params.get(name, "").strip()[:40] for name in ("price_min", "price_max")}
+        return cls(path, currency, filters, sort, after, before, inputs, errors)
+
+    def params(self) -> list[tuple[str, str]]:
+        """Return the params that define the listing, in one canonical order (no page cursor)."""
+        f = self.filters
+        pairs = [("sort", self.sort.value)] if self.sort != ProductSort.NEWEST else []
+        pairs += [("brand", v) for v in f.brands] + [("condition", v) for v in f.conditions]
+        pairs += [("seller", v) for v in f.sellers]
+        if f.price_min is not None:
+            pairs.append(("price_min", _price_param(f.price_min, self.currency)))
+        if f.price_max is not None:
+            pairs.append(("price_max", _price_param(f.price_max, self.currency)))
+        return pairs
+
+    def link(self, *, after: Cursor | None = None, before: Cursor | None = None, **changes) -> str:
+        """Return the URL of this listing with ``changes`` (sort, filters) and a page cursor."""
+        pairs = (replace(self, **changes) if changes else self).params()
+        if after is not None:
+            pairs.append(("after", after.to_param()))
+        if before is not None:
+            pairs.append(("before", before.to_param()))
+        return f"?{urlencode(pairs)}" if pairs else self.path
+
+    def active(self, labels: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+        """Return (label, URL without it) for each filter applied."""
+        f = self.filters
+        chips = []
+        for name, attribute in (("brand", "brands"), ("condition", "conditions"), ("seller", "sellers")):
+            chosen = getattr(f, attribute)
+            for value in chosen:
+                rest = tuple(v for v in chosen if v != value)
+                label = labels[name].get(value, value)
+                chips.append((label, self.link(filters=replace(f, **{attribute: rest}))))
+        if f.price_min is not None or f.price_max is not None:
+            language = get_language() or "en"
+            low, high = (
+                Money(amount, self.currency).format(language) if amount is not None else None
+                for amount in (f.price_min, f.price_max)
+            )
+            if low and high:
+                label = f"{low} – {high}"
+            elif low:
+                label = gettext("from %(price)s") % {"price": low}
             else:
-                request.storefront = storefront_get_public(storefront_id=request.storefront_id_from_host)
-            language = request.storefront.default_language
-            with translation.override(language):
-                response = view(request, *args, **kwargs)
-            response.headers["Content-Language"] = language
-            return response
-        except (StorefrontNotFound, CategoryNotFound, ProductNotFound, NotFound) as error:
-            raise Http404(error.message) from None
+                label = gettext("up to %(price)s") % {"price": high}
+            chips.append((label, self.link(filters=replace(f, price_min=None, price_max=None))))
+        return chips
 
-    return require_safe(wrapper)
+    def is_narrow(self) -> bool:
+        """Whether this listing is a combination search engines need not index."""
+        f = self.filters
+        chosen = len(f.brands) + len(f.conditions) + len(f.sellers)
+        return chosen > 1 or f.price_min is not None or f.price_max is not None or self.before is not None
+
+
+def _values(raw: list[str], valid: Callable[[str], object]) -> tuple[str, ...]:
+    return tuple(sorted({v for v in raw[: MAX_VALUES * 2] if valid(v)}))[:MAX_VALUES]
+
+
+def _read_price(text: str, currency: str, name: str, errors: dict[str, str]) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        amount = Money.parse(text[:40], currency).amount_minor
+    except MoneyError:
+        amount = -1
+    if not 0 <= amount <= MAX_PRICE_MINOR:
+        example = f"12{get_format('DECIMAL_SEPARATOR')}50"
+        errors[name] = gettext("“%(text)s” is not a price: write an amount such as 12 or %(example)s.") % {
+            "text": text[:40],
+            "example": example,
+        }
+        return None
+    return amount
+
+
+def _price_param(amount_minor: int, currency: str) -> str:
+    amount = Money(amount_minor, currency).to_decimal()
+    return str(int(amount)) if amount == amount.to_integral_value() else f"{amount:f}"
+
+
+storefront_page = storefront_view(("GET", "HEAD"))
 
 
 @storefront_page
 def home(request: HttpRequest) -> HttpResponse:
     storefront = request.storefront
-    categories = storefront_top_categories(storefront)
-    products = storefront_products(storefront, limit=12)
-    return render(request, "galerie/storefront/home.html", {"categories": categories, "products": products})
-
-
-def _after(request: HttpRequest) -> int | None:
-    raw = request.GET.get("after", "")
-    return int(raw) if raw.isdigit() else None
+    return render(
+        request,
+        "galerie/storefront/home.html",
+        {
+            "departments": storefront_departments(storefront),
+            "categories": storefront_featured_categories(storefront),
+            "products": storefront_products(storefront, limit=HOME_PRODUCTS),
+            "deals": storefront_deals(storefront, limit=HOME_DEALS),
+        },
+    )
 
 
 @storefront_page
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
     current = storefront_category_get(storefront, slug=slug)
-    products = storefront_products(
-        storefront, category=current, after_id=_after(request), limit=PAGE_SIZE + 1
+    subtree = category_subtree(current)
+    category_ids = [c.pk for c in subtree]
+    query = ListingQuery.read(request.GET, path=request.path, currency=storefront.currency)
+    page = storefront_product_page(
+        storefront,
+        category_ids=category_ids,
+        filters=query.filters,
+        sort=query.sort,
+        after=query.after,
+        before=query.before,
+        limit=PAGE_SIZE,
     )
-    next_after = products[PAGE_SIZE - 1].pk if len(products) > PAGE_SIZE else None
+    facets = storefront_product_facets(
+        storefront, category_ids=category_ids, filters=query.filters, cache_seconds=FACETS_CACHE_SECONDS
+    )
+    labels = {
+        "brand": {o.value: o.label for o in facets.brands},
+        "seller": {o.value: o.label for o in facets.sellers},
+        "condition": CONDITION_LABELS,
+    }
     return render(
         request,
         "galerie/storefront/category.html",
         {
             "category": current,
             "ancestors": Category.objects.get_ancestors(current),
-            "children": Category.objects.get_children(current),
-            "products": products[:PAGE_SIZE],
-            "next_after": next_after,
+            "children": [c for c in subtree if c.depth == current.depth + 1],
+            "products": page.products,
+            "facets": facets,
+            "conditions": [replace(o, label=CONDITION_LABELS[o.value]) for o in facets.conditions],
+            "query": query,
+            "sorts": [
+                (label, query.link(sort=value), value == query.sort) for value, label in SORT_LABELS.items()
+            ],
+            "active_filters": query.active(labels),
+            "clear_url": query.link(filters=ProductFilters()),
+            "next_url": query.link(after=page.next_cursor) if page.next_cursor else "",
+            "prev_url": query.link(before=page.prev_cursor) if page.prev_cursor else "",
+            "canonical_url": request.build_absolute_uri(query.link()),
+            "noindex": query.is_narrow(),
         },
     )
 
@@ -95,6 +252,10 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     priors = prior_prices(o.pk for o in offers)
     for offer in offers:
         offer.prior_minor = priors.get(offer.pk)
+        rule = ShippingRule.of(getattr(offer.seller, "shipping_profile", None))
+        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)
+        offer.free_shipping_above_minor = rule.free_above_minor
+        offer.delivery_days = rule.delivery_days(offer.lead_time_days)
     definitions = {d.code: d for d in item.product_type.attributes.all()}
     attributes = [
         (definitions[code], value)

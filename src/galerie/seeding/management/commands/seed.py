@@ -19,7 +19,18 @@ from galerie.seeding.writer import BulkWriter
 from galerie.storefronts.models import Storefront
 
 # The apps whose rows make up a marketplace; --reset empties all of them.
-MARKETPLACE_APPS = ("core", "storefronts", "sellers", "catalog", "offers")
+MARKETPLACE_APPS = (
+    "core",
+    "storefronts",
+    "sellers",
+    "catalog",
+    "offers",
+    "cart",
+    "payments",
+    "orders",
+    "checkout",
+    "notifications",
+)
 
 
 class _Bars(SeedProgress):
@@ -60,6 +71,7 @@ def marketplace_reset() -> None:
     tables = [
         model
         for label in MARKETPLACE_APPS
+        if label in apps.app_configs
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
     ]
     with transaction.atomic():

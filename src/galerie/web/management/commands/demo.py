@@ -1,5 +1,10 @@
 """`galerie demo`: set up the demo marketplace on the embedded database and serve it."""
 
+import os
+import subprocess
+import sys
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -11,7 +16,7 @@ class Command(BaseCommand):
     help = "Migrate, seed the demo marketplace (once), create the demo accounts, then serve it."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--bind", default=os.environ.get("GALERIE_BIND", "127.0.0.1:8000"))
         parser.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
 
     def handle(self, *args, bind: str, no_serve: bool, **options) -> None:
@@ -31,4 +36,12 @@ class Command(BaseCommand):
         for role, email, password in accounts:
             self.stdout.write(f"  {role:<9} {email:<28} password: {password}")
         if not no_serve:
+            mail_dir = settings.VAR_DIR / "mail"
+            self.stdout.write(f"  E-mails:      written to {mail_dir}/ by the worker")
+            # The worker sends the e-mails (as files here) and runs the payment webhooks and the
+            # reconciler; Ctrl-C stops it with the server (same process group).
+            subprocess.Popen(
+                [sys.executable, "-m", "galerie.cli", "worker", "--verbosity", "0"],
+                env={**os.environ, "EMAIL_FILE_PATH": str(mail_dir), "GALERIE_SITE_URL": f"http://{host}"},
+            )
             call_command("serve", bind=bind, no_collectstatic=True)

@@ -1,0 +1,44 @@
+"""Writes to accounts: customers signing up."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from galerie.accounts.models import User
+from galerie.core.errors import InvalidInput
+from galerie.core.outbox import emit
+
+
+@transaction.atomic
+def customer_signup(*, email: str, password: str, full_name: str = "", language: str = "") -> User:
+    """Create a customer account; raise InvalidInput naming each bad field, and create nothing."""
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Type a valid e-mail address, e.g. name@example.com.")]
+    if "email" not in errors and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [_("An account already exists with this e-mail address: sign in instead.")]
+    candidate = User(email=email, full_name=full_name.strip())
+    try:
+        validate_password(password, candidate)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise InvalidInput(errors)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name.strip()[:200], preferred_language=language
+            )
+    except IntegrityError:
+        raise InvalidInput(
+            {"email": [_("An account already exists with this e-mail address: sign in instead.")]}
+        ) from None
+    emit("customer.signed_up", user_id=user.pk)
+    return user

@@ -1,0 +1,16 @@
+from galerie.core.errors import DomainError
+
+
+class OfferNotAvailable(DomainError):
+    code = "offer_not_available"
+    http_status = 409
+
+
+class NotEnoughStock(DomainError):
+    code = "not_enough_stock"
+    http_status = 409
+
+
+class CartEmpty(DomainError):
+    code = "cart_empty"
+    http_status = 409

@@ -1,0 +1,136 @@
+"""Price a set of offers and quantities: lines, VAT, shipping per seller, totals.
+
+One function serves the cart page and the order, so that what the customer is shown is
+what they are charged. It reads nothing: the caller passes offers with their variant,
+product type and seller's shipping profile already loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from galerie.catalog.tax import SHIPPING_TAX_CLASS, vat_included, vat_rate_bp
+from galerie.offers.models import Offer
+from galerie.sellers.shipping import ShippingRule
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    offer_id: int
+    seller_id: int
+    variant_id: int
+    product_title: str
+    variant_name: str
+    condition: str
+    seller_sku: str
+    quantity: int
+    unit_price_minor: int
+    total_minor: int
+    tax_class: str
+    vat_rate_bp: int
+    vat_minor: int
+
+
+@dataclass(frozen=True)
+class QuoteGroup:
+    seller_id: int
+    lines: tuple[QuoteLine, ...]
+    items_minor: int
+    quantity: int
+    shipping_minor: int
+    vat_minor: int
+    delivery_days: tuple[int, int]
+    free_shipping_above_minor: int | None
+
+    @property
+    def total_minor(self) -> int:
+        return self.items_minor + self.shipping_minor
+
+
+@dataclass(frozen=True)
+class Quote:
+    currency: str
+    groups: tuple[QuoteGroup, ...] = field(default_factory=tuple)
+
+    @property
+    def items_minor(self) -> int:
+        return sum(g.items_minor for g in self.groups)
+
+    @property
+    def shipping_minor(self) -> int:
+        return sum(g.shipping_minor for g in self.groups)
+
+    @property
+    def total_minor(self) -> int:
+        return self.items_minor + self.shipping_minor
+
+    @property
+    def vat_minor(self) -> int:
+        return sum(g.vat_minor for g in self.groups)
+
+    def as_json(self) -> dict:
+        return {
+            "currency": self.currency,
+            "groups": [
+                {
+                    "seller_id": g.seller_id,
+                    "shipping_minor": g.shipping_minor,
+                    "delivery_days": list(g.delivery_days),
+                    "lines": [line.__dict__ for line in g.lines],
+                }
+                for g in self.groups
+            ],
+            "total_minor": self.total_minor,
+        }
+
+
+def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country: str = "FR") -> Quote:
+    """Price ``(offer, quantity)`` pairs, grouped by seller in the order they first appear."""
+    by_seller: dict[int, list[tuple[Offer, int]]] = {}
+    for offer, quantity in entries:
+        by_seller.setdefault(offer.seller_id, []).append((offer, quantity))
+    groups = []
+    for seller_id, pairs in by_seller.items():
+        lines = []
+        for offer, quantity in pairs:
+            tax_class = offer.variant.product.product_type.tax_class
+            rate = vat_rate_bp(tax_class, country)
+            total = offer.price_minor * quantity
+            lines.append(
+                QuoteLine(
+                    offer_id=offer.pk,
+                    seller_id=seller_id,
+                    variant_id=offer.variant_id,
+                    product_title=offer.variant.product.title,
+                    variant_name=offer.variant.name,
+                    condition=offer.condition,
+                    seller_sku=offer.seller_sku,
+                    quantity=quantity,
+                    unit_price_minor=offer.price_minor,
+                    total_minor=total,
+                    tax_class=tax_class,
+                    vat_rate_bp=rate,
+                    vat_minor=vat_included(total, rate),
+                )
+            )
+        seller = pairs[0][0].seller
+        rule = ShippingRule.of(getattr(seller, "shipping_profile", None))
+        items = sum(line.total_minor for line in lines)
+        quantity = sum(line.quantity for line in lines)
+        shipping = rule.cost(items_minor=items, quantity=quantity)
+        lead = max(offer.lead_time_days for offer, _ in pairs)
+        groups.append(
+            QuoteGroup(
+                seller_id=seller_id,
+                lines=tuple(lines),
+                items_minor=items,
+                quantity=quantity,
+                shipping_minor=shipping,
+                vat_minor=sum(line.vat_minor for line in lines)
+                + vat_included(shipping, vat_rate_bp(SHIPPING_TAX_CLASS, country)),
+                delivery_days=rule.delivery_days(lead),
+                free_shipping_above_minor=rule.free_above_minor,
+            )
+        )
+    return Quote(currency=currency, groups=tuple(groups))

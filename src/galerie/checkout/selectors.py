@@ -1,0 +1,18 @@
+"""Reads of checkout attempts, through their customer."""
+
+from __future__ import annotations
+
+from galerie.checkout.models import CheckoutAttempt
+
+
+def checkout_attempt_for(*, customer, idempotency_key: str = "", uuid: str = "") -> CheckoutAttempt | None:
+    """Return the customer's attempt with this key (or uuid), or None."""
+    if not getattr(customer, "is_authenticated", False) or not (idempotency_key or uuid):
+        return None
+    attempts = CheckoutAttempt.objects.filter(customer=customer)
+    if idempotency_key:
+        return attempts.filter(idempotency_key=idempotency_key[:64]).first()
+    try:
+        return attempts.filter(uuid=uuid).first()
+    except Exception:  # a malformed uuid from the session
+        return None

@@ -1,0 +1,394 @@
+"""Checkout: from a cart to a paid order, in three steps that never hold a lock across the
+payment gateway (docs/checkout.md).
+
+1. ``_reserve`` (one short transaction): re-price the cart from the database, sum the quantity
+   per offer, take the stock offer by offer in primary-key order with conditional updates,
+   record the attempt and its reservations.
+2. The gateway is asked to authorize the amount, outside any transaction, with a key that
+   belongs to the attempt (the same on every retry).
+3. ``checkout_complete`` (one short transaction): create the order and its seller orders, or
+   give the stock back if the payment was declined.
+
+An attempt is found again by its idempotency key, so a double click or a retried request
+returns the first outcome and charges once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from galerie.cart.models import Cart
+from galerie.cart.selectors import cart_lines
+from galerie.cart.services import cart_clear
+from galerie.checkout.errors import CheckoutNotPossible
+from galerie.checkout.models import CheckoutAttempt, StockReservation
+from galerie.checkout.quote import quote_build
+from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.locking import lock_row
+from galerie.core.money import Money
+from galerie.core.outbox import emit
+from galerie.core.statemachine import transition
+from galerie.offers.models import Offer
+from galerie.offers.selectors import offers_sellable
+from galerie.orders.services import order_create
+from galerie.payments.models import Payment
+from galerie.payments.services import (
+    payment_authorize,
+    payment_capture,
+    payment_refresh,
+    payment_refund,
+    payment_void,
+)
+from galerie.storefronts.models import Storefront
+
+log = logging.getLogger(__name__)
+
+RESERVATION_TTL = timedelta(minutes=20)
+ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "country", "phone")
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    attempt: CheckoutAttempt
+    status: str  # "completed" | "requires_action" | "declined" | "failed" | "expired"
+    message: str = ""
+    action_url: str = ""
+
+    @property
+    def order(self):
+        return self.attempt.order
+
+
+def _address_clean(address: dict[str, str]) -> dict[str, str]:
+    cleaned = {key: str(address.get(key, "")).strip() for key in ADDRESS_FIELDS}
+    errors: dict[str, list[str]] = {}
+    for key, label in (
+        ("name", _("your name")),
+        ("line1", _("the street and number")),
+        ("postal_code", _("the postal code")),
+        ("city", _("the town")),
+    ):
+        if not cleaned[key]:
+            errors[key] = [_("Type %(what)s.") % {"what": label}]
+    cleaned["country"] = (cleaned["country"] or "FR").upper()
+    if cleaned["country"] != "FR":
+        errors["country"] = [_("This storefront delivers to France only.")]
+    elif cleaned["postal_code"] and not (
+        cleaned["postal_code"].isdigit() and len(cleaned["postal_code"]) == 5
+    ):
+        errors["postal_code"] = [_("A French postal code has five digits, e.g. 75005.")]
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def _reserve(
+    *, storefront: Storefront, cart: Cart, customer, address: dict[str, str], idempotency_key: str
+) -> CheckoutAttempt:
+    """Take the stock of the cart for a new attempt, or raise CheckoutNotPossible and take nothing."""
+    with transaction.atomic():
+        lines = cart_lines(cart)
+        if not lines:
+            raise CheckoutNotPossible(_("Your cart is empty."), field="cart")
+        wanted: dict[int, int] = {}
+        for line in lines:
+            wanted[line.offer_id] = wanted.get(line.offer_id, 0) + line.quantity
+        sellable = set(offers_sellable(storefront).filter(pk__in=wanted).values_list("pk", flat=True))
+        offers = {line.offer_id: line.offer for line in lines}
+        for offer_id in sorted(wanted):  # primary-key order: two checkouts never deadlock
+            title = offers[offer_id].variant.product.title
+            if offer_id not in sellable:
+                raise CheckoutNotPossible(
+                    _("“%(title)s” is no longer available: remove it from your cart.") % {"title": title},
+                    field="cart",
+                )
+            taken = Offer.objects.filter(pk=offer_id, stock__gte=wanted[offer_id]).update(
+                stock=F("stock") - wanted[offer_id]
+            )
+            if not taken:
+                raise CheckoutNotPossible(
+                    _("Not enough stock left of “%(title)s”: your cart shows what is left.")
+                    % {"title": title},
+                    field="cart",
+                )
+        # Prices are read again here, after the stock was taken: nothing the browser sent counts.
+        fresh = {
+            o.pk: o
+            for o in Offer.objects.filter(pk__in=wanted).select_related(
+                "variant__product__product_type", "seller__shipping_profile"
+            )
+        }
+        quote = quote_build(
+            currency=storefront.currency, entries=[(fresh[offer_id], q) for offer_id, q in wanted.items()]
+        )
+        attempt = CheckoutAttempt.objects.create(
+            idempotency_key=idempotency_key,
+            storefront=storefront,
+            customer=customer,
+            cart_id_snapshot=cart.pk,
+            quote=quote.as_json(),
+            address=address,
+            currency=quote.currency,
+            amount_minor=quote.total_minor,
+            expires_at=timezone.now() + RESERVATION_TTL,
+        )
+        StockReservation.objects.bulk_create(
+            StockReservation(attempt=attempt, offer_id=offer_id, quantity=q) for offer_id, q in wanted.items()
+        )
+        for offer_id, q in wanted.items():
+            emit("offer.stock_taken", offer_id=offer_id, quantity=q, attempt_id=attempt.pk)
+    return attempt
+
+
+def checkout_place_order(
+    *,
+    storefront: Storefront,
+    cart: Cart | None,
+    customer,
+    address: dict[str, str],
+    payment_method: dict[str, str],
+    idempotency_key: str,
+    return_url: str,
+) -> CheckoutOutcome:
+    """Turn the customer's cart into a paid order, charging once per ``idempotency_key``.
+
+    Raises InvalidInput (address), CheckoutNotPossible (cart, stock) before anything is taken.
+    Returns the outcome: completed (with the order), requires_action (send the customer to
+    ``action_url``), declined (stock given back, no order) or failed.
+    """
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("checkout_place_order() calls the payment gateway: run it outside transactions")
+    key = (idempotency_key or "").strip()
+    if not 16 <= len(key) <= 64:
+        raise InvalidInput({"idempotency_key": [_("The checkout form has expired: reload the page.")]})
+    existing = CheckoutAttempt.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        if existing.customer_id != customer.pk:
+            raise InvalidInput({"idempotency_key": [_("The checkout form has expired: reload the page.")]})
+        return _resume(existing, payment_method=payment_method, return_url=return_url)
+    if cart is None:
+        raise CheckoutNotPossible(_("Your cart is empty."), field="cart")
+    address = _address_clean(address)
+    try:
+        attempt = _reserve(
+            storefront=storefront, cart=cart, customer=customer, address=address, idempotency_key=key
+        )
+    except IntegrityError:
+        # The same key raced us (double click): the first request's attempt is the one.
+        attempt = CheckoutAttempt.objects.get(idempotency_key=key)
+    return _resume(attempt, payment_method=payment_method, return_url=return_url)
+
+
+def _resume(attempt: CheckoutAttempt, *, payment_method: dict[str, str], return_url: str) -> CheckoutOutcome:
+    if attempt.status != CheckoutAttempt.Status.RESERVED:
+        return _outcome(attempt)
+    if attempt.payment_id is None or attempt.payment.status == Payment.Status.PENDING:
+        if not payment_method:
+            return _outcome(attempt)  # a retry without the card: the first request is still paying
+        key = f"checkout-{attempt.idempotency_key}"
+        try:
+            payment = payment_authorize(
+                amount=Money(attempt.amount_minor, attempt.currency),
+                payment_method=payment_method,
+                idempotency_key=key,
+                return_url=return_url,
+                description=_("Checkout %(reference)s") % {"reference": attempt.uuid.hex[:12]},
+            )
+        except InvalidInput:
+            # A card the gateway refuses to even try: nothing was charged, give the stock back.
+            _attach(attempt, Payment.objects.filter(idempotency_key=key).first())
+            _decline(attempt.pk, _("Check your card details."))
+            raise
+        except DomainError:
+            # The gateway could not be reached: the outcome is unknown. The stock stays reserved;
+            # a retry with the same key, or the reconciler, finds out what happened.
+            _attach(attempt, Payment.objects.filter(idempotency_key=key).first())
+            attempt.refresh_from_db()
+            return CheckoutOutcome(
+                attempt,
+                "failed",
+                message=_("The payment service did not answer. You have not been charged: try again."),
+            )
+        _attach(attempt, payment)
+        attempt.refresh_from_db()
+    return checkout_complete(attempt_id=attempt.pk)
+
+
+def _attach(attempt: CheckoutAttempt, payment: Payment | None) -> None:
+    if payment is not None:
+        with transaction.atomic():
+            CheckoutAttempt.objects.filter(pk=attempt.pk, payment__isnull=True).update(payment=payment)
+
+
+def _decline(attempt_id: int, message: str) -> None:
+    with transaction.atomic():
+        attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
+        if attempt.status == CheckoutAttempt.Status.RESERVED:
+            _release(attempt)
+            attempt.message = message
+            transition(attempt, to=CheckoutAttempt.Status.DECLINED, extra_fields=("message", "updated_at"))
+
+
+def _outcome(attempt: CheckoutAttempt) -> CheckoutOutcome:
+    status = attempt.status
+    payment = attempt.payment
+    if (
+        status == CheckoutAttempt.Status.RESERVED
+        and payment is not None
+        and payment.status == "requires_action"
+    ):
+        return CheckoutOutcome(attempt, "requires_action", action_url=payment.action_url)
+    return CheckoutOutcome(attempt, status, message=attempt.message)
+
+
+def checkout_complete(*, attempt_id: int) -> CheckoutOutcome:
+    """Finish an attempt from its payment's state: place the order when authorized, give the
+    stock back when declined, wait when the customer must still confirm. Idempotent."""
+    with transaction.atomic():
+        attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
+        payment = attempt.payment
+        if attempt.status != CheckoutAttempt.Status.RESERVED or payment is None:
+            return _outcome(attempt)
+        if payment.status in (Payment.Status.DECLINED, Payment.Status.FAILED, Payment.Status.VOIDED):
+            message = payment.decline_message or _("Your payment did not go through.")
+            _release(attempt)
+            attempt.message = message
+            transition(
+                attempt,
+                to=CheckoutAttempt.Status.DECLINED,
+                reason=payment.decline_code,
+                extra_fields=("message", "updated_at"),
+            )
+            return CheckoutOutcome(attempt, "declined", message=message)
+        if payment.status not in ("authorized", "capture_pending", "captured"):
+            return _outcome(attempt)
+        try:
+            with transaction.atomic():
+                _order_from_attempt(attempt, payment)
+        except Exception:
+            # The payment succeeded but the order could not be made: never leave it hanging.
+            log.exception("checkout %s: payment %s taken but the order failed", attempt.pk, payment.pk)
+            attempt.message = _("We could not complete your order; your payment is being refunded.")
+            transition(attempt, to=CheckoutAttempt.Status.FAILED, extra_fields=("message", "updated_at"))
+            return CheckoutOutcome(attempt, "failed", message=attempt.message)
+    if payment.status == "authorized":
+        try:
+            payment_capture(payment_id=payment.pk)
+        except Exception:  # the reconciler captures it later
+            log.warning("checkout %s: capture of payment %s deferred", attempt.pk, payment.pk, exc_info=True)
+    attempt.refresh_from_db()
+    return CheckoutOutcome(attempt, "completed")
+
+
+def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
+    """Create the order from the reserved stock at the prices of the reservation."""
+    reservations = {r.offer_id: r.quantity for r in attempt.reservations.all()}
+    offers = {
+        o.pk: o
+        for o in Offer.objects.filter(pk__in=reservations).select_related(
+            "variant__product__product_type", "seller__shipping_profile"
+        )
+    }
+    quote = quote_build(
+        currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
+    )
+    if quote.total_minor != attempt.amount_minor:
+        # A price changed between the reservation and now: charge what the customer accepted.
+        quote = _quote_at_reserved_prices(attempt, offers, reservations)
+    order = order_create(
+        storefront=attempt.storefront,
+        customer=attempt.customer,
+        email=attempt.customer.email,
+        language=attempt.storefront.default_language,
+        address=attempt.address,
+        quote=quote,
+        payment=payment,
+    )
+    attempt.order = order
+    transition(attempt, to=CheckoutAttempt.Status.COMPLETED, extra_fields=("order", "updated_at"))
+    if attempt.cart_id_snapshot:
+        cart_clear(cart_id=attempt.cart_id_snapshot)
+    return order
+
+
+def _quote_at_reserved_prices(attempt: CheckoutAttempt, offers: dict, reservations: dict):
+    prices = {
+        line["offer_id"]: line["unit_price_minor"]
+        for group in attempt.quote["groups"]
+        for line in group["lines"]
+    }
+    for offer_id, offer in offers.items():
+        offer.price_minor = prices[offer_id]
+    return quote_build(currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()])
+
+
+def _release(attempt: CheckoutAttempt) -> None:
+    """Give back the stock of an attempt's reservations not yet released (caller's transaction)."""
+    for reservation in attempt.reservations.filter(released=False).order_by("offer_id"):
+        Offer.objects.filter(pk=reservation.offer_id).update(stock=F("stock") + reservation.quantity)
+        emit("offer.stock_released", offer_id=reservation.offer_id, quantity=reservation.quantity)
+    attempt.reservations.filter(released=False).update(released=True)
+
+
+def checkout_return(*, attempt: CheckoutAttempt) -> CheckoutOutcome:
+    """The customer is back from the gateway's confirmation page: ask the gateway and finish."""
+    if attempt.payment_id and attempt.status == CheckoutAttempt.Status.RESERVED:
+        payment_refresh(payment_id=attempt.payment_id)
+    return checkout_complete(attempt_id=attempt.pk)
+
+
+def checkout_reconcile(*, now=None) -> int:
+    """Settle attempts left behind: complete or release expired ones, refund the payment of any
+    attempt that took money without making an order. Safe to run concurrently and repeatedly."""
+    now = now or timezone.now()
+    done = 0
+    stale = CheckoutAttempt.objects.filter(status=CheckoutAttempt.Status.RESERVED, expires_at__lt=now)
+    for attempt_id, payment_id in stale.values_list("pk", "payment_id")[:200]:
+        if payment_id:
+            payment_refresh(payment_id=payment_id)
+            outcome = checkout_complete(attempt_id=attempt_id)
+            if outcome.status != "requires_action":
+                done += 1
+                continue
+        with transaction.atomic():
+            attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
+            if attempt.status == CheckoutAttempt.Status.RESERVED:
+                _release(attempt)
+                attempt.message = _("Your checkout expired before the payment was confirmed.")
+                transition(attempt, to=CheckoutAttempt.Status.EXPIRED, extra_fields=("message", "updated_at"))
+                done += 1
+    # Money taken without an order: a failed completion, or a confirmation after expiry.
+    owing = CheckoutAttempt.objects.filter(
+        status__in=[CheckoutAttempt.Status.FAILED, CheckoutAttempt.Status.EXPIRED], payment__isnull=False
+    ).exclude(payment__status__in=["declined", "failed", "voided", "refunded"])
+    for attempt_id, payment_id in owing.values_list("pk", "payment_id")[:200]:
+        payment = payment_refresh(payment_id=payment_id)
+        if payment.status in ("requires_action", "pending"):
+            continue
+        if payment.status == "authorized":
+            payment_void(payment_id=payment_id)
+        elif payment.status == "captured":
+            remaining = payment.captured_minor - payment.refunded_minor
+            if remaining > 0:
+                payment_refund(
+                    payment_id=payment_id,
+                    amount=Money(remaining, payment.currency),
+                    idempotency_key=f"attempt-{attempt_id}-refund",
+                    reason="checkout could not be completed",
+                )
+        else:
+            continue
+        with transaction.atomic():
+            attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
+            if attempt.status in (CheckoutAttempt.Status.FAILED, CheckoutAttempt.Status.EXPIRED):
+                _release(attempt)
+                transition(attempt, to=CheckoutAttempt.Status.REFUNDED, extra_fields=("updated_at",))
+                done += 1
+    return done

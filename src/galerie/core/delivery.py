@@ -1,0 +1,318 @@
+"""The delivery loop of ``galerie worker``: outbox events to their handlers, and periodic jobs.
+
+Delivery is at least once. A worker claims a batch of due events in one short transaction
+(``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise
+the claims) and pushes their ``available_at`` forward by a lease, so other workers leave them
+alone while it runs the handlers outside any transaction. An event is marked delivered once
+all its handlers returned; a handler that raises counts an attempt, records the error and
+puts the event back after an exponential back-off; after ``MAX_ATTEMPTS`` the event stays
+undelivered for good (a dead letter, visible in the admin). A worker that dies mid-batch
+loses nothing: its lease runs out and another worker takes the events again. Handlers
+therefore must be idempotent (key: ``event.uuid``).
+
+This module knows no domain app: the caller passes the handlers (topic -> functions).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.apps import apps
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
+
+from galerie.core.errors import InvalidTransition
+from galerie.core.jobs import JOBS, Job
+from galerie.core.locking import lock_row
+from galerie.core.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEvent], None]
+Handlers = Mapping[str, Sequence[Handler]]
+
+MAX_ATTEMPTS = 12  # 30 s, 1 min, 2 min … 6 h: about 15 hours of retries in all
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=6)
+LEASE = timedelta(minutes=5)  # how long a claimed batch is the claiming worker's
+ERROR_MAX_CHARS = 4000
+DB_RETRY_SECONDS = 5
+
+
+def outbox_backoff(attempts: int) -> timedelta:
+    """Return how long an event waits after its ``attempts``-th failure: 30 s, doubling, at most 6 h."""
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    delivered: int = 0
+    unhandled: int = 0  # delivered without any handler for their topic
+    failed: int = 0
+    dead: int = 0
+    released: int = 0  # given back unprocessed because the worker is stopping
+
+
+def outbox_claim(*, batch: int, lease: timedelta = LEASE) -> list[OutboxEvent]:
+    """Take up to ``batch`` due events, lowest id first, and lease them to this worker.
+
+    One short transaction: rows another worker holds are skipped (PostgreSQL) or the whole
+    claim waits for the other's to commit (SQLite, IMMEDIATE mode).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = OutboxEvent.objects.filter(
+            delivered_at__isnull=True, available_at__lte=now, attempts__lt=MAX_ATTEMPTS
+        ).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        events = list(due[:batch])
+        if events:
+            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(available_at=now + lease)
+    return events
+
+
+def _handler_name(handler: Handler) -> str:
+    return f"{handler.__module__}.{getattr(handler, '__qualname__', repr(handler))}"
+
+
+def _deliver_one(event: OutboxEvent, handlers: Sequence[Handler], result: BatchResult) -> None:
+    for handler in handlers:
+        try:
+            handler(event)
+        except Exception as error:
+            _record_failure(event, handler, error, result)
+            return
+    OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=timezone.now())
+    result.delivered += 1
+
+
+def _record_failure(event: OutboxEvent, handler: Handler, error: Exception, result: BatchResult) -> None:
+    attempts = event.attempts + 1
+    text = f"{_handler_name(handler)} raised:\n{traceback.format_exc()}"
+    if len(text) > ERROR_MAX_CHARS:
+        text = text[:200] + "\n…\n" + text[-(ERROR_MAX_CHARS - 200) :]
+    delay = outbox_backoff(attempts)
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        attempts=attempts, last_error=text, available_at=timezone.now() + delay
+    )
+    result.failed += 1
+    if attempts >= MAX_ATTEMPTS:
+        result.dead += 1
+        logger.error(
+            "DEAD LETTER: outbox event %s #%s failed %d times and will not be retried; last error from %s:"
+            " %s: %s (see the admin, Core › Outbox events; reset its attempts to retry it)",
+            event.topic,
+            event.pk,
+            attempts,
+            _handler_name(handler),
+            type(error).__name__,
+            error,
+            exc_info=error,
+        )
+    else:
+        logger.warning(
+            "outbox event %s #%s failed (attempt %d of %d), retry in %ds: %s: %s",
+            event.topic,
+            event.pk,
+            attempts,
+            MAX_ATTEMPTS,
+            delay.total_seconds(),
+            type(error).__name__,
+            error,
+        )
+
+
+def outbox_deliver_batch(
+    handlers: Handlers, *, batch: int, stop: threading.Event | None = None
+) -> BatchResult:
+    """Claim a batch of due events and run each one's handlers, lowest id first.
+
+    Events without a handler are marked delivered at once. When ``stop`` is set the events
+    not yet started are given back (due again now) and the batch ends early.
+    """
+    result = BatchResult()
+    events = outbox_claim(batch=batch)
+    result.claimed = len(events)
+    unhandled = [e.pk for e in events if not handlers.get(e.topic)]
+    if unhandled:
+        OutboxEvent.objects.filter(pk__in=unhandled).update(delivered_at=timezone.now())
+        result.unhandled = result.delivered = len(unhandled)
+    pending = [e for e in events if handlers.get(e.topic)]
+    for position, event in enumerate(pending):
+        if stop is not None and stop.is_set():
+            rest = [e.pk for e in pending[position:]]
+            OutboxEvent.objects.filter(pk__in=rest, delivered_at__isnull=True).update(
+                available_at=timezone.now()
+            )
+            result.released = len(rest)
+            break
+        _deliver_one(event, handlers[event.topic], result)
+    return result
+
+
+def outbox_event_retry(*, event_id: int, by: object = None) -> OutboxEvent:
+    """Make an undelivered event (a dead letter) due now with its attempts reset; raise if delivered."""
+    with transaction.atomic():
+        event = lock_row(OutboxEvent.objects.all(), event_id)
+        if event.delivered_at is not None:
+            raise InvalidTransition("This event was delivered already; there is nothing to retry.")
+        event.attempts, event.available_at = 0, timezone.now()
+        event.save(update_fields=["attempts", "available_at"])
+    logger.warning("outbox event %s #%s: retry asked by %s", event.topic, event.pk, by or "a script")
+    return event
+
+
+# --- periodic jobs -----------------------------------------------------------------------
+
+
+def jobs_autodiscover() -> dict[str, Job]:
+    """Import ``<app>.jobs`` of every installed ``galerie.*`` app that has one; return the jobs."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("galerie.") and importlib.util.find_spec(f"{config.name}.jobs"):
+            importlib.import_module(f"{config.name}.jobs")
+    return dict(JOBS)
+
+
+@dataclass
+class JobScheduler:
+    """Runs each job when ``every_seconds`` have passed since its last run (all are due at first)."""
+
+    jobs: Mapping[str, Job]
+    clock: Callable[[], float] = time.monotonic
+    next_at: dict[str, float] = field(default_factory=dict)
+    runs: int = 0
+    errors: int = 0
+
+    def run_due(self, *, everything: bool = False, stop: threading.Event | None = None) -> int:
+        """Run the jobs that are due (all of them with ``everything``); return how many ran."""
+        ran = 0
+        for job in self.jobs.values():
+            if stop is not None and stop.is_set():
+                break
+            if everything or self.clock() >= self.next_at.get(job.name, 0.0):
+                self._run(job)
+                self.next_at[job.name] = self.clock() + job.every_seconds
+                ran += 1
+        return ran
+
+    def _run(self, job: Job) -> None:
+        started = time.monotonic()
+        self.runs += 1
+        try:
+            done = job.run()
+        except Exception:
+            self.errors += 1
+            logger.exception("job %s failed; it runs again in %ss", job.name, job.every_seconds)
+            return
+        if done:
+            logger.info("job %s: %s done in %.0f ms", job.name, done, (time.monotonic() - started) * 1000)
+
+
+# --- the loop ----------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerSummary:
+    batches: int = 0
+    delivered: int = 0
+    unhandled: int = 0
+    failed: int = 0
+    dead: int = 0
+    jobs_run: int = 0
+    job_errors: int = 0
+    seconds: float = 0.0
+
+    def add(self, result: BatchResult) -> None:
+        self.batches += 1
+        self.delivered += result.delivered
+        self.unhandled += result.unhandled
+        self.failed += result.failed
+        self.dead += result.dead
+
+    def __str__(self) -> str:
+        return (
+            f"{self.delivered} events delivered ({self.unhandled} without handler),"
+            f" {self.failed} failed attempts, {self.dead} dead letters; {self.jobs_run} job runs"
+            f" ({self.job_errors} failed); {self.batches} batches in {self.seconds:.1f} s"
+        )
+
+
+def _fresh_connection() -> None:
+    # A long-running process must drop a connection the server closed or that outlived
+    # CONN_MAX_AGE, as Django does between requests; never inside a transaction (tests).
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+def _log_batch(result: BatchResult, started: float) -> None:
+    logger.info(
+        "outbox batch: %d claimed, %d delivered (%d without handler), %d failed, %d dead, %d released"
+        " in %.0f ms",
+        result.claimed,
+        result.delivered,
+        result.unhandled,
+        result.failed,
+        result.dead,
+        result.released,
+        (time.monotonic() - started) * 1000,
+    )
+
+
+def worker_run(
+    handlers: Handlers,
+    *,
+    once: bool = False,
+    batch: int = 100,
+    sleep: float = 1.0,
+    stop: threading.Event | None = None,
+    jobs: Mapping[str, Job] | None = None,
+) -> WorkerSummary:
+    """Deliver due outbox events and run due jobs until ``stop`` is set; return what was done.
+
+    ``once``: deliver until nothing is due, run every job once, deliver what the jobs emitted,
+    then return. Otherwise wait ``sleep`` seconds whenever a batch was not full.
+    """
+    stop = stop or threading.Event()
+    scheduler = JobScheduler(jobs if jobs is not None else jobs_autodiscover())
+    summary = WorkerSummary()
+    started = time.monotonic()
+    jobs_done = False
+    while not stop.is_set():
+        _fresh_connection()
+        batch_started = time.monotonic()
+        try:
+            result = outbox_deliver_batch(handlers, batch=batch, stop=stop)
+        except DatabaseError:
+            if once:
+                raise
+            # The database went away (restart, failover): keep the process, try again.
+            logger.exception("the worker cannot reach the database; trying again in %ss", DB_RETRY_SECONDS)
+            stop.wait(DB_RETRY_SECONDS)
+            continue
+        if result.claimed:
+            summary.add(result)
+            _log_batch(result, batch_started)
+        if once:
+            if result.claimed:
+                continue
+            if jobs_done:
+                break
+            scheduler.run_due(everything=True, stop=stop)
+            jobs_done = True
+            continue
+        scheduler.run_due(stop=stop)
+        if result.claimed < batch:
+            stop.wait(sleep)
+    summary.jobs_run, summary.job_errors = scheduler.runs, scheduler.errors
+    summary.seconds = time.monotonic() - started
+    return summary

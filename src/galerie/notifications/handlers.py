@@ -1,0 +1,72 @@
+"""What the worker does with each outbox topic: ``HANDLERS`` maps a topic to its functions.
+
+A handler takes the event, loads what it needs, and acts; it raises to have the event retried
+later. It may run more than once for the same event (delivery is at least once), so each
+e-mail goes through :func:`email_send_once`, keyed by the event's uuid. To add a consumer
+(webhooks, search index …), write a function here or in its app and list it below.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from galerie.core.models import OutboxEvent
+from galerie.notifications import emails, selectors
+from galerie.notifications.services import email_send_once
+
+logger = logging.getLogger(__name__)
+
+
+def _send(event: OutboxEvent, messages: list[emails.Email]) -> None:
+    # One SMTP session per e-mail, opened only for e-mails not sent yet: a retried event whose
+    # e-mails all went out does not need the server.
+    for message in messages:
+        email_send_once(event_uuid=event.uuid, email=message)
+
+
+def order_placed(event: OutboxEvent) -> None:
+    """E-mail the customer the order confirmation."""
+    order = selectors.order_for_email(order_id=event.payload["order_id"])
+    _send(event, [emails.order_placed_email(order=order)])
+
+
+def seller_order_placed(event: OutboxEvent) -> None:
+    """E-mail the seller (its address, owners and managers) the new order to accept."""
+    seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
+    recipients = selectors.seller_order_recipients(seller=seller_order.seller)
+    _send(event, emails.seller_order_placed_emails(seller_order=seller_order, recipients=recipients))
+
+
+def seller_order_shipped(event: OutboxEvent) -> None:
+    """E-mail the customer that a seller shipped its part, with the tracking number."""
+    seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
+    _send(event, [emails.seller_order_shipped_email(seller_order=seller_order)])
+
+
+def seller_order_refused(event: OutboxEvent) -> None:
+    """E-mail the customer that a seller refused its part and that this part is refunded."""
+    seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
+    _send(event, [emails.seller_order_refused_email(seller_order=seller_order)])
+
+
+def refund_succeeded(event: OutboxEvent) -> None:
+    """E-mail the customer that a refund reached their card (with or without an order)."""
+    refund = selectors.refund_for_email(refund_id=event.payload["refund_id"])
+    if order := selectors.order_of_payment(payment_id=refund.payment_id):
+        _send(event, [emails.refund_order_email(refund=refund, order=order)])
+    elif attempt := selectors.checkout_attempt_of_payment(payment_id=refund.payment_id):
+        _send(event, [emails.refund_checkout_email(refund=refund, attempt=attempt)])
+    else:
+        logger.warning(
+            "refund %s: payment %s has neither order nor checkout, no e-mail", refund.pk, refund.payment_id
+        )
+
+
+HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
+    "order.placed": [order_placed],
+    "seller_order.placed": [seller_order_placed],
+    "seller_order.shipped": [seller_order_shipped],
+    "seller_order.refused": [seller_order_refused],
+    "refund.succeeded": [refund_succeeded],
+}

@@ -1,0 +1,47 @@
+"""What was e-mailed to whom, so that an outbox event delivered twice sends each e-mail once."""
+
+from django.db import models
+
+
+class SentEmail(models.Model):
+    """One transactional e-mail: the row is written before the SMTP server is asked to take it.
+
+    The unique (event, recipient, kind) is the idempotency key. ``sent_at`` is set when the
+    server accepted the message; a row without it is an e-mail whose worker died in between,
+    which is never sent again (docs/worker-and-emails.md).
+    """
+
+    class Kind(models.TextChoices):
+        ORDER_PLACED = "order_placed", "Order confirmation (customer)"
+        SELLER_ORDER_PLACED = "seller_order_placed", "New order (seller)"
+        SELLER_ORDER_SHIPPED = "seller_order_shipped", "Parcel shipped (customer)"
+        SELLER_ORDER_REFUSED = "seller_order_refused", "Part refused by the seller (customer)"
+        REFUND_SUCCEEDED = "refund_succeeded", "Refund made (customer)"
+
+    event_uuid = models.UUIDField(help_text="The outbox event this e-mail answers.")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    recipient = models.EmailField()
+    reference = models.CharField(
+        max_length=40, blank=True, help_text="The order or seller order number, to find it for support."
+    )
+    subject = models.CharField(max_length=255)
+    language = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the SMTP server accepted it; empty: unconfirmed."
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_uuid", "recipient", "kind"], name="one_email_per_event_recipient_kind"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="sentemail_recipient_idx"),
+            models.Index(fields=["reference"], name="sentemail_reference_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient}"

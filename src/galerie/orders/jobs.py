@@ -1,0 +1,18 @@
+"""Periodic jobs of orders, run by ``galerie worker``."""
+
+from django.db.models import F
+
+from galerie.core.jobs import periodic
+from galerie.orders.models import SellerOrder
+from galerie.orders.services import seller_order_refund_due
+
+
+@periodic("orders.refunds_due", every_seconds=60)
+def refunds_due() -> int:
+    """Ask again for the refunds of refused or cancelled seller orders the gateway could not make
+    yet (typically: the capture was still pending when the seller refused)."""
+    owing = SellerOrder.objects.filter(
+        status__in=[SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED],
+        refunded_minor__lt=F("total_minor"),
+    ).values_list("pk", flat=True)[:200]
+    return sum(1 for pk in owing if seller_order_refund_due(seller_order_id=pk))

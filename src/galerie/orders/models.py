@@ -1,0 +1,157 @@
+"""Orders: what a customer bought in one checkout, split into one SellerOrder per seller.
+
+Amounts are integer minor units in the order's currency; prices include VAT, and the VAT
+part of each line is kept at the rate of its tax class on the day of the order.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from galerie.catalog.models import TaxClass, Variant
+from galerie.offers.models import Condition, Offer
+from galerie.payments.models import Payment
+from galerie.sellers.models import Seller
+from galerie.storefronts.models import Storefront
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.PLACED: frozenset({Status.FULFILLED, Status.CANCELLED}),
+        Status.FULFILLED: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(max_length=20, unique=True)
+    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    email = models.EmailField()
+    language = models.CharField(max_length=8)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED, editable=False)
+    # Delivery address, as typed at checkout.
+    ship_name = models.CharField(max_length=200)
+    ship_line1 = models.CharField(max_length=200)
+    ship_line2 = models.CharField(max_length=200, blank=True)
+    ship_postal_code = models.CharField(max_length=16)
+    ship_city = models.CharField(max_length=100)
+    ship_country = models.CharField(max_length=2)
+    ship_phone = models.CharField(max_length=20, blank=True)
+    currency = models.CharField(max_length=3)
+    items_minor = models.BigIntegerField()
+    shipping_minor = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    vat_minor = models.BigIntegerField(help_text="VAT included in the total.")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="order")
+    placed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["customer", "-id"], name="order_customer_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_minor=models.F("items_minor") + models.F("shipping_minor"))
+                & models.Q(items_minor__gt=0, shipping_minor__gte=0, vat_minor__gte=0),
+                name="order_totals_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SellerOrder(models.Model):
+    """One seller's part of an order: its lines, its shipping, its own status."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Awaiting the seller")
+        ACCEPTED = "accepted", _("Accepted")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        REFUSED = "refused", _("Refused by the seller")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.NEW: frozenset({Status.ACCEPTED, Status.REFUSED, Status.CANCELLED}),
+        Status.ACCEPTED: frozenset({Status.SHIPPED, Status.CANCELLED}),
+        Status.SHIPPED: frozenset({Status.DELIVERED}),
+        Status.DELIVERED: frozenset(),
+        Status.REFUSED: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
+    OPEN = (Status.NEW, Status.ACCEPTED)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="seller_orders")
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=24, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW, editable=False)
+    items_minor = models.BigIntegerField()
+    shipping_minor = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    vat_minor = models.BigIntegerField()
+    refunded_minor = models.BigIntegerField(default=0)
+    delivery_days_min = models.PositiveSmallIntegerField()
+    delivery_days_max = models.PositiveSmallIntegerField()
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    refusal_reason = models.TextField(blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["seller", "status", "-id"], name="sellerorder_seller_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_minor=models.F("items_minor") + models.F("shipping_minor"))
+                & models.Q(refunded_minor__gte=0, refunded_minor__lte=models.F("total_minor")),
+                name="seller_order_totals_add_up",
+            ),
+            models.UniqueConstraint(fields=["order", "seller"], name="one_seller_order_per_seller"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class OrderLine(models.Model):
+    """What was bought, as it was at checkout: titles and prices are copied, not joined."""
+
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, related_name="lines")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    product_title = models.CharField(max_length=255)
+    variant_name = models.CharField(max_length=120, blank=True)
+    condition = models.CharField(max_length=12, choices=Condition.choices)
+    seller_sku = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price_minor = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    tax_class = models.CharField(max_length=16, choices=TaxClass.choices)
+    vat_rate_bp = models.PositiveIntegerField(help_text="VAT rate in basis points: 2000 = 20 %.")
+    vat_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["seller_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0, unit_price_minor__gt=0)
+                & models.Q(total_minor=models.F("unit_price_minor") * models.F("quantity")),
+                name="order_line_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_title}"

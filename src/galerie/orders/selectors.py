@@ -1,0 +1,70 @@
+"""Reads of orders, always through the actor: a customer sees their orders, a seller's staff
+member sees that seller's part of orders, nothing else (conventions: access functions)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from galerie.orders.errors import OrderNotFound
+from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.sellers.models import SellerMember
+from galerie.storefronts.models import Storefront
+
+
+def orders_for_customer(*, customer, storefront: Storefront | None = None) -> QuerySet[Order]:
+    """Return the customer's orders, newest first (none for an anonymous user)."""
+    if not getattr(customer, "is_authenticated", False):
+        return Order.objects.none()
+    orders = Order.objects.filter(customer=customer).select_related("storefront")
+    if storefront is not None:
+        orders = orders.filter(storefront=storefront)
+    return orders.order_by("-id")
+
+
+def order_get_for_customer(*, customer, number: str, storefront: Storefront | None = None) -> Order:
+    """Return one of the customer's orders with its seller orders and lines; raise OrderNotFound."""
+    order = (
+        orders_for_customer(customer=customer, storefront=storefront)
+        .select_related("payment")
+        .prefetch_related(
+            Prefetch(
+                "seller_orders",
+                queryset=SellerOrder.objects.select_related("seller").prefetch_related(
+                    Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+                ),
+            )
+        )
+        .filter(number=number)
+        .first()
+    )
+    if order is None:
+        raise OrderNotFound("There is no such order in your account.")
+    return order
+
+
+def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list[int]:
+    """Return the ids of the sellers the user works for (with one of ``roles`` if given)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    members = SellerMember.objects.filter(user=user)
+    if roles is not None:
+        members = members.filter(role__in=roles)
+    return list(members.values_list("seller_id", flat=True))
+
+
+def seller_orders_for_member(user, *, roles: tuple[str, ...] | None = None) -> QuerySet[SellerOrder]:
+    """Return the seller orders of every seller the user works for, newest first."""
+    return (
+        SellerOrder.objects.filter(seller_id__in=seller_ids_for_member(user, roles=roles))
+        .select_related("order", "order__storefront", "seller")
+        .order_by("-id")
+    )
+
+
+def seller_order_get_for_member(user, *, number: str) -> SellerOrder:
+    """Return one seller order of the user's sellers with its lines; raise OrderNotFound."""
+    seller_order = seller_orders_for_member(user).prefetch_related("lines").filter(number=number).first()
+    if seller_order is None:
+        raise OrderNotFound(_("There is no such order for your shop."))
+    return seller_order

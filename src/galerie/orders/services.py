@@ -1,0 +1,245 @@
+"""Every write to orders: create one from a priced checkout, and the seller's steps."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from galerie.checkout.quote import Quote
+from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.locking import lock_row
+from galerie.core.money import Money
+from galerie.core.outbox import emit
+from galerie.core.statemachine import transition
+from galerie.orders.errors import OrderNotFound
+from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.orders.selectors import seller_ids_for_member
+from galerie.payments.models import Payment
+from galerie.payments.services import payment_refund
+from galerie.sellers.models import SellerMember
+from galerie.storefronts.models import Storefront
+
+# No 0/O or 1/I: numbers are read out on the phone.
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CARRIERS = ["Colissimo", "Chronopost", "Mondial Relay", "DPD", "UPS", "DHL", "La Poste Lettre suivie"]
+
+
+def _order_number(storefront: Storefront) -> str:
+    prefix = "".join(ch for ch in storefront.code.upper() if ch.isalnum())[:2]
+    return f"{prefix}{timezone.now():%y%m}-{''.join(secrets.choice(_ALPHABET) for _ in range(6))}"
+
+
+def order_create(
+    *,
+    storefront: Storefront,
+    customer,
+    email: str,
+    language: str,
+    address: dict[str, str],
+    quote: Quote,
+    payment: Payment,
+) -> Order:
+    """Create the order, one seller order per seller and their lines, from a quote priced from
+    the database; write order.placed and one seller_order.placed event per seller.
+
+    Runs in the caller's transaction (the checkout's), which also holds the stock taken.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order_create() must run inside the checkout's transaction")
+    if not quote.groups:
+        raise InvalidInput({"cart": [_("There is nothing to order.")]})
+    for attempt in range(5):
+        number = _order_number(storefront)
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=number,
+                    storefront=storefront,
+                    customer=customer,
+                    email=email,
+                    language=language,
+                    ship_name=address["name"],
+                    ship_line1=address["line1"],
+                    ship_line2=address.get("line2", ""),
+                    ship_postal_code=address["postal_code"],
+                    ship_city=address["city"],
+                    ship_country=address["country"],
+                    ship_phone=address.get("phone", ""),
+                    currency=quote.currency,
+                    items_minor=quote.items_minor,
+                    shipping_minor=quote.shipping_minor,
+                    total_minor=quote.total_minor,
+                    vat_minor=quote.vat_minor,
+                    payment=payment,
+                )
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    for index, group in enumerate(quote.groups, start=1):
+        seller_order = SellerOrder.objects.create(
+            order=order,
+            seller_id=group.seller_id,
+            number=f"{order.number}-{index}",
+            items_minor=group.items_minor,
+            shipping_minor=group.shipping_minor,
+            total_minor=group.total_minor,
+            vat_minor=group.vat_minor,
+            delivery_days_min=group.delivery_days[0],
+            delivery_days_max=group.delivery_days[1],
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                seller_order=seller_order,
+                offer_id=line.offer_id,
+                variant_id=line.variant_id,
+                product_title=line.product_title,
+                variant_name=line.variant_name,
+                condition=line.condition,
+                seller_sku=line.seller_sku,
+                quantity=line.quantity,
+                unit_price_minor=line.unit_price_minor,
+                total_minor=line.total_minor,
+                tax_class=line.tax_class,
+                vat_rate_bp=line.vat_rate_bp,
+                vat_minor=line.vat_minor,
+            )
+            for line in group.lines
+        )
+        emit(
+            "seller_order.placed",
+            seller_order_id=seller_order.pk,
+            order_id=order.pk,
+            seller_id=group.seller_id,
+        )
+    emit("order.placed", order_id=order.pk, storefront_id=storefront.pk, total_minor=order.total_minor)
+    return order
+
+
+def _lock_for_member(user, seller_order_id: int, roles: tuple[str, ...]) -> SellerOrder:
+    allowed = seller_ids_for_member(user, roles=roles)
+    try:
+        seller_order = lock_row(SellerOrder.objects.filter(seller_id__in=allowed), seller_order_id)
+    except SellerOrder.DoesNotExist:
+        raise OrderNotFound(_("There is no such order for your shop.")) from None
+    return seller_order
+
+
+HANDLERS = (SellerMember.Role.OWNER, SellerMember.Role.MANAGER, SellerMember.Role.SHIPPING_CLERK)
+DECIDERS = (SellerMember.Role.OWNER, SellerMember.Role.MANAGER)
+
+
+def _settle_order(order_id: int) -> None:
+    """Close the order when none of its seller orders is open any more."""
+    order = lock_row(Order.objects.all(), order_id)
+    statuses = set(SellerOrder.objects.filter(order_id=order_id).values_list("status", flat=True))
+    if order.status != Order.Status.PLACED or statuses & set(SellerOrder.OPEN):
+        return
+    done = {SellerOrder.Status.SHIPPED, SellerOrder.Status.DELIVERED}
+    transition(order, to=Order.Status.FULFILLED if statuses & done else Order.Status.CANCELLED)
+
+
+@transaction.atomic
+def seller_order_accept(*, seller_order_id: int, acting_user) -> SellerOrder:
+    """Accept a new seller order; a retried request returns it unchanged."""
+    seller_order = _lock_for_member(acting_user, seller_order_id, DECIDERS)
+    if seller_order.status == SellerOrder.Status.ACCEPTED:
+        return seller_order
+    transition(seller_order, to=SellerOrder.Status.ACCEPTED, by=acting_user, extra_fields=("updated_at",))
+    emit("seller_order.accepted", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
+    return seller_order
+
+
+def seller_order_refuse(*, seller_order_id: int, acting_user, reason: str) -> SellerOrder:
+    """Refuse a new seller order and refund that seller's part of the payment.
+
+    The refusal is committed first; the refund is then asked of the gateway outside any
+    transaction with a key that belongs to this refusal, so a retry refunds once. A refund the
+    gateway cannot make yet (capture still pending) is retried by the reconciler.
+    """
+    if not reason.strip():
+        raise InvalidInput({"reason": [_("Tell the customer why you refuse the order.")]})
+    with transaction.atomic():
+        seller_order = _lock_for_member(acting_user, seller_order_id, DECIDERS)
+        if seller_order.status != SellerOrder.Status.REFUSED:
+            seller_order.refusal_reason = reason.strip()
+            transition(
+                seller_order,
+                to=SellerOrder.Status.REFUSED,
+                by=acting_user,
+                reason=reason,
+                extra_fields=("refusal_reason", "updated_at"),
+            )
+            emit("seller_order.refused", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
+            _settle_order(seller_order.order_id)
+    seller_order_refund_due(seller_order_id=seller_order.pk)
+    seller_order.refresh_from_db()
+    return seller_order
+
+
+def seller_order_refund_due(*, seller_order_id: int) -> int:
+    """Refund what is still owed on a refused or cancelled seller order; return the amount asked.
+
+    Idempotent: the refund's key is the seller order's, so asking twice refunds once.
+    """
+    seller_order = SellerOrder.objects.select_related("order").get(pk=seller_order_id)
+    closed = (SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED)
+    due = seller_order.total_minor - seller_order.refunded_minor
+    if seller_order.status not in closed or due <= 0:
+        return 0
+    try:
+        payment_refund(
+            payment_id=seller_order.order.payment_id,
+            amount=Money(due, seller_order.order.currency),
+            idempotency_key=f"seller-order-{seller_order.uuid.hex}-{seller_order.status}",
+            reason=f"{seller_order.number} {seller_order.status}",
+        )
+    except DomainError:
+        return 0  # not refundable yet (capture pending): the reconciler asks again
+    with transaction.atomic():
+        locked = lock_row(SellerOrder.objects.all(), seller_order_id)
+        if locked.refunded_minor < locked.total_minor:
+            locked.refunded_minor = locked.total_minor
+            locked.save(update_fields=["refunded_minor", "updated_at"])
+            emit(
+                "seller_order.refunded",
+                seller_order_id=locked.pk,
+                order_id=locked.order_id,
+                amount_minor=due,
+                currency=seller_order.order.currency,
+            )
+    return due
+
+
+@transaction.atomic
+def seller_order_ship(
+    *, seller_order_id: int, acting_user, carrier: str, tracking_number: str
+) -> SellerOrder:
+    """Mark an accepted seller order shipped with its carrier and tracking number."""
+    errors = {}
+    if not carrier.strip():
+        errors["carrier"] = [_("Choose the carrier.")]
+    if not tracking_number.strip() or len(tracking_number.strip()) > 60:
+        errors["tracking_number"] = [_("Type the tracking number the carrier gave you.")]
+    if errors:
+        raise InvalidInput(errors)
+    seller_order = _lock_for_member(acting_user, seller_order_id, HANDLERS)
+    if (
+        seller_order.status == SellerOrder.Status.SHIPPED
+        and seller_order.tracking_number == tracking_number.strip()
+    ):
+        return seller_order
+    seller_order.carrier, seller_order.tracking_number = carrier.strip(), tracking_number.strip()
+    seller_order.shipped_at = timezone.now()
+    transition(
+        seller_order,
+        to=SellerOrder.Status.SHIPPED,
+        by=acting_user,
+        extra_fields=("carrier", "tracking_number", "shipped_at", "updated_at"),
+    )
+    emit("seller_order.shipped", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
+    _settle_order(seller_order.order_id)
+    return seller_order

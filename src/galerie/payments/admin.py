@@ -1,0 +1,73 @@
+"""Back office for payments: read-only records; capture, void and refresh run through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from galerie.core.admin_actions import service_action
+from galerie.core.pagination import EstimatedCountPaginator
+from galerie.payments.models import Payment, PaymentEvent, Refund
+from galerie.payments.services import payment_capture, payment_refresh, payment_void
+
+
+def _payment_action(service, description: str):
+    return service_action(service, description=description, id_arg="payment_id", with_actor=False)
+
+
+class ReadOnly:
+    """Rows written by the services only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class RefundInline(ReadOnly, admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = ["uuid", "amount_minor", "currency", "status", "reason", "provider_reference", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "uuid",
+        "status",
+        "amount_minor",
+        "captured_minor",
+        "refunded_minor",
+        "currency",
+        "card_last4",
+        "gateway",
+        "created_at",
+    ]
+    list_filter = ["status", "gateway"]
+    search_fields = ["=uuid", "=provider_reference", "=idempotency_key"]
+    readonly_fields = [f.name for f in Payment._meta.fields]
+    inlines = [RefundInline]
+    actions = [
+        _payment_action(payment_refresh, "Refresh from the gateway"),
+        _payment_action(payment_capture, "Capture"),
+        _payment_action(payment_void, "Void the authorization"),
+    ]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["id", "gateway", "type", "event_id", "result", "payment", "received_at"]
+    list_filter = ["gateway", "type", "result"]
+    list_select_related = ["payment"]
+    search_fields = ["=event_id"]
+    readonly_fields = [f.name for f in PaymentEvent._meta.fields]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False

@@ -1,0 +1,77 @@
+"""Reads of payments. Payments are internal records: customers and sellers reach them through
+their orders, whose selectors hold the access checks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db.models import QuerySet, Sum
+
+from galerie.core.money import Money
+from galerie.payments.errors import PaymentNotFound
+from galerie.payments.models import Payment, Refund
+
+AWAITING_GATEWAY = (
+    Payment.Status.PENDING,
+    Payment.Status.REQUIRES_ACTION,
+    Payment.Status.CAPTURE_PENDING,
+)
+
+
+def payment_get(*, payment_id: int) -> Payment:
+    """Return a payment; raise PaymentNotFound."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        raise PaymentNotFound(f"There is no payment {payment_id}.")
+    return payment
+
+
+def payment_get_by_uuid(*, payment_uuid: uuid.UUID | str) -> Payment:
+    """Return a payment by its public id; raise PaymentNotFound."""
+    try:
+        payment = Payment.objects.filter(uuid=uuid.UUID(str(payment_uuid))).first()
+    except ValueError:
+        payment = None
+    if payment is None:
+        raise PaymentNotFound(f"There is no payment {payment_uuid}.")
+    return payment
+
+
+def payment_get_by_reference(*, reference: str, gateway: str = "test") -> Payment:
+    """Return the payment the gateway knows as ``reference`` (the ``?payment=`` of a return URL)."""
+    payment = (
+        Payment.objects.filter(gateway=gateway, provider_reference=reference).first() if reference else None
+    )
+    if payment is None:
+        raise PaymentNotFound(f"There is no {gateway} payment {reference!r}.")
+    return payment
+
+
+def refunds_of_payment(*, payment_id: int) -> QuerySet[Refund]:
+    """Return a payment's refunds, oldest first."""
+    return Refund.objects.filter(payment_id=payment_id).order_by("id")
+
+
+def payment_refundable(*, payment: Payment) -> Money:
+    """Return what may still be refunded: captured, minus refunds made or pending."""
+    pending = (
+        Refund.objects.filter(payment_id=payment.pk, status=Refund.Status.PENDING).aggregate(
+            total=Sum("amount_minor")
+        )["total"]
+        or 0
+    )
+    return Money(payment.captured_minor - payment.refunded_minor - pending, payment.currency)
+
+
+def payments_awaiting_gateway(
+    *, updated_after: datetime, updated_before: datetime, limit: int = 100
+) -> list[int]:
+    """Return ids of payments waiting on the gateway, last changed between the two dates."""
+    return list(
+        Payment.objects.filter(
+            status__in=AWAITING_GATEWAY, updated_at__gt=updated_after, updated_at__lt=updated_before
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,155 @@
+"""Payments: authorize, refresh from the gateway, capture, void."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from galerie.core.errors import full_clean
+from galerie.core.money import Money
+from galerie.payments.errors import (
+    GatewayObjectNotFound,
+    IdempotencyKeyReused,
+    PaymentNotCapturable,
+    PaymentNotVoidable,
+)
+from galerie.payments.gateway import get_gateway
+from galerie.payments.models import Payment
+from galerie.payments.selectors import payment_get
+from galerie.payments.services.checks import (
+    check_amount,
+    check_key,
+    check_return_url,
+    lock_payment,
+    outside_transaction,
+    status_label,
+)
+from galerie.payments.services.recording import record_answer, record_payment_result, record_refund_result
+
+Status = Payment.Status
+
+
+def _payment_for_key(*, gateway: str, amount: Money, key: str, card_last4: str, description: str) -> Payment:
+    payment = Payment.objects.filter(idempotency_key=key).first()
+    if payment is None:
+        payment = Payment(
+            gateway=gateway,
+            idempotency_key=key,
+            amount_minor=amount.amount_minor,
+            currency=amount.currency,
+            card_last4=card_last4,
+            description=description,
+        )
+        full_clean(payment, validate_unique=False)
+        try:
+            with transaction.atomic():
+                payment.save()
+            return payment
+        except IntegrityError:
+            payment = Payment.objects.get(idempotency_key=key)  # a concurrent first attempt won
+    if (payment.amount_minor, payment.currency) != (amount.amount_minor, amount.currency):
+        raise IdempotencyKeyReused(
+            f"The idempotency key “{key}” was already used for a payment of"
+            f" {Money(payment.amount_minor, payment.currency)}; a retry must ask for the same amount.",
+            field="idempotency_key",
+        )
+    return payment
+
+
+def payment_authorize(
+    *, amount: Money, payment_method: dict, idempotency_key: str, return_url: str, description: str = ""
+) -> Payment:
+    """Authorize ``amount`` once per key; return the payment: authorized, requires_action, declined or failed.
+
+    A retry with the same key returns the same row and, once the gateway has answered, does not
+    call it again. Raise InvalidInput or InvalidPaymentMethod (nothing written),
+    IdempotencyKeyReused, GatewayUnavailable (the row stays pending: retry with the same key),
+    and RuntimeError inside a transaction: no lock may be held across the gateway call.
+    """
+    outside_transaction("payment_authorize")
+    check_key(idempotency_key)
+    check_amount(amount)
+    check_return_url(return_url)
+    gateway = get_gateway()
+    card_last4 = gateway.check_payment_method(payment_method)
+    payment = _payment_for_key(
+        gateway=gateway.name,
+        amount=amount,
+        key=idempotency_key,
+        card_last4=card_last4,
+        description=description,
+    )
+    if payment.status != Status.PENDING:
+        return payment  # the gateway answered this key already: never ask twice
+    result = get_gateway(payment.gateway).authorize(
+        amount=amount,
+        payment_method=payment_method,
+        idempotency_key=f"authorize:{idempotency_key}",
+        return_url=return_url,
+        description=description,
+    )
+    return record_answer(payment.pk, result, reason="authorize")
+
+
+def payment_refresh(*, payment_id: int) -> Payment:
+    """Ask the gateway for the payment's current state (and its refunds') and record it, forward only.
+
+    For the customer's return from the confirmation page, and for the reconciler. A payment the
+    provider never received (no reference, unknown key) is returned unchanged.
+    """
+    outside_transaction("payment_refresh")
+    payment = payment_get(payment_id=payment_id)
+    gateway = get_gateway(payment.gateway)
+    try:
+        if payment.provider_reference:
+            result = gateway.retrieve(reference=payment.provider_reference)
+        else:
+            result = gateway.retrieve(idempotency_key=f"authorize:{payment.idempotency_key}")
+    except GatewayObjectNotFound:
+        if payment.provider_reference:
+            raise
+        return payment
+    with transaction.atomic():
+        payment = lock_payment(payment_id)
+        record_payment_result(payment, result, reason="refresh")
+        for refund in result.refunds:
+            record_refund_result(payment, refund, reason="refresh")
+        return payment
+
+
+def payment_capture(*, payment_id: int) -> Payment:
+    """Capture an authorized payment in full; return it capture_pending (a webhook confirms) or captured.
+
+    A retry after the capture is recorded returns the payment unchanged. Raise
+    PaymentNotCapturable if it is not authorized, GatewayRefused if the provider refuses.
+    """
+    outside_transaction("payment_capture")
+    payment = payment_get(payment_id=payment_id)
+    if payment.status in (Status.CAPTURE_PENDING, Status.CAPTURED, Status.REFUNDED):
+        return payment
+    if payment.status != Status.AUTHORIZED:
+        raise PaymentNotCapturable(
+            f"Only an authorized payment can be captured; this one is {status_label(payment)}."
+        )
+    result = get_gateway(payment.gateway).capture(
+        reference=payment.provider_reference,
+        amount=Money(payment.amount_minor, payment.currency),
+        idempotency_key=f"capture:{payment.uuid}",
+    )
+    return record_answer(payment.pk, result, reason="capture")
+
+
+def payment_void(*, payment_id: int) -> Payment:
+    """Release an authorization (or a payment awaiting confirmation) that will not be captured.
+
+    Raise PaymentNotVoidable once it is captured, declined or failed.
+    """
+    outside_transaction("payment_void")
+    payment = payment_get(payment_id=payment_id)
+    if payment.status == Status.VOIDED:
+        return payment
+    if payment.status not in (Status.AUTHORIZED, Status.REQUIRES_ACTION) or not payment.provider_reference:
+        raise PaymentNotVoidable(f"This payment cannot be voided: it is {status_label(payment)}.")
+    result = get_gateway(payment.gateway).void(
+        reference=payment.provider_reference, idempotency_key=f"void:{payment.uuid}"
+    )
+    return record_answer(payment.pk, result, reason="void")

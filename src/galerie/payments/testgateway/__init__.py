@@ -1,0 +1,1 @@
+"""The built-in test payment provider: its own tables, operations, hosted page and webhooks."""

@@ -1,0 +1,13 @@
+"""The seller area, on every host under /sell/."""
+
+from django.urls import path
+
+from galerie.web.views import seller_area
+
+app_name = "seller_area"
+urlpatterns = [
+    path("login/", seller_area.seller_login, name="login"),
+    path("orders/", seller_area.orders, name="orders"),
+    path("orders/<str:number>/", seller_area.order_detail, name="order"),
+    path("orders/<str:number>/action/", seller_area.order_action, name="order_action"),
+]

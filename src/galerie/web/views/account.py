@@ -1,0 +1,142 @@
+"""Customer account pages of a storefront: sign up, sign in and out, password reset, orders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from galerie.accounts.services import customer_signup
+from galerie.cart.selectors import cart_find
+from galerie.cart.services import cart_merge
+from galerie.core.errors import InvalidInput
+from galerie.orders.selectors import order_get_for_customer, orders_for_customer
+from galerie.web.forms import SignupForm
+from galerie.web.routing import sf_prefix, sf_reverse
+from galerie.web.views.decorators import storefront_view
+from galerie.web.views.shop import session_cart_key
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return sf_reverse(request, "account")
+
+
+def _sign_in(request: HttpRequest, user) -> None:
+    """Sign the user in and merge this browser's guest cart into theirs."""
+    key = session_cart_key(request.storefront)
+    guest = cart_find(storefront=request.storefront, cart_uuid=request.session.get(key))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    cart_merge(storefront=request.storefront, guest_cart=guest, customer=user)
+    request.session.pop(key, None)
+
+
+@storefront_view(("GET", "HEAD", "POST"))
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = customer_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                language=request.storefront.default_language,
+            )
+        except InvalidInput as error:
+            for field, problems in error.errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            _sign_in(request, user)
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect(_next(request))
+    return render(
+        request,
+        "galerie/account/signup.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@storefront_view(("GET", "HEAD", "POST"))
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = AuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _sign_in(request, form.get_user())
+        return redirect(_next(request))
+    return render(
+        request,
+        "galerie/account/login.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@storefront_view(("POST",))
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect(sf_reverse(request, "home"))
+
+
+def _signed_in(request: HttpRequest) -> HttpResponse | None:
+    if request.user.is_authenticated:
+        return None
+    return redirect(f"{sf_reverse(request, 'login')}?next={request.get_full_path()}")
+
+
+@storefront_view()
+def account(request: HttpRequest) -> HttpResponse:
+    if (response := _signed_in(request)) is not None:
+        return response
+    orders = orders_for_customer(customer=request.user, storefront=request.storefront).prefetch_related(
+        "seller_orders__seller"
+    )[:50]
+    return render(request, "galerie/account/home.html", {"orders": orders})
+
+
+@storefront_view()
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    if (response := _signed_in(request)) is not None:
+        return response
+    order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
+    return render(request, "galerie/account/order.html", {"order": order})
+
+
+class _StorefrontPasswordReset(auth_views.PasswordResetView):
+    template_name = "galerie/account/password_reset.html"
+    email_template_name = "galerie/account/password_reset_email.txt"
+    subject_template_name = "galerie/account/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        self.extra_email_context = {"storefront": self.request.storefront, "prefix": sf_prefix(self.request)}
+        return super().form_valid(form)
+
+    def get_success_url(self) -> str:
+        return sf_reverse(self.request, "password_reset_done")
+
+
+class _StorefrontPasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "galerie/account/password_reset_confirm.html"
+
+    def get_success_url(self) -> str:
+        return sf_reverse(self.request, "password_reset_complete")
+
+
+password_reset = storefront_view(("GET", "HEAD", "POST"))(_StorefrontPasswordReset.as_view())
+password_reset_done = storefront_view()(
+    auth_views.PasswordResetDoneView.as_view(template_name="galerie/account/password_reset_done.html")
+)
+password_reset_confirm = storefront_view(("GET", "HEAD", "POST"))(_StorefrontPasswordResetConfirm.as_view())
+password_reset_complete = storefront_view()(
+    auth_views.PasswordResetCompleteView.as_view(template_name="galerie/account/password_reset_complete.html")
+)

@@ -1,0 +1,238 @@
+"""Cart, checkout and order confirmation pages. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from galerie.cart.models import Cart
+from galerie.cart.selectors import cart_find, cart_view
+from galerie.cart.services import cart_acknowledge_prices, cart_add, cart_line_set_quantity
+from galerie.checkout.errors import CheckoutNotPossible
+from galerie.checkout.selectors import checkout_attempt_for
+from galerie.checkout.services import checkout_place_order, checkout_return
+from galerie.core.errors import DomainError, InvalidInput
+from galerie.offers.selectors import offers_sellable
+from galerie.orders.selectors import order_get_for_customer
+from galerie.web.forms import AddressForm, CardForm, SignupForm
+from galerie.web.routing import sf_reverse
+from galerie.web.views.decorators import storefront_view
+
+
+def session_cart_key(storefront) -> str:
+    return f"cart:{storefront.pk}"
+
+
+def current_cart(request: HttpRequest) -> Cart | None:
+    """The cart of the signed-in customer, or of this browser's session for a guest."""
+    return cart_find(
+        storefront=request.storefront,
+        customer=request.user,
+        cart_uuid=request.session.get(session_cart_key(request.storefront)),
+    )
+
+
+def _offer_id(request: HttpRequest) -> int:
+    try:
+        key = uuid.UUID(request.POST.get("offer", ""))
+    except ValueError:
+        key = None
+    offer_id = None
+    if key is not None:
+        offer_id = offers_sellable(request.storefront).filter(uuid=key).values_list("pk", flat=True).first()
+    if offer_id is None:
+        raise InvalidInput({"offer": [_("This offer is not available any more.")]})
+    return offer_id
+
+
+def _first_error(error: DomainError) -> str:
+    if isinstance(error, InvalidInput):
+        return " ".join(message for messages_ in error.errors.values() for message in messages_)
+    return error.message
+
+
+@storefront_view(("GET", "HEAD"))
+def cart(request: HttpRequest) -> HttpResponse:
+    view = cart_view(storefront=request.storefront, cart=current_cart(request))
+    return render(request, "galerie/shop/cart.html", {"view": view})
+
+
+@storefront_view(("POST",))
+def cart_add_view(request: HttpRequest) -> HttpResponse:
+    back = request.POST.get("next") or sf_reverse(request, "cart")
+    if not back.startswith("/") or back.startswith("//"):
+        back = sf_reverse(request, "cart")
+    try:
+        added = cart_add(
+            storefront=request.storefront,
+            cart=current_cart(request),
+            customer=request.user,
+            offer_id=_offer_id(request),
+            quantity=request.POST.get("quantity", "1"),
+        )
+    except DomainError as error:
+        messages.error(request, _first_error(error))
+        return redirect(back)
+    if added.customer_id is None:
+        request.session[session_cart_key(request.storefront)] = added.uuid.hex
+    messages.success(request, _("Added to your cart."))
+    return redirect(sf_reverse(request, "cart"))
+
+
+@storefront_view(("POST",))
+def cart_update(request: HttpRequest) -> HttpResponse:
+    mine = current_cart(request)
+    if mine is None:
+        return redirect(sf_reverse(request, "cart"))
+    try:
+        offer_id = mine.lines.filter(offer__uuid=request.POST.get("offer", "")).values_list(
+            "offer_id", flat=True
+        )
+        if not offer_id:
+            raise InvalidInput({"offer": [_("This item is not in your cart any more.")]})
+        quantity = "0" if "remove" in request.POST else request.POST.get("quantity", "")
+        cart_line_set_quantity(cart=mine, offer_id=offer_id[0], quantity=quantity)
+    except DomainError as error:
+        messages.error(request, _first_error(error))
+    return redirect(sf_reverse(request, "cart"))
+
+
+def _checkout_context(request: HttpRequest, mine: Cart, **more) -> dict:
+    return {
+        "view": cart_view(storefront=request.storefront, cart=mine),
+        "idempotency_key": secrets.token_urlsafe(24),
+        **more,
+    }
+
+
+@storefront_view(("GET", "HEAD", "POST"))
+def checkout(request: HttpRequest) -> HttpResponse:
+    mine = current_cart(request)
+    if not request.user.is_authenticated:
+        return render(
+            request,
+            "galerie/shop/checkout_sign_in.html",
+            {
+                "view": cart_view(storefront=request.storefront, cart=mine),
+                "signup_form": SignupForm(),
+                "login_form": AuthenticationForm(request),
+                "next": sf_reverse(request, "checkout"),
+            },
+        )
+    retried = request.method == "POST" and checkout_attempt_for(
+        customer=request.user, idempotency_key=request.POST.get("idempotency_key", "")
+    )
+    if retried:
+        # A double click or a network retry of a checkout already under way: its first outcome.
+        outcome = checkout_place_order(
+            storefront=request.storefront,
+            cart=mine,
+            customer=request.user,
+            address=retried.address,
+            payment_method=card.payment_method() if (card := CardForm(request.POST)).is_valid() else {},
+            idempotency_key=retried.idempotency_key,
+            return_url=request.build_absolute_uri(sf_reverse(request, "checkout_return")),
+        )
+        return _after_outcome(request, outcome, mine, None)
+    if mine is None or not mine.lines.exists():
+        messages.info(request, _("Your cart is empty."))
+        return redirect(sf_reverse(request, "cart"))
+    if request.method != "POST":
+        initial = {"name": request.user.full_name, "country": "FR"}
+        return render(
+            request,
+            "galerie/shop/checkout.html",
+            _checkout_context(request, mine, address_form=AddressForm(initial=initial), card_form=CardForm()),
+        )
+    address_form, card_form = AddressForm(request.POST), CardForm(request.POST)
+    if not (address_form.is_valid() and card_form.is_valid()):
+        return render(
+            request,
+            "galerie/shop/checkout.html",
+            _checkout_context(request, mine, address_form=address_form, card_form=card_form),
+            status=400,
+        )
+    cart_acknowledge_prices(cart=mine)
+    try:
+        outcome = checkout_place_order(
+            storefront=request.storefront,
+            cart=mine,
+            customer=request.user,
+            address=address_form.cleaned_data,
+            payment_method=card_form.payment_method(),
+            idempotency_key=request.POST.get("idempotency_key", ""),
+            return_url=request.build_absolute_uri(sf_reverse(request, "checkout_return")),
+        )
+    except CheckoutNotPossible as error:
+        messages.error(request, error.message)
+        return redirect(sf_reverse(request, "cart"))
+    except InvalidInput as error:
+        for field, problems in error.errors.items():
+            target = address_form if field in address_form.fields else card_form
+            for problem in problems:
+                target.add_error(field if field in target.fields else None, problem)
+        return render(
+            request,
+            "galerie/shop/checkout.html",
+            _checkout_context(request, mine, address_form=address_form, card_form=card_form),
+            status=400,
+        )
+    return _after_outcome(request, outcome, mine, address_form)
+
+
+def _after_outcome(request: HttpRequest, outcome, mine, address_form) -> HttpResponse:
+    if outcome.status == "completed":
+        return redirect(sf_reverse(request, "order_confirmation", number=outcome.order.number))
+    if outcome.status == "requires_action":
+        request.session["checkout_attempt"] = outcome.attempt.uuid.hex
+        return redirect(outcome.action_url)
+    if outcome.status == "reserved":
+        messages.info(request, _("Your payment is being confirmed: your order appears here in a moment."))
+        return redirect(sf_reverse(request, "account"))
+    # The gateway's decline messages are English msgids (gettext_noop): translate them on display.
+    message = _(outcome.message) if outcome.message else _("Your payment did not go through.")
+    if mine is None:
+        messages.error(request, message)
+        return redirect(sf_reverse(request, "cart"))
+    return render(
+        request,
+        "galerie/shop/checkout.html",
+        _checkout_context(
+            request,
+            mine,
+            address_form=address_form or AddressForm(initial=outcome.attempt.address),
+            card_form=CardForm(),
+            payment_error=message,
+        ),
+        status=402,
+    )
+
+
+@storefront_view(("GET", "HEAD"))
+def checkout_return_view(request: HttpRequest) -> HttpResponse:
+    """Where the payment page sends the customer back. It finishes the checkout, so this GET
+    writes: the gateway's redirect is a GET by nature; the service is idempotent."""
+    if not request.user.is_authenticated:
+        raise Http404()
+    attempt = checkout_attempt_for(customer=request.user, uuid=request.session.get("checkout_attempt", ""))
+    if attempt is None:
+        raise Http404(_("There is no payment waiting for you."))
+    outcome = checkout_return(attempt=attempt)
+    if outcome.status == "requires_action":
+        return redirect(outcome.action_url)
+    request.session.pop("checkout_attempt", None)
+    return _after_outcome(request, outcome, current_cart(request), None)
+
+
+@storefront_view(("GET", "HEAD"))
+def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{sf_reverse(request, 'login')}?next={request.path}")
+    order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
+    return render(request, "galerie/account/order.html", {"order": order, "just_placed": True})

@@ -1,0 +1,104 @@
+"""The extra confirmation step, and nothing left hanging: the reconciler completes, releases
+or refunds every attempt that did not finish by itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from galerie.checkout import services as checkout
+from galerie.checkout.models import CheckoutAttempt
+from galerie.checkout.services import checkout_place_order, checkout_reconcile, checkout_return
+from galerie.offers.models import Offer
+from galerie.orders.models import Order
+from galerie.payments.models import Payment
+from galerie.payments.testgateway.services import charge_confirm
+from tests.checkout.conftest import ADDRESS, CONFIRM, SUCCESS, new_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def place(shop, card):
+    return checkout_place_order(
+        storefront=shop.storefront, cart=shop.cart, customer=shop.customer, address=ADDRESS,
+        payment_method=card, idempotency_key=new_key(), return_url="http://testserver/checkout/return/",
+    )  # fmt: skip
+
+
+def stock(shop):
+    return [Offer.objects.get(pk=o.pk).stock for o in (shop.book, shop.lamp)]
+
+
+def later(minutes: int):
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+def test_a_card_that_needs_confirmation_completes_when_the_customer_confirms(shop):
+    outcome = place(shop, CONFIRM)
+    assert outcome.status == "requires_action"
+    assert "/payments/test/confirm/" in outcome.action_url
+    assert stock(shop) == [3, 2]  # reserved while the customer confirms
+    assert not Order.objects.exists()
+
+    charge_confirm(reference=outcome.attempt.payment.provider_reference, approve=True)
+    done = checkout_return(attempt=CheckoutAttempt.objects.get(pk=outcome.attempt.pk))
+
+    assert done.status == "completed"
+    assert Order.objects.get().total_minor == 9518
+    assert stock(shop) == [3, 2]
+
+
+def test_a_cancelled_confirmation_gives_the_stock_back(shop):
+    outcome = place(shop, CONFIRM)
+    charge_confirm(reference=outcome.attempt.payment.provider_reference, approve=False)
+    done = checkout_return(attempt=CheckoutAttempt.objects.get(pk=outcome.attempt.pk))
+    assert done.status == "declined"
+    assert stock(shop) == [5, 3] and not Order.objects.exists()
+
+
+def test_an_abandoned_confirmation_expires_and_a_late_one_is_voided(shop):
+    outcome = place(shop, CONFIRM)
+
+    assert checkout_reconcile(now=later(5)) == 0  # not expired yet: nothing to do
+    assert checkout_reconcile(now=later(30)) == 1
+    attempt = CheckoutAttempt.objects.get(pk=outcome.attempt.pk)
+    assert attempt.status == CheckoutAttempt.Status.EXPIRED
+    assert stock(shop) == [5, 3]
+
+    # The customer confirms at the bank after the stock was given back: never charged for nothing.
+    charge_confirm(reference=attempt.payment.provider_reference, approve=True)
+    assert checkout_reconcile(now=later(31)) == 1
+    attempt.refresh_from_db()
+    assert attempt.status == CheckoutAttempt.Status.REFUNDED
+    assert Payment.objects.get().status == Payment.Status.VOIDED
+    assert stock(shop) == [5, 3] and not Order.objects.exists()
+    assert checkout_reconcile(now=later(40)) == 0  # settled for good
+
+
+def test_a_payment_taken_when_the_order_cannot_be_made_is_given_back(shop, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")  # fault injection: the order cannot be written
+
+    monkeypatch.setattr(checkout, "order_create", broken)
+    outcome = place(shop, SUCCESS)
+
+    assert outcome.status == "failed"
+    assert "refunded" in outcome.message
+    assert Payment.objects.get().status == Payment.Status.AUTHORIZED
+    assert stock(shop) == [3, 2]  # still reserved until the money is given back
+
+    assert checkout_reconcile() == 1
+    assert CheckoutAttempt.objects.get().status == CheckoutAttempt.Status.REFUNDED
+    assert Payment.objects.get().status == Payment.Status.VOIDED
+    assert stock(shop) == [5, 3] and not Order.objects.exists()
+
+
+def test_an_attempt_whose_customer_never_came_back_but_paid_becomes_an_order(shop):
+    outcome = place(shop, CONFIRM)
+    charge_confirm(reference=outcome.attempt.payment.provider_reference, approve=True)
+    # The customer closed the tab instead of returning to the shop.
+    assert checkout_reconcile(now=later(30)) == 1
+    assert CheckoutAttempt.objects.get().status == CheckoutAttempt.Status.COMPLETED
+    assert Order.objects.get().payment.status in (Payment.Status.CAPTURE_PENDING, Payment.Status.CAPTURED)

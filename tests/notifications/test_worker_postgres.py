@@ -1,0 +1,86 @@
+"""Several workers at once on PostgreSQL, with real connections and threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+
+from galerie.core.delivery import worker_run
+from galerie.core.models import OutboxEvent
+from galerie.notifications.emails import Email
+from galerie.notifications.models import SentEmail
+from galerie.notifications.services import email_send_once
+from tests.notifications.orders import emit_event
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def in_threads(count: int, target) -> list:
+    """Run ``target(index)`` in ``count`` threads started together; return their results."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = target(index)
+        except BaseException as error:  # reported by the test, not lost in the thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_two_workers_skip_each_others_rows_and_deliver_each_event_once():
+    events = [emit_event("t.count", n=n) for n in range(60)]
+    seen: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def worker(index: int):
+        def handle(event: OutboxEvent) -> None:
+            time.sleep(0.005)  # long enough for the other worker to claim meanwhile
+            with lock:
+                seen.append((index, event.pk))
+
+        return worker_run({"t.count": [handle]}, once=True, batch=5, jobs={})
+
+    summaries = in_threads(2, worker)
+
+    assert connection.vendor == "postgresql"
+    per_event = Counter(pk for _, pk in seen)
+    assert sorted(per_event) == [e.pk for e in events]
+    assert set(per_event.values()) == {1}
+    assert all(summary.delivered > 0 for summary in summaries)  # both did part of the work
+    assert sum(summary.delivered for summary in summaries) == 60
+    assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
+
+
+def test_two_deliveries_of_the_same_event_at_once_send_one_email(mailbox):
+    event = emit_event("order.placed", order_id=1)
+    email = Email(
+        kind="order_placed",
+        recipient="marie@example.test",
+        subject="Thank you for your order",
+        text="Thank you.",
+        html="<p>Thank you.</p>",
+        from_email="Shop <no-reply@galerie.test>",
+        language="en",
+    )
+
+    sent = in_threads(2, lambda index: email_send_once(event_uuid=event.uuid, email=email))
+
+    assert sorted(sent) == [False, True]
+    assert len(mailbox.received) == 1
+    assert SentEmail.objects.filter(event_uuid=event.uuid).count() == 1

@@ -1,0 +1,501 @@
+"""Category listings: filters, facets, sorts and keyset pages, checked against a brute force."""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from galerie.catalog.services import brand_create, product_create
+from galerie.core.money import Money
+from galerie.offers.selectors import (
+    Cursor,
+    ProductFilters,
+    ProductSort,
+    category_subtree,
+    storefront_product_facets,
+    storefront_product_page,
+)
+from galerie.offers.services import offer_create
+from galerie.sellers.services import seller_suspend
+from tests.factories import (
+    make_category,
+    make_offer,
+    make_product_type,
+    make_seller,
+    make_storefront,
+    make_variant,
+)
+
+pytestmark = pytest.mark.django_db
+
+PRICES = (500, 1000, 1000, 1250, 2000)  # ties on the best price must happen
+CONDITIONS = ("new", "like_new", "refurbished", "used")
+SELLABLE_SELLERS = {0, 1, 2}  # 3 is suspended, 4 is admitted to another storefront only
+
+
+@dataclass
+class World:
+    shop: object
+    categories: list  # novels, comics, books (the root), music (outside the scope)
+    brands: list
+    sellers: list
+    product_type: object
+    brand_slugs: list = field(default_factory=list)
+    seller_slugs: list = field(default_factory=list)
+
+
+@pytest.fixture
+def world():
+    books = make_category("Books")
+    novels = make_category("Novels", parent=books)
+    comics = make_category("Comics", parent=books)
+    music = make_category("Music")
+    shop = make_storefront(code="books", scope=[books], hosts=["books.example.test"])
+    elsewhere = make_storefront(scope=[books])
+    brands = [brand_create(name=f"Brand {i}", slug=f"brand-{i}") for i in range(3)]
+    sellers = [
+        make_seller(storefronts=[shop]),
+        make_seller(storefronts=[shop]),
+        make_seller(storefronts=[shop], kind="private"),
+        make_seller(storefronts=[shop]),
+        make_seller(storefronts=[elsewhere]),
+    ]
+    seller_suspend(seller_id=sellers[3].pk, reason="Complaints")
+    w = World(shop, [novels, comics, books, music], brands, sellers, make_product_type())
+    w.brand_slugs = [b.slug for b in brands]
+    w.seller_slugs = [s.slug for s in sellers]
+    return w
+
+
+offer_spec = st.tuples(
+    st.sampled_from([0, 0, 1, 1, 2, 3, 4]),  # seller
+    st.sampled_from(CONDITIONS),
+    st.sampled_from(PRICES),
+    st.sampled_from([0, 5, 5, 5, 5, 5, 5]),  # stock
+    st.sampled_from(["EUR"] * 6 + ["USD"]),
+)
+product_spec = st.fixed_dictionaries(
+    {
+        "category": st.sampled_from([0, 0, 0, 1, 2, 3]),
+        "brand": st.sampled_from([None, 0, 1, 2]),
+        "published": st.sampled_from([True, True, True, True, False]),
+        "variants": st.lists(
+            st.lists(offer_spec, min_size=1, max_size=4, unique_by=lambda o: (o[0], o[1])),
+            min_size=1,
+            max_size=2,
+        ),
+    }
+)
+filters_spec = st.fixed_dictionaries(
+    {
+        "brands": st.one_of(
+            st.just([]), st.lists(st.sampled_from([0, 1, 2, 0, 1, 2, "missing"]), unique=True, max_size=2)
+        ),
+        "conditions": st.one_of(st.just([]), st.lists(st.sampled_from(CONDITIONS), unique=True, max_size=3)),
+        "sellers": st.one_of(
+            st.just([]), st.lists(st.sampled_from([0, 1, 2, 0, 1, 2, 3, 4]), unique=True, max_size=3)
+        ),
+        "price_min": st.sampled_from([None, None, None, 500, 900, 1000]),
+        "price_max": st.sampled_from([None, None, None, 1000, 1250, 2000]),
+    }
+)
+
+
+def build(world, products):
+    """Create the catalog through the services; return a plain model of it for the brute force."""
+    model = []
+    for n, spec in enumerate(products):
+        brand = world.brands[spec["brand"]] if spec["brand"] is not None else None
+        product = product_create(
+            product_type=world.product_type,
+            category=world.categories[spec["category"]],
+            brand=brand,
+            title=f"Item {n}",
+            slug=f"item-{n}",
+            attributes={"author": "Jules Verne"},
+            status="published" if spec["published"] else "draft",
+        )
+        offers = []
+        for offers_of_variant in spec["variants"]:
+            variant = make_variant(product=product)
+            for seller, condition, price, stock, currency in offers_of_variant:
+                offer_create(
+                    seller=world.sellers[seller],
+                    variant=variant,
+                    price=Money(price, currency),
+                    stock=stock,
+                    condition=condition,
+                )
+                offers.append(
+                    {
+                        "seller": seller,
+                        "condition": condition,
+                        "price": price,
+                        "stock": stock,
+                        "currency": currency,
+                    }
+                )
+        model.append(
+            {
+                "id": product.pk,
+                "category": spec["category"],
+                "brand": brand.slug if brand else None,
+                "published": spec["published"],
+                "offers": offers,
+            }
+        )
+    return model
+
+
+def brute_force(world, model, categories, f: ProductFilters):
+    """Return {product id: (best price, matching offers)} of the listed products, by hand."""
+    listed = {}
+    for p in model:
+        if not p["published"] or p["category"] not in categories:
+            continue
+        if f.brands and p["brand"] not in f.brands:
+            continue
+        prices = [
+            o["price"]
+            for o in p["offers"]
+            if o["seller"] in SELLABLE_SELLERS
+            and o["stock"] > 0
+            and o["currency"] == "EUR"
+            and (not f.conditions or o["condition"] in f.conditions)
+            and (not f.sellers or world.seller_slugs[o["seller"]] in f.sellers)
+            and (f.price_min is None or o["price"] >= f.price_min)
+            and (f.price_max is None or o["price"] <= f.price_max)
+        ]
+        if prices:
+            listed[p["id"]] = (min(prices), len(prices))
+    return listed
+
+
+def ordered(listed, sort):
+    rows = [(pid, best, n) for pid, (best, n) in listed.items()]
+    if sort == ProductSort.NEWEST:
+        return sorted(rows, key=lambda r: -r[0])
+    if sort == ProductSort.PRICE_ASC:
+        return sorted(rows, key=lambda r: (r[1], r[0]))
+    return sorted(rows, key=lambda r: (-r[1], -r[0]))
+
+
+def walk_forward(shop, ids, filters, sort, limit):
+    rows, cursor, pages = [], None, 0
+    while True:
+        page = storefront_product_page(
+            shop, category_ids=ids, filters=filters, sort=sort, after=cursor, limit=limit
+        )
+        assert (page.prev_cursor is None) == (pages == 0)
+        assert len(page.products) <= limit
+        rows += [(p.pk, p.best_price_minor, p.offer_count) for p in page.products]
+        pages += 1
+        if page.next_cursor is None:
+            return rows
+        assert len(page.products) == limit
+        cursor = page.next_cursor
+
+
+def walk_backward(shop, ids, filters, sort, limit):
+    """Start past the end of the listing and follow the previous-page cursors to the start."""
+    end = {
+        ProductSort.NEWEST: Cursor(0),
+        ProductSort.PRICE_ASC: Cursor(10**12, 10**12),
+        ProductSort.PRICE_DESC: Cursor(0, 0),
+    }[sort]
+    pages, cursor = [], end
+    while True:
+        page = storefront_product_page(
+            shop, category_ids=ids, filters=filters, sort=sort, before=cursor, limit=limit
+        )
+        assert page.next_cursor is not None
+        pages.insert(0, [(p.pk, p.best_price_minor, p.offer_count) for p in page.products])
+        if page.prev_cursor is None:
+            return [row for rows in pages for row in rows]
+        cursor = page.prev_cursor
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    products=st.lists(product_spec, min_size=3, max_size=10),
+    raw_filters=filters_spec,
+    sort=st.sampled_from(list(ProductSort)),
+    limit=st.integers(1, 3),
+    whole_tree=st.booleans(),
+)
+def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, sort, limit, whole_tree):
+    with transaction.atomic():
+        model = build(world, products)
+        root = world.categories[2] if whole_tree else world.categories[0]
+        ids = [c.pk for c in category_subtree(root)]
+        categories = {i for i, c in enumerate(world.categories) if c.pk in ids}
+        filters = ProductFilters(
+            brands=tuple(
+                world.brand_slugs[b] if b != "missing" else "missing" for b in raw_filters["brands"]
+            ),
+            conditions=tuple(raw_filters["conditions"]),
+            sellers=tuple(world.seller_slugs[s] for s in raw_filters["sellers"]),
+            price_min=raw_filters["price_min"],
+            price_max=raw_filters["price_max"],
+        )
+
+        expected = ordered(brute_force(world, model, categories, filters), sort)
+        event(f"products listed: {min(len(expected), 4)}{'+' if len(expected) > 3 else ''}")
+        assert walk_forward(world.shop, ids, filters, sort, limit) == expected
+        assert walk_backward(world.shop, ids, filters, sort, limit) == expected
+
+        facets = storefront_product_facets(world.shop, category_ids=ids, filters=filters)
+        assert facets.total == len(expected)
+        without_brands = brute_force(
+            world, model, categories, ProductFilters(**{**vars_of(filters), "brands": ()})
+        )
+        brand_of = {p["id"]: p["brand"] for p in model}
+        expected_brands = count_by(brand_of[pid] for pid in without_brands if brand_of[pid])
+        assert {o.value: o.count for o in facets.brands} == expected_brands
+        assert {o.value for o in facets.brands if o.selected} == set(filters.brands) & set(expected_brands)
+
+        expected_conditions = facet_by_offer(world, model, categories, filters, "conditions", "condition")
+        assert {o.value: o.count for o in facets.conditions if o.count} == expected_conditions
+        expected_sellers = facet_by_offer(world, model, categories, filters, "sellers", "seller")
+        assert {o.value: o.count for o in facets.sellers} == {
+            world.seller_slugs[s]: n for s, n in expected_sellers.items()
+        }
+        transaction.set_rollback(True)
+
+
+def vars_of(filters):
+    return {name: getattr(filters, name) for name in ProductFilters.__dataclass_fields__}
+
+
+def count_by(values):
+    counts = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def facet_by_offer(world, model, categories, filters, facet, key):
+    """Products per value of an offer field, with every filter but the facet's own."""
+    others = ProductFilters(**{**vars_of(filters), facet: ()})
+    counts = {}
+    for p in model:
+        values = set()
+        for o in p["offers"]:
+            single = {"id": p["id"], **{k: v for k, v in p.items() if k != "offers"}, "offers": [o]}
+            if brute_force(world, [single], categories, others):
+                values.add(o[key])
+        for value in values:
+            counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalog(world):
+    """Six novels of two brands, offered by two sellers in two conditions."""
+    novels = world.categories[0]
+    for n in range(6):
+        product = product_create(
+            product_type=world.product_type,
+            category=novels,
+            brand=world.brands[n % 2],
+            title=f"Roman {n}",
+            slug=f"roman-{n}",
+            attributes={"author": "Jules Verne"},
+        )
+        variant = make_variant(product=product)
+        make_offer(seller=world.sellers[0], variant=variant, price_minor=1000 + 100 * n)
+        make_offer(seller=world.sellers[2], variant=variant, price_minor=800 + 100 * n, condition="used")
+    return world
+
+
+def cards(page: str) -> list[str]:
+    return re.findall(r'<span class="card-title">(.*?)</span>', page)
+
+
+def test_filters_and_sort_from_the_query_string(client, catalog):
+    novels = catalog.categories[0]
+    url = f"/s/books/c/{novels.slug}/?sort=price_desc&brand=brand-0&condition=new&price_max=13"
+    page = client.get(url).content.decode()
+    assert cards(page) == ["Roman 2", "Roman 0"]  # brand 0: novels 0, 2, 4; new at 10, 12, 14 €
+    assert "12,00\xa0€" in page and "10,00\xa0€" in page
+    assert re.search(r'name="brand" value="brand-0" checked', page)
+    assert re.search(r'name="condition" value="new" checked', page)
+    assert 'value="13"' in page
+    assert "2 produits" in page or "2 products" in page
+    # The facets of the other filters keep their own counts: brand 1 has two novels new under 13 €.
+    assert re.search(
+        r'value="brand-1">\s*<span class="facet-label">Brand 1</span> <span class="facet-count">2<', page
+    )
+
+
+def test_the_price_shown_is_the_best_offer_the_filters_allow(client, catalog):
+    novels = catalog.categories[0]
+    page = client.get(f"/s/books/c/{novels.slug}/?sort=price_asc&seller={catalog.seller_slugs[0]}")
+    html = page.content.decode()
+    assert cards(html) == [f"Roman {n}" for n in range(6)]
+    assert "10,00 €" in html and "8,00 €" not in html  # the used offers are another seller's
+    assert 'rel="prev"' not in html and 'rel="next"' not in html
+
+
+def test_pagination_links_carry_filters(client, world):
+    novels = world.categories[0]
+    for n in range(30):
+        product = product_create(
+            product_type=world.product_type,
+            category=novels,
+            brand=world.brands[0],
+            title=f"Roman {n:02d}",
+            slug=f"roman-{n:02d}",
+            attributes={"author": "Jules Verne"},
+        )
+        make_offer(seller=world.sellers[n % 2], variant=make_variant(product=product), price_minor=1000 + n)
+    base = f"/s/books/c/{novels.slug}/"
+    first = client.get(f"{base}?sort=price_desc&brand=brand-0").content.decode()
+    assert cards(first) == [f"Roman {n:02d}" for n in range(29, 5, -1)]
+    next_url = re.search(r'<a class="button" rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert next_url == f"?sort=price_desc&brand=brand-0&after=1006_{novels.products.get(slug='roman-06').pk}"
+    assert f'<link rel="next" href="{next_url.replace("&", "&amp;")}">' in first
+    second = client.get(base + next_url).content.decode()
+    assert cards(second) == [f"Roman {n:02d}" for n in range(5, -1, -1)]
+    assert 'rel="next"' not in second
+    prev_url = re.search(r'rel="prev" href="([^"]+)"', second).group(1).replace("&amp;", "&")
+    assert "before=" in prev_url and "brand=brand-0" in prev_url
+    back = client.get(base + prev_url).content.decode()
+    assert cards(back) == cards(first)
+    # The canonical URL names the listing, not the page.
+    canonical = f"http://testserver{base}?sort=price_desc&amp;brand=brand-0"
+    assert f'<link rel="canonical" href="{canonical}">' in second
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("price_min=abc", "price_min"),
+        ("price_min=-5", "price_min"),
+        ("price_min=12.345", "price_min"),
+        ("price_min=1e400", "price_min"),
+        ("price_min=99999999999999999999999", "price_min"),
+        ("price_min=NaN&price_max=Infinity", "price_max"),
+        ("price_min=20&price_max=10", "price_max"),
+    ],
+)
+def test_a_bad_price_is_reported_and_ignored(client, catalog, query, field):
+    novels = catalog.categories[0]
+    response = client.get(f"/s/books/c/{novels.slug}/?{query}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(rf'<p class="field-error" id="{field}-error">\S.+</p>', page)
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true" aria-describedby="{field}-error"', page)
+    assert len(cards(page)) == 6  # nothing filtered on price
+    assert '<details class="filters" open>' in page  # the message shows on a phone too
+
+
+def test_a_good_price_is_read_in_minor_units(client, catalog):
+    novels = catalog.categories[0]
+    page = client.get(f"/s/books/c/{novels.slug}/?price_min=12,50&price_max=14").content.decode()
+    # Offers from 12.50 to 14.00 €: new 13 and 14 €; used 13 €.
+    assert sorted(cards(page)) == ["Roman 3", "Roman 4", "Roman 5"]
+    assert "field-error" not in page
+    assert '<meta name="robots" content="noindex, follow">' in page
+    assert "price_min=12.50&amp;price_max=14" in page  # normalised in the links
+
+
+def test_unknown_values_are_dropped_and_canonical_is_clean(client, catalog):
+    novels = catalog.categories[0]
+    page = client.get(
+        f"/s/books/c/{novels.slug}/?brand=brand-1&brand=brand-0&brand=%3Cb%3E&condition=mint"
+        "&sort=cheapest&utm_source=mail&after=junk"
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    canonical = f"http://testserver/s/books/c/{novels.slug}/?brand=brand-0&amp;brand=brand-1"
+    assert f'<link rel="canonical" href="{canonical}">' in html
+    assert len(cards(html)) == 6
+
+
+def test_category_on_a_storefront_host(client, catalog, settings):
+    settings.ALLOWED_HOSTS = ["books.example.test"]
+    novels = catalog.categories[0]
+    page = client.get(f"/c/{novels.slug}/?condition=used", HTTP_HOST="books.example.test").content.decode()
+    assert len(cards(page)) == 6
+    assert f'<link rel="canonical" href="http://books.example.test/c/{novels.slug}/?condition=used">' in page
+    assert 'href="/p/roman-0/"' in page
+
+
+def fill(world, count):
+    novels = world.categories[0]
+    for n in range(count):
+        product = product_create(
+            product_type=world.product_type,
+            category=novels,
+            brand=world.brands[n % 3],
+            title=f"Book {n}",
+            slug=f"book-{count}-{n}",
+            attributes={"author": "Jules Verne"},
+        )
+        variant = make_variant(product=product)
+        for s in range(3):
+            make_offer(
+                seller=world.sellers[s],
+                variant=variant,
+                price_minor=900 + 10 * n + s,
+                condition=CONDITIONS[s],
+            )
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("", 24), ("?sort=price_asc&brand=brand-0&brand=brand-1&condition=new&price_max=99", 22)],
+)
+def test_category_queries_do_not_grow_with_products(
+    client, world, query, shown, django_assert_max_num_queries
+):
+    novels = world.categories[0]
+    url = f"/s/books/c/{novels.slug}/{query}"
+    fill(world, 3)
+    client.get(url)
+    with django_assert_max_num_queries(13) as few:
+        assert client.get(url).status_code == 200
+    fill(world, 30)
+    with django_assert_max_num_queries(13) as many:
+        page = client.get(url).content.decode()
+    assert len(few) == len(many)
+    assert len(cards(page)) == shown
+    assert not [q for q in many if re.match(r"\s*(INSERT|UPDATE|DELETE)", q["sql"])], "a GET wrote"
+
+
+def test_what_the_listing_must_not_show(client, world):
+    """Draft products, out-of-stock offers, suspended or foreign sellers, other currencies."""
+    novels = world.categories[0]
+    cases = {"draft": dict(status="draft"), "ok": {}}
+    for slug, extra in cases.items():
+        product = product_create(
+            product_type=world.product_type,
+            category=novels,
+            title=slug,
+            slug=slug,
+            attributes={"author": "Jules Verne"},
+            **extra,
+        )
+        make_offer(seller=world.sellers[0], variant=make_variant(product=product))
+    for n, (seller, kwargs) in enumerate([(3, {}), (4, {}), (0, {"stock": 0}), (0, {"currency": "USD"})]):
+        product = product_create(
+            product_type=world.product_type,
+            category=novels,
+            title=f"hidden {n}",
+            slug=f"hidden-{n}",
+            attributes={"author": "Jules Verne"},
+        )
+        make_offer(seller=world.sellers[seller], variant=make_variant(product=product), **kwargs)
+    page = client.get(f"/s/books/c/{novels.slug}/").content.decode()
+    assert cards(page) == ["ok"]
