@@ -49,6 +49,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Storefronts are found by host name (production) or by a /s/<code>/ path prefix (demo and
 # any host that is not a storefront's). Both always work; see docs/storefront-routing.md.
 GALERIE_SERVE_MEDIA = env_bool("GALERIE_SERVE_MEDIA", default=True)
+# The benchmark harness's floor view and query-count header (bench/); never in production.
+GALERIE_BENCH = env_bool("GALERIE_BENCH")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +88,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if GALERIE_BENCH:
+    MIDDLEWARE.insert(0, "galerie.web.bench.QueryCountMiddleware")
 
 ROOT_URLCONF = "galerie.urls"
 WSGI_APPLICATION = "galerie.wsgi.application"

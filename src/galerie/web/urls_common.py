@@ -13,6 +13,10 @@ urlpatterns = [
     path("payments/", include("galerie.payments.urls")),
     path("sell/", include("galerie.web.urls_seller")),
 ]
+if settings.GALERIE_BENCH:
+    from galerie.web.bench import floor
+
+    urlpatterns.append(path("bench/floor/<int:pk>/", floor, name="bench_floor"))
 if settings.GALERIE_SERVE_MEDIA:
     # The demo serves uploaded images itself; production lets the reverse proxy or the
     # object store do it (GALERIE_SERVE_MEDIA=false).

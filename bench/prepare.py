@@ -1,0 +1,106 @@
+"""Inside the bench database: pick the requests each scenario sends, make the customers' sessions.
+
+Runs in a child process whose settings point at the bench database (``galerie bench --prepare``).
+The only writes: the bench customers and their sessions, and a large stock on the two offers
+the checkout scenario buys (through ``offer_stock_set``), so that it never runs out mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from pathlib import Path
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db.models import Count, Q
+from django.utils.module_loading import import_string
+
+from galerie.accounts.models import User
+from galerie.catalog.models import Category
+from galerie.offers.models import Offer
+from galerie.offers.selectors import offers_sellable
+from galerie.offers.services import offer_stock_set
+from galerie.storefronts.models import Storefront
+
+PRODUCTS_PER_STOREFRONT = 700
+CHECKOUT_CUSTOMERS = 16
+
+
+def _csrf() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+
+
+def _session_for(user: User) -> str:
+    from django.conf import settings
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def _checkout_offers(storefront: Storefront) -> list[Offer]:
+    """Two sellable offers of two different sellers, with stock enough for any run."""
+    sellable = offers_sellable(storefront).select_related("seller")
+    variant_id = (
+        sellable.values("variant_id").annotate(n=Count("seller", distinct=True)).filter(n__gte=2)
+        .order_by("variant_id").values_list("variant_id", flat=True).first()
+    )  # fmt: skip
+    offers = list(sellable.filter(variant_id=variant_id).order_by("price_minor", "pk"))
+    first = offers[0]
+    second = next(o for o in offers if o.seller_id != first.seller_id)
+    for offer in (first, second):
+        offer_stock_set(offer_id=offer.pk, stock=1_000_000)
+    return [first, second]
+
+
+def prepare(out: Path) -> dict:
+    storefronts = list(Storefront.objects.filter(status=Storefront.Status.OPEN).order_by("code"))
+    if not storefronts:
+        raise SystemExit("The bench database holds no open storefront: seed it first.")
+    main = next((s for s in storefronts if s.code == "pageplume"), storefronts[0])
+    token = _csrf()
+    plan: dict = {"floor": [f"GET /bench/floor/{main.pk}/"], "home": [], "category": [], "filtered": []}
+    plan["product"], plan["add_to_cart"] = [], []
+    for storefront in storefronts:
+        prefix = f"/s/{storefront.code}"
+        plan["home"].append(f"GET {prefix}/")
+        roots = list(storefront.catalog_scope.all())
+        leaves = Category.objects.none()
+        for root in roots:
+            leaves = leaves | Category.objects.filter(path__startswith=root.path, numchild=0)
+        for slug in leaves.values_list("slug", flat=True):
+            plan["category"].append(f"GET {prefix}/c/{slug}/")
+            plan["filtered"].append(f"GET {prefix}/c/{slug}/?condition=new&price_max=60&sort=price_asc")
+        in_scope = Q()
+        for root in roots:
+            in_scope |= Q(variant__product__category__path__startswith=root.path)
+        picked = (
+            offers_sellable(storefront)
+            .filter(in_scope)
+            .order_by("variant_id")
+            .values_list("uuid", "variant__product__slug")
+            .distinct()[: PRODUCTS_PER_STOREFRONT * 3 : 3]
+        )
+        for offer_uuid, slug in picked:
+            plan["product"].append(f"GET {prefix}/p/{slug}/")
+            body = f"offer={offer_uuid.hex}&quantity=1&csrfmiddlewaretoken={token}"
+            plan["add_to_cart"].append(f"POST {prefix}/cart/add/ {body}")
+    customers = []
+    for n in range(CHECKOUT_CUSTOMERS):
+        user, _ = User.objects.get_or_create(email=f"bench-customer-{n}@bench.galerie.test")
+        customers.append(f"sessionid={_session_for(user)}; csrftoken={token}")
+    first, second = _checkout_offers(main)
+    plan["checkout"] = {
+        "storefront": main.code,
+        "offers": [first.uuid.hex, second.uuid.hex],
+        "cookies": customers,
+        "csrf": token,
+    }
+    plan["csrf_cookie"] = f"csrftoken={token}"
+    plan["counts"] = {"offers": Offer.objects.count(), "storefronts": len(storefronts)}
+    out.write_text(json.dumps(plan, indent=1))
+    return plan

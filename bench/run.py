@@ -1,0 +1,217 @@
+"""`galerie bench`: measure the marketplace under load against the framework's floor.
+
+Everything that touches the database runs in child processes pointed at the bench database;
+this process only orchestrates: prepare the database, start Galerie as in production, warm up,
+run each scenario with wrk (the checkout with a Python driver), read the CPU each side used,
+check the invariants, write the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import checkout_driver
+from bench.report import write_reports
+
+BENCH_DIR = Path(__file__).resolve().parent
+LUA = BENCH_DIR / "lua" / "scenario.lua"
+# Weights of the mixed run, like a marketplace's traffic: mostly product pages.
+MIX = {"home": 10, "category": 15, "filtered": 10, "product": 55, "add_to_cart": 10}
+WRK_SCENARIOS = ["floor", "home", "category", "filtered", "product", "add_to_cart"]
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _galerie(*args: str, env: dict, capture: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "galerie.cli", *args], env=env, check=True, text=True,
+        capture_output=capture,
+    )  # fmt: skip
+
+
+def _database(url: str) -> None:
+    """Create the bench database if it does not exist."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            _say(f"created database {name}")
+
+
+def _ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            # utime + stime, and cutime + cstime: the CPU of children that have exited (database
+            # backends and server workers come and go during a run).
+            total += sum(int(value) for value in fields[11:15])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                found.append((int(entry.name), ppid, comm))
+            except (OSError, ValueError):
+                pass
+    return found
+
+
+def _cpu_sample(server_pid: int) -> dict[str, int]:
+    procs = _processes()
+    server = [server_pid] + [pid for pid, ppid, _ in procs if ppid == server_pid]
+    database = [pid for pid, _, comm in procs if comm.startswith("postgres")]
+    return {"server": _ticks(server), "database": _ticks(database)}
+
+
+def _wrk(port: int, requests_file: Path, *, seconds: float, connections: int, cookie: str) -> dict:
+    threads = min(2, connections)
+    env = {**os.environ, "BENCH_REQUESTS": str(requests_file), "BENCH_COOKIE": cookie}
+    duration = f"{max(1, round(seconds))}s"  # wrk takes whole seconds
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", duration, "--timeout", "10s",
+         "-s", str(LUA), f"http://127.0.0.1:{port}"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = next(raw for raw in out.stdout.splitlines() if raw.startswith("{"))
+    return json.loads(line)
+
+
+def _ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        _say("installing wrk (Debian package) for the load …")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+        return
+    raise SystemExit("galerie bench needs wrk, the HTTP load generator: apt-get install wrk")
+
+
+def _wait_healthy(port: int, server: subprocess.Popen) -> None:
+    for _ in range(150):
+        if server.poll() is not None:
+            raise SystemExit("the server stopped while starting: see the output above")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not answer /healthz within 30 s")
+
+
+def main(
+    *, scale: str, duration: float, connections: int, port: int, database_url: str, checkout_customers: int
+) -> int:
+    _ensure_wrk()
+    if not database_url.startswith("postgres"):
+        raise SystemExit("galerie bench runs on PostgreSQL: pass --database-url postgres://…")
+    var = Path(tempfile.mkdtemp(prefix="galerie-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "GALERIE_VAR_DIR": str(var),
+        "GALERIE_BENCH": "true",
+        "DEBUG": "false",
+        "LOG_LEVEL": "ERROR",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "GALERIE_SERVE_MEDIA": "false",
+    }
+    _database(database_url)
+    _galerie("migrate", "--verbosity", "0", env=env)
+    count = "from galerie.offers.models import Offer; print(Offer.objects.count())"
+    seeded = _galerie("shell", "--no-imports", "-c", count, env=env, capture=True).stdout.split()[-1]
+    if seeded == "0":
+        _galerie("seed", "--scale", scale, env=env)
+    else:
+        _say(f"reusing the seeded bench database ({int(seeded):,} offers)")
+    plan_file = var / "plan.json"
+    _galerie("bench", "--prepare", str(plan_file), env=env)
+    plan = json.loads(plan_file.read_text())
+
+    workers = 2 * (os.cpu_count() or 1)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "galerie.cli", "serve", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", "2"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    results: dict = {"scenarios": {}}
+    try:
+        _wait_healthy(port, server)
+        files = {}
+        for name in WRK_SCENARIOS:
+            files[name] = var / f"{name}.txt"
+            files[name].write_text("\n".join(plan[name]) + "\n")
+        mix = [line for name, weight in MIX.items() for line in (plan[name] * weight)[: weight * 40]]
+        files["mix"] = var / "mix.txt"
+        files["mix"].write_text("\n".join(mix) + "\n")
+        cookie = plan["csrf_cookie"]
+        _say(f"warming up ({len(files)} scenarios × 3 s) …")
+        for name in [*WRK_SCENARIOS, "mix"]:
+            _wrk(port, files[name], seconds=3, connections=connections, cookie=cookie)
+        for name in [*WRK_SCENARIOS, "mix"]:
+            before = _cpu_sample(server.pid)
+            figures = _wrk(port, files[name], seconds=duration, connections=connections, cookie=cookie)
+            after = _cpu_sample(server.pid)
+            figures["cpu_ticks"] = {side: after[side] - before[side] for side in after}
+            results["scenarios"][name] = figures
+            seconds = figures["duration_us"] / 1e6
+            p95 = figures["latency_us"]["p95"] / 1000
+            _say(f"  {name:<12} {figures['requests'] / seconds:>8.1f} req/s  p95 {p95:7.1f} ms")
+        before = _cpu_sample(server.pid)
+        driven = checkout_driver.run(port, plan["checkout"], customers=checkout_customers, seconds=duration)
+        after = _cpu_sample(server.pid)
+        driven["cpu_ticks"] = {side: after[side] - before[side] for side in after}
+        results["scenarios"]["checkout"] = driven
+        _say(f"  {'checkout':<12} {driven['checkouts'] / driven['duration_s']:>8.1f} orders/s")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    checks = _galerie("bench", "--check", env=env, capture=True).stdout
+    results["invariants"] = json.loads(checks)
+    results["meta"] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": scale,
+        "offers": plan["counts"]["offers"],
+        "duration_s": duration,
+        "connections": connections,
+        "server": f"gunicorn, {workers} workers × 2 threads (gthread)",
+        "cache": "Redis" if os.environ.get("REDIS_URL") else "local memory",
+        "cpus": os.cpu_count(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "clock_ticks": os.sysconf("SC_CLK_TCK"),
+    }
+    report = write_reports(results, BENCH_DIR / "results")
+    print(report["table"])
+    _say(f"results: {report['json']}, {report['markdown']}, {report['chart']}")
+    broken = {name: n for name, n in results["invariants"].items() if isinstance(n, int) and n}
+    shutil.rmtree(var, ignore_errors=True)
+    if broken:
+        _say(f"INVARIANTS BROKEN: {broken}")
+        return 1
+    return 0

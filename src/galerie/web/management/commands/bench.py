@@ -1,0 +1,71 @@
+"""`galerie bench`: the benchmark harness (code in the repository's bench/ folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+import galerie
+
+REPOSITORY = Path(galerie.__file__).resolve().parents[2]
+
+
+def _bench_package() -> None:
+    if not (REPOSITORY / "bench" / "run.py").exists():
+        raise CommandError("galerie bench runs from a checkout of the repository (its bench/ folder).")
+    if str(REPOSITORY) not in sys.path:
+        sys.path.insert(0, str(REPOSITORY))
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed (once) a PostgreSQL bench database, serve Galerie as in production, drive load with wrk over "
+        "the storefront scenarios and the floor view, check the invariants, write bench/results/."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--scale", choices=["demo", "large"], default="demo")
+        parser.add_argument("--duration", type=float, default=20, help="Seconds of load per scenario.")
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--checkout-customers", type=int, default=4)
+        parser.add_argument("--port", type=int, default=8099)
+        parser.add_argument(
+            "--database-url",
+            default=None,
+            help="The bench database (default: postgres://postgres@127.0.0.1:5432/galerie_bench_<scale>).",
+        )
+        parser.add_argument("--prepare", metavar="FILE", help="(internal) pick the scenarios' requests.")
+        parser.add_argument("--check", action="store_true", help="(internal) print the invariants as JSON.")
+
+    def handle(self, *args, **options) -> None:
+        _bench_package()
+        if options["prepare"]:
+            from bench.prepare import prepare
+
+            prepare(Path(options["prepare"]))
+            return
+        if options["check"]:
+            from bench.invariants import invariants
+
+            self.stdout.write(json.dumps(invariants()))
+            return
+        from bench.run import main
+
+        url = options["database_url"] or os.environ.get(
+            "GALERIE_BENCH_DATABASE_URL",
+            f"postgres://postgres@127.0.0.1:5432/galerie_bench_{options['scale']}",
+        )
+        code = main(
+            scale=options["scale"],
+            duration=options["duration"],
+            connections=options["connections"],
+            port=options["port"],
+            database_url=url,
+            checkout_customers=options["checkout_customers"],
+        )
+        if code:
+            raise CommandError("the invariants do not hold after the load: see above")
