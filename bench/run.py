@@ -215,3 +215,31 @@ def main(
         _say(f"INVARIANTS BROKEN: {broken}")
         return 1
     return 0
+
+
+def ledger_main(*, admin_url: str) -> None:
+    """Figures of the ledger on a throwaway database: created, migrated, measured, dropped."""
+    import psycopg
+
+    url = admin_url.rstrip("/") + "/galerie_bench_ledger"
+    var = Path(tempfile.mkdtemp(prefix="galerie-bench-ledger-"))
+    env = {**os.environ, "DATABASE_URL": url, "GALERIE_VAR_DIR": str(var), "LOG_LEVEL": "ERROR"}
+    with psycopg.connect(admin_url.rstrip("/") + "/postgres", autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "galerie_bench_ledger"')
+        conn.execute('CREATE DATABASE "galerie_bench_ledger"')
+    try:
+        _galerie("migrate", "--verbosity", "0", env=env)
+        out = _galerie("bench", "--ledger-figures", str(var), env=env, capture=True).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = BENCH_DIR / "results" / f"{stamp}-ledger.json"
+        path.write_text(json.dumps(figures, indent=1))
+        _say(
+            f"payout run for {figures['sellers']:,} sellers: {figures['payout_run_s']} s "
+            f"({figures['sellers_per_s']} sellers/s); "
+            f"ledger posting: {figures['posting_entries_per_s']} entries/s — {path}"
+        )
+    finally:
+        with psycopg.connect(admin_url.rstrip("/") + "/postgres", autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "galerie_bench_ledger" WITH (FORCE)')
+        shutil.rmtree(var, ignore_errors=True)

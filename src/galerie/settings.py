@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "galerie.cart",
     "galerie.orders",
     "galerie.checkout",
+    "galerie.ledger",
     "galerie.notifications",
     "galerie.web",
     "galerie.seeding",
@@ -199,6 +200,15 @@ GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").r
 GALERIE_PAYMENT_GATEWAY = os.environ.get("GALERIE_PAYMENT_GATEWAY", "test")
 GALERIE_PAYMENT_WEBHOOK_URL = os.environ.get("GALERIE_PAYMENT_WEBHOOK_URL") or None
 GALERIE_TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("GALERIE_TEST_GATEWAY_WEBHOOK_SECRET", "")
+# Money (docs/payouts.md): when funds become available, the reserve, the operator's bank account.
+GALERIE_WITHDRAWAL_DAYS = int(os.environ.get("GALERIE_WITHDRAWAL_DAYS", "14"))
+GALERIE_PAYOUT_RESERVE_BP = int(os.environ.get("GALERIE_PAYOUT_RESERVE_BP", "1000"))
+GALERIE_PAYOUT_RESERVE_DAYS = int(os.environ.get("GALERIE_PAYOUT_RESERVE_DAYS", "30"))
+GALERIE_PAYOUT_DIR = Path(os.environ.get("GALERIE_PAYOUT_DIR", VAR_DIR / "payouts"))
+GALERIE_OPERATOR_NAME = os.environ.get("GALERIE_OPERATOR_NAME", "Galerie Demo SAS")
+GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
+GALERIE_OPERATOR_BIC = os.environ.get("GALERIE_OPERATOR_BIC", "AGRIFRPPXXX")
+GALERIE_OPERATOR_COUNTRY = os.environ.get("GALERIE_OPERATOR_COUNTRY", "FR")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY")

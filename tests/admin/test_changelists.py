@@ -18,8 +18,11 @@ from galerie.cart.services import cart_add
 from galerie.catalog.services import brand_create, product_image_add
 from galerie.checkout.models import CheckoutAttempt
 from galerie.checkout.services import checkout_place_order
+from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
+from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
+from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder
 from galerie.payments.models import Payment, PaymentEvent
@@ -49,14 +52,17 @@ def _png_bytes() -> bytes:
 PNG = _png_bytes()
 # Written by services only: the back office shows them and runs their actions, never adds them.
 READ_ONLY = {OutboxEvent, StatusChange, Payment, PaymentEvent, Order, SellerOrder, CheckoutAttempt}
+READ_ONLY |= {Account, JournalEntry}
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
 def populate(n: int) -> None:
     """Create n of everything the back office lists, through the services."""
     storefront = make_storefront(scope=[make_category()], hosts=[f"shop{make_user().pk}.example.test"])
+    CommissionPlan.objects.create(storefront=storefront, rate_bp=1000)
     for i in range(n):
         seller = make_seller(storefronts=[storefront])
+        CommissionOverride.objects.create(storefront=storefront, seller=seller, rate_bp=800)
         seller_member_add(seller=seller, user=make_user(), role="manager")
         brand = brand_create(name=f"Brand {seller.pk}")
         product = make_product(brand=brand)
@@ -72,6 +78,8 @@ def populate(n: int) -> None:
         )  # fmt: skip
         cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)  # a cart kept
     deliver_due_webhooks(now=timezone.now() + timedelta(hours=1))
+    while outbox_deliver_batch(LEDGER_HANDLERS, batch=500).claimed:  # post to the ledger
+        pass
 
 
 def changelist_queries(client, model) -> int:

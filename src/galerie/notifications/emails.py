@@ -338,13 +338,13 @@ def seller_order_placed_emails(*, seller_order: SellerOrder, recipients: list[st
     ]
 
 
-def seller_order_shipped_email(*, seller_order: SellerOrder) -> Email:
-    """Tell the customer which seller shipped which items, with the carrier and tracking number."""
+def _seller_part_email(kind: str, seller_order: SellerOrder, **extra) -> Email:
+    """A customer e-mail about one seller's part of their order."""
     order = seller_order.order
     language = _customer_language(order)
     return email_render(
-        kind="seller_order_shipped",
-        template="seller_order_shipped",
+        kind=kind,
+        template=kind,
         storefront=order.storefront,
         language=language,
         recipient=order.email,
@@ -353,33 +353,25 @@ def seller_order_shipped_email(*, seller_order: SellerOrder) -> Email:
             "order": order,
             "name": order.customer.full_name,
             "part": _part(seller_order, order.currency, language),
-            "address": _address(order, language),
             "other_parts": order.seller_orders.exclude(pk=seller_order.pk).exists(),
             "order_url": _order_url(order),
+            **{key: value(order, language) for key, value in extra.items()},
         },
     )
 
 
+def seller_order_shipped_email(*, seller_order: SellerOrder) -> Email:
+    """Tell the customer which seller shipped which items, with the carrier and tracking number."""
+    return _seller_part_email("seller_order_shipped", seller_order, address=_address)
+
+
 def seller_order_refused_email(*, seller_order: SellerOrder) -> Email:
     """Tell the customer a seller cannot fulfil its part, why, and that this part is refunded."""
-    order = seller_order.order
-    language = _customer_language(order)
-    return email_render(
-        kind="seller_order_refused",
-        template="seller_order_refused",
-        storefront=order.storefront,
-        language=language,
-        recipient=order.email,
-        reference=seller_order.number,
-        context={
-            "order": order,
-            "name": order.customer.full_name,
-            "part": _part(seller_order, order.currency, language),
-            "refund": _money(seller_order.total_minor, order.currency, language),
-            "card_last4": order.payment.card_last4,
-            "other_parts": order.seller_orders.exclude(pk=seller_order.pk).exists(),
-            "order_url": _order_url(order),
-        },
+    return _seller_part_email(
+        "seller_order_refused",
+        seller_order,
+        refund=lambda order, language: _money(seller_order.total_minor, order.currency, language),
+        card_last4=lambda order, language: order.payment.card_last4,
     )
 
 

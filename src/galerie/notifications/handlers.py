@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from galerie.core.models import OutboxEvent
+from galerie.ledger import handlers as ledger
 from galerie.notifications import emails, selectors
 from galerie.notifications.services import email_send_once
 
@@ -64,9 +65,11 @@ def refund_succeeded(event: OutboxEvent) -> None:
 
 
 HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
-    "order.placed": [order_placed],
+    "order.placed": [order_placed, ledger.order_placed],
     "seller_order.placed": [seller_order_placed],
     "seller_order.shipped": [seller_order_shipped],
     "seller_order.refused": [seller_order_refused],
-    "refund.succeeded": [refund_succeeded],
+    "refund.succeeded": [refund_succeeded, ledger.refund_succeeded],
+    "payment.captured": [ledger.payment_captured],
+    "sellerorder.status_changed": [ledger.seller_order_status_changed],
 }

@@ -142,6 +142,15 @@ class OrderLine(models.Model):
     tax_class = models.CharField(max_length=16, choices=TaxClass.choices)
     vat_rate_bp = models.PositiveIntegerField(help_text="VAT rate in basis points: 2000 = 20 %.")
     vat_minor = models.BigIntegerField()
+    # The operator's commission, fixed at order time (see galerie.ledger.commissions).
+    commission_rate_bp = models.PositiveIntegerField(default=0)
+    commission_fixed_fee_minor = models.BigIntegerField(default=0, help_text="Included in commission.")
+    commission_minor = models.BigIntegerField(default=0, help_text="On the line, VAT excluded.")
+    commission_shipping_minor = models.BigIntegerField(
+        default=0, help_text="This line's share of the commission on shipping."
+    )
+    commission_vat_rate_bp = models.PositiveIntegerField(default=0)
+    commission_vat_minor = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["seller_order", "id"]

@@ -14,6 +14,7 @@ from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
+from galerie.ledger.commissions import commissions_for_quote
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.orders.selectors import seller_ids_for_member
@@ -79,7 +80,8 @@ def order_create(
         except IntegrityError:
             if attempt == 4:
                 raise
-    for index, group in enumerate(quote.groups, start=1):
+    commissions = commissions_for_quote(storefront=storefront, quote=quote)
+    for index, (group, group_commissions) in enumerate(zip(quote.groups, commissions, strict=True), start=1):
         seller_order = SellerOrder.objects.create(
             order=order,
             seller_id=group.seller_id,
@@ -106,8 +108,14 @@ def order_create(
                 tax_class=line.tax_class,
                 vat_rate_bp=line.vat_rate_bp,
                 vat_minor=line.vat_minor,
+                commission_rate_bp=commission.rate_bp,
+                commission_fixed_fee_minor=commission.fixed_fee_minor,
+                commission_minor=commission.commission_minor,
+                commission_shipping_minor=commission.shipping_commission_minor,
+                commission_vat_rate_bp=commission.vat_rate_bp,
+                commission_vat_minor=commission.vat_minor,
             )
-            for line in group.lines
+            for line, commission in zip(group.lines, group_commissions, strict=True)
         )
         emit(
             "seller_order.placed",
@@ -242,4 +250,18 @@ def seller_order_ship(
     )
     emit("seller_order.shipped", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
     _settle_order(seller_order.order_id)
+    return seller_order
+
+
+@transaction.atomic
+def seller_order_deliver(*, seller_order_id: int, acting_user) -> SellerOrder:
+    """Mark a shipped seller order delivered; a retried request returns it unchanged.
+
+    The delivery starts the withdrawal period after which the ledger makes the funds available.
+    """
+    seller_order = _lock_for_member(acting_user, seller_order_id, HANDLERS)
+    if seller_order.status == SellerOrder.Status.DELIVERED:
+        return seller_order
+    transition(seller_order, to=SellerOrder.Status.DELIVERED, by=acting_user, extra_fields=("updated_at",))
+    emit("seller_order.delivered", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
     return seller_order

@@ -30,6 +30,7 @@ MARKETPLACE_APPS = (
     "orders",
     "checkout",
     "notifications",
+    "ledger",
 )
 
 

@@ -40,6 +40,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--prepare", metavar="FILE", help="(internal) pick the scenarios' requests.")
         parser.add_argument("--check", action="store_true", help="(internal) print the invariants as JSON.")
+        parser.add_argument(
+            "--ledger", action="store_true", help="Measure a payout run for 2,000 sellers and ledger posting."
+        )
+        parser.add_argument("--ledger-figures", metavar="DIR", help="(internal) the ledger figures, in DIR.")
 
     def handle(self, *args, **options) -> None:
         _bench_package()
@@ -52,6 +56,18 @@ class Command(BaseCommand):
             from bench.invariants import invariants
 
             self.stdout.write(json.dumps(invariants()))
+            return
+        if options["ledger_figures"]:
+            from bench.ledger import figures
+
+            self.stdout.write(json.dumps(figures(Path(options["ledger_figures"]))))
+            return
+        if options["ledger"]:
+            from bench.run import ledger_main
+
+            ledger_main(
+                admin_url=os.environ.get("GALERIE_BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/")
+            )
             return
         from bench.run import main
 

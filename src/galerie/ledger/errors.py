@@ -1,0 +1,23 @@
+"""Errors of the ledger, each with a stable code."""
+
+from galerie.core.errors import DomainError
+
+
+class UnbalancedEntry(DomainError):
+    code = "ledger_unbalanced_entry"
+    http_status = 422
+
+
+class InvalidPosting(DomainError):
+    code = "ledger_invalid_posting"
+    http_status = 422
+
+
+class ImmutableEntry(DomainError):
+    code = "ledger_immutable_entry"
+    http_status = 409
+
+
+class InvalidCommissionRule(DomainError):
+    code = "commission_invalid_rule"
+    http_status = 422

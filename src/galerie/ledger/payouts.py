@@ -1,0 +1,210 @@
+"""Payout runs: pay each seller its available balance minus the rolling reserve and its debts.
+
+A run is a ``PayoutRun`` row per day and currency. Each seller is paid in its own transaction
+that locks the seller's funds, skips the seller if the run already has its ``Payout`` (unique per
+run and seller), posts the payout entry (key ``payout:<run>:<seller>``) and writes the
+``Payout`` row. So a second run, or a run resumed after a crash or SIGKILL, pays nobody twice.
+The bank file and the statements are written from the database once every seller is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout, PayoutRun
+from galerie.ledger.selectors import seller_position
+from galerie.ledger.services import AccountRef, credit, debit, entry_post, seller_funds_lock
+from galerie.sellers.models import Seller
+
+logger = logging.getLogger(__name__)
+
+AVAILABLE = AccountKind.SELLER_AVAILABLE
+DEBT = AccountKind.SELLER_DEBT
+TRANSIT = AccountKind.PAYOUTS_IN_TRANSIT
+
+
+def reserve_bp() -> int:
+    return int(getattr(settings, "GALERIE_PAYOUT_RESERVE_BP", 1000))
+
+
+def reserve_days() -> int:
+    return int(getattr(settings, "GALERIE_PAYOUT_RESERVE_DAYS", 30))
+
+
+def payout_dir() -> Path:
+    default = Path(getattr(settings, "VAR_DIR", Path.cwd() / "var")) / "payouts"
+    return Path(getattr(settings, "GALERIE_PAYOUT_DIR", default))
+
+
+def _as_of(run_date: date) -> datetime:
+    end = timezone.make_aware(datetime.combine(run_date + timedelta(days=1), datetime.min.time()))
+    return min(timezone.now(), end)
+
+
+def seller_sales(*, seller_id: int, currency: str, since: datetime, until: datetime) -> int:
+    """Return what the seller's allocated sales credited to its payable in [since, until]."""
+    return (
+        JournalLine.objects.filter(
+            account__kind=AccountKind.SELLER_PAYABLE,
+            account__seller_id=seller_id,
+            currency=currency,
+            entry__kind=JournalEntry.Kind.ALLOCATION,
+            entry__posted_at__gte=since,
+            entry__posted_at__lte=until,
+        ).aggregate(s=Sum("credit_minor"))["s"]
+        or 0
+    )
+
+
+def seller_reserve(*, seller_id: int, currency: str, as_of: datetime) -> int:
+    """Return the rolling reserve: GALERIE_PAYOUT_RESERVE_BP of the sales of the last
+    GALERIE_PAYOUT_RESERVE_DAYS days, rounded half up."""
+    sales = seller_sales(
+        seller_id=seller_id, currency=currency, since=as_of - timedelta(days=reserve_days()), until=as_of
+    )
+    return (sales * reserve_bp() + 5000) // 10000
+
+
+def payout_run_start(*, run_date: date, currency: str = "EUR") -> PayoutRun:
+    """Return the run of this day and currency, creating it on first call."""
+    try:
+        with transaction.atomic():
+            run, _ = PayoutRun.objects.get_or_create(run_date=run_date, currency=currency)
+    except IntegrityError:  # started concurrently
+        run = PayoutRun.objects.get(run_date=run_date, currency=currency)
+    return run
+
+
+@transaction.atomic
+def seller_payout_post(*, run_id: int, seller_id: int) -> Payout | None:
+    """Pay one seller in a run, at most once: available - reserve - debt netted.
+
+    Dr seller available (available - reserve) / Cr seller debt (netted) / Cr payouts in transit
+    (the transfer). Locks the seller's funds; returns the existing payout if the run has one,
+    None if there is nothing to release.
+    """
+    run = PayoutRun.objects.get(pk=run_id)
+    seller_funds_lock(seller_ids=[seller_id], currency=run.currency)
+    if done := Payout.objects.filter(run_id=run_id, seller_id=seller_id).first():
+        return done
+    position = seller_position(seller_id=seller_id, currency=run.currency)
+    available, debt = position["available"], position["debt"]
+    reserve = min(
+        max(available, 0),
+        seller_reserve(seller_id=seller_id, currency=run.currency, as_of=_as_of(run.run_date)),
+    )
+    releasable = available - reserve
+    if releasable <= 0:
+        return None
+    netted = min(debt, releasable)
+    amount = releasable - netted
+    currency = run.currency
+    entry = entry_post(
+        idempotency_key=f"payout:{run.pk}:{seller_id}",
+        kind=JournalEntry.Kind.PAYOUT,
+        description=f"Payout {run.run_date} to seller {seller_id}",
+        postings=[
+            debit(AccountRef(AVAILABLE, currency, seller_id), releasable),
+            credit(AccountRef(DEBT, currency, seller_id), netted),
+            credit(AccountRef(TRANSIT, currency), amount),
+        ],
+    )
+    return Payout.objects.create(
+        run=run,
+        seller_id=seller_id,
+        entry=entry,
+        currency=currency,
+        amount_minor=amount,
+        reserve_minor=reserve,
+        debt_netted_minor=netted,
+        debt_left_minor=debt - netted,
+        iban=Seller.objects.filter(pk=seller_id).values_list("iban", flat=True).get(),
+    )
+
+
+def sellers_to_pay(*, run: PayoutRun) -> list[int]:
+    """Return the sellers with an available balance and no payout in this run yet, by id."""
+    rows = (
+        JournalLine.objects.filter(account__kind=AVAILABLE, currency=run.currency)
+        .order_by()
+        .values("account__seller_id")
+        .annotate(d=Sum("debit_minor"), c=Sum("credit_minor"))
+        .filter(c__gt=F("d"))
+    )
+    paid = set(Payout.objects.filter(run=run).values_list("seller_id", flat=True))
+    return sorted(r["account__seller_id"] for r in rows if r["account__seller_id"] not in paid)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run: PayoutRun
+    paid_now: int
+    payouts: int
+    total_minor: int
+    bank_file: Path | None
+    already_completed: bool
+
+
+def payouts_run(
+    *,
+    run_date: date,
+    currency: str = "EUR",
+    pause_seconds: float = 0.0,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run (or resume) the payout run of ``run_date``: pay every seller not yet paid in it, then
+    write the pain.001 file and one CSV statement per payout. A completed run does nothing."""
+    from galerie.ledger.sepa import pain001_write
+    from galerie.ledger.statements import statement_write
+
+    run = payout_run_start(run_date=run_date, currency=currency)
+    if run.completed_at is not None:
+        payouts = list(run.payouts.all())
+        return RunResult(
+            run, 0, len(payouts), sum(p.amount_minor for p in payouts),
+            (payout_dir() / run.file_name) if run.file_name else None, True,
+        )  # fmt: skip
+    paid_now = 0
+    for seller_id in sellers_to_pay(run=run):
+        if seller_payout_post(run_id=run.pk, seller_id=seller_id) is not None:
+            paid_now += 1
+            if log:
+                log(f"paid seller {seller_id}")
+        if pause_seconds:
+            time.sleep(pause_seconds)
+    payouts = list(run.payouts.select_related("seller", "entry").order_by("seller_id"))
+    folder = payout_dir() / run.run_date.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    bank_file = None
+    transfers = [p for p in payouts if p.amount_minor > 0]
+    if transfers:
+        bank_file = folder / f"pain001-{run.run_date.isoformat()}-{run.currency}.xml"
+        _atomic_write(bank_file, pain001_write(run=run, payouts=transfers))
+    for payout in payouts:
+        _atomic_write(
+            folder / f"statement-{payout.pk}-seller-{payout.seller_id}.csv",
+            statement_write(payout=payout).encode(),
+        )
+    with transaction.atomic():
+        locked = PayoutRun.objects.select_for_update().get(pk=run.pk)
+        locked.completed_at = timezone.now()
+        locked.file_name = str(bank_file.relative_to(payout_dir())) if bank_file else ""
+        locked.save(update_fields=["completed_at", "file_name"])
+    return RunResult(locked, paid_now, len(payouts), sum(p.amount_minor for p in payouts), bank_file, False)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,45 @@
+"""Shared helpers of the payout tests: fund sellers straight in the ledger, take an order to
+delivery."""
+
+from __future__ import annotations
+
+import uuid
+
+from galerie.ledger.models import AccountKind, JournalEntry
+from galerie.ledger.services import AccountRef, credit, debit, entry_post
+from galerie.orders.services import seller_order_accept, seller_order_deliver, seller_order_ship
+
+PAYABLE, AVAILABLE = AccountKind.SELLER_PAYABLE, AccountKind.SELLER_AVAILABLE
+GR = AccountKind.GATEWAY_RECEIVABLE
+
+
+def fund(seller_id: int, amount_minor: int, *, currency: str = "EUR") -> None:
+    """Post a sale of ``amount_minor`` to the seller (counts for the reserve) and make it available."""
+    key = uuid.uuid4().hex
+    entry_post(
+        idempotency_key=f"test-sale:{key}",
+        kind=JournalEntry.Kind.ALLOCATION,
+        description="test sale",
+        postings=[
+            debit(AccountRef(GR, currency), amount_minor),
+            credit(AccountRef(PAYABLE, currency, seller_id), amount_minor),
+        ],
+    )
+    entry_post(
+        idempotency_key=f"test-available:{key}",
+        kind=JournalEntry.Kind.AVAILABILITY,
+        description="test availability",
+        postings=[
+            debit(AccountRef(PAYABLE, currency, seller_id), amount_minor),
+            credit(AccountRef(AVAILABLE, currency, seller_id), amount_minor),
+        ],
+    )
+
+
+def deliver(seller_order, owner) -> None:
+    """Accept, ship and deliver a seller order."""
+    seller_order_accept(seller_order_id=seller_order.pk, acting_user=owner)
+    seller_order_ship(
+        seller_order_id=seller_order.pk, acting_user=owner, carrier="La Poste", tracking_number="T1"
+    )
+    seller_order_deliver(seller_order_id=seller_order.pk, acting_user=owner)
