@@ -28,6 +28,7 @@ from stdnum import ean, iban, luhn
 from galerie.accounts.models import User
 from galerie.catalog import services as catalog
 from galerie.catalog.models import Brand, Category, Product, ProductType, Variant
+from galerie.ledger.models import CommissionPlan
 from galerie.offers.models import Condition, Offer, PriceHistory
 from galerie.seeding import vocabulary as words
 from galerie.seeding.writer import BulkWriter
@@ -224,6 +225,8 @@ class MarketplaceGenerator:
                 catalog_scope=roots,
             )
             storefront = storefronts.storefront_open(storefront_id=storefront.pk)
+            rate_bp, fee_minor = domain.commission
+            CommissionPlan.objects.create(storefront=storefront, rate_bp=rate_bp, fixed_fee_minor=fee_minor)
             self.domains.append(_DomainState(domain, storefront, leaves))
             self.progress.advance(1)
         self.summary.counts["storefronts"] = len(self.domains)

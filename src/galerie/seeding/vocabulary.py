@@ -25,6 +25,8 @@ class Domain:
     private_seller_share: float = 0.0
     offer_shapes: tuple[tuple[float, tuple[int, int]], ...] = ((1.0, (1, 3)),)
     hosts: tuple[str, ...] = ()
+    # The operator's commission: basis points of each line, fixed fee per line in cents.
+    commission: tuple[int, int] = (1200, 0)
 
 
 DOMAINS: list[Domain] = [
@@ -76,6 +78,7 @@ DOMAINS: list[Domain] = [
         # Books are the long tail with many copies of the bestsellers: popular titles draw a crowd.
         offer_shapes=((0.70, (1, 2)), (0.22, (3, 5)), (0.08, (6, 12))),
         hosts=("pageplume.galerie.test",),
+        commission=(1500, 0),
     ),
     Domain(
         code="topcircuit",
@@ -123,6 +126,7 @@ DOMAINS: list[Domain] = [
         private_seller_share=0.05,
         offer_shapes=((0.55, (1, 2)), (0.30, (3, 6)), (0.15, (7, 15))),
         hosts=("topcircuit.galerie.test",),
+        commission=(800, 0),
     ),
     Domain(
         code="atelier-onze",
@@ -160,6 +164,7 @@ DOMAINS: list[Domain] = [
         # A maker's piece is usually sold by the maker alone.
         offer_shapes=((0.92, (1, 1)), (0.08, (2, 3))),
         hosts=("atelieronze.galerie.test",),
+        commission=(1200, 30),
     ),
 ]
 

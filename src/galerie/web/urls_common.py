@@ -8,6 +8,7 @@ from django.views.static import serve
 from galerie.web.views.landing import health
 
 urlpatterns = [
+    path("back-office/money/", include("galerie.web.urls_operator")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("payments/", include("galerie.payments.urls")),
