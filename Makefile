@@ -19,9 +19,11 @@ demo: $(STAMP)
 	$(BIN)/galerie demo
 
 ## Lint, check migrations, run the tests on SQLite and, when DATABASE_URL is PostgreSQL, on PostgreSQL.
+## Each run has a cache key prefix of its own: runs sharing a Redis database never flush each other's keys.
 test: $(STAMP) lint
 	env -u DATABASE_URL $(BIN)/galerie makemigrations --check --dry-run
 	@case "$$DATABASE_URL" in postgres*) pg=follows;; *) pg=;; esac; \
+	export CACHE_KEY_PREFIX=galerie-test-$$$$; \
 	echo "== pytest on SQLite"; \
 	env -u DATABASE_URL GALERIE_POSTGRES_PASS=$$pg $(BIN)/pytest -p no:cacheprovider -q || exit $$?; \
 	if [ -n "$$pg" ]; then \
