@@ -37,10 +37,6 @@ class CartLineView:
     notices: list[str] = field(default_factory=list)
     previous_price_minor: int | None = None
 
-    @property
-    def offer(self):
-        return self.line.offer
-
 
 @dataclass
 class CartGroup:
@@ -63,10 +59,6 @@ class CartView:
     @property
     def can_checkout(self) -> bool:
         return bool(self.quote.groups) and all(v.available for g in self.groups for v in g.lines)
-
-    @property
-    def count(self) -> int:
-        return sum(v.line.quantity for g in self.groups for v in g.lines)
 
 
 def cart_lines(cart: Cart) -> list[CartLine]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from galerie.checkout.models import CheckoutAttempt
 
 
@@ -14,5 +16,5 @@ def checkout_attempt_for(*, customer, idempotency_key: str = "", uuid: str = "")
         return attempts.filter(idempotency_key=idempotency_key[:64]).first()
     try:
         return attempts.filter(uuid=uuid).first()
-    except Exception:  # a malformed uuid from the session
+    except ValidationError:  # a malformed uuid in the session
         return None
