@@ -7,6 +7,7 @@ Variant and are checked against the ProductType's schema by the services.
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
@@ -164,3 +165,63 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt or self.image.name
+
+
+class ProductProposal(models.Model):
+    """A seller's proposal of a product the catalog lacks; the operator accepts or rejects it.
+
+    Accepting creates the product and its variant (and the seller's first offer when the
+    proposal carries a price and a stock): sellers never write the catalog directly.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    TRANSITIONS = {
+        Status.PENDING: frozenset({Status.ACCEPTED, Status.REJECTED}),
+        Status.ACCEPTED: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="product_proposals")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, editable=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    product_type = models.ForeignKey(ProductType, on_delete=models.PROTECT, related_name="+")
+    brand_name = models.CharField(max_length=120, blank=True)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    gtin = models.CharField("GTIN", max_length=14, blank=True, validators=[validate_gtin])
+    attributes = models.JSONField(default=dict, blank=True)
+    image = models.ImageField(upload_to="catalog/proposals/", blank=True)
+    # The seller's first offer, created on acceptance when both are given.
+    condition = models.CharField(max_length=12, default="new")
+    price_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    stock = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was rejected: the seller is told.")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "id"], name="proposal_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price_minor__isnull=True) | models.Q(price_minor__gt=0),
+                name="proposal_price_positive",
+                violation_error_message="The price must be more than zero.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (proposed by {self.seller_id}: {self.status})"

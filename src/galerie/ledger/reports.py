@@ -39,16 +39,19 @@ class SellerMoney:
     payouts: list[Payout] = field(default_factory=list)
 
 
-def money_seller_ids(user) -> list[int]:
-    """The sellers whose money the user may see: owners and managers only."""
-    return seller_ids_for_member(user, roles=MONEY_ROLES)
+def money_seller_ids(user, *, seller_id: int | None = None) -> list[int]:
+    """The sellers whose money the user may see (owners and managers only), or only ``seller_id``."""
+    ids = seller_ids_for_member(user, roles=MONEY_ROLES)
+    return ids if seller_id is None else [i for i in ids if i == seller_id]
 
 
-def seller_money_for_member(user, *, payouts_limit: int = 50) -> list[SellerMoney]:
+def seller_money_for_member(
+    user, *, seller_id: int | None = None, payouts_limit: int = 50
+) -> list[SellerMoney]:
     """Return, for each seller the user owns or manages, pending / available / reserve / debt /
     paid per currency (``reserve``: held back by the latest payout, part of ``available``) and
-    the latest payouts. Four queries."""
-    ids = money_seller_ids(user)
+    the latest payouts (only for ``seller_id`` when given). Four queries."""
+    ids = money_seller_ids(user, seller_id=seller_id)
     if not ids:
         return []
     result = {s.pk: SellerMoney(seller=s) for s in Seller.objects.filter(pk__in=ids).order_by("pk")}
@@ -98,10 +101,10 @@ def seller_money_for_member(user, *, payouts_limit: int = 50) -> list[SellerMone
     return list(result.values())
 
 
-def payout_get_for_member(user, *, payout_id: int) -> Payout:
+def payout_get_for_member(user, *, payout_id: int, seller_id: int | None = None) -> Payout:
     """Return a payout of one of the user's sellers (owner/manager); raise PayoutNotFound."""
     payout = (
-        Payout.objects.filter(pk=payout_id, seller_id__in=money_seller_ids(user))
+        Payout.objects.filter(pk=payout_id, seller_id__in=money_seller_ids(user, seller_id=seller_id))
         .select_related("run", "seller", "entry")
         .first()
     )

@@ -2,11 +2,13 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import Variant
+from galerie.core.files import private_storage
 from galerie.sellers.models import Seller
 
 
@@ -109,3 +111,76 @@ class PriceHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id}: {self.price_minor} {self.currency} from {self.valid_from:%Y-%m-%d}"
+
+
+def offer_import_path(instance: "OfferImport", filename: str) -> str:
+    return f"offer-imports/{instance.seller_id}/{uuid.uuid4().hex}-{filename[-80:]}"
+
+
+class OfferImport(models.Model):
+    """A seller's file of offers (CSV or XLSX): checked row by row, then applied in one go.
+
+    ``processed_rows`` out of ``total_rows`` is the progress bar. The valid rows are applied in
+    one transaction: a crash leaves none of them applied, never half (docs/offer-imports.md).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        CHECKING = "checking", _("Checking the rows")
+        APPLYING = "applying", _("Applying the valid rows")
+        CHECKED = "checked", _("Checked (nothing applied)")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    TRANSITIONS = {
+        Status.QUEUED: frozenset({Status.CHECKING, Status.FAILED}),
+        Status.CHECKING: frozenset({Status.APPLYING, Status.CHECKED, Status.FAILED}),
+        Status.APPLYING: frozenset({Status.APPLIED, Status.FAILED}),
+        Status.CHECKED: frozenset(),
+        Status.APPLIED: frozenset(),
+        Status.FAILED: frozenset({Status.QUEUED}),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="offer_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=offer_import_path, storage=private_storage, max_length=255)
+    original_name = models.CharField(max_length=255)
+    check_only = models.BooleanField(default=False, help_text="Check the rows, apply nothing.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, editable=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    created_offers = models.PositiveIntegerField(default=0)
+    updated_offers = models.PositiveIntegerField(default=0)
+    unchanged_offers = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True, help_text="Why the whole file was refused or the run failed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["seller", "-id"], name="offerimport_seller_idx")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.seller_id}: {self.status}"
+
+
+class OfferImportError(models.Model):
+    """One problem of one row of an import: where (row, column) and why."""
+
+    offer_import = models.ForeignKey(OfferImport, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(help_text="The row number in the file, the header being row 1.")
+    column = models.CharField(max_length=40, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["offer_import", "row", "id"]
+        indexes = [models.Index(fields=["offer_import", "row"], name="offerimporterror_row_idx")]
+
+    def __str__(self) -> str:
+        return f"row {self.row} {self.column}: {self.reason}"

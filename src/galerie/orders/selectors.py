@@ -53,18 +53,30 @@ def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list
     return list(members.values_list("seller_id", flat=True))
 
 
-def seller_orders_for_member(user, *, roles: tuple[str, ...] | None = None) -> QuerySet[SellerOrder]:
-    """Return the seller orders of every seller the user works for, newest first."""
+def seller_orders_for_member(
+    user, *, roles: tuple[str, ...] | None = None, seller_id: int | None = None
+) -> QuerySet[SellerOrder]:
+    """Return the seller orders of every seller the user works for (or only ``seller_id``), newest first."""
+    ids = seller_ids_for_member(user, roles=roles)
+    if seller_id is not None:
+        ids = [i for i in ids if i == seller_id]
     return (
-        SellerOrder.objects.filter(seller_id__in=seller_ids_for_member(user, roles=roles))
+        SellerOrder.objects.filter(seller_id__in=ids)
         .select_related("order", "order__storefront", "seller")
         .order_by("-id")
     )
 
 
-def seller_order_get_for_member(user, *, number: str) -> SellerOrder:
-    """Return one seller order of the user's sellers with its lines; raise OrderNotFound."""
-    seller_order = seller_orders_for_member(user).prefetch_related("lines").filter(number=number).first()
+def seller_order_get_for_member(user, *, number: str, seller_id: int | None = None) -> SellerOrder:
+    """Return one seller order of the user's sellers (or of ``seller_id``) with its lines.
+
+    Raise OrderNotFound when it is not theirs."""
+    seller_order = (
+        seller_orders_for_member(user, seller_id=seller_id)
+        .prefetch_related("lines")
+        .filter(number=number)
+        .first()
+    )
     if seller_order is None:
         raise OrderNotFound(_("There is no such order for your shop."))
     return seller_order

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import phonenumbers
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -37,6 +38,12 @@ from galerie.storefronts import services as storefronts
 from galerie.storefronts.models import Storefront
 
 SELLER_EMAIL_DOMAIN = "sellers.galerie.test"
+
+RETURN_POLICIES = (
+    "Retours acceptés sous 14 jours à compter de la réception, frais de retour à la charge du client.",
+    "Retours gratuits sous 30 jours. Remboursement sous 5 jours ouvrés après réception du colis.",
+    "Droit de rétractation de 14 jours. Les articles doivent être renvoyés dans leur état d’origine.",
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,11 @@ def _french_iban(rng: random.Random) -> str:
 
 def _phone(rng: random.Random) -> str:
     # Geographic (01–05) or mobile (06, 07) French numbers, stored in E.164 as the services do.
-    return f"+33{rng.choice('1234567')}{rng.randrange(10, 99)}{rng.randrange(0, 999_999):06d}"
+    # Some blocks are unallocated or belong to overseas departments (0262, 0590, 0690 …): draw again.
+    while True:
+        number = f"+33{rng.choice('1234567')}{rng.randrange(10, 99)}{rng.randrange(0, 999_999):06d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            return number
 
 
 def _shipping(rng: random.Random, storefront: str, private: bool) -> tuple:
@@ -245,7 +256,7 @@ class MarketplaceGenerator:
             ["id", "uuid", "slug", "kind", "status", "display_name", "legal_name", "email", "phone",
              "address_line1", "address_line2", "postal_code", "city", "country", "id_document_reference",
              "iban", "trade_register_number", "vat_number", "compliance_certified_at", "description",
-             "created_at"],
+             "logo", "return_policy", "low_stock_threshold", "created_at"],
         )  # fmt: skip
         w.table(
             ShippingProfile,
@@ -364,6 +375,7 @@ class MarketplaceGenerator:
                         "" if private else _french_vat(siren),
                         None if private else certified,
                         "",
+                        "", rng.choice(RETURN_POLICIES), 3,
                         created,
                     ),
                 )  # fmt: skip
@@ -483,7 +495,8 @@ class MarketplaceGenerator:
             )  # fmt: skip
             if (self.now - created).days > 45 and rng.random() < self.scale.reduction_share:
                 # A genuine reduction: a higher price for weeks, then the current one, a few days ago.
-                earlier = _price(rng, price * rng.uniform(1.15, 1.45))
+                # At least a euro more: rounding to .90/.99 must not eat the reduction of cheap items.
+                earlier = _price(rng, max(price * rng.uniform(1.15, 1.45), price + 100))
                 w.add(PriceHistory, (w.next_id(PriceHistory), offer_id, earlier, "EUR", created))
                 w.add(PriceHistory, (w.next_id(PriceHistory), offer_id, price, "EUR", self._ago(2, 10)))
                 counts["reductions"] += 1

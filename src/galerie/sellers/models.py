@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from galerie.core.files import private_storage
 from galerie.core.identifiers import (
     clean_french_trade_register,
     validate_iban,
@@ -25,6 +26,7 @@ class Seller(models.Model):
 
     class Status(models.TextChoices):
         APPLIED = "applied", "Applied"
+        INFO_REQUESTED = "info_requested", "More information requested"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         ACTIVE = "active", "Active"
@@ -32,7 +34,8 @@ class Seller(models.Model):
         CLOSED = "closed", "Closed"
 
     TRANSITIONS = {
-        Status.APPLIED: frozenset({Status.APPROVED, Status.REJECTED}),
+        Status.APPLIED: frozenset({Status.APPROVED, Status.REJECTED, Status.INFO_REQUESTED}),
+        Status.INFO_REQUESTED: frozenset({Status.APPLIED, Status.REJECTED}),
         Status.APPROVED: frozenset({Status.ACTIVE, Status.CLOSED}),
         Status.REJECTED: frozenset(),
         Status.ACTIVE: frozenset({Status.SUSPENDED, Status.CLOSED}),
@@ -43,7 +46,7 @@ class Seller(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(max_length=80, unique=True, help_text="The shop's address: /seller/<slug>/.")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLIED, editable=False)
     display_name = models.CharField(max_length=120, help_text="The shop name customers see.")
     # Legal identity (DSA art. 30(1)): who the trader is and how to reach them.
     legal_name = models.CharField(max_length=200)
@@ -67,6 +70,14 @@ class Seller(models.Model):
         null=True, blank=True, help_text="When the seller certified it offers only compliant products."
     )
     description = models.TextField(blank=True)
+    # The shop page (seller portal, "Shop settings").
+    logo = models.ImageField(upload_to="sellers/logos/", blank=True)
+    return_policy = models.TextField(
+        blank=True, help_text="Shown on the shop page and each offer: returns, withdrawal, warranty."
+    )
+    low_stock_threshold = models.PositiveIntegerField(
+        default=3, help_text="The dashboard warns about active offers with this stock or less."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -210,3 +221,117 @@ class ShippingProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Shipping of {self.seller_id}: {self.kind}"
+
+
+def seller_document_path(instance: "SellerDocument", filename: str) -> str:
+    return f"sellers/{instance.seller.uuid}/documents/{uuid.uuid4().hex}-{filename[-80:]}"
+
+
+class SellerDocument(models.Model):
+    """A document an applicant or seller gave the operator (identity, registration, bank).
+
+    Kept in the private storage: only the back office serves it, never a public URL.
+    """
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", "Identity document"
+        REGISTRATION = "registration", "Trade register extract (Kbis …)"
+        BANK = "bank", "Bank details (RIB)"
+        OTHER = "other", "Other"
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to=seller_document_path, storage=private_storage, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seller", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class SellerApplicationMessage(models.Model):
+    """The conversation of a curation: the operator's questions and the applicant's answers."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="application_messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_operator = models.BooleanField()
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seller", "id"]
+
+    def __str__(self) -> str:
+        return f"{'Operator' if self.from_operator else 'Applicant'} on {self.seller_id}: {self.body[:40]}"
+
+
+class SellerInvitation(models.Model):
+    """An invitation, sent by e-mail, to join a seller's staff with a role.
+
+    Only a hash of the token is stored: the link in the e-mail is the only copy of the token.
+    """
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=SellerMember.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seller", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_seller_email",
+                violation_error_message="This address already has an open invitation to this shop.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.seller_id} as {self.role}"
+
+
+class SellerApiToken(models.Model):
+    """A key for the seller API, scoped to one seller and a role like a staff member's.
+
+    Only a hash of the key is stored; ``prefix`` (its first characters) lets a seller tell
+    its keys apart. A revoked key stays, for the record.
+    """
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    role = models.CharField(max_length=16, choices=SellerMember.Role.choices)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seller", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.seller_id}"

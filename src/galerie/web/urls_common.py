@@ -8,7 +8,7 @@ from django.views.static import serve
 from galerie.web.views.landing import health
 
 urlpatterns = [
-    path("back-office/money/", include("galerie.web.urls_operator")),
+    path("back-office/", include("galerie.web.urls_back_office")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("payments/", include("galerie.payments.urls")),

@@ -1,16 +1,53 @@
-"""The seller area, on every host under /sell/."""
+"""The seller area, on every host under /sell/ (docs/seller-portal.md)."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from galerie.web.views import seller_area, seller_money
+from galerie.web.views.seller import (
+    application,
+    dashboard,
+    imports,
+    money,
+    offers,
+    orders,
+    proposals,
+    shop,
+    staff,
+    tokens,
+)
 
 app_name = "seller_area"
 urlpatterns = [
-    path("login/", seller_area.seller_login, name="login"),
-    path("orders/", seller_area.orders, name="orders"),
-    path("orders/<str:number>/", seller_area.order_detail, name="order"),
-    path("orders/<str:number>/action/", seller_area.order_action, name="order_action"),
-    path("money/", seller_money.money, name="money"),
-    path("money/payouts/<int:payout_id>/statement.csv", seller_money.statement_csv, name="statement_csv"),
-    path("money/payouts/<int:payout_id>/statement/", seller_money.statement_page, name="statement"),
+    path("login/", orders.seller_login, name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="seller_area:login"), name="logout"),
+    path("application/", application.application, name="application"),
+    path("invitation/<str:token>/", staff.invitation_accept, name="invitation"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("switch/", dashboard.switch, name="switch"),
+    path("orders/", orders.orders, name="orders"),
+    path("orders/<str:number>/", orders.order_detail, name="order"),
+    path("orders/<str:number>/action/", orders.order_action, name="order_action"),
+    path("orders/<str:number>/packing-slip/", orders.packing_slip, name="packing_slip"),
+    path("offers/", offers.offer_list, name="offers"),
+    path("offers/new/", offers.offer_find, name="offer_find"),
+    path("offers/new/<int:variant_id>/", offers.offer_new, name="offer_new"),
+    path("offers/<int:offer_id>/", offers.offer_row, name="offer_row"),
+    path("offers/<int:offer_id>/edit/", offers.offer_edit_row, name="offer_edit_row"),
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/template.csv", imports.import_template, name="import_template"),
+    path("imports/<int:import_id>/", imports.import_detail, name="import"),
+    path("imports/<int:import_id>/errors.csv", imports.import_errors_csv, name="import_errors"),
+    path("products/propose/", proposals.proposal_new, name="proposal_new"),
+    path("products/proposals/", proposals.proposal_list, name="proposals"),
+    path("products/proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal"),
+    path("shop/", shop.shop_settings, name="shop"),
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/invite/", staff.staff_invite, name="staff_invite"),
+    path("staff/<int:member_id>/", staff.staff_member, name="staff_member"),
+    path("staff/invitations/<int:invitation_id>/revoke/", staff.invitation_revoke, name="invitation_revoke"),
+    path("tokens/", tokens.token_list, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    path("money/", money.money, name="money"),
+    path("money/payouts/<int:payout_id>/statement.csv", money.statement_csv, name="statement_csv"),
+    path("money/payouts/<int:payout_id>/statement/", money.statement_page, name="statement"),
 ]

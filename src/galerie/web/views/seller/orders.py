@@ -1,38 +1,36 @@
-"""The seller area (minimum for the customer journey): a seller's orders, accept, refuse, ship.
+"""The seller area's orders: the list, one order, accept / refuse / ship, the packing slip.
 
-Every read goes through the member-scoped selectors: another seller's order is a 404.
+Every read goes through the member-scoped selectors of the current seller: another seller's
+order is a 404.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
-from galerie.core.errors import DomainError, InvalidInput, NotFound
+from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import seller_order_get_for_member, seller_orders_for_member
 from galerie.orders.services import CARRIERS, seller_order_accept, seller_order_refuse, seller_order_ship
-
-LOGIN_URL = "seller_area:login"
+from galerie.sellers.access import Perm
+from galerie.web.views.seller.access import seller_view
 
 seller_login = auth_views.LoginView.as_view(
     template_name="galerie/seller/login.html",
     redirect_authenticated_user=True,
-    next_page="seller_area:orders",
+    next_page="seller_area:dashboard",
 )
 
 
-@login_required(login_url=LOGIN_URL)
-@require_http_methods(["GET", "HEAD"])
+@seller_view(Perm.VIEW_ORDERS)
 def orders(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    rows = seller_orders_for_member(request.user)
+    rows = seller_orders_for_member(request.user, seller_id=request.seller_access.seller.pk)
     if status in SellerOrder.Status.values:
         rows = rows.filter(status=status)
     return render(
@@ -42,21 +40,20 @@ def orders(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN_URL)
-@require_http_methods(["GET", "HEAD"])
+@seller_view(Perm.VIEW_ORDERS)
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        seller_order = seller_order_get_for_member(request.user, number=number)
-    except NotFound as error:
-        return render(request, "galerie/seller/not_found.html", {"message": error.message}, status=404)
+    seller_order = seller_order_get_for_member(
+        request.user, number=number, seller_id=request.seller_access.seller.pk
+    )
     return render(request, "galerie/seller/order.html", {"so": seller_order, "carriers": CARRIERS})
 
 
-@login_required(login_url=LOGIN_URL)
-@require_POST
+@seller_view(Perm.FULFIL_ORDERS, methods=("POST",))
 def order_action(request: HttpRequest, number: str) -> HttpResponse:
+    seller_order = seller_order_get_for_member(
+        request.user, number=number, seller_id=request.seller_access.seller.pk
+    )
     try:
-        seller_order = seller_order_get_for_member(request.user, number=number)
         action = request.POST.get("action")
         if action == "accept":
             seller_order_accept(seller_order_id=seller_order.pk, acting_user=request.user)
@@ -78,8 +75,6 @@ def order_action(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, _("Marked as shipped: the customer gets the tracking number."))
         else:
             raise InvalidInput({"action": [_("Choose accept, refuse or ship.")]})
-    except NotFound as error:
-        return render(request, "galerie/seller/not_found.html", {"message": error.message}, status=404)
     except InvalidInput as error:
         for problems in error.errors.values():
             for problem in problems:
@@ -87,3 +82,9 @@ def order_action(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(reverse("seller_area:order", kwargs={"number": number}))
+
+
+def packing_slip(request: HttpRequest, number: str) -> HttpResponse:  # PLACEHOLDER (issue 6)
+    from django.http import Http404
+
+    raise Http404

@@ -1,26 +1,20 @@
-"""The back office's money reports (staff only): trial balance, commission revenue, reconciliation.
-
-Anyone not ``is_staff`` is sent to the admin login (``staff_member_required``).
-"""
+"""The back office's money reports: trial balance, commission revenue, reconciliation."""
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
 
 from galerie.ledger import reports
+from galerie.web.views.back_office.access import operator_view
 
 
-@staff_member_required
-@require_http_methods(["GET", "HEAD"])
+@operator_view()
 def trial_balance(request: HttpRequest) -> HttpResponse:
     return render(request, "galerie/operator/trial_balance.html", reports.trial_balance_by_kind())
 
 
-@staff_member_required
-@require_http_methods(["GET", "HEAD"])
+@operator_view()
 def commissions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -29,7 +23,6 @@ def commissions(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
-@require_http_methods(["GET", "HEAD"])
+@operator_view()
 def reconciliation(request: HttpRequest) -> HttpResponse:
     return render(request, "galerie/operator/reconciliation.html", reports.reconciliation())

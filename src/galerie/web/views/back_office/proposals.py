@@ -1,0 +1,11 @@
+"""PLACEHOLDER: being written (issue 6)."""
+
+from django.http import Http404
+
+
+def proposal_queue(request, **kwargs):
+    raise Http404
+
+
+def proposal_detail(request, **kwargs):
+    raise Http404
