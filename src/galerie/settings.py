@@ -53,7 +53,7 @@ GALERIE_SERVE_MEDIA = env_bool("GALERIE_SERVE_MEDIA", default=True)
 GALERIE_BENCH = env_bool("GALERIE_BENCH")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "galerie.web.admin_site.GalerieAdminConfig",  # django.contrib.admin, staff only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -133,9 +133,12 @@ def test_change_and_add_pages_load(operator_client, model):
 
 
 def test_the_back_office_is_for_operator_staff_only(client):
-    client.force_login(make_user())
-    response = client.get(reverse("admin:offers_offer_changelist"))
+    url = reverse("admin:offers_offer_changelist")
+    response = client.get(url)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(make_user())
+    response = client.get(url)
+    assert response.status_code == 403 and b"Operator staff only" in response.content
 
 
 def test_operator_opens_a_storefront_and_activates_a_seller_through_the_services(operator_client):

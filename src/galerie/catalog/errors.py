@@ -19,3 +19,24 @@ class ProductNotFound(NotFound):
 class CategoryNotFound(NotFound):
     code = "category_not_found"
     http_status = 404
+
+
+# --- product proposals (issue 6, helper D) ----------------------------------------------------
+
+
+class ProposalNotFound(NotFound):
+    code = "proposal_not_found"
+    http_status = 404
+
+
+class GtinInCatalog(DomainError):
+    """The GTIN already names a catalog variant: the seller should make an offer on it instead."""
+
+    code = "gtin_in_catalog"
+    http_status = 409
+
+    def __init__(self, message: str, *, variant_id: int, product_title: str, product_slug: str) -> None:
+        super().__init__(message, field="gtin")
+        self.variant_id = variant_id
+        self.product_title = product_title
+        self.product_slug = product_slug

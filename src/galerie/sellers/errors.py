@@ -1,11 +1,35 @@
-from galerie.core.errors import DomainError
+from galerie.core.errors import DomainError, InvalidTransition, NotFound
 
 
-class SellerNotFound(DomainError):
+class SellerNotFound(NotFound):
     code = "seller_not_found"
+    http_status = 404
+
+
+class SellerDocumentNotFound(NotFound):
+    code = "seller_document_not_found"
     http_status = 404
 
 
 class SellerNotActive(DomainError):
     code = "seller_not_active"
     http_status = 409
+
+
+class SellerApplicationDecided(InvalidTransition):
+    """The application is not (or no longer) waiting for this decision or answer."""
+
+    code = "seller_application_decided"
+    http_status = 409
+
+
+class SellerCloseBlocked(DomainError):
+    """The seller still has open orders or money on its ledger accounts: it cannot be closed yet."""
+
+    code = "seller_close_blocked"
+    http_status = 409
+
+    def __init__(self, message: str, *, open_orders: list[str], balances: dict[str, dict[str, int]]) -> None:
+        super().__init__(message, field="status")
+        self.open_orders = open_orders
+        self.balances = balances

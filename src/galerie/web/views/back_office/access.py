@@ -38,6 +38,8 @@ def operator_view(
                 context = {"message": error.message}
                 return render(request, "galerie/operator/not_found.html", context, status=404)
 
-        return require_http_methods(list(methods))(wrapper)
+        gated = require_http_methods(list(methods))(wrapper)
+        gated.operator_only = True  # read by the isolation test: every route of /back-office/ is gated
+        return gated
 
     return decorate

@@ -62,6 +62,8 @@ def seller_view(
             except PermissionDenied as error:
                 return forbidden(request, error.message)
 
-        return require_http_methods(list(methods))(wrapper)
+        gated = require_http_methods(list(methods))(wrapper)
+        gated.seller_perm = perm  # read by the isolation test: every route of /sell/ is gated
+        return gated
 
     return decorate
