@@ -13,6 +13,7 @@ from django.utils import timezone
 from stdnum import iban
 from stdnum.fr import siren, tva
 
+from galerie.accounts.models import User
 from galerie.catalog.attributes import attributes_clean
 from galerie.catalog.models import AttributeDefinition, Brand, Product, ProductImage, Variant
 from galerie.core.errors import full_clean
@@ -129,10 +130,23 @@ def test_demo_scale_has_the_promised_marketplace():
     assert image.width == image.height == 640 and image.thumbnail.name.endswith(".webp")
 
     accounts = demo_accounts_create()
-    assert [role for role, _, _ in accounts] == ["operator", "seller", "customer"]
-    assert SellerMember.objects.filter(user__email="seller@galerie.test", seller__kind="trader").count() == 1
+    roles = ["operator", "seller", "manager", "clerk", "applicant", "customer"]
+    assert [role for role, _, _ in accounts] == roles
+    shop = SellerMember.objects.get(user__email="seller@galerie.test", seller__kind="trader").seller
+    staff = dict(
+        SellerMember.objects.filter(seller=shop, user__email__endswith="@galerie.test").values_list(
+            "user__email", "role"
+        )
+    )
+    assert staff == {
+        "seller@galerie.test": "owner",
+        "manager@galerie.test": "manager",
+        "clerk@galerie.test": "shipping_clerk",
+    }
+    applicant = SellerMember.objects.get(user__email="applicant@galerie.test").seller
+    assert applicant.status == "applied" and applicant.admissions.get().status == "pending"
     assert demo_accounts_create() == accounts  # idempotent
-    assert SellerMember.objects.filter(user__email="seller@galerie.test").count() == 1
+    assert SellerMember.objects.filter(user__email__endswith="@galerie.test").count() == 4
 
 
 def test_seed_refuses_to_overwrite_a_marketplace_without_reset():
@@ -148,3 +162,19 @@ def test_reset_replaces_the_marketplace():
     call_command("seed", scale="demo", reset=True, verbosity=0)
     assert Offer.objects.count() == 900
     assert Storefront.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_seller_gets_orders_through_the_real_checkout():
+    from galerie.orders.models import SellerOrder
+    from galerie.seeding.demo_orders import demo_orders_create
+
+    _generate(1)
+    demo_accounts_create()
+    membership = SellerMember.objects.select_related("seller", "user").get(user__email="seller@galerie.test")
+    customer = User.objects.get(email="customer@galerie.test")
+    placed = demo_orders_create(seller=membership.seller, customer=customer, owner=membership.user)
+    statuses = sorted(SellerOrder.objects.filter(seller=membership.seller).values_list("status", flat=True))
+    assert placed == 4 and len(statuses) == 4
+    assert statuses.count("shipped") == 1 and statuses.count("accepted") == 1
+    assert demo_orders_create(seller=membership.seller, customer=customer, owner=membership.user) == 0

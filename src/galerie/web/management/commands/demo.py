@@ -8,7 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from galerie.accounts.models import User
 from galerie.seeding.accounts import demo_accounts_create
+from galerie.seeding.demo_orders import demo_orders_create
+from galerie.sellers.models import SellerMember
 from galerie.storefronts.models import Storefront
 
 
@@ -28,6 +31,11 @@ class Command(BaseCommand):
         else:
             call_command("seed", scale="demo")
         accounts = demo_accounts_create()
+        owners = SellerMember.objects.select_related("seller", "user")
+        owners = owners.filter(user__email="seller@galerie.test")
+        customer = User.objects.filter(email="customer@galerie.test").first()
+        if (membership := owners.first()) is not None and customer is not None:
+            demo_orders_create(seller=membership.seller, customer=customer, owner=membership.user)
         call_command("collectstatic", interactive=False, verbosity=0)
         host = bind if not bind.startswith("0.0.0.0") else bind.replace("0.0.0.0", "127.0.0.1")
         self.stdout.write(self.style.SUCCESS("\nThe demo marketplace is ready."))
