@@ -9,3 +9,24 @@ class OfferOutOfStock(DomainError):
 class OfferNotFound(NotFound):
     code = "offer_not_found"
     http_status = 404
+
+
+# --- bulk offer updates (issue 6, helper B) ---------------------------------------------------
+
+
+class OfferImportRefused(DomainError):
+    """The file cannot be imported at all (not a CSV/XLSX, too big, no usable header …); nothing stored."""
+
+    code = "offer_import_refused"
+    http_status = 422
+
+
+class OfferImportNotFound(NotFound):
+    code = "offer_import_not_found"
+
+
+class OfferImportBusy(DomainError):
+    """Another process is running this import now: try again later (the worker retries)."""
+
+    code = "offer_import_busy"
+    http_status = 409

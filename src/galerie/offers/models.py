@@ -79,6 +79,8 @@ class Offer(models.Model):
             # The buy box and the product page: a variant's live offers, cheapest first.
             models.Index(fields=["variant", "status", "price_minor"], name="offer_variant_price_idx"),
             models.Index(fields=["seller", "status", "-id"], name="offer_seller_idx"),
+            # Bulk imports and the seller's search find offers by the seller's own SKU.
+            models.Index(fields=["seller", "seller_sku"], name="offer_seller_sku_idx"),
         ]
 
     def __str__(self) -> str:

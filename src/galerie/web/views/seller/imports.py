@@ -1,19 +1,147 @@
-"""PLACEHOLDER: being written (issue 6)."""
+"""The seller area's bulk offer updates: upload a CSV/XLSX file, follow its progress, read the report.
 
-from django.http import Http404
+The worker runs the imports (``galerie demo`` starts one; docs/offer-imports.md): the page polls
+the import's progress with htmx every second until it is applied, checked or failed. Every
+import is fetched through selectors scoped to the current seller: another seller's is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from galerie.core.errors import DomainError
+from galerie.offers.imports import (
+    COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    offer_import_create,
+    offer_import_elapsed,
+    offer_import_errors,
+    offer_import_get_for_seller,
+    offer_imports_for_seller,
+)
+from galerie.offers.models import OfferImport
+from galerie.sellers.access import Perm
+from galerie.web.views.seller.access import seller_view
+
+LATEST = 20
+SHOWN_ERRORS = 200
+RUNNING = {OfferImport.Status.QUEUED, OfferImport.Status.CHECKING, OfferImport.Status.APPLYING}
+TEMPLATE_ROWS = [
+    COLUMNS,
+    ("BOOK-0001", "9782070360024", "12.90", "5", "new", "2"),
+    ("", "4006381333931", "7,50", "1", "used", ""),
+]
 
 
-def import_list(request, **kwargs):
-    raise Http404
+class OfferImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or Excel .xlsx)"),
+        help_text=gettext_lazy("Up to 100,000 rows and 20 MB. Start from the template."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    check_only = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Check only: report the problems and change nothing"),
+    )
 
 
-def import_template(request, **kwargs):
-    raise Http404
+@seller_view(Perm.EDIT_OFFERS, methods=("GET", "HEAD", "POST"))
+def import_list(request: HttpRequest) -> HttpResponse:
+    seller = request.seller_access.seller
+    form = OfferImportForm()
+    if request.method == "POST":
+        form = OfferImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                offer_import = offer_import_create(
+                    seller=seller,
+                    uploaded_by=request.user,
+                    upload=form.cleaned_data["file"],
+                    check_only=form.cleaned_data["check_only"],
+                )
+            except DomainError as error:
+                form.add_error("file", error.message)
+            else:
+                messages.success(request, _("File received: its rows are being checked."))
+                return redirect("seller_area:import", import_id=offer_import.pk)
+    imports = offer_imports_for_seller(seller=seller)[:LATEST]
+    return render(
+        request,
+        "galerie/seller/imports.html",
+        {
+            "form": form,
+            "imports": imports,
+            "columns": COLUMNS,
+            "max_rows": MAX_ROWS,
+            "max_mb": MAX_BYTES // 2**20,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
-def import_detail(request, **kwargs):
-    raise Http404
+@seller_view(Perm.EDIT_OFFERS)
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="offers-template.csv"'
+    csv.writer(response).writerows(TEMPLATE_ROWS)
+    return response
 
 
-def import_errors_csv(request, **kwargs):
-    raise Http404
+@seller_view(Perm.EDIT_OFFERS)
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    offer_import = offer_import_get_for_seller(seller=request.seller_access.seller, import_id=import_id)
+    running = offer_import.status in RUNNING
+    errors = [] if running else list(offer_import_errors(offer_import=offer_import)[: SHOWN_ERRORS + 1])
+    done = offer_import.processed_rows if offer_import.status != OfferImport.Status.APPLIED else None
+    total = offer_import.total_rows
+    percent = 100 if done is None or not total else min(100, round(100 * done / total))
+    seconds = offer_import_elapsed(offer_import)
+    context = {
+        "imp": offer_import,
+        "running": running,
+        "percent": percent,
+        "errors": errors[:SHOWN_ERRORS],
+        "more_errors": len(errors) > SHOWN_ERRORS,
+        "shown_errors": SHOWN_ERRORS,
+        "seconds": seconds,
+        "rate": round(total / seconds) if seconds and seconds >= 1 and total and not running else None,
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "galerie/seller/_import_progress.html", context)
+    return render(request, "galerie/seller/import.html", context)
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # A cell starting like a formula is shown as text, never run, when the seller opens the file.
+    return "'" + value if value[:1] in ("=", "+", "@", "\t", "\r") else value
+
+
+@seller_view(Perm.EDIT_OFFERS)
+def import_errors_csv(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
+    offer_import = offer_import_get_for_seller(seller=request.seller_access.seller, import_id=import_id)
+    problems = offer_import_errors(offer_import=offer_import).values_list("row", "column", "value", "reason")
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"  # Excel reads the file as UTF-8
+        yield writer.writerow([_("row"), _("column"), _("value"), _("reason")])
+        for row, column, value, reason in problems.iterator(chunk_size=2000):
+            yield writer.writerow([row, column, _spreadsheet_safe(value), reason])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{offer_import.pk}-errors.csv"'
+    return response

@@ -1,0 +1,200 @@
+"""Reading a seller's offer file: the upload's size, CSV or XLSX judged by content, the header row.
+
+A file that is not a CSV or an XLSX workbook, is empty, too big, too long or without a header
+naming the columns is refused with :class:`OfferImportRefused` on ``file``; :func:`_open_table`
+gives the rows of the others, numbered as in the file, as raw cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import File
+from django.utils.text import get_valid_filename
+
+from galerie.offers.errors import OfferImportRefused
+
+MAX_ROWS = 100_000
+MAX_BYTES = 20 * 2**20
+
+COLUMNS = ("sku", "gtin", "price", "stock", "condition", "lead_time_days")
+
+
+@dataclass
+class _Table:
+    kind: str  # "csv" or "xlsx"
+    columns: dict[str, int]  # column name -> index in a row
+    rows: Iterator[tuple[int, list[Any]]]  # (row number in the file, the header being 1; cells)
+    known_count: int | None = None  # data rows, when known without reading them
+    close: Callable[[], None] = lambda: None
+
+
+_SIGNATURES = (
+    (b"\x89PNG", "an image (PNG)"),
+    (b"\xff\xd8\xff", "an image (JPEG)"),
+    (b"GIF8", "an image (GIF)"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel 97–2003 workbook (.xls): save it as .xlsx or CSV"),
+    (b"{\\rtf", "a Word (RTF) document"),
+)
+
+
+def _refuse(message: str) -> OfferImportRefused:
+    return OfferImportRefused(message, field="file")
+
+
+def _sniff(raw: bytes, name: str) -> str:
+    """Return "xlsx" or "csv" from the content (never the file name); raise if it is neither."""
+    if not raw.strip():
+        raise _refuse(f"“{name}” is empty.")
+    for signature, what in _SIGNATURES:
+        if raw.startswith(signature):
+            raise _refuse(f"“{name}” is {what}, not a CSV or Excel (.xlsx) file.")
+    if raw.startswith(b"RIFF") and raw[8:12] == b"WEBP":
+        raise _refuse(f"“{name}” is an image (WebP), not a CSV or Excel (.xlsx) file.")
+    if raw.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
+        except zipfile.BadZipFile:
+            raise _refuse(f"“{name}” is a damaged ZIP archive, not a CSV or Excel (.xlsx) file.") from None
+        if {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+            return "xlsx"
+        if "mimetype" in names and "content.xml" in names:
+            raise _refuse(f"“{name}” is an OpenDocument file (.ods): save it as .xlsx or CSV.")
+        raise _refuse(f"“{name}” is a ZIP archive, not an Excel (.xlsx) workbook.")
+    if b"\x00" in raw[:65536]:
+        raise _refuse(f"“{name}” is not a text file: save it as CSV (UTF-8) or as an Excel .xlsx workbook.")
+    return "csv"
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")  # what Excel for Windows writes as "CSV"
+    except UnicodeDecodeError:
+        raise _refuse(f"“{name}” is neither UTF-8 nor Windows-1252 text: save it as CSV (UTF-8).") from None
+
+
+def _column_name(value: Any) -> str:
+    return re.sub(r"[\s\-]+", "_", _text(value).strip("\"'").lower())
+
+
+def _header(cells: list[Any], name: str) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        column = _column_name(cell)
+        if column in COLUMNS:
+            if column in columns:
+                raise _refuse(f"The column “{column}” appears twice in the first row of “{name}”.")
+            columns[column] = index
+    if not ({"sku", "gtin"} & columns.keys() and {"price", "stock"} & columns.keys()):
+        found = ", ".join(f"“{_text(c)}”" for c in cells if _text(c)) or "nothing"
+        raise _refuse(
+            f"The first row of “{name}” must name the columns: sku and/or gtin, and price and/or stock"
+            f" (found {found}). Start from the template."
+        )
+    return columns
+
+
+def _delimiter(first_line: str) -> str:
+    """Return the delimiter that makes the most known column names of the header (French Excel: ;)."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        return sum(_column_name(c) in COLUMNS for c in cells), first_line.count(delimiter)
+
+    return max((";", ",", "\t"), key=score)
+
+
+def _csv_table(text: str, name: str) -> _Table:
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise _refuse(f"“{name}” has no header row.") from None
+    columns = _header(header, name)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if any(cell.strip() for cell in cells):
+                    yield number, cells
+        except csv.Error as error:
+            raise _refuse(
+                f"“{name}” is not a well-formed CSV file (row {reader.line_num}: {error})."
+            ) from None
+
+    return _Table("csv", columns, rows())
+
+
+def _xlsx_table(raw: bytes, name: str) -> _Table:
+    import openpyxl  # imported here: only imports need it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        found = sheet.iter_rows(values_only=True)
+        header = list(next(found, ()))
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
+        raise _refuse(f"“{name}” could not be read as an Excel workbook ({error}).") from None
+    columns = _header(header, name)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        # Read-only mode yields empty rows for gaps, so the position is the row number.
+        for number, cells in enumerate(found, start=2):
+            if any(_text(cell) for cell in cells):
+                yield number, list(cells)
+
+    max_row = sheet.max_row
+    known = max_row - 1 if max_row and max_row - 1 <= MAX_ROWS else None
+    return _Table("xlsx", columns, rows(), known_count=known, close=workbook.close)
+
+
+def _open_table(raw: bytes, name: str) -> _Table:
+    kind = _sniff(raw, name)
+    if kind == "xlsx":
+        return _xlsx_table(raw, name)
+    return _csv_table(_decode(raw, name), name)
+
+
+def _text(value: Any) -> str:
+    """A cell as text: Excel numbers without a spurious ".0", other values as written."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value).strip()
+
+
+def _read_upload(upload: File) -> tuple[bytes, str]:
+    name = get_valid_filename(os.path.basename(upload.name or "offers.csv")) or "offers.csv"
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise _refuse(f"“{name}” is {size / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB: split it.")
+    upload.seek(0)
+    raw = upload.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise _refuse(f"“{name}” is more than {MAX_BYTES // 2**20} MB: split it.")
+    return raw, name
+
+
+def _count_rows(table: _Table, name: str) -> int:
+    if table.known_count is not None:
+        return table.known_count
+    count = 0
+    for _ in table.rows:
+        count += 1
+        if count > MAX_ROWS:
+            raise _refuse(f"“{name}” has more than {MAX_ROWS:,} rows: split it into several files.")
+    return count

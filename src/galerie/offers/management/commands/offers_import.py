@@ -1,0 +1,118 @@
+"""`galerie offers_import FILE --seller SLUG [--check-only]`: a bulk offer update in the foreground."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from galerie.core.errors import DomainError
+from galerie.offers.errors import OfferImportBusy
+from galerie.offers.imports import offer_import_create, offer_import_errors, offer_import_run
+from galerie.offers.models import OfferImport
+from galerie.sellers.models import Seller
+
+FINAL = {OfferImport.Status.APPLIED, OfferImport.Status.CHECKED, OfferImport.Status.FAILED}
+PHASES = {"check": "Checking the rows", "apply": "Applying the valid rows (one transaction)"}
+SHOWN_PROBLEMS = 10
+
+
+class Command(BaseCommand):
+    help = (
+        "Update a seller's offers from a CSV or XLSX file (sku/gtin, price, stock, condition,"
+        " lead_time_days; docs/offer-imports.md): check every row, then apply all the valid rows"
+        " in one transaction. --resume ID runs an import again that a killed process left half-way."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", nargs="?", type=Path, help="The CSV or XLSX file.")
+        parser.add_argument("--seller", help="The seller's slug (its shop address).")
+        parser.add_argument("--check-only", action="store_true", help="Report the problems, change nothing.")
+        parser.add_argument("--resume", type=int, metavar="ID", help="Run the existing import ID (again).")
+
+    def handle(self, *args: Any, verbosity: int, **options: Any) -> None:
+        started = time.perf_counter()
+        import_id = options["resume"] or self._create(options)
+        quiet = verbosity == 0
+        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[attr-defined]
+        columns = (
+            TextColumn("{task.description:<44}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, disable=quiet, transient=False) as bars:
+            tasks: dict[str, Any] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    for other in tasks.values():  # the previous phase is over
+                        bars.update(other, completed=bars.tasks[other].total)
+                    tasks[phase] = bars.add_task(PHASES[phase], total=max(total, 1))
+                bars.update(tasks[phase], completed=done, total=max(total, 1))
+
+            try:
+                offer_import = offer_import_run(import_id=import_id, progress=progress)
+            except OfferImportBusy:
+                console.print(
+                    f"Import {import_id} is being run by another process (the worker): following it."
+                )
+                offer_import = self._follow(import_id, progress)
+            except DomainError as error:
+                raise CommandError(error.message) from None
+        self._summary(offer_import, time.perf_counter() - started, quiet)
+
+    def _create(self, options: dict[str, Any]) -> int:
+        path, slug = options["file"], options["seller"]
+        if path is None or not slug:
+            raise CommandError("Give the file and --seller SLUG (or --resume ID).")
+        seller = Seller.objects.filter(slug=slug).first()
+        if seller is None:
+            raise CommandError(f"There is no seller “{slug}”.")
+        try:
+            with path.open("rb") as handle:
+                offer_import = offer_import_create(
+                    seller=seller, upload=File(handle, name=path.name), check_only=options["check_only"]
+                )
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        return offer_import.pk
+
+    def _follow(self, import_id: int, progress: Any) -> OfferImport:
+        while True:
+            offer_import = OfferImport.objects.get(pk=import_id)
+            phase = "apply" if offer_import.status == OfferImport.Status.APPLYING else "check"
+            progress(phase, offer_import.processed_rows, offer_import.total_rows)
+            if offer_import.status in FINAL:
+                return offer_import
+            time.sleep(0.5)
+
+    def _summary(self, offer_import: OfferImport, seconds: float, quiet: bool) -> None:
+        if offer_import.status == OfferImport.Status.FAILED:
+            raise CommandError(f"Import {offer_import.pk} failed: {offer_import.failure}")
+        if quiet:
+            return
+        rows = offer_import.total_rows
+        verb = "would be " if offer_import.check_only else ""
+        digits = 1 if seconds >= 1 else 2
+        self.stdout.write(
+            f"Import {offer_import.pk} {offer_import.status}: {rows:,} rows, {offer_import.error_rows:,} with"
+            f" errors, {offer_import.created_offers:,} offers {verb}created, {offer_import.updated_offers:,}"
+            f" {verb}updated, {offer_import.unchanged_offers:,} unchanged in {seconds:.{digits}f} s"
+            f" ({rows / max(seconds, 1e-9):,.0f} rows/s)."
+        )
+        problems = offer_import_errors(offer_import=offer_import)
+        for problem in problems[:SHOWN_PROBLEMS]:
+            value = f" “{problem.value}”" if problem.value else ""
+            self.stdout.write(f"  row {problem.row}, {problem.column}{value}: {problem.reason}")
+        if (count := problems.count()) > SHOWN_PROBLEMS:
+            self.stdout.write(
+                f"  … {count - SHOWN_PROBLEMS:,} more: /sell/imports/{offer_import.pk}/errors.csv"
+            )
