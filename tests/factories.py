@@ -163,3 +163,28 @@ def make_offer(
         stock=stock,
         **fields,
     )
+
+
+def make_staff_member(seller: Seller, role: str = "owner", **user_fields: Any) -> User:
+    """Return a new user working for ``seller`` with ``role`` (through the service)."""
+    user = make_user(**user_fields)
+    sellers.seller_member_add(seller=seller, user=user, role=role)
+    return user
+
+
+def make_bulk_variants(count: int, *, prefix: str = "377", per_product: int = 1000) -> list[Variant]:
+    """Return ``count`` published variants with valid, distinct GTINs, written with bulk_create (fast)."""
+    n = next(_seq)
+    product_type, category = make_product_type(attributes=[]), make_category()
+    products = Product.objects.bulk_create(
+        Product(product_type=product_type, category=category, title=f"Bulk {n}-{i}", slug=f"bulk-{n}-{i}")
+        for i in range(-(-count // per_product))
+    )
+    bodies = (f"{prefix}{n % 1000:03d}{i:06d}" for i in range(count))
+    return Variant.objects.bulk_create(
+        (
+            Variant(product=products[i // per_product], gtin=body + ean.calc_check_digit(body))
+            for i, body in enumerate(bodies)
+        ),
+        batch_size=5000,
+    )

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from galerie.core.models import OutboxEvent
 from galerie.ledger import handlers as ledger
-from galerie.notifications import emails, selectors
+from galerie.notifications import emails, selectors, seller_emails, staff_emails
 from galerie.notifications.services import email_send_once
+from galerie.offers import handlers as offer_imports
 
 logger = logging.getLogger(__name__)
 
@@ -72,4 +73,13 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "refund.succeeded": [refund_succeeded, ledger.refund_succeeded],
     "payment.captured": [ledger.payment_captured],
     "sellerorder.status_changed": [ledger.seller_order_status_changed],
+    "seller.curation_approved": [seller_emails.seller_curation_approved],
+    "seller.storefront_refused": [seller_emails.seller_storefront_refused],
+    "seller.rejected": [seller_emails.seller_rejected],
+    "seller.info_requested": [seller_emails.seller_info_requested],
+    "seller.suspended": [seller_emails.seller_suspended],
+    "seller.closed": [seller_emails.seller_closed],
+    "offer_import.queued": [offer_imports.offer_import_queued],
+    "seller.invitation_created": [staff_emails.seller_invitation_created],
+    "productproposal.status_changed": [staff_emails.product_proposal_status_changed],
 }

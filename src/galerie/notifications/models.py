@@ -17,9 +17,17 @@ class SentEmail(models.Model):
         SELLER_ORDER_SHIPPED = "seller_order_shipped", "Parcel shipped (customer)"
         SELLER_ORDER_REFUSED = "seller_order_refused", "Part refused by the seller (customer)"
         REFUND_SUCCEEDED = "refund_succeeded", "Refund made (customer)"
+        SELLER_APPROVED = "seller_approved", "Application approved (seller)"
+        SELLER_ADMISSION_REFUSED = "seller_admission_refused", "Storefront refused (seller)"
+        SELLER_REJECTED = "seller_rejected", "Application rejected (applicant)"
+        SELLER_INFO_REQUESTED = "seller_info_requested", "More information asked (applicant)"
+        SELLER_SUSPENDED = "seller_suspended", "Shop suspended (seller)"
+        SELLER_CLOSED = "seller_closed", "Shop closed (seller)"
+        SELLER_INVITATION = "seller_invitation", "Staff invitation (invitee)"
+        PROPOSAL_DECIDED = "proposal_decided", "Product proposal decided (seller)"
 
     event_uuid = models.UUIDField(help_text="The outbox event this e-mail answers.")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     recipient = models.EmailField()
     reference = models.CharField(
         max_length=40, blank=True, help_text="The order or seller order number, to find it for support."

@@ -1,4 +1,4 @@
-from galerie.core.errors import DomainError, InvalidTransition, NotFound
+from galerie.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 
 
 class SellerNotFound(NotFound):
@@ -33,3 +33,39 @@ class SellerCloseBlocked(DomainError):
         super().__init__(message, field="status")
         self.open_orders = open_orders
         self.balances = balances
+
+
+# --- staff and API keys (issue 6, helper D) ---------------------------------------------------
+
+
+class InvitationNotFound(NotFound):
+    """The invitation link is unknown, expired, withdrawn or already used (always a 404)."""
+
+    code = "invitation_not_found"
+
+
+class InvitationAlreadyOpen(DomainError):
+    code = "invitation_already_open"
+    http_status = 409
+
+
+class AlreadyMember(DomainError):
+    code = "already_member"
+    http_status = 409
+
+
+class LastOwner(DomainError):
+    code = "last_owner"
+    http_status = 409
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+
+
+class ApiTokenNotFound(NotFound):
+    code = "api_token_not_found"
+
+
+class RoleTooHigh(PermissionDenied):
+    code = "role_too_high"

@@ -1,10 +1,38 @@
-"""Reads of sellers."""
+"""Reads of sellers: public shop pages, the operator's curation queue, an applicant's own file."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
+
 from galerie.core.errors import NotFound
-from galerie.sellers.models import Seller, SellerAdmission
+from galerie.core.models import StatusChange
+from galerie.ledger.models import AccountKind, JournalLine
+from galerie.orders.models import SellerOrder
+from galerie.sellers.errors import SellerDocumentNotFound, SellerNotFound
+from galerie.sellers.models import (
+    Seller,
+    SellerAdmission,
+    SellerApplicationMessage,
+    SellerDocument,
+    SellerMember,
+)
 from galerie.storefronts.models import Storefront
+
+SELLER_MODEL_LABEL = "sellers.Seller"
+QUEUE_PAGE = 50
+# Bumped whenever a seller stops or starts selling (suspension, reactivation, closure, admission),
+# so that cached listing data keyed on it (the facets' seller list) is never served stale.
+SELLERS_CACHE_VERSION_KEY = "sellers:version"
+
+
+def sellers_cache_version() -> int:
+    """Return the version of "who may sell where", for cache keys built from it."""
+    return cache.get(SELLERS_CACHE_VERSION_KEY, 0)
 
 
 def seller_get_public(*, storefront: Storefront, slug: str) -> Seller:
@@ -18,3 +46,183 @@ def seller_get_public(*, storefront: Storefront, slug: str) -> Seller:
         )
     except Seller.DoesNotExist:
         raise NotFound("There is no such seller on this storefront.") from None
+
+
+# --- the back office ---------------------------------------------------------------------------
+
+
+def _status_since() -> Subquery:
+    return Subquery(
+        StatusChange.objects.filter(
+            model=SELLER_MODEL_LABEL, object_pk=Cast(OuterRef("pk"), output_field=CharField())
+        )
+        .order_by("-id")
+        .values("at")[:1]
+    )
+
+
+def seller_queue_counts() -> dict[str, int]:
+    """Return {status: number of sellers} for the queue's filter chips; one grouped query."""
+    counts = dict.fromkeys(Seller.Status.values, 0)
+    for status, n in Seller.objects.order_by().values_list("status").annotate(n=Count("pk")):
+        counts[status] = n
+    return counts
+
+
+def sellers_for_queue(
+    *, status: str | None, after_id: int | None = None, limit: int = QUEUE_PAGE
+) -> list[Seller]:
+    """Return sellers in ``status`` (every status when None), oldest first, a keyset page after
+    ``after_id``; each with its admissions and storefronts and ``since`` (when it entered its
+    status). Two queries."""
+    sellers = Seller.objects.all()
+    if status:
+        sellers = sellers.filter(status=status)
+    if after_id:
+        sellers = sellers.filter(pk__gt=after_id)
+    admissions = SellerAdmission.objects.select_related("storefront").order_by("storefront__name")
+    return list(
+        sellers.annotate(since=Coalesce(_status_since(), F("created_at")))
+        .prefetch_related(Prefetch("admissions", queryset=admissions))
+        .order_by("pk")[:limit]
+    )
+
+
+def seller_get_for_operator(*, seller_id: int) -> Seller:
+    """Return a seller with its admissions, documents, conversation and staff; raise SellerNotFound."""
+    seller = (
+        Seller.objects.filter(pk=seller_id)
+        .prefetch_related(
+            Prefetch(
+                "admissions",
+                queryset=SellerAdmission.objects.select_related("storefront", "decided_by").order_by("id"),
+            ),
+            Prefetch("documents", queryset=SellerDocument.objects.order_by("id")),
+            Prefetch(
+                "application_messages",
+                queryset=SellerApplicationMessage.objects.select_related("author").order_by("id"),
+            ),
+            Prefetch("members", queryset=SellerMember.objects.select_related("user").order_by("id")),
+        )
+        .first()
+    )
+    if seller is None:
+        raise SellerNotFound(f"There is no seller {seller_id}.")
+    return seller
+
+
+def seller_status_history(*, seller: Seller) -> list[StatusChange]:
+    """Return the seller's status changes, oldest first, with who made them."""
+    return list(
+        StatusChange.objects.filter(model=SELLER_MODEL_LABEL, object_pk=str(seller.pk))
+        .select_related("actor")
+        .order_by("id")
+    )
+
+
+def seller_document_get_for_operator(*, seller_id: int, document_id: int) -> SellerDocument:
+    """Return a document of this seller; raise SellerDocumentNotFound if it is another's or none."""
+    document = SellerDocument.objects.filter(pk=document_id, seller_id=seller_id).first()
+    if document is None:
+        raise SellerDocumentNotFound("This seller has no such document.")
+    return document
+
+
+def seller_open_order_numbers(*, seller_id: int) -> list[str]:
+    """Return the numbers of the seller's orders not finished yet (new, accepted or shipped)."""
+    done = (SellerOrder.Status.DELIVERED, SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED)
+    return list(
+        SellerOrder.objects.filter(seller_id=seller_id)
+        .exclude(status__in=done)
+        .order_by("id")
+        .values_list("number", flat=True)
+    )
+
+
+def seller_ledger_balances(*, seller_id: int) -> dict[str, dict[str, int]]:
+    """Return {currency: {"pending", "available", "debt"}} of the seller's ledger accounts, in minor
+    units (debt: what the seller owes); only currencies with a non-zero amount. One query."""
+    names = {
+        AccountKind.SELLER_PAYABLE: ("pending", 1),
+        AccountKind.SELLER_AVAILABLE: ("available", 1),
+        AccountKind.SELLER_DEBT: ("debt", -1),
+    }
+    result: dict[str, dict[str, int]] = defaultdict(lambda: {"pending": 0, "available": 0, "debt": 0})
+    rows = (
+        JournalLine.objects.filter(account__seller_id=seller_id)
+        .order_by()
+        .values("account__kind", "currency")
+        .annotate(d=Sum("debit_minor"), c=Sum("credit_minor"))
+    )
+    for row in rows:
+        name, sign = names[row["account__kind"]]
+        result[row["currency"]][name] += sign * (row["c"] - row["d"])
+    return {currency: amounts for currency, amounts in result.items() if any(amounts.values())}
+
+
+# --- the applicant -----------------------------------------------------------------------------
+
+APPLICANT_STATUSES = (Seller.Status.APPLIED, Seller.Status.INFO_REQUESTED, Seller.Status.REJECTED)
+
+
+def _applications(user: Any) -> QuerySet[Seller]:
+    if not getattr(user, "is_authenticated", False):
+        return Seller.objects.none()
+    return (
+        Seller.objects.filter(members__user=user, status__in=APPLICANT_STATUSES)
+        .annotate(
+            status_reason=Subquery(
+                StatusChange.objects.filter(
+                    model=SELLER_MODEL_LABEL, object_pk=Cast(OuterRef("pk"), output_field=CharField())
+                )
+                .order_by("-id")
+                .values("reason")[:1]
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "admissions", queryset=SellerAdmission.objects.select_related("storefront").order_by("id")
+            ),
+            Prefetch("documents", queryset=SellerDocument.objects.order_by("id")),
+            Prefetch("application_messages", queryset=SellerApplicationMessage.objects.order_by("id")),
+        )
+        .order_by("-pk")
+        .distinct()
+    )
+
+
+def seller_applications_for_user(*, user: Any) -> list[Seller]:
+    """Return the user's sellers still in curation (applied, info requested, rejected), newest first."""
+    return list(_applications(user))
+
+
+def seller_application_get_for_user(*, user: Any, seller_id: int) -> Seller:
+    """Return one of the user's sellers in curation; raise SellerNotFound if it is not theirs."""
+    seller = _applications(user).filter(pk=seller_id).first()
+    if seller is None:
+        raise SellerNotFound("You have no such application.")
+    return seller
+
+
+# --- e-mails -----------------------------------------------------------------------------------
+
+
+def seller_for_email(*, seller_id: int) -> Seller:
+    """Return the seller with its admissions (and storefronts) in the order they were made."""
+    return Seller.objects.prefetch_related(
+        Prefetch("admissions", queryset=SellerAdmission.objects.select_related("storefront").order_by("id"))
+    ).get(pk=seller_id)
+
+
+def seller_application_recipients(*, seller: Seller) -> list[str]:
+    """Return the seller's contact address and its owners' addresses, each once."""
+    owners = (
+        SellerMember.objects.filter(seller=seller, role=SellerMember.Role.OWNER, user__is_active=True)
+        .order_by("id")
+        .values_list("user__email", flat=True)
+    )
+    seen: dict[str, str] = {}
+    for address in [seller.email, *owners]:
+        if address and address.strip().lower() not in seen:
+            seen[address.strip().lower()] = address.strip()
+    return list(seen.values())

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         host = bind if not bind.startswith("0.0.0.0") else bind.replace("0.0.0.0", "127.0.0.1")
         self.stdout.write(self.style.SUCCESS("\nThe demo marketplace is ready."))
         self.stdout.write(f"  Storefronts:  http://{host}/")
-        self.stdout.write(f"  Back office:  http://{host}/admin/")
+        self.stdout.write(f"  Back office:  http://{host}/back-office/ (and the admin: /admin/)")
         for role, email, password in accounts:
             self.stdout.write(f"  {role:<9} {email:<28} password: {password}")
         if not no_serve:

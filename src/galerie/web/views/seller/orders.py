@@ -84,7 +84,10 @@ def order_action(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(reverse("seller_area:order", kwargs={"number": number}))
 
 
-def packing_slip(request: HttpRequest, number: str) -> HttpResponse:  # PLACEHOLDER (issue 6)
-    from django.http import Http404
-
-    raise Http404
+@seller_view(Perm.FULFIL_ORDERS)
+def packing_slip(request: HttpRequest, number: str) -> HttpResponse:
+    """The printable slip that goes in the parcel: who sends, to whom, what; no prices."""
+    seller_order = seller_order_get_for_member(
+        request.user, number=number, seller_id=request.seller_access.seller.pk
+    )
+    return render(request, "galerie/seller/packing_slip.html", {"so": seller_order})

@@ -1,15 +1,112 @@
-"""PLACEHOLDER: being written (issue 6)."""
+"""The seller area's product proposals: propose a product the catalog lacks, follow the decisions.
 
-from django.http import Http404
+A proposal is fetched through a selector scoped to the current seller: another seller's is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from galerie.catalog.errors import GtinInCatalog
+from galerie.catalog.models import ProductProposal, ProductType
+from galerie.catalog.services_proposals import (
+    product_proposal_create,
+    product_proposal_get_for_seller,
+    product_proposals_for_seller,
+    proposal_categories_for_seller,
+)
+from galerie.core.errors import InvalidInput
+from galerie.sellers.access import Perm
+from galerie.web.forms_staff import ProductTypeChoiceForm, ProposalForm
+from galerie.web.views.seller.access import seller_view
 
 
-def proposal_new(request, **kwargs):
-    raise Http404
+@seller_view(Perm.EDIT_OFFERS, methods=("GET", "HEAD", "POST"))
+def proposal_new(request: HttpRequest) -> HttpResponse:
+    seller = request.seller_access.seller
+    data = request.POST if request.method == "POST" else request.GET
+    chooser = ProductTypeChoiceForm(data if "product_type" in data else None)
+    product_type = chooser.cleaned_data["product_type"] if chooser.is_bound and chooser.is_valid() else None
+    categories = proposal_categories_for_seller(seller=seller)
+    form = None
+    gtin_match = None
+    status = 200
+    if product_type is not None:
+        product_type = ProductType.objects.prefetch_related("attributes").get(pk=product_type.pk)
+        bound = request.method == "POST"
+        form = ProposalForm(
+            request.POST if bound else None,
+            request.FILES if bound else None,
+            categories=categories,
+            product_type=product_type,
+        )
+        if bound:
+            if form.is_valid():
+                data = form.cleaned_data
+                price = data["price"]
+                try:
+                    proposal = product_proposal_create(
+                        seller=seller,
+                        by=request.user,
+                        category_id=data["category"].pk,
+                        product_type_id=product_type.pk,
+                        title=data["title"],
+                        brand_name=data["brand_name"],
+                        gtin=data["gtin"],
+                        description=data["description"],
+                        attributes=form.attributes(),
+                        image=data["image"] or None,
+                        condition=data["condition"],
+                        price=price,
+                        stock=data["stock"],
+                    )
+                except GtinInCatalog as error:
+                    form.add_error("gtin", error.message)
+                    gtin_match = error
+                except InvalidInput as error:
+                    for field, problems in error.errors.items():
+                        for problem in problems:
+                            form.add_error(field if field in form.fields else None, problem)
+                else:
+                    messages.success(
+                        request,
+                        _("Proposal sent: the operator checks it and you get an e-mail with the decision."),
+                    )
+                    return redirect("seller_area:proposal", proposal_id=proposal.pk)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "galerie/seller/proposal_new.html",
+        {
+            "chooser": chooser if chooser.is_bound else ProductTypeChoiceForm(),
+            "product_type": product_type,
+            "form": form,
+            "gtin_match": gtin_match,
+            "has_categories": categories.exists(),
+        },
+        status=status,
+    )
 
 
-def proposal_list(request, **kwargs):
-    raise Http404
+@seller_view(Perm.EDIT_OFFERS)
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    rows = product_proposals_for_seller(seller=request.seller_access.seller)
+    if status in ProductProposal.Status.values:
+        rows = rows.filter(status=status)
+    return render(
+        request,
+        "galerie/seller/proposals.html",
+        {"proposals": rows[:200], "status": status, "statuses": ProductProposal.Status.choices},
+    )
 
 
-def proposal_detail(request, **kwargs):
-    raise Http404
+@seller_view(Perm.EDIT_OFFERS)
+def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = product_proposal_get_for_seller(seller=request.seller_access.seller, proposal_id=proposal_id)
+    return render(request, "galerie/seller/proposal.html", {"proposal": proposal})

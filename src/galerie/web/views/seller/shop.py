@@ -1,7 +1,99 @@
-"""PLACEHOLDER: being written (issue 6)."""
+"""The seller area's shop settings: the public shop page and the shipping profile."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from galerie.core.errors import DomainError, InvalidInput
+from galerie.notifications.emails import site_url
+from galerie.offers.selectors.seller import seller_storefront_scopes
+from galerie.sellers.access import Perm
+from galerie.sellers.services.shop import seller_shop_update
+from galerie.sellers.shipping import ShippingRule
+from galerie.web.forms_portal import ShopSettingsForm, add_domain_errors, amount_text
+from galerie.web.views.seller.access import seller_view
+
+PATH_URLCONF = "galerie.urls"
+# The shipping profile's field names (in a service's errors) → the form's.
+SHIPPING_FIELDS = {
+    "kind": "shipping_kind",
+    "base_minor": "shipping_base",
+    "per_item_minor": "shipping_per_item",
+    "free_above_minor": "shipping_free_above",
+    "transit_days_min": "transit_days_min",
+    "transit_days_max": "transit_days_max",
+}
 
 
-def shop_settings(request, **kwargs):
-    raise Http404
+def _initial(seller, profile, currency: str) -> dict:
+    rule = ShippingRule.of(profile)
+    return {
+        "display_name": seller.display_name,
+        "description": seller.description,
+        "return_policy": seller.return_policy,
+        "low_stock_threshold": seller.low_stock_threshold,
+        "shipping_kind": rule.kind,
+        "shipping_base": amount_text(rule.base_minor, currency),
+        "shipping_per_item": amount_text(rule.per_item_minor, currency),
+        "shipping_free_above": amount_text(rule.free_above_minor, currency),
+        "transit_days_min": rule.transit_days_min,
+        "transit_days_max": rule.transit_days_max,
+    }
+
+
+@seller_view(Perm.EDIT_SHOP, methods=("GET", "HEAD", "POST"))
+def shop_settings(request: HttpRequest) -> HttpResponse:
+    seller = request.seller_access.seller
+    profile = getattr(seller, "shipping_profile", None)
+    currency = profile.currency if profile else "EUR"
+    if request.method == "POST":
+        form = ShopSettingsForm(request.POST, request.FILES, currency=currency)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                seller_shop_update(
+                    seller_id=seller.pk,
+                    by=request.user,
+                    display_name=data["display_name"],
+                    description=data["description"],
+                    return_policy=data["return_policy"],
+                    low_stock_threshold=data["low_stock_threshold"],
+                    shipping=form.shipping(),
+                    logo=data["logo"] or None,
+                    logo_remove=data["logo_remove"],
+                )
+            except InvalidInput as error:
+                renamed = {
+                    SHIPPING_FIELDS.get(field, field): problems for field, problems in error.errors.items()
+                }
+                add_domain_errors(form, InvalidInput(renamed))
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Shop settings saved."))
+                return redirect("seller_area:shop")
+    else:
+        form = ShopSettingsForm(initial=_initial(seller, profile, currency), currency=currency)
+    pages = [
+        {
+            "storefront": scope.storefront,
+            "url": site_url(
+                reverse(
+                    "sf:seller",
+                    kwargs={"storefront": scope.storefront.code, "slug": seller.slug},
+                    urlconf=PATH_URLCONF,
+                )
+            ),
+        }
+        for scope in seller_storefront_scopes(seller)
+    ]
+    return render(
+        request,
+        "galerie/seller/shop.html",
+        {"form": form, "seller": seller, "currency": currency, "pages": pages},
+        status=400 if form.is_bound else 200,
+    )

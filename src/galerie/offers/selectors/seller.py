@@ -1,0 +1,220 @@
+"""Reads of one seller's offers for the seller portal: its list, one offer, what it may list.
+
+Every function takes the seller the portal acts for; an offer or a variant outside what that
+seller may see raises a NotFound subclass (a 404 page), never another seller's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+
+from galerie.catalog.errors import ProductNotFound
+from galerie.catalog.models import Product, Variant
+from galerie.core.identifiers import clean_gtin
+from galerie.offers.errors import OfferNotFound
+from galerie.offers.models import Offer
+from galerie.sellers.models import Seller, SellerAdmission
+from galerie.storefronts.models import Storefront
+
+PAGE_SIZE = 50
+FIND_LIMIT = 20
+# Storefronts a seller may prepare offers for: not the ones that are gone.
+LISTING_STOREFRONT_STATUSES = (Storefront.Status.DRAFT, Storefront.Status.OPEN, Storefront.Status.CLOSING)
+
+
+@dataclass(frozen=True)
+class OfferPage:
+    offers: list[Offer]
+    next_after: int | None  # pass as ``after`` for the next page; None on the last page
+
+
+@dataclass(frozen=True)
+class StorefrontScope:
+    """A storefront the seller is admitted to, and the category paths it sells (empty: all)."""
+
+    storefront: Storefront
+    paths: tuple[str, ...]
+
+    def covers(self, category_path: str) -> bool:
+        return not self.paths or any(category_path.startswith(path) for path in self.paths)
+
+
+@dataclass(frozen=True)
+class FindResult:
+    products: list[Product]  # each with ``listed_variants``: variants carrying ``sold_conditions``
+    gtin: str = ""  # the GTIN searched for, in its compact form
+
+
+class InvalidGtin(ValueError):
+    """The text looks like a GTIN but its length or check digit is wrong."""
+
+
+def seller_storefront_scopes(seller: Seller) -> list[StorefrontScope]:
+    """Return the storefronts the seller is admitted to (and not closed), with their scope paths.
+
+    Two queries: the admissions with their storefronts, and the scope roots.
+    """
+    storefronts = [
+        admission.storefront
+        for admission in SellerAdmission.objects.filter(
+            seller=seller,
+            status=SellerAdmission.Status.ADMITTED,
+            storefront__status__in=LISTING_STOREFRONT_STATUSES,
+        )
+        .select_related("storefront")
+        .prefetch_related("storefront__catalog_scope")
+        .order_by("storefront__name", "storefront_id")
+    ]
+    return [StorefrontScope(s, tuple(c.path for c in s.catalog_scope.all())) for s in storefronts]
+
+
+def _scope_filter(scopes: list[StorefrontScope], prefix: str = "") -> Q | None:
+    """A Q keeping products in any of the scopes; None when no storefront admits the seller."""
+    if not scopes:
+        return None
+    if any(not scope.paths for scope in scopes):
+        return Q()
+    condition = Q()
+    for path in {p for scope in scopes for p in scope.paths}:
+        condition |= Q(**{f"{prefix}category__path__startswith": path})
+    return condition
+
+
+def offers_link_storefronts(offers: Iterable[Offer], scopes: list[StorefrontScope]) -> None:
+    """Set ``offer.storefront`` to the first admitted storefront whose catalog holds the offer's
+    product (None when none does); needs ``variant__product__category`` loaded."""
+    for offer in offers:
+        path = offer.variant.product.category.path
+        offer.storefront = next((s.storefront for s in scopes if s.covers(path)), None)
+
+
+def _seller_offers(seller: Seller) -> QuerySet[Offer]:
+    return Offer.objects.filter(seller_id=seller.pk).select_related("variant__product__category")
+
+
+def offers_for_seller(
+    seller: Seller,
+    *,
+    q: str = "",
+    status: str = "",
+    low_stock: bool = False,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> OfferPage:
+    """Return one keyset page of the seller's offers, newest first, each with its storefront link.
+
+    ``q`` matches the product title (contains, any case), the seller SKU (contains) or the GTIN
+    (exact); ``low_stock`` keeps the active offers at or below the seller's threshold. Three
+    queries whatever the number of offers (the page by the (seller, status, -id) index, and
+    the admitted storefronts).
+    """
+    rows = _seller_offers(seller)
+    q = q.strip()
+    if q:
+        condition = Q(variant__product__title__icontains=q) | Q(seller_sku__icontains=q)
+        compact = q.replace(" ", "").replace("-", "")
+        if compact.isdigit():
+            condition |= Q(variant__gtin=compact)
+        rows = rows.filter(condition)
+    if status in Offer.Status.values:
+        rows = rows.filter(status=status)
+    if low_stock:
+        rows = rows.filter(status=Offer.Status.ACTIVE, stock__lte=seller.low_stock_threshold)
+    if after is not None:
+        rows = rows.filter(pk__lt=after)
+    page = list(rows.order_by("-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    offers_link_storefronts(page, seller_storefront_scopes(seller))
+    return OfferPage(offers=page, next_after=page[-1].pk if more and page else None)
+
+
+def offer_get_for_seller(seller: Seller, offer_id: int) -> Offer:
+    """Return one of the seller's offers with its variant, product and storefront link; raise
+    OfferNotFound for an offer that does not exist or is another seller's."""
+    offer = _seller_offers(seller).filter(pk=offer_id).first()
+    if offer is None:
+        raise OfferNotFound("There is no such offer in your shop.")
+    offers_link_storefronts([offer], seller_storefront_scopes(seller))
+    return offer
+
+
+def offer_for_seller_variant(seller: Seller, *, variant_id: int, condition: str) -> Offer | None:
+    """Return the seller's offer of a variant in a condition, or None (one offer per pair)."""
+    return Offer.objects.filter(seller_id=seller.pk, variant_id=variant_id, condition=condition).first()
+
+
+def variant_get_for_listing(seller: Seller, variant_id: int) -> Variant:
+    """Return a variant the seller may put on sale, with ``variant.storefront`` (where it sells).
+
+    The variant must belong to a published product inside the catalog of a storefront the
+    seller is admitted to; raise ProductNotFound otherwise.
+    """
+    scopes = seller_storefront_scopes(seller)
+    variant = (
+        Variant.objects.filter(pk=variant_id, product__status=Product.Status.PUBLISHED)
+        .select_related("product__category", "product__brand")
+        .first()
+    )
+    storefront = None
+    if variant is not None:
+        path = variant.product.category.path
+        storefront = next((s.storefront for s in scopes if s.covers(path)), None)
+    if storefront is None:
+        raise ProductNotFound("This product is not in the catalog of any storefront you sell on.")
+    variant.storefront = storefront
+    return variant
+
+
+def looks_like_gtin(text: str) -> bool:
+    """Tell a GTIN typed in a search box (8 to 14 digits, spaces or dashes allowed) from a name."""
+    compact = text.strip().replace(" ", "").replace("-", "")
+    return compact.isdigit() and 8 <= len(compact) <= 14
+
+
+def variants_find_for_seller(seller: Seller, text: str) -> FindResult:
+    """Find catalog products the seller may list, by GTIN (exact) or by name (contains).
+
+    A GTIN is checked first (raise InvalidGtin with the reason when its length or check digit
+    is wrong). A name matches published products' titles in any case, newest first, at most
+    FIND_LIMIT products: the scan walks the primary-key index backwards and stops at the
+    limit. Each variant carries ``sold_conditions``, the conditions the seller already sells
+    it in. Five queries at most.
+    """
+    text = text.strip()
+    scopes = seller_storefront_scopes(seller)
+    scope = _scope_filter(scopes)
+    if not text or scope is None:
+        return FindResult(products=[])
+    gtin = ""
+    products = Product.objects.filter(scope, status=Product.Status.PUBLISHED)
+    variants = Variant.objects.order_by("position", "id")
+    if looks_like_gtin(text):
+        try:
+            gtin = clean_gtin(text)
+        except ValidationError as error:
+            raise InvalidGtin(" ".join(error.messages)) from None
+        products = products.filter(variants__gtin=gtin)
+        variants = variants.filter(gtin=gtin)
+    else:
+        products = products.filter(title__icontains=text)
+    found = list(
+        products.select_related("brand")
+        .prefetch_related(Prefetch("variants", queryset=variants, to_attr="listed_variants"))
+        .order_by("-id")[:FIND_LIMIT]
+    )
+    variant_ids = [v.pk for p in found for v in p.listed_variants]
+    sold: dict[int, set[str]] = {}
+    if variant_ids:
+        for variant_id, condition in Offer.objects.filter(
+            seller_id=seller.pk, variant_id__in=variant_ids
+        ).values_list("variant_id", "condition"):
+            sold.setdefault(variant_id, set()).add(condition)
+    for product in found:
+        for variant in product.listed_variants:
+            variant.sold_conditions = sold.get(variant.pk, set())
+    return FindResult(products=found, gtin=gtin)

@@ -1,0 +1,248 @@
+"""The operator's decisions on a seller: curation and admission to storefronts, requests for
+information, approval and rejection, suspension and reactivation, closure and what blocks it.
+
+Every decision locks the seller's row first; one that changes what shoppers see bumps the
+sellers' cache version after the commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from galerie.core.errors import InvalidInput, NotFound
+from galerie.core.money import Money
+from galerie.core.outbox import emit
+from galerie.core.statemachine import transition
+from galerie.offers.models import Offer
+from galerie.offers.services import offer_status_set
+from galerie.sellers.errors import SellerApplicationDecided, SellerCloseBlocked
+from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
+from galerie.sellers.selectors import (
+    SELLERS_CACHE_VERSION_KEY,
+    seller_ledger_balances,
+    seller_open_order_numbers,
+)
+from galerie.sellers.services.application import _lock
+
+Status = Seller.Status
+
+
+def _bump_sellers_cache_version() -> None:
+    def bump() -> None:
+        try:
+            cache.incr(SELLERS_CACHE_VERSION_KEY)
+        except ValueError:  # not set yet (or evicted): any new value changes the keys
+            cache.set(SELLERS_CACHE_VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
+
+    transaction.on_commit(bump)
+
+
+def _move(seller_id: int, to: str, by: Any, reason: str = "") -> tuple[Seller, bool]:
+    """Move the seller to ``to``; return it and whether it moved (False: a retry, already there)."""
+    seller = _lock(seller_id)
+    if seller.status == to:
+        return seller, False
+    transition(seller, to=to, by=by, reason=reason, seller_id=seller.pk)
+    return seller, True
+
+
+def _lock_admission(seller_id: int, storefront_id: int) -> SellerAdmission:
+    try:
+        return SellerAdmission.objects.select_for_update().get(
+            seller_id=seller_id, storefront_id=storefront_id
+        )
+    except SellerAdmission.DoesNotExist:
+        raise NotFound(_("This seller has not applied to this storefront.")) from None
+
+
+@transaction.atomic
+def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Any = None) -> Seller:
+    """Admit the seller to a storefront; an application in curation becomes approved, then active.
+
+    Raise SellerApplicationDecided for a rejected or closed seller. A retry changes nothing."""
+    seller = _lock(seller_id)
+    if seller.status in (Status.REJECTED, Status.CLOSED):
+        raise SellerApplicationDecided(
+            _("This seller is %(status)s: it cannot be admitted to a storefront.")
+            % {"status": seller.get_status_display().lower()}
+        )
+    admission = _lock_admission(seller_id, storefront_id)
+    changed = admission.status != SellerAdmission.Status.ADMITTED
+    seller_admission_decide(seller_id=seller_id, storefront_id=storefront_id, admit=True, by=by)
+    reason = _("Admitted to %(storefront)s.") % {"storefront": admission.storefront.name}
+    for step_from, step_to in (
+        (Status.INFO_REQUESTED, Status.APPLIED),
+        (Status.APPLIED, Status.APPROVED),
+        (Status.APPROVED, Status.ACTIVE),
+    ):
+        if seller.status == step_from:
+            transition(seller, to=step_to, by=by, reason=reason, seller_id=seller.pk)
+            changed = True
+    if changed:
+        emit("seller.curation_approved", seller_id=seller.pk, storefront_id=storefront_id)
+        _bump_sellers_cache_version()
+    return seller
+
+
+@transaction.atomic
+def seller_curation_refuse(
+    *, seller_id: int, storefront_id: int, reason: str, by: Any = None
+) -> SellerAdmission:
+    """Refuse (or withdraw) the seller's admission to one storefront, with the reason it is told."""
+    _lock(seller_id)
+    before = _lock_admission(seller_id, storefront_id).status
+    admission = seller_admission_decide(
+        seller_id=seller_id, storefront_id=storefront_id, admit=False, reason=reason.strip(), by=by
+    )
+    if before != SellerAdmission.Status.REFUSED:
+        emit("seller.storefront_refused", seller_id=seller_id, storefront_id=storefront_id, reason=reason)
+        _bump_sellers_cache_version()
+    return admission
+
+
+@transaction.atomic
+def seller_info_request(*, seller_id: int, message: str, by: Any = None) -> SellerApplicationMessage:
+    """Ask the applicant for more information (the message is kept in the conversation and e-mailed);
+    the application waits for the answer in ``info_requested``."""
+    message = (message or "").strip()
+    if not message:
+        raise InvalidInput({"message": [_("Write what the applicant must send or explain.")]})
+    seller = _lock(seller_id)
+    if seller.status != Status.INFO_REQUESTED:
+        if seller.status != Status.APPLIED:
+            raise SellerApplicationDecided(
+                _("This seller is %(status)s: there is no application to ask about.")
+                % {"status": seller.get_status_display().lower()}
+            )
+        transition(seller, to=Status.INFO_REQUESTED, by=by, reason=message, seller_id=seller.pk)
+    question = SellerApplicationMessage.objects.create(
+        seller=seller, author=by if getattr(by, "pk", None) else None, from_operator=True, body=message
+    )
+    emit("seller.info_requested", seller_id=seller.pk, message_id=question.pk)
+    return question
+
+
+@transaction.atomic
+def seller_approve(*, seller_id: int, by: Any = None) -> Seller:
+    """Approve an application (the seller may then be activated)."""
+    return _move(seller_id, Status.APPROVED, by)[0]
+
+
+@transaction.atomic
+def seller_reject(*, seller_id: int, reason: str, by: Any = None) -> Seller:
+    """Reject an application, with the reason the applicant is told; its pending admissions are refused."""
+    if not reason.strip():
+        raise InvalidInput({"reason": [_("Give the reason for the rejection: the applicant is told.")]})
+    seller, moved = _move(seller_id, Status.REJECTED, by, reason)
+    if moved:
+        SellerAdmission.objects.filter(seller_id=seller.pk, status=SellerAdmission.Status.PENDING).update(
+            status=SellerAdmission.Status.REFUSED,
+            reason=reason,
+            decided_at=timezone.now(),
+            decided_by=by if getattr(by, "pk", None) else None,
+        )
+        emit("seller.rejected", seller_id=seller.pk, reason=reason)
+    return seller
+
+
+@transaction.atomic
+def seller_activate(*, seller_id: int, by: Any = None) -> Seller:
+    """Let an approved or suspended seller sell again."""
+    seller, _moved = _move(seller_id, Status.ACTIVE, by)
+    _bump_sellers_cache_version()
+    return seller
+
+
+@transaction.atomic
+def seller_suspend(*, seller_id: int, reason: str, by: Any = None) -> Seller:
+    """Suspend an active seller: its offers leave every storefront at once; the seller is told why
+    (a DSA statement of reasons). Its open orders stay in its seller area to be handled."""
+    if not reason.strip():
+        raise InvalidInput(
+            {"reason": [_("Give the reason for the suspension (a DSA statement of reasons).")]}
+        )
+    seller, moved = _move(seller_id, Status.SUSPENDED, by, reason)
+    if moved:
+        emit("seller.suspended", seller_id=seller.pk, reason=reason)
+        _bump_sellers_cache_version()
+    return seller
+
+
+def _close_blockers(seller_id: int) -> tuple[list[str], dict[str, dict[str, int]], str]:
+    orders = seller_open_order_numbers(seller_id=seller_id)
+    balances = seller_ledger_balances(seller_id=seller_id)
+    locale = translation.to_locale(translation.get_language() or "en")
+    parts = []
+    if orders:
+        shown = ", ".join(orders[:5]) + (", …" if len(orders) > 5 else "")
+        parts.append(
+            ngettext("%(n)d open order (%(numbers)s)", "%(n)d open orders (%(numbers)s)", len(orders))
+            % {"n": len(orders), "numbers": shown}
+        )
+    for currency, amounts in sorted(balances.items()):
+        owed_to_seller = amounts["pending"] + amounts["available"]
+        if owed_to_seller:
+            parts.append(
+                _("%(amount)s still to pay out") % {"amount": Money(owed_to_seller, currency).format(locale)}
+            )
+        if amounts["debt"]:
+            parts.append(
+                _("%(amount)s owed by the seller")
+                % {"amount": Money(amounts["debt"], currency).format(locale)}
+            )
+    if not parts:
+        return orders, balances, ""
+    listed = (
+        parts[0]
+        if len(parts) == 1
+        else _("%(list)s and %(last)s")
+        % {
+            "list": ", ".join(parts[:-1]),
+            "last": parts[-1],
+        }
+    )
+    return orders, balances, _("Cannot close: %(what)s.") % {"what": listed}
+
+
+@transaction.atomic
+def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
+    """Close a seller for good and close its offers; raise SellerCloseBlocked, naming what is left,
+    while it has open orders (new, accepted, shipped) or money on its ledger accounts."""
+    seller = _lock(seller_id)
+    if seller.status == Status.CLOSED:
+        return seller  # a retried request: already done
+    orders, balances, message = _close_blockers(seller_id)
+    if message:
+        raise SellerCloseBlocked(message, open_orders=orders, balances=balances)
+    transition(seller, to=Status.CLOSED, by=by, reason=reason, seller_id=seller.pk)
+    open_offers = Offer.objects.filter(seller_id=seller.pk).exclude(status=Offer.Status.CLOSED)
+    for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
+        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED)
+    emit("seller.closed", seller_id=seller.pk, reason=reason)
+    _bump_sellers_cache_version()
+    return seller
+
+
+@transaction.atomic
+def seller_admission_decide(
+    *, seller_id: int, storefront_id: int, admit: bool, reason: str = "", by: Any = None
+) -> SellerAdmission:
+    """Admit a seller to a storefront or refuse it (with a reason)."""
+    admission = _lock_admission(seller_id, storefront_id)
+    status = SellerAdmission.Status.ADMITTED if admit else SellerAdmission.Status.REFUSED
+    if not admit and not reason.strip():
+        raise InvalidInput({"reason": [_("Give the reason for the refusal: the seller is told.")]})
+    if admission.status == status:
+        return admission
+    admission.status, admission.reason = status, reason
+    admission.decided_at, admission.decided_by = timezone.now(), by if getattr(by, "pk", None) else None
+    admission.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    emit("seller.admission_decided", seller_id=seller_id, storefront_id=storefront_id, status=status)
+    _bump_sellers_cache_version()
+    return admission

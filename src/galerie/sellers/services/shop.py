@@ -1,0 +1,160 @@
+"""Writes of a seller's shop page: name, description, return policy, logo, stock alert, shipping.
+
+The identity a trader gave the operator (legal name, address, register number …) is not
+here: it changes through the operator, who checked it.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from galerie.core.errors import InvalidInput, full_clean
+from galerie.core.locking import lock_row
+from galerie.core.outbox import emit
+from galerie.sellers.models import Seller, ShippingProfile
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_SIDE = 512
+LOGO_MAX_PIXELS = 40_000_000
+# Pillow's format name → (extension, save options)
+LOGO_FORMATS = {"PNG": ("png", {"optimize": True}), "JPEG": ("jpg", {"quality": 88}), "WEBP": ("webp", {})}
+SHOP_FIELDS = ("display_name", "description", "return_policy", "low_stock_threshold")
+RETURN_POLICY_MAX = 4000
+DESCRIPTION_MAX = 4000
+
+
+@dataclass(frozen=True)
+class ShippingSettings:
+    """A shipping profile as the seller sets it; amounts in minor units of the profile's currency."""
+
+    kind: str
+    base_minor: int
+    per_item_minor: int = 0
+    free_above_minor: int | None = None
+    transit_days_min: int = 2
+    transit_days_max: int = 4
+
+
+def logo_prepare(upload: File) -> ContentFile:
+    """Check that an upload is a PNG, JPEG or WebP image of at most 2 MB, and return it re-encoded,
+    no side longer than 512 px, without its metadata; raise InvalidInput on the ``logo`` field."""
+    name = PurePath(upload.name or "logo").name
+    if upload.size is not None and upload.size > LOGO_MAX_BYTES:
+        raise InvalidInput(
+            {"logo": [f"“{name}” is {upload.size / 1024 / 1024:.1f} MB: the logo may be 2 MB at most."]}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            if kind not in LOGO_FORMATS:
+                raise InvalidInput({"logo": [f"“{name}” is a {kind} image: send a PNG, JPEG or WebP file."]})
+            if image.width * image.height > LOGO_MAX_PIXELS:
+                raise InvalidInput({"logo": [f"“{name}” is too large: {image.width}×{image.height} pixels."]})
+            image.load()
+            resized = ImageOps.exif_transpose(image)
+            resized.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
+            if kind == "JPEG" and resized.mode not in ("RGB", "L"):
+                resized = resized.convert("RGB")
+            extension, options = LOGO_FORMATS[kind]
+            out = io.BytesIO()
+            resized.save(out, format=kind, **options)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+        raise InvalidInput(
+            {"logo": [f"“{name}” is not an image that can be read: send a PNG, JPEG or WebP file."]}
+        ) from None
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex[:12]}.{extension}")
+
+
+def _shipping_apply(seller: Seller, shipping: ShippingSettings) -> bool:
+    """Create or update the seller's shipping profile; return whether anything changed."""
+    profile = ShippingProfile.objects.select_for_update().filter(seller=seller).first()
+    if profile is None:
+        profile = ShippingProfile(seller=seller)
+        before = None
+    else:
+        before = {field: getattr(profile, field) for field in asdict(shipping)}
+    for field, value in asdict(shipping).items():
+        setattr(profile, field, value)
+    if before == asdict(shipping):
+        return False
+    full_clean(profile, validate_unique=False)
+    profile.save()
+    return True
+
+
+def _check_shop_fields(seller: Seller, values: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    if not str(values["display_name"]).strip():
+        errors["display_name"] = ["The shop needs a name customers see."]
+    if len(values["description"]) > DESCRIPTION_MAX:
+        errors["description"] = [f"At most {DESCRIPTION_MAX} characters."]
+    if len(values["return_policy"]) > RETURN_POLICY_MAX:
+        errors["return_policy"] = [f"At most {RETURN_POLICY_MAX} characters."]
+    threshold = values["low_stock_threshold"]
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= 100_000:
+        errors["low_stock_threshold"] = ["A whole number from 0 to 100000."]
+    if errors:
+        raise InvalidInput(errors)
+    try:
+        seller.clean_fields(exclude=[f.name for f in Seller._meta.fields if f.name not in SHOP_FIELDS])
+    except ValidationError as error:
+        raise InvalidInput.from_validation_error(error) from None
+
+
+@transaction.atomic
+def seller_shop_update(
+    *,
+    seller_id: int,
+    by: Any,
+    display_name: str,
+    description: str = "",
+    return_policy: str = "",
+    low_stock_threshold: int = 3,
+    shipping: ShippingSettings | None = None,
+    logo: File | None = None,
+    logo_remove: bool = False,
+) -> Seller:
+    """Update a seller's shop page and shipping profile; emit ``seller.shop_updated`` if anything
+    changed. Locks the seller row; everything is checked before anything is saved, so bad input
+    (InvalidInput naming the field) changes nothing."""
+    seller = lock_row(Seller.objects.all(), seller_id)
+    values = {
+        "display_name": display_name.strip(),
+        "description": description.strip(),
+        "return_policy": return_policy.strip(),
+        "low_stock_threshold": low_stock_threshold,
+    }
+    changed = [field for field, value in values.items() if getattr(seller, field) != value]
+    for field, value in values.items():
+        setattr(seller, field, value)
+    _check_shop_fields(seller, values)
+    new_logo = logo_prepare(logo) if logo is not None else None
+    old_logo = seller.logo.name if seller.logo else ""
+    if shipping is not None and _shipping_apply(seller, shipping):
+        changed.append("shipping_profile")
+    if new_logo is not None:
+        seller.logo.save(f"{seller.slug}-{new_logo.name}", new_logo, save=False)
+        changed.append("logo")
+    elif logo_remove and old_logo:
+        seller.logo = ""
+        changed.append("logo")
+    if not changed:
+        return seller
+    seller_fields = [field for field in changed if field != "shipping_profile"]
+    if seller_fields:
+        seller.save(update_fields=seller_fields)
+    if "logo" in changed and old_logo:
+        storage = seller.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_logo))
+    emit("seller.shop_updated", seller_id=seller.pk, by_user_id=getattr(by, "pk", None), fields=changed)
+    return seller

@@ -1,0 +1,189 @@
+"""Forms of the seller portal's staff, API keys and product proposals pages, and of the operator's
+proposal decisions. They parse and label; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from galerie.catalog.models import AttributeDefinition, Category, ProductType
+from galerie.core.identifiers import clean_gtin
+from galerie.core.money import Money, MoneyError
+from galerie.offers.models import Condition
+from galerie.sellers.models import SellerMember
+
+Role = SellerMember.Role
+ROLE_CHOICES = [
+    (Role.OWNER, _("Owner — everything, including staff and API keys")),
+    (Role.MANAGER, _("Manager — offers, orders, money, shop page")),
+    (Role.SHIPPING_CLERK, _("Shipping clerk — orders only: accept, pack, ship")),
+]
+ROLE_SHORT = {Role.OWNER: _("Owner"), Role.MANAGER: _("Manager"), Role.SHIPPING_CLERK: _("Shipping clerk")}
+PROPOSAL_IMAGE_TYPES = "image/png,image/jpeg,image/webp"
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}), max_length=254
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.SHIPPING_CLERK)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[(value, label) for value, label in ROLE_SHORT.items()])
+
+
+class InvitationSignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What uses the key, e.g. “ERP” or “Warehouse scanner”."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.MANAGER)
+
+
+class ProductTypeChoiceForm(forms.Form):
+    """Step 1 of a proposal: the product type decides which attributes the product has."""
+
+    product_type = forms.ModelChoiceField(
+        label=_("Product type"), queryset=ProductType.objects.order_by("name"), empty_label="—"
+    )
+
+
+class CategoryChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.name
+
+
+def _attribute_field(definition: AttributeDefinition) -> forms.Field:
+    label = f"{definition.name} ({definition.unit})" if definition.unit else definition.name
+    common: dict[str, Any] = {"label": label, "required": definition.is_required}
+    kind = AttributeDefinition.Kind
+    if definition.kind == kind.INTEGER:
+        return forms.IntegerField(**common)
+    if definition.kind == kind.DECIMAL:
+        return forms.DecimalField(**common, max_digits=14, decimal_places=4)
+    if definition.kind == kind.BOOLEAN:
+        choices = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
+        return forms.TypedChoiceField(
+            **common, choices=choices, coerce=lambda v: v == "yes", empty_value=None
+        )
+    if definition.kind == kind.CHOICE:
+        return forms.ChoiceField(**common, choices=[("", "—"), *[(c, c) for c in definition.choices]])
+    return forms.CharField(**common, max_length=255)
+
+
+class ProposalForm(forms.Form):
+    """Step 2 of a proposal: the product, its attributes (those of the chosen type) and a first offer."""
+
+    product_type = forms.ModelChoiceField(queryset=ProductType.objects.all(), widget=forms.HiddenInput)
+    category = CategoryChoice(label=_("Category"), queryset=Category.objects.none(), empty_label="—")
+    title = forms.CharField(label=_("Title"), max_length=255, help_text=_("As printed on the product."))
+    brand_name = forms.CharField(
+        label=_("Brand or publisher"), max_length=120, required=False, help_text=_("Leave empty if none.")
+    )
+    gtin = forms.CharField(
+        label=_("GTIN (EAN-13, ISBN-13 or UPC-A)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("The barcode number; its check digit is verified."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    image = forms.FileField(
+        label=_("Picture (PNG, JPEG or WebP, at most 5 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": PROPOSAL_IMAGE_TYPES}),
+    )
+    condition = forms.ChoiceField(label=_("Condition of your first offer"), choices=Condition.choices)
+    price = forms.CharField(
+        label=_("Your price (EUR)"),
+        required=False,
+        max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("With a stock, your offer goes on sale as soon as the product is accepted."),
+    )
+    stock = forms.IntegerField(label=_("Stock"), required=False, min_value=0, max_value=1_000_000)
+
+    def __init__(
+        self, *args: Any, categories, product_type: ProductType, currency: str = "EUR", **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["category"].queryset = categories
+        self.fields["product_type"].initial = product_type.pk
+        self.attribute_names: list[str] = []
+        for definition in product_type.attributes.all():
+            name = f"attr_{definition.code}"
+            self.fields[name] = _attribute_field(definition)
+            self.attribute_names.append(name)
+
+    @property
+    def attribute_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.attribute_names]
+
+    @property
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("category", "title", "brand_name", "gtin", "description", "image")]
+
+    @property
+    def offer_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("condition", "price", "stock")]
+
+    def clean_gtin(self) -> str:
+        value = self.cleaned_data.get("gtin", "").strip()
+        return clean_gtin(value) if value else ""  # its ValidationError names the fault
+
+    def clean_price(self) -> Money | None:
+        text = self.cleaned_data.get("price", "").strip()
+        if not text:
+            return None
+        try:
+            return Money.parse(text, self.currency)
+        except MoneyError:
+            raise forms.ValidationError(_("Write the price like 12.90.")) from None
+
+    def attributes(self) -> dict[str, Any]:
+        values = {}
+        for name in self.attribute_names:
+            value = self.cleaned_data.get(name)
+            if value not in (None, ""):
+                values[name.removeprefix("attr_")] = (
+                    str(value) if not isinstance(value, (bool, int)) else value
+                )
+        return values
+
+
+class ProposalDecisionForm(forms.Form):
+    """The operator's decision; the reason is required to reject (the seller is told)."""
+
+    action = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    title = forms.CharField(label=_("Title"), max_length=255, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    reason = forms.CharField(
+        label=_("Reason (the seller reads it)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for the rejection: the seller is told."))
+        return data

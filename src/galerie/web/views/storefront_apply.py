@@ -1,0 +1,75 @@
+"""“Sell on <storefront>”: the public application form of a storefront (EU DSA art. 30 trader data)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from galerie.core.errors import InvalidInput
+from galerie.sellers.selectors import seller_applications_for_user
+from galerie.sellers.services import seller_application_submit
+from galerie.storefronts.models import Storefront
+from galerie.web.forms_sellers import BecomeSellerForm
+from galerie.web.routing import sf_reverse
+from galerie.web.views.decorators import storefront_view
+
+
+def _open_storefronts():
+    return Storefront.objects.filter(status=Storefront.Status.OPEN).order_by("name")
+
+
+@storefront_view(("GET", "HEAD", "POST"))
+def become_seller(request: HttpRequest) -> HttpResponse:
+    storefront = request.storefront
+    pending = [s for s in seller_applications_for_user(user=request.user) if s.status != s.Status.REJECTED]
+    login_url = f"{sf_reverse(request, 'login')}?next={request.get_full_path()}"
+    if pending:
+        return render(
+            request, "galerie/storefront/become_seller.html", {"pending": pending[0], "login_url": login_url}
+        )
+    storefronts = _open_storefronts()
+    initial = {"storefronts": [storefront.pk] if storefront.status == Storefront.Status.OPEN else []}
+    if request.user.is_authenticated:
+        initial["email"] = request.user.email
+    form = BecomeSellerForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        storefronts=storefronts,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            seller, user = seller_application_submit(
+                kind=data["kind"],
+                identity=form.identity(),
+                storefronts=data["storefronts"],
+                certifies_compliance=data["certifies_compliance"],
+                documents=form.documents(),
+                user=form.user,
+                email=data.get("account_email", ""),
+                password=data.get("password", ""),
+                language=storefront.default_language,
+            )
+        except InvalidInput as error:
+            form.add_service_errors(error)
+        else:
+            if not request.user.is_authenticated:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Thank you: your application is sent. We check it and write to %(email)s.")
+                % {"email": seller.email},
+            )
+            return redirect(reverse("seller_area:application"))
+    return render(
+        request,
+        "galerie/storefront/become_seller.html",
+        {"form": form, "login_url": login_url, "has_storefronts": storefronts.exists()},
+        status=400 if form.errors else 200,
+    )
