@@ -11,6 +11,7 @@ import json
 import secrets
 import string
 from pathlib import Path
+from urllib.parse import quote
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db.models import Count, Q
@@ -21,6 +22,8 @@ from galerie.catalog.models import Category
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offer_stock_set
+from galerie.sellers.models import Seller, SellerMember
+from galerie.sellers.services import seller_member_add
 from galerie.storefronts.models import Storefront
 
 PRODUCTS_PER_STOREFRONT = 700
@@ -55,6 +58,35 @@ def _checkout_offers(storefront: Storefront) -> list[Offer]:
     for offer in (first, second):
         offer_stock_set(offer_id=offer.pk, stock=1_000_000)
     return [first, second]
+
+
+def _seller_pages(token: str) -> tuple[dict[str, list[str]], str]:
+    """The seller area's pages as the owner of the seller with the most offers sees them."""
+    seller = (
+        Seller.objects.filter(status=Seller.Status.ACTIVE)
+        .annotate(n=Count("offers"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    user, _ = User.objects.get_or_create(email="bench-seller-owner@bench.galerie.test")
+    if not SellerMember.objects.filter(seller=seller, user=user).exists():
+        seller_member_add(seller=seller, user=user, role=SellerMember.Role.OWNER)
+    words = (
+        Offer.objects.filter(seller=seller).order_by("pk").values_list("variant__product__title", flat=True)
+    )
+    searches = [quote(title.split()[-1]) for title in words[:40:4]]
+    skus = Offer.objects.filter(seller=seller).exclude(seller_sku="").values_list("seller_sku", flat=True)[:5]
+    pages = {
+        "seller_dashboard": ["GET /sell/"],
+        "seller_offers": [
+            "GET /sell/offers/",
+            "GET /sell/offers/?status=active",
+            "GET /sell/offers/?low_stock=1",
+            *(f"GET /sell/offers/?q={word}" for word in searches),
+            *(f"GET /sell/offers/?q={quote(sku)}" for sku in skus),
+        ],
+    }
+    return pages, f"sessionid={_session_for(user)}; csrftoken={token}"
 
 
 def prepare(out: Path) -> dict:
@@ -101,6 +133,8 @@ def prepare(out: Path) -> dict:
         "csrf": token,
     }
     plan["csrf_cookie"] = f"csrftoken={token}"
+    seller_pages, plan["seller_cookie"] = _seller_pages(token)
+    plan.update(seller_pages)
     plan["counts"] = {"offers": Offer.objects.count(), "storefronts": len(storefronts)}
     out.write_text(json.dumps(plan, indent=1))
     return plan

@@ -29,6 +29,7 @@ LUA = BENCH_DIR / "lua" / "scenario.lua"
 # Weights of the mixed run, like a marketplace's traffic: mostly product pages.
 MIX = {"home": 10, "category": 15, "filtered": 10, "product": 55, "add_to_cart": 10}
 WRK_SCENARIOS = ["floor", "home", "category", "filtered", "product", "add_to_cart"]
+SELLER_SCENARIOS = ["seller_dashboard", "seller_offers"]  # signed in as the owner of the biggest seller
 
 
 def _say(text: str) -> None:
@@ -163,31 +164,35 @@ def main(
     try:
         _wait_healthy(port, server)
         files = {}
-        for name in WRK_SCENARIOS:
+        for name in [*WRK_SCENARIOS, *SELLER_SCENARIOS]:
             files[name] = var / f"{name}.txt"
             files[name].write_text("\n".join(plan[name]) + "\n")
         mix = [line for name, weight in MIX.items() for line in (plan[name] * weight)[: weight * 40]]
         files["mix"] = var / "mix.txt"
         files["mix"].write_text("\n".join(mix) + "\n")
-        cookie = plan["csrf_cookie"]
+        scenarios = [*WRK_SCENARIOS, "mix", *SELLER_SCENARIOS]
+        cookies = {
+            name: plan["seller_cookie"] if name in SELLER_SCENARIOS else plan["csrf_cookie"]
+            for name in scenarios
+        }
         _say(f"warming up ({len(files)} scenarios × 3 s) …")
-        for name in [*WRK_SCENARIOS, "mix"]:
-            _wrk(port, files[name], seconds=3, connections=connections, cookie=cookie)
-        for name in [*WRK_SCENARIOS, "mix"]:
+        for name in scenarios:
+            _wrk(port, files[name], seconds=3, connections=connections, cookie=cookies[name])
+        for name in scenarios:
             before = _cpu_sample(server.pid)
-            figures = _wrk(port, files[name], seconds=duration, connections=connections, cookie=cookie)
+            figures = _wrk(port, files[name], seconds=duration, connections=connections, cookie=cookies[name])
             after = _cpu_sample(server.pid)
             figures["cpu_ticks"] = {side: after[side] - before[side] for side in after}
             results["scenarios"][name] = figures
             seconds = figures["duration_us"] / 1e6
             p95 = figures["latency_us"]["p95"] / 1000
-            _say(f"  {name:<12} {figures['requests'] / seconds:>8.1f} req/s  p95 {p95:7.1f} ms")
+            _say(f"  {name:<16} {figures['requests'] / seconds:>8.1f} req/s  p95 {p95:7.1f} ms")
         before = _cpu_sample(server.pid)
         driven = checkout_driver.run(port, plan["checkout"], customers=checkout_customers, seconds=duration)
         after = _cpu_sample(server.pid)
         driven["cpu_ticks"] = {side: after[side] - before[side] for side in after}
         results["scenarios"]["checkout"] = driven
-        _say(f"  {'checkout':<12} {driven['checkouts'] / driven['duration_s']:>8.1f} orders/s")
+        _say(f"  {'checkout':<16} {driven['checkouts'] / driven['duration_s']:>8.1f} orders/s")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -14,6 +14,7 @@ from galerie.orders.models import SellerOrder
 from galerie.sellers.dashboard import (
     dispatch_due,
     seller_offers_low_stock_count,
+    seller_order_ids_late,
     seller_orders_late_count,
     seller_orders_to_accept_count,
     seller_sales_by_day,
@@ -91,6 +92,10 @@ def test_late_shipments_follow_the_lead_time_in_working_days(seller_and_offers):
     seller_order_make(offer=other, placed_at=at(date(2030, 4, 1)), status=S.ACCEPTED)
     assert seller_orders_late_count(seller, now=NOW) == 2
     assert seller_orders_late_count(seller, now=NOW + timedelta(days=1)) == 3  # Thursday
+    # The orders page's "late" filter lists exactly those orders.
+    late = seller_order_ids_late(seller, now=NOW)
+    assert len(late) == 2 and SellerOrder.objects.filter(pk__in=late, status="accepted").count() == 2
+    assert set(late) < set(seller_order_ids_late(seller, now=NOW + timedelta(days=1)))
 
 
 def test_low_stock_counts_active_offers_at_or_below_the_threshold(seller_and_offers):

@@ -150,3 +150,25 @@ def test_another_sellers_key_is_not_found_and_stays_live(seller, owner):
     token.refresh_from_db()
     assert token.revoked_at is None
     assert seller_api_token_authenticate(raw_key=raw_key) == (other, Role.MANAGER)
+
+
+def test_a_removed_or_demoted_members_keys_stop_working(seller, owner):
+    from galerie.sellers.services.staff import seller_member_remove, seller_member_role_set
+
+    second = make_staff_member(seller, Role.OWNER)
+    _, owner_key = seller_api_token_create(seller_id=seller.pk, name="ERP", role=Role.OWNER, by=second)
+    _, clerk_key = seller_api_token_create(
+        seller_id=seller.pk, name="Labels", role=Role.SHIPPING_CLERK, by=second
+    )
+    _, other_key = seller_api_token_create(seller_id=seller.pk, name="Mine", role=Role.OWNER, by=owner)
+    member = SellerMember.objects.get(seller=seller, user=second)
+
+    seller_member_role_set(member_id=member.pk, seller_id=seller.pk, role=Role.MANAGER, by=owner)
+    assert seller_api_token_authenticate(raw_key=owner_key) is None  # above a manager now
+    assert seller_api_token_authenticate(raw_key=clerk_key) == (seller, Role.SHIPPING_CLERK)
+
+    seller_member_remove(member_id=member.pk, seller_id=seller.pk, by=owner)
+    assert seller_api_token_authenticate(raw_key=clerk_key) is None
+    assert seller_api_token_authenticate(raw_key=other_key) == (seller, Role.OWNER)  # not theirs
+    revoked = OutboxEvent.objects.filter(topic="seller.api_tokens_revoked").order_by("pk")
+    assert [len(e.payload["token_ids"]) for e in revoked] == [1, 1]

@@ -150,3 +150,14 @@ def test_a_closed_shop_cannot_be_switched_to(client, shop):
     Seller.objects.filter(pk=shop["other"].pk).update(status=Seller.Status.CLOSED)
     client.force_login(owner)
     assert client.post("/sell/switch/", {"slug": shop["other"].slug}).status_code == 404
+
+
+def test_the_late_card_opens_the_list_of_exactly_the_late_orders(client, shop):
+    client.force_login(shop["clerk"])
+    assert 'href="/sell/orders/?late=1"' in client.get(DASHBOARD).content.decode()
+    response = client.get("/sell/orders/?late=1")
+    late = [so.number for so in response.context["orders"]]
+    expected = SellerOrder.objects.filter(
+        seller=shop["seller"], status=S.ACCEPTED, order__placed_at__lt=timezone.now() - timedelta(days=10)
+    ).values_list("number", flat=True)
+    assert late == list(expected) and len(late) == 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -69,26 +69,42 @@ def seller_orders_to_accept_count(seller: Seller) -> int:
     return SellerOrder.objects.filter(seller_id=seller.pk, status=SellerOrder.Status.NEW).count()
 
 
-def seller_orders_late_count(seller: Seller, *, now: datetime | None = None) -> int:
-    """Return how many accepted orders of the seller are past their dispatch date (module rule).
-
-    One query grouped by (lead time, day placed): the rows are a few per day of open orders.
-    """
-    today = timezone.localdate(now or timezone.now())
+def _accepted_by_lead_and_day(seller: Seller):
     lead = (
         OrderLine.objects.filter(seller_order_id=OuterRef("pk"))
         .values("seller_order_id")
         .annotate(lead=Max("offer__lead_time_days"))
         .values("lead")
     )
-    groups = (
-        SellerOrder.objects.filter(seller_id=seller.pk, status=SellerOrder.Status.ACCEPTED)
-        .annotate(lead=Subquery(lead), day=TruncDate("order__placed_at"))
-        .values("lead", "day")
-        .annotate(n=Count("pk"))
-        .order_by()
+    return SellerOrder.objects.filter(seller_id=seller.pk, status=SellerOrder.Status.ACCEPTED).annotate(
+        lead=Subquery(lead), day=TruncDate("order__placed_at")
     )
-    return sum(row["n"] for row in groups if dispatch_due(row["day"], row["lead"] or 0) < today)
+
+
+def _late_groups(seller: Seller, now: datetime | None) -> list[dict]:
+    today = timezone.localdate(now or timezone.now())
+    groups = _accepted_by_lead_and_day(seller).values("lead", "day").annotate(n=Count("pk")).order_by()
+    return [row for row in groups if dispatch_due(row["day"], row["lead"] or 0) < today]
+
+
+def seller_orders_late_count(seller: Seller, *, now: datetime | None = None) -> int:
+    """Return how many accepted orders of the seller are past their dispatch date (module rule).
+
+    One query grouped by (lead time, day placed): the rows are a few per day of open orders.
+    """
+    return sum(row["n"] for row in _late_groups(seller, now))
+
+
+def seller_order_ids_late(seller: Seller, *, now: datetime | None = None) -> list[int]:
+    """Return the ids of the seller's accepted orders past their dispatch date (two queries)."""
+    groups = _late_groups(seller, now)
+    if not groups:
+        return []
+    late = Q()
+    for row in groups:
+        lead = Q(lead=row["lead"]) if row["lead"] is not None else Q(lead__isnull=True)
+        late |= lead & Q(day=row["day"])
+    return list(_accepted_by_lead_and_day(seller).filter(late).values_list("pk", flat=True))
 
 
 def seller_offers_low_stock_count(seller: Seller) -> int:

@@ -38,6 +38,7 @@ from galerie.sellers.errors import (
     SellerNotFound,
 )
 from galerie.sellers.models import Seller, SellerInvitation, SellerMember
+from galerie.sellers.services.tokens import seller_api_tokens_revoke_beyond
 
 Role = SellerMember.Role
 INVITATION_DAYS = 7
@@ -334,6 +335,8 @@ def seller_member_role_set(*, member_id: int, seller_id: int, role: str, by: Any
         )
     previous, member.role = member.role, role
     member.save(update_fields=["role"])
+    # A key never does more than the person who made it may do now.
+    seller_api_tokens_revoke_beyond(seller_id=seller_id, user_id=member.user_id, role=role)
     emit(
         "seller.member_role_changed",
         seller_id=seller_id,
@@ -359,4 +362,5 @@ def seller_member_remove(*, member_id: int, seller_id: int, by: Any) -> None:
         )
     payload = {"seller_id": seller_id, "member_id": member.pk, "user_id": member.user_id, "role": member.role}
     member.delete()
+    seller_api_tokens_revoke_beyond(seller_id=seller_id, user_id=payload["user_id"], role=None)
     emit("seller.member_removed", **payload, by_user_id=getattr(by, "pk", None))

@@ -135,6 +135,19 @@ def seller_api_token_revoke(*, token_id: int, seller_id: int, by: Any) -> Seller
     return token
 
 
+def seller_api_tokens_revoke_beyond(*, seller_id: int, user_id: int, role: str | None) -> int:
+    """Revoke the live keys a staff member created that exceed their ``role`` now (None: removed
+    from the staff, every key); return how many. Runs inside the staff change's transaction."""
+    keys = SellerApiToken.objects.filter(seller_id=seller_id, created_by_id=user_id, revoked_at__isnull=True)
+    if role is not None:
+        keys = keys.filter(role__in=[r for r, rank in ROLE_RANK.items() if rank > ROLE_RANK[role]])
+    ids = list(keys.values_list("pk", flat=True))
+    if ids:
+        SellerApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+        emit("seller.api_tokens_revoked", seller_id=seller_id, token_ids=ids, user_id=user_id, role=role)
+    return len(ids)
+
+
 def seller_api_token_use(*, raw_key: str, now: datetime | None = None) -> tuple[Seller, str] | None:
     """Authenticate a key and note when it was used, at most once a minute; None if it is not live.
 

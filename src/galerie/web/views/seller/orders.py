@@ -18,6 +18,7 @@ from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import seller_order_get_for_member, seller_orders_for_member
 from galerie.orders.services import CARRIERS, seller_order_accept, seller_order_refuse, seller_order_ship
 from galerie.sellers.access import Perm
+from galerie.sellers.dashboard import seller_order_ids_late
 from galerie.web.views.seller.access import seller_view
 
 seller_login = auth_views.LoginView.as_view(
@@ -30,13 +31,17 @@ seller_login = auth_views.LoginView.as_view(
 @seller_view(Perm.VIEW_ORDERS)
 def orders(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    rows = seller_orders_for_member(request.user, seller_id=request.seller_access.seller.pk)
-    if status in SellerOrder.Status.values:
+    late = request.GET.get("late") == "1"
+    seller = request.seller_access.seller
+    rows = seller_orders_for_member(request.user, seller_id=seller.pk)
+    if late:
+        rows = rows.filter(pk__in=seller_order_ids_late(seller))
+    elif status in SellerOrder.Status.values:
         rows = rows.filter(status=status)
     return render(
         request,
         "galerie/seller/orders.html",
-        {"orders": rows[:100], "status": status, "statuses": SellerOrder.Status.choices},
+        {"orders": rows[:100], "status": status, "late": late, "statuses": SellerOrder.Status.choices},
     )
 
 
