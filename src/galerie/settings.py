@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "galerie.checkout",
     "galerie.ledger",
     "galerie.notifications",
+    "galerie.search",
     "galerie.web",
     "galerie.seeding",
 ]

@@ -3,7 +3,7 @@
 A handler takes the event, loads what it needs, and acts; it raises to have the event retried
 later. It may run more than once for the same event (delivery is at least once), so each
 e-mail goes through :func:`email_send_once`, keyed by the event's uuid. To add a consumer
-(webhooks, search index …), write a function here or in its app and list it below.
+(webhooks …), write a function here or in its app and list it below.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from galerie.ledger import handlers as ledger
 from galerie.notifications import emails, selectors, seller_emails, staff_emails
 from galerie.notifications.services import email_send_once
 from galerie.offers import handlers as offer_imports
+from galerie.search import handlers as search
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +84,5 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller.invitation_created": [staff_emails.seller_invitation_created],
     "productproposal.status_changed": [staff_emails.product_proposal_status_changed],
 }
+for _topic, _functions in search.HANDLERS.items():  # the search index follows the catalog and offers
+    HANDLERS.setdefault(_topic, []).extend(_functions)

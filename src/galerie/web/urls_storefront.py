@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views import account, shop, storefront, storefront_apply
+from galerie.web.views import account, search, shop, storefront, storefront_apply
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
@@ -11,6 +11,9 @@ urlpatterns = [
     path("c/<slug:slug>/", storefront.category, name="category"),
     path("p/<slug:slug>/", storefront.product, name="product"),
     path("seller/<slug:slug>/", storefront.seller_shop, name="seller"),
+    path("search/", search.search, name="search"),
+    path("search/suggest/", search.suggest, name="search_suggest"),
+    path("ranking/", search.ranking, name="ranking"),
     path("become-a-seller/", storefront_apply.become_seller, name="become_seller"),
     path("robots.txt", robots_txt, name="robots"),
     path("sitemap.xml", sitemap_index, name="sitemap"),

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from galerie.accounts.models import User
+from galerie.search.management.commands.search import reindex_with_bar
 from galerie.seeding.generator import SCALES, SELLER_EMAIL_DOMAIN, MarketplaceGenerator
 from galerie.seeding.generator import Progress as SeedProgress
 from galerie.seeding.writer import BulkWriter
@@ -24,6 +25,7 @@ MARKETPLACE_APPS = (
     "storefronts",
     "sellers",
     "catalog",
+    "search",
     "offers",
     "cart",
     "payments",
@@ -138,6 +140,8 @@ class Command(BaseCommand):
         with Progress(*columns, console=console, disable=quiet, transient=False) as bars:
             generator = MarketplaceGenerator(scale=SCALES[scale], seed=seed, progress=_Bars(bars))
             summary = generator.run(BulkWriter(batch_size=batch_size))
+        # Bulk rows write no outbox events: the search index is built from them here.
+        indexed = reindex_with_bar(storefront_ids=None, console=console, quiet=quiet)
         elapsed = time.perf_counter() - started
         if quiet:
             return
@@ -149,5 +153,6 @@ class Command(BaseCommand):
             f"{counts['categories']} categories, {counts['sellers']:,} sellers, {counts['brands']:,} brands, "
             f"{counts['products']:,} products, {counts['variants']:,} variants, {counts['offers']:,} offers "
             f"({counts['reductions']:,} reduced), {counts.get('images', 0):,} images — "
+            f"{indexed.entries:,} search entries — "
             f"{summary.rows:,} rows in {elapsed:.1f} s, {summary.rows / elapsed:,.0f} rows/s{size_text}."
         )

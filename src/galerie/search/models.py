@@ -1,0 +1,84 @@
+"""The search index: one entry per (storefront, listed product), its facet values, its words.
+
+Derived data only: ``galerie search reindex`` rebuilds all of it from the catalog and the
+offers, and the worker keeps it current from the outbox events (docs/search.md).
+"""
+
+from django.db import models
+
+
+class SearchEntry(models.Model):
+    """A product as one storefront lists it: its terms, best price and offer count.
+
+    A product has an entry in a storefront only while it is published, inside the storefront's
+    catalog scope and has at least one sellable offer there (active, in stock, in the
+    storefront's currency, from an active seller admitted to it).
+    """
+
+    storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="search_entries")
+    category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey("catalog.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
+    # Stemmed terms of each weighted part (galerie.search.text.terms_text).
+    title_terms = models.TextField()
+    brand_terms = models.TextField(blank=True)
+    category_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True, help_text="Attributes, variant names, GTINs, description.")
+    title_key = models.CharField(max_length=255, help_text="The title's terms, for the exact-title boost.")
+    # The cheapest sellable offer with its shipping for one item, in the storefront's currency.
+    best_price_minor = models.BigIntegerField()
+    offer_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(help_text="When the product was created (the 'newest' sort).")
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "product"], name="search_entry_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["storefront", "best_price_minor", "product"], name="search_entry_price_idx"),
+            models.Index(fields=["storefront", "-product"], name="search_entry_newest_idx"),
+            models.Index(fields=["product"], name="search_entry_product_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id}/{self.product_id}: {self.title_key}"
+
+
+class SearchFacet(models.Model):
+    """One facet value of one entry: ``category``, ``brand``, ``price``, ``condition``, ``seller``
+    or ``a:<attribute code>``; an entry has one row per value it takes."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="facets")
+    storefront_id = models.BigIntegerField()
+    name = models.CharField(max_length=64)
+    value = models.CharField(max_length=140)
+    label = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [
+            # Filtering: the entries that take a value; counting: the values of some entries.
+            models.Index(fields=["storefront_id", "name", "value", "entry"], name="search_facet_value_idx"),
+            models.Index(fields=["entry", "name", "value"], name="search_facet_entry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.name}={self.value}"
+
+
+class SearchTerm(models.Model):
+    """A folded word of a storefront's titles, brands, categories and attributes: what spelling
+    correction chooses from, and how often it occurs (the tie-break)."""
+
+    storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.CASCADE, related_name="+")
+    word = models.CharField(max_length=64)
+    frequency = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "word"], name="search_term_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id}: {self.word} ({self.frequency})"

@@ -1,0 +1,283 @@
+"""Writes of the search index: rebuild the entries of some products, or of everything.
+
+The index is derived data: an entry is computed from the product, its variants and its
+sellable offers, and replaces whatever was there (delete, then insert) in one transaction
+that holds the products' row locks, so two indexers of one product never interleave.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from galerie.catalog.models import Category, Product, Variant
+from galerie.core.locking import lock_rows
+from galerie.offers.models import Offer
+from galerie.offers.selectors.sellable import _sellers_admitted
+from galerie.search import text
+from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
+from galerie.sellers.models import Seller
+from galerie.sellers.shipping import ShippingRule
+from galerie.storefronts.selectors import storefronts_public
+
+CHUNK = 500  # products per transaction of a rebuild
+DESCRIPTION_CHARS = 2000  # of a description, what the index reads
+# Bands of the best price with shipping, in minor units: "0-1000" … "100000-" (docs/search.md).
+PRICE_BANDS = (1000, 2000, 5000, 10000, 20000, 50000, 100000)
+
+
+def price_band(amount_minor: int) -> str:
+    """Return the band of a price: ``"<low>-<high>"`` in minor units, the last one open."""
+    low = 0
+    for high in PRICE_BANDS:
+        if amount_minor < high:
+            return f"{low}-{high}"
+        low = high
+    return f"{low}-"
+
+
+@dataclass
+class _Storefront:
+    pk: int
+    language: str
+    currency: str
+    scope: tuple[str, ...]  # category paths; empty: the whole catalog
+    admitted: set[int]  # active sellers admitted to it
+
+
+@dataclass
+class _Seller:
+    slug: str
+    name: str
+    rule: ShippingRule
+
+
+@dataclass
+class IndexRun:
+    """What one run reads once and keeps: storefronts, categories, sellers; what it counted."""
+
+    storefronts: list[_Storefront]
+    categories: dict[int, Category]
+    by_path: dict[str, Category]
+    sellers: dict[int, _Seller] = field(default_factory=dict)
+    words: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    entries: int = 0
+    products: int = 0
+
+    @classmethod
+    def start(cls, storefront_ids: Iterable[int] | None = None) -> IndexRun:
+        storefronts = storefronts_public().prefetch_related("catalog_scope")
+        if storefront_ids is not None:
+            storefronts = storefronts.filter(pk__in=list(storefront_ids))
+        return cls(
+            storefronts=[
+                _Storefront(
+                    pk=s.pk,
+                    language=s.default_language,
+                    currency=s.currency,
+                    scope=tuple(c.path for c in s.catalog_scope.all()),
+                    admitted=set(_sellers_admitted(s).values()),
+                )
+                for s in storefronts
+            ],
+            categories=(categories := Category.objects.in_bulk()),
+            by_path={c.path: c for c in categories.values()},
+        )
+
+    def _load_sellers(self, ids: set[int]) -> None:
+        missing = ids - self.sellers.keys()
+        for seller in Seller.objects.filter(pk__in=missing).select_related("shipping_profile"):
+            rule = ShippingRule.of(getattr(seller, "shipping_profile", None))
+            self.sellers[seller.pk] = _Seller(seller.slug, seller.display_name, rule)
+
+    def _ancestors(self, category: Category) -> list[Category]:
+        """The category and those above it, root first (materialised paths: no query)."""
+        step = Category.steplen
+        chain = [
+            self.by_path.get(category.path[: i * step]) for i in range(1, len(category.path) // step + 1)
+        ]
+        return [c for c in chain if c is not None]
+
+    def index(self, product_ids: list[int]) -> None:
+        """Replace the entries of these products in the run's storefronts; one transaction."""
+        with transaction.atomic():
+            lock_rows(Product.objects.only("pk"), product_ids)
+            products = Product.objects.select_related("brand").in_bulk(product_ids)
+            variants: dict[int, list[dict]] = defaultdict(list)
+            for row in Variant.objects.filter(product_id__in=product_ids).values(
+                "product_id", "gtin", "name", "attributes"
+            ):
+                variants[row["product_id"]].append(row)
+            offers: dict[int, list[dict]] = defaultdict(list)
+            for row in Offer.objects.filter(
+                variant__product_id__in=product_ids, status=Offer.Status.ACTIVE, stock__gt=0
+            ).values("variant__product_id", "seller_id", "condition", "price_minor", "currency"):
+                offers[row["variant__product_id"]].append(row)
+            self._load_sellers({o["seller_id"] for rows in offers.values() for o in rows})
+            SearchFacet.objects.filter(
+                entry__product_id__in=product_ids, storefront_id__in=[s.pk for s in self.storefronts]
+            ).delete()
+            SearchEntry.objects.filter(
+                product_id__in=product_ids, storefront_id__in=[s.pk for s in self.storefronts]
+            ).delete()
+            built = [
+                built
+                for product in products.values()
+                if product.status == Product.Status.PUBLISHED
+                for storefront in self.storefronts
+                if (built := self._entry(product, variants[product.pk], offers[product.pk], storefront))
+            ]
+            SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=1000)
+            SearchFacet.objects.bulk_create(
+                [
+                    SearchFacet(entry=entry, storefront_id=entry.storefront_id, name=n, value=v, label=label)
+                    for entry, facets in built
+                    for n, v, label in facets
+                ],
+                batch_size=2000,
+            )
+        self.products += len(product_ids)
+        self.entries += len(built)
+
+    def _entry(
+        self, product: Product, variants: list[dict], offers: list[dict], storefront: _Storefront
+    ) -> tuple[SearchEntry, list[tuple[str, str, str]]] | None:
+        category = self.categories.get(product.category_id)
+        if category is None or (storefront.scope and not category.path.startswith(storefront.scope)):
+            return None
+        sellable = [
+            o
+            for o in offers
+            if o["currency"] == storefront.currency and o["seller_id"] in storefront.admitted
+        ]
+        if not sellable:
+            return None
+        best = min(
+            o["price_minor"]
+            + self.sellers[o["seller_id"]].rule.cost(items_minor=o["price_minor"], quantity=1)
+            for o in sellable
+        )
+        language = storefront.language
+        ancestors = self._ancestors(category)
+        if storefront.scope:  # the scope's roots and what is above them are not facets
+            ancestors = [c for c in ancestors if any(c.path.startswith(root) for root in storefront.scope)]
+        facets: set[tuple[str, str, str]] = {("price", price_band(best), "")}
+        facets.update(("category", c.slug, c.name) for c in ancestors)
+        if product.brand:
+            facets.add(("brand", product.brand.slug, product.brand.name))
+        for offer in sellable:
+            seller = self.sellers[offer["seller_id"]]
+            facets.add(("condition", offer["condition"], ""))
+            facets.add(("seller", seller.slug, seller.name))
+        body = []
+        for attributes in [product.attributes, *(v["attributes"] for v in variants)]:
+            for code, value in attributes.items():
+                if value is None or value == "":
+                    continue
+                shown = _attribute_text(value)
+                facets.add((f"a:{code}"[:64], shown[:140], shown[:255]))
+                body.append(shown)
+        body += [v["name"] for v in variants if v["name"]]
+        body += [v["gtin"] for v in variants if v["gtin"]]
+        body.append(product.description[:DESCRIPTION_CHARS])
+        brand_name = product.brand.name if product.brand else ""
+        for part in [product.title, brand_name, *(c.name for c in ancestors), *body[:-1]]:
+            self.words[storefront.pk].update(w for w in text.words(part) if 3 <= len(w) <= 64)
+        entry = SearchEntry(
+            storefront_id=storefront.pk,
+            product_id=product.pk,
+            category_id=product.category_id,
+            brand_id=product.brand_id,
+            title_terms=text.terms_text(product.title, language),
+            brand_terms=text.terms_text(brand_name, language),
+            category_terms=text.terms_text(" ".join(c.name for c in ancestors), language),
+            body_terms=text.terms_text(" ".join(body), language),
+            title_key=text.terms_text(product.title, language)[:255],
+            best_price_minor=best,
+            offer_count=len(sellable),
+            created_at=product.created_at,
+        )
+        return entry, sorted(facets)
+
+    def save_words(self, *, replace: bool) -> int:
+        """Write the vocabulary seen: ``replace`` a rebuilt storefront's, or add the new words."""
+        written = 0
+        with transaction.atomic():
+            for storefront_id, counts in self.words.items():
+                if replace:
+                    SearchTerm.objects.filter(storefront_id=storefront_id).delete()
+                rows = [
+                    SearchTerm(storefront_id=storefront_id, word=w, frequency=n) for w, n in counts.items()
+                ]
+                SearchTerm.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=not replace)
+                written += len(rows)
+        self.words.clear()
+        return written
+
+
+def _attribute_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def search_index_products(*, product_ids: Iterable[int], storefront_ids: Iterable[int] | None = None) -> int:
+    """Recompute the entries of these products in every visible storefront (or those given);
+    return how many entries they have now. Idempotent: run it twice, get the same index."""
+    ids = sorted(set(product_ids))
+    run = IndexRun.start(storefront_ids)
+    for start in range(0, len(ids), CHUNK):
+        run.index(ids[start : start + CHUNK])
+    run.save_words(replace=False)
+    return run.entries
+
+
+@dataclass
+class ReindexSummary:
+    storefronts: int
+    products: int
+    entries: int
+    words: int
+
+
+def search_reindex(
+    *,
+    storefront_ids: Iterable[int] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ReindexSummary:
+    """Rebuild the index of these storefronts (every visible one when None) from scratch.
+
+    Entries of storefronts no longer visible are dropped. Chunks of ``CHUNK`` products, one
+    transaction each: the index stays usable while it runs. ``on_progress(done, total)``.
+    """
+    wanted = None if storefront_ids is None else sorted(set(storefront_ids))
+    run = IndexRun.start(wanted)
+    kept = [s.pk for s in run.storefronts]
+    gone = SearchEntry.objects.exclude(storefront_id__in=kept)
+    terms_gone = SearchTerm.objects.exclude(storefront_id__in=kept)
+    if wanted is not None:  # of the storefronts asked for, those no longer visible
+        gone, terms_gone = gone.filter(storefront_id__in=wanted), terms_gone.filter(storefront_id__in=wanted)
+    SearchFacet.objects.filter(entry__in=gone).delete()
+    gone.delete()
+    terms_gone.delete()
+    candidates = Product.objects.filter(status=Product.Status.PUBLISHED).order_by("pk")
+    ids = list(candidates.values_list("pk", flat=True))
+    stale = SearchEntry.objects.filter(storefront_id__in=kept).exclude(
+        product__status=Product.Status.PUBLISHED
+    )
+    SearchFacet.objects.filter(entry__in=stale).delete()
+    stale.delete()
+    for chunk in _chunks(ids, CHUNK):
+        run.index(chunk)
+        if on_progress:
+            on_progress(run.products, len(ids))
+    words = run.save_words(replace=True)
+    return ReindexSummary(storefronts=len(kept), products=run.products, entries=run.entries, words=words)
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -1,0 +1,105 @@
+"""How text becomes search terms, the same for the index and for a query, on every database.
+
+Words are folded (lower case, accents and ligatures removed: "Électroménager" → "electromenager"),
+stop words dropped, then stemmed by the Snowball stemmer of the storefront's language (the
+algorithm PostgreSQL's ``french`` and ``english`` dictionaries use). Folding comes first, so
+a customer who types without accents finds the accented titles (docs/search.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+WORD = re.compile(r"[a-z0-9]+")
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
+
+# Short lists on purpose: only words that carry no meaning in a product title.
+STOP_WORDS = {
+    "fr": frozenset({
+        "a", "au", "aux", "avec", "ce", "ces", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le",
+        "les", "leur", "leurs", "ou", "par", "pour", "sa", "se", "ses", "son", "sur", "un", "une",
+    }),
+    "en": frozenset({
+        "a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with",
+    }),
+}  # fmt: skip
+STEMMERS = {"fr": "french", "en": "english"}
+
+
+def fold(text: str) -> str:
+    """Return ``text`` in lower case without accents: the form every comparison uses."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Return the folded words of ``text``, in order: letters and digits, nothing else."""
+    return WORD.findall(fold(text))
+
+
+def _language(language: str) -> str:
+    base = language.split("-")[0].lower()
+    return base if base in STEMMERS else "en"
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(STEMMERS[language])
+
+
+@lru_cache(maxsize=500_000)  # a catalogue repeats its words: stemming is the indexer's hot spot
+def stem(word: str, language: str) -> str:
+    """Return the stem of one folded word (digits are kept as they are)."""
+    if word.isdigit():
+        return word
+    return _stemmer(_language(language)).stemWord(word)
+
+
+def stop_words(language: str) -> frozenset[str]:
+    """Return the words of ``language`` that no search needs."""
+    return STOP_WORDS[_language(language)]
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Return the search terms of ``text``: folded, stop words dropped, stemmed."""
+    stop = stop_words(language)
+    return [stem(w, language) for w in words(text) if w not in stop]
+
+
+def terms_text(text: str, language: str) -> str:
+    """Return the terms of ``text`` as one space-separated string, as the index stores them."""
+    return " ".join(terms(text, language))
+
+
+def trigrams(word: str) -> set[str]:
+    """Return the trigrams of a folded word as PostgreSQL's pg_trgm makes them ("  w", " wo" …)."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Return pg_trgm's similarity of two folded words: shared trigrams over all trigrams."""
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+ISBN_OR_EAN = re.compile(r"[0-9][0-9\- ]{6,20}[0-9xX]")
+
+
+def as_gtin(text: str) -> str | None:
+    """Return the GTIN a query names (EAN-8/13, UPC-A, ISBN-10 or -13, hyphens allowed), or None."""
+    text = text.strip()
+    if not ISBN_OR_EAN.fullmatch(text):
+        return None
+    compact = text.replace("-", "").replace(" ", "").upper()
+    if len(compact) == 10 and compact[:9].isdigit():  # ISBN-10 → ISBN-13
+        body = "978" + compact[:9]
+        check = (10 - sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(body)) % 10) % 10
+        return body + str(check)
+    if compact.isdigit() and len(compact) in (8, 12, 13, 14):
+        return compact
+    return None

@@ -1,0 +1,134 @@
+"""The index follows offers, prices, stock, sellers and storefronts through the outbox: each
+change is seen by search only once the worker delivered its event, and delivering twice changes
+nothing more."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from galerie.core.delivery import worker_run
+from galerie.core.models import OutboxEvent
+from galerie.core.money import Money
+from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
+from galerie.search import handlers
+from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
+from galerie.search.selectors import search_page, search_query_parse
+from galerie.search.services import search_reindex
+from galerie.sellers.services import seller_suspend
+from galerie.sellers.shipping import DEFAULT_BASE_MINOR
+from galerie.storefronts.services import storefront_catalog_scope_set
+from tests.factories import (
+    make_category,
+    make_offer,
+    make_product,
+    make_seller,
+    make_storefront,
+    make_variant,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop():
+    books, games = make_category("Livres"), make_category("Jeux")
+    storefront = make_storefront(scope=[books, games])
+    seller = make_seller(storefronts=[storefront])
+    product = make_product(category=books, title="Le Comte de Monte-Cristo")
+    offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1200)
+    search_reindex()
+    OutboxEvent.objects.update(delivered_at=timezone.now())  # start clean: the setup is indexed
+    return {"storefront": storefront, "seller": seller, "product": product, "offer": offer, "books": books,
+            "games": games}  # fmt: skip
+
+
+def _found(storefront, typed="monte cristo") -> list[tuple[str, int]]:
+    page = search_page(storefront=storefront, query=search_query_parse(storefront=storefront, typed=typed))
+    return [(p.title, p.best_price_minor) for p in page.products]
+
+
+def _deliver() -> int:
+    return worker_run(handlers.HANDLERS, once=True, jobs={}).delivered
+
+
+def test_a_price_change_reaches_search_through_the_worker(shop):
+    assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 1200 + DEFAULT_BASE_MINOR)]
+    offer_price_set(offer_id=shop["offer"].pk, price=Money(900, "EUR"))
+    assert _found(shop["storefront"])[0][1] == 1200 + DEFAULT_BASE_MINOR  # not yet delivered
+    assert _deliver() >= 1
+    assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 900 + DEFAULT_BASE_MINOR)]
+    rows = sorted(SearchFacet.objects.values_list("name", "value"))
+    handlers.offer_changed(OutboxEvent.objects.filter(topic="offer.price_changed").get())  # again
+    assert sorted(SearchFacet.objects.values_list("name", "value")) == rows
+    assert SearchEntry.objects.count() == 1
+
+
+def test_no_stock_or_a_paused_offer_takes_the_product_out_and_back(shop):
+    offer_stock_set(offer_id=shop["offer"].pk, stock=0)
+    _deliver()
+    assert _found(shop["storefront"]) == []
+    offer_stock_set(offer_id=shop["offer"].pk, stock=4)
+    offer_status_set(offer_id=shop["offer"].pk, status="paused")
+    _deliver()
+    assert _found(shop["storefront"]) == []
+    offer_status_set(offer_id=shop["offer"].pk, status="active")
+    _deliver()
+    assert len(_found(shop["storefront"])) == 1
+
+
+def test_a_suspended_sellers_products_leave_search(shop):
+    other = make_seller(storefronts=[shop["storefront"]])
+    make_offer(seller=other, variant=shop["product"].variants.get(), price_minor=2500)
+    _deliver()
+    assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 1200 + DEFAULT_BASE_MINOR)]
+    seller_suspend(seller_id=shop["seller"].pk, reason="Test: counterfeit reports.")
+    _deliver()
+    assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 2500 + DEFAULT_BASE_MINOR)]
+    seller_suspend(seller_id=other.pk, reason="Test: counterfeit reports.")
+    _deliver()
+    assert _found(shop["storefront"]) == []
+
+
+def test_a_new_product_is_found_once_its_offer_is_delivered(shop):
+    product = make_product(category=shop["games"], title="Les Aventuriers du Rail")
+    make_offer(seller=shop["seller"], variant=make_variant(product=product), price_minor=3990)
+    assert _found(shop["storefront"], "aventuriers") == []
+    _deliver()
+    assert _found(shop["storefront"], "aventuriers") == [
+        ("Les Aventuriers du Rail", 3990 + DEFAULT_BASE_MINOR)
+    ]
+    assert SearchTerm.objects.filter(storefront=shop["storefront"], word="aventuriers").exists()
+
+
+def test_a_narrower_catalog_scope_rebuilds_the_storefront(shop):
+    storefront_catalog_scope_set(storefront_id=shop["storefront"].pk, category_ids=[shop["games"].pk])
+    _deliver()
+    assert _found(shop["storefront"]) == []
+    assert not SearchEntry.objects.filter(storefront=shop["storefront"]).exists()
+
+
+def test_reindex_rebuilds_the_same_index_from_scratch(shop, capsys):
+    before = sorted(
+        SearchEntry.objects.values_list("storefront_id", "product_id", "best_price_minor", "title_terms")
+    )
+    facets = sorted(SearchFacet.objects.values_list("name", "value"))
+    SearchEntry.objects.all().delete()
+    call_command("search", "reindex")
+    assert (
+        sorted(
+            SearchEntry.objects.values_list("storefront_id", "product_id", "best_price_minor", "title_terms")
+        )
+        == before
+    )
+    assert sorted(SearchFacet.objects.values_list("name", "value")) == facets
+    out = capsys.readouterr().out
+    assert "Reindexed 1 storefronts" in out and "1 entries" in out
+
+
+def test_reindex_of_an_unknown_storefront_says_which(shop):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nope"):
+        call_command("search", "reindex", "--storefront", "nope")
