@@ -22,11 +22,15 @@ from galerie.catalog.models import Category
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offer_stock_set
+from galerie.search.models import SearchEntry
+from galerie.search.services import search_reindex
+from galerie.search.text import words
 from galerie.sellers.models import Seller, SellerMember
 from galerie.sellers.services import seller_member_add
 from galerie.storefronts.models import Storefront
 
 PRODUCTS_PER_STOREFRONT = 700
+SEARCHES_PER_STOREFRONT = 40
 CHECKOUT_CUSTOMERS = 16
 
 
@@ -89,6 +93,29 @@ def _seller_pages(token: str) -> tuple[dict[str, list[str]], str]:
     return pages, f"sessionid={_session_for(user)}; csrftoken={token}"
 
 
+def _search_pages(storefronts: list[Storefront]) -> dict[str, list[str]]:
+    """Searches for words of listed titles (a first word is often broad, a last one narrow),
+    every other one with a facet or a price sort; suggestions for their first four letters."""
+    if not SearchEntry.objects.exists():  # a bench database seeded before search existed
+        search_reindex()
+    extras = ["", "&condition=new", "&sort=price_asc", "&price=1000-2000"]
+    searches, suggestions = [], []
+    for storefront in storefronts:
+        titles = (
+            SearchEntry.objects.filter(storefront=storefront)
+            .order_by("pk")
+            .values_list("product__title", flat=True)[: SEARCHES_PER_STOREFRONT * 97 : 97]
+        )
+        for n, title in enumerate(titles):
+            found = [w for w in words(title) if len(w) >= 4 and not w.isdigit()]
+            if not found:
+                continue
+            word = found[0] if n % 2 == 0 else found[-1]
+            searches.append(f"GET /s/{storefront.code}/search/?q={quote(word)}{extras[n % len(extras)]}")
+            suggestions.append(f"GET /s/{storefront.code}/search/suggest/?q={quote(word[:4])}")
+    return {"search": searches, "autocomplete": suggestions}
+
+
 def prepare(out: Path) -> dict:
     storefronts = list(Storefront.objects.filter(status=Storefront.Status.OPEN).order_by("code"))
     if not storefronts:
@@ -133,6 +160,7 @@ def prepare(out: Path) -> dict:
         "csrf": token,
     }
     plan["csrf_cookie"] = f"csrftoken={token}"
+    plan.update(_search_pages(storefronts))
     seller_pages, plan["seller_cookie"] = _seller_pages(token)
     plan.update(seller_pages)
     plan["counts"] = {"offers": Offer.objects.count(), "storefronts": len(storefronts)}

@@ -17,6 +17,8 @@ LABELS = {
     "add_to_cart": "add to cart (POST)",
     "mix": "weighted mix",
     "checkout": "checkout, two sellers (POST)",
+    "search": "search: full text + facets",
+    "autocomplete": "search: suggestions as one types",
     "seller_dashboard": "seller area: dashboard",
     "seller_offers": "seller area: offers list + search",
 }

@@ -28,7 +28,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 LUA = BENCH_DIR / "lua" / "scenario.lua"
 # Weights of the mixed run, like a marketplace's traffic: mostly product pages.
 MIX = {"home": 10, "category": 15, "filtered": 10, "product": 55, "add_to_cart": 10}
-WRK_SCENARIOS = ["floor", "home", "category", "filtered", "product", "add_to_cart"]
+WRK_SCENARIOS = ["floor", "home", "category", "filtered", "product", "add_to_cart", "search", "autocomplete"]
 SELLER_SCENARIOS = ["seller_dashboard", "seller_offers"]  # signed in as the owner of the biggest seller
 
 

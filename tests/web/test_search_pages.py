@@ -41,6 +41,12 @@ def test_results_link_every_facet_value_and_sort(client):
     assert 'data-total="0"' in narrowed and "Tout effacer" in narrowed
 
 
+def test_an_empty_search_leads_to_the_storefront_home(client):
+    _shop(1)
+    response = client.get("/s/sp/search/", {"q": "  "})
+    assert response.status_code == 302 and response["Location"] == "/s/sp/"
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -56,7 +62,7 @@ def test_results_link_every_facet_value_and_sort(client):
 )
 def test_a_malformed_query_string_is_read_leniently(client, params):
     _shop(2)
-    response = client.get("/s/sp/search/", params)
+    response = client.get("/s/sp/search/", {"q": "roman", **params})
     assert response.status_code == 200
     assert b"data-total=" in response.content
 

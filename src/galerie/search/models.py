@@ -19,6 +19,7 @@ class SearchEntry(models.Model):
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="search_entries")
     category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
     brand = models.ForeignKey("catalog.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
+    product_type = models.ForeignKey("catalog.ProductType", on_delete=models.CASCADE, related_name="+")
     # Stemmed terms of each weighted part (galerie.search.text.terms_text).
     title_terms = models.TextField()
     brand_terms = models.TextField(blank=True)
@@ -40,6 +41,8 @@ class SearchEntry(models.Model):
             models.Index(fields=["storefront", "best_price_minor", "product"], name="search_entry_price_idx"),
             models.Index(fields=["storefront", "-product"], name="search_entry_newest_idx"),
             models.Index(fields=["product"], name="search_entry_product_idx"),
+            # Which product types a storefront lists: the names of its attribute facets.
+            models.Index(fields=["storefront", "product_type"], name="search_entry_type_idx"),
         ]
 
     def __str__(self) -> str:

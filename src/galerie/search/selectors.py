@@ -232,7 +232,7 @@ def search_facets(
         rows = rows.exclude(name__in=chosen) if name is None else rows.filter(name=name)
         for row in rows.values("name", "value", "label").annotate(n=Count("entry_id")).order_by():
             counts.setdefault(row["name"], {})[row["value"]] = (row["label"], row["n"])
-    facets = _facets_labelled(counts, filters)
+    facets = _facets_labelled(storefront.pk, counts, filters)
     if cache_seconds:
         cache.set(key, facets, cache_seconds)
     return facets
@@ -248,7 +248,9 @@ def _top(values: dict[str, tuple[str, int]], selected: tuple[str, ...], *, limit
     return [FacetValue(value, label, n, value in selected) for value, (label, n) in kept]
 
 
-def _facets_labelled(counts: dict[str, dict[str, tuple[str, int]]], filters: SearchFilters) -> list[Facet]:
+def _facets_labelled(
+    storefront_id: int, counts: dict[str, dict[str, tuple[str, int]]], filters: SearchFilters
+) -> list[Facet]:
     facets = []
     if categories := counts.get("category"):
         facets.append(_category_facet(categories, filters.get("category")))
@@ -265,8 +267,17 @@ def _facets_labelled(counts: dict[str, dict[str, tuple[str, int]]], filters: Sea
     )[:ATTRIBUTE_FACETS]
     chosen_attributes = [n for n, _ in filters.chosen if n.startswith("a:") and n not in attribute_names]
     names = attribute_names + chosen_attributes
+    # One code may be defined by several product types ("format" of books, of films): the name
+    # shown is that of a type the storefront lists.
+    listed = SearchEntry.objects.filter(
+        storefront_id=storefront_id, product_type_id=OuterRef("product_type_id")
+    )
     definitions: dict[str, AttributeDefinition] = {}
-    for definition in AttributeDefinition.objects.filter(code__in=[n[2:] for n in names]).order_by("pk"):
+    for definition in (
+        AttributeDefinition.objects.filter(code__in=[n[2:] for n in names])
+        .annotate(listed=Exists(listed))
+        .order_by("-listed", "pk")
+    ):
         definitions.setdefault(definition.code, definition)
     for name in names:
         definition = definitions.get(name[2:])

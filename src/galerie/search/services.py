@@ -11,7 +11,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from galerie.catalog.models import Category, Product, Variant
 from galerie.core.locking import lock_rows
@@ -24,6 +25,7 @@ from galerie.sellers.shipping import ShippingRule
 from galerie.storefronts.selectors import storefronts_public
 
 CHUNK = 500  # products per transaction of a rebuild
+ANALYZE_EVERY = 50  # chunks between two ANALYZE of the index tables during a rebuild (PostgreSQL)
 DESCRIPTION_CHARS = 2000  # of a description, what the index reads
 # Bands of the best price with shipping, in minor units: "0-1000" … "100000-" (docs/search.md).
 PRICE_BANDS = (1000, 2000, 5000, 10000, 20000, 50000, 100000)
@@ -117,12 +119,11 @@ class IndexRun:
             ).values("variant__product_id", "seller_id", "condition", "price_minor", "currency"):
                 offers[row["variant__product_id"]].append(row)
             self._load_sellers({o["seller_id"] for rows in offers.values() for o in rows})
-            SearchFacet.objects.filter(
-                entry__product_id__in=product_ids, storefront_id__in=[s.pk for s in self.storefronts]
-            ).delete()
-            SearchEntry.objects.filter(
-                product_id__in=product_ids, storefront_id__in=[s.pk for s in self.storefronts]
-            ).delete()
+            _entries_delete(
+                SearchEntry.objects.filter(
+                    product_id__in=product_ids, storefront_id__in=[s.pk for s in self.storefronts]
+                )
+            )
             built = [
                 built
                 for product in products.values()
@@ -191,6 +192,7 @@ class IndexRun:
             product_id=product.pk,
             category_id=product.category_id,
             brand_id=product.brand_id,
+            product_type_id=product.product_type_id,
             title_terms=text.terms_text(product.title, language),
             brand_terms=text.terms_text(brand_name, language),
             category_terms=text.terms_text(" ".join(c.name for c in ancestors), language),
@@ -216,6 +218,15 @@ class IndexRun:
                 written += len(rows)
         self.words.clear()
         return written
+
+
+def _entries_delete(entries: QuerySet[SearchEntry]) -> None:
+    """Delete these entries and their facet rows: two statements, no rows loaded."""
+    ids = list(entries.values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        SearchFacet.objects.filter(entry_id__in=chunk)._raw_delete(SearchFacet.objects.db)
+        SearchEntry.objects.filter(pk__in=chunk)._raw_delete(SearchEntry.objects.db)
 
 
 def _attribute_text(value) -> str:
@@ -260,22 +271,29 @@ def search_reindex(
     terms_gone = SearchTerm.objects.exclude(storefront_id__in=kept)
     if wanted is not None:  # of the storefronts asked for, those no longer visible
         gone, terms_gone = gone.filter(storefront_id__in=wanted), terms_gone.filter(storefront_id__in=wanted)
-    SearchFacet.objects.filter(entry__in=gone).delete()
-    gone.delete()
+    _entries_delete(gone)
     terms_gone.delete()
     candidates = Product.objects.filter(status=Product.Status.PUBLISHED).order_by("pk")
     ids = list(candidates.values_list("pk", flat=True))
-    stale = SearchEntry.objects.filter(storefront_id__in=kept).exclude(
-        product__status=Product.Status.PUBLISHED
+    _entries_delete(
+        SearchEntry.objects.filter(storefront_id__in=kept).exclude(product__status=Product.Status.PUBLISHED)
     )
-    SearchFacet.objects.filter(entry__in=stale).delete()
-    stale.delete()
-    for chunk in _chunks(ids, CHUNK):
+    for n, chunk in enumerate(_chunks(ids, CHUNK)):
         run.index(chunk)
         if on_progress:
             on_progress(run.products, len(ids))
+        if n % ANALYZE_EVERY == 0:
+            _analyze()
     words = run.save_words(replace=True)
     return ReindexSummary(storefronts=len(kept), products=run.products, entries=run.entries, words=words)
+
+
+def _analyze() -> None:
+    # A rebuild grows the tables faster than autovacuum notices: with statistics that still
+    # say "empty", PostgreSQL scans the tables to delete an entry (0.3 s instead of 5 ms a chunk).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE search_searchentry, search_searchfacet")
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:

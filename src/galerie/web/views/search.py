@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 
 from galerie.core.money import Money
@@ -27,6 +27,7 @@ from galerie.search.selectors import (
     search_suggest,
 )
 from galerie.search.services import PRICE_BANDS
+from galerie.web.routing import sf_reverse
 from galerie.web.views.storefront import CONDITION_LABELS, storefront_page
 
 MAX_VALUES = 20  # per facet; a longer list is cut, not refused
@@ -132,6 +133,8 @@ def _facet_views(page, params: SearchParams, currency: str, language: str) -> li
 def search(request: HttpRequest) -> HttpResponse:
     storefront = request.storefront
     params = SearchParams.read(request.GET)
+    if not params.typed.strip() and not params.filters.chosen:
+        return redirect(sf_reverse(request, "home"))  # nothing asked: the storefront's home
     query = search_query_parse(storefront=storefront, typed=params.typed)
     page = search_page(
         storefront=storefront, query=query, filters=params.filters, sort=params.sort, page=params.page
