@@ -102,6 +102,9 @@ def test_a_correction_is_shown_as_such_and_known_words_are_kept(corpus):
     assert typo.corrected and typo.words == ("harry", "potter")
     exact = search_query_parse(storefront=corpus.french, typed="Harry Potter")
     assert not exact.corrected and exact.words == ("harry", "potter")
+    # Unknown as typed but found through its stem: nothing to correct.
+    plural = search_query_parse(storefront=corpus.english, typed="mugs")
+    assert not plural.corrected and plural.words == ("mugs",)
 
 
 def test_relevance_puts_a_title_match_before_a_description_match(corpus):

@@ -40,7 +40,6 @@ class SearchEntry(models.Model):
         indexes = [
             models.Index(fields=["storefront", "best_price_minor", "product"], name="search_entry_price_idx"),
             models.Index(fields=["storefront", "-product"], name="search_entry_newest_idx"),
-            models.Index(fields=["product"], name="search_entry_product_idx"),
             # Which product types a storefront lists: the names of its attribute facets.
             models.Index(fields=["storefront", "product_type"], name="search_entry_type_idx"),
         ]
@@ -61,9 +60,9 @@ class SearchFacet(models.Model):
 
     class Meta:
         indexes = [
-            # Filtering: the entries that take a value; counting: the values of some entries.
+            # The entries that take a value (filters, suggestions); the foreign key's own index
+            # serves the values of some entries (counting, deleting).
             models.Index(fields=["storefront_id", "name", "value", "entry"], name="search_facet_value_idx"),
-            models.Index(fields=["entry", "name", "value"], name="search_facet_entry_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ and docs/search.md; the storefront's public ranking page is generated from the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from hashlib import sha1
 
@@ -20,6 +20,7 @@ from galerie.offers.selectors.listing import _attach_first_images
 from galerie.search import text
 from galerie.search.backends import WEIGHTS, TextQuery, term_candidates, text_match, text_rank
 from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
+from galerie.sellers.selectors import sellers_cache_version
 from galerie.storefronts.models import Storefront
 
 EXACT_TITLE_BONUS = 100.0  # an entry whose whole title is the query comes first
@@ -30,6 +31,7 @@ MAX_PAGES = 40  # a ranked list is read from the top: deeper pages are not serve
 FACET_VALUES = 12  # per facet, the most frequent (the selected ones are always kept)
 ATTRIBUTE_FACETS = 6  # attribute facets shown, those covering the most results first
 FACETS_CACHE_SECONDS = 120
+SUGGEST_CACHE_SECONDS = 60
 SUGGESTIONS = {"product": 6, "brand": 3, "category": 3}
 
 # What the storefront's ranking page tells customers (EU P2B regulation, art. 5).
@@ -115,7 +117,8 @@ class SearchPage:
 def search_query_parse(*, storefront: Storefront, typed: str, prefix: bool = False) -> SearchQuery:
     """Read what a customer typed: a GTIN/ISBN, or words whose unknown ones are corrected to the
     nearest word of the storefront's vocabulary (trigram similarity). ``prefix``: the last word
-    is being typed. One query, plus one per unknown word."""
+    is being typed. One query; when a word is unknown, one more, and one per unknown word if the
+    words as typed find nothing."""
     typed = typed.strip()[:200]
     if gtin := text.as_gtin(typed):
         return SearchQuery(typed, (gtin,), gtin=gtin, text_query=TextQuery((gtin,)))
@@ -130,17 +133,24 @@ def search_query_parse(*, storefront: Storefront, typed: str, prefix: bool = Fal
     known = set(
         SearchTerm.objects.filter(storefront=storefront, word__in=checked).values_list("word", flat=True)
     )
-    corrected = False
-    final = []
-    for word in found:
-        if word in checked and word not in known and (better := _nearest_word(storefront, word)):
-            corrected = True
-            word = better
-        final.append(word)
-    terms = tuple(text.stem(w, language) for w in final if w not in stop)
-    if not terms:
-        return SearchQuery(typed, tuple(final))
-    return SearchQuery(typed, tuple(final), corrected, text_query=TextQuery(terms, prefix_last=prefix))
+
+    def stems(chosen: list[str]) -> tuple[str, ...]:
+        return tuple(text.stem(w, language) for w in chosen if w not in stop)
+
+    unknown = [w for w in checked if w not in known]
+    as_typed = TextQuery(stems(found), prefix_last=prefix)
+    if not as_typed.terms:
+        return SearchQuery(typed, tuple(found))
+    # A word unknown as typed may still match through its stem ("mugs" finds "mug"): correct
+    # only when the words as typed find nothing.
+    if (
+        unknown
+        and not SearchEntry.objects.filter(storefront_id=storefront.pk).filter(text_match(as_typed)).exists()
+    ):
+        final = [(_nearest_word(storefront, w) or w) if w in unknown else w for w in found]
+        if final != found and (terms := stems(final)):
+            return SearchQuery(typed, tuple(final), True, text_query=TextQuery(terms, prefix_last=prefix))
+    return SearchQuery(typed, tuple(found), text_query=as_typed)
 
 
 def _nearest_word(storefront: Storefront, word: str) -> str | None:
@@ -221,7 +231,12 @@ def search_facets(
     One GROUP BY over the facet rows of the matching entries, plus one per facet that has a
     value chosen; then the labels of the categories and attributes found.
     """
-    key = "search-facets:" + sha1(repr((storefront.pk, query.text_query, filters)).encode()).hexdigest()
+    # Keyed on the sellers' version too: a suspended seller leaves the seller facet at once.
+    version = sellers_cache_version()
+    key = (
+        "search-facets:"
+        + sha1(repr((storefront.pk, query.text_query, filters, version)).encode()).hexdigest()
+    )
     if cache_seconds and (cached := cache.get(key)) is not None:
         return cached
     chosen = [name for name, _ in filters.chosen]
@@ -252,7 +267,7 @@ def _facets_labelled(
     storefront_id: int, counts: dict[str, dict[str, tuple[str, int]]], filters: SearchFilters
 ) -> list[Facet]:
     facets = []
-    if categories := counts.get("category"):
+    if (categories := counts.get("category", {})) or filters.get("category"):
         facets.append(_category_facet(categories, filters.get("category")))
     for name in ("price", "condition", "brand", "seller"):
         if (values := counts.get(name, {})) or filters.get(name):
@@ -295,7 +310,9 @@ def _facets_labelled(
 
 def _category_facet(values: dict[str, tuple[str, int]], selected: tuple[str, ...]) -> Facet:
     """The categories one level below the chosen one (or the shallowest found), and the chosen."""
-    found = {c.slug: c for c in Category.objects.filter(slug__in=list(values)).only("slug", "path", "depth")}
+    names = [*values, *selected]
+    found = {c.slug: c for c in Category.objects.filter(slug__in=names).only("slug", "name", "path", "depth")}
+    values = {**{c.slug: (c.name, 0) for c in found.values()}, **values}
     chosen = found.get(selected[0]) if selected else None
     if chosen is not None:
         below = [c for c in found.values() if c.depth == chosen.depth + 1 and c.path.startswith(chosen.path)]
@@ -318,9 +335,22 @@ class Suggestions:
     categories: list[tuple[str, str]]  # (name, slug)
 
 
-def search_suggest(*, storefront: Storefront, typed: str) -> Suggestions:
+def search_suggest(
+    *, storefront: Storefront, typed: str, cache_seconds: int = SUGGEST_CACHE_SECONDS
+) -> Suggestions:
     """Return what to suggest as the customer types: products whose words start like theirs,
-    brands and categories whose names do. At most five queries."""
+    brands and categories whose names do. At most five queries; none for the same words in the
+    same storefront within ``cache_seconds`` (many customers type the same first letters)."""
+    key = "search-suggest:" + sha1(repr((storefront.pk, " ".join(text.words(typed)))).encode()).hexdigest()
+    if cache_seconds and (cached := cache.get(key)) is not None:
+        return replace(cached, typed=typed)
+    suggestions = _suggest(storefront, typed)
+    if cache_seconds:
+        cache.set(key, suggestions, cache_seconds)
+    return suggestions
+
+
+def _suggest(storefront: Storefront, typed: str) -> Suggestions:
     query = search_query_parse(storefront=storefront, typed=typed, prefix=True)
     if query.text_query is None:
         return Suggestions(typed, [], [], [])
@@ -329,8 +359,13 @@ def search_suggest(*, storefront: Storefront, typed: str) -> Suggestions:
     prefix = slugify(" ".join(query.words))
     named: dict[str, list[tuple[str, str]]] = {"brand": [], "category": []}
     for name in named if len(prefix) >= 2 else ():
+        # A range as well as the prefix: a B-tree range scan whatever the database's collation.
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         rows = (
-            SearchFacet.objects.filter(storefront_id=storefront.pk, name=name, value__startswith=prefix)
+            SearchFacet.objects.filter(
+                storefront_id=storefront.pk, name=name, value__gte=prefix, value__lt=after
+            )
+            .filter(value__startswith=prefix)
             .values("value", "label")
             .annotate(n=Count("entry_id"))
             .order_by("-n", "label")
