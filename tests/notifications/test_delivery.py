@@ -242,3 +242,41 @@ def test_sigterm_stops_the_worker_cleanly_and_restores_the_signal_handlers():
 
     assert out.getvalue().startswith("worker stopped:")
     assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_a_batched_handler_gets_every_event_of_its_topics_in_one_call():
+    events = [emit_event("t.batch", n=n) for n in range(3)] + [emit_event("t.other_batch", n=9)]
+    mixed = emit_event("t.mixed", n=4)
+    calls: list[list[int]] = []
+    plain = Recorder()
+
+    @delivery.batched
+    def collect(batch: list[OutboxEvent]) -> None:
+        calls.append([e.pk for e in batch])
+
+    result = outbox_deliver_batch(
+        {"t.batch": [collect], "t.other_batch": [collect], "t.mixed": [plain, collect]}, batch=10
+    )
+
+    # One call for the four events whose only handler it is; the event with two handlers
+    # goes through both, the batched one with a list of one.
+    assert calls == [[e.pk for e in events], [mixed.pk]]
+    assert plain.seen == [mixed.pk]
+    assert result.delivered == 5
+    assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
+
+
+def test_a_failing_batched_handler_counts_an_attempt_for_each_of_its_events():
+    events = [emit_event("t.batch", n=n) for n in range(2)]
+
+    @delivery.batched
+    def fail(batch: list[OutboxEvent]) -> None:
+        raise RuntimeError("the index is down")
+
+    result = outbox_deliver_batch({"t.batch": [fail]}, batch=10)
+
+    assert (result.failed, result.delivered) == (2, 0)
+    for event in events:
+        event.refresh_from_db()
+        assert event.delivered_at is None and event.attempts == 1
+        assert "the index is down" in event.last_error

@@ -60,7 +60,7 @@ def test_a_price_change_reaches_search_through_the_worker(shop):
     assert _deliver() >= 1
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 900 + DEFAULT_BASE_MINOR)]
     rows = sorted(SearchFacet.objects.values_list("name", "value"))
-    handlers.offer_changed(OutboxEvent.objects.filter(topic="offer.price_changed").get())  # again
+    handlers.search_events_index([OutboxEvent.objects.filter(topic="offer.price_changed").get()])  # again
     assert sorted(SearchFacet.objects.values_list("name", "value")) == rows
     assert SearchEntry.objects.count() == 1
 

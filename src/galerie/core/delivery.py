@@ -85,10 +85,22 @@ def _handler_name(handler: Handler) -> str:
     return f"{handler.__module__}.{getattr(handler, '__qualname__', repr(handler))}"
 
 
+def batched(handler: Callable[[list[OutboxEvent]], None]) -> Handler:
+    """Mark a handler that takes a list of events: the worker passes it every event of its
+    topics it claimed at once, so that it can do its work once for all of them (the search
+    index rebuilds a product once for the thousand offer events of a bulk import)."""
+    handler.batched = True  # type: ignore[attr-defined]
+    return handler  # type: ignore[return-value]
+
+
+def _is_batched(handler: Handler) -> bool:
+    return getattr(handler, "batched", False)
+
+
 def _deliver_one(event: OutboxEvent, handlers: Sequence[Handler], result: BatchResult) -> None:
     for handler in handlers:
         try:
-            handler(event)
+            handler([event]) if _is_batched(handler) else handler(event)  # type: ignore[arg-type]
         except Exception as error:
             _record_failure(event, handler, error, result)
             return
@@ -137,7 +149,8 @@ def outbox_deliver_batch(
 ) -> BatchResult:
     """Claim a batch of due events and run each one's handlers, lowest id first.
 
-    Events without a handler are marked delivered at once. When ``stop`` is set the events
+    Events without a handler are marked delivered at once; those whose one handler is
+    ``batched`` go to it in one call per handler, before the others. When ``stop`` is set the events
     not yet started are given back (due again now) and the batch ends early.
     """
     result = BatchResult()
@@ -148,6 +161,25 @@ def outbox_deliver_batch(
         OutboxEvent.objects.filter(pk__in=unhandled).update(delivered_at=timezone.now())
         result.unhandled = result.delivered = len(unhandled)
     pending = [e for e in events if handlers.get(e.topic)]
+    # Events whose one handler is batched go to it together, one call per handler.
+    together: dict[Handler, list[OutboxEvent]] = {}
+    for event in pending:
+        if len(handlers[event.topic]) == 1 and _is_batched(handlers[event.topic][0]):
+            together.setdefault(handlers[event.topic][0], []).append(event)
+    done: set[int] = set()
+    for handler, group in together.items():
+        if stop is not None and stop.is_set():
+            break  # the groups not run are given back with the rest below
+        done.update(e.pk for e in group)
+        try:
+            handler(group)  # type: ignore[arg-type]
+        except Exception as error:
+            for event in group:
+                _record_failure(event, handler, error, result)
+        else:
+            OutboxEvent.objects.filter(pk__in=[e.pk for e in group]).update(delivered_at=timezone.now())
+            result.delivered += len(group)
+    pending = [e for e in pending if e.pk not in done]
     for position, event in enumerate(pending):
         if stop is not None and stop.is_set():
             rest = [e.pk for e in pending[position:]]
