@@ -41,7 +41,7 @@ def test_an_attribute_facet_is_named_by_a_type_the_storefront_lists():
         facets = search_facets(
             storefront=storefront, query=SearchQuery(""), filters=SearchFilters(), cache_seconds=0
         )
-        return next(f for f in facets if f.name == "a:colour")
+        return next(f for f in facets.facets if f.name == "a:colour")
 
     assert colour_facet(english).label == "Colour"
     assert colour_facet(french).label == "Coloris"

@@ -15,11 +15,17 @@ class SearchEntry(models.Model):
     storefront's currency, from an active seller admitted to it).
     """
 
-    storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.CASCADE, related_name="+")
+    # No index of their own: the composite indexes below lead with them. A lone storefront index
+    # drew PostgreSQL into scanning a storefront's entries to find one of a product type.
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="search_entries")
     category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
     brand = models.ForeignKey("catalog.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
-    product_type = models.ForeignKey("catalog.ProductType", on_delete=models.CASCADE, related_name="+")
+    product_type = models.ForeignKey(
+        "catalog.ProductType", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # Stemmed terms of each weighted part (galerie.search.text.terms_text).
     title_terms = models.TextField()
     brand_terms = models.TextField(blank=True)

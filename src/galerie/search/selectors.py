@@ -105,6 +105,12 @@ class Facet:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchCounts:
+    total: int  # products that pass every filter
+    facets: list[Facet]
+
+
+@dataclass(frozen=True, slots=True)
 class SearchPage:
     query: SearchQuery
     products: list[Product]  # each with best_price_minor (shipping included), offer_count, first_image
@@ -198,9 +204,10 @@ def search_page(
 ) -> SearchPage:
     """Return one page of the storefront's products matching ``query`` and ``filters``, with the
     facets of the results (disjunctive: a facet's counts ignore its own filter). A fixed number
-    of queries: the count, the page, its products and images, the facets (cached)."""
+    of queries: the facets and the total (cached), the page, its products and images."""
+    counted = search_facets(storefront=storefront, query=query, filters=filters)
     entries = _entries(storefront, query, filters)
-    total = entries.count()
+    total = counted.total
     pages = max(1, min(MAX_PAGES, -(-total // page_size)))
     page = max(1, min(page, pages))
     rows = list(
@@ -215,8 +222,7 @@ def search_page(
             product.best_price_minor, product.offer_count = best, count
             products.append(product)
     _attach_first_images(products)
-    facets = search_facets(storefront=storefront, query=query, filters=filters)
-    return SearchPage(query, products, total, page, pages, facets)
+    return SearchPage(query, products, total, page, pages, counted.facets)
 
 
 def search_facets(
@@ -225,11 +231,13 @@ def search_facets(
     query: SearchQuery,
     filters: SearchFilters,
     cache_seconds: int = FACETS_CACHE_SECONDS,
-) -> list[Facet]:
-    """Return the facets of a search with their counts of products, cached ``cache_seconds``.
+) -> SearchCounts:
+    """Return the number of results and the facets with their counts, cached ``cache_seconds``
+    (counts are hints: they may lag the results by that much).
 
-    One GROUP BY over the facet rows of the matching entries, plus one per facet that has a
-    value chosen; then the labels of the categories and attributes found.
+    One GROUP BY over the facet rows of the matching entries (every entry has an "all" row: the
+    total), plus one per facet that has a value chosen; then the labels of the categories and
+    attributes found.
     """
     # Keyed on the sellers' version too: a suspended seller leaves the seller facet at once.
     version = sellers_cache_version()
@@ -247,10 +255,11 @@ def search_facets(
         rows = rows.exclude(name__in=chosen) if name is None else rows.filter(name=name)
         for row in rows.values("name", "value", "label").annotate(n=Count("entry_id")).order_by():
             counts.setdefault(row["name"], {})[row["value"]] = (row["label"], row["n"])
-    facets = _facets_labelled(storefront.pk, counts, filters)
+    total = counts.pop("all", {}).get("", ("", 0))[1]
+    result = SearchCounts(total, _facets_labelled(storefront.pk, counts, filters))
     if cache_seconds:
-        cache.set(key, facets, cache_seconds)
-    return facets
+        cache.set(key, result, cache_seconds)
+    return result
 
 
 def _top(values: dict[str, tuple[str, int]], selected: tuple[str, ...], *, limit: int = FACET_VALUES):

@@ -163,9 +163,10 @@ class IndexRun:
         )
         language = storefront.language
         ancestors = self._ancestors(category)
-        if storefront.scope:  # the scope's roots and what is above them are not facets
+        if storefront.scope:  # what lies above the scope's roots is not a facet of this storefront
             ancestors = [c for c in ancestors if any(c.path.startswith(root) for root in storefront.scope)]
-        facets: set[tuple[str, str, str]] = {("price", price_band(best), "")}
+        # "all": one row per entry, so that the facet query counts the results too.
+        facets: set[tuple[str, str, str]] = {("all", "", ""), ("price", price_band(best), "")}
         facets.update(("category", c.slug, c.name) for c in ancestors)
         if product.brand:
             facets.add(("brand", product.brand.slug, product.brand.name))
