@@ -133,7 +133,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
-
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Facet counts group a few hundred thousand rows: with PostgreSQL's default 4 MB they sort on
     # disk (0.41 s for a broad search at 1,000,000 offers), with 32 MB they hash in memory (0.21 s).

@@ -58,6 +58,10 @@ def test_an_empty_search_leads_to_the_storefront_home(client):
         {"q": "\x00\x01"},
         {"q": "é" * 1000},
         {"category": ["a", "b"]},
+        {"price": ["abc", "5-x", "-"]},
+        {"price": "99999999999999999999-"},
+        {"condition": "mint"},
+        {"brand": "", "seller": "\x7f"},
     ],
 )
 def test_a_malformed_query_string_is_read_leniently(client, params):

@@ -33,6 +33,7 @@ from galerie.web.views.storefront import CONDITION_LABELS, storefront_page
 MAX_VALUES = 20  # per facet; a longer list is cut, not refused
 VALUE = re.compile(r"[^\x00-\x1f]{1,140}")
 ATTRIBUTE = re.compile(r"a:[-a-z0-9_]{1,60}")
+PRICE_BAND = re.compile(r"\d{1,12}-\d{0,12}")
 FIXED_FACETS = ("category", "brand", "seller", "condition", "price")
 
 SORT_LABELS = {
@@ -67,6 +68,10 @@ class SearchParams:
             values = sorted({v for v in params.getlist(name)[: MAX_VALUES * 2] if VALUE.fullmatch(v)})
             if name == "category":
                 values = values[:1]  # one category at a time: its subtree
+            elif name == "price":
+                values = [v for v in values if PRICE_BAND.fullmatch(v)]
+            elif name == "condition":
+                values = [v for v in values if v in CONDITION_LABELS]
             if values:
                 chosen.append((name, tuple(values[:MAX_VALUES])))
         sort = next((s for s in SearchSort if s.value == params.get("sort")), SearchSort.RELEVANCE)
