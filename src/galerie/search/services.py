@@ -215,7 +215,16 @@ class IndexRun:
                 rows = [
                     SearchTerm(storefront_id=storefront_id, word=w, frequency=n) for w, n in counts.items()
                 ]
-                SearchTerm.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=not replace)
+                if replace:  # an upsert: a worker may add one of these words meanwhile
+                    SearchTerm.objects.bulk_create(
+                        rows,
+                        batch_size=2000,
+                        update_conflicts=True,
+                        unique_fields=["storefront", "word"],
+                        update_fields=["frequency"],
+                    )
+                else:
+                    SearchTerm.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
                 written += len(rows)
         self.words.clear()
         return written
