@@ -38,13 +38,18 @@ def _media_and_static(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Start every test with an empty cache (only Galerie's keys when the cache is Redis)."""
+def cache_empty() -> None:
+    """Empty the cache (only this run's keys when the cache is Redis)."""
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")
     else:
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache."""
+    cache_empty()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -9,7 +9,6 @@ with a count made in Python from the offers themselves, not from the index.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +20,7 @@ from galerie.search.selectors import SearchFilters, SearchQuery, search_facets, 
 from galerie.search.services import price_band, search_reindex
 from galerie.sellers.services import seller_suspend
 from galerie.sellers.shipping import DEFAULT_BASE_MINOR
+from tests.conftest import cache_empty
 from tests.factories import gtin13, make_category, make_product_type, make_seller, make_storefront
 
 pytestmark = pytest.mark.django_db
@@ -61,13 +61,6 @@ choice = st.dictionaries(
 )
 
 
-def _cache_empty() -> None:
-    if hasattr(cache, "delete_pattern"):  # Redis: only this run's keys
-        cache.delete_pattern("*")
-    else:
-        cache.clear()
-
-
 def _brute(world, products):
     """{product index: {facet name: set of values}} for the products the storefront lists."""
     listed = {}
@@ -99,7 +92,7 @@ def _matches(facets, chosen: dict[str, tuple[str, ...]], skip: str | None = None
 @given(products=st.lists(product, min_size=1, max_size=7), picks=choice)
 def test_facet_counts_and_totals_equal_a_brute_force_count(world, products, picks):
     storefront = world["storefront"]
-    _cache_empty()  # each example is a new catalog: no counts of the previous one
+    cache_empty()  # each example is a new catalog: no counts of the previous one
     with transaction.atomic():
         for n, (category, brand, colour, offers) in enumerate(products):
             item = catalog.product_create(

@@ -233,8 +233,7 @@ class IndexRun:
 def _entries_delete(entries: QuerySet[SearchEntry]) -> None:
     """Delete these entries and their facet rows: two statements, no rows loaded."""
     ids = list(entries.values_list("pk", flat=True))
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
+    for chunk in _chunks(ids, 5000):
         SearchFacet.objects.filter(entry_id__in=chunk)._raw_delete(SearchFacet.objects.db)
         SearchEntry.objects.filter(pk__in=chunk)._raw_delete(SearchEntry.objects.db)
 
@@ -250,8 +249,8 @@ def search_index_products(*, product_ids: Iterable[int], storefront_ids: Iterabl
     return how many entries they have now. Idempotent: run it twice, get the same index."""
     ids = sorted(set(product_ids))
     run = IndexRun.start(storefront_ids)
-    for start in range(0, len(ids), CHUNK):
-        run.index(ids[start : start + CHUNK])
+    for chunk in _chunks(ids, CHUNK):
+        run.index(chunk)
     run.save_words(replace=False)
     return run.entries
 
