@@ -155,6 +155,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Throttling of sign-in, password reset, sign-up and seller applications (docs/throttling.md):
+# django-ratelimit counts on the default cache (shared by every process only with Redis).
+RATELIMIT_USE_CACHE = "default"
+# Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header holding the client's IP
+# (e.g. HTTP_X_REAL_IP), set by the proxy itself, or every client shares one per-IP limit.
+RATELIMIT_IP_META_KEY = os.environ.get("THROTTLE_IP_HEADER") or None
+# "login.account=5/15m,login.ip=30/15m,…": overrides of galerie.web.throttling.DEFAULT_RATES.
+GALERIE_THROTTLE_RATES: dict[str, dict[str, str]] = {}
+for _item in filter(None, (i.strip() for i in os.environ.get("THROTTLE_RATES", "").split(","))):
+    _name, _, _rate = _item.partition("=")
+    _action, _, _scope = _name.strip().partition(".")
+    GALERIE_THROTTLE_RATES.setdefault(_action, {})[_scope] = _rate.strip()
+
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
