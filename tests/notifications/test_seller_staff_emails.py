@@ -57,7 +57,7 @@ def test_an_applicant_gets_an_application_received_email_in_the_storefronts_lang
 
     for address in ("contact@atelier.test", "camille@atelier.test"):
         [mail] = [m for m in smtp_inbox.to(address) if ".seller_application_received." in kinds(m)]
-        assert str(mail["Subject"]) == "Nous avons bien reçu la candidature de Atelier Camille"
+        assert str(mail["Subject"]).strip() == "Nous avons bien reçu la candidature de Atelier Camille"
         assert mail["Content-Language"] == "fr"
         text = mail.get_body(preferencelist=("plain",)).get_content()
         html = mail.get_body(preferencelist=("html",)).get_content()
