@@ -3,20 +3,25 @@
 Each action has two limits, counted on the Django cache by django-ratelimit (Redis in
 production, so every web process shares the counts): one per account (the e-mail address typed,
 whether or not an account has it) and one per client IP. Sign-in counts failures only; the other
-forms count every submission. Once a limit is reached the action is refused until its window
-ends — the right password too — with a message saying when to retry. The rates are in the
+forms count every submission. The attempt that reaches a limit locks that account or IP for a
+whole period (a cache key holding the lock's end): until then the action is refused — the right
+password too — with a message saying when to retry. The rates are in the
 setting ``GALERIE_THROTTLE_RATES`` (docs/throttling.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
+import time
 from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
@@ -32,6 +37,8 @@ DEFAULT_RATES: dict[str, dict[str, str]] = {
     "seller_application": {"account": "3/h", "ip": "5/h"},
 }
 ACTIONS = tuple(DEFAULT_RATES)
+RATE = re.compile(r"(\d+)/(\d*)([smhd])?")  # django-ratelimit's notation
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -62,30 +69,51 @@ def _account(value: str) -> str:
     return (value or "").strip().lower()[:254]
 
 
-def _usages(request: HttpRequest, action: str, account: str, *, increment: bool) -> list[dict]:
-    values = {"ip": None, "account": _account(account)}
-    usages = []
-    for scope, rate in _rates(action).items():
-        if scope == "account" and not values["account"]:
-            continue  # nothing typed: the IP's limit still counts
-        key = "ip" if scope == "ip" else (lambda _group, _request, v=values["account"]: v)
-        usage = get_usage(request, group=f"galerie.{action}.{scope}", key=key, rate=rate, increment=increment)
-        if usage is not None:
-            usages.append(usage)
-    return usages
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get(getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR", ""))
+
+
+def _period(rate: str) -> int:
+    _count, multiple, unit = RATE.fullmatch(rate.strip()).groups()  # type: ignore[union-attr]
+    return int(multiple or 1) * PERIODS[unit or "s"]
+
+
+def _lock_key(action: str, scope: str, value: str) -> str:
+    return "galerie:throttle-lock:" + hashlib.sha256(f"{action}|{scope}|{value}".encode()).hexdigest()
+
+
+def _scopes(request: HttpRequest, action: str, account: str) -> list[tuple[str, str, str]]:
+    """Return (scope, value counted, rate) for each limit of ``action`` that applies."""
+    values = {"ip": _client_ip(request), "account": _account(account)}
+    # nothing typed: only the IP's limit counts
+    return [(scope, values[scope], rate) for scope, rate in _rates(action).items() if values[scope]]
 
 
 def throttle_check(request: HttpRequest, action: str, *, account: str = "") -> Throttled | None:
     """Return why ``action`` is refused now for this client and account, or None if it may go on."""
-    reached = [u for u in _usages(request, action, account, increment=False) if u["count"] >= u["limit"]]
-    if not reached:
-        return None
-    return Throttled(action=action, retry_after=max(max(u["time_left"] for u in reached), 1))
+    now, waits = time.time(), []
+    for scope, value, _rate in _scopes(request, action, account):
+        locked_until = cache.get(_lock_key(action, scope, value))
+        if locked_until and locked_until > now:
+            waits.append(math.ceil(locked_until - now))
+    return Throttled(action=action, retry_after=max(waits)) if waits else None
 
 
 def throttle_count(request: HttpRequest, action: str, *, account: str = "") -> None:
-    """Count one attempt at ``action`` against the client's IP and the account."""
-    _usages(request, action, account, increment=True)
+    """Count one attempt at ``action`` against the client's IP and the account; lock for a whole
+    period the IP or account that reaches its limit."""
+    now = time.time()
+    for scope, value, rate in _scopes(request, action, account):
+        usage = get_usage(
+            request,
+            group=f"galerie.{action}.{scope}",
+            key=lambda _group, _request, v=value: v,
+            rate=rate,
+            increment=True,
+        )
+        if usage is not None and usage["count"] >= usage["limit"]:
+            period = _period(rate)
+            cache.set(_lock_key(action, scope, value), now + period, timeout=period + 60)
 
 
 def throttle_attempt(request: HttpRequest, action: str, *, account: str = "") -> Throttled | None:
