@@ -51,6 +51,7 @@ class Watched:
 
     def check(self, where: str) -> None:
         self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_timeout(300)  # the console reports some violations a moment later
         violations = self.page.evaluate("window.__csp || []") + self.console
         assert not violations, f"{where}: {violations}"
         self.seen.append(where)

@@ -119,3 +119,10 @@ def test_the_test_gateways_payment_page_has_the_policy(client):
 def test_json_and_redirects_have_it_too(client, world):
     assert_strict(client.get("/sell/"))  # a redirect to the sign-in page
     assert_strict(client.get("/s/plume/search/suggest/?q=a"))
+
+
+def test_an_htmx_request_gets_no_inline_style_whose_nonce_is_not_the_pages(client, world):
+    """htmx parses a whole page it is answered with (the cart update) in the page's document;
+    Chromium reports that page's <style>, under another nonce, as a violation."""
+    assert "<style" in client.get("/s/plume/cart/").content.decode()
+    assert "<style" not in client.get("/s/plume/cart/", HTTP_HX_REQUEST="true").content.decode()
