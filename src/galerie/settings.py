@@ -10,6 +10,9 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GALERIE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -80,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "galerie.storefronts.middleware.StorefrontMiddleware",
@@ -141,6 +145,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Content-Security-Policy on every response (django-csp; docs/content-security-policy.md): no
+# inline script, no eval; the one inline <style> (the storefront's theme colours) carries the
+# request's nonce. Origins a deployment adds (a CDN for media, a payment page elsewhere) come
+# from CSP_EXTRA_IMG_SRC and CSP_EXTRA_FORM_ACTION, space separated.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "img-src": [CSP_SELF, "data:", *os.environ.get("CSP_EXTRA_IMG_SRC", "").split()],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF, *os.environ.get("CSP_EXTRA_FORM_ACTION", "").split()],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -154,6 +177,19 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Throttling of sign-in, password reset, sign-up and seller applications (docs/throttling.md):
+# django-ratelimit counts on the default cache (shared by every process only with Redis).
+RATELIMIT_USE_CACHE = "default"
+# Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header holding the client's IP
+# (e.g. HTTP_X_REAL_IP), set by the proxy itself, or every client shares one per-IP limit.
+RATELIMIT_IP_META_KEY = os.environ.get("THROTTLE_IP_HEADER") or None
+# "login.account=5/15m,login.ip=30/15m,…": overrides of galerie.web.throttling.DEFAULT_RATES.
+GALERIE_THROTTLE_RATES: dict[str, dict[str, str]] = {}
+for _item in filter(None, (i.strip() for i in os.environ.get("THROTTLE_RATES", "").split(","))):
+    _name, _, _rate = _item.partition("=")
+    _action, _, _scope = _name.strip().partition(".")
+    GALERIE_THROTTLE_RATES.setdefault(_action, {})[_scope] = _rate.strip()
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -13,6 +13,7 @@ from tests.factories import VALID_IDENTITY, make_storefront, make_user
 pytestmark = pytest.mark.django_db
 
 KINDS = {
+    "seller_application_received": {"storefronts": ["Atelier Onze", "Plume"]},
     "seller_approved": {"storefront_name": "Atelier Onze", "storefronts": ["Atelier Onze"]},
     "seller_admission_refused": {"storefront_name": "Plume", "reason": "Books only.", "storefronts": []},
     "seller_rejected": {"reason": "Counterfeits."},

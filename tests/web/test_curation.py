@@ -44,7 +44,8 @@ def deliver() -> None:
 
 
 def mails(inbox, address: str) -> list:
-    return inbox.to(address)
+    """The curation e-mails to ``address``: not the "application received" one every applicant gets."""
+    return [m for m in inbox.to(address) if ".seller_application_received." not in m["Message-ID"]]
 
 
 def text(message) -> str:

@@ -180,7 +180,7 @@ def test_the_progress_partial_polls_while_running_and_stops_when_done(client, wo
     )
     partial = client.get(detail(offer_import), HTTP_HX_REQUEST="true").content.decode()
     assert partial.startswith('<section id="import-progress"') and "<html" not in partial
-    assert 'hx-trigger="every 1s"' in partial and 'style="width: 25%"' in partial
+    assert 'hx-trigger="every 1s"' in partial and 'data-width="25"' in partial
     assert 'aria-valuenow="25"' in partial and "status-import-checking" in partial
     OfferImport.objects.filter(pk=offer_import.pk).update(status="applied", total_rows=2, processed_rows=2)
     partial = client.get(detail(offer_import), HTTP_HX_REQUEST="true").content.decode()

@@ -35,7 +35,7 @@ def order_placed(event: OutboxEvent) -> None:
 
 
 def seller_order_placed(event: OutboxEvent) -> None:
-    """E-mail the seller (its address, owners and managers) the new order to accept."""
+    """E-mail the seller (its address and each member who wants new orders) the new order to accept."""
     seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
     recipients = selectors.seller_order_recipients(seller=seller_order.seller)
     _send(event, emails.seller_order_placed_emails(seller_order=seller_order, recipients=recipients))
@@ -74,6 +74,7 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "refund.succeeded": [refund_succeeded, ledger.refund_succeeded],
     "payment.captured": [ledger.payment_captured],
     "sellerorder.status_changed": [ledger.seller_order_status_changed],
+    "seller.applied": [seller_emails.seller_applied],
     "seller.curation_approved": [seller_emails.seller_curation_approved],
     "seller.storefront_refused": [seller_emails.seller_storefront_refused],
     "seller.rejected": [seller_emails.seller_rejected],

@@ -17,6 +17,7 @@ class SentEmail(models.Model):
         SELLER_ORDER_SHIPPED = "seller_order_shipped", "Parcel shipped (customer)"
         SELLER_ORDER_REFUSED = "seller_order_refused", "Part refused by the seller (customer)"
         REFUND_SUCCEEDED = "refund_succeeded", "Refund made (customer)"
+        SELLER_APPLICATION_RECEIVED = "seller_application_received", "Application received (applicant)"
         SELLER_APPROVED = "seller_approved", "Application approved (seller)"
         SELLER_ADMISSION_REFUSED = "seller_admission_refused", "Storefront refused (seller)"
         SELLER_REJECTED = "seller_rejected", "Application rejected (applicant)"

@@ -9,8 +9,6 @@ from galerie.orders.models import Order, SellerOrder
 from galerie.payments.models import Refund
 from galerie.sellers.models import Seller, SellerMember
 
-SELLER_ORDER_RECIPIENT_ROLES = (SellerMember.Role.OWNER, SellerMember.Role.MANAGER)
-
 
 def order_for_email(*, order_id: int) -> Order:
     """Return the order with its storefront, payment, seller orders, sellers and lines."""
@@ -32,11 +30,9 @@ def seller_order_for_email(*, seller_order_id: int) -> SellerOrder:
 
 
 def seller_order_recipients(*, seller: Seller) -> list[str]:
-    """Return the seller's contact address and its owners' and managers' addresses, each once."""
+    """Return the seller's contact address and those of its members who want new orders, each once."""
     members = (
-        SellerMember.objects.filter(
-            seller=seller, role__in=SELLER_ORDER_RECIPIENT_ROLES, user__is_active=True
-        )
+        SellerMember.objects.filter(seller=seller, notify_new_orders=True, user__is_active=True)
         .order_by("id")
         .values_list("user__email", flat=True)
     )

@@ -1,5 +1,5 @@
-"""The curation e-mails to a seller: approved, storefront refused, rejected, more information
-requested, suspended (with the DSA statement of reasons), closed.
+"""The curation e-mails to a seller: application received, approved, storefront refused, rejected,
+more information requested, suspended (with the DSA statement of reasons), closed.
 
 Each goes to the seller's contact address and its owners, in the language and colours of the
 first storefront the seller applied to, once per outbox event (:func:`email_send_once`).
@@ -69,6 +69,15 @@ def _deliver(event: OutboxEvent, kind: str, context: Callable[[Seller], dict[str
 
 
 # --- handlers (listed in notifications/handlers.py) ------------------------------------------------
+
+
+def seller_applied(event: OutboxEvent) -> None:
+    """E-mail the applicant that the application is received, with the storefronts it applied to."""
+    _deliver(
+        event,
+        "seller_application_received",
+        context=lambda seller: {"storefronts": [a.storefront.name for a in seller.admissions.all()]},
+    )
 
 
 def seller_curation_approved(event: OutboxEvent) -> None:

@@ -170,6 +170,11 @@ class SellerMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    notify_new_orders = models.BooleanField(
+        default=True,
+        db_default=True,  # rows the seed writes in bulk, without the column, are on too
+        help_text="E-mail this member each new order of the shop (every role, by default).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

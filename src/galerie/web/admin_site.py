@@ -20,6 +20,13 @@ class GalerieAdminSite(admin.AdminSite):
     site_title = "Galerie back office"
     index_title = "Catalog, sellers, orders and money"
 
+    @property
+    def login_form(self):  # type: ignore[override]
+        """The throttled sign-in form (docs/throttling.md), imported late: this module loads with the apps."""
+        from galerie.web.throttling import ThrottledAdminAuthenticationForm
+
+        return ThrottledAdminAuthenticationForm
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("staff/", staff.staff_list, name="staff"),
     path("staff/invite/", staff.staff_invite, name="staff_invite"),
     path("staff/<int:member_id>/", staff.staff_member, name="staff_member"),
+    path("staff/me/notifications/", staff.my_notifications, name="my_notifications"),
     path("staff/invitations/<int:invitation_id>/revoke/", staff.invitation_revoke, name="invitation_revoke"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),

@@ -364,3 +364,28 @@ def seller_member_remove(*, member_id: int, seller_id: int, by: Any) -> None:
     member.delete()
     seller_api_tokens_revoke_beyond(seller_id=seller_id, user_id=payload["user_id"], role=None)
     emit("seller.member_removed", **payload, by_user_id=getattr(by, "pk", None))
+
+
+@transaction.atomic
+def seller_member_notifications_set(
+    *, member_id: int, seller_id: int, notify_new_orders: bool, by: Any
+) -> SellerMember:
+    """Turn a member's new-order e-mails on or off; the member may do it for themself, staff managers
+    for anyone of the shop. Raise PermissionDenied for anyone else, MemberNotFound for another shop's."""
+    _lock_seller(seller_id)
+    member = _lock_member(member_id, seller_id)
+    if member.user_id != getattr(by, "pk", None):
+        _require_staff_manager(seller_id, by)
+    if member.notify_new_orders == notify_new_orders:
+        return member  # a retried request: already done
+    member.notify_new_orders = notify_new_orders
+    member.save(update_fields=["notify_new_orders"])
+    emit(
+        "seller.member_notifications_changed",
+        seller_id=seller_id,
+        member_id=member.pk,
+        user_id=member.user_id,
+        notify_new_orders=notify_new_orders,
+        by_user_id=getattr(by, "pk", None),
+    )
+    return member

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +17,7 @@ from galerie.core.errors import InvalidInput
 from galerie.orders.selectors import order_get_for_customer, orders_for_customer
 from galerie.web.forms import SignupForm
 from galerie.web.routing import sf_prefix, sf_reverse
+from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
 from galerie.web.views.decorators import storefront_view
 from galerie.web.views.shop import session_cart_key
 
@@ -43,7 +43,14 @@ def _sign_in(request: HttpRequest, user) -> None:
 @storefront_view(("GET", "HEAD", "POST"))
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    throttled = request.method == "POST" and throttle_attempt(
+        request, "signup", account=request.POST.get("email", "")
+    )
+    if throttled:
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(None, throttled.message)
+    elif request.method == "POST" and form.is_valid():
         try:
             user = customer_signup(
                 email=form.cleaned_data["email"],
@@ -63,13 +70,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         request,
         "galerie/account/signup.html",
         {"form": form, "next": _next(request)},
-        status=400 if form.errors else 200,
+        status=429 if throttled else 400 if form.errors else 200,
     )
 
 
 @storefront_view(("GET", "HEAD", "POST"))
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = ThrottledAuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         _sign_in(request, form.get_user())
         return redirect(_next(request))
@@ -77,7 +84,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         request,
         "galerie/account/login.html",
         {"form": form, "next": _next(request)},
-        status=400 if form.errors else 200,
+        status=429 if form.throttled else 400 if form.errors else 200,
     )
 
 
@@ -116,6 +123,16 @@ class _StorefrontPasswordReset(auth_views.PasswordResetView):
     template_name = "galerie/account/password_reset.html"
     email_template_name = "galerie/account/password_reset_email.txt"
     subject_template_name = "galerie/account/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        throttled = throttle_attempt(request, "password_reset", account=request.POST.get("email", ""))
+        if throttled:
+            form = self.get_form()
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(None, throttled.message)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         self.extra_email_context = {"storefront": self.request.storefront, "prefix": sf_prefix(self.request)}

@@ -15,6 +15,7 @@ from galerie.sellers.services import seller_application_submit
 from galerie.storefronts.models import Storefront
 from galerie.web.forms_sellers import BecomeSellerForm
 from galerie.web.routing import sf_reverse
+from galerie.web.throttling import throttle_attempt
 from galerie.web.views.decorators import storefront_view
 
 
@@ -42,7 +43,13 @@ def become_seller(request: HttpRequest) -> HttpResponse:
         storefronts=storefronts,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
+    account = request.user.email if request.user.is_authenticated else request.POST.get("account_email", "")
+    throttled = request.method == "POST" and throttle_attempt(request, "seller_application", account=account)
+    if throttled:
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(None, throttled.message)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             seller, user = seller_application_submit(
@@ -71,5 +78,5 @@ def become_seller(request: HttpRequest) -> HttpResponse:
         request,
         "galerie/storefront/become_seller.html",
         {"form": form, "login_url": login_url, "has_storefronts": storefronts.exists()},
-        status=400 if form.errors else 200,
+        status=429 if throttled else 400 if form.errors else 200,
     )

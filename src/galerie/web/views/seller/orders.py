@@ -19,9 +19,21 @@ from galerie.orders.selectors import seller_order_get_for_member, seller_orders_
 from galerie.orders.services import CARRIERS, seller_order_accept, seller_order_refuse, seller_order_ship
 from galerie.sellers.access import Perm
 from galerie.sellers.dashboard import seller_order_ids_late
+from galerie.web.throttling import ThrottledAuthenticationForm
 from galerie.web.views.seller.access import seller_view
 
-seller_login = auth_views.LoginView.as_view(
+
+class _SellerLogin(auth_views.LoginView):
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
+
+
+seller_login = _SellerLogin.as_view(
     template_name="galerie/seller/login.html",
     redirect_authenticated_user=True,
     next_page="seller_area:dashboard",

@@ -26,6 +26,7 @@ from galerie.sellers.services.staff import (
     seller_invitation_revoke,
     seller_invitations_open_for,
     seller_member_get,
+    seller_member_notifications_set,
     seller_member_remove,
     seller_member_role_set,
     seller_members_for,
@@ -97,6 +98,12 @@ def staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
                 _("%(email)s is now %(role)s.")
                 % {"email": member.user.email, "role": ROLE_SHORT.get(request.POST.get("role"), "")},
             )
+        elif action == "notify":
+            on = request.POST.get("notify_new_orders") == "on"
+            seller_member_notifications_set(
+                member_id=member.pk, seller_id=seller.pk, notify_new_orders=on, by=request.user
+            )
+            messages.success(request, _notify_message(member.user.email, on))
         elif action == "remove":
             seller_member_remove(member_id=member.pk, seller_id=seller.pk, by=request.user)
             if member.user_id == request.user.pk:
@@ -106,7 +113,9 @@ def staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
                 request, _("%(email)s no longer works for the shop.") % {"email": member.user.email}
             )
         else:
-            raise InvalidInput({"action": [_("Choose to change the role or to remove the member.")]})
+            raise InvalidInput(
+                {"action": [_("Choose to change the role or the e-mails, or to remove the member.")]}
+            )
     except InvalidInput as error:
         for problems in error.errors.values():
             for problem in problems:
@@ -114,6 +123,24 @@ def staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("seller_area:staff")
+
+
+def _notify_message(email: str, on: bool) -> str:
+    if on:
+        return _("%(email)s now gets an e-mail for each new order.") % {"email": email}
+    return _("%(email)s no longer gets an e-mail for each new order.") % {"email": email}
+
+
+@seller_view(Perm.VIEW_DASHBOARD, methods=("POST",))
+def my_notifications(request: HttpRequest) -> HttpResponse:
+    """Let any member turn their own new-order e-mails on or off (from the dashboard)."""
+    access = request.seller_access
+    on = request.POST.get("notify_new_orders") == "on"
+    seller_member_notifications_set(
+        member_id=access.member.pk, seller_id=access.seller.pk, notify_new_orders=on, by=request.user
+    )
+    messages.success(request, _notify_message(request.user.email, on))
+    return redirect("seller_area:dashboard")
 
 
 @seller_view(Perm.MANAGE_STAFF, methods=("POST",))
