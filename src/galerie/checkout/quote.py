@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from galerie.catalog.tax import SHIPPING_TAX_CLASS, vat_included, vat_rate_bp
+from galerie.catalog.tax import shipping_vat_parts, vat_included, vat_rate_bp
 from galerie.offers.models import Offer
 from galerie.sellers.shipping import ShippingRule
 
@@ -33,6 +33,15 @@ class QuoteLine:
 
 
 @dataclass(frozen=True)
+class ShippingVatPart:
+    """The part of a seller's shipping charge taxed at one rate, and the VAT it contains."""
+
+    vat_rate_bp: int
+    shipping_minor: int
+    vat_minor: int
+
+
+@dataclass(frozen=True)
 class QuoteGroup:
     seller_id: int
     lines: tuple[QuoteLine, ...]
@@ -42,6 +51,7 @@ class QuoteGroup:
     vat_minor: int
     delivery_days: tuple[int, int]
     free_shipping_above_minor: int | None
+    shipping_vat: tuple[ShippingVatPart, ...] = ()
 
     @property
     def total_minor(self) -> int:
@@ -76,6 +86,7 @@ class Quote:
                 {
                     "seller_id": g.seller_id,
                     "shipping_minor": g.shipping_minor,
+                    "shipping_vat": [part.__dict__ for part in g.shipping_vat],
                     "delivery_days": list(g.delivery_days),
                     "lines": [line.__dict__ for line in g.lines],
                 }
@@ -120,6 +131,15 @@ def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country:
         quantity = sum(line.quantity for line in lines)
         shipping = rule.cost(items_minor=items, quantity=quantity)
         lead = max(offer.lead_time_days for offer, _ in pairs)
+        # Delivery charged with the goods follows their VAT rate, pro rata when rates mix
+        # (docs/vat-on-shipping.md).
+        shipping_vat = tuple(
+            ShippingVatPart(vat_rate_bp=rate, shipping_minor=part, vat_minor=vat)
+            for rate, part, vat in shipping_vat_parts(
+                shipping_minor=shipping,
+                lines=[(line.vat_rate_bp, line.total_minor) for line in lines],
+            )
+        )
         groups.append(
             QuoteGroup(
                 seller_id=seller_id,
@@ -127,10 +147,10 @@ def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country:
                 items_minor=items,
                 quantity=quantity,
                 shipping_minor=shipping,
-                vat_minor=sum(line.vat_minor for line in lines)
-                + vat_included(shipping, vat_rate_bp(SHIPPING_TAX_CLASS, country)),
+                vat_minor=sum(line.vat_minor for line in lines) + sum(p.vat_minor for p in shipping_vat),
                 delivery_days=rule.delivery_days(lead),
                 free_shipping_above_minor=rule.free_above_minor,
+                shipping_vat=shipping_vat,
             )
         )
     return Quote(currency=currency, groups=tuple(groups))
