@@ -7,8 +7,12 @@ product type and seller's shipping profile already loaded.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.core import signing
+from django.utils.crypto import salted_hmac
 
 from galerie.catalog.tax import shipping_vat_parts, vat_included, vat_rate_bp
 from galerie.offers.models import Offer
@@ -154,3 +158,98 @@ def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country:
             )
         )
     return Quote(currency=currency, groups=tuple(groups))
+
+
+# --- What the customer was shown (docs/checkout-price-changes.md) ------------------------------
+
+_SHOWN_SALT = "galerie.checkout.quote-shown"
+
+
+def quote_snapshot(quote: Quote) -> dict:
+    """Return what a customer agrees to pay: each line's offer, quantity and unit price, each
+    seller's shipping, the VAT and the total, in a canonical order (JSON-ready)."""
+    return {
+        "currency": quote.currency,
+        "total": quote.total_minor,
+        "vat": quote.vat_minor,
+        "groups": sorted(
+            [
+                group.seller_id,
+                group.shipping_minor,
+                sorted([line.offer_id, line.quantity, line.unit_price_minor] for line in group.lines),
+            ]
+            for group in quote.groups
+        ),
+    }
+
+
+def quote_fingerprint(quote: Quote) -> str:
+    """Return a short keyed digest of the quote's snapshot: equal iff the customer would pay the
+    same lines at the same prices, shipping and total. Only the server can compute it."""
+    canonical = json.dumps(quote_snapshot(quote), separators=(",", ":"), sort_keys=True)
+    return salted_hmac("galerie.checkout.quote-fingerprint", canonical).hexdigest()[:32]
+
+
+def quote_shown_token(quote: Quote) -> str:
+    """Return the quote's snapshot signed for a hidden field, so that a later submit can say
+    what changed since the page was shown (the server never takes money from it)."""
+    return signing.dumps(quote_snapshot(quote), salt=_SHOWN_SALT, compress=True)
+
+
+def quote_shown_read(token: str) -> dict | None:
+    """Return the snapshot a page was shown with, or None if the token is missing or altered."""
+    try:
+        shown = signing.loads(token or "", salt=_SHOWN_SALT)
+    except signing.BadSignature:
+        return None
+    return shown if isinstance(shown, dict) and {"currency", "total", "groups"} <= set(shown) else None
+
+
+@dataclass(frozen=True)
+class QuoteChange:
+    """One difference between the quote a customer was shown and the quote now.
+
+    ``kind``: price, quantity, added, removed (a line, ``offer_id``), shipping (``seller_id``)
+    or vat; ``before``/``after`` are minor units (a count for quantity, None when absent).
+    """
+
+    kind: str
+    offer_id: int | None = None
+    seller_id: int | None = None
+    before: int | None = None
+    after: int | None = None
+    subject: str = ""  # the product title or the shop name, filled in for display
+
+
+def quote_changes(*, shown: dict, quote: Quote) -> list[QuoteChange]:
+    """List what differs between a shown snapshot and the quote now, line by line then shipping."""
+    now = quote_snapshot(quote)
+
+    def lines(snapshot: dict) -> dict[int, tuple[int, int]]:
+        rows = (row for _seller, _shipping, group_rows in snapshot["groups"] for row in group_rows)
+        return {offer: (qty, unit) for offer, qty, unit in rows}
+
+    def shipping(snapshot: dict) -> dict[int, int]:
+        return {seller: ship for seller, ship, _rows in snapshot["groups"]}
+
+    before, after = lines(shown), lines(now)
+    changes: list[QuoteChange] = []
+    for offer_id in sorted(before.keys() | after.keys()):
+        was, is_ = before.get(offer_id), after.get(offer_id)
+        if was is None:
+            changes.append(QuoteChange("added", offer_id=offer_id, after=is_[0]))
+        elif is_ is None:
+            changes.append(QuoteChange("removed", offer_id=offer_id, before=was[0]))
+        else:
+            if was[1] != is_[1]:
+                changes.append(QuoteChange("price", offer_id=offer_id, before=was[1], after=is_[1]))
+            if was[0] != is_[0]:
+                changes.append(QuoteChange("quantity", offer_id=offer_id, before=was[0], after=is_[0]))
+    ship_before, ship_after = shipping(shown), shipping(now)
+    for seller_id in sorted(ship_before.keys() | ship_after.keys()):
+        was_ship, is_ship = ship_before.get(seller_id, 0), ship_after.get(seller_id, 0)
+        if was_ship != is_ship:
+            changes.append(QuoteChange("shipping", seller_id=seller_id, before=was_ship, after=is_ship))
+    if not changes and shown.get("vat") != now["vat"]:
+        changes.append(QuoteChange("vat", before=shown.get("vat"), after=now["vat"]))
+    return changes
