@@ -113,8 +113,11 @@ def test_checkout_links_the_terms_the_withdrawal_and_each_seller_s_legal_notice(
     assert notice_b == f"/s/plume/seller/{b.seller.slug}/#legal-title"
     # The pay button comes after the links: they are read before the order is placed.
     assert page.index("checkout-legal") < page.index("button-pay")
-    for url, heading in ((terms, {"en": "Terms of sale", "fr": "Conditions générales de vente"}),
-                         (withdrawal, {"en": "Withdrawal information", "fr": "Informations sur la rétractation"})):  # fmt: skip
+    headings = {
+        terms: {"en": "Terms of sale", "fr": "Conditions générales de vente"},
+        withdrawal: {"en": "Withdrawal information", "fr": "Informations sur la rétractation"},
+    }
+    for url, heading in headings.items():
         shown = client.get(url)
         assert shown.status_code == 200 and shown["Content-Language"] == language
         text = shown.content.decode()
