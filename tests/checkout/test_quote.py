@@ -10,7 +10,17 @@ from hypothesis import strategies as st
 
 from galerie.catalog.models import TaxClass
 from galerie.catalog.tax import shipping_vat_parts, vat_included
-from galerie.checkout.quote import quote_build
+from galerie.checkout.quote import (
+    Quote,
+    QuoteGroup,
+    QuoteLine,
+    quote_build,
+    quote_changes,
+    quote_fingerprint,
+    quote_shown_read,
+    quote_shown_token,
+    quote_snapshot,
+)
 from galerie.offers.models import Offer
 from galerie.sellers.models import ShippingProfile
 from galerie.sellers.shipping import ShippingRule
@@ -123,3 +133,80 @@ def test_a_seller_order_of_books_and_stationery_carries_shipping_vat_pro_rata():
     }
     (only,) = books_only.groups
     assert only.vat_minor == 207 + 31  # 39.80 € of books at 5.5 %, and 5.99 € of delivery at 5.5 %
+
+
+# --- The fingerprint of what the checkout page showed (docs/checkout-price-changes.md) --------
+
+
+def _quote(groups) -> Quote:
+    """A quote from ``[(seller_id, shipping, [(offer_id, quantity, unit price)])]``."""
+    built = []
+    for seller_id, shipping, rows in groups:
+        lines = tuple(
+            QuoteLine(offer_id=o, seller_id=seller_id, variant_id=o, product_title=f"P{o}", variant_name="",
+                      condition="new", seller_sku="", quantity=q, unit_price_minor=u, total_minor=q * u,
+                      tax_class="standard", vat_rate_bp=2000, vat_minor=vat_included(q * u, 2000))
+            for o, q, u in rows
+        )  # fmt: skip
+        items = sum(line.total_minor for line in lines)
+        built.append(
+            QuoteGroup(
+                seller_id=seller_id,
+                lines=lines,
+                items_minor=items,
+                quantity=sum(q for _, q, _ in rows),
+                shipping_minor=shipping,
+                vat_minor=sum(line.vat_minor for line in lines),
+                delivery_days=(2, 4),
+                free_shipping_above_minor=None,
+            )
+        )
+    return Quote(currency="EUR", groups=tuple(built))
+
+
+rows_ = st.lists(
+    st.tuples(st.integers(1, 10**6), st.integers(1, 5), st.integers(1, 10**5)),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda row: row[0],
+)
+quotes = st.lists(
+    st.tuples(st.integers(1, 50), st.integers(0, 2000), rows_),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda group: group[0],
+).filter(  # an offer belongs to one seller
+    lambda groups: len({o for _, _, rows in groups for o, _, _ in rows}) == sum(len(r) for _, _, r in groups)
+)
+mutations = st.sampled_from(["price_up", "price_down", "quantity", "shipping", "remove"])
+
+
+@given(quotes, mutations, st.randoms(use_true_random=False))
+def test_any_change_of_what_is_paid_changes_the_fingerprint_and_is_listed(groups, mutation, rnd):
+    shown = _quote(groups)
+    same_reordered = _quote([(s, sh, list(reversed(rows))) for s, sh, rows in reversed(groups)])
+    assert quote_fingerprint(same_reordered) == quote_fingerprint(shown)
+    assert quote_changes(shown=quote_snapshot(shown), quote=same_reordered) == []
+
+    g = rnd.randrange(len(groups))
+    seller, shipping, rows = groups[g]
+    i = rnd.randrange(len(rows))
+    offer, quantity, unit = rows[i]
+    changed_rows = list(rows)
+    if mutation == "price_up":
+        changed_rows[i] = (offer, quantity, unit + 1)
+    elif mutation == "price_down" and unit > 1:
+        changed_rows[i] = (offer, quantity, unit - 1)
+    elif mutation == "quantity":
+        changed_rows[i] = (offer, quantity + 1, unit)
+    elif mutation == "remove" and len(rows) > 1:
+        del changed_rows[i]
+    else:
+        shipping += 1
+    now = _quote([*groups[:g], (seller, shipping, changed_rows), *groups[g + 1 :]])
+
+    assert quote_fingerprint(now) != quote_fingerprint(shown)
+    changes = quote_changes(shown=quote_shown_read(quote_shown_token(shown)), quote=now)
+    assert len(changes) == 1
+    kind = {"price_up": "price", "price_down": "price", "quantity": "quantity", "remove": "removed"}
+    assert changes[0].kind in (kind.get(mutation), "shipping")
