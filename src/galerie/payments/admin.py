@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from galerie.core.admin_actions import service_action
 from galerie.core.pagination import EstimatedCountPaginator
-from galerie.payments.models import Payment, PaymentDiscrepancy, PaymentEvent, Refund
+from galerie.payments.models import Payment, PaymentEvent, Refund
 from galerie.payments.services import payment_capture, payment_refresh, payment_void
 
 
@@ -69,15 +69,5 @@ class PaymentEventAdmin(ReadOnly, admin.ModelAdmin):
     list_select_related = ["payment"]
     search_fields = ["=event_id"]
     readonly_fields = [f.name for f in PaymentEvent._meta.fields]
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-
-
-@admin.register(PaymentDiscrepancy)
-class PaymentDiscrepancyAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["id", "payment", "kind", "expected_minor", "reported_minor", "reported_currency"]
-    list_filter = ["kind"]
-    list_select_related = ["payment"]
-    readonly_fields = [f.name for f in PaymentDiscrepancy._meta.fields]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
