@@ -172,3 +172,28 @@ def test_a_retry_of_a_submit_under_way_is_not_checked_again_and_charges_once(sho
 
     assert again.order.pk == first.order.pk
     assert Payment.objects.count() == 1 and Payment.objects.get().amount_minor == 9518
+
+
+def test_a_shipping_change_while_the_customer_confirms_at_the_bank_keeps_the_order_at_the_amount_paid(shop):
+    from galerie.checkout.services import checkout_return
+    from galerie.payments.testgateway.services import charge_confirm
+    from tests.checkout.conftest import CONFIRM
+
+    page = shown(shop)
+    outcome = checkout_submit(
+        storefront=shop.storefront, cart=shop.cart, customer=shop.customer, address=ADDRESS,
+        payment_method=CONFIRM, idempotency_key=new_key(), quote_fingerprint=page["quote_fingerprint"],
+        quote_shown=page["quote_shown"], return_url="http://testserver/checkout/return/",
+    )  # fmt: skip
+    assert outcome.status == "requires_action"
+    # While the customer is on the bank's page, a seller changes its shipping and a price.
+    ShippingProfile.objects.filter(seller=shop.seller_b).update(base_minor=790)
+    offer_price_set(offer_id=shop.book.pk, price=Money(2490, "EUR"))
+    charge_confirm(reference=outcome.attempt.payment.provider_reference, approve=True)
+
+    done = checkout_return(attempt=CheckoutAttempt.objects.get())
+
+    assert done.status == "completed"
+    order = done.order
+    assert order.total_minor == order.payment.amount_minor == page["total"] == 9518
+    assert order.seller_orders.get(seller=shop.seller_b).shipping_minor == 590

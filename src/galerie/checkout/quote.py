@@ -8,7 +8,7 @@ product type and seller's shipping profile already loaded.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core import signing
@@ -100,8 +100,17 @@ class Quote:
         }
 
 
-def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country: str = "FR") -> Quote:
-    """Price ``(offer, quantity)`` pairs, grouped by seller in the order they first appear."""
+def quote_build(
+    *,
+    currency: str,
+    entries: Iterable[tuple[Offer, int]],
+    country: str = "FR",
+    shipping_by_seller: Mapping[int, int] | None = None,
+) -> Quote:
+    """Price ``(offer, quantity)`` pairs, grouped by seller in the order they first appear.
+
+    ``shipping_by_seller`` fixes a seller's shipping charge (the one a customer already agreed
+    to) instead of its shipping profile's."""
     by_seller: dict[int, list[tuple[Offer, int]]] = {}
     for offer, quantity in entries:
         by_seller.setdefault(offer.seller_id, []).append((offer, quantity))
@@ -134,6 +143,8 @@ def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country:
         items = sum(line.total_minor for line in lines)
         quantity = sum(line.quantity for line in lines)
         shipping = rule.cost(items_minor=items, quantity=quantity)
+        if shipping_by_seller is not None and seller_id in shipping_by_seller:
+            shipping = shipping_by_seller[seller_id]
         lead = max(offer.lead_time_days for offer, _ in pairs)
         # Delivery charged with the goods follows their VAT rate, pro rata when rates mix
         # (docs/vat-on-shipping.md).

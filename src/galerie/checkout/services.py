@@ -397,7 +397,8 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
         currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
     )
     if quote.total_minor != attempt.amount_minor:
-        # A price changed between the reservation and now: charge what the customer accepted.
+        # A price or a shipping charge changed between the reservation and now: the order
+        # records what the customer accepted and was charged.
         quote = _quote_at_reserved_prices(attempt, offers, reservations)
     order = order_create(
         storefront=attempt.storefront,
@@ -416,6 +417,7 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
 
 
 def _quote_at_reserved_prices(attempt: CheckoutAttempt, offers: dict, reservations: dict):
+    """Price the reservation at the unit prices and shipping the attempt recorded (and charged)."""
     prices = {
         line["offer_id"]: line["unit_price_minor"]
         for group in attempt.quote["groups"]
@@ -423,7 +425,11 @@ def _quote_at_reserved_prices(attempt: CheckoutAttempt, offers: dict, reservatio
     }
     for offer_id, offer in offers.items():
         offer.price_minor = prices[offer_id]
-    return quote_build(currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()])
+    return quote_build(
+        currency=attempt.currency,
+        entries=[(offers[pk], q) for pk, q in reservations.items()],
+        shipping_by_seller={group["seller_id"]: group["shipping_minor"] for group in attempt.quote["groups"]},
+    )
 
 
 def _release(attempt: CheckoutAttempt) -> None:
