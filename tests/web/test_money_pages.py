@@ -217,6 +217,6 @@ def test_anonymous_users_are_sent_to_the_login_and_non_staff_users_refused(clien
 
 
 def test_the_reports_are_empty_on_empty_books():
-    assert reconciliation() == {"payments_checked": 0, "differences": []}
+    assert reconciliation() == {"payments_checked": 0, "differences": [], "discrepancies": []}
     assert commission_revenue_by_storefront_month() == []
     assert not Payout.objects.exists()

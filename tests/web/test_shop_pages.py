@@ -36,6 +36,12 @@ def key_of(page: str) -> str:
     return re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]
 
 
+def hidden_of(page: str) -> dict[str, str]:
+    """The checkout form's hidden fields: its key and the quote the page showed."""
+    names = ("idempotency_key", "quote_fingerprint", "quote_shown")
+    return {name: re.search(rf'name="{name}" value="([^"]*)"', page)[1] for name in names}
+
+
 CHECKOUT = {
     "name": "Alice Martin", "line1": "3 rue des Lilas", "postal_code": "69003", "city": "Lyon",
     "country": "FR", "number": "4242 4242 4242 4242", "expiry": "12/31", "cvc": "123",
@@ -104,9 +110,9 @@ def test_checkout_places_the_order_and_a_double_submit_charges_once(client, stor
     client.force_login(user)
     add(client, a)
     add(client, b)
-    key = key_of(client.get("/s/plume/checkout/").content.decode())
-    first = client.post("/s/plume/checkout/", {**CHECKOUT, "idempotency_key": key})
-    again = client.post("/s/plume/checkout/", {**CHECKOUT, "idempotency_key": key})
+    hidden = hidden_of(client.get("/s/plume/checkout/").content.decode())
+    first = client.post("/s/plume/checkout/", {**CHECKOUT, **hidden})
+    again = client.post("/s/plume/checkout/", {**CHECKOUT, **hidden})
     order = Order.objects.get()
     assert first["Location"] == again["Location"] == f"/s/plume/orders/{order.number}/placed/"
     page = client.get(first["Location"]).content.decode()
@@ -119,10 +125,9 @@ def test_a_declined_card_shows_why_and_changes_nothing(client, store):
     _, a, _ = store
     client.force_login(make_user())
     add(client, a, 2)
-    key = key_of(client.get("/s/plume/checkout/").content.decode())
-    response = client.post(
-        "/s/plume/checkout/", {**CHECKOUT, "number": "4000 0000 0000 0002", "idempotency_key": key}
-    )
+    hidden = hidden_of(client.get("/s/plume/checkout/").content.decode())
+    key = hidden["idempotency_key"]
+    response = client.post("/s/plume/checkout/", {**CHECKOUT, "number": "4000 0000 0000 0002", **hidden})
     assert response.status_code == 402
     assert "declined" in response.content.decode().lower() or "refusée" in response.content.decode().lower()
     assert not Order.objects.exists()
@@ -152,8 +157,8 @@ def test_someone_elses_order_is_a_404(client, store):
     owner = make_user()
     client.force_login(owner)
     add(client, a)
-    key = key_of(client.get("/s/plume/checkout/").content.decode())
-    client.post("/s/plume/checkout/", {**CHECKOUT, "idempotency_key": key})
+    hidden = hidden_of(client.get("/s/plume/checkout/").content.decode())
+    client.post("/s/plume/checkout/", {**CHECKOUT, **hidden})
     number = Order.objects.get().number
     client.force_login(make_user())
     assert client.get(f"/s/plume/account/orders/{number}/").status_code == 404

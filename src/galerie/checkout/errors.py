@@ -11,3 +11,28 @@ class CheckoutNotPossible(DomainError):
 class PaymentDeclined(DomainError):
     code = "payment_declined"
     http_status = 402
+
+
+class QuoteChanged(DomainError):
+    """The order is no longer the one the checkout page showed (a price, a quantity, shipping…):
+    nothing was taken or charged; the customer must confirm the new total."""
+
+    code = "checkout_quote_changed"
+    http_status = 409
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        changes: list,
+        currency: str,
+        total_minor: int,
+        previous_total_minor: int | None,
+        fingerprint: str,
+    ) -> None:
+        super().__init__(message, field="quote_fingerprint")
+        self.changes = changes
+        self.currency = currency
+        self.total_minor = total_minor
+        self.previous_total_minor = previous_total_minor
+        self.fingerprint = fingerprint

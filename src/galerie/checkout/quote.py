@@ -7,10 +7,14 @@ product type and seller's shipping profile already loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from galerie.catalog.tax import SHIPPING_TAX_CLASS, vat_included, vat_rate_bp
+from django.core import signing
+from django.utils.crypto import salted_hmac
+
+from galerie.catalog.tax import shipping_vat_parts, vat_included, vat_rate_bp
 from galerie.offers.models import Offer
 from galerie.sellers.shipping import ShippingRule
 
@@ -33,6 +37,15 @@ class QuoteLine:
 
 
 @dataclass(frozen=True)
+class ShippingVatPart:
+    """The part of a seller's shipping charge taxed at one rate, and the VAT it contains."""
+
+    vat_rate_bp: int
+    shipping_minor: int
+    vat_minor: int
+
+
+@dataclass(frozen=True)
 class QuoteGroup:
     seller_id: int
     lines: tuple[QuoteLine, ...]
@@ -42,6 +55,7 @@ class QuoteGroup:
     vat_minor: int
     delivery_days: tuple[int, int]
     free_shipping_above_minor: int | None
+    shipping_vat: tuple[ShippingVatPart, ...] = ()
 
     @property
     def total_minor(self) -> int:
@@ -76,6 +90,7 @@ class Quote:
                 {
                     "seller_id": g.seller_id,
                     "shipping_minor": g.shipping_minor,
+                    "shipping_vat": [part.__dict__ for part in g.shipping_vat],
                     "delivery_days": list(g.delivery_days),
                     "lines": [line.__dict__ for line in g.lines],
                 }
@@ -85,8 +100,17 @@ class Quote:
         }
 
 
-def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country: str = "FR") -> Quote:
-    """Price ``(offer, quantity)`` pairs, grouped by seller in the order they first appear."""
+def quote_build(
+    *,
+    currency: str,
+    entries: Iterable[tuple[Offer, int]],
+    country: str = "FR",
+    shipping_by_seller: Mapping[int, int] | None = None,
+) -> Quote:
+    """Price ``(offer, quantity)`` pairs, grouped by seller in the order they first appear.
+
+    ``shipping_by_seller`` fixes a seller's shipping charge (the one a customer already agreed
+    to) instead of its shipping profile's."""
     by_seller: dict[int, list[tuple[Offer, int]]] = {}
     for offer, quantity in entries:
         by_seller.setdefault(offer.seller_id, []).append((offer, quantity))
@@ -119,7 +143,18 @@ def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country:
         items = sum(line.total_minor for line in lines)
         quantity = sum(line.quantity for line in lines)
         shipping = rule.cost(items_minor=items, quantity=quantity)
+        if shipping_by_seller is not None and seller_id in shipping_by_seller:
+            shipping = shipping_by_seller[seller_id]
         lead = max(offer.lead_time_days for offer, _ in pairs)
+        # Delivery charged with the goods follows their VAT rate, pro rata when rates mix
+        # (docs/vat-on-shipping.md).
+        shipping_vat = tuple(
+            ShippingVatPart(vat_rate_bp=rate, shipping_minor=part, vat_minor=vat)
+            for rate, part, vat in shipping_vat_parts(
+                shipping_minor=shipping,
+                lines=[(line.vat_rate_bp, line.total_minor) for line in lines],
+            )
+        )
         groups.append(
             QuoteGroup(
                 seller_id=seller_id,
@@ -127,10 +162,105 @@ def quote_build(*, currency: str, entries: Iterable[tuple[Offer, int]], country:
                 items_minor=items,
                 quantity=quantity,
                 shipping_minor=shipping,
-                vat_minor=sum(line.vat_minor for line in lines)
-                + vat_included(shipping, vat_rate_bp(SHIPPING_TAX_CLASS, country)),
+                vat_minor=sum(line.vat_minor for line in lines) + sum(p.vat_minor for p in shipping_vat),
                 delivery_days=rule.delivery_days(lead),
                 free_shipping_above_minor=rule.free_above_minor,
+                shipping_vat=shipping_vat,
             )
         )
     return Quote(currency=currency, groups=tuple(groups))
+
+
+# --- What the customer was shown (docs/checkout-price-changes.md) ------------------------------
+
+_SHOWN_SALT = "galerie.checkout.quote-shown"
+
+
+def quote_snapshot(quote: Quote) -> dict:
+    """Return what a customer agrees to pay: each line's offer, quantity and unit price, each
+    seller's shipping, the VAT and the total, in a canonical order (JSON-ready)."""
+    return {
+        "currency": quote.currency,
+        "total": quote.total_minor,
+        "vat": quote.vat_minor,
+        "groups": sorted(
+            [
+                group.seller_id,
+                group.shipping_minor,
+                sorted([line.offer_id, line.quantity, line.unit_price_minor] for line in group.lines),
+            ]
+            for group in quote.groups
+        ),
+    }
+
+
+def quote_fingerprint(quote: Quote) -> str:
+    """Return a short keyed digest of the quote's snapshot: equal iff the customer would pay the
+    same lines at the same prices, shipping and total. Only the server can compute it."""
+    canonical = json.dumps(quote_snapshot(quote), separators=(",", ":"), sort_keys=True)
+    return salted_hmac("galerie.checkout.quote-fingerprint", canonical).hexdigest()[:32]
+
+
+def quote_shown_token(quote: Quote) -> str:
+    """Return the quote's snapshot signed for a hidden field, so that a later submit can say
+    what changed since the page was shown (the server never takes money from it)."""
+    return signing.dumps(quote_snapshot(quote), salt=_SHOWN_SALT, compress=True)
+
+
+def quote_shown_read(token: str) -> dict | None:
+    """Return the snapshot a page was shown with, or None if the token is missing or altered."""
+    try:
+        shown = signing.loads(token or "", salt=_SHOWN_SALT)
+    except signing.BadSignature:
+        return None
+    return shown if isinstance(shown, dict) and {"currency", "total", "groups"} <= set(shown) else None
+
+
+@dataclass(frozen=True)
+class QuoteChange:
+    """One difference between the quote a customer was shown and the quote now.
+
+    ``kind``: price, quantity, added, removed (a line, ``offer_id``), shipping (``seller_id``)
+    or vat; ``before``/``after`` are minor units (a count for quantity, None when absent).
+    """
+
+    kind: str
+    offer_id: int | None = None
+    seller_id: int | None = None
+    before: int | None = None
+    after: int | None = None
+    subject: str = ""  # the product title or the shop name, filled in for display
+
+
+def quote_changes(*, shown: dict, quote: Quote) -> list[QuoteChange]:
+    """List what differs between a shown snapshot and the quote now, line by line then shipping."""
+    now = quote_snapshot(quote)
+
+    def lines(snapshot: dict) -> dict[int, tuple[int, int]]:
+        rows = (row for _seller, _shipping, group_rows in snapshot["groups"] for row in group_rows)
+        return {offer: (qty, unit) for offer, qty, unit in rows}
+
+    def shipping(snapshot: dict) -> dict[int, int]:
+        return {seller: ship for seller, ship, _rows in snapshot["groups"]}
+
+    before, after = lines(shown), lines(now)
+    changes: list[QuoteChange] = []
+    for offer_id in sorted(before.keys() | after.keys()):
+        was, is_ = before.get(offer_id), after.get(offer_id)
+        if was is None:
+            changes.append(QuoteChange("added", offer_id=offer_id, after=is_[0]))
+        elif is_ is None:
+            changes.append(QuoteChange("removed", offer_id=offer_id, before=was[0]))
+        else:
+            if was[1] != is_[1]:
+                changes.append(QuoteChange("price", offer_id=offer_id, before=was[1], after=is_[1]))
+            if was[0] != is_[0]:
+                changes.append(QuoteChange("quantity", offer_id=offer_id, before=was[0], after=is_[0]))
+    ship_before, ship_after = shipping(shown), shipping(now)
+    for seller_id in sorted(ship_before.keys() | ship_after.keys()):
+        was_ship, is_ship = ship_before.get(seller_id, 0), ship_after.get(seller_id, 0)
+        if was_ship != is_ship:
+            changes.append(QuoteChange("shipping", seller_id=seller_id, before=was_ship, after=is_ship))
+    if not changes and shown.get("vat") != now["vat"]:
+        changes.append(QuoteChange("vat", before=shown.get("vat"), after=now["vat"]))
+    return changes

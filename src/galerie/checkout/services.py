@@ -16,20 +16,27 @@ returns the first outcome and charges once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from galerie.cart.models import Cart
 from galerie.cart.selectors import cart_lines
-from galerie.cart.services import cart_clear
-from galerie.checkout.errors import CheckoutNotPossible
+from galerie.cart.services import cart_acknowledge_prices, cart_clear
+from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.models import CheckoutAttempt, StockReservation
-from galerie.checkout.quote import quote_build
+from galerie.checkout.quote import (
+    Quote,
+    quote_build,
+    quote_changes,
+    quote_shown_read,
+)
+from galerie.checkout.quote import quote_fingerprint as fingerprint_of
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -46,6 +53,7 @@ from galerie.payments.services import (
     payment_refund,
     payment_void,
 )
+from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 
 log = logging.getLogger(__name__)
@@ -90,9 +98,17 @@ def _address_clean(address: dict[str, str]) -> dict[str, str]:
 
 
 def _reserve(
-    *, storefront: Storefront, cart: Cart, customer, address: dict[str, str], idempotency_key: str
+    *,
+    storefront: Storefront,
+    cart: Cart,
+    customer,
+    address: dict[str, str],
+    idempotency_key: str,
+    expected_fingerprint: str | None,
+    quote_shown: str,
 ) -> CheckoutAttempt:
-    """Take the stock of the cart for a new attempt, or raise CheckoutNotPossible and take nothing."""
+    """Take the stock of the cart for a new attempt, or raise CheckoutNotPossible (or
+    QuoteChanged when ``expected_fingerprint`` is not the quote's now) and take nothing."""
     with transaction.atomic():
         lines = cart_lines(cart)
         if not lines:
@@ -128,6 +144,11 @@ def _reserve(
         quote = quote_build(
             currency=storefront.currency, entries=[(fresh[offer_id], q) for offer_id, q in wanted.items()]
         )
+        if expected_fingerprint is not None:
+            if not constant_time_compare(fingerprint_of(quote), expected_fingerprint):
+                # Raised inside the transaction: the stock taken above is given back.
+                raise _quote_changed(quote, quote_shown)
+            cart_acknowledge_prices(cart=cart)  # the customer saw these prices
         attempt = CheckoutAttempt.objects.create(
             idempotency_key=idempotency_key,
             storefront=storefront,
@@ -156,9 +177,14 @@ def checkout_place_order(
     payment_method: dict[str, str],
     idempotency_key: str,
     return_url: str,
+    quote_fingerprint: str | None = None,
+    quote_shown: str = "",
 ) -> CheckoutOutcome:
     """Turn the customer's cart into a paid order, charging once per ``idempotency_key``.
 
+    ``quote_fingerprint`` is the fingerprint of the quote the customer was shown (see
+    ``checkout_submit``): if the cart's quote is not that one any more, QuoteChanged is raised
+    and nothing is taken. None charges the prices of now: for scripts and the demo only.
     Raises InvalidInput (address), CheckoutNotPossible (cart, stock) before anything is taken.
     Returns the outcome: completed (with the order), requires_action (send the customer to
     ``action_url``), declined (stock given back, no order) or failed.
@@ -178,12 +204,83 @@ def checkout_place_order(
     address = _address_clean(address)
     try:
         attempt = _reserve(
-            storefront=storefront, cart=cart, customer=customer, address=address, idempotency_key=key
+            storefront=storefront,
+            cart=cart,
+            customer=customer,
+            address=address,
+            idempotency_key=key,
+            expected_fingerprint=quote_fingerprint,
+            quote_shown=quote_shown,
         )
     except IntegrityError:
         # The same key raced us (double click): the first request's attempt is the one.
         attempt = CheckoutAttempt.objects.get(idempotency_key=key)
     return _resume(attempt, payment_method=payment_method, return_url=return_url)
+
+
+def checkout_submit(
+    *,
+    storefront: Storefront,
+    cart: Cart | None,
+    customer,
+    address: dict[str, str],
+    payment_method: dict[str, str],
+    idempotency_key: str,
+    quote_fingerprint: str,
+    quote_shown: str = "",
+    return_url: str,
+) -> CheckoutOutcome:
+    """Place the order the customer confirmed on the checkout page, never for more (or other)
+    than the page showed.
+
+    ``quote_fingerprint`` and ``quote_shown`` come from the page's hidden fields. The quote is
+    priced again from the database after the stock is taken, and its fingerprint must equal the
+    page's: otherwise QuoteChanged is raised (with what changed and the new total), nothing is
+    taken or charged, and the customer confirms by submitting the new page. A missing or altered
+    fingerprint counts as a change. A retry of a submit already under way (same key) returns
+    its outcome at the amount the attempt fixed. Raises InvalidInput and CheckoutNotPossible too.
+    """
+    return checkout_place_order(
+        storefront=storefront,
+        cart=cart,
+        customer=customer,
+        address=address,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        return_url=return_url,
+        quote_fingerprint=(quote_fingerprint or "").strip()[:64],
+        quote_shown=quote_shown or "",
+    )
+
+
+def _quote_changed(quote: Quote, quote_shown: str) -> QuoteChanged:
+    """Describe how ``quote`` differs from the snapshot the page was shown with."""
+    shown = quote_shown_read(quote_shown)
+    changes = quote_changes(shown=shown, quote=quote) if shown is not None else []
+    titles = {line.offer_id: line.product_title for group in quote.groups for line in group.lines}
+    missing = {c.offer_id for c in changes if c.offer_id is not None} - set(titles)
+    if missing:
+        titles.update(
+            Offer.objects.filter(pk__in=missing).values_list("pk", "variant__product__title").order_by()
+        )
+    sellers = dict(
+        Seller.objects.filter(pk__in={c.seller_id for c in changes if c.seller_id is not None})
+        .values_list("pk", "display_name")
+        .order_by()
+    )
+    changes = [
+        replace(c, subject=titles.get(c.offer_id, "") if c.offer_id else sellers.get(c.seller_id, ""))
+        for c in changes
+    ]
+    previous = shown["total"] if shown is not None and shown.get("currency") == quote.currency else None
+    return QuoteChanged(
+        _("Your order changed since the page was shown: nothing was charged. Check it and confirm."),
+        changes=changes,
+        currency=quote.currency,
+        total_minor=quote.total_minor,
+        previous_total_minor=previous,
+        fingerprint=fingerprint_of(quote),
+    )
 
 
 def _resume(attempt: CheckoutAttempt, *, payment_method: dict[str, str], return_url: str) -> CheckoutOutcome:
@@ -300,7 +397,8 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
         currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
     )
     if quote.total_minor != attempt.amount_minor:
-        # A price changed between the reservation and now: charge what the customer accepted.
+        # A price or a shipping charge changed between the reservation and now: the order
+        # records what the customer accepted and was charged.
         quote = _quote_at_reserved_prices(attempt, offers, reservations)
     order = order_create(
         storefront=attempt.storefront,
@@ -319,6 +417,7 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
 
 
 def _quote_at_reserved_prices(attempt: CheckoutAttempt, offers: dict, reservations: dict):
+    """Price the reservation at the unit prices and shipping the attempt recorded (and charged)."""
     prices = {
         line["offer_id"]: line["unit_price_minor"]
         for group in attempt.quote["groups"]
@@ -326,7 +425,11 @@ def _quote_at_reserved_prices(attempt: CheckoutAttempt, offers: dict, reservatio
     }
     for offer_id, offer in offers.items():
         offer.price_minor = prices[offer_id]
-    return quote_build(currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()])
+    return quote_build(
+        currency=attempt.currency,
+        entries=[(offers[pk], q) for pk, q in reservations.items()],
+        shipping_by_seller={group["seller_id"]: group["shipping_minor"] for group in attempt.quote["groups"]},
+    )
 
 
 def _release(attempt: CheckoutAttempt) -> None:

@@ -41,6 +41,25 @@ def round_half_up(value: Fraction) -> int:
     return sign * whole
 
 
+def split_largest_remainder(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split an integer amount into parts proportional to non-negative integer ``weights``
+    (not all zero); the parts add up exactly to ``amount``.
+
+    Each part gets the floor of its share, then the units left over go one each to the parts
+    with the largest remainders (earliest first on ties).
+    """
+    total = sum(weights)
+    sign = -1 if amount < 0 else 1
+    magnitude = abs(amount)
+    shares = [divmod(magnitude * w, total) for w in weights]
+    parts = [q for q, _ in shares]
+    left = magnitude - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [sign * p for p in parts]
+
+
 @dataclass(frozen=True, slots=True, order=False)
 class Money:
     amount_minor: int
@@ -131,18 +150,9 @@ class Money:
         """
         if not weights or any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in weights):
             raise MoneyError("weights must be non-negative integers")
-        total = sum(weights)
-        if total == 0:
+        if sum(weights) == 0:
             raise MoneyError("weights must not all be zero")
-        sign = -1 if self.amount_minor < 0 else 1
-        amount = abs(self.amount_minor)
-        shares = [divmod(amount * w, total) for w in weights]
-        parts = [q for q, _ in shares]
-        left = amount - sum(parts)
-        order = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
-        for i in order[:left]:
-            parts[i] += 1
-        return [Money(sign * p, self.currency) for p in parts]
+        return [Money(part, self.currency) for part in split_largest_remainder(self.amount_minor, weights)]
 
     # --- display -----------------------------------------------------------------
     def to_decimal(self) -> Decimal:

@@ -82,3 +82,10 @@ class GatewayObjectNotFound(GatewayError):
 
     code = "gateway_object_not_found"
     http_status = 404
+
+
+class CaptureExceedsPayment(DomainError):
+    """The gateway reports capturing more than the payment's amount: recorded, not applied."""
+
+    code = "capture_exceeds_payment"
+    http_status = 422

@@ -178,6 +178,7 @@ class PaymentEvent(models.Model):
         APPLIED = "applied", "Applied"
         STALE = "stale", "Stale: a later status was already recorded"
         UNKNOWN = "unknown", "Unknown payment or refund"
+        MISMATCH = "mismatch", "Not applied: amount or currency differs from the payment"
 
     gateway = models.CharField(max_length=32)
     event_id = models.CharField(max_length=100)
@@ -197,3 +198,45 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class PaymentDiscrepancy(models.Model):
+    """The gateway reported a capture whose amount or currency is not the payment's.
+
+    The capture is not applied (the payment keeps its status, the order is not paid on it): the
+    operator sees it on the reconciliation page and settles it with the provider.
+    """
+
+    class Kind(models.TextChoices):
+        AMOUNT_BELOW = "amount_below", "Captured less than the payment"
+        AMOUNT_ABOVE = "amount_above", "Captured more than the payment"
+        CURRENCY = "currency", "Captured in another currency"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="discrepancies")
+    event = models.ForeignKey(
+        PaymentEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="discrepancies"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    expected_minor = models.BigIntegerField()
+    expected_currency = models.CharField(max_length=3)
+    reported_minor = models.BigIntegerField()
+    reported_currency = models.CharField(max_length=3)
+    reported_status = models.CharField(max_length=16)
+    source = models.CharField(max_length=200, help_text="Which answer or webhook reported it.")
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "kind", "reported_minor", "reported_currency"],
+                name="payment_discrepancy_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["amount_below", "amount_above", "currency"]),
+                name="payment_discrepancy_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on payment {self.payment_id}"

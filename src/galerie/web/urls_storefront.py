@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views import account, search, shop, storefront, storefront_apply
+from galerie.web.views import account, legal, search, shop, storefront, storefront_apply
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("search/suggest/", search.suggest, name="search_suggest"),
     path("ranking/", search.ranking, name="ranking"),
+    path("terms/", legal.terms, name="terms"),
+    path("withdrawal/", legal.withdrawal, name="withdrawal"),
     path("become-a-seller/", storefront_apply.become_seller, name="become_seller"),
     path("robots.txt", robots_txt, name="robots"),
     path("sitemap.xml", sitemap_index, name="sitemap"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
 from galerie.payments.gateway import GatewayResult, GatewayStatus, RefundResult
-from galerie.payments.models import Payment, PaymentEvent, Refund
+from galerie.payments.models import Payment, PaymentDiscrepancy, PaymentEvent, Refund
 from galerie.payments.services.checks import lock_payment
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,30 @@ def _announce(payment: Payment, previous: str) -> None:
             emit(topic, **_payload(payment, captured_minor=payment.captured_minor))
 
 
-def record_payment_result(payment: Payment, result: GatewayResult, *, reason: str) -> str:
+def capture_discrepancy(payment: Payment, result: GatewayResult) -> tuple[str, int, str] | None:
+    """Return ``(kind, reported amount, reported currency)`` if a capture the provider reports is
+    not exactly the payment's amount in its currency (captures are always in full), else None."""
+    reported = result.captured_minor or result.amount.amount_minor
+    currency = result.amount.currency
+    Kind = PaymentDiscrepancy.Kind
+    if currency != payment.currency:
+        return Kind.CURRENCY, reported, currency
+    if reported > payment.amount_minor or result.amount.amount_minor > payment.amount_minor:
+        return Kind.AMOUNT_ABOVE, max(reported, result.amount.amount_minor), currency
+    if reported < payment.amount_minor:
+        return Kind.AMOUNT_BELOW, reported, currency
+    return None
+
+
+def record_payment_result(
+    payment: Payment, result: GatewayResult, *, reason: str, event: PaymentEvent | None = None
+) -> str:
     """Record the provider's view of a locked payment; move its status only forward.
 
     Return Result.APPLIED if the status moved, Result.STALE if the answer was older than, or
-    the same as, what is recorded (a repeated, late or out-of-order answer changes no status).
+    the same as, what is recorded (a repeated, late or out-of-order answer changes no status),
+    Result.MISMATCH if it reports a capture of another amount or currency than the payment's:
+    that capture is recorded as a PaymentDiscrepancy and not applied.
     """
     changed: list[str] = []
     if result.reference and not payment.provider_reference:
@@ -68,6 +87,28 @@ def record_payment_result(payment: Payment, result: GatewayResult, *, reason: st
         if changed:
             payment.save(update_fields=[*changed, "updated_at"])
         return Result.STALE
+    if target == Status.CAPTURED and (found := capture_discrepancy(payment, result)) is not None:
+        kind, reported, currency = found
+        logger.error(
+            "payment %s: the gateway reports a capture of %s %s for a payment of %s %s (%s)",
+            payment.pk, reported, currency, payment.amount_minor, payment.currency, reason,
+        )  # fmt: skip
+        PaymentDiscrepancy.objects.get_or_create(
+            payment=payment,
+            kind=kind,
+            reported_minor=reported,
+            reported_currency=currency,
+            defaults={
+                "event": event,
+                "expected_minor": payment.amount_minor,
+                "expected_currency": payment.currency,
+                "reported_status": str(result.status),
+                "source": reason[:200],
+            },
+        )
+        if changed:
+            payment.save(update_fields=[*changed, "updated_at"])
+        return Result.MISMATCH
     if target == Status.REQUIRES_ACTION:
         payment.action_url = result.action_url
         changed.append("action_url")

@@ -7,10 +7,16 @@ from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 
-from galerie.payments.gateway import GatewayResult, RefundResult, get_gateway
-from galerie.payments.models import Payment, PaymentEvent
+from galerie.core.money import Money
+from galerie.payments.errors import CaptureExceedsPayment
+from galerie.payments.gateway import GatewayResult, RefundResult, WebhookEvent, get_gateway
+from galerie.payments.models import Payment, PaymentDiscrepancy, PaymentEvent
 from galerie.payments.services.checks import lock_payment
-from galerie.payments.services.recording import record_payment_result, record_refund_result
+from galerie.payments.services.recording import (
+    capture_discrepancy,
+    record_payment_result,
+    record_refund_result,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +46,10 @@ def webhook_handle(*, gateway: str, body: bytes, headers: Mapping[str, str]) -> 
     """Verify a webhook, record it once per event id and apply it; return None for a repeat.
 
     A status only moves forward: a late, repeated or out-of-order event is recorded as stale and
-    changes nothing else. Raise UnknownGateway, WebhookSignatureInvalid or WebhookMalformed
-    (nothing written).
+    changes nothing else. A capture of another amount or currency than the payment's is recorded
+    as a discrepancy and not applied; one above the payment's amount then raises
+    CaptureExceedsPayment (recorded, and raised again on every redelivery). Raise UnknownGateway,
+    WebhookSignatureInvalid or WebhookMalformed (nothing written).
     """
     event = get_gateway(gateway).parse_webhook(body, headers)
     with transaction.atomic():
@@ -55,16 +63,39 @@ def webhook_handle(*, gateway: str, body: bytes, headers: Mapping[str, str]) -> 
                     result=Result.UNKNOWN,
                 )
         except IntegrityError:
-            return None  # delivered before (or right now, concurrently): processed once
+            # Delivered before (or right now, concurrently): processed once.
+            _refuse_over_capture(gateway, event)
+            return None
         payment = _payment_for_event(gateway, event.payment, event.refund)
         if payment is None:
             logger.warning("%s webhook %s (%s) matches no payment", gateway, event.id, event.type)
             return record
         reason = f"webhook {event.type} {event.id}"
         if event.payment is not None:
-            record.result = record_payment_result(payment, event.payment, reason=reason)
+            record.result = record_payment_result(payment, event.payment, reason=reason, event=record)
         elif event.refund is not None:
             record.result = record_refund_result(payment, event.refund, reason=reason)
         record.payment = payment
         record.save(update_fields=["result", "payment"])
-        return record
+    _refuse_over_capture(gateway, event)  # after the commit: the discrepancy stays recorded
+    return record
+
+
+def _refuse_over_capture(gateway: str, event: WebhookEvent) -> None:
+    """Raise CaptureExceedsPayment if this (recorded) event reports a capture above its payment's amount."""
+    record = (
+        PaymentEvent.objects.filter(gateway=gateway, event_id=event.id, result=Result.MISMATCH)
+        .select_related("payment")
+        .first()
+    )
+    if record is None or record.payment is None or event.payment is None:
+        return
+    found = capture_discrepancy(record.payment, event.payment)
+    if found is not None and found[0] == PaymentDiscrepancy.Kind.AMOUNT_ABOVE:
+        payment = record.payment
+        raise CaptureExceedsPayment(
+            f"This capture of {Money(found[1], found[2])} is more than payment {payment.uuid}'s"
+            f" {Money(payment.amount_minor, payment.currency)}: it was recorded as a discrepancy for"
+            " the operator and not applied.",
+            field="amount_minor",
+        )

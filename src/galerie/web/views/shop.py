@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from galerie.cart.models import Cart
 from galerie.cart.selectors import cart_find, cart_view
-from galerie.cart.services import cart_acknowledge_prices, cart_add, cart_line_set_quantity
-from galerie.checkout.errors import CheckoutNotPossible
+from galerie.cart.services import cart_add, cart_line_set_quantity
+from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
+from galerie.checkout.quote import quote_fingerprint, quote_shown_token
 from galerie.checkout.selectors import checkout_attempt_for
-from galerie.checkout.services import checkout_place_order, checkout_return
+from galerie.checkout.services import checkout_return, checkout_submit
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.offers.selectors import offers_sellable
 from galerie.orders.selectors import order_get_for_customer
@@ -104,11 +105,29 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 
 
 def _checkout_context(request: HttpRequest, mine: Cart, **more) -> dict:
+    view = cart_view(storefront=request.storefront, cart=mine)
     return {
-        "view": cart_view(storefront=request.storefront, cart=mine),
+        "view": view,
         "idempotency_key": secrets.token_urlsafe(24),
+        # What the customer is shown: the submit carries it back, and is refused if it changed.
+        "quote_fingerprint": quote_fingerprint(view.quote),
+        "quote_shown": quote_shown_token(view.quote),
         **more,
     }
+
+
+def _submit(request: HttpRequest, mine: Cart | None, *, address: dict, payment_method: dict):
+    return checkout_submit(
+        storefront=request.storefront,
+        cart=mine,
+        customer=request.user,
+        address=address,
+        payment_method=payment_method,
+        idempotency_key=request.POST.get("idempotency_key", ""),
+        quote_fingerprint=request.POST.get("quote_fingerprint", ""),
+        quote_shown=request.POST.get("quote_shown", ""),
+        return_url=request.build_absolute_uri(sf_reverse(request, "checkout_return")),
+    )
 
 
 @storefront_view(("GET", "HEAD", "POST"))
@@ -130,14 +149,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
     )
     if retried:
         # A double click or a network retry of a checkout already under way: its first outcome.
-        outcome = checkout_place_order(
-            storefront=request.storefront,
-            cart=mine,
-            customer=request.user,
+        outcome = _submit(
+            request,
+            mine,
             address=retried.address,
             payment_method=card.payment_method() if (card := CardForm(request.POST)).is_valid() else {},
-            idempotency_key=retried.idempotency_key,
-            return_url=request.build_absolute_uri(sf_reverse(request, "checkout_return")),
         )
         return _after_outcome(request, outcome, mine, None)
     if mine is None or not mine.lines.exists():
@@ -158,16 +174,20 @@ def checkout(request: HttpRequest) -> HttpResponse:
             _checkout_context(request, mine, address_form=address_form, card_form=card_form),
             status=400,
         )
-    cart_acknowledge_prices(cart=mine)
     try:
-        outcome = checkout_place_order(
-            storefront=request.storefront,
-            cart=mine,
-            customer=request.user,
-            address=address_form.cleaned_data,
-            payment_method=card_form.payment_method(),
-            idempotency_key=request.POST.get("idempotency_key", ""),
-            return_url=request.build_absolute_uri(sf_reverse(request, "checkout_return")),
+        outcome = _submit(
+            request, mine, address=address_form.cleaned_data, payment_method=card_form.payment_method()
+        )
+    except QuoteChanged as change:
+        # Nothing was charged: the page shows the new order with what changed; paying from it
+        # (its new fingerprint) is the customer's explicit confirmation.
+        return render(
+            request,
+            "galerie/shop/checkout.html",
+            _checkout_context(
+                request, mine, address_form=address_form, card_form=card_form, quote_changed=change
+            ),
+            status=409,
         )
     except CheckoutNotPossible as error:
         messages.error(request, error.message)
