@@ -10,12 +10,13 @@ from decimal import Decimal
 
 import pytest
 import xmlschema
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
 from galerie.core.money import Money
 from galerie.ledger.availability import seller_orders_make_available
+from galerie.ledger.errors import PayoutRunInFuture
 from galerie.ledger.models import AccountKind, CommissionPlan, JournalEntry, JournalLine, Payout, PayoutRun
 from galerie.ledger.payouts import payout_run_start, payouts_run, seller_payout_post
 from galerie.ledger.selectors import balances_by_kind, seller_position, unbalanced_entry_ids
@@ -237,3 +238,85 @@ def test_when_everything_is_settled_payouts_commissions_and_refunds_add_up_to_th
     refunds = 777
     assert paid + commissions + refunds == order.total_minor
     assert paid == Payout.objects.aggregate(s=Sum("amount_minor"))["s"]
+
+
+# --- issue 12, item 2: one as-of time; a day after today is refused -------------------------
+
+
+def test_a_run_of_a_day_after_today_is_refused_and_does_not_block_that_days_run():
+    seller = make_seller()
+    fund(seller.pk, 4200)
+    with pytest.raises(PayoutRunInFuture) as raised:
+        payouts_run(run_date=DAY + timedelta(days=1), now=noon(DAY))
+    assert "2030-01-16" in raised.value.message and "today is 2030-01-15" in raised.value.message
+    assert not PayoutRun.objects.exists() and not Payout.objects.exists()
+    result = payouts_run(run_date=DAY + timedelta(days=1), now=noon(DAY + timedelta(days=1)))
+    assert (result.already_completed, result.total_minor) == (False, 4200)
+
+
+def test_the_command_refuses_tomorrow_with_a_clear_message_then_today_pays():
+    seller = make_seller()
+    fund(seller.pk, 4200)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(
+        CommandError, match=f"--date: The payout run of {tomorrow} cannot run before that day"
+    ):
+        call_command("payouts", "run", "--date", tomorrow.isoformat(), stdout=io.StringIO())
+    assert not PayoutRun.objects.exists()
+    out = io.StringIO()
+    call_command("payouts", "run", stdout=out)
+    assert Payout.objects.get().amount_minor == 4200
+    assert "already completed" not in out.getvalue()
+
+
+def test_the_run_makes_funds_available_at_its_own_as_of_time(shop):
+    """Delivered today: a run 20 days from now makes the part available and pays it in the same
+    run, while a run of a day 10 days from now (run later) sees it still in its withdrawal period."""
+    CommissionPlan.objects.create(storefront=shop.storefront, rate_bp=1000)
+    owner = make_user()
+    seller_member_add(seller=shop.seller_a, user=owner, role=SellerMember.Role.OWNER)
+    order = _place_order(shop)
+    part_a = order.seller_orders.get(seller=shop.seller_a)
+    deliver(part_a, owner)
+    later = timezone.now() + timedelta(days=20)
+    early = payouts_run(run_date=timezone.localdate(later - timedelta(days=10)), now=later)
+    assert early.run.as_of < later - timedelta(days=9)  # the end of its day, not the real time
+    assert (early.made_available, early.payouts) == (0, 0)
+    result = payouts_run(run_date=timezone.localdate(later), now=later)
+    assert result.run.as_of == later
+    assert result.made_available == 1
+    assert Payout.objects.get().amount_minor == part_a.total_minor - 398 - 80
+
+
+def test_a_resumed_run_keeps_the_as_of_time_it_started_with():
+    seller = make_seller()
+    fund(seller.pk, 1000)
+    run = payout_run_start(run_date=DAY, now=noon(DAY))
+    resumed = payouts_run(run_date=DAY, now=noon(DAY) + timedelta(hours=5))
+    assert resumed.run.pk == run.pk and resumed.run.as_of == noon(DAY)
+
+
+# --- issue 12, item 6: money printed as money; IBAN warnings --------------------------------
+
+
+def test_the_command_prints_money_as_money_and_warns_about_shared_or_operator_ibans(settings):
+    settings.GALERIE_OPERATOR_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+    own = make_seller(display_name="Chez Opérateur", iban="FR7630006000011234567890189")
+    twin_a = make_seller(display_name="Twin A", iban="DE89370400440532013000")
+    twin_b = make_seller(display_name="Twin B", iban="DE89 3704 0044 0532 0130 00")
+    alone = make_seller(display_name="Alone", iban="GB82WEST12345698765432")
+    for seller, amount in ((own, 123456), (twin_a, 1999), (twin_b, 1), (alone, 500)):
+        fund(seller.pk, amount)
+    out = io.StringIO()
+    call_command("payouts", "run", stdout=out)
+    text = out.getvalue()
+    assert "minor units" not in text
+    assert "€1,234.56" in text and "€19.99" in text and "€0.01" in text
+    assert "total €1,259.56" in text
+    warnings = [line for line in text.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 3
+    assert f"seller {own.pk} Chez Opérateur" in warnings[0]
+    assert "is the operator's own account (GALERIE_OPERATOR_IBAN)" in warnings[0]
+    assert f"seller {twin_a.pk} Twin A" in warnings[1] and "is also the IBAN of Twin B" in warnings[1]
+    assert "is also the IBAN of Twin A" in warnings[2]
+    assert "Alone" not in "".join(warnings)
