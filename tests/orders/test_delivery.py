@@ -212,3 +212,32 @@ def test_the_withdrawal_period_counts_from_the_effective_delivery_date(shipped, 
     )
     assert seller_orders_make_available() == 0
     assert seller_orders_make_available(now=timezone.now() + timedelta(days=1, minutes=1)) == 1
+
+
+def test_the_admin_edits_a_storefronts_deemed_delivered_days(client, shipped):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/admin/storefronts/storefront/{shipped.storefront.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="deemed_delivered_days"' in page and 'value="10"' in page
+    for bad in ("0", "91"):
+        data = {**_admin_form(client, url), "deemed_delivered_days": bad}
+        assert client.post(url, data).status_code == 200  # the form again, with its error
+    assert Storefront.objects.get(pk=shipped.storefront.pk).deemed_delivered_days == 10
+    client.post(url, {**_admin_form(client, url), "deemed_delivered_days": "7"})
+    assert Storefront.objects.get(pk=shipped.storefront.pk).deemed_delivered_days == 7
+
+
+def _admin_form(client, url: str) -> dict[str, str]:
+    """The admin change form's current values, as a browser would post them back."""
+    form = client.get(url).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or name == "logo":
+            continue
+        if isinstance(value, list | tuple):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        else:
+            data[name] = getattr(value, "pk", value)
+    data.update({"hosts-TOTAL_FORMS": "0", "hosts-INITIAL_FORMS": "0"})
+    return data
