@@ -10,12 +10,17 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from galerie.cart.services import cart_add
+from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import jobs_autodiscover
 from galerie.core.errors import InvalidInput, InvalidTransition
 from galerie.core.models import OutboxEvent, StatusChange
 from galerie.ledger.availability import seller_orders_make_available
 from galerie.ledger.models import JournalEntry
+from galerie.offers.models import Offer
 from galerie.orders.delivery import (
     seller_order_confirm_receipt,
     seller_order_deliver_from_carrier,
@@ -25,6 +30,7 @@ from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, SellerOrder
 from galerie.orders.services import seller_order_accept, seller_order_deliver, seller_order_ship
 from galerie.storefronts.models import Storefront
+from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import make_user
 from tests.ledger.test_properties import settle
 from tests.orders.test_seller_orders import placed as placed  # the fixture
@@ -241,3 +247,76 @@ def _admin_form(client, url: str) -> dict[str, str]:
             data[name] = getattr(value, "pk", value)
     data.update({"hosts-TOTAL_FORMS": "0", "hosts-INITIAL_FORMS": "0"})
     return data
+
+
+DOORS = st.lists(
+    st.tuples(
+        st.sampled_from(["seller", "customer", "carrier", "job"]),
+        st.integers(min_value=0, max_value=30),  # days: the carrier's scan age, or the job's delay
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def test_any_sequence_of_doors_delivers_once_at_the_first_doors_date(shipped):
+    """Whatever doors knock, in any order and at any time: one history row, one event, the date of
+    the first door that delivered, and funds available exactly GALERIE_WITHDRAWAL_DAYS after it."""
+    Offer.objects.filter(pk=shipped.book.pk).update(stock=1000)
+    made: list[SellerOrder] = []
+
+    def a_shipped_part() -> SellerOrder:
+        """A new order of seller A's book, paid, allocated and shipped."""
+        order = checkout_place_order(
+            storefront=shipped.storefront, cart=cart_add(
+                storefront=shipped.storefront, cart=None, customer=shipped.customer,
+                offer_id=shipped.book.pk,
+            ),
+            customer=shipped.customer, address=ADDRESS, payment_method=SUCCESS,
+            idempotency_key=new_key(), return_url="http://testserver/r/",
+        ).order  # fmt: skip
+        settle()
+        return ship(order.seller_orders.get(), shipped.owner_a, tracking=new_key()[:20])
+
+    @settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(doors=DOORS)
+    def check(doors) -> None:
+        part = a_shipped_part()
+        made.append(part)
+        SellerOrder.objects.filter(pk=part.pk).update(shipped_at=timezone.now() - timedelta(days=31))
+        part.refresh_from_db()
+        first = None
+        for door, days in doors:
+            before = timezone.now()
+            if door == "seller":
+                seller_order_deliver(seller_order_id=part.pk, acting_user=shipped.owner_a)
+                expected = (before, timezone.now())
+            elif door == "customer":
+                seller_order_confirm_receipt(seller_order_id=part.pk, customer=shipped.customer)
+                expected = (before, timezone.now())
+            elif door == "carrier":
+                scan = timezone.now() - timedelta(days=days)
+                seller_order_deliver_from_carrier(
+                    carrier=part.carrier, tracking_number=part.tracking_number, delivered_at=scan
+                )
+                expected = (scan, scan)
+            else:
+                seller_orders_deem_delivered(now=part.shipped_at + timedelta(days=days))
+                at = part.shipped_at + timedelta(days=shipped.storefront.deemed_delivered_days)
+                expected = (at, at) if days >= shipped.storefront.deemed_delivered_days else None
+            if first is None and expected is not None:
+                first = expected
+        after = SellerOrder.objects.get(pk=part.pk)
+        if first is None:
+            assert after.status == "shipped" and history(after) == []
+            return
+        assert after.status == "delivered" and first[0] <= after.delivered_at <= first[1]
+        assert len(history(after)) == 1 and len(delivered_events(after)) == 1
+        key = f"availability:{part.pk}"
+        seller_orders_make_available(now=after.delivered_at + timedelta(days=14) - timedelta(seconds=1))
+        assert not JournalEntry.objects.filter(idempotency_key=key).exists()
+        seller_orders_make_available(now=after.delivered_at + timedelta(days=14))
+        assert JournalEntry.objects.filter(idempotency_key=key).exists()
+
+    check()
+    assert len(made) >= 3
