@@ -3,13 +3,14 @@ member sees that seller's part of orders, nothing else (conventions: access func
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+# The key orders.services gives the refund of a refused or cancelled part, as the ledger reads it.
+from galerie.ledger.postings import SELLER_ORDER_REFUND_KEY
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.payments.models import Refund
@@ -52,11 +53,6 @@ def order_get_for_customer(*, customer, number: str, storefront: Storefront | No
     return order
 
 
-# The key orders.services gives the refund of a refused or cancelled seller order (the ledger
-# reads the same key to take the refund from that part).
-_PART_REFUND_KEY = re.compile(r"^seller-order-([0-9a-f]{32})-")
-
-
 @dataclass(frozen=True)
 class RefundLine:
     amount_minor: int
@@ -78,7 +74,7 @@ def order_refunds(*, order: Order) -> OrderRefunds:
     parts = {part.uuid.hex: part for part in order.seller_orders.all()}
     lines = []
     for refund in order.payment.refunds.all():
-        match = _PART_REFUND_KEY.match(refund.idempotency_key)
+        match = SELLER_ORDER_REFUND_KEY.match(refund.idempotency_key)
         lines.append(
             RefundLine(
                 amount_minor=refund.amount_minor,
