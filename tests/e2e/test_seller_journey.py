@@ -181,3 +181,21 @@ def test_a_seller_applies_is_approved_sells_a_book_and_ships_an_order(
     assert (seller_order.status, seller_order.tracking_number) == ("shipped", "6A98765432109")
     screenshot(applicant, "seller-07-shipped")
     assert Offer.objects.get(pk=offer.pk).stock == 1
+
+    # 6. The parcel arrives: the seller sees the "mark as delivered" door, and the customer confirms
+    # receipt from their order page (in French: the storefront speaks French).
+    assert applicant.locator("button[value=deliver]").is_visible()
+    buyer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _sign_in(buyer, f"{base}/s/pageplume/account/login/", "paul@example.test")
+    buyer.goto(f"{base}/s/pageplume/account/orders/{seller_order.order.number}/")
+    receipt = buyer.locator("form.receipt button")
+    assert SHOP in receipt.inner_text() and "J’ai reçu le colis" in receipt.inner_text()
+    receipt.click()
+    buyer.wait_for_load_state()
+    seller_order.refresh_from_db()
+    assert seller_order.status == "delivered" and seller_order.delivered_at is not None
+    assert "Livrée le" in buyer.locator("main").inner_text()
+    screenshot(buyer, "seller-08-customer-confirmed-receipt")
+    applicant.reload()
+    assert not applicant.locator("button[value=deliver]").count()
+    assert "Delivered on" in applicant.locator("main").inner_text()  # the seller area is English

@@ -4,6 +4,9 @@ delivery."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time
+
+from django.utils import timezone
 
 from galerie.ledger.models import AccountKind, JournalEntry
 from galerie.ledger.services import AccountRef, credit, debit, entry_post
@@ -34,6 +37,11 @@ def fund(seller_id: int, amount_minor: int, *, currency: str = "EUR") -> None:
             credit(AccountRef(AVAILABLE, currency, seller_id), amount_minor),
         ],
     )
+
+
+def noon(day: date) -> datetime:
+    """Noon of ``day`` in the site's time zone: the explicit "now" of a payout run of that day."""
+    return timezone.make_aware(datetime.combine(day, time(12)))
 
 
 def deliver(seller_order, owner) -> None:

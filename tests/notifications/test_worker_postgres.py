@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -47,12 +46,17 @@ def test_two_workers_skip_each_others_rows_and_deliver_each_event_once():
     events = [emit_event("t.count", n=n) for n in range(60)]
     seen: list[tuple[int, int]] = []
     lock = threading.Lock()
+    both_working = threading.Event()
 
     def worker(index: int):
         def handle(event: OutboxEvent) -> None:
-            time.sleep(0.005)  # long enough for the other worker to claim meanwhile
             with lock:
                 seen.append((index, event.pk))
+                if {i for i, _ in seen} == {0, 1}:
+                    both_working.set()
+            # Each worker holds its first event until the other has one too: both take part by
+            # construction, not because a sleep happened to be long enough.
+            assert both_working.wait(timeout=30), "the other worker never claimed an event"
 
         return worker_run({"t.count": [handle]}, once=True, batch=5, jobs={})
 

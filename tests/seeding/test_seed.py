@@ -177,4 +177,6 @@ def test_the_demo_seller_gets_orders_through_the_real_checkout():
     statuses = sorted(SellerOrder.objects.filter(seller=membership.seller).values_list("status", flat=True))
     assert placed == 4 and len(statuses) == 4
     assert statuses.count("shipped") == 1 and statuses.count("accepted") == 1
+    assert statuses.count("delivered") == 1  # the customer confirmed receipt
+    assert SellerOrder.objects.get(seller=membership.seller, status="delivered").delivered_at is not None
     assert demo_orders_create(seller=membership.seller, customer=customer, owner=membership.user) == 0

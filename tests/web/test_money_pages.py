@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -32,7 +32,6 @@ from tests.ledger.payout_helpers import deliver, fund
 from tests.ledger.test_payouts import _place_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DAY = date(2030, 1, 15)
 MONEY = "/sell/money/"
 
 
@@ -57,7 +56,7 @@ def paid(shop):
     part_a = order.seller_orders.get(seller=shop.seller_a)
     deliver(part_a, owner_a)
     seller_orders_make_available(now=timezone.now() + timedelta(days=15))
-    payout = payouts_run(run_date=DAY).run.payouts.get()
+    payout = payouts_run(run_date=timezone.localdate()).run.payouts.get()
     return SimpleNamespace(shop=shop, owner_a=owner_a, order=order, part_a=part_a, payout=payout)
 
 
@@ -100,10 +99,11 @@ def test_a_member_of_several_sellers_sees_one_block_each_and_the_query_count_is_
     for i, seller in enumerate(sellers):
         seller_member_add(seller=seller, user=user, role=SellerMember.Role.MANAGER)
         fund(seller.pk, 1000 * (i + 1))
-    payouts_run(run_date=DAY)
+    payouts_run(run_date=timezone.localdate())
     for seller in sellers:
         fund(seller.pk, 500)
-    payouts_run(run_date=DAY + timedelta(days=1))
+    tomorrow = timezone.now() + timedelta(days=1)
+    payouts_run(run_date=timezone.localdate(tomorrow), now=tomorrow)
     client.force_login(user)
     with django_assert_max_num_queries(12):
         page = client.get(MONEY)
@@ -193,7 +193,7 @@ def test_a_refund_missing_from_the_ledger_is_listed(client, paid):
 def test_the_operator_pages_query_count_does_not_grow_with_the_rows(client, django_assert_max_num_queries):
     for _ in range(6):
         fund(make_seller().pk, 1234)
-    payouts_run(run_date=DAY)
+    payouts_run(run_date=timezone.localdate())
     client.force_login(make_user(is_staff=True))
     for url in (
         "/back-office/money/",

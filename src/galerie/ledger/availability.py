@@ -1,4 +1,5 @@
-"""Funds become available to a seller after delivery plus the withdrawal period.
+"""Funds become available to a seller after delivery (``SellerOrder.delivered_at``) plus the
+withdrawal period.
 
 The posting moves what a delivered seller order still holds on the seller's payable (pending)
 to the seller's available balance, once per seller order (key ``availability:<seller order>``).
@@ -10,12 +11,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from galerie.core.locking import lock_row
-from galerie.core.models import StatusChange
 from galerie.ledger.models import AccountKind, JournalEntry
 from galerie.ledger.selectors import owed_by_kind
 from galerie.ledger.services import AccountRef, credit, debit, entry_post, seller_funds_lock
@@ -39,7 +37,7 @@ def seller_order_availability_post(*, seller_order_id: int) -> JournalEntry | No
     """
     part = SellerOrder.objects.select_related("order").get(pk=seller_order_id)
     key = f"availability:{part.pk}"
-    if part.status != SellerOrder.Status.DELIVERED:
+    if part.status != SellerOrder.Status.DELIVERED or part.delivered_at is None:
         return None
     payment = lock_row(Payment.objects.all(), part.order.payment_id)
     if done := JournalEntry.objects.filter(idempotency_key=key).first():
@@ -61,18 +59,14 @@ def seller_order_availability_post(*, seller_order_id: int) -> JournalEntry | No
 
 
 def seller_orders_make_available(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Post the availability of every seller order delivered more than the withdrawal period ago
-    (GALERIE_WITHDRAWAL_DAYS, 14) and not yet made available; return how many were posted."""
+    """Post the availability of every seller order delivered (``delivered_at``: the effective
+    delivery, whichever door marked it) more than the withdrawal period (GALERIE_WITHDRAWAL_DAYS,
+    14) before ``now`` and not yet made available; return how many were posted."""
     cutoff = (now or timezone.now()) - timedelta(days=withdrawal_days())
-    delivered = StatusChange.objects.filter(
-        model=SellerOrder._meta.label, to_status=SellerOrder.Status.DELIVERED, at__lte=cutoff
-    ).values_list(Cast("object_pk", BigIntegerField()), flat=True)
-    pks = sorted(
-        set(
-            SellerOrder.objects.filter(status=SellerOrder.Status.DELIVERED, pk__in=delivered).values_list(
-                "pk", flat=True
-            )
-        )
+    pks = list(
+        SellerOrder.objects.filter(status=SellerOrder.Status.DELIVERED, delivered_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     posted = 0
     for start in range(0, len(pks), batch):

@@ -21,3 +21,10 @@ class ImmutableEntry(DomainError):
 class InvalidCommissionRule(DomainError):
     code = "commission_invalid_rule"
     http_status = 422
+
+
+class PayoutRunInFuture(DomainError):
+    """A run for a day that has not come: it would pay nothing and then block that day's run."""
+
+    code = "payout_run_in_future"
+    http_status = 422

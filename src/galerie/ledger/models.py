@@ -223,6 +223,9 @@ class PayoutRun(models.Model):
     run_date = models.DateField()
     currency = models.CharField(max_length=3, default="EUR")
     started_at = models.DateTimeField(auto_now_add=True)
+    # The one time the whole run is computed at (availability, reserve window): the end of
+    # run_date, or the moment the run started when run_date is today. Kept for a resumed run.
+    as_of = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
 

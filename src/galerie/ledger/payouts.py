@@ -5,6 +5,11 @@ that locks the seller's funds, skips the seller if the run already has its ``Pay
 run and seller), posts the payout entry (key ``payout:<run>:<seller>``) and writes the
 ``Payout`` row. So a second run, or a run resumed after a crash or SIGKILL, pays nobody twice.
 The bank file and the statements are written from the database once every seller is done.
+
+A run has one "as of" time (``PayoutRun.as_of``, fixed when the run starts, kept when it resumes):
+the end of its day, or the moment it started when the day is today. Which deliveries are past
+their withdrawal period and the window of the rolling reserve are taken at that time. A run for a
+day that has not come is refused (it would pay nothing, then block that day's real run).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from galerie.ledger.errors import PayoutRunInFuture
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout, PayoutRun
 from galerie.ledger.selectors import seller_position
 from galerie.ledger.services import AccountRef, credit, debit, entry_post, seller_funds_lock
@@ -47,9 +53,20 @@ def payout_dir() -> Path:
     return Path(getattr(settings, "GALERIE_PAYOUT_DIR", default))
 
 
-def _as_of(run_date: date) -> datetime:
+def _as_of(run_date: date, now: datetime) -> datetime:
     end = timezone.make_aware(datetime.combine(run_date + timedelta(days=1), datetime.min.time()))
-    return min(timezone.now(), end)
+    return min(now, end)
+
+
+def payout_run_date_check(*, run_date: date, now: datetime | None = None) -> None:
+    """Raise PayoutRunInFuture when ``run_date`` is after today (in the site's time zone)."""
+    today = timezone.localdate(now or timezone.now())
+    if run_date > today:
+        raise PayoutRunInFuture(
+            f"The payout run of {run_date.isoformat()} cannot run before that day (today is"
+            f" {today.isoformat()}): it would pay nothing and then block that day's run.",
+            field="date",
+        )
 
 
 def seller_sales(*, seller_id: int, currency: str, since: datetime, until: datetime) -> int:
@@ -76,13 +93,22 @@ def seller_reserve(*, seller_id: int, currency: str, as_of: datetime) -> int:
     return (sales * reserve_bp() + 5000) // 10000
 
 
-def payout_run_start(*, run_date: date, currency: str = "EUR") -> PayoutRun:
-    """Return the run of this day and currency, creating it on first call."""
+def payout_run_start(*, run_date: date, currency: str = "EUR", now: datetime | None = None) -> PayoutRun:
+    """Return the run of this day and currency, creating it on first call with its as-of time.
+
+    Raise PayoutRunInFuture for a day after today: nothing is created."""
+    now = now or timezone.now()
+    payout_run_date_check(run_date=run_date, now=now)
     try:
         with transaction.atomic():
-            run, _ = PayoutRun.objects.get_or_create(run_date=run_date, currency=currency)
+            run, _ = PayoutRun.objects.get_or_create(
+                run_date=run_date, currency=currency, defaults={"as_of": _as_of(run_date, now)}
+            )
     except IntegrityError:  # started concurrently
         run = PayoutRun.objects.get(run_date=run_date, currency=currency)
+    if run.as_of is None:  # a run started before runs kept their as-of time
+        run.as_of = _as_of(run_date, now)
+        run.save(update_fields=["as_of"])
     return run
 
 
@@ -102,7 +128,7 @@ def seller_payout_post(*, run_id: int, seller_id: int) -> Payout | None:
     available, debt = position["available"], position["debt"]
     reserve = min(
         max(available, 0),
-        seller_reserve(seller_id=seller_id, currency=run.currency, as_of=_as_of(run.run_date)),
+        seller_reserve(seller_id=seller_id, currency=run.currency, as_of=run.as_of),
     )
     releasable = available - reserve
     if releasable <= 0:
@@ -154,27 +180,34 @@ class RunResult:
     total_minor: int
     bank_file: Path | None
     already_completed: bool
+    made_available: int = 0
 
 
 def payouts_run(
     *,
     run_date: date,
     currency: str = "EUR",
+    now: datetime | None = None,
     pause_seconds: float = 0.0,
     log: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Run (or resume) the payout run of ``run_date``: pay every seller not yet paid in it, then
-    write the pain.001 file and one CSV statement per payout. A completed run does nothing."""
+    """Run (or resume) the payout run of ``run_date`` at its one as-of time: make available what
+    is past its withdrawal period then, pay every seller not yet paid in the run, then write the
+    pain.001 file and one CSV statement per payout. A completed run does nothing.
+
+    ``now`` is the real time (tests pass it). Raise PayoutRunInFuture for a day after today."""
+    from galerie.ledger.availability import seller_orders_make_available
     from galerie.ledger.sepa import pain001_write
     from galerie.ledger.statements import statement_write
 
-    run = payout_run_start(run_date=run_date, currency=currency)
+    run = payout_run_start(run_date=run_date, currency=currency, now=now)
     if run.completed_at is not None:
         payouts = list(run.payouts.all())
         return RunResult(
             run, 0, len(payouts), sum(p.amount_minor for p in payouts),
             (payout_dir() / run.file_name) if run.file_name else None, True,
         )  # fmt: skip
+    made_available = seller_orders_make_available(now=run.as_of)
     paid_now = 0
     for seller_id in sellers_to_pay(run=run):
         if seller_payout_post(run_id=run.pk, seller_id=seller_id) is not None:
@@ -201,7 +234,9 @@ def payouts_run(
         locked.completed_at = timezone.now()
         locked.file_name = str(bank_file.relative_to(payout_dir())) if bank_file else ""
         locked.save(update_fields=["completed_at", "file_name"])
-    return RunResult(locked, paid_now, len(payouts), sum(p.amount_minor for p in payouts), bank_file, False)
+    return RunResult(
+        locked, paid_now, len(payouts), sum(p.amount_minor for p in payouts), bank_file, False, made_available
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from sepaxml import SepaTransfer
 
+from galerie.ledger.iban_checks import iban_compact
 from galerie.ledger.models import Payout, PayoutRun
 
 SCHEMA = "pain.001.001.03"
@@ -25,7 +26,9 @@ def operator_account() -> dict[str, str]:
     """Return the operator's name, IBAN and BIC from settings (valid demo defaults)."""
     return {
         "name": getattr(settings, "GALERIE_OPERATOR_NAME", "Galerie Demo SAS"),
-        "IBAN": getattr(settings, "GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189"),
+        "IBAN": getattr(settings, "GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
+        .replace(" ", "")
+        .upper(),
         "BIC": getattr(settings, "GALERIE_OPERATOR_BIC", "AGRIFRPPXXX"),
     }
 
@@ -39,7 +42,7 @@ def pain001_write(*, run: PayoutRun, payouts: Sequence[Payout]) -> bytes:
         transfer.add_payment(
             {
                 "name": payout.seller.legal_name,
-                "IBAN": payout.iban.replace(" ", "").upper(),
+                "IBAN": iban_compact(payout.iban),
                 "amount": payout.amount_minor,
                 "execution_date": execution_date,
                 "description": f"Galerie payout {run.run_date.isoformat()} ref P{payout.pk}",

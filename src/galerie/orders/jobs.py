@@ -3,6 +3,7 @@
 from django.db.models import F
 
 from galerie.core.jobs import periodic
+from galerie.orders.delivery import seller_orders_deem_delivered
 from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_refund_due
 
@@ -16,3 +17,10 @@ def refunds_due() -> int:
         refunded_minor__lt=F("total_minor"),
     ).values_list("pk", flat=True)[:200]
     return sum(1 for pk in owing if seller_order_refund_due(seller_order_id=pk))
+
+
+@periodic("orders.deemed_delivered", every_seconds=3600)
+def deemed_delivered() -> int:
+    """Deem delivered the shipped seller orders nobody marked, N days after shipping (N per
+    storefront: Storefront.deemed_delivered_days)."""
+    return seller_orders_deem_delivered()

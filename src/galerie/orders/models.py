@@ -104,11 +104,18 @@ class SellerOrder(models.Model):
     tracking_number = models.CharField(max_length=60, blank=True)
     refusal_reason = models.TextField(blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
+    # When the parcel reached the customer: the click of the seller or the customer, the carrier's
+    # scan, or shipping + the storefront's deemed_delivered_days. The withdrawal period counts from it.
+    delivered_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["order", "id"]
-        indexes = [models.Index(fields=["seller", "status", "-id"], name="sellerorder_seller_idx")]
+        indexes = [
+            models.Index(fields=["seller", "status", "-id"], name="sellerorder_seller_idx"),
+            models.Index(fields=["status", "delivered_at"], name="sellerorder_delivered_idx"),
+            models.Index(fields=["tracking_number"], name="sellerorder_tracking_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total_minor=models.F("items_minor") + models.F("shipping_minor"))

@@ -3,11 +3,17 @@ member sees that seller's part of orders, nothing else (conventions: access func
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+# The key orders.services gives the refund of a refused or cancelled part, as the ledger reads it.
+from galerie.ledger.postings import SELLER_ORDER_REFUND_KEY
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.payments.models import Refund
 from galerie.sellers.models import SellerMember
 from galerie.storefronts.models import Storefront
 
@@ -29,11 +35,15 @@ def order_get_for_customer(*, customer, number: str, storefront: Storefront | No
         .select_related("payment")
         .prefetch_related(
             Prefetch(
+                "payment__refunds",
+                queryset=Refund.objects.exclude(status=Refund.Status.FAILED).order_by("created_at", "id"),
+            ),
+            Prefetch(
                 "seller_orders",
                 queryset=SellerOrder.objects.select_related("seller").prefetch_related(
                     Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
                 ),
-            )
+            ),
         )
         .filter(number=number)
         .first()
@@ -41,6 +51,40 @@ def order_get_for_customer(*, customer, number: str, storefront: Storefront | No
     if order is None:
         raise OrderNotFound("There is no such order in your account.")
     return order
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    amount_minor: int
+    at: datetime
+    pending: bool
+    seller_order: SellerOrder | None  # None: a refund on the whole order (not one seller's part)
+
+
+@dataclass(frozen=True)
+class OrderRefunds:
+    lines: list[RefundLine]
+    refunded_minor: int  # refunds the gateway confirmed
+    paid_minor: int  # what the customer finally paid: the total less the confirmed refunds
+
+
+def order_refunds(*, order: Order) -> OrderRefunds:
+    """Return the refunds of an order from ``order_get_for_customer``'s prefetched rows (no query):
+    each with its amount, date and the seller's part it refunds, and what was finally paid."""
+    parts = {part.uuid.hex: part for part in order.seller_orders.all()}
+    lines = []
+    for refund in order.payment.refunds.all():
+        match = SELLER_ORDER_REFUND_KEY.match(refund.idempotency_key)
+        lines.append(
+            RefundLine(
+                amount_minor=refund.amount_minor,
+                at=refund.updated_at if refund.status == Refund.Status.SUCCEEDED else refund.created_at,
+                pending=refund.status == Refund.Status.PENDING,
+                seller_order=parts.get(match.group(1)) if match else None,
+            )
+        )
+    refunded = sum(line.amount_minor for line in lines if not line.pending)
+    return OrderRefunds(lines=lines, refunded_minor=refunded, paid_minor=order.total_minor - refunded)
 
 
 def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list[int]:

@@ -253,15 +253,44 @@ def seller_order_ship(
     return seller_order
 
 
+def seller_order_mark_delivered(
+    seller_order: SellerOrder, *, by, delivered_at, door: str, reason: str
+) -> None:
+    """Move a locked, shipped seller order to delivered at ``delivered_at`` (one of the doors of
+    galerie.orders.delivery calls this): history row with actor and reason, event, settle."""
+    seller_order.delivered_at = delivered_at
+    transition(
+        seller_order,
+        to=SellerOrder.Status.DELIVERED,
+        by=by,
+        reason=reason,
+        extra_fields=("delivered_at", "updated_at"),
+    )
+    emit(
+        "seller_order.delivered",
+        seller_order_id=seller_order.pk,
+        order_id=seller_order.order_id,
+        delivered_at=delivered_at.isoformat(),
+        door=door,
+    )
+    _settle_order(seller_order.order_id)
+
+
 @transaction.atomic
 def seller_order_deliver(*, seller_order_id: int, acting_user) -> SellerOrder:
-    """Mark a shipped seller order delivered; a retried request returns it unchanged.
+    """Mark a shipped seller order delivered now, for the seller; a retried request returns it
+    unchanged. Raise InvalidTransition if it is not shipped.
 
     The delivery starts the withdrawal period after which the ledger makes the funds available.
     """
     seller_order = _lock_for_member(acting_user, seller_order_id, HANDLERS)
     if seller_order.status == SellerOrder.Status.DELIVERED:
         return seller_order
-    transition(seller_order, to=SellerOrder.Status.DELIVERED, by=acting_user, extra_fields=("updated_at",))
-    emit("seller_order.delivered", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
+    seller_order_mark_delivered(
+        seller_order,
+        by=acting_user,
+        delivered_at=timezone.now(),
+        door="seller",
+        reason="marked by the seller",
+    )
     return seller_order

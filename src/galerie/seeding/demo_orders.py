@@ -11,6 +11,7 @@ import uuid
 from galerie.cart.services import cart_add
 from galerie.checkout.services import checkout_place_order
 from galerie.offers.models import Offer
+from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.sellers.models import Seller
@@ -27,7 +28,7 @@ ADDRESS = {
 
 def demo_orders_create(*, seller: Seller, customer, owner, count: int = 4) -> int:
     """Place ``count`` orders of the seller's offers for the customer, unless it has orders already;
-    accept one and ship another. Return how many orders were placed."""
+    accept one, ship another and deliver a third. Return how many orders were placed."""
     if SellerOrder.objects.filter(seller=seller).exists():
         return 0
     offers = list(
@@ -62,4 +63,13 @@ def demo_orders_create(*, seller: Seller, customer, owner, count: int = 4) -> in
             carrier="Colissimo",
             tracking_number="6A12345678901",
         )
+    if len(placed) >= 3:  # one delivered, the customer having confirmed receipt
+        seller_order_accept(seller_order_id=placed[2].pk, acting_user=owner)
+        seller_order_ship(
+            seller_order_id=placed[2].pk,
+            acting_user=owner,
+            carrier="Colissimo",
+            tracking_number="6A12345678902",
+        )
+        seller_order_confirm_receipt(seller_order_id=placed[2].pk, customer=customer)
     return len(placed)

@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from galerie.catalog.models import Category
@@ -57,6 +57,15 @@ class Storefront(models.Model):
         blank=True,
         related_name="storefronts",
         help_text="Roots of the category subtrees this storefront sells. Empty: the whole catalog.",
+    )
+    deemed_delivered_days = models.PositiveSmallIntegerField(
+        "deemed delivered after (days)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=(
+            "A shipped order that neither the seller, the customer nor a carrier marked delivered is"
+            " deemed delivered this many days after shipping; the withdrawal period counts from then."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("account/login/", account.sign_in, name="login"),
     path("account/logout/", account.sign_out, name="logout"),
     path("account/orders/<str:number>/", account.order_detail, name="order"),
+    path("account/orders/<str:number>/received/", account.order_confirm_receipt, name="order_received"),
     path("account/password-reset/", account.password_reset, name="password_reset"),
     path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),

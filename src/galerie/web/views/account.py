@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from galerie.accounts.services import customer_signup
 from galerie.cart.selectors import cart_find
 from galerie.cart.services import cart_merge
-from galerie.core.errors import InvalidInput
-from galerie.orders.selectors import order_get_for_customer, orders_for_customer
+from galerie.core.errors import DomainError, InvalidInput
+from galerie.orders.delivery import seller_order_confirm_receipt
+from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
 from galerie.web.forms import SignupForm
 from galerie.web.routing import sf_prefix, sf_reverse
 from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
@@ -116,7 +117,32 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     if (response := _signed_in(request)) is not None:
         return response
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
-    return render(request, "galerie/account/order.html", {"order": order})
+    return render(
+        request, "galerie/account/order.html", {"order": order, "refunds": order_refunds(order=order)}
+    )
+
+
+@storefront_view(("POST",))
+def order_confirm_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer says one seller's parcel arrived."""
+    if (response := _signed_in(request)) is not None:
+        return response
+    order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
+    part = next((p for p in order.seller_orders.all() if str(p.pk) == request.POST.get("part")), None)
+    if part is None:
+        messages.error(request, _("Choose the parcel you received."))
+    else:
+        try:
+            seller_order_confirm_receipt(seller_order_id=part.pk, customer=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you: the parcel from %(seller)s is marked as received.")
+                % {"seller": part.seller.display_name},
+            )
+    return redirect(sf_reverse(request, "order", number=order.number))
 
 
 class _StorefrontPasswordReset(auth_views.PasswordResetView):

@@ -6,12 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from galerie.ledger import reports
+from galerie.ledger.iban_checks import payout_iban_warnings
 from galerie.web.views.back_office.access import operator_view
 
 
 @operator_view()
 def trial_balance(request: HttpRequest) -> HttpResponse:
-    return render(request, "galerie/operator/trial_balance.html", reports.trial_balance_by_kind())
+    return render(
+        request,
+        "galerie/operator/trial_balance.html",
+        {**reports.trial_balance_by_kind(), "iban_warnings": payout_iban_warnings()},
+    )
 
 
 @operator_view()

@@ -1,4 +1,4 @@
-"""The seller area's orders: the list, one order, accept / refuse / ship, the packing slip.
+"""The seller area's orders: the list, one order, accept / refuse / ship / deliver, the packing slip.
 
 Every read goes through the member-scoped selectors of the current seller: another seller's
 order is a 404.
@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import seller_order_get_for_member, seller_orders_for_member
-from galerie.orders.services import CARRIERS, seller_order_accept, seller_order_refuse, seller_order_ship
+from galerie.orders.services import (
+    CARRIERS,
+    seller_order_accept,
+    seller_order_deliver,
+    seller_order_refuse,
+    seller_order_ship,
+)
 from galerie.sellers.access import Perm
 from galerie.sellers.dashboard import seller_order_ids_late
 from galerie.web.throttling import ThrottledAuthenticationForm
@@ -90,8 +96,13 @@ def order_action(request: HttpRequest, number: str) -> HttpResponse:
                 tracking_number=request.POST.get("tracking_number", ""),
             )
             messages.success(request, _("Marked as shipped: the customer gets the tracking number."))
+        elif action == "deliver":
+            seller_order_deliver(seller_order_id=seller_order.pk, acting_user=request.user)
+            messages.success(
+                request, _("Marked as delivered: your funds become available after the withdrawal period.")
+            )
         else:
-            raise InvalidInput({"action": [_("Choose accept, refuse or ship.")]})
+            raise InvalidInput({"action": [_("Choose accept, refuse, ship or deliver.")]})
     except InvalidInput as error:
         for problems in error.errors.values():
             for problem in problems:
