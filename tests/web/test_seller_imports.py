@@ -138,7 +138,7 @@ def test_check_only_is_kept_and_nothing_changes(client, world):
             "is an image (PNG)",
         ),
         (SimpleUploadedFile("doc.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3", "text/csv"), "is a PDF document"),
-        (SimpleUploadedFile("prices.csv", b"reference;prix\nA;1\n", "text/csv"), "must name the columns"),
+        (SimpleUploadedFile("prices.csv", "article;désignation\nA;1\n".encode(), "text/csv"), "must name the columns"),
         (None, "This field is required"),
     ],
 )
