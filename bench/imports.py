@@ -107,7 +107,9 @@ def _seller():
     )  # fmt: skip
     # New offers by GTIN need a storefront whose catalog holds the product (the pages' rule).
     storefront = storefront_create(code="bench-imports", name="Bench imports")
-    SellerAdmission.objects.create(seller=seller, storefront=storefront, status=SellerAdmission.Status.ADMITTED)
+    SellerAdmission.objects.create(
+        seller=seller, storefront=storefront, status=SellerAdmission.Status.ADMITTED
+    )
     return seller
 
 
