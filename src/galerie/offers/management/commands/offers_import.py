@@ -106,7 +106,8 @@ class Command(BaseCommand):
 
     def _summary(self, offer_import: OfferImport, seconds: float, quiet: bool) -> None:
         if offer_import.status == OfferImport.Status.FAILED:
-            if not quiet:
+            if not quiet and offer_import.processed_rows:  # the rows were read: say how they fared
+                self._counts(offer_import, seconds)
                 self._problems(offer_import)
             raise CommandError(f"Import {offer_import.pk} failed: {offer_import.failure}")
         if not quiet:
@@ -114,7 +115,12 @@ class Command(BaseCommand):
             self._problems(offer_import)
         if offer_import.error_rows:
             rows, bad = offer_import.total_rows, offer_import.error_rows
-            done = "checked" if offer_import.check_only else "the valid rows were applied"
+            if offer_import.check_only:
+                done = "checked only"
+            elif bad >= rows:
+                done = "no row was applied"
+            else:
+                done = f"the {rows - bad:,} valid rows were applied"
             raise CommandError(
                 f"Import {offer_import.pk}: {bad:,} of {rows:,} rows have errors ({done});"
                 f" the report: /sell/imports/{offer_import.pk}/errors.csv"
