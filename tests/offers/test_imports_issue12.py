@@ -244,7 +244,7 @@ def test_a_cell_longer_than_any_offer_field_is_a_row_problem(seller):
     xlsx = workbook([["sku", "price"], ["X" * 5000, 12], ["BOOK-1", "9" * 2000]])
     result = run(seller, xlsx, name="offers.xlsx")
     assert [(r, c) for r, c, _ in reasons(result)] == [(2, "sku"), (3, "price")]
-    assert "5,000 characters" in reasons(result)[0][2]
+    assert "more than 1,000 characters" in reasons(result)[0][2]
     book.refresh_from_db()
     assert book.price_minor == 1000
 

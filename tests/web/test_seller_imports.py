@@ -273,3 +273,17 @@ def test_an_xlsx_upload_is_queued_without_being_parsed_and_a_hostile_one_refused
     response = client.post(LIST, {"file": bomb})
     assert response.status_code == 400 and "more than an offer file can hold" in response.content.decode()
     assert OfferImport.objects.count() == before
+
+
+def test_the_reasons_issue_12_added_are_shown_in_the_sellers_language(client, world):
+    from galerie.offers.imports.checks import OUTSIDE_SCOPE_REASON
+    from galerie.offers.imports.rows import SKU_FORMULA_REASON
+
+    client.force_login(world["owner"])
+    for row, reason in ((7, OUTSIDE_SCOPE_REASON), (8, SKU_FORMULA_REASON)):
+        OfferImportError.objects.create(offer_import=world["import"], row=row, column="gtin", reason=reason)
+    page = client.get(detail(world["import"]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Ce produit n’est au catalogue d’aucune boutique où vous vendez." in page
+    assert "un tableur l’exécuterait comme une formule" in page
+    response = client.get(errors_csv(world["import"]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "aucune boutique où vous vendez" in b"".join(response.streaming_content).decode("utf-8-sig")

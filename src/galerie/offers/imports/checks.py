@@ -16,12 +16,15 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_noop
 
 from galerie.catalog.models import Product, Variant
 from galerie.offers.imports.rows import _Problem, _Row
 from galerie.offers.models import Offer
 from galerie.offers.selectors.seller import StorefrontScope, storefront_for_category
 
+# A msgid: the report translates it when it shows it (the page's own words for the same refusal).
+OUTSIDE_SCOPE_REASON = gettext_noop("This product is not in the catalog of any storefront you sell on.")
 CHECK_CHUNK = 5_000  # rows checked (and looked up) at a time; progress is committed after each
 
 _OFFER_FIELDS = ("id", "seller_sku", "variant_id", "variant__gtin", "condition", "price_minor", "stock")
@@ -179,9 +182,7 @@ class _Checker:
                 )
             storefront = storefront_for_category(self.scopes, variant["product__category__path"])
             if storefront is None:  # what the page that puts a product on sale answers
-                return problem(
-                    "gtin", row.gtin, "This product is not in the catalog of any storefront you sell on."
-                )
+                return problem("gtin", row.gtin, OUTSIDE_SCOPE_REASON)
             currency = storefront.currency
             if row.price is None:
                 return problem("price", "", "A new offer needs a price.")

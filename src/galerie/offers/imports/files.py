@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.files.base import File
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from galerie.offers.errors import OfferImportRefused
 
@@ -108,7 +109,10 @@ def _vet_xlsx_archive(raw: bytes, name: str) -> None:
     """
     members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
     if len(members) > MAX_XLSX_MEMBERS:
-        raise _refuse(f"“{name}” holds {len(members):,} parts: it is not an ordinary Excel workbook.")
+        raise _refuse(
+            _("“%(name)s” holds %(count)s parts: it is not an ordinary Excel workbook.")
+            % {"name": name, "count": f"{len(members):,}"}
+        )
     total = 0
     for member in members:
         size, packed = member.file_size, max(member.compress_size, 1)
@@ -116,9 +120,17 @@ def _vet_xlsx_archive(raw: bytes, name: str) -> None:
         too_big = size > MAX_XLSX_MEMBER_BYTES or total > MAX_XLSX_TOTAL_BYTES
         if too_big or (size > 2**20 and size / packed > MAX_XLSX_RATIO):
             raise _refuse(
-                f"“{name}” expands to {size / 2**20:,.0f} MB of {member.filename} once uncompressed"
-                f" ({size / packed:,.0f} times its size in the file): more than an offer file can hold."
-                " Save only the offers' columns, as CSV or a new workbook."
+                _(
+                    "“%(name)s” expands to %(mb)s MB of %(part)s once uncompressed (%(ratio)s times its"
+                    " size in the file): more than an offer file can hold. Save only the offers' columns,"
+                    " as CSV or a new workbook."
+                )
+                % {
+                    "name": name,
+                    "mb": f"{size / 2**20:,.0f}",
+                    "part": member.filename,
+                    "ratio": f"{size / packed:,.0f}",
+                }
             )
 
 
@@ -254,7 +266,7 @@ def _read_upload(upload: File) -> tuple[bytes, str]:
 
 def _count_rows(table: _Table, name: str) -> int:
     count = 0
-    for _ in table.rows:
+    for _row in table.rows:
         count += 1
         if count > MAX_ROWS:
             raise _refuse(f"“{name}” has more than {MAX_ROWS:,} rows: split it into several files.")

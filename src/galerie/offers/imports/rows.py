@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
 
 from galerie.core.csvsafe import starts_like_formula
 from galerie.core.identifiers import clean_gtin
@@ -33,8 +34,12 @@ CONDITION_ALIASES = {
 }
 
 
-SKU_FORMULA_REASON = (
+# Reasons without a value in them are msgids: the report translates them when it shows them.
+SKU_FORMULA_REASON = gettext_noop(
     "A SKU cannot start with =, +, -, @, a tab or a line break: a spreadsheet would run it as a formula."
+)
+CELL_TOO_LONG_REASON = gettext_noop(
+    "This cell holds more than 1,000 characters: no column of an offer file is that long."
 )
 
 
@@ -111,11 +116,7 @@ def _parse(number: int, cells: list[Any], columns: dict[str, int]) -> tuple[_Row
         if len(value) > MAX_CELL_CHARS:
             if column not in too_long:
                 too_long.add(column)
-                reason = (
-                    f"This cell holds {len(value):,} characters; a cell of an offer file holds at most"
-                    f" {MAX_CELL_CHARS:,}."
-                )
-                problems.append(_Problem(number, column, value[:200], reason))
+                problems.append(_Problem(number, column, value[:200], CELL_TOO_LONG_REASON))
             return ""
         return value
 

@@ -140,7 +140,7 @@ def import_errors_csv(request: HttpRequest, import_id: int) -> StreamingHttpResp
         yield "\ufeff"  # Excel reads the file as UTF-8
         yield writer.writerow([_("row"), _("column"), _("value"), _("reason")])
         for row, column, value, reason in problems.iterator(chunk_size=2000):
-            yield writer.writerow([row, column, value, reason])
+            yield writer.writerow([row, column, value, _(reason)])  # a msgid reason in the reader's language
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{offer_import.pk}-errors.csv"'
