@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import File
+from django.utils.formats import number_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -101,6 +102,11 @@ def _sniff(raw: bytes, name: str) -> str:
     return "csv"
 
 
+def _grouped(number: float) -> str:
+    """A whole number as the reader writes it (1,400 in English, 1 400 in French)."""
+    return number_format(round(number), force_grouping=True)
+
+
 def _vet_xlsx_archive(raw: bytes, name: str) -> None:
     """Refuse a workbook whose parts would expand past the limits, from the ZIP directory alone.
 
@@ -111,7 +117,7 @@ def _vet_xlsx_archive(raw: bytes, name: str) -> None:
     if len(members) > MAX_XLSX_MEMBERS:
         raise _refuse(
             _("“%(name)s” holds %(count)s parts: it is not an ordinary Excel workbook.")
-            % {"name": name, "count": f"{len(members):,}"}
+            % {"name": name, "count": _grouped(len(members))}
         )
     total = 0
     for member in members:
@@ -127,9 +133,9 @@ def _vet_xlsx_archive(raw: bytes, name: str) -> None:
                 )
                 % {
                     "name": name,
-                    "mb": f"{size / 2**20:,.0f}",
+                    "mb": _grouped(size / 2**20),
                     "part": member.filename,
-                    "ratio": f"{size / packed:,.0f}",
+                    "ratio": _grouped(size / packed),
                 }
             )
 
