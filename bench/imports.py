@@ -95,15 +95,22 @@ def _catalog(rows: int):
 def _seller():
     from django.utils import timezone
 
-    from galerie.sellers.models import Seller
+    from galerie.sellers.models import Seller, SellerAdmission
+    from galerie.storefronts.services import storefront_create
 
-    return Seller.objects.create(
+    seller = Seller.objects.create(
         kind="trader", display_name="Bench imports", slug="bench-imports", status=Seller.Status.ACTIVE,
         legal_name="Bench SARL", email="bench@example.test", phone="+33142685300",
         address_line1="1 rue du Banc", postal_code="75011", city="Paris", country="FR",
         id_document_reference="Passport 00AA00000", iban="FR7630006000011234567890189",
         trade_register_number="732829320", vat_number="FR44732829320", compliance_certified_at=timezone.now(),
     )  # fmt: skip
+    # New offers by GTIN need a storefront whose catalog holds the product (the pages' rule).
+    storefront = storefront_create(code="bench-imports", name="Bench imports")
+    SellerAdmission.objects.create(
+        seller=seller, storefront=storefront, status=SellerAdmission.Status.ADMITTED
+    )
+    return seller
 
 
 def _rows(variants, existing: int) -> list[list[str]]:

@@ -243,3 +243,16 @@ def test_duplicates_are_found_by_gtin_and_by_title_words(world):
     found = product_proposal_duplicates(proposal=proposal)
     assert same_title in found and unrelated not in found
     assert OutboxEvent.objects.filter(topic="product_proposal.created").count() == 1
+
+
+@pytest.mark.parametrize("typed", ["0860013870508", "'0860013870508", "00860013870508"])
+def test_a_upc_already_in_the_catalog_is_found_from_any_spelling_of_it(world, typed):
+    variant = make_variant(product=make_product(category=world.novels, title="UPC here"), gtin="860013870508")
+    with pytest.raises(GtinInCatalog) as error:
+        propose(world, gtin=typed)
+    assert error.value.variant_id == variant.pk
+    assert not ProductProposal.objects.exists()
+
+
+def test_a_proposal_stores_an_ean8_in_the_catalogs_form(world):
+    assert propose(world, gtin="9638-5074").gtin == "0000096385074"

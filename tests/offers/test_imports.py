@@ -183,7 +183,7 @@ def _zip(names: list[str]) -> bytes:
         (b"", "is empty"),
         (b"  \r\n", "is empty"),
         (f"{HEADER}\n".encode(), "has a header but no rows"),
-        (b"reference;prix\nA;12\n", "must name the columns"),
+        ("référence;désignation\nA;livre\n".encode(), "must name the columns"),
         (b"sku,gtin\nA,\n", "must name the columns"),
         (b"sku,price,price\nA,1,2\n", "appears twice"),
         (b"\x81\x8d\x8f\x90\x9d\xff\xfe", "neither UTF-8 nor Windows-1252"),
@@ -486,7 +486,8 @@ def test_the_command_imports_a_file_and_prints_a_one_line_summary(seller, book, 
     path = tmp_path / "prices.csv"
     path.write_text("sku;price;stock\nBOOK-1;13,00;2\nNOPE;1;1\n", encoding="utf-8")
     out = io.StringIO()
-    call_command("offers_import", str(path), seller=seller.slug, stdout=out)
+    with pytest.raises(CommandError, match="1 of 2 rows have errors"):  # exit status 1: a row failed
+        call_command("offers_import", str(path), seller=seller.slug, stdout=out)
     text = out.getvalue()
     assert "applied: 2 rows, 1 with errors, 0 offers created, 1 updated, 0 unchanged" in text
     assert "rows/s" in text and "row 3, sku “NOPE”" in text

@@ -138,7 +138,10 @@ def test_check_only_is_kept_and_nothing_changes(client, world):
             "is an image (PNG)",
         ),
         (SimpleUploadedFile("doc.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3", "text/csv"), "is a PDF document"),
-        (SimpleUploadedFile("prices.csv", b"reference;prix\nA;1\n", "text/csv"), "must name the columns"),
+        (
+            SimpleUploadedFile("prices.csv", "article;désignation\nA;1\n".encode(), "text/csv"),
+            "must name the columns",
+        ),
         (None, "This field is required"),
     ],
 )
@@ -223,3 +226,64 @@ def test_the_list_shows_the_latest_imports_with_their_status(client, world):
     assert "secret-a.csv" in page and "status-import-applied" in page
     assert 'enctype="multipart/form-data"' in page and 'name="check_only"' in page
     assert reverse("seller_area:import_template") in page
+
+
+# --- issue 12 -------------------------------------------------------------------------------------
+
+
+def test_the_errors_csv_neutralises_a_value_starting_with_a_minus_formula(client, world):
+    client.force_login(world["owner"])
+    attack = "-2+3+cmd|' /C calc'!A0"
+    OfferImportError.objects.create(
+        offer_import=world["import"], row=9, column="sku", value=attack, reason="x"
+    )
+    response = client.get(errors_csv(world["import"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[-1] == ["9", "sku", "'" + attack, "x"]
+
+
+def test_the_page_applies_a_file_only_when_every_row_is_valid_if_asked(client, world):
+    client.force_login(world["owner"])
+    page = client.get(LIST).content.decode()
+    assert 'name="all_or_nothing"' in page
+    response = client.post(LIST, {"file": csv_file("sku;prix\nBOOK-1;30\nNOPE;1\n"), "all_or_nothing": "on"})
+    assert response.status_code == 302
+    offer_import = OfferImport.objects.latest("id")
+    assert offer_import.all_or_nothing
+    run_queued()
+    page = client.get(detail(offer_import)).content.decode()
+    assert "Nothing was applied" in page and "only if every row is valid" in page
+    assert "You have no offer with this SKU" in page  # the problems are listed
+    world["book"].refresh_from_db()
+    assert world["book"].price_minor == 1200  # the world's own import, not this one
+
+
+def test_an_xlsx_upload_is_queued_without_being_parsed_and_a_hostile_one_refused(client, world):
+    from tests.offers.test_imports_issue12 import with_shared_strings, workbook
+
+    client.force_login(world["owner"])
+    good = SimpleUploadedFile("prix.xlsx", workbook([["Référence", "Prix"], ["BOOK-1", 14]]))
+    response = client.post(LIST, {"file": good})
+    assert response.status_code == 302
+    run_queued()
+    world["book"].refresh_from_db()
+    assert world["book"].price_minor == 1400
+    bomb = SimpleUploadedFile("bomb.xlsx", with_shared_strings(workbook([["sku", "price"]]), megabytes=100))
+    before = OfferImport.objects.count()
+    response = client.post(LIST, {"file": bomb})
+    assert response.status_code == 400 and "more than an offer file can hold" in response.content.decode()
+    assert OfferImport.objects.count() == before
+
+
+def test_the_reasons_issue_12_added_are_shown_in_the_sellers_language(client, world):
+    from galerie.offers.imports.checks import OUTSIDE_SCOPE_REASON
+    from galerie.offers.imports.rows import SKU_FORMULA_REASON
+
+    client.force_login(world["owner"])
+    for row, reason in ((7, OUTSIDE_SCOPE_REASON), (8, SKU_FORMULA_REASON)):
+        OfferImportError.objects.create(offer_import=world["import"], row=row, column="gtin", reason=reason)
+    page = client.get(detail(world["import"]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Ce produit n’est au catalogue d’aucune boutique où vous vendez." in page
+    assert "un tableur l’exécuterait comme une formule" in page
+    response = client.get(errors_csv(world["import"]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "aucune boutique où vous vendez" in b"".join(response.streaming_content).decode("utf-8-sig")

@@ -352,3 +352,60 @@ def test_a_member_of_two_shops_lists_offers_for_the_current_one_only(client, sho
     assert "ZETA-SKU" in html and "VERNE-80" not in html
     # The first shop's offer is now "another seller's" offer.
     assert client.get(edit_url(shop["offer"]), **HTMX).status_code == 404
+
+
+# --- issue 12: formula SKUs, a SKU for an offer without one, GTIN spellings ----------------------------
+
+
+@pytest.mark.parametrize("sku", ["=HYPERLINK(1)", "-2+3+cmd", "@A1"])
+def test_a_new_offer_with_a_formula_sku_is_refused(client, shop, sku):
+    client.force_login(shop["owner"])
+    url = reverse("seller_area:offer_new", kwargs={"variant_id": shop["atlas"].pk})
+    before = Offer.objects.count()
+    data = {"condition": "new", "price": "5", "stock": "1", "lead_time_days": "2", "seller_sku": sku}
+    response = client.post(url, data)
+    assert (
+        response.status_code == 400 and "a spreadsheet would run it as a formula" in response.content.decode()
+    )
+    assert Offer.objects.count() == before
+
+
+def test_an_offer_without_a_sku_gets_one_from_its_row_and_then_keeps_it(client, shop):
+    client.force_login(shop["owner"])
+    offer = make_offer(seller=shop["seller"], variant=shop["atlas"], price_minor=900, stock=1)
+    assert 'name="seller_sku"' in client.get(edit_url(offer), **HTMX).content.decode()
+    assert 'name="seller_sku"' not in client.get(edit_url(shop["offer"]), **HTMX).content.decode()
+    data = {"price": "9", "stock": "1", "status": "active"}
+    response = client.post(row_url(offer), {**data, "seller_sku": "=cmd"}, **HTMX)
+    assert "a spreadsheet would run it as a formula" in response.content.decode()
+    response = client.post(row_url(offer), {**data, "seller_sku": "VERNE-80"}, **HTMX)
+    assert "Another of your offers has the SKU" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.seller_sku == ""
+    response = client.post(row_url(offer), {**data, "seller_sku": "ATLAS-1"}, **HTMX)
+    assert "ATLAS-1" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.seller_sku == "ATLAS-1"
+    assert OutboxEvent.objects.filter(topic="offer.sku_set", payload__offer_id=offer.pk).count() == 1
+
+
+@pytest.mark.parametrize("typed", ["0860013870508", "'0860013870508", "860013870508", "00860013870508"])
+def test_a_upc_in_the_catalog_is_found_from_any_spelling(client, shop, typed):
+    variant = make_variant(
+        product=make_product(category=shop["books"], title="Imported UPC"), gtin="860013870508"
+    )
+    client.force_login(shop["owner"])
+    html = client.get("/sell/offers/new/", {"q": typed}).content.decode()
+    assert "Imported UPC" in html
+    make_offer(seller=shop["seller"], variant=variant)
+    html = client.get(OFFERS, {"q": typed}).content.decode()
+    assert "Imported UPC" in html and "Le Tour du monde" not in html
+
+
+def test_a_product_outside_the_sellers_storefronts_is_refused_by_the_page_as_by_an_import(client, shop):
+    games = make_category("Games")
+    make_storefront(scope=[games], name="Games only")
+    game = make_variant(product=make_product(category=games, title="Foreign game"))
+    client.force_login(shop["owner"])
+    response = client.get(reverse("seller_area:offer_new", kwargs={"variant_id": game.pk}))
+    assert response.status_code == 404

@@ -134,7 +134,8 @@ class Variant(models.Model):
         null=True,
         blank=True,
         validators=[validate_gtin],
-        help_text="EAN-13, ISBN-13 or UPC-A, check digit verified.",
+        help_text="EAN-8, UPC-A, EAN-13/ISBN-13 or GTIN-14, check digit verified; stored as its GTIN-14"
+        " less a leading zero (a UPC-A as its EAN-13).",
     )
     name = models.CharField(max_length=120, blank=True, help_text="What tells it from its siblings.")
     attributes = models.JSONField(default=dict, blank=True)

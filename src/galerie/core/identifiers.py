@@ -56,26 +56,58 @@ def clean_vat_number(value: str) -> str:
         raise _reject("EU VAT number", value, error) from None
 
 
+GTIN_LENGTHS = (8, 12, 13, 14)  # EAN-8, UPC-A, EAN-13 / ISBN-13, GTIN-14
+_GTIN_NOISE = str.maketrans("", "", " -\u00a0\u202f")
+
+
+def gtin_compact(value: str) -> str:
+    """Return the digits of a typed or exported GTIN: no spaces, hyphens or leading apostrophe.
+
+    Spreadsheets export a barcode kept as text with a leading ``'``; it is not part of it.
+    """
+    return value.strip().lstrip("'\u2019").translate(_GTIN_NOISE)
+
+
+def gtin_key(value: str) -> str:
+    """Return the stored form of a GTIN of any length: its GTIN-14, less the leading zero if any.
+
+    A UPC-A, its EAN-13 with a leading 0 and its GTIN-14 with two are the same number: they all
+    store as the same 13 digits (the EAN-13), a GTIN-14 whose packaging digit is not 0 keeps its
+    14 (docs/gtin.md). The digits are not checked here: see :func:`clean_gtin`.
+    """
+    padded = value.zfill(14)
+    return padded[1:] if padded[0] == "0" else padded
+
+
 def clean_gtin(value: str) -> str:
-    """Return a GTIN-13 (EAN-13 or ISBN-13) or a 12-digit UPC-A, compact; check its key digit."""
-    compact = ean.compact(value)
-    if len(compact) not in (12, 13):
+    """Return a GTIN (EAN-8, UPC-A, EAN-13/ISBN-13 or GTIN-14) in its stored form; check its key.
+
+    Spaces, hyphens and a leading apostrophe are dropped; the result is :func:`gtin_key`'s form,
+    so that every spelling of one number matches the catalog's.
+    """
+    compact = gtin_compact(value)
+    if not compact.isdigit() or len(compact) not in GTIN_LENGTHS:
         raise ValidationError(
-            "“%(value)s” is not a valid GTIN: an EAN-13/ISBN-13 has 13 digits and a UPC-A 12,"
-            " this has %(count)s.",
+            "“%(value)s” is not a valid GTIN: an EAN-8 has 8 digits, a UPC-A 12, an EAN-13/ISBN-13 13"
+            " and a GTIN-14 14; this has %(count)s.",
             code="invalid_gtin",
-            params={"value": value, "count": len(compact)},
+            params={"value": value, "count": len(compact) if compact.isdigit() else _count_chars(compact)},
         )
     try:
         ean.validate(compact)
     except Exception as error:
         raise _reject("GTIN", value, error) from None
-    if compact.startswith(("978", "979")) and len(compact) == 13:
+    key = gtin_key(compact)
+    if key.startswith(("978", "979")) and len(key) == 13:
         try:
-            isbn.validate(compact)
+            isbn.validate(key)
         except Exception as error:
             raise _reject("ISBN-13", value, error) from None
-    return compact
+    return key
+
+
+def _count_chars(compact: str) -> str:
+    return f"{len(compact)} characters, not only digits"
 
 
 def clean_phone(value: str, default_region: str = "FR") -> str:

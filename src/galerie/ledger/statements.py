@@ -10,12 +10,12 @@ balance is a seller debt, said in ``note``), ``adjustment`` (anything else), the
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 
 from django.db.models import Sum
 
+from galerie.core.csvsafe import safe_dict_writer
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout
 from galerie.orders.models import OrderLine, SellerOrder
 
@@ -104,7 +104,7 @@ def _order_row(seller_order_id: int | None, when: str, net: int) -> dict:
 def statement_write(*, payout: Payout) -> str:
     """Return the payout's statement as CSV, amounts as decimals in the payout's currency."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer = safe_dict_writer(buffer, FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in statement_rows(payout=payout):
         amounts = {k: _decimal(row[k]) for k in ("gross", "commission", "commission_vat", "refunds", "net")}

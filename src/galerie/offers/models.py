@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import Variant
+from galerie.core.csvsafe import validate_not_formula
 from galerie.core.files import private_storage
 from galerie.sellers.models import Seller
 
@@ -33,7 +34,7 @@ class Offer(models.Model):
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="offers")
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="offers")
     condition = models.CharField(max_length=12, choices=Condition.choices, default=Condition.NEW)
-    seller_sku = models.CharField("seller SKU", max_length=64, blank=True)
+    seller_sku = models.CharField("seller SKU", max_length=64, blank=True, validators=[validate_not_formula])
     price_minor = models.BigIntegerField(
         help_text="In minor units (cents).",
         validators=[MinValueValidator(1, "The price must be more than zero.")],
@@ -151,6 +152,9 @@ class OfferImport(models.Model):
     file = models.FileField(upload_to=offer_import_path, storage=private_storage, max_length=255)
     original_name = models.CharField(max_length=255)
     check_only = models.BooleanField(default=False, help_text="Check the rows, apply nothing.")
+    all_or_nothing = models.BooleanField(
+        default=False, help_text="Apply the file only if every row is valid; otherwise change nothing."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, editable=False)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

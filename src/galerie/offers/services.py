@@ -148,3 +148,26 @@ def offer_status_set(*, offer_id: int, status: str) -> Offer:
     offer.save(update_fields=["status", "updated_at"])
     emit("offer.status_changed", offer_id=offer.pk, variant_id=offer.variant_id, status=status)
     return offer
+
+
+@transaction.atomic
+def offer_sku_set(*, offer_id: int, seller_sku: str) -> Offer:
+    """Give an offer that has none its seller SKU; raise InvalidInput for a SKU it cannot take.
+
+    An offer's SKU is the key imports find it by: once set it stays (a later import or edit
+    would lose the offer), and two offers of one seller never share one.
+    """
+    offer = _lock(offer_id)
+    seller_sku = seller_sku.strip()
+    if seller_sku == offer.seller_sku:
+        return offer
+    if offer.seller_sku:
+        raise InvalidInput({"seller_sku": [f"This offer already has the SKU “{offer.seller_sku}”."]})
+    offer.seller_sku = seller_sku
+    full_clean(offer, exclude=["seller", "variant"], validate_unique=False, validate_constraints=False)
+    taken = Offer.objects.filter(seller_id=offer.seller_id, seller_sku=seller_sku).exclude(pk=offer.pk)
+    if taken.exists():
+        raise InvalidInput({"seller_sku": [f"Another of your offers has the SKU “{seller_sku}”."]})
+    offer.save(update_fields=["seller_sku", "updated_at"])
+    emit("offer.sku_set", offer_id=offer.pk, variant_id=offer.variant_id, seller_sku=seller_sku)
+    return offer

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from galerie.core.identifiers import GTIN_LENGTHS, gtin_compact, gtin_key
+
 WORD = re.compile(r"[a-z0-9]+")
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
 
@@ -92,7 +94,7 @@ ISBN_OR_EAN = re.compile(r"[0-9][0-9\- ]{6,20}[0-9xX]")
 
 def as_gtin(text: str) -> str | None:
     """Return the GTIN a query names (EAN-8/13, UPC-A, ISBN-10 or -13, hyphens allowed), or None."""
-    text = text.strip()
+    text = gtin_compact(text) if text.strip().startswith(("'", "\u2019")) else text.strip()
     if not ISBN_OR_EAN.fullmatch(text):
         return None
     compact = text.replace("-", "").replace(" ", "").upper()
@@ -100,6 +102,6 @@ def as_gtin(text: str) -> str | None:
         body = "978" + compact[:9]
         check = (10 - sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(body)) % 10) % 10
         return body + str(check)
-    if compact.isdigit() and len(compact) in (8, 12, 13, 14):
-        return compact
+    if compact.isdigit() and len(compact) in GTIN_LENGTHS:
+        return gtin_key(compact)  # the catalog's form: a UPC-A finds its EAN-13 (docs/gtin.md)
     return None

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from galerie.core.csvsafe import validate_not_formula
 from galerie.core.errors import InvalidInput
 from galerie.core.money import Money, MoneyError, minor_unit_exponent
 from galerie.offers.models import Condition, Offer
@@ -104,8 +105,19 @@ def add_domain_errors(form: forms.Form, error: InvalidInput) -> None:
             form.add_error(target, message)
 
 
+def _sku_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Your SKU"),
+        max_length=64,
+        required=False,
+        validators=[validate_not_formula],
+        help_text=gettext_lazy("Your own reference, printed on the packing slip."),
+    )
+
+
 class OfferRowForm(forms.Form):
-    """The inline edit of one offer: price, stock and whether it is on sale."""
+    """The inline edit of one offer: price, stock and whether it is on sale, and its SKU while it
+    has none (once set, the SKU is the key imports find the offer by)."""
 
     price = MoneyField(label=gettext_lazy("Price"), minimum=1)
     stock = WholeNumberField(label=gettext_lazy("Stock"))
@@ -123,6 +135,8 @@ class OfferRowForm(forms.Form):
         kwargs.setdefault("auto_id", f"offer-{offer.pk}-%s")
         super().__init__(*args, **kwargs)
         self.fields["price"].currency = offer.currency
+        if not offer.seller_sku:
+            self.fields["seller_sku"] = _sku_field()
         for field in self.fields.values():  # the inputs sit in the row's cells, the <form> in the last one
             field.widget.attrs.update({"form": f"offer-{offer.pk}-form", "class": "cell-input"})
 
@@ -148,12 +162,7 @@ class OfferNewForm(forms.Form):
         initial=2,
         help_text=gettext_lazy("Working days between the order and the dispatch."),
     )
-    seller_sku = forms.CharField(
-        label=gettext_lazy("Your SKU"),
-        max_length=64,
-        required=False,
-        help_text=gettext_lazy("Your own reference, printed on the packing slip."),
-    )
+    seller_sku = _sku_field()
 
     def __init__(self, *args: Any, currency: str = "EUR", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

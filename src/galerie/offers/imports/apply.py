@@ -21,7 +21,6 @@ from galerie.offers.imports.files import _refuse
 from galerie.offers.models import Offer
 
 DEFAULT_LEAD_TIME = Offer._meta.get_field("lead_time_days").default
-DEFAULT_CURRENCY = Offer._meta.get_field("currency").default
 
 
 @dataclass
@@ -34,7 +33,7 @@ class _Applied:
 _CREATE_ROWS = """
 CREATE TEMP TABLE offer_import_rows (
     row_no integer, offer_id bigint, variant_id bigint, condition varchar(12), sku varchar(64),
-    price bigint, stock integer, lead smallint
+    price bigint, stock integer, lead smallint, currency varchar(3)
 )"""
 # An offer created since the check (another tab, the API) is updated rather than duplicated.
 _RESOLVE_NEW = """
@@ -84,7 +83,7 @@ _CREATE = """
 WITH created AS (
     INSERT INTO offers_offer (uuid, seller_id, variant_id, condition, seller_sku, price_minor, currency,
                               stock, lead_time_days, status, created_at, updated_at)
-    SELECT gen_random_uuid(), %(seller)s, t.variant_id, t.condition, t.sku, t.price, %(currency)s,
+    SELECT gen_random_uuid(), %(seller)s, t.variant_id, t.condition, t.sku, t.price, t.currency,
            t.stock, COALESCE(t.lead, %(lead)s), %(status)s, %(now)s, %(now)s
     FROM offer_import_rows t WHERE t.offer_id IS NULL ORDER BY t.row_no
     RETURNING id, variant_id, seller_id, price_minor, currency
@@ -105,7 +104,7 @@ def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime) -> _Appli
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS offer_import_rows, offer_import_changes")
         cursor.execute(_CREATE_ROWS)
-        columns = "row_no, offer_id, variant_id, condition, sku, price, stock, lead"
+        columns = "row_no, offer_id, variant_id, condition, sku, price, stock, lead, currency"
         with cursor.cursor.copy(f"COPY offer_import_rows ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -127,7 +126,6 @@ def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime) -> _Appli
             cursor.execute(_EVENTS.format(payload=payload, where=where), {**params, "topic": topic})
         create = {
             **params,
-            "currency": DEFAULT_CURRENCY,
             "lead": DEFAULT_LEAD_TIME,
             "status": Offer.Status.ACTIVE,
         }
@@ -220,7 +218,7 @@ def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime) -> _Applied
         cursor.executemany(
             _SQLITE_CREATE,
             [
-                (uuid.uuid4().hex, seller_id, r.variant_id, r.condition, r.sku, r.price, DEFAULT_CURRENCY,
+                (uuid.uuid4().hex, seller_id, r.variant_id, r.condition, r.sku, r.price, r.currency,
                  r.stock, DEFAULT_LEAD_TIME if r.lead is None else r.lead, status, when, when)
                 for r in creates
             ],

@@ -16,11 +16,15 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_noop
 
 from galerie.catalog.models import Product, Variant
 from galerie.offers.imports.rows import _Problem, _Row
 from galerie.offers.models import Offer
+from galerie.offers.selectors.seller import StorefrontScope, storefront_for_category
 
+# A msgid: the report translates it when it shows it (the page's own words for the same refusal).
+OUTSIDE_SCOPE_REASON = gettext_noop("This product is not in the catalog of any storefront you sell on.")
 CHECK_CHUNK = 5_000  # rows checked (and looked up) at a time; progress is committed after each
 
 _OFFER_FIELDS = ("id", "seller_sku", "variant_id", "variant__gtin", "condition", "price_minor", "stock")
@@ -73,6 +77,7 @@ class _Valid(NamedTuple):
     price: int | None  # None: keep the offer's
     stock: int | None
     lead: int | None
+    currency: str  # a new offer's: its storefront's; an update keeps the offer's
 
 
 @dataclass
@@ -80,6 +85,8 @@ class _Checker:
     """Checks rows chunk by chunk against the seller's offers and the catalog."""
 
     seller_id: int
+    # Where the seller may list (seller_storefront_scopes): the product page's rule, set-based.
+    scopes: list[StorefrontScope] = field(default_factory=list)
     seen: dict[tuple, int] = field(default_factory=dict)  # key -> first row that set it
     valid: list[_Valid] = field(default_factory=list)
     would_create: int = 0
@@ -98,7 +105,7 @@ class _Checker:
                 Variant.objects.all(),
                 "gtin",
                 {r.gtin for r in rows if r.gtin},
-                ("id", "gtin", "product__status"),
+                ("id", "gtin", "product__status", "product__category__path"),
             )
         }
         by_variant = {
@@ -167,11 +174,16 @@ class _Checker:
         if key in self.seen:
             column, value = ("sku", row.sku) if row.sku else ("gtin", row.gtin)
             return problem(column, value, f"Duplicate: row {self.seen[key]} already sets this offer.")
+        currency = ""
         if offer is None:
             if variant["product__status"] != Product.Status.PUBLISHED:
                 return problem(
                     "gtin", row.gtin, "This product is not on sale in the catalog (withdrawn or draft)."
                 )
+            storefront = storefront_for_category(self.scopes, variant["product__category__path"])
+            if storefront is None:  # what the page that puts a product on sale answers
+                return problem("gtin", row.gtin, OUTSIDE_SCOPE_REASON)
+            currency = storefront.currency
             if row.price is None:
                 return problem("price", "", "A new offer needs a price.")
             if row.stock is None:
@@ -179,10 +191,10 @@ class _Checker:
         self.seen[key] = row.row
         if row.sku:
             self.seen["sku", row.sku] = row.row
-        self._accept(row, offer, variant["id"] if offer is None else offer["variant_id"])
+        self._accept(row, offer, variant["id"] if offer is None else offer["variant_id"], currency)
         return None
 
-    def _accept(self, row: _Row, offer: dict | None, variant_id: int) -> None:
+    def _accept(self, row: _Row, offer: dict | None, variant_id: int, currency: str) -> None:
         self.valid.append(
             _Valid(
                 row.row,
@@ -193,6 +205,7 @@ class _Checker:
                 row.price,
                 row.stock,
                 row.lead,
+                currency,
             )
         )
         if offer is None:

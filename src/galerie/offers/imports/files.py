@@ -11,13 +11,16 @@ import csv
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import File
+from django.utils.formats import number_format
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from galerie.offers.errors import OfferImportRefused
 
@@ -25,6 +28,31 @@ MAX_ROWS = 100_000
 MAX_BYTES = 20 * 2**20
 
 COLUMNS = ("sku", "gtin", "price", "stock", "condition", "lead_time_days")
+# Other names a seller's spreadsheet gives the columns (French first), compared without case,
+# accents, spaces or hyphens: "Référence", "Quantité", "EAN"…
+COLUMN_ALIASES = {
+    "reference": "sku",
+    "ref": "sku",
+    "ean": "gtin",
+    "ean13": "gtin",
+    "upc": "gtin",
+    "code_barre": "gtin",
+    "code_barres": "gtin",
+    "prix": "price",
+    "quantite": "stock",
+    "quantity": "stock",
+    "etat": "condition",
+    "delai": "lead_time_days",
+    "delai_jours": "lead_time_days",
+}
+
+# An XLSX file is a ZIP of XML: it is vetted from the archive's directory before any parsing
+# (docs/offer-imports.md). Excel's own 100,000-row sheet of offers is about 15 MB of XML.
+MAX_XLSX_MEMBER_BYTES = 64 * 2**20  # one part once uncompressed (the sheet, its shared strings)
+MAX_XLSX_TOTAL_BYTES = 128 * 2**20  # all the parts
+MAX_XLSX_RATIO = 200  # uncompressed / compressed size of a part past 1 MB; Excel's are under 30
+MAX_XLSX_MEMBERS = 1_000
+MAX_CELL_CHARS = 1_000  # no column of an offer file holds more
 
 
 @dataclass
@@ -32,7 +60,6 @@ class _Table:
     kind: str  # "csv" or "xlsx"
     columns: dict[str, int]  # column name -> index in a row
     rows: Iterator[tuple[int, list[Any]]]  # (row number in the file, the header being 1; cells)
-    known_count: int | None = None  # data rows, when known without reading them
     close: Callable[[], None] = lambda: None
 
 
@@ -65,6 +92,7 @@ def _sniff(raw: bytes, name: str) -> str:
         except zipfile.BadZipFile:
             raise _refuse(f"“{name}” is a damaged ZIP archive, not a CSV or Excel (.xlsx) file.") from None
         if {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+            _vet_xlsx_archive(raw, name)
             return "xlsx"
         if "mimetype" in names and "content.xml" in names:
             raise _refuse(f"“{name}” is an OpenDocument file (.ods): save it as .xlsx or CSV.")
@@ -72,6 +100,44 @@ def _sniff(raw: bytes, name: str) -> str:
     if b"\x00" in raw[:65536]:
         raise _refuse(f"“{name}” is not a text file: save it as CSV (UTF-8) or as an Excel .xlsx workbook.")
     return "csv"
+
+
+def _grouped(number: float) -> str:
+    """A whole number as the reader writes it (1,400 in English, 1 400 in French)."""
+    return number_format(round(number), force_grouping=True)
+
+
+def _vet_xlsx_archive(raw: bytes, name: str) -> None:
+    """Refuse a workbook whose parts would expand past the limits, from the ZIP directory alone.
+
+    ``zipfile`` never inflates a part past the size its directory declares (a part that lies
+    ends short and fails its CRC check), so these declared sizes bound what parsing can use.
+    """
+    members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise _refuse(
+            _("“%(name)s” holds %(count)s parts: it is not an ordinary Excel workbook.")
+            % {"name": name, "count": _grouped(len(members))}
+        )
+    total = 0
+    for member in members:
+        size, packed = member.file_size, max(member.compress_size, 1)
+        total += size
+        too_big = size > MAX_XLSX_MEMBER_BYTES or total > MAX_XLSX_TOTAL_BYTES
+        if too_big or (size > 2**20 and size / packed > MAX_XLSX_RATIO):
+            raise _refuse(
+                _(
+                    "“%(name)s” expands to %(mb)s MB of %(part)s once uncompressed (%(ratio)s times its"
+                    " size in the file): more than an offer file can hold. Save only the offers' columns,"
+                    " as CSV or a new workbook."
+                )
+                % {
+                    "name": name,
+                    "mb": _grouped(size / 2**20),
+                    "part": member.filename,
+                    "ratio": _grouped(size / packed),
+                }
+            )
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -86,16 +152,28 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _column_name(value: Any) -> str:
-    return re.sub(r"[\s\-]+", "_", _text(value).strip("\"'").lower())
+    """A header cell or a condition word as a key: lower case, no accents, ``_`` for spaces."""
+    text = unicodedata.normalize("NFKD", _text(value).strip("\"'").lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def _column(value: Any) -> str:
+    """The column a header cell names (``sku``, ``price``…), its French names included."""
+    key = _column_name(value)
+    return COLUMN_ALIASES.get(key, key)
 
 
 def _header(cells: list[Any], name: str) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        column = _column_name(cell)
+        column = _column(cell)
         if column in COLUMNS:
             if column in columns:
-                raise _refuse(f"The column “{column}” appears twice in the first row of “{name}”.")
+                raise _refuse(
+                    f"The column “{column}” appears twice in the first row of “{name}”"
+                    f" (“{_text(cells[columns[column]])}” and “{_text(cell)}”)."
+                )
             columns[column] = index
     if not ({"sku", "gtin"} & columns.keys() and {"price", "stock"} & columns.keys()):
         found = ", ".join(f"“{_text(c)}”" for c in cells if _text(c)) or "nothing"
@@ -111,7 +189,7 @@ def _delimiter(first_line: str) -> str:
 
     def score(delimiter: str) -> tuple[int, int]:
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        return sum(_column_name(c) in COLUMNS for c in cells), first_line.count(delimiter)
+        return sum(_column(c) in COLUMNS for c in cells), first_line.count(delimiter)
 
     return max((";", ",", "\t"), key=score)
 
@@ -144,6 +222,8 @@ def _xlsx_table(raw: bytes, name: str) -> _Table:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
+        # The sheet's <dimension> is what the writer claimed, not what it holds: read every row.
+        sheet.reset_dimensions()
         found = sheet.iter_rows(values_only=True)
         header = list(next(found, ()))
     except Exception as error:  # openpyxl raises many kinds on a damaged workbook
@@ -152,17 +232,18 @@ def _xlsx_table(raw: bytes, name: str) -> _Table:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         # Read-only mode yields empty rows for gaps, so the position is the row number.
-        for number, cells in enumerate(found, start=2):
-            if any(_text(cell) for cell in cells):
-                yield number, list(cells)
+        try:
+            for number, cells in enumerate(found, start=2):
+                if any(_text(cell) for cell in cells):
+                    yield number, list(cells)
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise _refuse(f"“{name}” could not be read as an Excel workbook ({error}).") from None
 
-    max_row = sheet.max_row
-    known = max_row - 1 if max_row and max_row - 1 <= MAX_ROWS else None
-    return _Table("xlsx", columns, rows(), known_count=known, close=workbook.close)
+    return _Table("xlsx", columns, rows(), close=workbook.close)
 
 
-def _open_table(raw: bytes, name: str) -> _Table:
-    kind = _sniff(raw, name)
+def _open_table(raw: bytes, name: str, kind: str | None = None) -> _Table:
+    kind = kind or _sniff(raw, name)
     if kind == "xlsx":
         return _xlsx_table(raw, name)
     return _csv_table(_decode(raw, name), name)
@@ -190,10 +271,8 @@ def _read_upload(upload: File) -> tuple[bytes, str]:
 
 
 def _count_rows(table: _Table, name: str) -> int:
-    if table.known_count is not None:
-        return table.known_count
     count = 0
-    for _ in table.rows:
+    for _row in table.rows:
         count += 1
         if count > MAX_ROWS:
             raise _refuse(f"“{name}” has more than {MAX_ROWS:,} rows: split it into several files.")

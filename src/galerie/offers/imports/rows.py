@@ -13,9 +13,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
 
+from galerie.core.csvsafe import starts_like_formula
 from galerie.core.identifiers import clean_gtin
-from galerie.offers.imports.files import _column_name, _text
+from galerie.offers.imports.files import MAX_CELL_CHARS, _column_name, _text
 from galerie.offers.models import Condition
 
 MAX_PRICE_MINOR = 100_000_000  # 1,000,000.00: more is a typing mistake
@@ -30,6 +32,15 @@ CONDITION_ALIASES = {
     "reconditionné": Condition.REFURBISHED,
     "occasion": Condition.USED,
 }
+
+
+# Reasons without a value in them are msgids: the report translates them when it shows them.
+SKU_FORMULA_REASON = gettext_noop(
+    "A SKU cannot start with =, +, -, @, a tab or a line break: a spreadsheet would run it as a formula."
+)
+CELL_TOO_LONG_REASON = gettext_noop(
+    "This cell holds more than 1,000 characters: no column of an offer file is that long."
+)
 
 
 class _Problem(NamedTuple):
@@ -97,9 +108,17 @@ def _gtin(text: str) -> str:
 def _parse(number: int, cells: list[Any], columns: dict[str, int]) -> tuple[_Row, list[_Problem]]:
     row, problems = _Row(row=number), []
 
+    too_long: set[str] = set()
+
     def cell(column: str) -> str:
         index = columns.get(column)
-        return _text(cells[index]) if index is not None and index < len(cells) else ""
+        value = _text(cells[index]) if index is not None and index < len(cells) else ""
+        if len(value) > MAX_CELL_CHARS:
+            if column not in too_long:
+                too_long.add(column)
+                problems.append(_Problem(number, column, value[:200], CELL_TOO_LONG_REASON))
+            return ""
+        return value
 
     def check(column: str, parse: Callable[[str], Any]) -> Any:
         value = cell(column)
@@ -114,8 +133,10 @@ def _parse(number: int, cells: list[Any], columns: dict[str, int]) -> tuple[_Row
     row.sku = cell("sku")
     if len(row.sku) > 64:
         problems.append(_Problem(number, "sku", row.sku[:200], "A SKU has at most 64 characters."))
+    elif starts_like_formula(row.sku):
+        problems.append(_Problem(number, "sku", row.sku[:200], SKU_FORMULA_REASON))
     row.gtin = check("gtin", _gtin) or ""
-    if not row.sku and not row.gtin and not cell("gtin"):
+    if not row.sku and not row.gtin and not cell("gtin") and not too_long & {"sku", "gtin"}:
         column = "sku" if "sku" in columns else "gtin"
         problems.append(_Problem(number, column, "", "Give the sku or the gtin of the offer."))
     row.price = check("price", _price)

@@ -24,9 +24,18 @@ from galerie.core.statemachine import transition
 from galerie.offers.errors import OfferImportBusy, OfferImportNotFound, OfferImportRefused
 from galerie.offers.imports.apply import _Applied, _apply_postgres, _apply_sqlite
 from galerie.offers.imports.checks import CHECK_CHUNK, _batches, _Checker
-from galerie.offers.imports.files import MAX_ROWS, _count_rows, _open_table, _read_upload, _refuse, _Table
+from galerie.offers.imports.files import (
+    MAX_ROWS,
+    _count_rows,
+    _open_table,
+    _read_upload,
+    _refuse,
+    _sniff,
+    _Table,
+)
 from galerie.offers.imports.rows import _parse
 from galerie.offers.models import OfferImport, OfferImportError
+from galerie.offers.selectors.seller import seller_storefront_scopes
 from galerie.offers.services import SELLERS_WHO_MAY_LIST
 from galerie.sellers.errors import SellerNotActive
 from galerie.sellers.models import Seller
@@ -44,9 +53,17 @@ Progress = Callable[[str, int, int], None]  # (phase "check" | "apply", rows don
 
 
 def offer_import_create(
-    *, seller: Seller, uploaded_by: Any = None, upload: File, check_only: bool = False
+    *,
+    seller: Seller,
+    uploaded_by: Any = None,
+    upload: File,
+    check_only: bool = False,
+    all_or_nothing: bool = False,
 ) -> OfferImport:
     """Vet and store a seller's file of offers, queue it (event ``offer_import.queued``).
+
+    ``all_or_nothing``: apply the file only if every row is valid (else the run fails, naming
+    the rows, and changes nothing).
 
     Raises OfferImportRefused, and stores nothing, for a file that is not a CSV or an XLSX
     workbook (judged by its content), is empty, larger than 20 MB, longer than 100,000 rows or
@@ -55,19 +72,23 @@ def offer_import_create(
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot update offers while its account is {seller.status}.")
     raw, name = _read_upload(upload)
-    table = _open_table(raw, name)
-    try:
-        total = _count_rows(table, name)
-    finally:
-        table.close()
-    if total == 0:
-        raise _refuse(f"“{name}” has a header but no rows.")
+    kind = _sniff(raw, name)  # an XLSX's parts are vetted here, from the ZIP directory alone
+    total = 0  # an XLSX's rows are counted by the run, which parses it once, off the request
+    if kind == "csv":  # plain text: its header and rows are cheap to check now
+        table = _open_table(raw, name, kind)
+        try:
+            total = _count_rows(table, name)
+        finally:
+            table.close()
+        if total == 0:
+            raise _refuse(f"“{name}” has a header but no rows.")
     with transaction.atomic():
         offer_import = OfferImport(
             seller=seller,
             uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
             original_name=name[:255],
             check_only=check_only,
+            all_or_nothing=all_or_nothing,
             total_rows=total,
         )
         offer_import.file.save(name, ContentFile(raw), save=False)
@@ -141,7 +162,7 @@ _RESET_FIELDS = ("processed_rows", *_COUNT_FIELDS, "failure", "started_at", "fin
 
 
 def _check_all(offer_import: OfferImport, table: _Table, progress: Progress | None) -> _Checker:
-    checker = _Checker(seller_id=offer_import.seller_id)
+    checker = _Checker(seller_id=offer_import.seller_id, scopes=seller_storefront_scopes(offer_import.seller))
     total, processed, error_rows = offer_import.total_rows, 0, 0
     for chunk in _batches(table.rows, CHECK_CHUNK):
         processed += len(chunk)
@@ -166,6 +187,8 @@ def _check_all(offer_import: OfferImport, table: _Table, progress: Progress | No
             )
         if progress:
             progress("check", processed, total)
+    if processed == 0:
+        raise _refuse(f"“{offer_import.original_name}” has a header but no rows.")
     offer_import.processed_rows = offer_import.total_rows = processed
     offer_import.error_rows = error_rows
     return checker
@@ -231,6 +254,12 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
                 _Applied(checker.would_create, checker.would_update, checker.would_keep),
             )
         return
+    if offer_import.all_or_nothing and offer_import.error_rows:
+        raise _refuse(
+            f"Nothing was applied: {offer_import.error_rows:,} of the {offer_import.total_rows:,} rows have"
+            " errors and this file was to be applied only if every row is valid. Correct them and upload"
+            " it again."
+        )
     with transaction.atomic():
         transition(
             offer_import, to=Status.APPLYING, extra_fields=("processed_rows", "total_rows", "error_rows")

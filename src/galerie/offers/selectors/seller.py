@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from galerie.catalog.errors import ProductNotFound
 from galerie.catalog.models import Product, Variant
-from galerie.core.identifiers import clean_gtin
+from galerie.core.identifiers import GTIN_LENGTHS, clean_gtin, gtin_compact, gtin_key
 from galerie.offers.errors import OfferNotFound
 from galerie.offers.models import Offer
 from galerie.sellers.models import Seller, SellerAdmission
@@ -84,12 +84,20 @@ def _scope_filter(scopes: list[StorefrontScope], prefix: str = "") -> Q | None:
     return condition
 
 
+def storefront_for_category(scopes: list[StorefrontScope], category_path: str) -> Storefront | None:
+    """Return the first admitted storefront whose catalog holds a category, or None.
+
+    The one scope rule of listing: the page that puts a product on sale, the offer list's
+    links and offer imports all ask it (docs/offer-imports.md).
+    """
+    return next((s.storefront for s in scopes if s.covers(category_path)), None)
+
+
 def offers_link_storefronts(offers: Iterable[Offer], scopes: list[StorefrontScope]) -> None:
     """Set ``offer.storefront`` to the first admitted storefront whose catalog holds the offer's
     product (None when none does); needs ``variant__product__category`` loaded."""
     for offer in offers:
-        path = offer.variant.product.category.path
-        offer.storefront = next((s.storefront for s in scopes if s.covers(path)), None)
+        offer.storefront = storefront_for_category(scopes, offer.variant.product.category.path)
 
 
 def _seller_offers(seller: Seller) -> QuerySet[Offer]:
@@ -116,9 +124,10 @@ def offers_for_seller(
     q = q.strip()
     if q:
         condition = Q(variant__product__title__icontains=q) | Q(seller_sku__icontains=q)
-        compact = q.replace(" ", "").replace("-", "")
+        compact = gtin_compact(q)
         if compact.isdigit():
-            condition |= Q(variant__gtin=compact)
+            key = gtin_key(compact) if len(compact) in GTIN_LENGTHS else compact
+            condition |= Q(variant__gtin=key)
         rows = rows.filter(condition)
     if status in Offer.Status.values:
         rows = rows.filter(status=status)
@@ -162,8 +171,7 @@ def variant_get_for_listing(seller: Seller, variant_id: int) -> Variant:
     )
     storefront = None
     if variant is not None:
-        path = variant.product.category.path
-        storefront = next((s.storefront for s in scopes if s.covers(path)), None)
+        storefront = storefront_for_category(scopes, variant.product.category.path)
     if storefront is None:
         raise ProductNotFound("This product is not in the catalog of any storefront you sell on.")
     variant.storefront = storefront
@@ -172,7 +180,7 @@ def variant_get_for_listing(seller: Seller, variant_id: int) -> Variant:
 
 def looks_like_gtin(text: str) -> bool:
     """Tell a GTIN typed in a search box (8 to 14 digits, spaces or dashes allowed) from a name."""
-    compact = text.strip().replace(" ", "").replace("-", "")
+    compact = gtin_compact(text)
     return compact.isdigit() and 8 <= len(compact) <= 14
 
 

@@ -62,7 +62,7 @@ def product_jsonld(context, product, variant, offers) -> str:
         "url": request.build_absolute_uri(request.path),
     }
     if variant.gtin:
-        data["gtin13" if len(variant.gtin) == 13 else "gtin12"] = variant.gtin
+        data["gtin13" if len(variant.gtin) == 13 else "gtin14"] = variant.gtin  # the stored forms
     if product.brand_id:
         data["brand"] = {"@type": "Brand", "name": product.brand.name}
     if offers:

@@ -1,4 +1,6 @@
-"""`galerie offers_import FILE --seller SLUG [--check-only]`: a bulk offer update in the foreground."""
+"""`galerie offers_import FILE --seller SLUG [--check-only] [--all-or-nothing]`: a bulk offer update
+in the foreground. It exits 1 when the file or the run failed and when any row has an error
+(the valid rows are applied nonetheless, unless --all-or-nothing), after a one-line summary."""
 
 from __future__ import annotations
 
@@ -33,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", type=Path, help="The CSV or XLSX file.")
         parser.add_argument("--seller", help="The seller's slug (its shop address).")
         parser.add_argument("--check-only", action="store_true", help="Report the problems, change nothing.")
+        parser.add_argument(
+            "--all-or-nothing",
+            action="store_true",
+            help="Apply the file only if every row is valid; otherwise change nothing.",
+        )
         parser.add_argument("--resume", type=int, metavar="ID", help="Run the existing import ID (again).")
 
     def handle(self, *args: Any, verbosity: int, **options: Any) -> None:
@@ -77,7 +84,10 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as handle:
                 offer_import = offer_import_create(
-                    seller=seller, upload=File(handle, name=path.name), check_only=options["check_only"]
+                    seller=seller,
+                    upload=File(handle, name=path.name),
+                    check_only=options["check_only"],
+                    all_or_nothing=options["all_or_nothing"],
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
@@ -96,9 +106,27 @@ class Command(BaseCommand):
 
     def _summary(self, offer_import: OfferImport, seconds: float, quiet: bool) -> None:
         if offer_import.status == OfferImport.Status.FAILED:
+            if not quiet and offer_import.processed_rows:  # the rows were read: say how they fared
+                self._counts(offer_import, seconds)
+                self._problems(offer_import)
             raise CommandError(f"Import {offer_import.pk} failed: {offer_import.failure}")
-        if quiet:
-            return
+        if not quiet:
+            self._counts(offer_import, seconds)
+            self._problems(offer_import)
+        if offer_import.error_rows:
+            rows, bad = offer_import.total_rows, offer_import.error_rows
+            if offer_import.check_only:
+                done = "checked only"
+            elif bad >= rows:
+                done = "no row was applied"
+            else:
+                done = f"the {rows - bad:,} valid rows were applied"
+            raise CommandError(
+                f"Import {offer_import.pk}: {bad:,} of {rows:,} rows have errors ({done});"
+                f" the report: /sell/imports/{offer_import.pk}/errors.csv"
+            )
+
+    def _counts(self, offer_import: OfferImport, seconds: float) -> None:
         rows = offer_import.total_rows
         verb = "would be " if offer_import.check_only else ""
         digits = 1 if seconds >= 1 else 2
@@ -108,6 +136,8 @@ class Command(BaseCommand):
             f" {verb}updated, {offer_import.unchanged_offers:,} unchanged in {seconds:.{digits}f} s"
             f" ({rows / max(seconds, 1e-9):,.0f} rows/s)."
         )
+
+    def _problems(self, offer_import: OfferImport) -> None:
         problems = offer_import_errors(offer_import=offer_import)
         for problem in problems[:SHOWN_PROBLEMS]:
             value = f" “{problem.value}”" if problem.value else ""

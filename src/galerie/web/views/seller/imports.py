@@ -7,7 +7,6 @@ import is fetched through selectors scoped to the current seller: another seller
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django import forms
@@ -17,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from galerie.core.csvsafe import safe_writer
 from galerie.core.errors import DomainError
 from galerie.offers.imports import (
     COLUMNS,
@@ -52,6 +52,10 @@ class OfferImportForm(forms.Form):
         required=False,
         label=gettext_lazy("Check only: report the problems and change nothing"),
     )
+    all_or_nothing = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Apply only if every row is valid: one problem and nothing changes"),
+    )
 
 
 @seller_view(Perm.EDIT_OFFERS, methods=("GET", "HEAD", "POST"))
@@ -67,6 +71,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     uploaded_by=request.user,
                     upload=form.cleaned_data["file"],
                     check_only=form.cleaned_data["check_only"],
+                    all_or_nothing=form.cleaned_data["all_or_nothing"],
                 )
             except DomainError as error:
                 form.add_error("file", error.message)
@@ -92,7 +97,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="offers-template.csv"'
-    csv.writer(response).writerows(TEMPLATE_ROWS)
+    safe_writer(response).writerows(TEMPLATE_ROWS)
     return response
 
 
@@ -120,11 +125,6 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "galerie/seller/import.html", context)
 
 
-def _spreadsheet_safe(value: str) -> str:
-    # A cell starting like a formula is shown as text, never run, when the seller opens the file.
-    return "'" + value if value[:1] in ("=", "+", "@", "\t", "\r") else value
-
-
 @seller_view(Perm.EDIT_OFFERS)
 def import_errors_csv(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
     offer_import = offer_import_get_for_seller(seller=request.seller_access.seller, import_id=import_id)
@@ -134,13 +134,13 @@ def import_errors_csv(request: HttpRequest, import_id: int) -> StreamingHttpResp
         def write(self, value: str) -> str:
             return value
 
-    writer = csv.writer(Echo())
+    writer = safe_writer(Echo())  # a cell starting like a formula is shown as text, never run
 
     def lines() -> Iterator[str]:
         yield "\ufeff"  # Excel reads the file as UTF-8
         yield writer.writerow([_("row"), _("column"), _("value"), _("reason")])
         for row, column, value, reason in problems.iterator(chunk_size=2000):
-            yield writer.writerow([row, column, _spreadsheet_safe(value), reason])
+            yield writer.writerow([row, column, value, _(reason)])  # a msgid reason in the reader's language
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{offer_import.pk}-errors.csv"'

@@ -28,7 +28,13 @@ from galerie.offers.selectors.seller import (
     variant_get_for_listing,
     variants_find_for_seller,
 )
-from galerie.offers.services import offer_create, offer_price_set, offer_status_set, offer_stock_set
+from galerie.offers.services import (
+    offer_create,
+    offer_price_set,
+    offer_sku_set,
+    offer_status_set,
+    offer_stock_set,
+)
 from galerie.sellers.access import Perm
 from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm, add_domain_errors
 from galerie.web.views.seller.access import seller_view
@@ -151,6 +157,8 @@ def _save(request: HttpRequest, offer: Offer) -> tuple[Offer, OfferRowForm | Non
         with transaction.atomic():  # price, stock and status change together or not at all
             offer_price_set(offer_id=offer.pk, price=Money(data["price"], offer.currency))
             offer_stock_set(offer_id=offer.pk, stock=data["stock"])
+            if data.get("seller_sku"):
+                offer_sku_set(offer_id=offer.pk, seller_sku=data["seller_sku"])
             offer = offer_status_set(offer_id=offer.pk, status=data["status"])
     except InvalidInput as error:
         add_domain_errors(form, error)
