@@ -287,3 +287,18 @@ def test_the_reasons_issue_12_added_are_shown_in_the_sellers_language(client, wo
     assert "un tableur l’exécuterait comme une formule" in page
     response = client.get(errors_csv(world["import"]), HTTP_ACCEPT_LANGUAGE="fr")
     assert "aucune boutique où vous vendez" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_a_file_whose_every_row_fails_says_nothing_was_applied_not_applied(client, world):
+    client.force_login(world["owner"])
+    client.post(LIST, {"file": csv_file("sku;prix\nNOPE;30\nNADA;1\n")})
+    offer_import = OfferImport.objects.latest("id")
+    run_queued()
+    offer_import.refresh_from_db()
+    assert (offer_import.total_rows, offer_import.error_rows) == (2, 2)
+    page = client.get(detail(offer_import)).content.decode()
+    assert "No row was applied: every row of the file has a problem." in page
+    assert "status-import-applied" not in page and "Nothing applied" in page
+    # A file with one good row still reads as applied.
+    page = client.get(detail(world["import"])).content.decode()
+    assert "status-import-applied" in page and "No row was applied" not in page
