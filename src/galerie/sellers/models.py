@@ -2,11 +2,12 @@
 
 import uuid
 
-from babel import Locale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from galerie.core.countries import COUNTRIES
 from galerie.core.files import private_storage
 from galerie.core.identifiers import (
     clean_french_trade_register,
@@ -16,22 +17,21 @@ from galerie.core.identifiers import (
 )
 from galerie.storefronts.models import Storefront
 
-COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
 
 
 class Seller(models.Model):
     class Kind(models.TextChoices):
-        TRADER = "trader", "Professional (trader)"
-        PRIVATE = "private", "Private person"
+        TRADER = "trader", _("Professional (trader)")
+        PRIVATE = "private", _("Private person")
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        INFO_REQUESTED = "info_requested", "More information requested"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        CLOSED = "closed", "Closed"
+        APPLIED = "applied", _("Applied")
+        INFO_REQUESTED = "info_requested", _("More information requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
 
     TRANSITIONS = {
         Status.APPLIED: frozenset({Status.APPROVED, Status.REJECTED, Status.INFO_REQUESTED}),
@@ -131,9 +131,9 @@ class SellerAdmission(models.Model):
     """Whether a seller may sell on a storefront (the operator's curation)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ADMITTED = "admitted", "Admitted"
-        REFUSED = "refused", "Refused"
+        PENDING = "pending", _("Pending")
+        ADMITTED = "admitted", _("Admitted")
+        REFUSED = "refused", _("Refused")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="admissions")
     storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="admissions")
@@ -161,9 +161,9 @@ class SellerMember(models.Model):
     """A user working for a seller, with a role that limits what they may do."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MANAGER = "manager", "Manager"
-        SHIPPING_CLERK = "shipping_clerk", "Shipping clerk"
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        SHIPPING_CLERK = "shipping_clerk", _("Shipping clerk")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
@@ -190,8 +190,8 @@ class ShippingProfile(models.Model):
     """
 
     class Kind(models.TextChoices):
-        FLAT = "flat", "Flat rate per order"
-        PER_ITEM = "per_item", "First item + each further item"
+        FLAT = "flat", _("Flat rate per order")
+        PER_ITEM = "per_item", _("First item + each further item")
 
     seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="shipping_profile")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FLAT)
@@ -234,10 +234,10 @@ class SellerDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        IDENTITY = "identity", "Identity document"
-        REGISTRATION = "registration", "Trade register extract (Kbis …)"
-        BANK = "bank", "Bank details (RIB)"
-        OTHER = "other", "Other"
+        IDENTITY = "identity", _("Identity document")
+        REGISTRATION = "registration", _("Trade register extract (Kbis …)")
+        BANK = "bank", _("Bank details (RIB)")
+        OTHER = "other", _("Other")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import Category
 
@@ -17,11 +18,11 @@ host_name = RegexValidator(
 
 class Storefront(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSING = "closing", "Closing"
-        CLOSED = "closed", "Closed"
-        TRANSFERRED = "transferred", "Transferred"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSING = "closing", _("Closing")
+        CLOSED = "closed", _("Closed")
+        TRANSFERRED = "transferred", _("Transferred")
 
     TRANSITIONS = {
         Status.DRAFT: frozenset({Status.OPEN}),
@@ -32,9 +33,9 @@ class Storefront(models.Model):
     }
 
     class Font(models.TextChoices):
-        SANS = "sans", "Sans-serif"
-        SERIF = "serif", "Serif"
-        ROUNDED = "rounded", "Rounded"
+        SANS = "sans", _("Sans-serif")
+        SERIF = "serif", _("Serif")
+        ROUNDED = "rounded", _("Rounded")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(
