@@ -18,6 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 from django.urls import reverse
 
+from galerie.catalog.models import ProductProposal
 from galerie.sellers.models import Seller
 from tests.factories import make_storefront, make_user
 from tests.test_translations import PO
@@ -35,18 +36,79 @@ ENGLISH_WORDS = {
     "Applied", "Approved", "Pending", "Admitted", "Owner", "Shipping clerk", "Manager",
     "carried_forward", "reserve_held", "reserve_released", "sale", "commission", "View", "CSV",
     "Identity document", "Flat rate", "Per item", "identity", "per_item", "flat",
-    "shipping_clerk", "applied", "approved", "pending", "admitted",
+    "shipping_clerk", "applied", "approved", "pending", "admitted", "like_new", "refurbished",
 }  # fmt: skip
 ENGLISH_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d")
 LABELS = ("placeholder", "aria-label", "title", "alt")
 # Text that is the same in both languages, or data (a product's own title), not UI.
-SAME_IN_FRENCH = {"Total", "Type", "Page", "Notes", "Description", "Date", "Position", "Commission", "Commissions",
-                  "Code", "Message", "Contact", "Document", "Documents", "Actions", "Action", "Article", "Articles",
-                  "Stock", "Note", "Statut", "Source", "Format", "Transport", "Mode", "Email", "Total TTC",
-                  "Options", "Surface", "Minimum", "Maximum", "Distance", "Science", "Local", "Fiction", "Bonus",
-                  "Initiales", "Destination", "Menu", "Question", "Principal", "Service", "Services", "Web",
-                  "Site web", "Max", "Min", "Marketplace", "Galerie", "API", "SKU", "EAN", "GTIN", "SIREN",
-                  "SIRET", "IBAN", "BIC", "TVA", "CSV", "XLSX", "PDF", "URL", "ERP", "Reference", "Variante"}  # fmt: skip
+SAME_IN_FRENCH = {
+    "Total",
+    "Type",
+    "Page",
+    "Notes",
+    "Description",
+    "Date",
+    "Position",
+    "Commission",
+    "Commissions",
+    "Code",
+    "Message",
+    "Contact",
+    "Document",
+    "Documents",
+    "Actions",
+    "Action",
+    "Article",
+    "Articles",
+    "Stock",
+    "Note",
+    "Statut",
+    "Source",
+    "Format",
+    "Transport",
+    "Mode",
+    "Email",
+    "Total TTC",
+    "Options",
+    "Surface",
+    "Minimum",
+    "Maximum",
+    "Distance",
+    "Science",
+    "Local",
+    "Fiction",
+    "Bonus",
+    "Initiales",
+    "Destination",
+    "Menu",
+    "Question",
+    "Principal",
+    "Service",
+    "Services",
+    "Web",
+    "Site web",
+    "Max",
+    "Min",
+    "Marketplace",
+    "Galerie",
+    "API",
+    "SKU",
+    "EAN",
+    "GTIN",
+    "SIREN",
+    "SIRET",
+    "IBAN",
+    "BIC",
+    "TVA",
+    "CSV",
+    "XLSX",
+    "PDF",
+    "URL",
+    "ERP",
+    "Reference",
+    "Variante",
+    "ISBN-13",
+}
 
 
 class _Text(HTMLParser):
@@ -63,7 +125,12 @@ class _Text(HTMLParser):
         for name, value in attrs:
             if name in LABELS and value:
                 self.found.append(value.strip())
-            if tag == "input" and name == "value" and dict(attrs).get("type") in ("submit", "button") and value:
+            if (
+                tag == "input"
+                and name == "value"
+                and dict(attrs).get("type") in ("submit", "button")
+                and value
+            ):
                 self.found.append(value.strip())
 
     def handle_endtag(self, tag):
@@ -127,7 +194,9 @@ def test_every_seller_area_page_is_french(client, world, translated_msgids):
     application = response.content.decode()
     Seller.objects.filter(pk=seller.pk).update(status="approved")
     # The sign-in and invitation pages are for visitors.
-    pages = _walk(client, "seller_area", world["kwargs"], skip={"login", "logout", "invitation", "application"})
+    pages = _walk(
+        client, "seller_area", world["kwargs"], skip={"login", "logout", "invitation", "application"}
+    )
     pages["application"] = application
     client.logout()
     pages["login"] = client.get(reverse("seller_area:login"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
@@ -140,7 +209,9 @@ def test_the_seller_application_form_and_its_errors_are_french(client, translate
     here = make_storefront(code="atelier", name="Atelier Onze", default_language="fr")
     page = client.get("/s/atelier/become-a-seller/").content.decode()
     assert not _english(page, translated_msgids)
-    data = form_data(storefronts=[here.pk], iban="FR76 3000 6000 0112 3456 7890 188", trade_register_number="123")
+    data = form_data(
+        storefronts=[here.pk], iban="FR76 3000 6000 0112 3456 7890 188", trade_register_number="123"
+    )
     data.update(phone="12", vat_number="FR00123", postal_code="x")
     response = client.post("/s/atelier/become-a-seller/", data)
     assert response.status_code == 400
@@ -150,7 +221,9 @@ def test_the_seller_application_form_and_its_errors_are_french(client, translate
     assert not _english(page, translated_msgids)
     for field, messages in errors.items():
         for message in messages:
-            assert message not in translated_msgids and not re.search(r"\b(?:invalid|is|the|not)\b", message), (
+            assert message not in translated_msgids and not re.search(
+                r"\b(?:invalid|is|the|not)\b", message
+            ), (
                 field,
                 message,
             )
@@ -161,11 +234,16 @@ def test_the_seller_application_form_and_its_errors_are_french(client, translate
     assert not {"XA", "XB", "EU", "EZ", "UN", "QO", "CQ", "ZZ"} & set(codes)
     names = dict(countries)
     assert names["DE"] == "Allemagne" and names["AE"] == "Émirats arabes unis"
-    assert [n for _, n in countries].index("Émirats arabes unis") < [n for _, n in countries].index("Équateur")
+    assert [n for _, n in countries].index("Émirats arabes unis") < [n for _, n in countries].index(
+        "Équateur"
+    )
     assert [n for _, n in countries].index("Émirats arabes unis") < [n for _, n in countries].index("Espagne")
 
 
 def test_every_back_office_page_is_french(client, world, translated_msgids):
+    ProductProposal.objects.filter(pk=world["kwargs"]["proposal_id"]).update(
+        price_minor=1250, currency="EUR", condition="like_new", stock=2
+    )
     client.force_login(make_user(is_staff=True))
     pages = _walk(client, "back_office", world["kwargs"])
     assert len(pages) >= 7
@@ -179,3 +257,44 @@ def test_the_check_finds_english(translated_msgids):
         "Dec 4, 2026",
     ]
     assert _english('<p>Commandes</p><input placeholder="Rechercher">', translated_msgids) == []
+
+
+def test_the_statement_names_its_rows_and_dates_them_the_french_way(client, world):
+    client.force_login(world["owner_a"])
+    url = reverse("seller_area:statement", kwargs={"payout_id": world["kwargs"]["payout_id"]})
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    for label in ("Report", "Commande", "Réserve retenue", "Virement"):
+        assert f'data-label="Type">{label}</th>' in page, label
+    assert "carried_forward" not in re.sub(r'data-type="[a-z_]+"', "", page)
+    assert re.search(r'<time datetime="\d{4}-\d{2}-\d{2}">\d{2}/\d{2}/\d{4}</time>', page)
+    assert 'class="table-scroll"' in page  # the wide table scrolls in its own box
+    money = client.get(reverse("seller_area:money"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    ref = f"GALERIE-P{world['kwargs']['payout_id']}"
+    assert f">Relevé {ref}</a>" in money and f">{ref} en CSV</a>" in money
+
+
+def test_amounts_come_back_with_the_decimal_separator_they_were_typed_with(client, world):
+    from galerie.sellers.models import ShippingProfile
+
+    ShippingProfile.objects.update_or_create(seller=world["a"], defaults={"base_minor": 390, "kind": "flat"})
+    client.force_login(world["owner_a"])
+    french = client.get(reverse("seller_area:shop"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get(reverse("seller_area:shop"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="3,90"' in french and 'value="3.90"' not in french
+    assert 'value="3.90"' in english
+    url = reverse("seller_area:offer_edit_row", kwargs={"offer_id": world["kwargs"]["offer_id"]})
+    editor = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'value="19,90"' in editor  # the inline price editor of the book at 19.90
+
+
+def test_english_dates_are_unambiguous(client, world):
+    from galerie.ledger.models import Payout
+
+    payout = Payout.objects.get(pk=world["kwargs"]["payout_id"])
+    client.force_login(world["owner_a"])
+    page = client.get(reverse("seller_area:money"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    day = payout.run.run_date
+    assert f"<td>{day.day} {day.strftime('%b')} {day.year}</td>" in page
+    assert f"{day.month:02d}/{day.day:02d}/{day.year}" not in page
+    french = client.get(reverse("seller_area:money"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"<td>{day.day:02d}/{day.month:02d}/{day.year}</td>" in french

@@ -17,7 +17,9 @@ NOT_ISO_3166_1 = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 )
 COUNTRIES: frozenset[str] = frozenset(
-    code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in NOT_ISO_3166_1
+    code
+    for code in Locale("en").territories
+    if len(code) == 2 and code.isalpha() and code not in NOT_ISO_3166_1
 )
 
 
@@ -42,4 +44,6 @@ def country_name(code: str, language: str) -> str:
 def country_choices(language: str) -> list[tuple[str, str]]:
     """(code, name) of every ISO 3166-1 country, named in ``language`` and sorted by name."""
     names = _locale(language).territories
-    return sorted(((code, names.get(code, code)) for code in COUNTRIES), key=lambda pair: collation_key(pair[1]))
+    return sorted(
+        ((code, names.get(code, code)) for code in COUNTRIES), key=lambda pair: collation_key(pair[1])
+    )

@@ -18,7 +18,6 @@ from galerie.core.identifiers import (
 from galerie.storefronts.models import Storefront
 
 
-
 class Seller(models.Model):
     class Kind(models.TextChoices):
         TRADER = "trader", _("Professional (trader)")

@@ -77,12 +77,17 @@ def theme_variables(*, primary: str, accent: str, background: str, text: str) ->
         # The theme colour as text (links, prices) on the page's light grounds.
         "--c-primary-ink": ink(primary, *grounds),
         # Secondary text (table headers, hints): as soft as it can be while still reading.
-        "--c-muted": next(
-            (m for share in range(60, 101, 4) if all(contrast(m := mix(text, background, share / 100), g) >= AA
-                                                      for g in grounds)),
-            text,
-        ),
-    }  # fmt: skip
+        "--c-muted": _muted(text, background, grounds),
+    }
+
+
+def _muted(text: str, background: str, grounds: tuple[str, ...]) -> str:
+    """The text colour mixed with the background, as light as it can be while reading on ``grounds``."""
+    for share in range(60, 101, 4):
+        candidate = mix(text, background, share / 100)
+        if all(contrast(candidate, ground) >= AA for ground in grounds):
+            return candidate
+    return text
 
 
 def theme_css(**colours: str) -> str:

@@ -37,6 +37,22 @@ def theme_style(
 
 
 @register.filter
+def seller_status(value: str) -> str:
+    """A seller status code in words of the active language: "approved" → "Approuvé"."""
+    from galerie.sellers.models import Seller
+
+    return str(dict(Seller.Status.choices).get(value, value))
+
+
+@register.filter
+def condition_label(value: str) -> str:
+    """An offer condition code in words of the active language: "like_new" → "Comme neuf"."""
+    from galerie.offers.models import Condition
+
+    return str(dict(Condition.choices).get(value, value))
+
+
+@register.filter
 def country_name(code: str) -> str:
     """The name of an ISO 3166 country in the active language: FR → France."""
     return countries.country_name(code, get_language() or "en")

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from galerie.ledger.reports import payout_get_for_member, seller_money_for_member
 from galerie.core.money import Money
+from galerie.ledger.reports import payout_get_for_member, seller_money_for_member
 from galerie.ledger.statements import statement_rows, statement_write
 from galerie.sellers.access import Perm
 from galerie.web.views.seller.access import seller_view
