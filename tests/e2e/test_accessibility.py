@@ -26,6 +26,7 @@ from galerie.seeding.demo_orders import demo_orders_create
 from galerie.sellers.models import Seller, SellerMember
 from galerie.storefronts.models import Storefront
 from tests.e2e.axe import axe_source, axe_violations, describe
+from tests.ledger.test_properties import settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,13 +47,14 @@ def demo(settings, live_server, tmp_path):
     owner = SellerMember.objects.select_related("seller", "user").get(user__email="seller@galerie.test")
     customer = owner.user.__class__.objects.get(email="customer@galerie.test")
     demo_orders_create(seller=owner.seller, customer=customer, owner=owner.user)
+    settle()  # the gateway's capture webhooks and the ledger's handlers
     shipped = (
         SellerOrder.objects.filter(seller=owner.seller, status="shipped").select_related("order").first()
     )
     seller_order_deliver(seller_order_id=shipped.pk, acting_user=owner.user)
     seller_orders_make_available(now=timezone.now() + timedelta(days=30))
     payouts_run(run_date=date.today())
-    payout = Payout.objects.filter(seller=owner.seller).order_by("pk").last()
+    payout = Payout.objects.get(seller=owner.seller)
     storefront = Storefront.objects.get(code="pageplume")
     variant = (
         Variant.objects.filter(product__category__path__startswith="0001")
