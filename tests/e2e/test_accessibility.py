@@ -101,6 +101,11 @@ def test_the_main_pages_have_no_serious_accessibility_violation(demo, browser, a
     category = demo["product"].category
     _check(customer, f"{sf}/c/{category.slug}/", "category", found, axe)
     _check(customer, f"{sf}/p/{demo['product'].slug}/", "product", found, axe)
+    # Each other offer's button names its seller and price, so a screen reader tells them apart.
+    names = [b.text_content().strip() for b in customer.locator("table.offers button").all()]
+    assert len(names) >= 2 and len(set(names)) == len(names), names
+    sellers = customer.locator("table.offers td a[href*='/seller/']").all_text_contents()
+    assert all(seller.strip() in name for seller, name in zip(sellers, names, strict=True)), names
     word = demo["product"].title.split()[0]
     _check(customer, f"{sf}/search/?q={word}", "search", found, axe)
     customer.goto(f"{sf}/p/{demo['product'].slug}/")
@@ -108,6 +113,11 @@ def test_the_main_pages_have_no_serious_accessibility_violation(demo, browser, a
     customer.wait_for_load_state()
     _check(customer, f"{sf}/cart/", "cart", found, axe)
     _check(customer, f"{sf}/checkout/", "checkout (sign in or sign up)", found, axe)
+    ids = customer.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for form in ("signup", "login"):
+        for field in customer.locator(f"form[action$='/account/{form}/'] input:visible").all():
+            assert field.evaluate("e => e.labels.length") == 1, (form, field.get_attribute("name"))
     screenshot(customer, "a11y-checkout-sign-in")
     order_sf = f"{base}/s/{order.storefront.code}"
     _sign_in(customer, f"{order_sf}/account/login/", "customer@galerie.test", "galerie-customer")
@@ -128,6 +138,9 @@ def test_the_main_pages_have_no_serious_accessibility_violation(demo, browser, a
         ("seller statement", f"/sell/money/payouts/{demo['payout'].pk}/statement/"),
     ]:
         _check(seller, f"{base}{path}", name, found, axe)
+    seller.goto(f"{base}/sell/money/")
+    links = seller.locator(".money-payouts a").all_text_contents()
+    assert links and not {"View", "CSV", "Voir"} & {link.strip() for link in links}, links
 
     operator = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
     _sign_in(operator, f"{base}/admin/login/?next=/back-office/", "operator@galerie.test", "galerie-operator")
@@ -166,5 +179,24 @@ def test_on_a_phone_the_add_to_cart_and_checkout_buttons_are_on_the_first_screen
     page.wait_for_load_state()
     page.goto(f"{sf}/cart/")
     screenshot(page, "phone-cart")
-    bottom = _top(page, "a.button[href$='/checkout/']")
+    bottom = _top(page, "a.button[href$='/checkout/']:visible")
     assert bottom <= PHONE["height"], f"the checkout button ends at {bottom}px"
+
+
+def test_the_french_seller_area_fits_a_phone_and_a_laptop(demo, browser, screenshot):
+    """The statement's table stays inside the page (it scrolls in its own box or becomes cards)."""
+    base = demo["base"]
+    for name, viewport in [("laptop", {"width": 1024, "height": 768}), ("phone", PHONE)]:
+        page = browser.new_context(viewport=viewport, locale="fr-FR").new_page()
+        _sign_in(page, f"{base}/sell/login/", "seller@galerie.test", "galerie-seller")
+        for view, path in [
+            ("dashboard", "/sell/"),
+            ("money", "/sell/money/"),
+            ("statement", f"/sell/money/payouts/{demo['payout'].pk}/statement/"),
+        ]:
+            page.goto(f"{base}{path}")
+            assert page.locator("html").get_attribute("lang") == "fr"
+            screenshot(page, f"fr-seller-{view}-{name}")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{view} on a {name} is {overflow}px wider than the screen"
+        assert page.locator(".statement-table th[scope=row]").first.inner_text() == "Report"

@@ -298,3 +298,21 @@ def test_english_dates_are_unambiguous(client, world):
     assert f"{day.month:02d}/{day.day:02d}/{day.year}" not in page
     french = client.get(reverse("seller_area:money"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert f"<td>{day.day:02d}/{day.month:02d}/{day.year}</td>" in french
+
+
+def test_the_staff_invitation_speaks_of_joining_the_shop_not_of_being_a_customer(client, world):
+    # The world's invitation was made with the token "x" (its hash is sha256("x")).
+    page = client.get(reverse("seller_area:invitation", kwargs={"token": "x"}), HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200
+    html = page.content.decode()
+    shop = world["a"].display_name
+    assert f"Pas encore de compte\xa0? Créez-en un pour rejoindre l’équipe de {shop}" in html
+    assert "Nouveau client" not in html and "New here" not in html
+    english = client.get(reverse("seller_area:invitation", kwargs={"token": "x"}), HTTP_ACCEPT_LANGUAGE="en")
+    assert f"No account yet? Create one to join the team of {shop}" in english.content.decode()
+
+
+def test_the_landing_pages_back_office_link_goes_to_the_back_office(client, world):
+    html = client.get("/").content.decode()
+    assert f'href="{reverse("back_office:sellers")}"' in html
+    assert 'href="/admin/"' not in html

@@ -74,7 +74,8 @@ def _statement_display(rows: list[dict], currency: str, language: str) -> list[d
             **row,
             "label": ROW_TYPES.get(row["type"], row["type"]),
             "day": date.fromisoformat(row["date"]) if row["date"] else None,
-            "note": _note(row["note"], currency, language),
+            # The payout row's note is the IBAN, which the page already shows above the table.
+            "note": "" if row["type"] == "payout" else _note(row["note"], currency, language),
         }
         for row in rows
     ]
