@@ -227,6 +227,14 @@ def test_the_seller_application_form_and_its_errors_are_french(client, translate
                 field,
                 message,
             )
+    # The model's own rules speak French too.
+    data = form_data(storefronts=[here.pk], trade_register_number="", certifies_compliance=None)
+    response = client.post("/s/atelier/become-a-seller/", data)
+    errors = response.context["form"].errors
+    assert errors["trade_register_number"] == [
+        "Un vendeur professionnel doit indiquer son numéro d’immatriculation (SIREN ou SIRET en France)."
+    ]
+    assert "certifies_compliance" in errors and "must" not in str(errors["certifies_compliance"])
     # The countries are the real ones, named in French and sorted the French way.
     countries = re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', page)
     codes = [code for code, _ in countries]

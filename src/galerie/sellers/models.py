@@ -104,7 +104,9 @@ class Seller(models.Model):
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         if self.country and self.country not in COUNTRIES:
-            errors["country"] = [f"“{self.country}” is not an ISO 3166-1 country code (FR, BE, DE …)."]
+            errors["country"] = [
+                _("“%(code)s” is not an ISO 3166-1 country code (FR, BE, DE …).") % {"code": self.country}
+            ]
         if self.trade_register_number and self.country == "FR":
             try:
                 self.trade_register_number = clean_french_trade_register(self.trade_register_number)
@@ -116,11 +118,11 @@ class Seller(models.Model):
             and "trade_register_number" not in errors
         ):
             errors["trade_register_number"] = [
-                "A professional seller must give its trade register number (SIREN or SIRET in France)."
+                _("A professional seller must give its trade register number (SIREN or SIRET in France).")
             ]
         if self.kind == self.Kind.TRADER and not self.compliance_certified_at:
             errors["compliance_certified_at"] = [
-                "A professional seller must certify that it offers only products that comply with EU law."
+                _("A professional seller must certify that it offers only products that comply with EU law.")
             ]
         if errors:
             raise ValidationError(errors)
