@@ -183,7 +183,7 @@ def test_on_a_phone_the_add_to_cart_and_checkout_buttons_are_on_the_first_screen
     assert bottom <= PHONE["height"], f"the checkout button ends at {bottom}px"
 
 
-def test_the_french_seller_area_fits_a_phone_and_a_laptop(demo, browser, screenshot):
+def test_the_french_seller_area_and_back_office_fit_the_screen(demo, browser, screenshot):
     """The statement's table stays inside the page (it scrolls in its own box or becomes cards)."""
     base = demo["base"]
     for name, viewport in [("laptop", {"width": 1024, "height": 768}), ("phone", PHONE)]:
@@ -200,3 +200,14 @@ def test_the_french_seller_area_fits_a_phone_and_a_laptop(demo, browser, screens
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{view} on a {name} is {overflow}px wider than the screen"
         assert page.locator(".statement-table th[scope=row]").first.inner_text() == "Report"
+    operator = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-FR").new_page()
+    _sign_in(operator, f"{base}/admin/login/?next=/back-office/", "operator@galerie.test", "galerie-operator")
+    for view, path in [
+        ("queue", "/back-office/"),
+        ("seller", f"/back-office/sellers/{demo['applicant'].pk}/"),
+    ]:
+        operator.goto(f"{base}{path}")
+        assert operator.locator("html").get_attribute("lang") == "fr"
+        screenshot(operator, f"fr-back-office-{view}")
+        overflow = operator.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the back office's {view} page is {overflow}px wider than the screen"

@@ -252,9 +252,12 @@ def test_every_back_office_page_is_french(client, world, translated_msgids):
     ProductProposal.objects.filter(pk=world["kwargs"]["proposal_id"]).update(
         price_minor=1250, currency="EUR", condition="like_new", stock=2
     )
+    Seller.objects.filter(pk=world["a"].pk).update(status="applied")
     client.force_login(make_user(is_staff=True))
     pages = _walk(client, "back_office", world["kwargs"])
     assert len(pages) >= 7
+    # A seller's status agrees with « candidature » / « boutique », not with an import's « Appliqué ».
+    assert "Candidature déposée" in pages["seller"] and "Appliqué" not in pages["seller"]
     english = {name: found for name, page in pages.items() if (found := _english(page, translated_msgids))}
     assert not english, f"English on French back-office pages: {english}"
 

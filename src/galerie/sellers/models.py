@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from galerie.core.countries import COUNTRIES
 from galerie.core.files import private_storage
@@ -24,13 +25,13 @@ class Seller(models.Model):
         PRIVATE = "private", _("Private person")
 
     class Status(models.TextChoices):
-        APPLIED = "applied", _("Applied")
-        INFO_REQUESTED = "info_requested", _("More information requested")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        ACTIVE = "active", _("Active")
-        SUSPENDED = "suspended", _("Suspended")
-        CLOSED = "closed", _("Closed")
+        APPLIED = "applied", pgettext_lazy("seller status", "Applied")
+        INFO_REQUESTED = "info_requested", pgettext_lazy("seller status", "More information requested")
+        APPROVED = "approved", pgettext_lazy("seller status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("seller status", "Rejected")
+        ACTIVE = "active", pgettext_lazy("seller status", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("seller status", "Suspended")
+        CLOSED = "closed", pgettext_lazy("seller status", "Closed")
 
     TRANSITIONS = {
         Status.APPLIED: frozenset({Status.APPROVED, Status.REJECTED, Status.INFO_REQUESTED}),

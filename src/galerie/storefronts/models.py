@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from galerie.catalog.models import Category
 
@@ -18,11 +19,11 @@ host_name = RegexValidator(
 
 class Storefront(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
-        CLOSING = "closing", _("Closing")
-        CLOSED = "closed", _("Closed")
-        TRANSFERRED = "transferred", _("Transferred")
+        DRAFT = "draft", pgettext_lazy("storefront status", "Draft")
+        OPEN = "open", pgettext_lazy("storefront status", "Open")
+        CLOSING = "closing", pgettext_lazy("storefront status", "Closing")
+        CLOSED = "closed", pgettext_lazy("storefront status", "Closed")
+        TRANSFERRED = "transferred", pgettext_lazy("storefront status", "Transferred")
 
     TRANSITIONS = {
         Status.DRAFT: frozenset({Status.OPEN}),
