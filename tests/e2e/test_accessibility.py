@@ -90,7 +90,7 @@ def _check(page, url: str, name: str, found: dict[str, list[str]], source: str) 
     found[name] = describe(axe_violations(page, source))
 
 
-def test_the_main_pages_have_no_serious_accessibility_violation(demo, browser, axe, screenshot):
+def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, browser, screenshot):
     base, sf = demo["base"], f"{demo['base']}/s/{demo['storefront'].code}"
     order = demo["order"].order
     found: dict[str, list[str]] = {}
@@ -174,12 +174,14 @@ def test_on_a_phone_the_add_to_cart_and_checkout_buttons_are_on_the_first_screen
     page.goto(f"{sf}/p/{demo['product'].slug}/")
     screenshot_path = screenshot(page, "phone-product")
     bottom = _top(page, ".buybox button[type=submit]")
+    print(f"\nphone: add to cart ends at {bottom:.0f}px")
     assert bottom <= PHONE["height"], f"add to cart ends at {bottom}px ({screenshot_path})"
     page.locator(".buybox button[type=submit]").click()
     page.wait_for_load_state()
     page.goto(f"{sf}/cart/")
     screenshot(page, "phone-cart")
     bottom = _top(page, "a.button[href$='/checkout/']:visible")
+    print(f"phone: the cart's checkout button ends at {bottom:.0f}px")
     assert bottom <= PHONE["height"], f"the checkout button ends at {bottom}px"
 
 
