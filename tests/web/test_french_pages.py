@@ -327,3 +327,13 @@ def test_the_landing_pages_back_office_link_goes_to_the_back_office(client, worl
     html = client.get("/").content.decode()
     assert f'href="{reverse("back_office:sellers")}"' in html
     assert 'href="/admin/"' not in html
+
+
+def test_creating_an_offer_says_so_on_the_next_page(client, world):
+    client.force_login(world["owner_a"])
+    url = reverse("seller_area:offer_new", kwargs={"variant_id": world["kwargs"]["variant_id"]})
+    data = {"condition": "new", "price": "3,90", "stock": "2", "lead_time_days": "2", "seller_sku": ""}
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr", follow=True)
+    assert response.status_code == 200 and response.redirect_chain
+    html = response.content.decode()
+    assert 'class="messages" role="status"' in html and "Votre offre est en vente." in html
