@@ -28,8 +28,12 @@ def test_valid_numbers_come_back_compact():
     [
         (clean_iban, "FR76 3000 6000 0112 3456 7890 188", "not a valid IBAN: its check digits are wrong"),
         (clean_iban, "FR76 3000", "not a valid IBAN"),
-        (clean_french_trade_register, "732 829 321", "not a valid SIREN: its check digits are wrong"),
-        (clean_french_trade_register, "732 829 320 00075", "not a valid SIRET: its check digits are wrong"),
+        (clean_french_trade_register, "732 829 321", "not a valid SIREN number: its check digits are wrong"),
+        (
+            clean_french_trade_register,
+            "732 829 320 00075",
+            "not a valid SIRET number: its check digits are wrong",
+        ),
         (clean_vat_number, "FR45732829320", "not a valid EU VAT number"),
         (clean_gtin, "4006381333932", "not a valid GTIN: its check digits are wrong"),
         (

@@ -9,16 +9,17 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from galerie.core.identifiers import validate_gtin
 
 
 class TaxClass(models.TextChoices):
-    STANDARD = "standard", "Standard rate"
-    REDUCED = "reduced", "Reduced rate"
-    SUPER_REDUCED = "super_reduced", "Super-reduced rate"
-    ZERO = "zero", "Zero rate"
+    STANDARD = "standard", _("Standard rate")
+    REDUCED = "reduced", _("Reduced rate")
+    SUPER_REDUCED = "super_reduced", _("Super-reduced rate")
+    ZERO = "zero", _("Zero rate")
 
 
 class Category(MP_Node):
@@ -63,15 +64,15 @@ class AttributeDefinition(models.Model):
     """One typed attribute of a product type, on the product or on each variant."""
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        INTEGER = "integer", "Whole number"
-        DECIMAL = "decimal", "Decimal number"
-        BOOLEAN = "boolean", "Yes / no"
-        CHOICE = "choice", "One of a list"
+        TEXT = "text", _("Text")
+        INTEGER = "integer", _("Whole number")
+        DECIMAL = "decimal", _("Decimal number")
+        BOOLEAN = "boolean", _("Yes / no")
+        CHOICE = "choice", _("One of a list")
 
     class Level(models.TextChoices):
-        PRODUCT = "product", "Product"
-        VARIANT = "variant", "Variant"
+        PRODUCT = "product", _("Product")
+        VARIANT = "variant", _("Variant")
 
     product_type = models.ForeignKey(ProductType, on_delete=models.CASCADE, related_name="attributes")
     code = models.SlugField(max_length=60)
@@ -95,9 +96,9 @@ class AttributeDefinition(models.Model):
 
 class Product(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     product_type = models.ForeignKey(ProductType, on_delete=models.PROTECT, related_name="products")
@@ -176,9 +177,9 @@ class ProductProposal(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
 
     TRANSITIONS = {
         Status.PENDING: frozenset({Status.ACCEPTED, Status.REJECTED}),

@@ -264,7 +264,9 @@ def product_proposal_create(
         except InvalidAttributes as error:
             errors["attributes"] = [error.message]
     if condition not in Condition.values:
-        errors["condition"] = [_("Choose the condition: %(names)s.") % {"names": ", ".join(Condition.labels)}]
+        errors["condition"] = [
+            _("Choose the condition: %(names)s.") % {"names": ", ".join(map(str, Condition.labels))}
+        ]
     if (price is None) != (stock is None):
         field = "stock" if stock is None else "price"
         errors[field] = [_("Give both a price and a stock for your first offer, or neither.")]

@@ -8,25 +8,36 @@ from __future__ import annotations
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from stdnum import ean, iban, isbn
 from stdnum.eu import vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.fr import siren, siret
 
+# Lazy: the messages are put into words in the language of the page that shows them, not in
+# the language active when this module was imported (python-stdnum's own messages are English).
 _REASONS = {
-    InvalidChecksum: "its check digits are wrong (a typing mistake?)",
-    InvalidLength: "it has the wrong number of characters",
-    InvalidFormat: "it contains characters that do not belong in it",
-    InvalidComponent: "one of its parts is not valid",
+    InvalidChecksum: _("its check digits are wrong (a typing mistake?)"),
+    InvalidLength: _("it has the wrong number of characters"),
+    InvalidFormat: _("it contains characters that do not belong in it"),
+    InvalidComponent: _("one of its parts is not valid"),
+}
+_KINDS = {
+    "IBAN": _("IBAN"),
+    "SIREN": _("SIREN number"),
+    "SIRET": _("SIRET number"),
+    "EU VAT number": _("EU VAT number"),
+    "GTIN": _("GTIN"),
+    "ISBN-13": _("ISBN-13"),
 }
 
 
 def _reject(kind: str, value: str, error: Exception) -> ValidationError:
-    reason = next((text for cls, text in _REASONS.items() if isinstance(error, cls)), "it is not valid")
+    reason = next((text for cls, text in _REASONS.items() if isinstance(error, cls)), _("it is not valid"))
     return ValidationError(
-        "“%(value)s” is not a valid %(kind)s: %(reason)s.",
+        _("“%(value)s” is not a valid %(kind)s: %(reason)s."),
         code=f"invalid_{kind.lower().replace(' ', '_').replace('/', '_')}",
-        params={"value": value, "kind": kind, "reason": reason},
+        params={"value": value, "kind": _KINDS.get(kind, kind), "reason": reason},
     )
 
 
@@ -118,7 +129,7 @@ def clean_phone(value: str, default_region: str = "FR") -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "“%(value)s” is not a valid phone number.", code="invalid_phone", params={"value": value}
+            _("“%(value)s” is not a valid phone number."), code="invalid_phone", params={"value": value}
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

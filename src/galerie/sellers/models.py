@@ -2,11 +2,13 @@
 
 import uuid
 
-from babel import Locale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from galerie.core.countries import COUNTRIES
 from galerie.core.files import private_storage
 from galerie.core.identifiers import (
     clean_french_trade_register,
@@ -16,22 +18,20 @@ from galerie.core.identifiers import (
 )
 from galerie.storefronts.models import Storefront
 
-COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
-
 
 class Seller(models.Model):
     class Kind(models.TextChoices):
-        TRADER = "trader", "Professional (trader)"
-        PRIVATE = "private", "Private person"
+        TRADER = "trader", _("Professional (trader)")
+        PRIVATE = "private", _("Private person")
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        INFO_REQUESTED = "info_requested", "More information requested"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        CLOSED = "closed", "Closed"
+        APPLIED = "applied", pgettext_lazy("seller status", "Applied")
+        INFO_REQUESTED = "info_requested", pgettext_lazy("seller status", "More information requested")
+        APPROVED = "approved", pgettext_lazy("seller status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("seller status", "Rejected")
+        ACTIVE = "active", pgettext_lazy("seller status", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("seller status", "Suspended")
+        CLOSED = "closed", pgettext_lazy("seller status", "Closed")
 
     TRANSITIONS = {
         Status.APPLIED: frozenset({Status.APPROVED, Status.REJECTED, Status.INFO_REQUESTED}),
@@ -105,7 +105,9 @@ class Seller(models.Model):
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         if self.country and self.country not in COUNTRIES:
-            errors["country"] = [f"“{self.country}” is not an ISO 3166-1 country code (FR, BE, DE …)."]
+            errors["country"] = [
+                _("“%(code)s” is not an ISO 3166-1 country code (FR, BE, DE …).") % {"code": self.country}
+            ]
         if self.trade_register_number and self.country == "FR":
             try:
                 self.trade_register_number = clean_french_trade_register(self.trade_register_number)
@@ -117,11 +119,11 @@ class Seller(models.Model):
             and "trade_register_number" not in errors
         ):
             errors["trade_register_number"] = [
-                "A professional seller must give its trade register number (SIREN or SIRET in France)."
+                _("A professional seller must give its trade register number (SIREN or SIRET in France).")
             ]
         if self.kind == self.Kind.TRADER and not self.compliance_certified_at:
             errors["compliance_certified_at"] = [
-                "A professional seller must certify that it offers only products that comply with EU law."
+                _("A professional seller must certify that it offers only products that comply with EU law.")
             ]
         if errors:
             raise ValidationError(errors)
@@ -131,9 +133,9 @@ class SellerAdmission(models.Model):
     """Whether a seller may sell on a storefront (the operator's curation)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ADMITTED = "admitted", "Admitted"
-        REFUSED = "refused", "Refused"
+        PENDING = "pending", _("Pending")
+        ADMITTED = "admitted", _("Admitted")
+        REFUSED = "refused", _("Refused")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="admissions")
     storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="admissions")
@@ -161,9 +163,9 @@ class SellerMember(models.Model):
     """A user working for a seller, with a role that limits what they may do."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MANAGER = "manager", "Manager"
-        SHIPPING_CLERK = "shipping_clerk", "Shipping clerk"
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        SHIPPING_CLERK = "shipping_clerk", _("Shipping clerk")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
@@ -195,8 +197,8 @@ class ShippingProfile(models.Model):
     """
 
     class Kind(models.TextChoices):
-        FLAT = "flat", "Flat rate per order"
-        PER_ITEM = "per_item", "First item + each further item"
+        FLAT = "flat", _("Flat rate per order")
+        PER_ITEM = "per_item", _("First item + each further item")
 
     seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="shipping_profile")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FLAT)
@@ -239,10 +241,10 @@ class SellerDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        IDENTITY = "identity", "Identity document"
-        REGISTRATION = "registration", "Trade register extract (Kbis …)"
-        BANK = "bank", "Bank details (RIB)"
-        OTHER = "other", "Other"
+        IDENTITY = "identity", _("Identity document")
+        REGISTRATION = "registration", _("Trade register extract (Kbis …)")
+        BANK = "bank", _("Bank details (RIB)")
+        OTHER = "other", _("Other")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=16, choices=Kind.choices)

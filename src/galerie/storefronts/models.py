@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from galerie.catalog.models import Category
 
@@ -17,11 +19,11 @@ host_name = RegexValidator(
 
 class Storefront(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSING = "closing", "Closing"
-        CLOSED = "closed", "Closed"
-        TRANSFERRED = "transferred", "Transferred"
+        DRAFT = "draft", pgettext_lazy("storefront status", "Draft")
+        OPEN = "open", pgettext_lazy("storefront status", "Open")
+        CLOSING = "closing", pgettext_lazy("storefront status", "Closing")
+        CLOSED = "closed", pgettext_lazy("storefront status", "Closed")
+        TRANSFERRED = "transferred", pgettext_lazy("storefront status", "Transferred")
 
     TRANSITIONS = {
         Status.DRAFT: frozenset({Status.OPEN}),
@@ -32,9 +34,9 @@ class Storefront(models.Model):
     }
 
     class Font(models.TextChoices):
-        SANS = "sans", "Sans-serif"
-        SERIF = "serif", "Serif"
-        ROUNDED = "rounded", "Rounded"
+        SANS = "sans", _("Sans-serif")
+        SERIF = "serif", _("Serif")
+        ROUNDED = "rounded", _("Rounded")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(

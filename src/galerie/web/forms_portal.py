@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,7 +26,8 @@ UNBOUNDED = 999_999_999  # nine digits: what DIGITS lets through
 
 
 def amount_text(amount_minor: int | None, currency: str) -> str:
-    """Write minor units as the decimal a seller types back: 1290 → "12.90"."""
+    """Write minor units as the decimal a seller types back, with the decimal separator of the
+    active language: 1290 → "12.90" in English, "12,90" in French (what a French seller typed)."""
     if amount_minor is None:
         return ""
     exponent = minor_unit_exponent(currency)
@@ -33,7 +35,8 @@ def amount_text(amount_minor: int | None, currency: str) -> str:
         return str(amount_minor)
     sign = "-" if amount_minor < 0 else ""
     whole, cents = divmod(abs(amount_minor), 10**exponent)
-    return f"{sign}{whole}.{cents:0{exponent}d}"
+    separator = get_format("DECIMAL_SEPARATOR")
+    return f"{sign}{whole}{separator}{cents:0{exponent}d}"
 
 
 class MoneyField(forms.CharField):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -15,21 +14,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from galerie.core.countries import country_choices
 from galerie.core.errors import InvalidInput
-from galerie.sellers.models import COUNTRIES, Seller, SellerDocument
+from galerie.sellers.models import Seller, SellerDocument
 from galerie.sellers.services import IDENTITY_FIELDS, document_content_type
 from galerie.storefronts.models import Storefront
 
 # Model errors that belong to a form field of another name.
 FIELD_OF_MODEL_ERROR = {"compliance_certified_at": "certifies_compliance", "kind": "kind"}
-
-
-def _countries() -> list[tuple[str, str]]:
-    try:
-        names = Locale.parse(get_language() or "en", sep="-").territories
-    except (ValueError, UnknownLocaleError):
-        names = {}
-    return sorted(((code, names.get(code, code)) for code in COUNTRIES), key=lambda pair: pair[1])
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -179,7 +171,7 @@ class BecomeSellerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.fields["storefronts"].queryset = storefronts
-        self.fields["country"].choices = _countries()
+        self.fields["country"].choices = country_choices(get_language() or "en")
         if self.user is not None:
             for name in self.ACCOUNT:
                 del self.fields[name]

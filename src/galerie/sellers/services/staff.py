@@ -156,7 +156,7 @@ def _require_staff_manager(seller_id: int, by: Any) -> None:
 
 def _clean_role(role: str) -> str:
     if role not in Role.values:
-        names = ", ".join(label for _value, label in Role.choices)
+        names = ", ".join(str(label) for _value, label in Role.choices)
         raise InvalidInput({"role": [_("Choose one of the roles: %(names)s.") % {"names": names}]})
     return role
 

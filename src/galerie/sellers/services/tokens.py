@@ -93,7 +93,9 @@ def seller_api_token_create(*, seller_id: int, name: str, role: str, by: Any) ->
     elif len(name) > 80:
         errors["name"] = [_("At most 80 characters.")]
     if role not in Role.values:
-        errors["role"] = [_("Choose one of the roles: %(names)s.") % {"names": ", ".join(Role.labels)}]
+        errors["role"] = [
+            _("Choose one of the roles: %(names)s.") % {"names": ", ".join(map(str, Role.labels))}
+        ]
     if errors:
         raise InvalidInput(errors)
     creator_role = _creator_role(seller_id, by)

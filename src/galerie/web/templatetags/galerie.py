@@ -2,12 +2,13 @@
 
 import json
 
-from babel import Locale, UnknownLocaleError
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from galerie.core import countries
 from galerie.core.money import Money
+from galerie.storefronts.theme import theme_css
 from galerie.web.routing import sf_reverse
 
 register = template.Library()
@@ -27,13 +28,34 @@ def money(amount_minor: int | None, currency: str) -> str:
     return Money(int(amount_minor), currency).format(get_language() or "en")
 
 
+@register.simple_tag
+def theme_style(
+    primary: str = "#1f3a5f", accent: str = "#e07a2e", background: str = "#faf8f5", text: str = "#1d1d1f"
+) -> str:
+    """The CSS variables of a theme, readable colours derived (storefronts/theme.py)."""
+    return theme_css(primary=primary, accent=accent, background=background, text=text)
+
+
+@register.filter
+def seller_status(value: str) -> str:
+    """A seller status code in words of the active language: "approved" → "Approuvé"."""
+    from galerie.sellers.models import Seller
+
+    return str(dict(Seller.Status.choices).get(value, value))
+
+
+@register.filter
+def condition_label(value: str) -> str:
+    """An offer condition code in words of the active language: "like_new" → "Comme neuf"."""
+    from galerie.offers.models import Condition
+
+    return str(dict(Condition.choices).get(value, value))
+
+
 @register.filter
 def country_name(code: str) -> str:
     """The name of an ISO 3166 country in the active language: FR → France."""
-    try:
-        return Locale.parse(get_language() or "en", sep="-").territories.get(str(code).upper(), code)
-    except (ValueError, UnknownLocaleError):
-        return code
+    return countries.country_name(code, get_language() or "en")
 
 
 @register.filter

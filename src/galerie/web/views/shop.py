@@ -139,8 +139,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "galerie/shop/checkout_sign_in.html",
             {
                 "view": cart_view(storefront=request.storefront, cart=mine),
-                "signup_form": SignupForm(),
-                "login_form": AuthenticationForm(request),
+                # Two forms on one page: ids of their own, so each password has its own label.
+                "signup_form": SignupForm(auto_id="signup-%s"),
+                "login_form": AuthenticationForm(request, auto_id="signin-%s"),
                 "next": sf_reverse(request, "checkout"),
             },
         )
