@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 
 from galerie.core.models import StatusChange
 from galerie.core.money import Money
@@ -94,7 +94,7 @@ def test_after_a_refusal_the_order_page_shows_the_refund_and_what_was_finally_pa
     settle()  # the refund succeeds
     client.force_login(placed.customer)
     page = client.get(_order_url(placed)).content.decode()
-    today = dateformat.format(timezone.localdate(), "N j, Y")  # English DATE_FORMAT
+    today = formats.date_format(timezone.localdate())  # the page's DATE_FORMAT: "4 Dec 2026"
     assert "Total paid" not in page
     assert "Total charged" in page and "€95.18" in page
     assert f"Refund of {placed.seller_b.display_name}'s part, {today}</dt><dd>−€50.90" in page
