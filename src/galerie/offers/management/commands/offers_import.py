@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -123,7 +125,8 @@ class Command(BaseCommand):
                 done = f"the {rows - bad:,} valid rows were applied"
             raise CommandError(
                 f"Import {offer_import.pk}: {bad:,} of {rows:,} rows have errors ({done});"
-                f" the report: /sell/imports/{offer_import.pk}/errors.csv"
+                f" the report: {settings.GALERIE_SITE_URL}"
+                f"{reverse('seller_area:import_errors', kwargs={'import_id': offer_import.pk})}"
             )
 
     def _counts(self, offer_import: OfferImport, seconds: float) -> None:
