@@ -347,6 +347,8 @@ def test_the_command_exits_non_zero_when_every_row_failed(seller, tmp_path):
     assert caught.value.returncode == 1
     summary = [line for line in out.getvalue().splitlines() if line.startswith("Import ")]
     assert len(summary) == 1 and "2 rows, 2 with errors" in summary[0]
+    # Not "Import N applied": nothing was, as the import's page says ("Nothing applied").
+    assert summary[0].startswith(f"Import {OfferImport.objects.get().pk} applied nothing: 2 rows")
 
 
 def test_the_command_gives_the_error_reports_full_address(seller, tmp_path, settings):

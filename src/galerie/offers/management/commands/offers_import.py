@@ -133,8 +133,11 @@ class Command(BaseCommand):
         rows = offer_import.total_rows
         verb = "would be " if offer_import.check_only else ""
         digits = 1 if seconds >= 1 else 2
+        status = offer_import.status
+        if status == OfferImport.Status.APPLIED and rows and offer_import.error_rows >= rows:
+            status = "applied nothing"  # as the import's page says: every row had a problem
         self.stdout.write(
-            f"Import {offer_import.pk} {offer_import.status}: {rows:,} rows, {offer_import.error_rows:,} with"
+            f"Import {offer_import.pk} {status}: {rows:,} rows, {offer_import.error_rows:,} with"
             f" errors, {offer_import.created_offers:,} offers {verb}created, {offer_import.updated_offers:,}"
             f" {verb}updated, {offer_import.unchanged_offers:,} unchanged in {seconds:.{digits}f} s"
             f" ({rows / max(seconds, 1e-9):,.0f} rows/s)."
