@@ -347,6 +347,19 @@ def test_the_command_exits_non_zero_when_every_row_failed(seller, tmp_path):
     assert caught.value.returncode == 1
     summary = [line for line in out.getvalue().splitlines() if line.startswith("Import ")]
     assert len(summary) == 1 and "2 rows, 2 with errors" in summary[0]
+    # Not "Import N applied": nothing was, as the import's page says ("Nothing applied").
+    assert summary[0].startswith(f"Import {OfferImport.objects.get().pk} applied nothing: 2 rows")
+
+
+def test_the_command_gives_the_error_reports_full_address(seller, tmp_path, settings):
+    # It printed "/sell/imports/N/errors.csv": a path a shell user cannot open without the host.
+    settings.GALERIE_SITE_URL = "https://galerie.example"
+    path = tmp_path / "bad.csv"
+    path.write_text("sku;price\nNOPE-1;1\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("offers_import", str(path), seller=seller.slug, stdout=io.StringIO())
+    number = OfferImport.objects.get().pk
+    assert str(caught.value).endswith(f"the report: https://galerie.example/sell/imports/{number}/errors.csv")
 
 
 def test_the_command_applies_only_a_fully_valid_file_with_all_or_nothing(seller, tmp_path):

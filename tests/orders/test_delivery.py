@@ -181,6 +181,17 @@ def test_the_carrier_command_marks_one_and_imports_a_file(shipped, tmp_path):
     assert "1 delivered, 2 refused, of 3 row(s)." in out.getvalue()
 
 
+def test_an_unknown_tracking_number_is_named_without_a_placeholder_carrier(shipped):
+    # Without --carrier the message said "… with carrier —.": it names only what was given.
+    with pytest.raises(CommandError) as no_carrier:
+        call_command("deliveries", "mark", "--tracking", "NOPE-1")
+    assert str(no_carrier.value) == "No shipped order has the tracking number NOPE-1."
+    with pytest.raises(CommandError) as with_carrier:
+        call_command("deliveries", "mark", "--tracking", "6A111", "--carrier", "DHL")
+    assert str(with_carrier.value) == "No shipped order has the tracking number 6A111 with carrier DHL."
+    assert SellerOrder.objects.get(pk=shipped.part_a.pk).status == "shipped"
+
+
 def test_the_deemed_delivered_job_follows_each_storefronts_days(shipped):
     shipped_at = SellerOrder.objects.get(pk=shipped.part_a.pk).shipped_at
     assert shipped.storefront.deemed_delivered_days == 10  # the default

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 from galerie.core.models import StatusChange
 from galerie.core.money import Money
@@ -94,12 +94,16 @@ def test_after_a_refusal_the_order_page_shows_the_refund_and_what_was_finally_pa
     settle()  # the refund succeeds
     client.force_login(placed.customer)
     page = client.get(_order_url(placed)).content.decode()
-    today = formats.date_format(timezone.localdate())  # the page's DATE_FORMAT: "4 Dec 2026"
+    with translation.override("en"):
+        today = formats.date_format(timezone.localdate())  # English DATE_FORMAT: 4 Dec 2026
     assert "Total paid" not in page
     assert "Total charged" in page and "€95.18" in page
     assert f"Refund of {placed.seller_b.display_name}'s part, {today}</dt><dd>−€50.90" in page
     assert "−€50.90" in page
     assert "Finally paid</dt><dd>€44.28" in page
+    # The VAT row belongs to the total charged, not to the smaller amount finally paid under it.
+    assert page.index("Total charged") < page.index("Including VAT") < page.index("Refund of")
+    assert page.count("Including VAT") == 1
     with django_assert_max_num_queries(15) as one_refund:
         client.get(_order_url(placed))
     # A goodwill refund on the whole order: one more line, not one more query (no N+1).

@@ -86,10 +86,11 @@ def seller_order_deliver_from_carrier(
         candidates = candidates.filter(carrier__iexact=carrier.strip())
     pks = list(candidates.values_list("pk", flat=True)[:2])
     if not pks:
-        raise OrderNotFound(
-            _("No shipped order has the tracking number %(tracking)s with carrier %(carrier)s.")
-            % {"tracking": tracking, "carrier": carrier.strip() or "—"}
-        )
+        if carrier.strip():
+            message = _("No shipped order has the tracking number %(tracking)s with carrier %(carrier)s.")
+        else:
+            message = _("No shipped order has the tracking number %(tracking)s.")
+        raise OrderNotFound(message % {"tracking": tracking, "carrier": carrier.strip()})
     if len(pks) > 1:
         raise InvalidInput(
             {"tracking_number": [_("Several shipped orders have this tracking number: name the carrier.")]}

@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -123,15 +125,19 @@ class Command(BaseCommand):
                 done = f"the {rows - bad:,} valid rows were applied"
             raise CommandError(
                 f"Import {offer_import.pk}: {bad:,} of {rows:,} rows have errors ({done});"
-                f" the report: /sell/imports/{offer_import.pk}/errors.csv"
+                f" the report: {settings.GALERIE_SITE_URL}"
+                f"{reverse('seller_area:import_errors', kwargs={'import_id': offer_import.pk})}"
             )
 
     def _counts(self, offer_import: OfferImport, seconds: float) -> None:
         rows = offer_import.total_rows
         verb = "would be " if offer_import.check_only else ""
         digits = 1 if seconds >= 1 else 2
+        status = offer_import.status
+        if status == OfferImport.Status.APPLIED and rows and offer_import.error_rows >= rows:
+            status = "applied nothing"  # as the import's page says: every row had a problem
         self.stdout.write(
-            f"Import {offer_import.pk} {offer_import.status}: {rows:,} rows, {offer_import.error_rows:,} with"
+            f"Import {offer_import.pk} {status}: {rows:,} rows, {offer_import.error_rows:,} with"
             f" errors, {offer_import.created_offers:,} offers {verb}created, {offer_import.updated_offers:,}"
             f" {verb}updated, {offer_import.unchanged_offers:,} unchanged in {seconds:.{digits}f} s"
             f" ({rows / max(seconds, 1e-9):,.0f} rows/s)."
