@@ -171,6 +171,13 @@ def _zip(names: list[str]) -> bytes:
     return data.getvalue()
 
 
+def test_a_binary_file_named_xlsx_is_called_an_unreadable_workbook_not_a_text_file(seller):
+    with pytest.raises(OfferImportRefused, match="is not a readable Excel workbook") as caught:
+        offer_import_create(seller=seller, upload=upload(b"\x00\x01garbage" * 40, "prices.xlsx"))
+    assert caught.value.field == "file" and "prices.xlsx" in caught.value.message
+    assert not OfferImport.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

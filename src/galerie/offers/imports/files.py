@@ -98,6 +98,10 @@ def _sniff(raw: bytes, name: str) -> str:
             raise _refuse(f"“{name}” is an OpenDocument file (.ods): save it as .xlsx or CSV.")
         raise _refuse(f"“{name}” is a ZIP archive, not an Excel (.xlsx) workbook.")
     if b"\x00" in raw[:65536]:
+        if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+            raise _refuse(
+                f"“{name}” is not a readable Excel workbook: save it again as .xlsx or CSV (UTF-8)."
+            )
         raise _refuse(f"“{name}” is not a text file: save it as CSV (UTF-8) or as an Excel .xlsx workbook.")
     return "csv"
 
