@@ -184,6 +184,16 @@ def test_the_whole_life_of_an_order(
         buyer.fill(f"#id_{field}", value)
     pay_button = _text(buyer.locator("button.button-pay"))  # "Payer 23,30 €"
     screenshot(buyer, "life-04-checkout")
+    # Scrolled to the end of the page, the pay button is on screen and nothing covers it (a sticky
+    # summary once slid over the legal links and the button).
+    buyer.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    box = buyer.locator("button.button-pay").bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= buyer.viewport_size["height"]
+    on_top = buyer.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.className || ''",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert "button-pay" in on_top
     buyer.locator("button.button-pay").click()
     buyer.wait_for_load_state()
     assert buyer.locator(".confirmation h1").is_visible()
