@@ -188,7 +188,7 @@ def test_the_whole_life_of_an_order(
     # summary once slid over the legal links and the button).
     buyer.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     box = buyer.locator("button.button-pay").bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= buyer.viewport_size["height"]
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= buyer.viewport_size["height"]
     on_top = buyer.evaluate(
         "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.className || ''",
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
