@@ -8,6 +8,8 @@ contrast of at least 4.5:1 (WCAG 2.1 AA for body text) with what it sits on (doc
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 AA = 4.5
 WHITE, INK = "#ffffff", "#000000"  # with black, one of the two always reaches 4.58:1
 
@@ -90,6 +92,13 @@ def _muted(text: str, background: str, grounds: tuple[str, ...]) -> str:
     return text
 
 
-def theme_css(**colours: str) -> str:
-    """The theme's variables as the body of a CSS rule."""
-    return "".join(f"{name}:{value};" for name, value in theme_variables(**colours).items())
+@lru_cache(maxsize=256)
+def _theme_css(primary: str, accent: str, background: str, text: str) -> str:
+    variables = theme_variables(primary=primary, accent=accent, background=background, text=text)
+    return "".join(f"{name}:{value};" for name, value in variables.items())
+
+
+def theme_css(*, primary: str, accent: str, background: str, text: str) -> str:
+    """The theme's variables as the body of a CSS rule (derived once per set of colours: every page
+    renders it)."""
+    return _theme_css(primary, accent, background, text)
