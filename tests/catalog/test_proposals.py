@@ -129,7 +129,7 @@ def test_every_bad_field_is_named_and_nothing_is_stored(world):
 def test_images_must_be_png_jpeg_or_webp_of_at_most_5_mb(world):
     with pytest.raises(InvalidInput) as error:
         propose(world, image=image_file("GIF", "a.gif"))
-    assert "not a PNG, JPEG or WebP" in error.value.errors["image"][0]
+    assert "send a PNG, JPEG or WebP file" in error.value.errors["image"][0]
     big = SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024))
     with pytest.raises(InvalidInput) as error:
         propose(world, image=big)

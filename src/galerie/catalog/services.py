@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from galerie.catalog.attributes import attributes_clean
 from galerie.catalog.errors import InvalidImage
@@ -26,10 +26,12 @@ from galerie.catalog.models import (
 )
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.identifiers import clean_gtin
+from galerie.core.images import ImageRefused, image_clean
 from galerie.core.outbox import emit
 
 THUMBNAIL_SIZE = (480, 480)
 MAX_IMAGE_PIXELS = 40_000_000
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
 
 @transaction.atomic
@@ -127,8 +129,9 @@ def variant_create(
     return variant
 
 
-def _thumbnail(image: Image.Image) -> bytes:
-    thumb = image.copy()
+def _thumbnail(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        thumb = image.copy()
     thumb.thumbnail(THUMBNAIL_SIZE)
     if thumb.mode not in ("RGB", "L"):
         thumb = thumb.convert("RGB")
@@ -139,24 +142,17 @@ def _thumbnail(image: Image.Image) -> bytes:
 
 @transaction.atomic
 def product_image_add(*, product: Product, upload: UploadedFile | ContentFile, alt: str = "") -> ProductImage:
-    """Store an image through the storage API with a resized WebP thumbnail; refuse non-images."""
-    name = PurePath(upload.name or "image").name
+    """Store a picture re-encoded without its metadata (core.images), with a WebP thumbnail;
+    raise InvalidImage naming the file when it is not a picture Galerie accepts."""
+    stem = PurePath(upload.name or "image").stem
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise InvalidImage(
-                    f"“{name}” is too large: {probe.width}×{probe.height} pixels.", field="image"
-                )
-            probe.load()
-            thumb = _thumbnail(probe)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise InvalidImage(
-            f"“{name}” is not an image Galerie can read (JPEG, PNG, WebP or GIF).", field="image"
-        ) from None
-    upload.seek(0)
+        clean = image_clean(upload, formats=IMAGE_FORMATS, max_pixels=MAX_IMAGE_PIXELS)
+    except ImageRefused as refused:
+        raise InvalidImage(str(refused), field="image") from None
+    data = clean.file.read()
     image = ProductImage(product=product, alt=alt or product.title, position=product.images.count())
-    image.image.save(name, upload, save=False)
-    image.thumbnail.save(f"{PurePath(name).stem}-thumb.webp", ContentFile(thumb), save=False)
+    image.image.save(f"{stem}{PurePath(clean.file.name).suffix}", ContentFile(data), save=False)
+    image.thumbnail.save(f"{stem}-thumb.webp", ContentFile(_thumbnail(data)), save=False)
+    image.width, image.height = clean.width, clean.height
     image.save()
     return image

@@ -21,7 +21,6 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from galerie.catalog import services as catalog
 from galerie.catalog.attributes import attributes_clean
@@ -37,6 +36,7 @@ from galerie.catalog.models import (
 )
 from galerie.core.errors import InvalidInput, InvalidTransition
 from galerie.core.identifiers import clean_gtin
+from galerie.core.images import CleanImage, ImageRefused, image_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
@@ -48,7 +48,7 @@ from galerie.storefronts.models import Storefront
 
 Status = ProductProposal.Status
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
 MAX_IMAGE_PIXELS = catalog.MAX_IMAGE_PIXELS
 PROPOSAL_STOREFRONTS = (Storefront.Status.DRAFT, Storefront.Status.OPEN)
 
@@ -167,30 +167,9 @@ def _attributes_clean(product_type: ProductType, values: dict[str, Any]) -> dict
     return cleaned
 
 
-def _image_check(image: UploadedFile) -> str:
-    """Return the file extension for an acceptable image; raise ValueError naming the problem."""
-    name = PurePath(image.name or "image").name
-    if image.size is not None and image.size > MAX_IMAGE_BYTES:
-        raise ValueError(
-            _("“%(name)s” weighs %(mb).1f MB: at most 5 MB.") % {"name": name, "mb": image.size / 1024 / 1024}
-        )
-    try:
-        image.seek(0)
-        with Image.open(image) as probe:
-            kind = probe.format
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise ValueError(
-                    _("“%(name)s” is too large: %(w)s×%(h)s pixels.")
-                    % {"name": name, "w": probe.width, "h": probe.height}
-                )
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        kind = None
-    finally:
-        image.seek(0)
-    if kind not in IMAGE_FORMATS:
-        raise ValueError(_("“%(name)s” is not a PNG, JPEG or WebP image.") % {"name": name})
-    return IMAGE_FORMATS[kind]
+def _image_check(image: UploadedFile) -> CleanImage:
+    """Return the picture re-encoded without its metadata; raise ImageRefused naming the problem."""
+    return image_clean(image, formats=IMAGE_FORMATS, max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_IMAGE_PIXELS)
 
 
 def _gtin_in_catalog(gtin: str) -> None:
@@ -274,11 +253,11 @@ def product_proposal_create(
         errors["price"] = [_("The price must be more than zero.")]
     if stock is not None and (isinstance(stock, bool) or not isinstance(stock, int) or stock < 0):
         errors["stock"] = [_("The stock is a whole number, 0 or more.")]
-    extension = ""
+    clean_image = None
     if image is not None:
         try:
-            extension = _image_check(image)
-        except ValueError as error:
+            clean_image = _image_check(image)
+        except ImageRefused as error:
             errors["image"] = [str(error)]
     if errors:
         raise InvalidInput(errors)
@@ -297,8 +276,9 @@ def product_proposal_create(
         stock=stock,
         created_by=by,
     )
-    if image is not None:
-        proposal.image.save(f"{proposal.uuid.hex}.{extension}", image, save=False)
+    if clean_image is not None:
+        suffix = PurePath(clean_image.file.name).suffix
+        proposal.image.save(f"{proposal.uuid.hex}{suffix}", clean_image.file, save=False)
     proposal.save()
     emit("product_proposal.created", proposal_id=proposal.pk, seller_id=seller.pk)
     return proposal

@@ -6,8 +6,6 @@ here: it changes through the operator, who checked it.
 
 from __future__ import annotations
 
-import io
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any
@@ -15,9 +13,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from galerie.core.errors import InvalidInput, full_clean
+from galerie.core.images import ImageRefused, image_clean
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
 from galerie.sellers.models import Seller, ShippingProfile
@@ -25,8 +23,8 @@ from galerie.sellers.models import Seller, ShippingProfile
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_SIDE = 512
 LOGO_MAX_PIXELS = 40_000_000
-# Pillow's format name → (extension, save options)
-LOGO_FORMATS = {"PNG": ("png", {"optimize": True}), "JPEG": ("jpg", {"quality": 88}), "WEBP": ("webp", {})}
+# Formats read from the content (core.images).
+LOGO_FORMATS = ("PNG", "JPEG", "WEBP")
 SHOP_FIELDS = ("display_name", "description", "return_policy", "low_stock_threshold")
 RETURN_POLICY_MAX = 4000
 DESCRIPTION_MAX = 4000
@@ -53,26 +51,16 @@ def logo_prepare(upload: File) -> ContentFile:
             {"logo": [f"“{name}” is {upload.size / 1024 / 1024:.1f} MB: the logo may be 2 MB at most."]}
         )
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            kind = image.format
-            if kind not in LOGO_FORMATS:
-                raise InvalidInput({"logo": [f"“{name}” is a {kind} image: send a PNG, JPEG or WebP file."]})
-            if image.width * image.height > LOGO_MAX_PIXELS:
-                raise InvalidInput({"logo": [f"“{name}” is too large: {image.width}×{image.height} pixels."]})
-            image.load()
-            resized = ImageOps.exif_transpose(image)
-            resized.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
-            if kind == "JPEG" and resized.mode not in ("RGB", "L"):
-                resized = resized.convert("RGB")
-            extension, options = LOGO_FORMATS[kind]
-            out = io.BytesIO()
-            resized.save(out, format=kind, **options)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
-        raise InvalidInput(
-            {"logo": [f"“{name}” is not an image that can be read: send a PNG, JPEG or WebP file."]}
-        ) from None
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex[:12]}.{extension}")
+        clean = image_clean(
+            upload,
+            formats=LOGO_FORMATS,
+            max_bytes=LOGO_MAX_BYTES,
+            max_pixels=LOGO_MAX_PIXELS,
+            max_side=LOGO_MAX_SIDE,
+        )
+    except ImageRefused as refused:
+        raise InvalidInput({"logo": [str(refused)]}) from None
+    return clean.file
 
 
 def _shipping_apply(seller: Seller, shipping: ShippingSettings) -> bool:
