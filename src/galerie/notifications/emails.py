@@ -26,6 +26,7 @@ from galerie.core.money import Money
 from galerie.orders.models import Order, SellerOrder
 from galerie.payments.models import Refund
 from galerie.storefronts.models import Storefront
+from galerie.storefronts.theme import contrast, luminance, mix
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 URLCONF = "galerie.urls"  # path mode: /s/<code>/… works on every host
@@ -51,57 +52,34 @@ FONTS = {
     "serif": "Georgia, 'Times New Roman', Times, serif",
     "rounded": "'Trebuchet MS', 'Segoe UI', Verdana, sans-serif",
 }
+# E-mails keep the storefront's soft ink for text on a theme colour; the colour maths is the
+# storefront theme's (storefronts/theme.py).
 WHITE, INK = "#ffffff", "#1d1d1f"
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    colour = colour.lstrip("#")
-    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
-
-
-def _luminance(colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in _rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    """Return the WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _readable_on(background: str) -> str:
     return WHITE if contrast(WHITE, background) >= contrast(INK, background) else INK
 
 
-def _mix(a: str, b: str, share_of_a: float) -> str:
-    mixed = (round(x * share_of_a + y * (1 - share_of_a)) for x, y in zip(_rgb(a), _rgb(b), strict=True))
-    return "#" + "".join(f"{v:02x}" for v in mixed)
-
-
 def email_theme(storefront: Storefront) -> dict[str, str]:
     """Return the e-mail's colours from the storefront's theme, fixed up where they would be unreadable."""
     background = storefront.colour_background
-    card = WHITE if _luminance(background) > 0.5 else _mix(WHITE, background, 0.08)
+    card = WHITE if luminance(background) > 0.5 else mix(WHITE, background, 0.08)
     text = storefront.colour_text if contrast(storefront.colour_text, card) >= 4.5 else _readable_on(card)
     primary, accent = storefront.colour_primary, storefront.colour_accent
     return {
         "background": background,
         "card": card,
         "text": text,
-        "muted": _mix(text, card, 0.62),
-        "rule": _mix(text, card, 0.14),
-        "panel": _mix(primary, card, 0.06),
+        "muted": mix(text, card, 0.62),
+        "rule": mix(text, card, 0.14),
+        "panel": mix(primary, card, 0.06),
         "primary": primary,
         "on_primary": _readable_on(primary),
         "accent": accent,
         "on_accent": _readable_on(accent),
         "link": primary if contrast(primary, card) >= 4.5 else text,
-        "footer": _mix(_readable_on(background), background, 0.62),
+        "footer": mix(_readable_on(background), background, 0.62),
         "font": FONTS.get(storefront.font, FONTS["sans"]),
     }
 
