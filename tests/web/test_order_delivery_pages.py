@@ -12,6 +12,7 @@ from galerie.core.models import StatusChange
 from galerie.core.money import Money
 from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_accept, seller_order_refuse, seller_order_ship
+from galerie.payments.models import Refund
 from galerie.payments.services import payment_refund
 from galerie.storefronts.models import Storefront
 from tests.checkout.conftest import shop as shop  # the fixture
@@ -116,6 +117,11 @@ def test_after_a_refusal_the_order_page_shows_the_refund_and_what_was_finally_pa
         page = client.get(_order_url(placed)).content.decode()
     assert f"Refund on the order, {today}</dt><dd>−€5.00" in page
     assert "Finally paid</dt><dd>€39.28" in page
+    # A refund the gateway failed moved no money: it is neither listed nor subtracted.
+    assert Refund.objects.filter(idempotency_key="goodwill-1").update(status=Refund.Status.FAILED) == 1
+    page = client.get(_order_url(placed)).content.decode()
+    assert "Refund on the order" not in page, page[page.index("Total charged") :][:900]
+    assert "Finally paid</dt><dd>€44.28" in page
 
 
 def test_an_order_without_refund_says_total_paid(client, placed):
