@@ -26,6 +26,7 @@ from galerie.seeding.demo_orders import demo_orders_create
 from galerie.sellers.models import Seller, SellerMember
 from galerie.storefronts.models import Storefront
 from tests.e2e.axe import axe_source, axe_violations, describe
+from tests.e2e.steps import sign_in
 from tests.ledger.test_properties import settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -75,14 +76,6 @@ def demo(settings, live_server, tmp_path):
     }
 
 
-def _sign_in(page, url: str, email: str, password: str) -> None:
-    page.goto(url)
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.locator("form:has(#id_password) [type=submit]").click()
-    page.wait_for_load_state()
-
-
 def _check(page, url: str, name: str, found: dict[str, list[str]], source: str) -> None:
     if url:
         response = page.goto(url)
@@ -120,7 +113,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, brows
             assert field.evaluate("e => e.labels.length") == 1, (form, field.get_attribute("name"))
     screenshot(customer, "a11y-checkout-sign-in")
     order_sf = f"{base}/s/{order.storefront.code}"
-    _sign_in(customer, f"{order_sf}/account/login/", "customer@galerie.test", "galerie-customer")
+    sign_in(customer, f"{order_sf}/account/login/", "customer@galerie.test", "galerie-customer")
     customer.goto(f"{sf}/p/{demo['product'].slug}/")
     customer.locator(".buybox button[type=submit]").click()
     customer.wait_for_load_state()
@@ -128,7 +121,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, brows
     _check(customer, f"{order_sf}/account/orders/{order.number}/", "account order", found, axe)
 
     seller = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
-    _sign_in(seller, f"{base}/sell/login/", "seller@galerie.test", "galerie-seller")
+    sign_in(seller, f"{base}/sell/login/", "seller@galerie.test", "galerie-seller")
     for name, path in [
         ("seller dashboard", "/sell/"),
         ("seller orders", "/sell/orders/"),
@@ -143,7 +136,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, brows
     assert links and not {"View", "CSV", "Voir"} & {link.strip() for link in links}, links
 
     operator = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
-    _sign_in(operator, f"{base}/admin/login/?next=/back-office/", "operator@galerie.test", "galerie-operator")
+    sign_in(operator, f"{base}/admin/login/?next=/back-office/", "operator@galerie.test", "galerie-operator")
     for name, path in [
         ("back-office queue", "/back-office/"),
         ("back-office seller", f"/back-office/sellers/{demo['applicant'].pk}/"),
@@ -190,7 +183,7 @@ def test_the_french_seller_area_and_back_office_fit_the_screen(demo, browser, sc
     base = demo["base"]
     for name, viewport in [("laptop", {"width": 1024, "height": 768}), ("phone", PHONE)]:
         page = browser.new_context(viewport=viewport, locale="fr-FR").new_page()
-        _sign_in(page, f"{base}/sell/login/", "seller@galerie.test", "galerie-seller")
+        sign_in(page, f"{base}/sell/login/", "seller@galerie.test", "galerie-seller")
         for view, path in [
             ("dashboard", "/sell/"),
             ("money", "/sell/money/"),
@@ -203,7 +196,7 @@ def test_the_french_seller_area_and_back_office_fit_the_screen(demo, browser, sc
             assert overflow <= 0, f"{view} on a {name} is {overflow}px wider than the screen"
         assert page.locator(".statement-table th[scope=row]").first.inner_text() == "Report"
     operator = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-FR").new_page()
-    _sign_in(operator, f"{base}/admin/login/?next=/back-office/", "operator@galerie.test", "galerie-operator")
+    sign_in(operator, f"{base}/admin/login/?next=/back-office/", "operator@galerie.test", "galerie-operator")
     for view, path in [
         ("queue", "/back-office/"),
         ("seller", f"/back-office/sellers/{demo['applicant'].pk}/"),

@@ -30,6 +30,7 @@ from galerie.payments.models import Payment, Refund
 from galerie.seeding.accounts import demo_accounts_create
 from galerie.sellers.models import Seller, SellerMember
 from galerie.storefronts.models import Storefront
+from tests.e2e.steps import fill_seller_application, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -79,14 +80,6 @@ def marketplace(settings, live_server):
     return storefront, variant, demo_seller
 
 
-def _sign_in(page, url: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(url)
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.locator("form:has(#id_password) [type=submit]").click()
-    page.wait_for_load_state()
-
-
 def _add_to_cart(page, base: str, variant, seller_name: str) -> None:
     """On the product page, add the offer of `seller_name`: the buy box if it is the seller's,
     else its row among the other offers."""
@@ -110,21 +103,13 @@ def test_the_whole_life_of_an_order(
 
     # 1. A trader applies on "Sell on Page & Plume"; the operator approves it in the back office.
     applicant = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    applicant.goto(f"{base}/s/pageplume/")
-    applicant.locator("a[href$='/become-a-seller/']").first.click()
-    applicant.wait_for_load_state()
-    applicant.check("#id_kind_0")
-    for field, value in {
+    fill_seller_application(applicant, f"{base}/s/pageplume/", {
         "display_name": SHOP, "legal_name": "Croix-Rousse SARL", "email": "contact@croix.test",
         "phone": "04 78 28 12 34", "address_line1": "5 place de la Croix-Rousse", "postal_code": "69004",
         "city": "Lyon", "id_document_reference": "Passeport 19AB12345",
         "iban": "FR14 2004 1010 0505 0001 3M02 606", "trade_register_number": "732 829 320",
         "vat_number": "FR44732829320", "account_email": "claire@croix.test", "password": PASSWORD,
-    }.items():  # fmt: skip
-        applicant.fill(f"#id_{field}", value)
-    applicant.check("#id_certifies_compliance")
-    for kind in ("identity", "registration", "bank"):
-        applicant.set_input_files(f"#id_document_{kind}", str(document))
+    }, document)  # fmt: skip
     applicant.locator("form[enctype] button[type=submit]").click()
     applicant.wait_for_load_state()
     assert applicant.url.endswith("/sell/application/"), applicant.locator(".errorlist").all_inner_texts()
@@ -133,7 +118,7 @@ def test_the_whole_life_of_an_order(
     screenshot(applicant, "life-01-application-sent")
 
     operator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(operator, f"{base}/admin/login/?next=/back-office/", "olivia@operator.test")
+    sign_in(operator, f"{base}/admin/login/?next=/back-office/", "olivia@operator.test", PASSWORD)
     operator.locator(f"a:has-text('{SHOP}')").first.click()
     operator.wait_for_load_state()
     operator.locator("form:has(input[name=action][value=approve]) button").first.click()
@@ -238,7 +223,7 @@ def test_the_whole_life_of_an_order(
 
     # 4b. The other seller refuses its part, with a reason; the customer is refunded.
     other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(other, f"{base}/sell/login/", DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD)
+    sign_in(other, f"{base}/sell/login/", DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD)
     other.goto(f"{base}/sell/orders/{theirs.number}/")
     other.locator("details.refuse summary").click()
     other.fill("#reason", "Le dernier exemplaire est abîmé.")

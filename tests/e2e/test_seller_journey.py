@@ -18,6 +18,7 @@ from galerie.offers.models import Offer
 from galerie.orders.models import SellerOrder
 from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
+from tests.e2e.steps import fill_seller_application, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -59,14 +60,6 @@ def marketplace(settings, live_server):
     return storefront, variant
 
 
-def _sign_in(page, url: str, email: str) -> None:
-    page.goto(url)
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form:has(#id_password) [type=submit]").click()
-    page.wait_for_load_state()
-
-
 def test_a_seller_applies_is_approved_sells_a_book_and_ships_an_order(
     marketplace, live_server, browser, screenshot, smtp_inbox, tmp_path
 ):
@@ -77,21 +70,13 @@ def test_a_seller_applies_is_approved_sells_a_book_and_ships_an_order(
 
     # 1. The applicant fills in "Sell on Page & Plume".
     applicant = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    applicant.goto(f"{base}/s/pageplume/")
-    applicant.locator("a[href$='/become-a-seller/']").first.click()
-    applicant.wait_for_load_state()
-    applicant.check("#id_kind_0")
-    for field, value in {
+    fill_seller_application(applicant, f"{base}/s/pageplume/", {
         "display_name": SHOP, "legal_name": "Librairie des Canuts SARL", "email": "contact@canuts.test",
         "phone": "04 78 28 12 34", "address_line1": "5 place Colbert", "postal_code": "69001",
         "city": "Lyon", "id_document_reference": "Passeport 19AB12345",
         "iban": "FR76 3000 6000 0112 3456 7890 189", "trade_register_number": "732 829 320",
         "vat_number": "FR44732829320", "account_email": "anne@canuts.test", "password": PASSWORD,
-    }.items():  # fmt: skip
-        applicant.fill(f"#id_{field}", value)
-    applicant.check("#id_certifies_compliance")
-    for kind in ("identity", "registration", "bank"):
-        applicant.set_input_files(f"#id_document_{kind}", str(document))
+    }, document)  # fmt: skip
     screenshot(applicant, "seller-01-application-form")
     applicant.locator("form[enctype] button[type=submit]").click()  # the page speaks French
     applicant.wait_for_load_state()
@@ -103,7 +88,7 @@ def test_a_seller_applies_is_approved_sells_a_book_and_ships_an_order(
 
     # 2. The operator approves it for the storefront in the back office.
     operator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(operator, f"{base}/admin/login/?next=/back-office/", "olivia@operator.test")
+    sign_in(operator, f"{base}/admin/login/?next=/back-office/", "olivia@operator.test", PASSWORD)
     operator.locator(f"a:has-text('{SHOP}')").first.click()
     operator.wait_for_load_state()
     screenshot(operator, "seller-03-curation")
@@ -186,7 +171,7 @@ def test_a_seller_applies_is_approved_sells_a_book_and_ships_an_order(
     # receipt from their order page (in French: the storefront speaks French).
     assert applicant.locator("button[value=deliver]").is_visible()
     buyer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(buyer, f"{base}/s/pageplume/account/login/", "paul@example.test")
+    sign_in(buyer, f"{base}/s/pageplume/account/login/", "paul@example.test", PASSWORD)
     buyer.goto(f"{base}/s/pageplume/account/orders/{seller_order.order.number}/")
     receipt = buyer.locator("form.receipt button")
     assert SHOP in receipt.inner_text() and "J’ai reçu le colis" in receipt.inner_text()
