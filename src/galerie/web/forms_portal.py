@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from galerie.core.csvsafe import validate_not_formula
-from galerie.core.errors import InvalidInput
 from galerie.core.money import Money, MoneyError, minor_unit_exponent
 from galerie.offers.models import Condition, Offer
 from galerie.sellers.models import ShippingProfile
@@ -98,14 +97,6 @@ class WholeNumberField(forms.CharField):
                 params={"value": text, "min": self.minimum, "max": self.maximum},
             )
         return int(text)
-
-
-def add_domain_errors(form: forms.Form, error: InvalidInput) -> None:
-    """Put a service's InvalidInput on the form's fields (unknown fields go on top of the form)."""
-    for field, messages in error.errors.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
 
 
 def _sku_field() -> forms.CharField:

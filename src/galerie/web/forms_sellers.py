@@ -285,13 +285,6 @@ class BecomeSellerForm(forms.Form):
         ]
         return [(kind, file) for kind, file in pairs if file]
 
-    def add_service_errors(self, error: InvalidInput) -> None:
-        """Put a service's InvalidInput next to the fields it names (unknown names: on top)."""
-        for name, messages in error.errors.items():
-            field = FIELD_OF_MODEL_ERROR.get(name, name)
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
-
 
 class ApplicationAnswerForm(forms.Form):
     body = forms.CharField(

@@ -16,6 +16,7 @@ from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms import SignupForm
 from galerie.web.routing import sf_prefix, sf_reverse
 from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
@@ -60,9 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 language=request.storefront.default_language,
             )
         except InvalidInput as error:
-            for field, problems in error.errors.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            add_domain_errors(form, error)
         else:
             _sign_in(request, user)
             messages.success(request, _("Welcome! Your account is ready."))

@@ -13,7 +13,8 @@ from galerie.core.errors import InvalidInput
 from galerie.sellers.selectors import seller_applications_for_user
 from galerie.sellers.services import seller_application_submit
 from galerie.storefronts.models import Storefront
-from galerie.web.forms_sellers import BecomeSellerForm
+from galerie.web.form_errors import add_domain_errors
+from galerie.web.forms_sellers import FIELD_OF_MODEL_ERROR, BecomeSellerForm
 from galerie.web.routing import sf_reverse
 from galerie.web.throttling import throttle_attempt
 from galerie.web.views.decorators import storefront_view
@@ -64,7 +65,7 @@ def become_seller(request: HttpRequest) -> HttpResponse:
                 language=storefront.default_language,
             )
         except InvalidInput as error:
-            form.add_service_errors(error)
+            add_domain_errors(form, error, renamed=FIELD_OF_MODEL_ERROR)
         else:
             if not request.user.is_authenticated:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")

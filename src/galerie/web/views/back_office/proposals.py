@@ -16,7 +16,8 @@ from galerie.catalog.services_proposals import (
     product_proposal_queue,
     product_proposal_reject,
 )
-from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.errors import DomainError
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProposalDecisionForm
 from galerie.web.views.back_office.access import operator_view
 
@@ -66,12 +67,8 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
                     product_proposal_reject(proposal_id=proposal.pk, by=request.user, reason=data["reason"])
                     messages.success(request, _("Rejected: the seller is told why."))
                 return redirect("back_office:proposal", proposal_id=proposal.pk)
-            except InvalidInput as error:
-                for field, problems in error.errors.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
             except DomainError as error:
-                form.add_error(None, error.message)
+                add_domain_errors(form, error)
         status = 400
     return render(
         request,

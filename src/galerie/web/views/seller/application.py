@@ -20,6 +20,7 @@ from galerie.sellers.access import memberships_for
 from galerie.sellers.selectors import seller_application_get_for_user, seller_applications_for_user
 from galerie.sellers.services import seller_application_answer
 from galerie.storefronts.models import Storefront
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_sellers import ApplicationAnswerForm
 from galerie.web.views.seller.access import LOGIN_URL, not_found
 
@@ -71,9 +72,7 @@ def application(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                 )
             except InvalidInput as error:
-                for name, problems in error.errors.items():
-                    for problem in problems:
-                        form.add_error(name if name in form.fields else None, problem)
+                add_domain_errors(form, error)
             except DomainError as error:
                 messages.error(request, error.message)
                 return redirect("seller_area:application")

@@ -30,6 +30,7 @@ from galerie.offers.imports import (
 )
 from galerie.offers.models import OfferImport
 from galerie.sellers.access import Perm
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.views.seller.access import seller_view
 
 LATEST = 20
@@ -74,7 +75,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     all_or_nothing=form.cleaned_data["all_or_nothing"],
                 )
             except DomainError as error:
-                form.add_error("file", error.message)
+                add_domain_errors(form, error, fallback="file")
             else:
                 messages.success(request, _("File received: its rows are being checked."))
                 return redirect("seller_area:import", import_id=offer_import.pk)

@@ -36,7 +36,8 @@ from galerie.offers.services import (
     offer_stock_set,
 )
 from galerie.sellers.access import Perm
-from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm, add_domain_errors
+from galerie.web.form_errors import add_domain_errors
+from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm
 from galerie.web.views.seller.access import seller_view
 
 ROW_TEMPLATE = "galerie/seller/_offer_row.html"
@@ -239,10 +240,8 @@ def offer_new(request: HttpRequest, variant_id: int) -> HttpResponse:
                     lead_time_days=data["lead_time_days"],
                     seller_sku=data["seller_sku"],
                 )
-            except InvalidInput as error:
-                add_domain_errors(form, error)
             except DomainError as error:
-                form.add_error(None, error.message)
+                add_domain_errors(form, error)
             else:
                 messages.success(
                     request,

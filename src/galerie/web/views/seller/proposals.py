@@ -20,6 +20,7 @@ from galerie.catalog.services_proposals import (
 )
 from galerie.core.errors import InvalidInput
 from galerie.sellers.access import Perm
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProductTypeChoiceForm, ProposalForm
 from galerie.web.views.seller.access import seller_view
 
@@ -67,9 +68,7 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
                     form.add_error("gtin", error.message)
                     gtin_match = error
                 except InvalidInput as error:
-                    for field, problems in error.errors.items():
-                        for problem in problems:
-                            form.add_error(field if field in form.fields else None, problem)
+                    add_domain_errors(form, error)
                 else:
                     messages.success(
                         request,

@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.errors import DomainError
 from galerie.notifications.emails import site_url
 from galerie.offers.selectors.seller import seller_storefront_scopes
 from galerie.sellers.access import Perm
 from galerie.sellers.services.shop import seller_shop_update
 from galerie.sellers.shipping import ShippingRule
-from galerie.web.forms_portal import ShopSettingsForm, add_domain_errors, amount_text
+from galerie.web.form_errors import add_domain_errors
+from galerie.web.forms_portal import ShopSettingsForm, amount_text
 from galerie.web.views.seller.access import seller_view
 
 PATH_URLCONF = "galerie.urls"
@@ -66,13 +67,8 @@ def shop_settings(request: HttpRequest) -> HttpResponse:
                     logo=data["logo"] or None,
                     logo_remove=data["logo_remove"],
                 )
-            except InvalidInput as error:
-                renamed = {
-                    SHIPPING_FIELDS.get(field, field): problems for field, problems in error.errors.items()
-                }
-                add_domain_errors(form, InvalidInput(renamed))
             except DomainError as error:
-                form.add_error(None, error.message)
+                add_domain_errors(form, error, renamed=SHIPPING_FIELDS)
             else:
                 messages.success(request, _("Shop settings saved."))
                 return redirect("seller_area:shop")

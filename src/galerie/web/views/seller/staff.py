@@ -31,6 +31,7 @@ from galerie.sellers.services.staff import (
     seller_member_role_set,
     seller_members_for,
 )
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ROLE_SHORT, InvitationSignupForm, InviteForm
 from galerie.web.views.seller.access import LOGIN_URL, not_found, remember_seller, seller_view
 
@@ -67,12 +68,8 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 by=request.user,
             )
-        except InvalidInput as error:
-            for field, problems in error.errors.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -181,9 +178,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                         language=request.LANGUAGE_CODE,
                     )
                 except InvalidInput as error:
-                    for field, problems in error.errors.items():
-                        for problem in problems:
-                            form.add_error(field if field in form.fields else None, problem)
+                    add_domain_errors(form, error)
                 else:
                     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if user is None:

@@ -12,13 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.errors import DomainError
 from galerie.sellers.access import Perm
 from galerie.sellers.services.tokens import (
     seller_api_token_create,
     seller_api_token_revoke,
     seller_api_tokens_for,
 )
+from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ROLE_SHORT, TokenForm
 from galerie.web.views.seller.access import seller_view
 
@@ -39,12 +40,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
                     role=form.cleaned_data["role"],
                     by=request.user,
                 )
-            except InvalidInput as error:
-                for field, problems in error.errors.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                add_domain_errors(form, error)
         if raw_key is None:
             status = 400
         else:
