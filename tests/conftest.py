@@ -13,9 +13,24 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from galerie.ledger.guards import guards_install
+from galerie.search.backends import backend_install
+
 
 def _ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Add to the test database the objects that migrations install beside the models' tables.
+
+    The suite builds its tables from the models (``--no-migrations``); the ledger's and the search
+    engine's database-specific objects come from the same functions their migrations call.
+    """
+    with django_db_blocker.unblock():
+        guards_install(connection)
+        backend_install(connection)
 
 
 @pytest.fixture(autouse=True)

@@ -3,14 +3,16 @@ SQLite (FTS5). Both index the same terms (galerie.search.text), so they find the
 each ranks them with the same weights per part (``WEIGHTS``).
 
 The objects each engine needs beside Django's tables are created by :func:`backend_install`,
-idempotently, after every ``migrate``.
+which the migration ``0002_engine_objects`` calls (and the test suite, which builds its tables
+without migrations, when it creates the test database).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, connections
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Expression, F, FloatField
 
 # How much a term found in each part of an entry weighs in the relevance score (docs/search.md,
@@ -54,14 +56,51 @@ SQLITE_INSTALL = [
     """CREATE TRIGGER IF NOT EXISTS search_term_fts_au AFTER UPDATE OF word ON search_searchterm BEGIN
         INSERT INTO search_term_fts(search_term_fts, rowid, word) VALUES ('delete', old.id, old.word);
         INSERT INTO search_term_fts(rowid, word) VALUES (new.id, new.word); END""",
+    # Index the rows already there (none on a fresh database).
+    "INSERT INTO search_entry_fts(search_entry_fts) VALUES ('rebuild')",
+    "INSERT INTO search_term_fts(search_term_fts) VALUES ('rebuild')",
 ]
 
 
-def backend_install(using: str = "default", **kwargs) -> None:
-    """Create the engine's own tables, columns, triggers and indexes if they are missing."""
-    db = connections[using]
-    statements = {"postgresql": POSTGRES_INSTALL, "sqlite": SQLITE_INSTALL}.get(db.vendor, [])
-    with db.cursor() as cursor:
+POSTGRES_UNINSTALL = [
+    "DROP INDEX IF EXISTS search_term_word_trgm",
+    "DROP INDEX IF EXISTS search_entry_document_gin",
+    "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS document",
+    # pg_trgm stays: other objects of the database may use it, and creating it needs a privilege.
+]
+SQLITE_UNINSTALL = [
+    *(
+        f"DROP TRIGGER IF EXISTS {name}"
+        for name in (
+            "search_entry_fts_ai",
+            "search_entry_fts_ad",
+            "search_entry_fts_au",
+            "search_term_fts_ai",
+            "search_term_fts_ad",
+            "search_term_fts_au",
+        )
+    ),
+    "DROP TABLE IF EXISTS search_entry_fts",
+    "DROP TABLE IF EXISTS search_term_fts",
+]
+
+
+def backend_install(connection: BaseDatabaseWrapper) -> None:
+    """Create the engine's own tables, columns, triggers and indexes if they are missing.
+
+    On SQLite, a migration that rebuilds ``search_searchentry`` or ``search_searchterm`` (any
+    ``AlterField`` does) drops their triggers with the old table: run this again after it.
+    """
+    statements = {"postgresql": POSTGRES_INSTALL, "sqlite": SQLITE_INSTALL}.get(connection.vendor, [])
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def backend_uninstall(connection: BaseDatabaseWrapper) -> None:
+    """Drop what :func:`backend_install` created (except PostgreSQL's pg_trgm extension)."""
+    statements = {"postgresql": POSTGRES_UNINSTALL, "sqlite": SQLITE_UNINSTALL}.get(connection.vendor, [])
+    with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 
