@@ -9,8 +9,3 @@ class OfferNotAvailable(DomainError):
 class NotEnoughStock(DomainError):
     code = "not_enough_stock"
     http_status = 409
-
-
-class CartEmpty(DomainError):
-    code = "cart_empty"
-    http_status = 409

@@ -88,12 +88,6 @@ def cart_line_set_quantity(*, cart: Cart, offer_id: int, quantity: object) -> No
 
 
 @transaction.atomic
-def cart_line_remove(*, cart: Cart, offer_id: int) -> None:
-    """Remove an offer from the cart (nothing happens if it is not there)."""
-    CartLine.objects.filter(cart=cart, offer_id=offer_id).delete()
-
-
-@transaction.atomic
 def cart_acknowledge_prices(*, cart: Cart) -> None:
     """Record that the customer has seen the current prices (no more "price changed" notices)."""
     CartLine.objects.filter(cart=cart).exclude(price_seen_minor=F("offer__price_minor")).update(

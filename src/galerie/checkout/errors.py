@@ -8,11 +8,6 @@ class CheckoutNotPossible(DomainError):
     http_status = 409
 
 
-class PaymentDeclined(DomainError):
-    code = "payment_declined"
-    http_status = 402
-
-
 class QuoteChanged(DomainError):
     """The order is no longer the one the checkout page showed (a price, a quantity, shipping…):
     nothing was taken or charged; the customer must confirm the new total."""

@@ -18,11 +18,6 @@ class ImmutableEntry(DomainError):
     http_status = 409
 
 
-class InvalidCommissionRule(DomainError):
-    code = "commission_invalid_rule"
-    http_status = 422
-
-
 class PayoutRunInFuture(DomainError):
     """A run for a day that has not come: it would pay nothing and then block that day's run."""
 

@@ -128,10 +128,6 @@ class SellerOrder(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN
-
 
 class OrderLine(models.Model):
     """What was bought, as it was at checkout: titles and prices are copied, not joined."""

@@ -3,10 +3,9 @@ their orders, whose selectors hold the access checks."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 
 from galerie.core.money import Money
 from galerie.payments.errors import PaymentNotFound
@@ -27,17 +26,6 @@ def payment_get(*, payment_id: int) -> Payment:
     return payment
 
 
-def payment_get_by_uuid(*, payment_uuid: uuid.UUID | str) -> Payment:
-    """Return a payment by its public id; raise PaymentNotFound."""
-    try:
-        payment = Payment.objects.filter(uuid=uuid.UUID(str(payment_uuid))).first()
-    except ValueError:
-        payment = None
-    if payment is None:
-        raise PaymentNotFound(f"There is no payment {payment_uuid}.")
-    return payment
-
-
 def payment_get_by_reference(*, reference: str, gateway: str = "test") -> Payment:
     """Return the payment the gateway knows as ``reference`` (the ``?payment=`` of a return URL)."""
     payment = (
@@ -46,11 +34,6 @@ def payment_get_by_reference(*, reference: str, gateway: str = "test") -> Paymen
     if payment is None:
         raise PaymentNotFound(f"There is no {gateway} payment {reference!r}.")
     return payment
-
-
-def refunds_of_payment(*, payment_id: int) -> QuerySet[Refund]:
-    """Return a payment's refunds, oldest first."""
-    return Refund.objects.filter(payment_id=payment_id).order_by("id")
 
 
 def payment_refundable(*, payment: Payment) -> Money:

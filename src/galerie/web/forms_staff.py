@@ -31,10 +31,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.SHIPPING_CLERK)
 
 
-class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=[(value, label) for value, label in ROLE_SHORT.items()])
-
-
 class InvitationSignupForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
