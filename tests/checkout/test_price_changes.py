@@ -1,4 +1,4 @@
-"""checkout_submit charges what the checkout page showed, or nothing (issue 12, item 3).
+"""checkout_submit charges what the checkout page showed, or nothing.
 
 The page carries the fingerprint of its quote; between showing it and the submit a price,
 a quantity or a delivery charge may change. Then nothing is taken or charged, the customer is

@@ -1,4 +1,4 @@
-"""The country list is ISO 3166-1, named and sorted in the page's language (issue 12, item 16)."""
+"""The country list is ISO 3166-1, named and sorted in the page's language."""
 
 from galerie.core.countries import COUNTRIES, country_choices, country_name
 

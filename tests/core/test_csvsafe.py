@@ -1,4 +1,4 @@
-"""Every CSV Galerie writes opens in a spreadsheet as data, never as a formula (issue 12, item 10)."""
+"""Every CSV Galerie writes opens in a spreadsheet as data, never as a formula."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Accessibility in Chromium (issue 12, item 17): axe-core finds no serious or critical violation
+"""Accessibility in Chromium: axe-core finds no serious or critical violation
 on the main pages of the storefront, the seller area and the back office; on a 390×844 phone the
 product page's add-to-cart button and the cart's checkout button are within the first screen.
 

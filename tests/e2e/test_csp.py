@@ -1,4 +1,4 @@
-"""The Content-Security-Policy in Chromium (issue 12, item 15): the main pages of the storefront,
+"""The Content-Security-Policy in Chromium: the main pages of the storefront,
 the seller area, the back office, the admin and the test gateway's payment page load and work —
 htmx cart update, search suggestions, the seller's inline offer edit — and the browser reports
 no violation (securitypolicyviolation events and console errors both watched)."""

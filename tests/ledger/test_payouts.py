@@ -240,7 +240,7 @@ def test_when_everything_is_settled_payouts_commissions_and_refunds_add_up_to_th
     assert paid == Payout.objects.aggregate(s=Sum("amount_minor"))["s"]
 
 
-# --- issue 12, item 2: one as-of time; a day after today is refused -------------------------
+# --- one as-of time; a day after today is refused --------------------------------------------
 
 
 def test_a_run_of_a_day_after_today_is_refused_and_does_not_block_that_days_run():
@@ -296,7 +296,7 @@ def test_a_resumed_run_keeps_the_as_of_time_it_started_with():
     assert resumed.run.pk == run.pk and resumed.run.as_of == noon(DAY)
 
 
-# --- issue 12, item 6: money printed as money; IBAN warnings --------------------------------
+# --- money printed as money; IBAN warnings ---------------------------------------------------
 
 
 def test_the_command_prints_money_as_money_and_warns_about_shared_or_operator_ibans(settings):

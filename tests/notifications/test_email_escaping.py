@@ -1,5 +1,5 @@
 """Every e-mail template escapes what users typed: a script payload in every variable reaches
-the HTML part only escaped (issue 12, item 13).
+the HTML part only escaped.
 
 The templates are discovered from the templates directory, so a new e-mail is covered as soon
 as its files exist; each is rendered by ``email_render`` with every variable (and every attribute
@@ -133,7 +133,7 @@ SELLER_EVENTS = [
 
 @pytest.mark.parametrize(("topic", "kind"), SELLER_EVENTS)
 def test_a_shop_named_with_a_script_reaches_the_curation_emails_escaped(topic, kind, smtp_inbox):
-    """The regression of item 13: the seller-typed shop name sat in the preheader unescaped."""
+    """The seller-typed shop name, which the preheader shows too, reaches it escaped."""
     storefront = make_storefront(code="parc", default_language="fr")
     seller = make_seller(storefronts=[storefront], display_name=PAYLOAD, email="shop@example.test")
     payload = {"seller_id": seller.pk, "storefront_id": storefront.pk, "reason": PAYLOAD}

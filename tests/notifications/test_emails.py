@@ -173,7 +173,7 @@ def test_the_seller_gets_the_new_order_email_with_skus_address_and_link(mailbox,
     run_worker()
 
     # The contact address and every member who wants new orders (all by default, the shipping
-    # clerk too, issue 12 item 18): the manager's address is the same as the contact's; the
+    # clerk too): the manager's address is the same as the contact's; the
     # manager who turned them off gets none.
     assert sorted(a for m in mailbox.received for a in m.rcpt_tos) == [
         "clerk@martin.test",

@@ -1,4 +1,4 @@
-"""Issue 12, item 18: the applicant is told the application is received; every member who wants
+"""The applicant is told the application is received; every member who wants
 new orders (the shipping clerk too) gets the new-order e-mail, and each member can turn it off.
 
 Through the real worker (`galerie worker --once`) and a real SMTP server.

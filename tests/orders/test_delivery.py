@@ -1,4 +1,4 @@
-"""The doors to "delivered" (issue 12, item 1): the seller, the customer, a carrier's event and the
+"""The doors to "delivered": the seller, the customer, a carrier's event and the
 deemed-delivered job; each writes its history row and event once, and the withdrawal period
 counts from the effective delivery date."""
 

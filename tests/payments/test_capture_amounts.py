@@ -1,5 +1,5 @@
-"""A signed capture webhook is applied only for the payment's amount and currency (issue 12,
-item 4). Another amount or currency is recorded as a discrepancy for the operator and not
+"""A signed capture webhook is applied only for the payment's amount and currency.
+Another amount or currency is recorded as a discrepancy for the operator and not
 applied; an amount above the payment's is answered 422 with the reason, never a 500."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def placed(shop):
 def deliver_all_but_captures() -> None:
     captured = ProviderWebhook.objects.filter(type="payment.captured", delivered_at__isnull=True)
     held = list(captured.values_list("pk", flat=True))
-    captured.update(attempts=99)  # out of the queue for now
+    captured.update(attempts=99)  # out of the queue until the others are delivered
     deliver_all()
     ProviderWebhook.objects.filter(pk__in=held).update(attempts=0)
 

@@ -1,5 +1,5 @@
 """A GTIN typed in the search box finds its product whatever its spelling: a UPC-A as 12 digits,
-its EAN-13, its GTIN-14, a spreadsheet's leading apostrophe (issue 12, item 11). On SQLite and
+its EAN-13, its GTIN-14, a spreadsheet's leading apostrophe. On SQLite and
 PostgreSQL alike."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Readable theme colours (issue 12, item 17): whatever four colours a storefront chooses, the
+"""Readable theme colours: whatever four colours a storefront chooses, the
 colours the stylesheet puts text in reach 4.5:1 on what they sit on."""
 
 from __future__ import annotations

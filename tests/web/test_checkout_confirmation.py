@@ -1,5 +1,5 @@
-"""The checkout page: a price changed since it was shown is confirmed before any charge (issue
-12, item 3), and the terms, withdrawal and sellers' legal notices are linked before paying (18)."""
+"""The checkout page: a price changed since it was shown is confirmed before any charge, and
+the terms, withdrawal and sellers' legal notices are linked before paying."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12, item 15: a strict Content-Security-Policy on every kind of page, and pages that need
+"""A strict Content-Security-Policy on every kind of page, and pages that need
 nothing it forbids (no inline script, no event-handler attribute, no style attribute).
 
 The browser side (no violation reported while the pages run) is tests/e2e/test_csp.py.

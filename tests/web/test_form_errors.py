@@ -93,6 +93,7 @@ def test_fallback_receives_what_names_no_field_of_the_form():
     form = _checked_form()
 
     add_domain_errors(form, DomainError("The file is not a CSV."), fallback="stock")
-    add_domain_errors(form, InvalidInput({"row": ["Row 3 is empty."], "price": ["Too low."]}), fallback="stock")
+    rows = InvalidInput({"row": ["Row 3 is empty."], "price": ["Too low."]})
+    add_domain_errors(form, rows, fallback="stock")
 
     assert form.errors == {"stock": ["The file is not a CSV.", "Row 3 is empty."], "price": ["Too low."]}

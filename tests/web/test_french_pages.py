@@ -1,5 +1,4 @@
-"""Every page of the seller area and the back office speaks French to a French visitor (issue 12,
-item 16).
+"""Every page of the seller area and the back office speaks French to a French visitor.
 
 The pages are walked from the URL confs with the isolation test's objects (so a new route is
 covered automatically) and rendered with ``Accept-Language: fr``. A page fails when one of its

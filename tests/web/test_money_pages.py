@@ -1,5 +1,5 @@
 """Money pages: the seller's balances, payouts and statements; the back office's trial balance,
-commission revenue and reconciliation (issue 5, item 5)."""
+commission revenue and reconciliation."""
 
 from __future__ import annotations
 

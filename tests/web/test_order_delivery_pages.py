@@ -1,6 +1,6 @@
-"""Issue 12 through the pages: the seller marks a parcel delivered, the customer confirms receipt
-(item 1), the customer's order page shows each refund and what was finally paid (item 5), and the
-back office's money page warns about payout accounts (item 6)."""
+"""Delivery and refunds through the pages: the seller marks a parcel delivered, the customer
+confirms receipt, the customer's order page shows each refund and what was finally paid, and the
+back office's money page warns about payout accounts."""
 
 from __future__ import annotations
 

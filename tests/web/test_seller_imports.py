@@ -228,7 +228,7 @@ def test_the_list_shows_the_latest_imports_with_their_status(client, world):
     assert reverse("seller_area:import_template") in page
 
 
-# --- issue 12 -------------------------------------------------------------------------------------
+# --- formulas, all-or-nothing, XLSX, reasons in French -------------------------------------------
 
 
 def test_the_errors_csv_neutralises_a_value_starting_with_a_minus_formula(client, world):
@@ -259,7 +259,7 @@ def test_the_page_applies_a_file_only_when_every_row_is_valid_if_asked(client, w
 
 
 def test_an_xlsx_upload_is_queued_without_being_parsed_and_a_hostile_one_refused(client, world):
-    from tests.offers.test_imports_issue12 import with_shared_strings, workbook
+    from tests.offers.test_imports_edge_cases import with_shared_strings, workbook
 
     client.force_login(world["owner"])
     good = SimpleUploadedFile("prix.xlsx", workbook([["Référence", "Prix"], ["BOOK-1", 14]]))
@@ -275,7 +275,7 @@ def test_an_xlsx_upload_is_queued_without_being_parsed_and_a_hostile_one_refused
     assert OfferImport.objects.count() == before
 
 
-def test_the_reasons_issue_12_added_are_shown_in_the_sellers_language(client, world):
+def test_the_scope_and_formula_reasons_are_shown_in_the_sellers_language(client, world):
     from galerie.offers.imports.checks import OUTSIDE_SCOPE_REASON
     from galerie.offers.imports.rows import SKU_FORMULA_REASON
 

@@ -354,7 +354,7 @@ def test_a_member_of_two_shops_lists_offers_for_the_current_one_only(client, sho
     assert client.get(edit_url(shop["offer"]), **HTMX).status_code == 404
 
 
-# --- issue 12: formula SKUs, a SKU for an offer without one, GTIN spellings ----------------------------
+# --- formula SKUs, a SKU for an offer without one, GTIN spellings -------------------------------------
 
 
 @pytest.mark.parametrize("sku", ["=HYPERLINK(1)", "-2+3+cmd", "@A1"])

@@ -1,4 +1,4 @@
-"""Issue 12, item 14: sign-in, password reset, sign-up and the seller application are throttled
+"""Sign-in, password reset, sign-up and the seller application are throttled
 per account and per IP, on the real cache (Redis when REDIS_URL is set).
 
 The clock django-ratelimit and the lock read is moved forward (not the cache emptied) to show the

@@ -21,7 +21,7 @@ class CategoryNotFound(NotFound):
     http_status = 404
 
 
-# --- product proposals (issue 6, helper D) ----------------------------------------------------
+# --- product proposals ------------------------------------------------------------------------
 
 
 class ProposalNotFound(NotFound):

@@ -11,7 +11,7 @@ class OfferNotFound(NotFound):
     http_status = 404
 
 
-# --- bulk offer updates (issue 6, helper B) ---------------------------------------------------
+# --- bulk offer updates -----------------------------------------------------------------------
 
 
 class OfferImportRefused(DomainError):

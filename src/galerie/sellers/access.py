@@ -33,7 +33,7 @@ class Perm(StrEnum):
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     Role.MANAGER: frozenset(Perm) - {Perm.MANAGE_STAFF, Perm.MANAGE_TOKENS},
-    # A shipping clerk packs and ships: no prices, no money (issue 6).
+    # A shipping clerk packs and ships: no prices, no money.
     Role.SHIPPING_CLERK: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_ORDERS, Perm.FULFIL_ORDERS}),
 }
 

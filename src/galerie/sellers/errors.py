@@ -35,7 +35,7 @@ class SellerCloseBlocked(DomainError):
         self.balances = balances
 
 
-# --- staff and API keys (issue 6, helper D) ---------------------------------------------------
+# --- staff and API keys -----------------------------------------------------------------------
 
 
 class InvitationNotFound(NotFound):

@@ -1,4 +1,4 @@
-"""Offer imports, issue 12: the listing scope of the pages, XLSX rows past the declared dimension,
+"""Offer imports: the listing scope of the pages, XLSX rows past the declared dimension,
 workbooks that expand without bound, formula SKUs, GTIN spellings, French columns, the
 storefront's currency, all-or-nothing, and the command's exit status. Every test runs on SQLite
 (batched apply) and on PostgreSQL (the COPY apply)."""
@@ -123,7 +123,7 @@ def seller() -> Seller:
     return make_seller()
 
 
-# --- item 7: the scope of the pages ----------------------------------------------------------------
+# --- the scope of the pages ----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_a_seller_admitted_nowhere_creates_nothing_by_import(two_catalogs):
     assert not Offer.objects.filter(seller=stranger).exists()
 
 
-# --- item 8: rows past the declared dimension --------------------------------------------------------
+# --- rows past the declared dimension --------------------------------------------------------
 
 
 def test_xlsx_rows_past_the_declared_dimension_are_all_read(seller):
@@ -184,7 +184,7 @@ def test_an_xlsx_declaring_two_rows_cannot_pass_the_row_limit(seller, monkeypatc
     assert book.price_minor == 1000  # nothing applied
 
 
-# --- item 9: workbooks that expand without bound ------------------------------------------------------
+# --- workbooks that expand without bound ------------------------------------------------------
 
 
 def test_an_xlsx_expanding_to_hundreds_of_megabytes_is_refused_at_once_with_little_memory(seller, settings):
@@ -249,7 +249,7 @@ def test_a_cell_longer_than_any_offer_field_is_a_row_problem(seller):
     assert book.price_minor == 1000
 
 
-# --- item 10: formula SKUs ---------------------------------------------------------------------------------
+# --- formula SKUs ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("sku", ['=HYPERLINK("http://x.example","click")', "+1", "-2+3+cmd", "@SUM(A1)"])
@@ -262,7 +262,7 @@ def test_a_sku_starting_like_a_formula_is_refused_and_not_stored(seller, sku):
     assert not Offer.objects.filter(seller=seller).exists()
 
 
-# --- item 11: GTIN spellings ---------------------------------------------------------------------
+# --- GTIN spellings ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -295,7 +295,7 @@ def test_the_migration_stores_the_catalogs_old_upc_as_its_ean13():
     assert variant.gtin == "0860013870508"
 
 
-# --- item 12: French columns, currency, all-or-nothing, the command --------------------------------
+# --- French columns, currency, all-or-nothing, the command --------------------------------
 
 
 def test_french_column_names_are_read_like_the_english_ones(seller):
