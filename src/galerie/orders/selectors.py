@@ -9,10 +9,8 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-# The key orders.services gives the refund of a refused or cancelled part, as the ledger reads it.
-from galerie.ledger.postings import SELLER_ORDER_REFUND_KEY
 from galerie.orders.errors import OrderNotFound
-from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.orders.models import SELLER_ORDER_REFUND_KEY, Order, OrderLine, SellerOrder
 from galerie.payments.models import Refund
 from galerie.sellers.models import SellerMember
 from galerie.storefronts.models import Storefront

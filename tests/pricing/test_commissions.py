@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from galerie.checkout.quote import Quote, QuoteGroup, QuoteLine
 from galerie.ledger.commissions import commissions_for_quote
 from galerie.ledger.models import CommissionOverride, CommissionPlan
+from galerie.pricing.quote import Quote, QuoteGroup, QuoteLine
 from tests.factories import make_category, make_product, make_seller, make_storefront, make_variant
 
 pytestmark = pytest.mark.django_db
