@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "galerie.sellers",
     "galerie.catalog",
     "galerie.offers",
+    "galerie.pricing",
     "galerie.payments",
     "galerie.cart",
     "galerie.orders",

@@ -14,13 +14,13 @@ from galerie.cart.selectors import cart_view
 from galerie.cart.services import cart_line_set_quantity
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.models import CheckoutAttempt, StockReservation
-from galerie.checkout.quote import quote_fingerprint, quote_shown_token
 from galerie.checkout.services import checkout_submit
 from galerie.core.money import Money
 from galerie.offers.models import Offer
 from galerie.offers.services import offer_price_set, offer_stock_set
 from galerie.orders.models import Order
 from galerie.payments.models import Payment
+from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.sellers.models import ShippingProfile
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 

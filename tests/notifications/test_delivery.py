@@ -19,6 +19,7 @@ from galerie.core import delivery
 from galerie.core.delivery import (
     MAX_ATTEMPTS,
     JobScheduler,
+    handlers_autodiscover,
     jobs_autodiscover,
     outbox_backoff,
     outbox_claim,
@@ -169,6 +170,18 @@ def test_jobs_autodiscover_imports_the_jobs_module_of_every_galerie_app_that_has
     assert "galerie.notifications.jobs" not in sys.modules  # it has none, and that is no error
 
 
+def test_handlers_autodiscover_collects_each_apps_handlers_in_the_order_the_apps_are_installed():
+    handlers = handlers_autodiscover()
+
+    assert [f.__module__ for f in handlers["order.placed"]] == [
+        "galerie.ledger.handlers",
+        "galerie.notifications.handlers",
+    ]
+    assert [f.__module__ for f in handlers["offer_import.queued"]] == ["galerie.offers.handlers"]
+    assert [f.__module__ for f in handlers["offer.status_changed"]] == ["galerie.search.handlers"]
+    assert handlers_autodiscover() == handlers  # collecting twice lists nothing twice
+
+
 def test_the_scheduler_runs_each_job_when_due_and_survives_a_failing_job(caplog):
     now = [0.0]
     calls: list[str] = []
@@ -219,7 +232,9 @@ def test_once_delivers_everything_runs_each_job_once_and_delivers_what_the_jobs_
 def test_the_command_prints_a_summary(monkeypatch):
     handler = Recorder()
     monkeypatch.setitem(delivery.JOBS, "test.noop", Job("test.noop", lambda: 0, every_seconds=60))
-    monkeypatch.setattr("galerie.notifications.management.commands.worker.HANDLERS", {"t.a": [handler]})
+    monkeypatch.setattr(
+        "galerie.notifications.management.commands.worker.handlers_autodiscover", lambda: {"t.a": [handler]}
+    )
     emit_event("t.a")
     out = StringIO()
 

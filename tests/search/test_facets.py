@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from galerie.catalog import services as catalog
 from galerie.core.money import Money
 from galerie.offers.services import offer_create
+from galerie.pricing.shipping import DEFAULT_BASE_MINOR
 from galerie.search.selectors import SearchFilters, SearchQuery, search_facets, search_page
 from galerie.search.services import price_band, search_reindex
 from galerie.sellers.services import seller_suspend
-from galerie.sellers.shipping import DEFAULT_BASE_MINOR
 from tests.conftest import cache_empty
 from tests.factories import gtin13, make_category, make_product_type, make_seller, make_storefront
 

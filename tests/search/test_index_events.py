@@ -12,12 +12,12 @@ from galerie.core.delivery import worker_run
 from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
 from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
+from galerie.pricing.shipping import DEFAULT_BASE_MINOR
 from galerie.search import handlers
 from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
 from galerie.search.selectors import search_page, search_query_parse
 from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
-from galerie.sellers.shipping import DEFAULT_BASE_MINOR
 from galerie.storefronts.services import storefront_catalog_scope_set
 from tests.factories import (
     make_category,

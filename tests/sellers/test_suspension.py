@@ -17,6 +17,7 @@ from galerie.sellers.services import seller_activate, seller_close, seller_suspe
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.checkout.conftest import shop as shop  # the fixture
 from tests.factories import make_storefront, make_user
+from tests.ledger.payout_helpers import fund
 from tests.web.test_money_pages import member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,6 +101,20 @@ def test_a_seller_with_open_orders_cannot_be_closed_and_is_told_which(shop):
     assert caught.value.message.startswith(f"Cannot close: 1 open order ({part.number})")
     assert caught.value.open_orders == [part.number]
     assert Seller.objects.get(pk=shop.seller_a.pk).status == "active"
+    assert shop.seller_a.offers.filter(status="active").count() == 2
+
+
+def test_a_closure_blocked_by_orders_and_money_names_both_and_closes_no_offer(shop):
+    order = place(shop).order
+    part = order.seller_orders.get(seller=shop.seller_a)
+    fund(shop.seller_a.pk, 500)
+    with translation.override("en"), pytest.raises(SellerCloseBlocked) as caught:
+        seller_close(seller_id=shop.seller_a.pk)
+    # The guards registered by orders and the ledger, in the order the apps are installed.
+    assert caught.value.message.startswith(f"Cannot close: 1 open order ({part.number}) and €")
+    assert caught.value.message.endswith(" still to pay out.")
+    assert caught.value.open_orders == [part.number]
+    assert caught.value.balances["EUR"]["available"] >= 500
     assert shop.seller_a.offers.filter(status="active").count() == 2
 
 

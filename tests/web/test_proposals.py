@@ -12,9 +12,9 @@ from django.urls import reverse
 from PIL import Image
 
 from galerie.catalog.models import Product, ProductProposal, Variant
-from galerie.catalog.services_proposals import product_proposal_create
 from galerie.core.money import Money
 from galerie.offers.models import Offer
+from galerie.offers.proposals import product_proposal_create
 from galerie.sellers.models import SellerMember
 from tests.factories import (
     gtin13,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from galerie.cart.models import Cart, CartLine
 from galerie.catalog.models import ProductImage
-from galerie.checkout.quote import Quote, QuoteGroup, quote_build
 from galerie.offers.selectors import offers_sellable
+from galerie.pricing.quote import Quote, QuoteGroup, quote_build
 from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 

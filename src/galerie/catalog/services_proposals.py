@@ -5,11 +5,17 @@ Sellers never write the catalog. Accepting a proposal creates, in one transactio
 and the seller's first offer (when the proposal has a price and a stock). The decision is a
 status change through :func:`core.statemachine.transition`, whose ``productproposal.status_changed``
 event e-mails the seller's owners and managers.
+
+This module holds the catalog's part: the proposal row, the checks of its catalog fields, the
+products accepting makes. What involves the seller's storefronts and its offers (which categories
+it may propose in, the offer's condition, the first offer) is :mod:`galerie.offers.proposals`,
+which the pages call.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -41,57 +47,29 @@ from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
-from galerie.offers.models import Condition
-from galerie.offers.services import offer_create
-from galerie.sellers.models import Seller, SellerAdmission
-from galerie.storefronts.models import Storefront
 
 Status = ProductProposal.Status
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
 MAX_IMAGE_PIXELS = catalog.MAX_IMAGE_PIXELS
-PROPOSAL_STOREFRONTS = (Storefront.Status.DRAFT, Storefront.Status.OPEN)
 
 
 # --- reads (selectors: they never write) -------------------------------------------------------
 
 
-def proposal_categories_for_seller(*, seller: Seller) -> QuerySet[Category]:
-    """Return the leaf categories inside the scope of a storefront (not closing) the seller is admitted to.
-
-    An admitted storefront with an empty scope sells the whole catalog: every leaf then.
-    """
-    admitted = set(
-        seller.admissions.filter(
-            status=SellerAdmission.Status.ADMITTED, storefront__status__in=PROPOSAL_STOREFRONTS
-        ).values_list("storefront_id", flat=True)
-    )
-    leaves = Category.objects.filter(numchild=0).order_by("path")
-    if not admitted:
-        return leaves.none()
-    scopes = Storefront.catalog_scope.through.objects.filter(storefront_id__in=admitted)
-    roots = list(scopes.values_list("storefront_id", "category__path"))
-    if admitted - {storefront_id for storefront_id, _path in roots}:
-        return leaves
-    condition = Q()
-    for _storefront_id, path in roots:
-        condition |= Q(path__startswith=path)
-    return leaves.filter(condition)
-
-
-def product_proposals_for_seller(*, seller: Seller) -> QuerySet[ProductProposal]:
+def product_proposals_for_seller(*, seller_id: int) -> QuerySet[ProductProposal]:
     """Return the seller's proposals, newest first, with their category and product."""
     return (
-        ProductProposal.objects.filter(seller=seller)
+        ProductProposal.objects.filter(seller_id=seller_id)
         .select_related("category", "product_type", "product")
         .order_by("-id")
     )
 
 
-def product_proposal_get_for_seller(*, seller: Seller, proposal_id: int) -> ProductProposal:
+def product_proposal_get_for_seller(*, seller_id: int, proposal_id: int) -> ProductProposal:
     """Return one of the seller's proposals; raise ProposalNotFound for anyone else's."""
     try:
-        return product_proposals_for_seller(seller=seller).get(pk=proposal_id)
+        return product_proposals_for_seller(seller_id=seller_id).get(pk=proposal_id)
     except ProductProposal.DoesNotExist:
         raise ProposalNotFound(_("Your shop has no such product proposal.")) from None
 
@@ -190,9 +168,9 @@ def _gtin_in_catalog(gtin: str) -> None:
 @transaction.atomic
 def product_proposal_create(
     *,
-    seller: Seller,
+    seller_id: int,
     by: Any,
-    category_id: int | None,
+    category: Category | None,
     product_type_id: int | None,
     title: str,
     brand_name: str = "",
@@ -200,16 +178,24 @@ def product_proposal_create(
     description: str = "",
     attributes: dict[str, Any] | None = None,
     image: UploadedFile | None = None,
-    condition: str = Condition.NEW,
+    condition: str,
     price: Money | None = None,
     stock: int | None = None,
+    errors: Mapping[str, list[str]] | None = None,
 ) -> ProductProposal:
     """Record a seller's proposal of a new product; raise InvalidInput naming every bad field.
 
-    Raises GtinInCatalog when the GTIN already names a catalog variant (the seller should make
-    an offer on it instead). Nothing is stored when anything is wrong.
+    ``category`` is the one chosen if it is within the seller's reach (None otherwise), and
+    ``errors`` what the caller found wrong with the fields it checks (the condition): they are
+    raised together with the catalog's. Raises GtinInCatalog when the GTIN already names a
+    catalog variant (the seller should make an offer on it instead). Nothing is stored when
+    anything is wrong.
     """
-    errors: dict[str, list[str]] = {}
+    errors = dict(errors or {})
+    if category is None:
+        errors["category"] = [
+            _("Choose a category without sub-categories, in a storefront your shop is admitted to.")
+        ]
     title = (title or "").strip()
     if not title:
         errors["title"] = [_("Give the product's title as printed on it.")]
@@ -218,11 +204,6 @@ def product_proposal_create(
     brand_name = (brand_name or "").strip()
     if len(brand_name) > 120:
         errors["brand_name"] = [_("At most 120 characters.")]
-    category = proposal_categories_for_seller(seller=seller).filter(pk=category_id).first()
-    if category is None:
-        errors["category"] = [
-            _("Choose a category without sub-categories, in a storefront your shop is admitted to.")
-        ]
     product_type = ProductType.objects.filter(pk=product_type_id).first()
     if product_type is None:
         errors["product_type"] = [_("Choose the product type.")]
@@ -233,7 +214,9 @@ def product_proposal_create(
             errors["gtin"] = list(error.messages)
         else:
             _gtin_in_catalog(gtin)
-            pending = product_proposals_for_seller(seller=seller).filter(gtin=gtin, status=Status.PENDING)
+            pending = product_proposals_for_seller(seller_id=seller_id).filter(
+                gtin=gtin, status=Status.PENDING
+            )
             if pending.exists():
                 errors["gtin"] = [_("You already proposed this GTIN: wait for the operator's decision.")]
     cleaned_attributes: dict[str, Any] = {}
@@ -242,10 +225,6 @@ def product_proposal_create(
             cleaned_attributes = _attributes_clean(product_type, attributes or {})
         except InvalidAttributes as error:
             errors["attributes"] = [error.message]
-    if condition not in Condition.values:
-        errors["condition"] = [
-            _("Choose the condition: %(names)s.") % {"names": ", ".join(map(str, Condition.labels))}
-        ]
     if (price is None) != (stock is None):
         field = "stock" if stock is None else "price"
         errors[field] = [_("Give both a price and a stock for your first offer, or neither.")]
@@ -262,7 +241,7 @@ def product_proposal_create(
     if errors:
         raise InvalidInput(errors)
     proposal = ProductProposal(
-        seller=seller,
+        seller_id=seller_id,
         category=category,
         product_type=product_type,
         brand_name=brand_name,
@@ -280,7 +259,7 @@ def product_proposal_create(
         suffix = PurePath(clean_image.file.name).suffix
         proposal.image.save(f"{proposal.uuid.hex}{suffix}", clean_image.file, save=False)
     proposal.save()
-    emit("product_proposal.created", proposal_id=proposal.pk, seller_id=seller.pk)
+    emit("product_proposal.created", proposal_id=proposal.pk, seller_id=seller_id)
     return proposal
 
 
@@ -309,9 +288,15 @@ def _free_slug(title: str, proposal: ProductProposal) -> str:
 
 @transaction.atomic
 def product_proposal_accept(
-    *, proposal_id: int, by: Any, title: str | None = None, description: str | None = None
+    *,
+    proposal_id: int,
+    by: Any,
+    title: str | None = None,
+    description: str | None = None,
+    first_offer: Callable[[ProductProposal, Variant], int | None] | None = None,
 ) -> ProductProposal:
-    """Accept a pending proposal: create brand, product, variant, image and the first offer.
+    """Accept a pending proposal: create brand, product, variant and image, then call
+    ``first_offer(proposal, variant)``, which returns the id of the offer it made or None.
 
     The operator may correct the title and description. All in one transaction; accepting an
     accepted proposal again returns it. Raises InvalidTransition for a rejected one, GtinInCatalog
@@ -346,16 +331,7 @@ def product_proposal_accept(
         with proposal.image.open("rb") as stored:
             upload = ContentFile(stored.read(), name=PurePath(proposal.image.name).name)
         catalog.product_image_add(product=product, upload=upload, alt=title)
-    offer_id = None
-    if proposal.price_minor is not None and proposal.stock is not None:
-        offer = offer_create(
-            seller=proposal.seller,
-            variant=variant,
-            price=Money(proposal.price_minor, proposal.currency),
-            stock=proposal.stock,
-            condition=proposal.condition,
-        )
-        offer_id = offer.pk
+    offer_id = first_offer(proposal, variant) if first_offer is not None else None
     proposal.product, proposal.decided_by, proposal.decided_at = product, by, timezone.now()
     transition(
         proposal,

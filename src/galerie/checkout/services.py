@@ -30,18 +30,12 @@ from galerie.cart.selectors import cart_lines
 from galerie.cart.services import cart_acknowledge_prices, cart_clear
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.models import CheckoutAttempt, StockReservation
-from galerie.checkout.quote import (
-    Quote,
-    quote_build,
-    quote_changes,
-    quote_shown_read,
-)
-from galerie.checkout.quote import quote_fingerprint as fingerprint_of
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
+from galerie.ledger.commissions import commissions_for_quote
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
 from galerie.orders.services import order_create
@@ -53,6 +47,13 @@ from galerie.payments.services import (
     payment_refund,
     payment_void,
 )
+from galerie.pricing.quote import (
+    Quote,
+    quote_build,
+    quote_changes,
+    quote_shown_read,
+)
+from galerie.pricing.quote import quote_fingerprint as fingerprint_of
 from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 
@@ -407,6 +408,7 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
         language=attempt.storefront.default_language,
         address=attempt.address,
         quote=quote,
+        commissions=commissions_for_quote(storefront=attempt.storefront, quote=quote),
         payment=payment,
     )
     attempt.order = order
@@ -416,19 +418,19 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
     return order
 
 
-def _quote_at_reserved_prices(attempt: CheckoutAttempt, offers: dict, reservations: dict):
+def _quote_at_reserved_prices(
+    attempt: CheckoutAttempt, offers: dict[int, Offer], reservations: dict[int, int]
+) -> Quote:
     """Price the reservation at the unit prices and shipping the attempt recorded (and charged)."""
-    prices = {
-        line["offer_id"]: line["unit_price_minor"]
-        for group in attempt.quote["groups"]
-        for line in group["lines"]
-    }
-    for offer_id, offer in offers.items():
-        offer.price_minor = prices[offer_id]
     return quote_build(
         currency=attempt.currency,
         entries=[(offers[pk], q) for pk, q in reservations.items()],
         shipping_by_seller={group["seller_id"]: group["shipping_minor"] for group in attempt.quote["groups"]},
+        unit_prices={
+            line["offer_id"]: line["unit_price_minor"]
+            for group in attempt.quote["groups"]
+            for line in group["lines"]
+        },
     )
 
 

@@ -10,7 +10,8 @@ undelivered for good (a dead letter, visible in the admin). A worker that dies m
 loses nothing: its lease runs out and another worker takes the events again. Handlers
 therefore must be idempotent (key: ``event.uuid``).
 
-This module knows no domain app: the caller passes the handlers (topic -> functions).
+This module imports no domain app: the caller passes the handlers (topic -> functions), which
+:func:`handlers_autodiscover` collects by name from each app's ``handlers`` module.
 """
 
 from __future__ import annotations
@@ -202,6 +203,25 @@ def outbox_event_retry(*, event_id: int, by: object = None) -> OutboxEvent:
         event.save(update_fields=["attempts", "available_at"])
     logger.warning("outbox event %s #%s: retry asked by %s", event.topic, event.pk, by or "a script")
     return event
+
+
+# --- handlers ----------------------------------------------------------------------------
+
+
+def handlers_autodiscover() -> dict[str, list[Handler]]:
+    """Collect the ``HANDLERS`` (topic -> functions) of ``<app>.handlers`` of every installed
+    ``galerie.*`` app that has one, in the order the apps are installed; return topic -> functions.
+
+    Each app lists the topics it consumes in its own ``handlers`` module, whoever emits them: the
+    ledger posts on ``order.placed``, notifications e-mails on it, search indexes on offer events.
+    """
+    handlers: dict[str, list[Handler]] = {}
+    for config in apps.get_app_configs():
+        name = f"{config.name}.handlers"
+        if config.name.startswith("galerie.") and importlib.util.find_spec(name):
+            for topic, functions in importlib.import_module(name).HANDLERS.items():
+                handlers.setdefault(topic, []).extend(f for f in functions if f not in handlers[topic])
+    return handlers
 
 
 # --- periodic jobs -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Outbox handlers of the ledger, listed in galerie.notifications.handlers.HANDLERS.
+"""Outbox handlers of the ledger (collected by ``core.delivery.handlers_autodiscover``).
 
 Each passes the event's uuid on to the posting, whose idempotency key belongs to the business
 fact: a redelivered event posts nothing new.

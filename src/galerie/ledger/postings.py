@@ -9,7 +9,6 @@ are read from the lines already posted, and two workers must not both take the s
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Iterable
 
@@ -21,7 +20,7 @@ from galerie.core.money import Money
 from galerie.ledger.models import AccountKind, JournalEntry
 from galerie.ledger.selectors import owed_by_kind, seller_position
 from galerie.ledger.services import AccountRef, Posting, credit, debit, entry_post, seller_funds_lock
-from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.orders.models import SELLER_ORDER_REFUND_KEY, Order, OrderLine, SellerOrder
 from galerie.payments.models import Payment, Refund
 
 logger = logging.getLogger(__name__)
@@ -34,8 +33,6 @@ VAT = AccountKind.COMMISSION_VAT
 AVAILABLE = AccountKind.SELLER_AVAILABLE
 DEBT = AccountKind.SELLER_DEBT
 CLOSED = (SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED)
-# The key orders.services.seller_order_refund_due gives the refund of a refused/cancelled part.
-SELLER_ORDER_REFUND_KEY = re.compile(r"^seller-order-([0-9a-f]{32})-")
 
 EventUuid = uuid.UUID | str | None
 

@@ -6,8 +6,12 @@ from collections import defaultdict
 
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from galerie.core.money import Money
 from galerie.ledger.models import Account, AccountKind, JournalLine
+from galerie.sellers.closing import CloseBlocker
 
 
 def _sums(lines) -> tuple[int, int]:
@@ -100,3 +104,46 @@ def seller_position(*, seller_id: int, currency: str) -> dict[str, int]:
         "debt": -by_kind.get(AccountKind.SELLER_DEBT, 0),
         "paid": paid,
     }
+
+
+def seller_ledger_balances(*, seller_id: int) -> dict[str, dict[str, int]]:
+    """Return {currency: {"pending", "available", "debt"}} of the seller's ledger accounts, in minor
+    units (debt: what the seller owes); only currencies with a non-zero amount. One query."""
+    names = {
+        AccountKind.SELLER_PAYABLE: ("pending", 1),
+        AccountKind.SELLER_AVAILABLE: ("available", 1),
+        AccountKind.SELLER_DEBT: ("debt", -1),
+    }
+    result: dict[str, dict[str, int]] = defaultdict(lambda: {"pending": 0, "available": 0, "debt": 0})
+    rows = (
+        JournalLine.objects.filter(account__seller_id=seller_id)
+        .order_by()
+        .values("account__kind", "currency")
+        .annotate(d=Sum("debit_minor"), c=Sum("credit_minor"))
+    )
+    for row in rows:
+        name, sign = names[row["account__kind"]]
+        result[row["currency"]][name] += sign * (row["c"] - row["d"])
+    return {currency: amounts for currency, amounts in result.items() if any(amounts.values())}
+
+
+def seller_close_blocker(seller_id: int) -> CloseBlocker | None:
+    """Return the money still on the seller's accounts as what blocks its closure, or None
+    (a close guard): what is to be paid out to it, and what it owes, per currency."""
+    balances = seller_ledger_balances(seller_id=seller_id)
+    locale = translation.to_locale(translation.get_language() or "en")
+    parts = []
+    for currency, amounts in sorted(balances.items()):
+        owed_to_seller = amounts["pending"] + amounts["available"]
+        if owed_to_seller:
+            parts.append(
+                _("%(amount)s still to pay out") % {"amount": Money(owed_to_seller, currency).format(locale)}
+            )
+        if amounts["debt"]:
+            parts.append(
+                _("%(amount)s owed by the seller")
+                % {"amount": Money(amounts["debt"], currency).format(locale)}
+            )
+    if not parts:
+        return None
+    return CloseBlocker(parts=tuple(parts), details={"balances": balances})

@@ -1,9 +1,10 @@
-"""What the worker does with each outbox topic: ``HANDLERS`` maps a topic to its functions.
+"""The e-mails the worker sends for outbox events: ``HANDLERS`` maps a topic to its functions.
 
 A handler takes the event, loads what it needs, and acts; it raises to have the event retried
 later. It may run more than once for the same event (delivery is at least once), so each
-e-mail goes through :func:`email_send_once`, keyed by the event's uuid. To add a consumer
-(webhooks …), write a function here or in its app and list it below.
+e-mail goes through :func:`email_send_once`, keyed by the event's uuid. Other apps list their
+own handlers in their ``handlers`` module (the ledger's postings, the search index, offer
+imports); the worker collects them all (:func:`galerie.core.delivery.handlers_autodiscover`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,8 @@ import logging
 from collections.abc import Callable
 
 from galerie.core.models import OutboxEvent
-from galerie.ledger import handlers as ledger
 from galerie.notifications import emails, selectors, seller_emails, staff_emails
 from galerie.notifications.services import email_send_once
-from galerie.offers import handlers as offer_imports
-from galerie.search import handlers as search
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +65,11 @@ def refund_succeeded(event: OutboxEvent) -> None:
 
 
 HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
-    "order.placed": [order_placed, ledger.order_placed],
+    "order.placed": [order_placed],
     "seller_order.placed": [seller_order_placed],
     "seller_order.shipped": [seller_order_shipped],
     "seller_order.refused": [seller_order_refused],
-    "refund.succeeded": [refund_succeeded, ledger.refund_succeeded],
-    "payment.captured": [ledger.payment_captured],
-    "sellerorder.status_changed": [ledger.seller_order_status_changed],
+    "refund.succeeded": [refund_succeeded],
     "seller.applied": [seller_emails.seller_applied],
     "seller.curation_approved": [seller_emails.seller_curation_approved],
     "seller.storefront_refused": [seller_emails.seller_storefront_refused],
@@ -81,9 +77,6 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller.info_requested": [seller_emails.seller_info_requested],
     "seller.suspended": [seller_emails.seller_suspended],
     "seller.closed": [seller_emails.seller_closed],
-    "offer_import.queued": [offer_imports.offer_import_queued],
     "seller.invitation_created": [staff_emails.seller_invitation_created],
     "productproposal.status_changed": [staff_emails.product_proposal_status_changed],
 }
-for _topic, _functions in search.HANDLERS.items():  # the search index follows the catalog and offers
-    HANDLERS.setdefault(_topic, []).extend(_functions)

@@ -1,8 +1,9 @@
-"""What the worker does with the offers' outbox events (listed in ``notifications.handlers``)."""
+"""What the worker does with the offers' outbox events (collected by the worker's autodiscovery)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from galerie.core.models import OutboxEvent
 from galerie.offers.errors import OfferImportNotFound
@@ -27,3 +28,6 @@ def offer_import_queued(event: OutboxEvent) -> None:
         "offer import %s: %s, %s rows, %s errors", offer_import.pk, offer_import.status,
         offer_import.total_rows, offer_import.error_rows,
     )  # fmt: skip
+
+
+HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {"offer_import.queued": [offer_import_queued]}

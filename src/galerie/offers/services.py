@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from galerie.catalog.models import Variant
+from galerie.core.actors import Actor
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -171,3 +172,11 @@ def offer_sku_set(*, offer_id: int, seller_sku: str) -> Offer:
     offer.save(update_fields=["seller_sku", "updated_at"])
     emit("offer.sku_set", offer_id=offer.pk, variant_id=offer.variant_id, seller_sku=seller_sku)
     return offer
+
+
+def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
+    """Close every offer of the seller not closed yet, lowest id first (an on-close hook of a
+    seller's closure, run in its transaction)."""
+    open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
+    for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
+        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED)

@@ -4,6 +4,7 @@ Amounts are integer minor units in the order's currency; prices include VAT, and
 part of each line is kept at the rate of its tax class on the day of the order.
 """
 
+import re
 import uuid
 
 from django.conf import settings
@@ -65,6 +66,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# The idempotency key of the refund of a refused or cancelled seller order (orders.services makes
+# it, the ledger and the order page read the seller order's uuid back from it).
+SELLER_ORDER_REFUND_KEY = re.compile(r"^seller-order-([0-9a-f]{32})-")
 
 
 class SellerOrder(models.Model):

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from galerie.checkout.quote import Quote
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
-from galerie.ledger.commissions import commissions_for_quote
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.orders.selectors import seller_ids_for_member
 from galerie.payments.models import Payment
 from galerie.payments.services import payment_refund
+from galerie.pricing.commissions import LineCommission
+from galerie.pricing.quote import Quote
 from galerie.sellers.models import SellerMember
 from galerie.storefronts.models import Storefront
 
@@ -41,10 +42,12 @@ def order_create(
     language: str,
     address: dict[str, str],
     quote: Quote,
+    commissions: Sequence[Sequence[LineCommission]],
     payment: Payment,
 ) -> Order:
     """Create the order, one seller order per seller and their lines, from a quote priced from
-    the database; write order.placed and one seller_order.placed event per seller.
+    the database and each line's commission (``commissions``, group by group as the quote's);
+    write order.placed and one seller_order.placed event per seller.
 
     Runs in the caller's transaction (the checkout's), which also holds the stock taken.
     """
@@ -80,7 +83,6 @@ def order_create(
         except IntegrityError:
             if attempt == 4:
                 raise
-    commissions = commissions_for_quote(storefront=storefront, quote=quote)
     for index, (group, group_commissions) in enumerate(zip(quote.groups, commissions, strict=True), start=1):
         seller_order = SellerOrder.objects.create(
             order=order,

@@ -1,4 +1,5 @@
-"""The outbox handler that keeps the search index current, listed in galerie.notifications.handlers.
+"""The outbox handler that keeps the search index current (collected by the worker with
+``core.delivery.handlers_autodiscover``).
 
 It recomputes the entries the events may have changed, from the database as it is now:
 running it twice, late or out of order gives the same index. It is ``batched``: the worker

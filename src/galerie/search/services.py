@@ -18,10 +18,10 @@ from galerie.catalog.models import Category, Product, Variant
 from galerie.core.locking import lock_rows
 from galerie.offers.models import Offer
 from galerie.offers.selectors.sellable import _sellers_admitted
+from galerie.pricing.shipping import ShippingRule
 from galerie.search import text
 from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
 from galerie.sellers.models import Seller
-from galerie.sellers.shipping import ShippingRule
 from galerie.storefronts.selectors import storefronts_public
 
 CHUNK = 500  # products per transaction of a rebuild

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from galerie.core.errors import NotFound
 from galerie.core.models import StatusChange
-from galerie.ledger.models import AccountKind, JournalLine
-from galerie.orders.models import SellerOrder
 from galerie.sellers.errors import SellerDocumentNotFound, SellerNotFound
 from galerie.sellers.models import (
     Seller,
@@ -126,38 +123,6 @@ def seller_document_get_for_operator(*, seller_id: int, document_id: int) -> Sel
     if document is None:
         raise SellerDocumentNotFound("This seller has no such document.")
     return document
-
-
-def seller_open_order_numbers(*, seller_id: int) -> list[str]:
-    """Return the numbers of the seller's orders not finished yet (new, accepted or shipped)."""
-    done = (SellerOrder.Status.DELIVERED, SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED)
-    return list(
-        SellerOrder.objects.filter(seller_id=seller_id)
-        .exclude(status__in=done)
-        .order_by("id")
-        .values_list("number", flat=True)
-    )
-
-
-def seller_ledger_balances(*, seller_id: int) -> dict[str, dict[str, int]]:
-    """Return {currency: {"pending", "available", "debt"}} of the seller's ledger accounts, in minor
-    units (debt: what the seller owes); only currencies with a non-zero amount. One query."""
-    names = {
-        AccountKind.SELLER_PAYABLE: ("pending", 1),
-        AccountKind.SELLER_AVAILABLE: ("available", 1),
-        AccountKind.SELLER_DEBT: ("debt", -1),
-    }
-    result: dict[str, dict[str, int]] = defaultdict(lambda: {"pending": 0, "available": 0, "debt": 0})
-    rows = (
-        JournalLine.objects.filter(account__seller_id=seller_id)
-        .order_by()
-        .values("account__kind", "currency")
-        .annotate(d=Sum("debit_minor"), c=Sum("credit_minor"))
-    )
-    for row in rows:
-        name, sign = names[row["account__kind"]]
-        result[row["currency"]][name] += sign * (row["c"] - row["d"])
-    return {currency: amounts for currency, amounts in result.items() if any(amounts.values())}
 
 
 # --- the applicant -----------------------------------------------------------------------------

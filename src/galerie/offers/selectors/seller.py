@@ -226,3 +226,10 @@ def variants_find_for_seller(seller: Seller, text: str) -> FindResult:
         for variant in product.listed_variants:
             variant.sold_conditions = sold.get(variant.pk, set())
     return FindResult(products=found, gtin=gtin)
+
+
+def seller_offers_low_stock_count(seller: Seller) -> int:
+    """Return how many active offers of the seller have ``low_stock_threshold`` units or fewer."""
+    return Offer.objects.filter(
+        seller_id=seller.pk, status=Offer.Status.ACTIVE, stock__lte=seller.low_stock_threshold
+    ).count()

@@ -11,23 +11,16 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from galerie.core.errors import InvalidInput, NotFound
-from galerie.core.money import Money
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
-from galerie.offers.models import Offer
-from galerie.offers.services import offer_status_set
+from galerie.sellers.closing import close_blockers, close_hooks_run
 from galerie.sellers.errors import SellerApplicationDecided, SellerCloseBlocked
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
-from galerie.sellers.selectors import (
-    SELLERS_CACHE_VERSION_KEY,
-    seller_ledger_balances,
-    seller_open_order_numbers,
-)
+from galerie.sellers.selectors import SELLERS_CACHE_VERSION_KEY
 from galerie.sellers.services.application import _lock
 
 Status = Seller.Status
@@ -174,30 +167,14 @@ def seller_suspend(*, seller_id: int, reason: str, by: Any = None) -> Seller:
     return seller
 
 
-def _close_blockers(seller_id: int) -> tuple[list[str], dict[str, dict[str, int]], str]:
-    orders = seller_open_order_numbers(seller_id=seller_id)
-    balances = seller_ledger_balances(seller_id=seller_id)
-    locale = translation.to_locale(translation.get_language() or "en")
-    parts = []
-    if orders:
-        shown = ", ".join(orders[:5]) + (", …" if len(orders) > 5 else "")
-        parts.append(
-            ngettext("%(n)d open order (%(numbers)s)", "%(n)d open orders (%(numbers)s)", len(orders))
-            % {"n": len(orders), "numbers": shown}
-        )
-    for currency, amounts in sorted(balances.items()):
-        owed_to_seller = amounts["pending"] + amounts["available"]
-        if owed_to_seller:
-            parts.append(
-                _("%(amount)s still to pay out") % {"amount": Money(owed_to_seller, currency).format(locale)}
-            )
-        if amounts["debt"]:
-            parts.append(
-                _("%(amount)s owed by the seller")
-                % {"amount": Money(amounts["debt"], currency).format(locale)}
-            )
+def _close_blocked(seller_id: int) -> SellerCloseBlocked | None:
+    blockers = close_blockers(seller_id=seller_id)
+    parts = [part for blocker in blockers for part in blocker.parts]
     if not parts:
-        return orders, balances, ""
+        return None
+    details: dict[str, Any] = {}
+    for blocker in blockers:
+        details.update(blocker.details)
     listed = (
         parts[0]
         if len(parts) == 1
@@ -207,23 +184,27 @@ def _close_blockers(seller_id: int) -> tuple[list[str], dict[str, dict[str, int]
             "last": parts[-1],
         }
     )
-    return orders, balances, _("Cannot close: %(what)s.") % {"what": listed}
+    return SellerCloseBlocked(
+        _("Cannot close: %(what)s.") % {"what": listed},
+        open_orders=details.get("open_orders", []),
+        balances=details.get("balances", {}),
+    )
 
 
 @transaction.atomic
 def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
-    """Close a seller for good and close its offers; raise SellerCloseBlocked, naming what is left,
-    while it has open orders (new, accepted, shipped) or money on its ledger accounts."""
+    """Close a seller for good and what closes with it (its offers); raise SellerCloseBlocked,
+    naming what is left, while it has open orders (new, accepted, shipped) or money on its
+    ledger accounts. Those checks and closings are the guards and hooks the owning apps
+    register (:mod:`galerie.sellers.closing`)."""
     seller = _lock(seller_id)
     if seller.status == Status.CLOSED:
         return seller  # a retried request: already done
-    orders, balances, message = _close_blockers(seller_id)
-    if message:
-        raise SellerCloseBlocked(message, open_orders=orders, balances=balances)
+    blocked = _close_blocked(seller_id)
+    if blocked is not None:
+        raise blocked
     transition(seller, to=Status.CLOSED, by=by, reason=reason, seller_id=seller.pk)
-    open_offers = Offer.objects.filter(seller_id=seller.pk).exclude(status=Offer.Status.CLOSED)
-    for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
-        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED)
+    close_hooks_run(seller_id=seller.pk, by=by)
     emit("seller.closed", seller_id=seller.pk, reason=reason)
     _bump_sellers_cache_version()
     return seller

@@ -15,12 +15,12 @@ from galerie.cart.models import Cart
 from galerie.cart.selectors import cart_find, cart_view
 from galerie.cart.services import cart_add, cart_line_set_quantity
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
-from galerie.checkout.quote import quote_fingerprint, quote_shown_token
 from galerie.checkout.selectors import checkout_attempt_for
 from galerie.checkout.services import checkout_return, checkout_submit
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.offers.selectors import offers_sellable
 from galerie.orders.selectors import order_get_for_customer
+from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.web.forms import AddressForm, CardForm, SignupForm
 from galerie.web.routing import sf_reverse
 from galerie.web.views.decorators import storefront_view

@@ -31,8 +31,8 @@ from galerie.offers.selectors import (
     storefront_product_page,
     storefront_products,
 )
+from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.selectors import seller_get_public
-from galerie.sellers.shipping import ShippingRule
 from galerie.web.views.decorators import storefront_view
 
 PAGE_SIZE = 24

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from galerie.core.delivery import worker_run
-from galerie.notifications.handlers import HANDLERS
+from galerie.core.delivery import handlers_autodiscover, worker_run
 
 logger = logging.getLogger("galerie.core.delivery")
 
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         previous = self._install_signal_handlers(stop)
         try:
-            summary = worker_run(HANDLERS, once=once, batch=batch, sleep=sleep, stop=stop)
+            summary = worker_run(handlers_autodiscover(), once=once, batch=batch, sleep=sleep, stop=stop)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from galerie.catalog.models import ProductProposal
 from galerie.catalog.services_proposals import (
-    product_proposal_accept,
     product_proposal_duplicates,
     product_proposal_get,
     product_proposal_queue,
     product_proposal_reject,
 )
 from galerie.core.errors import DomainError
+from galerie.offers.proposals import product_proposal_accept
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProposalDecisionForm
 from galerie.web.views.back_office.access import operator_view

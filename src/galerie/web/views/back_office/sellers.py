@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galerie.core.errors import DomainError, InvalidInput
+from galerie.ledger.selectors import seller_ledger_balances
+from galerie.orders.selectors import seller_open_order_numbers
 from galerie.sellers.errors import SellerDocumentNotFound
 from galerie.sellers.models import Seller
 from galerie.sellers.selectors import (
     QUEUE_PAGE,
     seller_document_get_for_operator,
     seller_get_for_operator,
-    seller_ledger_balances,
-    seller_open_order_numbers,
     seller_queue_counts,
     seller_status_history,
     sellers_for_queue,

@@ -12,15 +12,15 @@ from django.utils.translation import gettext as _
 
 from galerie.core.errors import NotFound
 from galerie.core.money import Money
-from galerie.sellers.access import NotASellerMember, Perm, seller_access_switch
-from galerie.sellers.dashboard import (
+from galerie.offers.selectors.seller import seller_offers_low_stock_count
+from galerie.orders.selectors import (
     SALES_DAYS,
     Sales,
-    seller_offers_low_stock_count,
     seller_orders_late_count,
     seller_orders_to_accept_count,
     seller_sales_by_day,
 )
+from galerie.sellers.access import NotASellerMember, Perm, seller_access_switch
 from galerie.web.views.seller.access import remember_seller, seller_view
 
 # The chart's drawing box (SVG user units); the CSS scales it to the page's width.

@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.models import SellerOrder
-from galerie.orders.selectors import seller_order_get_for_member, seller_orders_for_member
+from galerie.orders.selectors import (
+    seller_order_get_for_member,
+    seller_order_ids_late,
+    seller_orders_for_member,
+)
 from galerie.orders.services import (
     CARRIERS,
     seller_order_accept,
@@ -24,7 +28,6 @@ from galerie.orders.services import (
     seller_order_ship,
 )
 from galerie.sellers.access import Perm
-from galerie.sellers.dashboard import seller_order_ids_late
 from galerie.web.throttling import ThrottledAuthenticationForm
 from galerie.web.views.seller.access import seller_view
 

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 
 from galerie.catalog.errors import GtinInCatalog
 from galerie.catalog.models import ProductProposal, ProductType
-from galerie.catalog.services_proposals import (
+from galerie.core.errors import InvalidInput
+from galerie.offers.proposals import (
     product_proposal_create,
     product_proposal_get_for_seller,
     product_proposals_for_seller,
     proposal_categories_for_seller,
 )
-from galerie.core.errors import InvalidInput
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProductTypeChoiceForm, ProposalForm

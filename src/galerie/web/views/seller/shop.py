@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from galerie.core.errors import DomainError
 from galerie.notifications.emails import site_url
 from galerie.offers.selectors.seller import seller_storefront_scopes
+from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.access import Perm
 from galerie.sellers.services.shop import seller_shop_update
-from galerie.sellers.shipping import ShippingRule
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_portal import ShopSettingsForm, amount_text
 from galerie.web.views.seller.access import seller_view

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from galerie.checkout.quote import Quote, QuoteGroup, QuoteLine
 from galerie.ledger.commissions import commissions_for_quote
 from galerie.ledger.models import CommissionOverride, CommissionPlan
+from galerie.pricing.commissions import CommissionTerms, commissions_compute
+from galerie.pricing.quote import Quote, QuoteGroup, QuoteLine
 from tests.factories import make_category, make_product, make_seller, make_storefront, make_variant
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,19 @@ def test_the_fixed_fee_never_exceeds_the_line(tree):
         storefront=storefront, quote=quote(seller, [line(variants["root"], seller, 300)])
     )
     assert result[0][0].commission_minor == 300
+
+
+def test_the_rule_alone_takes_the_seller_rate_over_the_category_rate_over_the_plan():
+    class Seller:
+        pk = 7
+
+    class Variant:
+        def __init__(self, pk: int) -> None:
+            self.pk = pk
+
+    lines = [line(Variant(1), Seller, 1000), line(Variant(2), Seller, 1000)]
+    terms = CommissionTerms(plan_rate_bp=1000, category_rates={1: 500})
+    assert [c.rate_bp for c in commissions_compute(quote=quote(Seller, lines), terms=terms)[0]] == [500, 1000]
+    terms = CommissionTerms(plan_rate_bp=1000, seller_rates={7: 200}, category_rates={1: 500})
+    assert [c.rate_bp for c in commissions_compute(quote=quote(Seller, lines), terms=terms)[0]] == [200, 200]
+    assert commissions_compute(quote=quote(Seller, lines), terms=CommissionTerms())[0][0].total_minor == 0

@@ -16,7 +16,7 @@ from django.utils.crypto import salted_hmac
 
 from galerie.catalog.tax import shipping_vat_parts, vat_included, vat_rate_bp
 from galerie.offers.models import Offer
-from galerie.sellers.shipping import ShippingRule
+from galerie.pricing.shipping import ShippingRule
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,13 @@ def quote_build(
     entries: Iterable[tuple[Offer, int]],
     country: str = "FR",
     shipping_by_seller: Mapping[int, int] | None = None,
+    unit_prices: Mapping[int, int] | None = None,
 ) -> Quote:
     """Price ``(offer, quantity)`` pairs, grouped by seller in the order they first appear.
 
-    ``shipping_by_seller`` fixes a seller's shipping charge (the one a customer already agreed
-    to) instead of its shipping profile's."""
+    ``shipping_by_seller`` fixes a seller's shipping charge and ``unit_prices`` (offer id → unit
+    price in minor units) a line's unit price, to the ones a customer already agreed to, instead
+    of the shipping profile's and the offer's current price. Neither changes the offers."""
     by_seller: dict[int, list[tuple[Offer, int]]] = {}
     for offer, quantity in entries:
         by_seller.setdefault(offer.seller_id, []).append((offer, quantity))
@@ -120,7 +122,10 @@ def quote_build(
         for offer, quantity in pairs:
             tax_class = offer.variant.product.product_type.tax_class
             rate = vat_rate_bp(tax_class, country)
-            total = offer.price_minor * quantity
+            unit_price = offer.price_minor
+            if unit_prices is not None and offer.pk in unit_prices:
+                unit_price = unit_prices[offer.pk]
+            total = unit_price * quantity
             lines.append(
                 QuoteLine(
                     offer_id=offer.pk,
@@ -131,7 +136,7 @@ def quote_build(
                     condition=offer.condition,
                     seller_sku=offer.seller_sku,
                     quantity=quantity,
-                    unit_price_minor=offer.price_minor,
+                    unit_price_minor=unit_price,
                     total_minor=total,
                     tax_class=tax_class,
                     vat_rate_bp=rate,
@@ -173,7 +178,7 @@ def quote_build(
 
 # --- What the customer was shown (docs/checkout-price-changes.md) ------------------------------
 
-_SHOWN_SALT = "galerie.checkout.quote-shown"
+_SHOWN_SALT = "galerie.pricing.quote-shown"
 
 
 def quote_snapshot(quote: Quote) -> dict:
@@ -198,7 +203,7 @@ def quote_fingerprint(quote: Quote) -> str:
     """Return a short keyed digest of the quote's snapshot: equal iff the customer would pay the
     same lines at the same prices, shipping and total. Only the server can compute it."""
     canonical = json.dumps(quote_snapshot(quote), separators=(",", ":"), sort_keys=True)
-    return salted_hmac("galerie.checkout.quote-fingerprint", canonical).hexdigest()[:32]
+    return salted_hmac("galerie.pricing.quote-fingerprint", canonical).hexdigest()[:32]
 
 
 def quote_shown_token(quote: Quote) -> str:

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from galerie.catalog.models import TaxClass
 from galerie.catalog.tax import shipping_vat_parts, vat_included
-from galerie.checkout.quote import (
+from galerie.offers.models import Offer
+from galerie.pricing.quote import (
     Quote,
     QuoteGroup,
     QuoteLine,
@@ -21,9 +22,8 @@ from galerie.checkout.quote import (
     quote_shown_token,
     quote_snapshot,
 )
-from galerie.offers.models import Offer
+from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.models import ShippingProfile
-from galerie.sellers.shipping import ShippingRule
 from tests.factories import make_offer, make_product, make_product_type, make_seller, make_variant
 
 amounts = st.integers(min_value=0, max_value=10**9)
@@ -133,6 +133,26 @@ def test_a_seller_order_of_books_and_stationery_carries_shipping_vat_pro_rata():
     }
     (only,) = books_only.groups
     assert only.vat_minor == 207 + 31  # 39.80 € of books at 5.5 %, and 5.99 € of delivery at 5.5 %
+
+
+@pytest.mark.django_db
+def test_lines_priced_at_given_unit_prices_and_shipping_leave_the_offers_as_they_are():
+    seller = make_seller()
+    ShippingProfile.objects.create(seller=seller, kind="flat", base_minor=599)
+    cheap, dear = make_offer(seller=seller, price_minor=1000), make_offer(seller=seller, price_minor=2500)
+    offers = {o.pk: o for o in Offer.objects.select_related("variant__product__product_type", "seller")}
+
+    quote = quote_build(
+        currency="EUR",
+        entries=[(offers[cheap.pk], 2), (offers[dear.pk], 1)],
+        unit_prices={cheap.pk: 900},  # the price the customer agreed to; dear keeps its own
+        shipping_by_seller={seller.pk: 0},
+    )
+
+    (group,) = quote.groups
+    assert [(line.unit_price_minor, line.total_minor) for line in group.lines] == [(900, 1800), (2500, 2500)]
+    assert (group.items_minor, group.shipping_minor, quote.total_minor) == (4300, 0, 4300)
+    assert (offers[cheap.pk].price_minor, offers[dear.pk].price_minor) == (1000, 2500)
 
 
 # --- The fingerprint of what the checkout page showed (docs/checkout-price-changes.md) --------

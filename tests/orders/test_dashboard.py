@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from galerie.offers.models import Offer
+from galerie.offers.selectors.seller import seller_offers_low_stock_count
 from galerie.orders.models import SellerOrder
-from galerie.sellers.dashboard import (
+from galerie.orders.selectors import (
     dispatch_due,
-    seller_offers_low_stock_count,
     seller_order_ids_late,
     seller_orders_late_count,
     seller_orders_to_accept_count,

@@ -12,13 +12,9 @@ from PIL import Image
 from galerie.catalog.errors import GtinInCatalog
 from galerie.catalog.models import Brand, Product, ProductImage, ProductProposal, Variant
 from galerie.catalog.services_proposals import (
-    product_proposal_accept,
-    product_proposal_create,
     product_proposal_duplicates,
-    product_proposal_get_for_seller,
     product_proposal_queue,
     product_proposal_reject,
-    proposal_categories_for_seller,
 )
 from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.errors import InvalidInput, InvalidTransition
@@ -26,6 +22,12 @@ from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
 from galerie.notifications.handlers import HANDLERS
 from galerie.offers.models import Offer
+from galerie.offers.proposals import (
+    product_proposal_accept,
+    product_proposal_create,
+    product_proposal_get_for_seller,
+    proposal_categories_for_seller,
+)
 from galerie.sellers.models import SellerMember
 from tests.factories import (
     gtin13,
