@@ -30,6 +30,7 @@ from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.services import seller_member_add
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -68,7 +69,7 @@ def populate(n: int) -> None:
         product = make_product(brand=brand)
         product_image_add(product=product, upload=ContentFile(PNG, name=f"p{i}.png"))
         offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
-        offer_price_set(offer_id=offer.pk, price=Money(900, "EUR"))
+        offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(900, "EUR"))
         Group.objects.create(name=f"Team {seller.pk}")
         customer = make_user()
         cart = cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)

@@ -16,6 +16,7 @@ from galerie.offers.services import offer_price_set, offer_stock_set
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.payments.models import Payment
 from tests.checkout.conftest import ADDRESS, DECLINE, NO_FUNDS, SUCCESS, new_key
+from tests.factories import TESTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,7 +66,7 @@ def test_success_creates_one_order_split_per_seller_priced_from_the_database(sho
 
 
 def test_the_price_charged_is_the_offer_price_now_not_the_one_in_the_cart(shop):
-    offer_price_set(offer_id=shop.book.pk, price=Money(1500, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(1500, "EUR"))
     place(shop)
     line = OrderLine.objects.get(offer=shop.book)
     assert (line.unit_price_minor, line.total_minor) == (1500, 3000)
@@ -97,7 +98,7 @@ def test_a_retry_with_the_same_key_charges_once_and_makes_one_order(shop):
 
 
 def test_not_enough_stock_refuses_and_takes_nothing(shop):
-    offer_stock_set(offer_id=shop.lamp.pk, stock=0)
+    offer_stock_set(by=TESTS, offer_id=shop.lamp.pk, stock=0)
     with pytest.raises(CheckoutNotPossible):
         place(shop)
     assert stock(shop.book, shop.lamp) == [5, 0]

@@ -34,6 +34,7 @@ from galerie.catalog.models import (
     ProductType,
     Variant,
 )
+from galerie.core.actors import System
 from galerie.core.errors import InvalidInput, InvalidTransition
 from galerie.core.identifiers import clean_gtin
 from galerie.core.images import CleanImage, ImageRefused, image_clean
@@ -354,6 +355,8 @@ def product_proposal_accept(
             price=Money(proposal.price_minor, proposal.currency),
             stock=proposal.stock,
             condition=proposal.condition,
+            by=System("proposal"),
+            reason=f"product proposal {proposal.pk} accepted",
         )
         offer_id = offer.pk
     proposal.product, proposal.decided_by, proposal.decided_at = product, by, timezone.now()

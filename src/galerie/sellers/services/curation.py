@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from galerie.core.actors import System
 from galerie.core.errors import InvalidInput, NotFound
 from galerie.core.money import Money
 from galerie.core.outbox import emit
@@ -223,7 +224,9 @@ def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
     transition(seller, to=Status.CLOSED, by=by, reason=reason, seller_id=seller.pk)
     open_offers = Offer.objects.filter(seller_id=seller.pk).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
-        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED)
+        offer_status_set(
+            offer_id=offer_id, status=Offer.Status.CLOSED, by=System("seller_close"), reason="seller closed"
+        )
     emit("seller.closed", seller_id=seller.pk, reason=reason)
     _bump_sellers_cache_version()
     return seller
