@@ -11,7 +11,7 @@ from galerie.checkout.services import checkout_place_order
 from galerie.core.errors import InvalidInput
 from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
-from galerie.offers.models import Offer
+from galerie.offers.models import Offer, OfferChange
 from galerie.offers.services import offer_price_set, offer_stock_set
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.payments.models import Payment
@@ -84,6 +84,19 @@ def test_a_declined_payment_creates_no_order_and_gives_the_stock_back(shop, card
     assert CartLine.objects.filter(cart=shop.cart).count() == 2
     assert CheckoutAttempt.objects.get().status == CheckoutAttempt.Status.DECLINED
     assert StockReservation.objects.filter(released=False).count() == 0
+
+
+def test_checkout_takes_and_gives_back_stock_through_the_offers_history(shop):
+    place(shop, card=DECLINE)
+    attempt = CheckoutAttempt.objects.get()
+    for offer, quantity in ((shop.book, 2), (shop.lamp, 1)):
+        changes = OfferChange.objects.filter(offer=offer, field="stock").order_by("id")
+        assert list(changes.values_list("from_value", "to_value", "actor_id", "actor_label", "reason")) == [
+            ("5" if offer == shop.book else "3", str(stock(offer)[0] - quantity), None, "Galerie (checkout)",
+             f"checkout of cart {shop.cart.pk}"),
+            (str(stock(offer)[0] - quantity), str(stock(offer)[0]), None, "Galerie (checkout)",
+             f"checkout attempt {attempt.pk} not paid"),
+        ]  # fmt: skip
 
 
 def test_a_retry_with_the_same_key_charges_once_and_makes_one_order(shop):

@@ -133,7 +133,7 @@ class OfferChange(models.Model):
     """
 
     class Field(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", _("Listed")
         PRICE = "price", _("Price")
         STOCK = "stock", _("Stock")
         STATUS = "status", _("Status")

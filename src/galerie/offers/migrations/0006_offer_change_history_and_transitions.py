@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='OfferChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(choices=[('created', 'Created'), ('price', 'Price'), ('stock', 'Stock'), ('status', 'Status'), ('seller_sku', 'SKU'), ('lead_time_days', 'Lead time')], max_length=16)),
+                ('field', models.CharField(choices=[('created', 'Listed'), ('price', 'Price'), ('stock', 'Stock'), ('status', 'Status'), ('seller_sku', 'SKU'), ('lead_time_days', 'Lead time')], max_length=16)),
                 ('from_value', models.CharField(blank=True, max_length=64)),
                 ('to_value', models.CharField(blank=True, max_length=64)),
                 ('actor_label', models.CharField(max_length=150)),

@@ -146,8 +146,9 @@ def _save(request: HttpRequest, offer: Offer) -> tuple[Offer, OfferRowForm | Non
             offer = offer_status_set(offer_id=offer.pk, status=QUICK_STATUS[action], by=request.user)
         except PermissionDenied:
             raise
-        except DomainError as error:
-            form = OfferRowForm(offer=offer)
+        except DomainError as error:  # the row comes back as its form, the reason on top
+            form = OfferRowForm(OfferRowForm(offer=offer).initial, offer=offer)
+            form.is_valid()
             form.add_error(None, error.message)
             return offer, form, ""
         return (
