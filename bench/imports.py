@@ -162,6 +162,7 @@ def figures(var: Path, *, rows: int) -> dict:
     from django.core.files import File
     from django.db import connection
 
+    from galerie.core.actors import System
     from galerie.offers.imports import offer_import_create
     from galerie.offers.models import Offer
 
@@ -195,7 +196,7 @@ def figures(var: Path, *, rows: int) -> dict:
         started = time.perf_counter()
         with file.open("rb") as handle:
             offer_import = offer_import_create(
-                seller=seller, upload=File(handle, name=file.name), check_only=check_only
+                by=System("bench"), seller=seller, upload=File(handle, name=file.name), check_only=check_only
             )
         upload_s = time.perf_counter() - started
         return {"upload_s": round(upload_s, 2), **_timed_run(offer_import.pk)}

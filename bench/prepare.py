@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 
 from galerie.accounts.models import User
 from galerie.catalog.models import Category
+from galerie.core.actors import System
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offer_stock_set
@@ -60,7 +61,7 @@ def _checkout_offers(storefront: Storefront) -> list[Offer]:
     first = offers[0]
     second = next(o for o in offers if o.seller_id != first.seller_id)
     for offer in (first, second):
-        offer_stock_set(offer_id=offer.pk, stock=1_000_000)
+        offer_stock_set(by=System("bench"), offer_id=offer.pk, stock=1_000_000)
     return [first, second]
 
 

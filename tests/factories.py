@@ -10,6 +10,7 @@ from stdnum import ean
 from galerie.accounts.models import User
 from galerie.catalog import services as catalog
 from galerie.catalog.models import Category, Product, ProductType, Variant
+from galerie.core.actors import System
 from galerie.core.money import Money
 from galerie.offers.models import Offer
 from galerie.offers.services import offer_create
@@ -18,6 +19,7 @@ from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.services import storefront_create, storefront_open
 
+TESTS = System("tests")  # the actor of the writes that set a test's scene
 _seq = itertools.count(1)
 
 VALID_IDENTITY = {
@@ -157,6 +159,7 @@ def make_offer(
     **fields: Any,
 ) -> Offer:
     return offer_create(
+        by=TESTS,
         seller=seller or make_seller(),
         variant=variant or make_variant(),
         price=Money(price_minor, fields.pop("currency", "EUR")),

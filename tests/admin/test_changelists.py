@@ -23,6 +23,7 @@ from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
 from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry
+from galerie.offers.models import Offer, OfferChange
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder
 from galerie.payments.models import Payment, PaymentEvent
@@ -30,6 +31,7 @@ from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.services import seller_member_add
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -53,6 +55,7 @@ PNG = _png_bytes()
 # Written by services only: the back office shows them and runs their actions, never adds them.
 READ_ONLY = {OutboxEvent, StatusChange, Payment, PaymentEvent, Order, SellerOrder, CheckoutAttempt}
 READ_ONLY |= {Account, JournalEntry}
+READ_ONLY |= {Offer, OfferChange}  # changed only through the offers' services
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -68,7 +71,7 @@ def populate(n: int) -> None:
         product = make_product(brand=brand)
         product_image_add(product=product, upload=ContentFile(PNG, name=f"p{i}.png"))
         offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
-        offer_price_set(offer_id=offer.pk, price=Money(900, "EUR"))
+        offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(900, "EUR"))
         Group.objects.create(name=f"Team {seller.pk}")
         customer = make_user()
         cart = cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)

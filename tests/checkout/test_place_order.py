@@ -11,11 +11,12 @@ from galerie.checkout.services import checkout_place_order
 from galerie.core.errors import InvalidInput
 from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
-from galerie.offers.models import Offer
+from galerie.offers.models import Offer, OfferChange
 from galerie.offers.services import offer_price_set, offer_stock_set
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.payments.models import Payment
 from tests.checkout.conftest import ADDRESS, DECLINE, NO_FUNDS, SUCCESS, new_key
+from tests.factories import TESTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,7 +66,7 @@ def test_success_creates_one_order_split_per_seller_priced_from_the_database(sho
 
 
 def test_the_price_charged_is_the_offer_price_now_not_the_one_in_the_cart(shop):
-    offer_price_set(offer_id=shop.book.pk, price=Money(1500, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(1500, "EUR"))
     place(shop)
     line = OrderLine.objects.get(offer=shop.book)
     assert (line.unit_price_minor, line.total_minor) == (1500, 3000)
@@ -85,6 +86,19 @@ def test_a_declined_payment_creates_no_order_and_gives_the_stock_back(shop, card
     assert StockReservation.objects.filter(released=False).count() == 0
 
 
+def test_checkout_takes_and_gives_back_stock_through_the_offers_history(shop):
+    place(shop, card=DECLINE)
+    attempt = CheckoutAttempt.objects.get()
+    for offer, quantity in ((shop.book, 2), (shop.lamp, 1)):
+        changes = OfferChange.objects.filter(offer=offer, field="stock").order_by("id")
+        assert list(changes.values_list("from_value", "to_value", "actor_id", "actor_label", "reason")) == [
+            ("5" if offer == shop.book else "3", str(stock(offer)[0] - quantity), None, "Galerie (checkout)",
+             f"checkout of cart {shop.cart.pk}"),
+            (str(stock(offer)[0] - quantity), str(stock(offer)[0]), None, "Galerie (checkout)",
+             f"checkout attempt {attempt.pk} not paid"),
+        ]  # fmt: skip
+
+
 def test_a_retry_with_the_same_key_charges_once_and_makes_one_order(shop):
     key = new_key()
     first = place(shop, key=key)
@@ -97,7 +111,7 @@ def test_a_retry_with_the_same_key_charges_once_and_makes_one_order(shop):
 
 
 def test_not_enough_stock_refuses_and_takes_nothing(shop):
-    offer_stock_set(offer_id=shop.lamp.pk, stock=0)
+    offer_stock_set(by=TESTS, offer_id=shop.lamp.pk, stock=0)
     with pytest.raises(CheckoutNotPossible):
         place(shop)
     assert stock(shop.book, shop.lamp) == [5, 0]

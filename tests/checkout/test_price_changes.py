@@ -23,6 +23,7 @@ from galerie.payments.models import Payment
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.sellers.models import ShippingProfile
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
+from tests.factories import TESTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +68,7 @@ def test_an_unchanged_quote_is_charged_exactly_what_was_shown(shop):
 
 def test_a_price_raised_after_the_page_was_shown_charges_nothing_and_says_what_changed(shop):
     page = shown(shop)
-    offer_price_set(offer_id=shop.book.pk, price=Money(2490, "EUR"))  # the seller, meanwhile
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(2490, "EUR"))  # the seller, meanwhile
 
     with pytest.raises(QuoteChanged) as raised:
         submit(shop, page)
@@ -85,7 +86,7 @@ def test_a_price_raised_after_the_page_was_shown_charges_nothing_and_says_what_c
 
 def test_confirming_the_new_total_charges_exactly_the_new_total_shown(shop):
     first = shown(shop)
-    offer_price_set(offer_id=shop.book.pk, price=Money(2490, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(2490, "EUR"))
     with pytest.raises(QuoteChanged) as raised:
         submit(shop, first)
 
@@ -100,7 +101,7 @@ def test_confirming_the_new_total_charges_exactly_the_new_total_shown(shop):
 
 def test_a_lower_price_also_asks_for_confirmation_and_never_charges_more_than_shown(shop):
     page = shown(shop)
-    offer_price_set(offer_id=shop.book.pk, price=Money(1500, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(1500, "EUR"))
     with pytest.raises(QuoteChanged) as raised:
         submit(shop, page)
     nothing_taken(shop)
@@ -138,11 +139,11 @@ def test_a_quantity_changed_in_another_tab_stops_the_checkout(shop):
 
 def test_stock_that_ran_out_after_the_page_was_shown_takes_and_charges_nothing(shop):
     page = shown(shop)
-    offer_stock_set(offer_id=shop.book.pk, stock=1)  # the cart holds 2
+    offer_stock_set(by=TESTS, offer_id=shop.book.pk, stock=1)  # the cart holds 2
     with pytest.raises(CheckoutNotPossible, match="Not enough stock left"):
         submit(shop, page)
-    offer_stock_set(offer_id=shop.book.pk, stock=5)
-    offer_stock_set(offer_id=shop.lamp.pk, stock=0)  # sold out: no longer on sale
+    offer_stock_set(by=TESTS, offer_id=shop.book.pk, stock=5)
+    offer_stock_set(by=TESTS, offer_id=shop.lamp.pk, stock=0)  # sold out: no longer on sale
     with pytest.raises(CheckoutNotPossible, match="no longer available"):
         submit(shop, page)
 
@@ -166,7 +167,7 @@ def test_a_retry_of_a_submit_under_way_is_not_checked_again_and_charges_once(sho
     page = shown(shop)
     key = new_key()
     first = submit(shop, page, key=key)
-    offer_price_set(offer_id=shop.book.pk, price=Money(2490, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(2490, "EUR"))
 
     again = submit(shop, page, key=key)
 
@@ -188,7 +189,7 @@ def test_a_shipping_change_while_the_customer_confirms_at_the_bank_keeps_the_ord
     assert outcome.status == "requires_action"
     # While the customer is on the bank's page, a seller changes its shipping and a price.
     ShippingProfile.objects.filter(seller=shop.seller_b).update(base_minor=790)
-    offer_price_set(offer_id=shop.book.pk, price=Money(2490, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop.book.pk, price=Money(2490, "EUR"))
     charge_confirm(reference=outcome.attempt.payment.provider_reference, approve=True)
 
     done = checkout_return(attempt=CheckoutAttempt.objects.get())

@@ -15,6 +15,7 @@ from galerie.offers.services import offer_price_set
 from galerie.search.models import SearchEntry, SearchFacet
 from galerie.search.services import search_index_products, search_reindex
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -65,7 +66,7 @@ def test_concurrent_indexers_end_with_the_index_a_rebuild_makes():
 
     def prices() -> None:
         for offer in offers[:30]:
-            offer_price_set(offer_id=offer.pk, price=Money(offer.price_minor + 500, "EUR"))
+            offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(offer.price_minor + 500, "EUR"))
             search_index_products(product_ids=[offer.variant.product_id])
 
     jobs = [overlapping(1), overlapping(2), overlapping(3), lambda: search_reindex(), prices]

@@ -7,8 +7,8 @@ from django.db import connection, connections
 
 from galerie.offers.errors import OfferOutOfStock
 from galerie.offers.models import Offer
-from galerie.offers.services import offer_stock_take
-from tests.factories import make_offer
+from galerie.offers.services import offers_stock_take
+from tests.factories import TESTS, make_offer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ def test_fifty_concurrent_takers_of_the_last_ten_units():
     def buy() -> None:
         try:
             barrier.wait()
-            offer_stock_take(offer_id=offer.pk, quantity=1)
+            offers_stock_take(lines={offer.pk: 1}, by=TESTS)
             result = "taken"
         except OfferOutOfStock:
             result = "refused"
@@ -46,5 +46,5 @@ def test_fifty_concurrent_takers_of_the_last_ten_units():
 def test_a_quantity_larger_than_the_stock_is_refused_whole():
     offer = make_offer(stock=3)
     with pytest.raises(OfferOutOfStock, match="Only 3 left"):
-        offer_stock_take(offer_id=offer.pk, quantity=4)
+        offers_stock_take(lines={offer.pk: 4}, by=TESTS)
     assert Offer.objects.get(pk=offer.pk).stock == 3

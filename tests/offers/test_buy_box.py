@@ -3,7 +3,7 @@ import pytest
 from galerie.offers.selectors import buy_box, offers_for_variant
 from galerie.offers.services import offer_stock_set
 from galerie.sellers.services import seller_admission_decide, seller_suspend
-from tests.factories import make_category, make_offer, make_seller, make_storefront, make_variant
+from tests.factories import TESTS, make_category, make_offer, make_seller, make_storefront, make_variant
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_only_sellable_offers_compete(shop):
     variant = make_variant()
     best = make_offer(seller=make_seller(storefronts=[shop]), variant=variant, price_minor=900)
     out_of_stock = make_offer(seller=make_seller(storefronts=[shop]), variant=variant, price_minor=100)
-    offer_stock_set(offer_id=out_of_stock.pk, stock=0)
+    offer_stock_set(by=TESTS, offer_id=out_of_stock.pk, stock=0)
     suspended = make_seller(storefronts=[shop])
     make_offer(seller=suspended, variant=variant, price_minor=200)
     seller_suspend(seller_id=suspended.pk, reason="Complaints")

@@ -28,7 +28,7 @@ from galerie.offers.imports import offer_import_create, offer_import_run
 from galerie.offers.models import Offer, OfferImport, OfferImportError, PriceHistory
 from galerie.sellers.errors import SellerNotActive
 from galerie.sellers.models import Seller
-from tests.factories import make_bulk_variants, make_offer, make_seller, make_variant
+from tests.factories import TESTS, make_bulk_variants, make_offer, make_seller, make_variant
 
 pytestmark = pytest.mark.django_db
 HEADER = "sku,gtin,price,stock,condition,lead_time_days"
@@ -41,7 +41,7 @@ def upload(content: str | bytes, name: str = "offers.csv", encoding: str = "utf-
 
 def run(seller: Seller, content: str | bytes, *, name: str = "offers.csv", check_only: bool = False, **kw):
     offer_import = offer_import_create(
-        seller=seller, upload=upload(content, name, **kw), check_only=check_only
+        by=TESTS, seller=seller, upload=upload(content, name, **kw), check_only=check_only
     )
     return offer_import_run(import_id=offer_import.pk)
 
@@ -173,7 +173,7 @@ def _zip(names: list[str]) -> bytes:
 
 def test_a_binary_file_named_xlsx_is_called_an_unreadable_workbook_not_a_text_file(seller):
     with pytest.raises(OfferImportRefused, match="is not a readable Excel workbook") as caught:
-        offer_import_create(seller=seller, upload=upload(b"\x00\x01garbage" * 40, "prices.xlsx"))
+        offer_import_create(by=TESTS, seller=seller, upload=upload(b"\x00\x01garbage" * 40, "prices.xlsx"))
     assert caught.value.field == "file" and "prices.xlsx" in caught.value.message
     assert not OfferImport.objects.exists()
 
@@ -200,7 +200,7 @@ def test_a_file_that_is_not_a_usable_csv_or_xlsx_is_refused_and_nothing_is_store
     seller, settings, content, message
 ):
     with pytest.raises(OfferImportRefused, match=re.escape(message)) as caught:
-        offer_import_create(seller=seller, upload=upload(content, "offers.csv"))
+        offer_import_create(by=TESTS, seller=seller, upload=upload(content, "offers.csv"))
     assert caught.value.field == "file"
     assert not OfferImport.objects.exists()
     assert not OutboxEvent.objects.filter(topic="offer_import.queued").exists()
@@ -211,10 +211,10 @@ def test_a_file_that_is_not_a_usable_csv_or_xlsx_is_refused_and_nothing_is_store
 def test_more_than_100000_rows_or_20_mb_is_refused(seller, monkeypatch):
     rows = "".join(f"S{i},1.00,1\n" for i in range(imports.MAX_ROWS + 1))
     with pytest.raises(OfferImportRefused, match="more than 100,000 rows"):
-        offer_import_create(seller=seller, upload=upload("sku,price,stock\n" + rows))
+        offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price,stock\n" + rows))
     monkeypatch.setattr(imports.files, "MAX_BYTES", 1000)
     with pytest.raises(OfferImportRefused, match="the limit is 0 MB"):
-        offer_import_create(seller=seller, upload=upload("sku,price\n" + "A,1\n" * 400))
+        offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\n" + "A,1\n" * 400))
     assert not OfferImport.objects.exists()
 
 
@@ -222,12 +222,12 @@ def test_a_seller_that_may_not_list_cannot_import(seller):
     Seller.objects.filter(pk=seller.pk).update(status=Seller.Status.CLOSED)
     seller.refresh_from_db()
     with pytest.raises(SellerNotActive):
-        offer_import_create(seller=seller, upload=upload("sku,price\nA,1\n"))
+        offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nA,1\n"))
     assert not OfferImport.objects.exists()
 
 
 def test_a_seller_closed_after_the_upload_fails_its_import_and_nothing_changes(seller, book):
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nBOOK-1,99\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nBOOK-1,99\n"))
     Seller.objects.filter(pk=seller.pk).update(status=Seller.Status.CLOSED)
     result = offer_import_run(import_id=offer_import.pk)
     assert result.status == OfferImport.Status.FAILED and "closed" in result.failure
@@ -346,7 +346,7 @@ def test_check_only_reports_what_would_change_and_changes_nothing(seller, book):
 
 
 def test_a_run_twice_applies_once(seller, book):
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
     first = offer_import_run(import_id=offer_import.pk)
     history = PriceHistory.objects.count()
     second = offer_import_run(import_id=offer_import.pk)
@@ -356,7 +356,9 @@ def test_a_run_twice_applies_once(seller, book):
 
 
 def test_an_import_left_half_way_by_a_dead_process_is_run_again_from_the_start(seller, book):
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nBOOK-1,15\nNOPE,1\n"))
+    offer_import = offer_import_create(
+        by=TESTS, seller=seller, upload=upload("sku,price\nBOOK-1,15\nNOPE,1\n")
+    )
     # A process checked a row, recorded a problem, then died while applying.
     OfferImport.objects.filter(pk=offer_import.pk).update(
         status=OfferImport.Status.APPLYING, processed_rows=2, started_at=timezone.now() - timedelta(hours=1)
@@ -381,7 +383,7 @@ def test_an_import_left_half_way_by_a_dead_process_is_run_again_from_the_start(s
 def test_an_import_another_process_is_running_is_left_to_it(seller, book):
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL knows through its advisory lock: tests/offers/test_imports_postgres.py")
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
     OfferImport.objects.filter(pk=offer_import.pk).update(
         status=OfferImport.Status.CHECKING, started_at=timezone.now()
     )
@@ -392,7 +394,7 @@ def test_an_import_another_process_is_running_is_left_to_it(seller, book):
 
 
 def test_the_worker_runs_a_queued_import(seller, book):
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,stock\nBOOK-1,42\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,stock\nBOOK-1,42\n"))
     event = OutboxEvent.objects.get(topic="offer_import.queued")
     assert event.payload == {"import_id": offer_import.pk, "seller_id": seller.pk}
     offer_import_queued(event)
@@ -404,7 +406,7 @@ def test_the_worker_runs_a_queued_import(seller, book):
 def test_an_unexpected_error_fails_the_import_applies_nothing_and_is_raised_for_a_retry(
     seller, book, monkeypatch
 ):
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
 
     def boom(*args, **kwargs):
         Offer.objects.filter(pk=book.pk).update(price_minor=1)  # half-way through …
@@ -518,7 +520,7 @@ def test_the_command_checks_only_and_refuses_a_bad_file_clearly(seller, book, tm
 
 
 def test_a_stored_file_that_is_gone_fails_the_import_for_good_and_changes_nothing(seller, book):
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nBOOK-1,15\n"))
     offer_import.file.storage.delete(offer_import.file.name)
     result = offer_import_run(import_id=offer_import.pk)  # not raised: retrying would not help
     assert result.status == OfferImport.Status.FAILED and "can no longer be read" in result.failure

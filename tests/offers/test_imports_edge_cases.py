@@ -26,6 +26,7 @@ from galerie.offers.models import Offer, OfferImport
 from galerie.offers.selectors.seller import variant_get_for_listing
 from galerie.sellers.models import Seller
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -43,7 +44,7 @@ def upload(data: bytes, name: str = "offers.csv") -> SimpleUploadedFile:
 
 def run(seller: Seller, data: bytes | str, *, name: str = "offers.csv", **options) -> OfferImport:
     raw = data.encode() if isinstance(data, str) else data
-    offer_import = offer_import_create(seller=seller, upload=upload(raw, name), **options)
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload(raw, name), **options)
     return offer_import_run(import_id=offer_import.pk)
 
 
@@ -193,7 +194,7 @@ def test_an_xlsx_expanding_to_hundreds_of_megabytes_is_refused_at_once_with_litt
     tracemalloc.start()
     started = time.perf_counter()
     with pytest.raises(OfferImportRefused, match=r"expands to 200 MB of xl/sharedStrings.xml") as caught:
-        offer_import_create(seller=seller, upload=upload(hostile, "offers.xlsx"))
+        offer_import_create(by=TESTS, seller=seller, upload=upload(hostile, "offers.xlsx"))
     seconds, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert seconds < 2 and peak < 20 * 2**20
@@ -205,13 +206,13 @@ def test_a_small_part_compressed_beyond_any_spreadsheet_is_refused(seller):
     hostile = with_shared_strings(workbook([["sku", "price"], ["A", 1]]), megabytes=4)
     assert len(hostile) < 20_000
     with pytest.raises(OfferImportRefused, match=r"times its size in the file"):
-        offer_import_create(seller=seller, upload=upload(hostile, "offers.xlsx"))
+        offer_import_create(by=TESTS, seller=seller, upload=upload(hostile, "offers.xlsx"))
 
 
 def test_a_part_lying_about_its_size_is_never_inflated_past_it(seller):
     xlsx = with_shared_strings(workbook([["sku", "price"], ["A", 1]]), megabytes=4)
     liar = lie_about_size(xlsx, "xl/sharedStrings.xml", 1000)
-    offer_import = offer_import_create(seller=seller, upload=upload(liar, "offers.xlsx"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload(liar, "offers.xlsx"))
     tracemalloc.start()
     result = offer_import_run(import_id=offer_import.pk)
     _, peak = tracemalloc.get_traced_memory()
@@ -226,7 +227,7 @@ def test_an_xlsx_is_parsed_once_by_the_run_never_by_the_request(seller, monkeypa
     load = openpyxl.load_workbook
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: calls.append(1) or load(*a, **k))
     xlsx = workbook([["gtin", "price", "stock"], [variant.gtin, 10, 1]])
-    offer_import = offer_import_create(seller=seller, upload=upload(xlsx, "offers.xlsx"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload(xlsx, "offers.xlsx"))
     assert calls == [] and offer_import.total_rows == 0  # counted by the run
     result = offer_import_run(import_id=offer_import.pk)
     assert calls == [1] and (result.total_rows, result.created_offers) == (1, 1)

@@ -18,7 +18,7 @@ from galerie.core.models import OutboxEvent
 from galerie.offers.errors import OfferImportBusy
 from galerie.offers.imports import ADVISORY_LOCK_CLASS, offer_import_create, offer_import_run
 from galerie.offers.models import Offer, OfferImport, PriceHistory
-from tests.factories import make_bulk_variants, make_offer, make_seller
+from tests.factories import TESTS, make_bulk_variants, make_offer, make_seller
 from tests.offers.test_imports import upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -122,7 +122,7 @@ def test_an_import_killed_while_applying_applies_nothing_then_the_worker_applies
 def test_an_import_another_session_runs_is_left_to_it():
     seller = make_seller()
     offer = make_offer(seller=seller, seller_sku="A", price_minor=1000)
-    offer_import = offer_import_create(seller=seller, upload=upload("sku,price\nA,12\n"))
+    offer_import = offer_import_create(by=TESTS, seller=seller, upload=upload("sku,price\nA,12\n"))
     with psycopg.connect(_psycopg_url(), autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, offer_import.pk])
         with pytest.raises(OfferImportBusy):

@@ -10,7 +10,7 @@ from galerie.core.money import Money
 from galerie.offers.pricing import REFERENCE_PERIOD, prior_price
 from galerie.offers.selectors import prior_prices
 from galerie.offers.services import offer_price_set
-from tests.factories import make_offer
+from tests.factories import TESTS, make_offer
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -75,8 +75,8 @@ def test_prior_prices_for_many_offers_in_two_queries(django_assert_num_queries):
     for _ in range(5):
         offer = make_offer(price_minor=3000)
         offer.price_history.update(valid_from=now - 100 * DAY)
-        offer_price_set(offer_id=offer.pk, price=Money(2600, "EUR"), at=now - 45 * DAY)
-        offer_price_set(offer_id=offer.pk, price=Money(2000, "EUR"), at=now - 3 * DAY)
+        offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(2600, "EUR"), at=now - 45 * DAY)
+        offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(2000, "EUR"), at=now - 3 * DAY)
         offers.append(offer)
     steady = make_offer(price_minor=999)
     with django_assert_num_queries(2):

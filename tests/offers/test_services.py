@@ -11,12 +11,12 @@ from galerie.offers.models import Offer, PriceHistory
 from galerie.offers.services import (
     offer_create,
     offer_price_set,
-    offer_stock_release,
     offer_stock_set,
-    offer_stock_take,
+    offers_stock_release,
+    offers_stock_take,
 )
 from galerie.sellers.errors import SellerNotActive
-from tests.factories import make_offer, make_seller, make_variant
+from tests.factories import TESTS, make_offer, make_seller, make_variant
 
 pytestmark = pytest.mark.django_db
 
@@ -66,14 +66,14 @@ def test_one_offer_per_seller_variant_and_condition():
 def test_an_applicant_cannot_list():
     seller = make_seller(active=False)
     with pytest.raises(SellerNotActive, match="applied"):
-        offer_create(seller=seller, variant=make_variant(), price=Money(100, "EUR"), stock=1)
+        offer_create(by=TESTS, seller=seller, variant=make_variant(), price=Money(100, "EUR"), stock=1)
 
 
 def test_every_price_change_is_appended_to_the_history():
     offer = make_offer(price_minor=2000)
-    offer_price_set(offer_id=offer.pk, price=Money(1800, "EUR"))
-    offer_price_set(offer_id=offer.pk, price=Money(1800, "EUR"))  # unchanged: no new row
-    offer_price_set(offer_id=offer.pk, price=Money(1900, "EUR"))
+    offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(1800, "EUR"))
+    offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(1800, "EUR"))  # unchanged: no new row
+    offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(1900, "EUR"))
     assert list(offer.price_history.order_by("id").values_list("price_minor", flat=True)) == [
         2000,
         1800,
@@ -86,27 +86,27 @@ def test_every_price_change_is_appended_to_the_history():
 def test_price_change_rejects_other_currency_and_zero():
     offer = make_offer(price_minor=2000)
     with pytest.raises(InvalidInput, match="priced in EUR, not USD"):
-        offer_price_set(offer_id=offer.pk, price=Money(1000, "USD"))
+        offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(1000, "USD"))
     with pytest.raises(InvalidInput, match="more than zero"):
-        offer_price_set(offer_id=offer.pk, price=Money(0, "EUR"))
+        offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(0, "EUR"))
     assert offer.price_history.count() == 1
 
 
 def test_stock_moves():
     offer = make_offer(stock=3)
-    offer_stock_take(offer_id=offer.pk, quantity=2)
+    offers_stock_take(lines={offer.pk: 2}, by=TESTS)
     with pytest.raises(OfferOutOfStock, match="Only 1 left of this offer; 2 asked"):
-        offer_stock_take(offer_id=offer.pk, quantity=2)
-    offer_stock_release(offer_id=offer.pk, quantity=2)
-    offer_stock_set(offer_id=offer.pk, stock=7)
+        offers_stock_take(lines={offer.pk: 2}, by=TESTS)
+    offers_stock_release(lines={offer.pk: 2}, by=TESTS)
+    offer_stock_set(by=TESTS, offer_id=offer.pk, stock=7)
     offer.refresh_from_db()
     assert offer.stock == 7
     with pytest.raises(InvalidInput, match="at least 0"):
-        offer_stock_set(offer_id=offer.pk, stock=-2)
+        offer_stock_set(by=TESTS, offer_id=offer.pk, stock=-2)
 
 
 def test_history_timestamps_are_kept():
     offer = make_offer(price_minor=2000)
     then = timezone.now() - timedelta(days=3)
-    offer_price_set(offer_id=offer.pk, price=Money(1500, "EUR"), at=then)
+    offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(1500, "EUR"), at=then)
     assert offer.price_history.order_by("-id").first().valid_from == then

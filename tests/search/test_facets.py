@@ -21,7 +21,7 @@ from galerie.search.selectors import SearchFilters, SearchQuery, search_facets, 
 from galerie.search.services import price_band, search_reindex
 from galerie.sellers.services import seller_suspend
 from tests.conftest import cache_empty
-from tests.factories import gtin13, make_category, make_product_type, make_seller, make_storefront
+from tests.factories import TESTS, gtin13, make_category, make_product_type, make_seller, make_storefront
 
 pytestmark = pytest.mark.django_db
 CONDITIONS = ["new", "like_new", "used"]
@@ -104,7 +104,7 @@ def test_facet_counts_and_totals_equal_a_brute_force_count(world, products, pick
             )
             variant = catalog.variant_create(product=item, gtin=gtin13())
             for seller, condition, price, stock in offers:
-                offer_create(
+                offer_create(by=TESTS,
                     seller=world["sellers"][seller], variant=variant, price=Money(price, "EUR"),
                     stock=stock, condition=condition,
                 )  # fmt: skip

@@ -20,6 +20,7 @@ from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
 from galerie.storefronts.services import storefront_catalog_scope_set
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -55,7 +56,7 @@ def _deliver() -> int:
 
 def test_a_price_change_reaches_search_through_the_worker(shop):
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 1200 + DEFAULT_BASE_MINOR)]
-    offer_price_set(offer_id=shop["offer"].pk, price=Money(900, "EUR"))
+    offer_price_set(by=TESTS, offer_id=shop["offer"].pk, price=Money(900, "EUR"))
     assert _found(shop["storefront"])[0][1] == 1200 + DEFAULT_BASE_MINOR  # not yet delivered
     assert _deliver() >= 1
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 900 + DEFAULT_BASE_MINOR)]
@@ -66,14 +67,14 @@ def test_a_price_change_reaches_search_through_the_worker(shop):
 
 
 def test_no_stock_or_a_paused_offer_takes_the_product_out_and_back(shop):
-    offer_stock_set(offer_id=shop["offer"].pk, stock=0)
+    offer_stock_set(by=TESTS, offer_id=shop["offer"].pk, stock=0)
     _deliver()
     assert _found(shop["storefront"]) == []
-    offer_stock_set(offer_id=shop["offer"].pk, stock=4)
-    offer_status_set(offer_id=shop["offer"].pk, status="paused")
+    offer_stock_set(by=TESTS, offer_id=shop["offer"].pk, stock=4)
+    offer_status_set(by=TESTS, offer_id=shop["offer"].pk, status="paused")
     _deliver()
     assert _found(shop["storefront"]) == []
-    offer_status_set(offer_id=shop["offer"].pk, status="active")
+    offer_status_set(by=TESTS, offer_id=shop["offer"].pk, status="active")
     _deliver()
     assert len(_found(shop["storefront"])) == 1
 

@@ -21,6 +21,7 @@ from galerie.offers.selectors import (
 from galerie.offers.services import offer_create
 from galerie.sellers.services import seller_suspend
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product_type,
@@ -123,6 +124,7 @@ def build(world, products):
             variant = make_variant(product=product)
             for seller, condition, price, stock, currency in offers_of_variant:
                 offer_create(
+                    by=TESTS,
                     seller=world.sellers[seller],
                     variant=variant,
                     price=Money(price, currency),

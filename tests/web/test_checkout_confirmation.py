@@ -14,7 +14,7 @@ from galerie.offers.models import Offer
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order
 from galerie.payments.models import Payment
-from tests.factories import make_offer, make_seller, make_storefront, make_user, make_variant
+from tests.factories import TESTS, make_offer, make_seller, make_storefront, make_user, make_variant
 from tests.web.test_shop_pages import CHECKOUT, add, hidden_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +53,7 @@ def test_a_price_raised_between_showing_and_paying_is_confirmed_first_then_charg
     add(client, b)
     page = client.get("/s/plume/checkout/").content.decode()
     assert "Pay €84.60" in pay_button(page)  # 2 × 19.90 + 35.00 + 9.80 of shipping
-    offer_price_set(offer_id=a.pk, price=Money(2290, "EUR"))  # the seller raises it meanwhile
+    offer_price_set(by=TESTS, offer_id=a.pk, price=Money(2290, "EUR"))  # the seller raises it meanwhile
 
     response = client.post("/s/plume/checkout/", {**CHECKOUT, **hidden_of(page)})
 

@@ -45,7 +45,7 @@ def world():
     owner = make_staff_member(seller, SellerMember.Role.OWNER)
     book = make_offer(seller=seller, seller_sku="BOOK-1", price_minor=1000, stock=2)
     offer_import = offer_import_create(
-        seller=seller, uploaded_by=owner, upload=csv_file("sku,price\nBOOK-1,12\nNOPE,1\n", "secret-a.csv")
+        seller=seller, by=owner, upload=csv_file("sku,price\nBOOK-1,12\nNOPE,1\n", "secret-a.csv")
     )
     run_queued()
     return {

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from galerie.core.models import OutboxEvent
-from galerie.offers.models import Offer, PriceHistory
+from galerie.core.money import Money
+from galerie.offers.models import Offer, OfferChange, PriceHistory
+from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
 from galerie.sellers.models import SellerMember
 from tests.factories import (
+    TESTS,
     gtin13,
     make_category,
     make_offer,
     make_product,
     make_seller,
     make_storefront,
+    make_user,
     make_variant,
 )
 from tests.web.portal_data import member
@@ -409,3 +415,91 @@ def test_a_product_outside_the_sellers_storefronts_is_refused_by_the_page_as_by_
     client.force_login(shop["owner"])
     response = client.get(reverse("seller_area:offer_new", kwargs={"variant_id": game.pk}))
     assert response.status_code == 404
+
+
+# --- the offer's history, its statuses, who may change it ----------------------------------
+
+
+def test_the_offer_page_shows_its_history_newest_first_with_who_and_why(client, shop):
+    offer = shop["offer"]
+    offer_price_set(offer_id=offer.pk, price=Money(1790, "EUR"), by=shop["manager"], reason="spring sale")
+    offer_stock_set(offer_id=offer.pk, stock=2, by=shop["owner"])
+    client.force_login(shop["owner"])
+    html = client.get(row_url(offer)).content.decode()
+    history = html[html.index('id="offer-history-title"') :]
+    cells = [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", history, re.S)]
+    # When, what, from, to, by, why: the stock change first, then the price, then the creation.
+    assert cells[1:6] == ["Stock", "5", "2", shop["owner"].email, "—"]
+    assert cells[7:12] == ["Price", "€19.90", "€17.90", shop["manager"].email, "spring sale"]
+    assert cells[13:18] == ["Listed", "—", "Active", "Galerie (tests)", "—"]
+
+
+def test_the_history_is_paged_by_keyset_and_its_query_count_is_fixed(
+    client, shop, django_assert_max_num_queries
+):
+    offer = shop["offer"]
+    client.force_login(shop["owner"])
+    client.get(row_url(offer))  # warm up the session and the site caches
+    with django_assert_max_num_queries(30) as few:
+        client.get(row_url(offer))
+    for stock in range(30):
+        offer_stock_set(offer_id=offer.pk, stock=stock + 100, by=TESTS)
+    with django_assert_max_num_queries(len(few)):
+        html = client.get(row_url(offer)).content.decode()
+    assert (
+        html.count("<td>Stock</td>") == 20 and ">129<" in html and ">108<" not in html
+    )  # 20 changes: 109 → 110 the oldest shown
+    older = re.search(r'href="\?history_before=(\d+)"', html)
+    assert older is not None
+    html = client.get(f"{row_url(offer)}?history_before={older.group(1)}").content.decode()
+    assert html.count("<td>Stock</td>") == 10 and "<td>Listed</td>" in html and "history_before=" not in html
+
+
+def test_the_row_form_offers_only_the_statuses_the_offer_can_reach(client, shop):
+    offer = shop["offer"]
+    client.force_login(shop["owner"])
+    html = client.get(edit_url(offer), **HTMX).content.decode()
+    assert all(f'value="{s}"' in html for s in ("active", "paused", "closed"))
+    offer_status_set(offer_id=offer.pk, status=Offer.Status.CLOSED, by=TESTS)
+    html = client.get(edit_url(offer), **HTMX).content.decode()
+    select = html[html.index('name="status"') : html.index("</select>")]
+    assert 'value="closed"' in select and 'value="active"' not in select and 'value="paused"' not in select
+
+
+@pytest.mark.parametrize("status", ["active", "paused"])
+def test_a_crafted_post_cannot_reopen_a_closed_offer(client, shop, status):
+    offer = shop["offer"]
+    offer_status_set(offer_id=offer.pk, status=Offer.Status.CLOSED, by=TESTS)
+    before = _state(offer)
+    client.force_login(shop["owner"])
+    response = client.post(row_url(offer), {"price": "19,90", "stock": "5", "status": status}, **HTMX)
+    assert response.status_code == 200 and "not one of the available choices" in response.content.decode()
+    response = client.post(row_url(offer), {"action": "resume"}, **HTMX)
+    assert "cannot go from “closed” to “active”" in response.content.decode()
+    assert _state(offer) == before
+    assert not OfferChange.objects.filter(offer=offer, field="status", to_value=status).exists()
+
+
+def test_a_shipping_clerk_cannot_change_a_price_from_the_page(client, shop):
+    offer = shop["offer"]
+    before = (_state(offer), OfferChange.objects.count())
+    client.force_login(shop["clerk"])
+    for data in ({"price": "1,00", "stock": "5", "status": "active"}, {"action": "pause"}):
+        assert client.post(row_url(offer), data).status_code == 403
+        assert client.post(row_url(offer), data, **HTMX).status_code == 403
+    assert (_state(offer), OfferChange.objects.count()) == before
+
+
+def test_the_admin_shows_the_history_and_does_not_edit_offers(client, shop):
+    offer = shop["offer"]
+    offer_price_set(offer_id=offer.pk, price=Money(1500, "EUR"), by=shop["owner"], reason="clearance")
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = reverse("admin:offers_offer_change", args=[offer.pk])
+    html = client.get(url).content.decode()
+    assert "clearance" in html and shop["owner"].email in html and 'name="price_minor"' not in html
+    assert 'name="stock"' not in html and 'name="status"' not in html
+    client.post(url, {"price_minor": "1", "stock": "0", "status": "closed"})
+    assert _state(offer)[:3] == (1500, 5, "active")
+    changes = reverse("admin:offers_offerchange_changelist") + f"?offer__id__exact={offer.pk}"
+    response = client.get(changes)
+    assert response.status_code == 200 and "clearance" in response.content.decode()

@@ -11,7 +11,7 @@ from galerie.core.money import Money
 from galerie.offers.models import Offer
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order
-from tests.factories import make_offer, make_seller, make_storefront, make_user, make_variant
+from tests.factories import TESTS, make_offer, make_seller, make_storefront, make_user, make_variant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +79,7 @@ def test_a_bad_offer_or_quantity_is_a_clear_message_not_an_error(client, store):
 def test_the_cart_says_when_a_price_changed(client, store):
     _, a, _ = store
     add(client, a)
-    offer_price_set(offer_id=a.pk, price=Money(1790, "EUR"))
+    offer_price_set(by=TESTS, offer_id=a.pk, price=Money(1790, "EUR"))
     page = client.get("/s/plume/cart/").content.decode()
     assert "dropped" in page or "baissé" in page
 

@@ -12,6 +12,7 @@ from galerie.catalog.models import Category
 from galerie.core.money import Money
 from galerie.offers.services import offer_price_set, offer_stock_set
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -50,7 +51,9 @@ def reduce(offer, *, to, days_ago=2):
     """Give an offer a genuine reduction: its old price for months, the new one ``days_ago``."""
     now = timezone.now()
     offer.price_history.update(valid_from=now - timedelta(days=90))
-    offer_price_set(offer_id=offer.pk, price=Money(to, offer.currency), at=now - timedelta(days=days_ago))
+    offer_price_set(
+        by=TESTS, offer_id=offer.pk, price=Money(to, offer.currency), at=now - timedelta(days=days_ago)
+    )
 
 
 def test_home_features_the_top_categories_with_their_counts(client, shop):
@@ -87,7 +90,7 @@ def test_best_deals_are_genuine_reductions_of_the_buy_box(client, shop):
     # Out of stock: not on sale, so no deal.
     gone = on_sale(shop, "gone", price_minor=1000)
     reduce(gone, to=500)
-    offer_stock_set(offer_id=gone.pk, stock=0)
+    offer_stock_set(by=TESTS, offer_id=gone.pk, stock=0)
 
     page = client.get("/s/books/").content.decode()
     deals = page.split('id="deals"')[1].split("</section>")[0]
@@ -171,7 +174,7 @@ def test_sitemap_lists_exactly_the_products_this_storefront_sells(client, shop, 
     sold = [on_sale(shop, f"sold-{i}").variant.product.slug for i in range(7)]
     on_sale(shop, "draft", status="draft")
     make_variant(product=make_product(category=category(shop, "Novels"), slug="no-offer"))
-    offer_stock_set(offer_id=on_sale(shop, "sold-out").pk, stock=0)
+    offer_stock_set(by=TESTS, offer_id=on_sale(shop, "sold-out").pk, stock=0)
     on_sale(shop, "foreign-seller", seller=make_seller(storefronts=[other]))
     variant = make_variant(product=make_product(category=music, slug="record"))
     make_offer(seller=make_seller(storefronts=[other, shop]), variant=variant)

@@ -11,6 +11,7 @@ from galerie.catalog.models import Category
 from galerie.core.money import Money
 from galerie.offers.services import offer_price_set
 from tests.factories import (
+    TESTS,
     make_category,
     make_offer,
     make_product,
@@ -89,7 +90,7 @@ def test_product_page_shows_the_omnibus_prior_price_on_a_reduction(client, shop)
     _, (offer,) = product_with_offers(shop, 1)
     now = timezone.now()
     offer.price_history.update(valid_from=now - timedelta(days=90))
-    offer_price_set(offer_id=offer.pk, price=Money(800, "EUR"), at=now - timedelta(days=2))
+    offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(800, "EUR"), at=now - timedelta(days=2))
     page = client.get("/s/books/p/vingt-mille-lieues/").content.decode()
     assert "−20 %" in page
     assert "<s>10,00\xa0€</s>" in page

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -30,14 +29,16 @@ from galerie.cart.selectors import cart_lines
 from galerie.cart.services import cart_acknowledge_prices, cart_clear
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.models import CheckoutAttempt, StockReservation
+from galerie.core.actors import System
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
-from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
 from galerie.ledger.commissions import commissions_for_quote
+from galerie.offers.errors import OfferOutOfStock
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
+from galerie.offers.services import offers_stock_release, offers_stock_take
 from galerie.orders.services import order_create
 from galerie.payments.models import Payment
 from galerie.payments.services import (
@@ -58,6 +59,7 @@ from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 
 log = logging.getLogger(__name__)
+CHECKOUT = System("checkout")  # who takes and gives back stock in the offers' history
 
 RESERVATION_TTL = timedelta(minutes=20)
 ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "country", "phone")
@@ -119,22 +121,22 @@ def _reserve(
             wanted[line.offer_id] = wanted.get(line.offer_id, 0) + line.quantity
         sellable = set(offers_sellable(storefront).filter(pk__in=wanted).values_list("pk", flat=True))
         offers = {line.offer_id: line.offer for line in lines}
-        for offer_id in sorted(wanted):  # primary-key order: two checkouts never deadlock
-            title = offers[offer_id].variant.product.title
+        for offer_id in sorted(wanted):
             if offer_id not in sellable:
+                title = offers[offer_id].variant.product.title
                 raise CheckoutNotPossible(
                     _("“%(title)s” is no longer available: remove it from your cart.") % {"title": title},
                     field="cart",
                 )
-            taken = Offer.objects.filter(pk=offer_id, stock__gte=wanted[offer_id]).update(
-                stock=F("stock") - wanted[offer_id]
-            )
-            if not taken:
-                raise CheckoutNotPossible(
-                    _("Not enough stock left of “%(title)s”: your cart shows what is left.")
-                    % {"title": title},
-                    field="cart",
-                )
+        try:  # one conditional UPDATE per offer, in primary-key order: two checkouts never deadlock
+            offers_stock_take(lines=wanted, by=CHECKOUT, reason=f"checkout of cart {cart.pk}")
+        except OfferOutOfStock as short:
+            line_offer = offers.get(short.offer_id) if short.offer_id is not None else None
+            title = line_offer.variant.product.title if line_offer is not None else ""
+            raise CheckoutNotPossible(
+                _("Not enough stock left of “%(title)s”: your cart shows what is left.") % {"title": title},
+                field="cart",
+            ) from None
         # Prices are read again here, after the stock was taken: nothing the browser sent counts.
         fresh = {
             o.pk: o
@@ -164,8 +166,6 @@ def _reserve(
         StockReservation.objects.bulk_create(
             StockReservation(attempt=attempt, offer_id=offer_id, quantity=q) for offer_id, q in wanted.items()
         )
-        for offer_id, q in wanted.items():
-            emit("offer.stock_taken", offer_id=offer_id, quantity=q, attempt_id=attempt.pk)
     return attempt
 
 
@@ -436,9 +436,9 @@ def _quote_at_reserved_prices(
 
 def _release(attempt: CheckoutAttempt) -> None:
     """Give back the stock of an attempt's reservations not yet released (caller's transaction)."""
-    for reservation in attempt.reservations.filter(released=False).order_by("offer_id"):
-        Offer.objects.filter(pk=reservation.offer_id).update(stock=F("stock") + reservation.quantity)
-        emit("offer.stock_released", offer_id=reservation.offer_id, quantity=reservation.quantity)
+    held = dict(attempt.reservations.filter(released=False).values_list("offer_id", "quantity"))
+    if held:
+        offers_stock_release(lines=held, by=CHECKOUT, reason=f"checkout attempt {attempt.pk} not paid")
     attempt.reservations.filter(released=False).update(released=True)
 
 

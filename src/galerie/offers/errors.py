@@ -1,9 +1,21 @@
-from galerie.core.errors import DomainError, NotFound
+from galerie.core.errors import DomainError, NotFound, PermissionDenied
 
 
 class OfferOutOfStock(DomainError):
+    """Fewer units left than asked; ``offer_id`` names the offer short."""
+
     code = "offer_out_of_stock"
     http_status = 409
+
+    def __init__(self, message: str, *, field: str | None = None, offer_id: int | None = None) -> None:
+        super().__init__(message, field=field)
+        self.offer_id = offer_id
+
+
+class OfferEditDenied(PermissionDenied):
+    """The actor may not change this seller's offers (a shipping clerk, another shop's member)."""
+
+    code = "offer_edit_denied"
 
 
 class OfferNotFound(NotFound):

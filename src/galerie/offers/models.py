@@ -30,6 +30,13 @@ class Offer(models.Model):
         PAUSED = "paused", _("Paused")
         CLOSED = "closed", _("Closed")
 
+    # Closed is final: a closed offer is never put back on sale (the seller makes a new one).
+    TRANSITIONS = {
+        Status.ACTIVE: frozenset({Status.PAUSED, Status.CLOSED}),
+        Status.PAUSED: frozenset({Status.ACTIVE, Status.CLOSED}),
+        Status.CLOSED: frozenset(),
+    }
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="offers")
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="offers")
@@ -114,6 +121,42 @@ class PriceHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id}: {self.price_minor} {self.currency} from {self.valid_from:%Y-%m-%d}"
+
+
+class OfferChange(models.Model):
+    """One change of one field of an offer: who, when, from, to, why; appended, never edited.
+
+    Written in the transaction of the change by the offers' services (price, stock, status,
+    SKU, lead time), by checkout's stock moves and by imports. ``actor`` is the person, if
+    any; ``actor_label`` names them, or Galerie acting (``Galerie (checkout)``), and outlives
+    a deleted user. Values are stored as text: the price in minor units of the offer's currency.
+    """
+
+    class Field(models.TextChoices):
+        CREATED = "created", _("Listed")
+        PRICE = "price", _("Price")
+        STOCK = "stock", _("Stock")
+        STATUS = "status", _("Status")
+        SELLER_SKU = "seller_sku", _("SKU")
+        LEAD_TIME = "lead_time_days", _("Lead time")
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=16, choices=Field.choices)
+    from_value = models.CharField(max_length=64, blank=True)
+    to_value = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["offer", "-id"], name="offerchange_offer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.field}: {self.from_value} → {self.to_value} by {self.actor_label}"
 
 
 def offer_import_path(instance: "OfferImport", filename: str) -> str:

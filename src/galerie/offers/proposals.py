@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from galerie.catalog import services_proposals as catalog_proposals
 from galerie.catalog.models import Category, ProductProposal, Variant
+from galerie.core.actors import System
 from galerie.core.money import Money
 from galerie.offers.models import Condition
 from galerie.offers.services import offer_create
@@ -113,6 +114,8 @@ def _first_offer(proposal: ProductProposal, variant: Variant) -> int | None:
         price=Money(proposal.price_minor, proposal.currency),
         stock=proposal.stock,
         condition=proposal.condition,
+        by=System("proposal"),
+        reason=f"product proposal {proposal.pk} accepted",
     )
     return offer.pk
 

@@ -1,30 +1,77 @@
-"""Every write to offers: creation, price changes (with history), stock moves."""
+"""Every write to offers: creation, price, stock, status, SKU, and checkout's stock moves.
+
+Each service takes ``by`` (a user, or :class:`~galerie.core.actors.System` when no person acts),
+checks that ``by`` may change the seller's offers, and appends an :class:`OfferChange` row per
+changed field in the same transaction (the price also to :class:`PriceHistory`, the Omnibus
+prior price). Status moves follow ``Offer.TRANSITIONS`` through ``core.statemachine``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from django.contrib.auth.models import PermissionsMixin
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from galerie.catalog.models import Variant
-from galerie.core.actors import Actor
+from galerie.core.actors import Actor, System, actor_label, actor_user
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
-from galerie.offers.errors import OfferNotFound, OfferOutOfStock
-from galerie.offers.models import Offer, PriceHistory
+from galerie.core.statemachine import transition
+from galerie.offers.errors import OfferEditDenied, OfferNotFound, OfferOutOfStock
+from galerie.offers.models import Offer, OfferChange, PriceHistory
+from galerie.sellers.access import ROLE_PERMS, Perm
 from galerie.sellers.errors import SellerNotActive
-from galerie.sellers.models import Seller
+from galerie.sellers.models import Seller, SellerMember
 
 SELLERS_WHO_MAY_LIST = (Seller.Status.APPROVED, Seller.Status.ACTIVE, Seller.Status.SUSPENDED)
+Field = OfferChange.Field
 
 
 def _check_quantity(value: int, field: str, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidInput({field: [f"Must be a whole number of at least {minimum}, not {value!r}."]})
+
+
+def offer_editor_check(*, seller_id: int, by: Actor, permission: str = "offers.change_offer") -> None:
+    """Raise OfferEditDenied unless ``by`` may change the offers of ``seller_id``.
+
+    Galerie acting (:class:`System`) may; a person may if active and either a member of the
+    seller whose role has ``Perm.EDIT_OFFERS`` (not a shipping clerk) or operator staff holding
+    the Django ``permission``.
+    """
+    if isinstance(by, System):
+        return
+    if not (by.pk is not None and by.is_active):
+        raise OfferEditDenied(_("Sign in to change offers."))
+    if getattr(by, "is_staff", False) and isinstance(by, PermissionsMixin) and by.has_perm(permission):
+        return
+    role = (
+        SellerMember.objects.filter(seller_id=seller_id, user_id=by.pk).values_list("role", flat=True).first()
+    )
+    if Perm.EDIT_OFFERS not in ROLE_PERMS.get(role or "", frozenset()):
+        raise OfferEditDenied(_("Your role does not allow changing this shop's prices, stock or offers."))
+
+
+def _change(
+    offer_id: int, field: str, before: object, after: object, *, by: Actor, reason: str, at: datetime
+) -> OfferChange:
+    return OfferChange(
+        offer_id=offer_id,
+        field=field,
+        from_value=str(before)[:64],
+        to_value=str(after)[:64],
+        actor=actor_user(by),
+        actor_label=actor_label(by)[:150],
+        reason=reason[:200],
+        at=at,
+    )
 
 
 @transaction.atomic
@@ -34,12 +81,15 @@ def offer_create(
     variant: Variant,
     price: Money,
     stock: int,
+    by: Actor,
     condition: str = "new",
     lead_time_days: int = 2,
     seller_sku: str = "",
+    reason: str = "",
     at: datetime | None = None,
 ) -> Offer:
-    """Put a variant on sale for a seller; record its first price in the price history."""
+    """Put a variant on sale for a seller; record its first price and a "created" history row."""
+    offer_editor_check(seller_id=seller.pk, by=by, permission="offers.add_offer")
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
     _check_quantity(stock, "stock", minimum=0)
@@ -55,35 +105,44 @@ def offer_create(
     )
     full_clean(offer)
     offer.save()
+    at = at or timezone.now()
     PriceHistory.objects.create(
-        offer=offer, price_minor=offer.price_minor, currency=offer.currency, valid_from=at or timezone.now()
+        offer=offer, price_minor=offer.price_minor, currency=offer.currency, valid_from=at
+    )
+    OfferChange.objects.create(
+        offer=offer,
+        field=Field.CREATED,
+        to_value=offer.status,
+        actor=actor_user(by),
+        actor_label=actor_label(by)[:150],
+        reason=reason[:200],
+        at=at,
     )
     emit("offer.created", offer_id=offer.pk, variant_id=variant.pk, seller_id=seller.pk)
     return offer
 
 
-def _lock(offer_id: int) -> Offer:
+def _lock(offer_id: int, by: Actor) -> Offer:
+    """Lock the offer and check that ``by`` may change it; raise OfferNotFound, OfferEditDenied."""
     try:
-        return lock_row(Offer.objects.all(), offer_id)
+        offer = lock_row(Offer.objects.all(), offer_id)
     except Offer.DoesNotExist:
         raise OfferNotFound(f"There is no offer {offer_id}.") from None
+    offer_editor_check(seller_id=offer.seller_id, by=by)
+    return offer
 
 
-@transaction.atomic
-def offer_price_set(*, offer_id: int, price: Money, at: datetime | None = None) -> Offer:
-    """Change an offer's price and append it to the price history in the same transaction."""
-    offer = _lock(offer_id)
+def _set_price(offer: Offer, price: Money, *, by: Actor, reason: str, at: datetime) -> list[OfferChange]:
     if price.currency != offer.currency:
         raise InvalidInput({"price": [f"This offer is priced in {offer.currency}, not {price.currency}."]})
     if price.amount_minor <= 0:
         raise InvalidInput({"price": ["The price must be more than zero."]})
     if price.amount_minor == offer.price_minor:
-        return offer  # nothing changes: no history row either
+        return []  # nothing changes: no history row either
     previous = offer.price_minor
     offer.price_minor = price.amount_minor
-    offer.save(update_fields=["price_minor", "updated_at"])
     PriceHistory.objects.create(
-        offer=offer, price_minor=offer.price_minor, currency=offer.currency, valid_from=at or timezone.now()
+        offer=offer, price_minor=offer.price_minor, currency=offer.currency, valid_from=at
     )
     emit(
         "offer.price_changed",
@@ -93,75 +152,22 @@ def offer_price_set(*, offer_id: int, price: Money, at: datetime | None = None) 
         price_minor=offer.price_minor,
         currency=offer.currency,
     )
-    return offer
+    return [_change(offer.pk, Field.PRICE, previous, offer.price_minor, by=by, reason=reason, at=at)]
 
 
-@transaction.atomic
-def offer_stock_set(*, offer_id: int, stock: int) -> Offer:
-    """Set the stock a seller counted (absolute quantity)."""
+def _set_stock(offer: Offer, stock: int, *, by: Actor, reason: str, at: datetime) -> list[OfferChange]:
     _check_quantity(stock, "stock", minimum=0)
-    offer = _lock(offer_id)
     if offer.stock == stock:
-        return offer
-    offer.stock = stock
-    offer.save(update_fields=["stock", "updated_at"])
+        return []
+    previous, offer.stock = offer.stock, stock
     emit("offer.stock_changed", offer_id=offer.pk, variant_id=offer.variant_id, stock=stock)
-    return offer
+    return [_change(offer.pk, Field.STOCK, previous, stock, by=by, reason=reason, at=at)]
 
 
-@transaction.atomic
-def offer_stock_take(*, offer_id: int, quantity: int) -> None:
-    """Take ``quantity`` units; raise OfferOutOfStock if fewer are left. Never oversells.
-
-    One conditional UPDATE (``stock >= quantity``): concurrent takers cannot both pass, and the
-    CHECK (stock >= 0) constraint stands behind it.
-    """
-    _check_quantity(quantity, "quantity", minimum=1)
-    taken = Offer.objects.filter(pk=offer_id, stock__gte=quantity).update(stock=F("stock") - quantity)
-    if not taken:
-        left = Offer.objects.filter(pk=offer_id).values_list("stock", flat=True).first()
-        if left is None:
-            raise OfferNotFound(f"There is no offer {offer_id}.")
-        raise OfferOutOfStock(f"Only {left} left of this offer; {quantity} asked.", field="quantity")
-    emit("offer.stock_taken", offer_id=offer_id, quantity=quantity)
-
-
-@transaction.atomic
-def offer_stock_release(*, offer_id: int, quantity: int) -> None:
-    """Give back ``quantity`` units taken earlier (a cancelled reservation)."""
-    _check_quantity(quantity, "quantity", minimum=1)
-    if not Offer.objects.filter(pk=offer_id).update(stock=F("stock") + quantity):
-        raise OfferNotFound(f"There is no offer {offer_id}.")
-    emit("offer.stock_released", offer_id=offer_id, quantity=quantity)
-
-
-@transaction.atomic
-def offer_status_set(*, offer_id: int, status: str) -> Offer:
-    """Pause, reactivate or close an offer."""
-    if status not in Offer.Status.values:
-        raise InvalidInput(
-            {"status": [f"“{status}” is not an offer status ({', '.join(Offer.Status.values)})."]}
-        )
-    offer = _lock(offer_id)
-    if offer.status == status:
-        return offer
-    offer.status = status
-    offer.save(update_fields=["status", "updated_at"])
-    emit("offer.status_changed", offer_id=offer.pk, variant_id=offer.variant_id, status=status)
-    return offer
-
-
-@transaction.atomic
-def offer_sku_set(*, offer_id: int, seller_sku: str) -> Offer:
-    """Give an offer that has none its seller SKU; raise InvalidInput for a SKU it cannot take.
-
-    An offer's SKU is the key imports find it by: once set it stays (a later import or edit
-    would lose the offer), and two offers of one seller never share one.
-    """
-    offer = _lock(offer_id)
+def _set_sku(offer: Offer, seller_sku: str, *, by: Actor, reason: str, at: datetime) -> list[OfferChange]:
     seller_sku = seller_sku.strip()
     if seller_sku == offer.seller_sku:
-        return offer
+        return []
     if offer.seller_sku:
         raise InvalidInput({"seller_sku": [f"This offer already has the SKU “{offer.seller_sku}”."]})
     offer.seller_sku = seller_sku
@@ -169,14 +175,177 @@ def offer_sku_set(*, offer_id: int, seller_sku: str) -> Offer:
     taken = Offer.objects.filter(seller_id=offer.seller_id, seller_sku=seller_sku).exclude(pk=offer.pk)
     if taken.exists():
         raise InvalidInput({"seller_sku": [f"Another of your offers has the SKU “{seller_sku}”."]})
-    offer.save(update_fields=["seller_sku", "updated_at"])
     emit("offer.sku_set", offer_id=offer.pk, variant_id=offer.variant_id, seller_sku=seller_sku)
+    return [_change(offer.pk, Field.SELLER_SKU, "", seller_sku, by=by, reason=reason, at=at)]
+
+
+def _set_status(offer: Offer, status: str, *, by: Actor, reason: str, at: datetime) -> list[OfferChange]:
+    """Move the offer through its transition table (saves the status, writes the StatusChange)."""
+    if status not in Offer.Status.values:
+        raise InvalidInput(
+            {"status": [f"“{status}” is not an offer status ({', '.join(Offer.Status.values)})."]}
+        )
+    previous = offer.status
+    if previous == status:
+        return []
+    transition(
+        offer,
+        to=status,
+        by=actor_user(by),
+        reason=reason,
+        extra_fields=("updated_at",),
+        offer_id=offer.pk,
+        variant_id=offer.variant_id,
+        status=status,
+    )
+    return [_change(offer.pk, Field.STATUS, previous, status, by=by, reason=reason, at=at)]
+
+
+def _save(offer: Offer, changes: list[OfferChange], fields: list[str]) -> Offer:
+    if fields:
+        offer.save(update_fields=[*fields, "updated_at"])
+    OfferChange.objects.bulk_create(changes)
     return offer
+
+
+@transaction.atomic
+def offer_price_set(
+    *, offer_id: int, price: Money, by: Actor, reason: str = "", at: datetime | None = None
+) -> Offer:
+    """Change an offer's price; append it to the price history and the offer's history.
+
+    Raises OfferNotFound, OfferEditDenied, InvalidInput (another currency, not above zero).
+    """
+    offer = _lock(offer_id, by)
+    changes = _set_price(offer, price, by=by, reason=reason, at=at or timezone.now())
+    return _save(offer, changes, ["price_minor"] if changes else [])
+
+
+@transaction.atomic
+def offer_stock_set(*, offer_id: int, stock: int, by: Actor, reason: str = "") -> Offer:
+    """Set the stock a seller counted (absolute quantity); raise OfferEditDenied, InvalidInput."""
+    offer = _lock(offer_id, by)
+    changes = _set_stock(offer, stock, by=by, reason=reason, at=timezone.now())
+    return _save(offer, changes, ["stock"] if changes else [])
+
+
+@transaction.atomic
+def offer_status_set(*, offer_id: int, status: str, by: Actor, reason: str = "") -> Offer:
+    """Pause, resume or close an offer; raise InvalidTransition for a move the table forbids."""
+    offer = _lock(offer_id, by)
+    return _save(offer, _set_status(offer, status, by=by, reason=reason, at=timezone.now()), [])
+
+
+@transaction.atomic
+def offer_sku_set(*, offer_id: int, seller_sku: str, by: Actor, reason: str = "") -> Offer:
+    """Give an offer that has none its seller SKU; raise InvalidInput for a SKU it cannot take.
+
+    An offer's SKU is the key imports find it by: once set it stays (a later import or edit
+    would lose the offer), and two offers of one seller never share one.
+    """
+    offer = _lock(offer_id, by)
+    changes = _set_sku(offer, seller_sku, by=by, reason=reason, at=timezone.now())
+    return _save(offer, changes, ["seller_sku"] if changes else [])
+
+
+@transaction.atomic
+def offer_update(
+    *,
+    offer_id: int,
+    by: Actor,
+    price: Money,
+    stock: int,
+    status: str,
+    seller_sku: str | None = None,
+    reason: str = "",
+) -> Offer:
+    """Change an offer's price, stock, status and (while it has none) SKU together, or nothing.
+
+    One history row per field that changed. Raises OfferNotFound, OfferEditDenied,
+    InvalidTransition (a closed offer stays closed) or InvalidInput; then nothing is saved.
+    """
+    offer = _lock(offer_id, by)
+    at = timezone.now()
+    if status != offer.status and status not in Offer.TRANSITIONS.get(offer.status, frozenset()):
+        _set_status(offer, status, by=by, reason=reason, at=at)  # raises before anything is written
+    changes = _set_price(offer, price, by=by, reason=reason, at=at)
+    fields = ["price_minor"] if changes else []
+    if stock_changes := _set_stock(offer, stock, by=by, reason=reason, at=at):
+        changes += stock_changes
+        fields.append("stock")
+    if seller_sku and (sku_changes := _set_sku(offer, seller_sku, by=by, reason=reason, at=at)):
+        changes += sku_changes
+        fields.append("seller_sku")
+    _save(offer, changes, fields)
+    OfferChange.objects.bulk_create(_set_status(offer, status, by=by, reason=reason, at=at))
+    return offer
+
+
+def _quantities(lines: Mapping[int, int], by: Actor) -> list[tuple[int, int]]:
+    for quantity in lines.values():
+        _check_quantity(quantity, "quantity", minimum=1)
+    if not isinstance(by, System):  # checkout acts as System("checkout"); a person needs the role
+        sellers = Offer.objects.filter(pk__in=list(lines)).values_list("seller_id", flat=True).distinct()
+        for seller_id in sellers.order_by("seller_id"):
+            offer_editor_check(seller_id=seller_id, by=by)
+    return sorted(lines.items())  # primary-key order: two callers never deadlock
+
+
+def _record_moves(moves: list[tuple[int, int]], *, by: Actor, reason: str, at: datetime) -> None:
+    """Append the stock rows of moves already made (``(offer_id, signed quantity)``), in one statement.
+
+    The rows are this transaction's (updated, hence locked until it ends): the stock read now is
+    the one the moves left.
+    """
+    after = dict(Offer.objects.filter(pk__in=[pk for pk, _q in moves]).values_list("pk", "stock"))
+    OfferChange.objects.bulk_create(
+        _change(pk, Field.STOCK, after[pk] - q, after[pk], by=by, reason=reason, at=at) for pk, q in moves
+    )
+
+
+@transaction.atomic
+def offers_stock_take(*, lines: Mapping[int, int], by: Actor, reason: str = "") -> None:
+    """Take ``quantity`` units of each offer (``{offer_id: quantity}``), all or none. Never oversells.
+
+    One conditional UPDATE per offer (``stock >= quantity``), in primary-key order: concurrent
+    takers cannot both pass, and the CHECK (stock >= 0) constraint stands behind it. Raises
+    OfferOutOfStock (its ``offer_id`` names the first offer short) or OfferNotFound; the
+    caller's transaction then rolls back what was taken.
+    """
+    moves = _quantities(lines, by)
+    for offer_id, quantity in moves:
+        if Offer.objects.filter(pk=offer_id, stock__gte=quantity).update(stock=F("stock") - quantity):
+            continue
+        left = Offer.objects.filter(pk=offer_id).values_list("stock", flat=True).first()
+        if left is None:
+            raise OfferNotFound(f"There is no offer {offer_id}.")
+        raise OfferOutOfStock(
+            f"Only {left} left of this offer; {quantity} asked.", field="quantity", offer_id=offer_id
+        )
+    _record_moves([(pk, -q) for pk, q in moves], by=by, reason=reason, at=timezone.now())
+    for offer_id, quantity in moves:
+        emit("offer.stock_taken", offer_id=offer_id, quantity=quantity)
+
+
+@transaction.atomic
+def offers_stock_release(*, lines: Mapping[int, int], by: Actor, reason: str = "") -> None:
+    """Give back units taken earlier (``{offer_id: quantity}``: a cancelled reservation).
+
+    One UPDATE per offer in primary-key order; raises OfferNotFound for an offer that is gone.
+    """
+    moves = _quantities(lines, by)
+    for offer_id, quantity in moves:
+        if not Offer.objects.filter(pk=offer_id).update(stock=F("stock") + quantity):
+            raise OfferNotFound(f"There is no offer {offer_id}.")
+    _record_moves(moves, by=by, reason=reason, at=timezone.now())
+    for offer_id, quantity in moves:
+        emit("offer.stock_released", offer_id=offer_id, quantity=quantity)
 
 
 def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
     """Close every offer of the seller not closed yet, lowest id first (an on-close hook of a
-    seller's closure, run in its transaction)."""
+    seller's closure, run in its transaction); the history names ``by`` or the closure itself."""
+    actor = by if by is not None else System("seller_close")
     open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
-        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED)
+        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=actor, reason="seller closed")

@@ -129,6 +129,11 @@ class OfferRowForm(forms.Form):
         kwargs.setdefault("auto_id", f"offer-{offer.pk}-%s")
         super().__init__(*args, **kwargs)
         self.fields["price"].currency = offer.currency
+        # Only the statuses the offer can reach: a closed offer is never put back on sale.
+        reachable = {offer.status, *Offer.TRANSITIONS.get(offer.status, frozenset())}
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        status_field.choices = [(value, label) for value, label in Offer.Status.choices if value in reachable]
         if not offer.seller_sku:
             self.fields["seller_sku"] = _sku_field()
         for field in self.fields.values():  # the inputs sit in the row's cells, the <form> in the last one

@@ -2,7 +2,8 @@
 
 On PostgreSQL the rows are COPied into a temporary table and applied with set-based SQL
 (:func:`_apply_postgres`); elsewhere (SQLite) with batched statements (:func:`_apply_sqlite`).
-Both write the price history and the outbox events of the single-offer services, and every
+Both write the price history, the offers' history rows (naming who imports) and the outbox
+events of the single-offer services, and every
 statement that touches offers filters on the import's seller.
 """
 
@@ -48,7 +49,7 @@ SELECT count(*) FROM (
 ) locked"""
 _CHANGES = """
 CREATE TEMP TABLE offer_import_changes AS
-SELECT offer_id, variant_id, currency, old_price, price, old_stock, stock, lead, sku,
+SELECT offer_id, variant_id, currency, old_price, price, old_stock, stock, old_lead, lead, old_sku, sku,
        (old_price, old_stock, old_lead, old_sku) IS DISTINCT FROM (price, stock, lead, sku) AS changed
 FROM (
     SELECT o.id AS offer_id, o.variant_id, o.currency,
@@ -69,6 +70,16 @@ INSERT INTO offers_pricehistory (offer_id, price_minor, currency, valid_from)
 SELECT c.offer_id, c.price, c.currency, %(now)s
 FROM offer_import_changes c JOIN offers_offer o ON o.id = c.offer_id AND o.seller_id = %(seller)s
 WHERE c.price <> c.old_price ORDER BY c.offer_id"""
+# One history row per changed field of each offer, with the import's actor.
+_CHANGE_ROWS = """
+INSERT INTO offers_offerchange (offer_id, field, from_value, to_value, actor_id, actor_label, reason, at)
+SELECT c.offer_id, v.field, v.old, v.new, %(actor)s, %(label)s, %(reason)s, %(now)s
+FROM offer_import_changes c JOIN offers_offer o ON o.id = c.offer_id AND o.seller_id = %(seller)s
+CROSS JOIN LATERAL (VALUES
+    ('price', c.old_price::text, c.price::text), ('stock', c.old_stock::text, c.stock::text),
+    ('lead_time_days', c.old_lead::text, c.lead::text), ('seller_sku', c.old_sku, COALESCE(c.sku, ''))
+) AS v(field, old, new)
+WHERE c.changed AND v.old IS DISTINCT FROM v.new ORDER BY c.offer_id"""
 # One outbox event per changed offer, with the payloads of the single-offer services.
 _EVENTS = """
 INSERT INTO core_outboxevent (uuid, topic, payload, created_at, available_at, attempts, last_error)
@@ -78,7 +89,7 @@ WHERE {where} ORDER BY c.offer_id"""
 _PRICE_EVENT = """jsonb_build_object('offer_id', c.offer_id, 'variant_id', c.variant_id,
     'previous_minor', c.old_price, 'price_minor', c.price, 'currency', c.currency)"""
 _STOCK_EVENT = "jsonb_build_object('offer_id', c.offer_id, 'variant_id', c.variant_id, 'stock', c.stock)"
-# New offers, their first price in the history and their offer.created events, in one statement.
+# New offers, their first price and history row and their offer.created events, in one statement.
 _CREATE = """
 WITH created AS (
     INSERT INTO offers_offer (uuid, seller_id, variant_id, condition, seller_sku, price_minor, currency,
@@ -90,6 +101,10 @@ WITH created AS (
 ), history AS (
     INSERT INTO offers_pricehistory (offer_id, price_minor, currency, valid_from)
     SELECT id, price_minor, currency, %(now)s FROM created WHERE seller_id = %(seller)s
+), changes AS (
+    INSERT INTO offers_offerchange (offer_id, field, from_value, to_value, actor_id, actor_label, reason, at)
+    SELECT id, 'created', '', %(status)s, %(actor)s, %(label)s, %(reason)s, %(now)s
+    FROM created WHERE seller_id = %(seller)s
 )
 INSERT INTO core_outboxevent (uuid, topic, payload, created_at, available_at, attempts, last_error)
 SELECT gen_random_uuid(), 'offer.created',
@@ -98,9 +113,20 @@ SELECT gen_random_uuid(), 'offer.created',
 FROM created WHERE seller_id = %(seller)s ORDER BY id"""
 
 
-def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime) -> _Applied:
+@dataclass(frozen=True)
+class _By:
+    """Who applies the import, as the offers' history rows name them."""
+
+    actor_id: int | None
+    label: str
+    reason: str
+
+
+def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime, by: _By) -> _Applied:
     """COPY the rows into a temporary table, then change the seller's offers set by set."""
-    params = {"seller": seller_id, "now": now}
+    params = {
+        "seller": seller_id, "now": now, "actor": by.actor_id, "label": by.label, "reason": by.reason,
+    }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS offer_import_rows, offer_import_changes")
         cursor.execute(_CREATE_ROWS)
@@ -119,6 +145,7 @@ def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime) -> _Appli
         cursor.execute(_UPDATE, params)
         updated = cursor.rowcount
         cursor.execute(_HISTORY, params)
+        cursor.execute(_CHANGE_ROWS, params)
         for topic, payload, where in (
             ("offer.price_changed", _PRICE_EVENT, "c.price <> c.old_price"),
             ("offer.stock_changed", _STOCK_EVENT, "c.stock <> c.old_stock"),
@@ -146,12 +173,15 @@ INSERT INTO offers_offer (uuid, seller_id, variant_id, condition, seller_sku, pr
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 _SQLITE_HISTORY = """
 INSERT INTO offers_pricehistory (offer_id, price_minor, currency, valid_from) VALUES (%s, %s, %s, %s)"""
+_SQLITE_CHANGE = """
+INSERT INTO offers_offerchange (offer_id, field, from_value, to_value, actor_id, actor_label, reason, at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
 _SQLITE_EVENT = """
 INSERT INTO core_outboxevent (uuid, topic, payload, created_at, available_at, attempts, last_error)
 VALUES (%s, %s, %s, %s, %s, 0, '')"""
 
 
-def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime) -> _Applied:
+def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime, by: _By) -> _Applied:
     """Apply with batched statements: read the current values, write only what changed.
 
     SQLite's IMMEDIATE transaction holds the database's write lock from the start: no other
@@ -175,6 +205,10 @@ def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime) -> _Applied
     creates = [r for r in creates if (r.variant_id, r.condition) not in existing]
     history: list[tuple] = []
     events: list[tuple] = []
+    changes: list[tuple] = []
+
+    def change(offer_id: int, field: str, before: object, after: object) -> None:
+        changes.append((offer_id, field, str(before), str(after), by.actor_id, by.label, by.reason, when))
 
     def event(topic: str, **payload: Any) -> None:
         events.append((uuid.uuid4().hex, topic, json.dumps(payload), when, when))
@@ -198,6 +232,15 @@ def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime) -> _Applied
                     (price, stock, lead, offer["seller_sku"] or r.sku, when, r.offer_id, seller_id)
                 )
                 names = {"offer_id": r.offer_id, "variant_id": offer["variant_id"]}
+                sku = offer["seller_sku"] or r.sku or ""
+                for field, before, after in (
+                    ("price", offer["price_minor"], price),
+                    ("stock", offer["stock"], stock),
+                    ("lead_time_days", offer["lead_time_days"], lead),
+                    ("seller_sku", offer["seller_sku"], sku),
+                ):
+                    if before != after:
+                        change(r.offer_id, field, before, after)
                 if price != offer["price_minor"]:
                     history.append((r.offer_id, price, offer["currency"], when))
                     previous, currency = offer["price_minor"], offer["currency"]
@@ -231,8 +274,10 @@ def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime) -> _Applied
         )
         for offer_id, variant_id, price, currency in cursor.fetchall():
             history.append((offer_id, price, currency, when))
+            change(offer_id, "created", "", status)
             event("offer.created", offer_id=offer_id, variant_id=variant_id, seller_id=seller_id)
             counts.created += 1
         cursor.executemany(_SQLITE_HISTORY, history)
+        cursor.executemany(_SQLITE_CHANGE, changes)
         cursor.executemany(_SQLITE_EVENT, events)
     return counts

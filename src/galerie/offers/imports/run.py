@@ -12,17 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from galerie.core.actors import Actor, System, actor_label, actor_user
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
-from galerie.offers.errors import OfferImportBusy, OfferImportNotFound, OfferImportRefused
-from galerie.offers.imports.apply import _Applied, _apply_postgres, _apply_sqlite
+from galerie.offers.errors import OfferEditDenied, OfferImportBusy, OfferImportNotFound, OfferImportRefused
+from galerie.offers.imports.apply import _Applied, _apply_postgres, _apply_sqlite, _By
 from galerie.offers.imports.checks import CHECK_CHUNK, _batches, _Checker
 from galerie.offers.imports.files import (
     MAX_ROWS,
@@ -36,7 +36,7 @@ from galerie.offers.imports.files import (
 from galerie.offers.imports.rows import _parse
 from galerie.offers.models import OfferImport, OfferImportError
 from galerie.offers.selectors.seller import seller_storefront_scopes
-from galerie.offers.services import SELLERS_WHO_MAY_LIST
+from galerie.offers.services import SELLERS_WHO_MAY_LIST, offer_editor_check
 from galerie.sellers.errors import SellerNotActive
 from galerie.sellers.models import Seller
 
@@ -44,6 +44,7 @@ Status = OfferImport.Status
 
 # A run in `checking`/`applying` is another process's until then (SQLite has no advisory lock).
 STALE_AFTER = timedelta(minutes=30)
+IMPORT = System("import")
 ADVISORY_LOCK_CLASS = 0x6F1  # pg_try_advisory_lock(class, import id)
 
 Progress = Callable[[str, int, int], None]  # (phase "check" | "apply", rows done, rows in all)
@@ -55,7 +56,7 @@ Progress = Callable[[str, int, int], None]  # (phase "check" | "apply", rows don
 def offer_import_create(
     *,
     seller: Seller,
-    uploaded_by: Any = None,
+    by: Actor,
     upload: File,
     check_only: bool = False,
     all_or_nothing: bool = False,
@@ -67,8 +68,11 @@ def offer_import_create(
 
     Raises OfferImportRefused, and stores nothing, for a file that is not a CSV or an XLSX
     workbook (judged by its content), is empty, larger than 20 MB, longer than 100,000 rows or
-    without a header naming the columns; SellerNotActive for a seller that may not list.
+    without a header naming the columns; SellerNotActive for a seller that may not list;
+    OfferEditDenied when ``by`` may not change the seller's offers (a shipping clerk). The run
+    applies the rows as the uploading user (checked again then), or as ``System("import")``.
     """
+    offer_editor_check(seller_id=seller.pk, by=by)
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot update offers while its account is {seller.status}.")
     raw, name = _read_upload(upload)
@@ -85,7 +89,7 @@ def offer_import_create(
     with transaction.atomic():
         offer_import = OfferImport(
             seller=seller,
-            uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+            uploaded_by=actor_user(by),
             original_name=name[:255],
             check_only=check_only,
             all_or_nothing=all_or_nothing,
@@ -153,8 +157,21 @@ def _start(import_id: int) -> OfferImport | None:
                 offer_import, to=Status.FAILED, extra_fields=_RESET_FIELDS, reason="seller may not list"
             )
             return None
+        try:  # the uploader's role may have changed since the upload
+            offer_editor_check(seller_id=offer_import.seller_id, by=_actor(offer_import))
+        except OfferEditDenied as denied:
+            offer_import.failure, offer_import.finished_at = denied.message, offer_import.started_at
+            transition(
+                offer_import, to=Status.FAILED, extra_fields=_RESET_FIELDS, reason="uploader may not edit"
+            )
+            return None
         transition(offer_import, to=Status.CHECKING, extra_fields=_RESET_FIELDS)
         return offer_import
+
+
+def _actor(offer_import: OfferImport) -> Actor:
+    """Who applies an import: the user who uploaded it, or Galerie when no user did (or is gone)."""
+    return offer_import.uploaded_by if offer_import.uploaded_by_id else IMPORT
 
 
 _COUNT_FIELDS = ("error_rows", "created_offers", "updated_offers", "unchanged_offers")
@@ -271,7 +288,10 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         if current.status != Status.APPLYING:
             raise OfferImportBusy(f"Import {offer_import.pk} was taken over by another process.")
         apply = _apply_postgres if connection.vendor == "postgresql" else _apply_sqlite
-        counts = apply(offer_import.seller_id, checker.valid, timezone.now())
+        by = _actor(offer_import)
+        user = actor_user(by)
+        who = _By(user.pk if user else None, actor_label(by)[:150], f"import {offer_import.pk}")
+        counts = apply(offer_import.seller_id, checker.valid, timezone.now(), who)
         _finish(offer_import, Status.APPLIED, counts)
         emit(
             "offer_import.applied",

@@ -16,7 +16,7 @@ from galerie.catalog.errors import ProductNotFound
 from galerie.catalog.models import Product, Variant
 from galerie.core.identifiers import GTIN_LENGTHS, clean_gtin, gtin_compact, gtin_key
 from galerie.offers.errors import OfferNotFound
-from galerie.offers.models import Offer
+from galerie.offers.models import Offer, OfferChange
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront
 
@@ -150,6 +150,31 @@ def offer_get_for_seller(seller: Seller, offer_id: int) -> Offer:
         raise OfferNotFound("There is no such offer in your shop.")
     offers_link_storefronts([offer], seller_storefront_scopes(seller))
     return offer
+
+
+HISTORY_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    """A page of an offer's history, newest first; ``next_before`` is the next page's key (or None)."""
+
+    changes: list[OfferChange]
+    next_before: int | None
+
+
+def offer_changes(*, offer: Offer, before: int | None = None, limit: int = HISTORY_PAGE) -> ChangePage:
+    """Return a page of an offer's history, newest first, keyed by id (``before``: older than that).
+
+    ``offer`` comes from a scoped selector (:func:`offer_get_for_seller`): one indexed query.
+    """
+    changes = OfferChange.objects.filter(offer_id=offer.pk).order_by("-id")
+    if before is not None:
+        changes = changes.filter(id__lt=before)
+    rows = list(changes[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ChangePage(changes=rows, next_before=rows[-1].pk if more else None)
 
 
 def offer_for_seller_variant(seller: Seller, *, variant_id: int, condition: str) -> Offer | None:

@@ -110,3 +110,11 @@ def product_jsonld(context, product, variant, offers) -> str:
         ]
     text = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')
+
+
+@register.filter
+def offer_status(value: str) -> str:
+    """An offer status code in words of the active language: "paused" → "En pause"."""
+    from galerie.offers.models import Offer
+
+    return str(dict(Offer.Status.choices).get(value, value))

@@ -69,7 +69,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             try:
                 offer_import = offer_import_create(
                     seller=seller,
-                    uploaded_by=request.user,
+                    by=request.user,
                     upload=form.cleaned_data["file"],
                     check_only=form.cleaned_data["check_only"],
                     all_or_nothing=form.cleaned_data["all_or_nothing"],

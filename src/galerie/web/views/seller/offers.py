@@ -9,32 +9,26 @@ render the offer alone in the table, and saving redirects back to the list.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.errors import DomainError, InvalidInput, PermissionDenied
 from galerie.core.money import Money
 from galerie.notifications.emails import site_url
 from galerie.offers.models import Offer
 from galerie.offers.selectors.seller import (
     InvalidGtin,
+    offer_changes,
     offer_for_seller_variant,
     offer_get_for_seller,
     offers_for_seller,
     variant_get_for_listing,
     variants_find_for_seller,
 )
-from galerie.offers.services import (
-    offer_create,
-    offer_price_set,
-    offer_sku_set,
-    offer_status_set,
-    offer_stock_set,
-)
+from galerie.offers.services import offer_create, offer_status_set, offer_update
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm
@@ -79,9 +73,16 @@ def _row_context(request: HttpRequest, offer: Offer, form: OfferRowForm | None =
 def _single(
     request: HttpRequest, offer: Offer, form: OfferRowForm | None = None, status: int = 200
 ) -> HttpResponse:
-    """The offer alone in the list's table: the no-JavaScript page of a row and of its edit form."""
+    """The offer alone in the list's table, with its history: its own page, the no-JavaScript page
+    of a row and of its edit form."""
     _with_links([offer])
+    text = request.GET.get("history_before", "")
+    before = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    history = offer_changes(offer=offer, before=before)
     context = {
+        "history": history.changes,
+        "history_next": history.next_before,
+        "history_older": before is not None,
         "offers": [offer],
         "single": True,
         "editing": offer.pk if form is not None else None,
@@ -142,7 +143,15 @@ def _save(request: HttpRequest, offer: Offer) -> tuple[Offer, OfferRowForm | Non
     """Apply a row's POST; return the offer, the form with its errors (None when saved), a message."""
     action = request.POST.get("action", "")
     if action in QUICK_STATUS:
-        offer = offer_status_set(offer_id=offer.pk, status=QUICK_STATUS[action])
+        try:
+            offer = offer_status_set(offer_id=offer.pk, status=QUICK_STATUS[action], by=request.user)
+        except PermissionDenied:
+            raise
+        except DomainError as error:  # the row comes back as its form, the reason on top
+            form = OfferRowForm(OfferRowForm(offer=offer).initial, offer=offer)
+            form.is_valid()
+            form.add_error(None, error.message)
+            return offer, form, ""
         return (
             offer,
             None,
@@ -155,15 +164,19 @@ def _save(request: HttpRequest, offer: Offer) -> tuple[Offer, OfferRowForm | Non
         return offer, form, ""
     data = form.cleaned_data
     try:
-        with transaction.atomic():  # price, stock and status change together or not at all
-            offer_price_set(offer_id=offer.pk, price=Money(data["price"], offer.currency))
-            offer_stock_set(offer_id=offer.pk, stock=data["stock"])
-            if data.get("seller_sku"):
-                offer_sku_set(offer_id=offer.pk, seller_sku=data["seller_sku"])
-            offer = offer_status_set(offer_id=offer.pk, status=data["status"])
+        offer = offer_update(
+            offer_id=offer.pk,
+            by=request.user,
+            price=Money(data["price"], offer.currency),
+            stock=data["stock"],
+            status=data["status"],
+            seller_sku=data.get("seller_sku") or None,
+        )
     except InvalidInput as error:
         add_domain_errors(form, error)
         return offer, form, ""
+    except PermissionDenied:
+        raise  # the 403 page
     except DomainError as error:
         form.add_error(None, error.message)
         return offer, form, ""
@@ -239,6 +252,7 @@ def offer_new(request: HttpRequest, variant_id: int) -> HttpResponse:
                     condition=data["condition"],
                     lead_time_days=data["lead_time_days"],
                     seller_sku=data["seller_sku"],
+                    by=request.user,
                 )
             except DomainError as error:
                 add_domain_errors(form, error)
