@@ -33,6 +33,8 @@ from galerie.sellers.models import Seller, SellerMember
 SELLERS_WHO_MAY_LIST = (Seller.Status.APPROVED, Seller.Status.ACTIVE, Seller.Status.SUSPENDED)
 Field = OfferChange.Field
 
+SELLER_CLOSE = System("seller_close")  # closes the offers of a seller being closed
+
 
 def _check_quantity(value: int, field: str, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -344,8 +346,12 @@ def offers_stock_release(*, lines: Mapping[int, int], by: Actor, reason: str = "
 
 def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
     """Close every offer of the seller not closed yet, lowest id first (an on-close hook of a
-    seller's closure, run in its transaction); the history names ``by`` or the closure itself."""
-    actor = by if by is not None else System("seller_close")
+    seller's closure, run in its transaction).
+
+    The closure's own actor was checked by the sellers app; the offers are closed by
+    ``System("seller_close")``, whose history rows name the person in their reason.
+    """
+    reason = f"seller closed by {actor_label(by)}" if by is not None else "seller closed"
     open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
-        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=actor, reason="seller closed")
+        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=SELLER_CLOSE, reason=reason)
