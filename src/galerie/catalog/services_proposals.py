@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.catalog import services as catalog
 from galerie.catalog.attributes import attributes_clean
 from galerie.catalog.errors import GtinInCatalog, InvalidAttributes, ProposalNotFound
@@ -191,7 +192,7 @@ def _gtin_in_catalog(gtin: str) -> None:
 def product_proposal_create(
     *,
     seller: Seller,
-    by: Any,
+    by: User,
     category_id: int | None,
     product_type_id: int | None,
     title: str,
@@ -309,7 +310,7 @@ def _free_slug(title: str, proposal: ProductProposal) -> str:
 
 @transaction.atomic
 def product_proposal_accept(
-    *, proposal_id: int, by: Any, title: str | None = None, description: str | None = None
+    *, proposal_id: int, by: User, title: str | None = None, description: str | None = None
 ) -> ProductProposal:
     """Accept a pending proposal: create brand, product, variant, image and the first offer.
 
@@ -371,7 +372,7 @@ def product_proposal_accept(
 
 
 @transaction.atomic
-def product_proposal_reject(*, proposal_id: int, by: Any, reason: str) -> ProductProposal:
+def product_proposal_reject(*, proposal_id: int, by: User, reason: str) -> ProductProposal:
     """Reject a pending proposal with the reason the seller is told; raise InvalidInput without one."""
     reason = (reason or "").strip()
     if not reason:

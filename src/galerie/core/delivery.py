@@ -29,6 +29,7 @@ from django.apps import apps
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from galerie.core.actors import Actor
 from galerie.core.errors import InvalidTransition
 from galerie.core.jobs import JOBS, Job
 from galerie.core.locking import lock_row
@@ -49,7 +50,7 @@ DB_RETRY_SECONDS = 5
 
 def outbox_backoff(attempts: int) -> timedelta:
     """Return how long an event waits after its ``attempts``-th failure: 30 s, doubling, at most 6 h."""
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    return min(BACKOFF_FIRST * (1 << max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 @dataclass
@@ -192,7 +193,7 @@ def outbox_deliver_batch(
     return result
 
 
-def outbox_event_retry(*, event_id: int, by: object = None) -> OutboxEvent:
+def outbox_event_retry(*, event_id: int, by: Actor | None = None) -> OutboxEvent:
     """Make an undelivered event (a dead letter) due now with its attempts reset; raise if delivered."""
     with transaction.atomic():
         event = lock_row(OutboxEvent.objects.all(), event_id)

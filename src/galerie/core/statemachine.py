@@ -7,20 +7,40 @@ row and the outbox event, all in the caller's transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db import models, transaction
+from django.db import transaction
 
+from galerie.core.actors import Actor, actor_user
 from galerie.core.errors import InvalidTransition
 from galerie.core.models import StatusChange
 from galerie.core.outbox import emit
 
+if TYPE_CHECKING:
+    from django.db.models.options import Options
+
+
+class Stateful(Protocol):
+    """A model with a ``status`` and ``TRANSITIONS``, the statuses each status may move to."""
+
+    pk: Any
+    status: str
+
+    @property
+    def _meta(self) -> Options[Any]: ...
+
+    @property
+    def TRANSITIONS(self) -> Mapping[Any, frozenset[Any]]: ...
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
 
 def transition(
-    obj: models.Model,
+    obj: Stateful,
     *,
     to: str,
-    by: Any = None,
+    by: Actor | None = None,
     reason: str = "",
     extra_fields: tuple[str, ...] = (),
     **event: Any,
@@ -40,12 +60,13 @@ def transition(
     obj.status = to
     obj.save(update_fields=["status", *extra_fields])
     model = obj._meta.label
+    actor = actor_user(by)
     StatusChange.objects.create(
         model=model,
         object_pk=str(obj.pk),
         from_status=current,
         to_status=to,
-        actor=by if getattr(by, "pk", None) else None,
+        actor_id=actor.pk if actor is not None else None,  # the user model is not core's to import
         reason=reason,
     )
     emit(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 # The key orders.services gives the refund of a refused or cancelled part, as the ledger reads it.
+from galerie.accounts.models import User
 from galerie.ledger.postings import SELLER_ORDER_REFUND_KEY
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, OrderLine, SellerOrder
@@ -18,9 +20,11 @@ from galerie.sellers.models import SellerMember
 from galerie.storefronts.models import Storefront
 
 
-def orders_for_customer(*, customer, storefront: Storefront | None = None) -> QuerySet[Order]:
+def orders_for_customer(
+    *, customer: User | AnonymousUser, storefront: Storefront | None = None
+) -> QuerySet[Order]:
     """Return the customer's orders, newest first (none for an anonymous user)."""
-    if not getattr(customer, "is_authenticated", False):
+    if not customer.is_authenticated:
         return Order.objects.none()
     orders = Order.objects.filter(customer=customer).select_related("storefront")
     if storefront is not None:
@@ -28,7 +32,9 @@ def orders_for_customer(*, customer, storefront: Storefront | None = None) -> Qu
     return orders.order_by("-id")
 
 
-def order_get_for_customer(*, customer, number: str, storefront: Storefront | None = None) -> Order:
+def order_get_for_customer(
+    *, customer: User | AnonymousUser, number: str, storefront: Storefront | None = None
+) -> Order:
     """Return one of the customer's orders with its seller orders and lines; raise OrderNotFound."""
     order = (
         orders_for_customer(customer=customer, storefront=storefront)
@@ -87,9 +93,9 @@ def order_refunds(*, order: Order) -> OrderRefunds:
     return OrderRefunds(lines=lines, refunded_minor=refunded, paid_minor=order.total_minor - refunded)
 
 
-def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list[int]:
+def seller_ids_for_member(user: User | AnonymousUser, *, roles: tuple[str, ...] | None = None) -> list[int]:
     """Return the ids of the sellers the user works for (with one of ``roles`` if given)."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     members = SellerMember.objects.filter(user=user)
     if roles is not None:
@@ -98,7 +104,7 @@ def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list
 
 
 def seller_orders_for_member(
-    user, *, roles: tuple[str, ...] | None = None, seller_id: int | None = None
+    user: User | AnonymousUser, *, roles: tuple[str, ...] | None = None, seller_id: int | None = None
 ) -> QuerySet[SellerOrder]:
     """Return the seller orders of every seller the user works for (or only ``seller_id``), newest first."""
     ids = seller_ids_for_member(user, roles=roles)
@@ -111,7 +117,9 @@ def seller_orders_for_member(
     )
 
 
-def seller_order_get_for_member(user, *, number: str, seller_id: int | None = None) -> SellerOrder:
+def seller_order_get_for_member(
+    user: User | AnonymousUser, *, number: str, seller_id: int | None = None
+) -> SellerOrder:
     """Return one seller order of the user's sellers (or of ``seller_id``) with its lines.
 
     Raise OrderNotFound when it is not theirs."""

@@ -8,12 +8,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from galerie.accounts.models import User
 from galerie.core.countries import country_choices
 from galerie.core.errors import InvalidInput
 from galerie.sellers.models import Seller, SellerDocument
@@ -167,9 +170,11 @@ class BecomeSellerForm(forms.Form):
     DOCUMENTS = ("document_identity", "document_registration", "document_bank")
     ACCOUNT = ("account_email", "password")
 
-    def __init__(self, *args: Any, user: Any, storefronts: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | AnonymousUser, storefronts: QuerySet[Storefront], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user if getattr(user, "is_authenticated", False) else None
+        self.user = user if user.is_authenticated else None
         self.fields["storefronts"].queryset = storefronts
         self.fields["country"].choices = country_choices(get_language() or "en")
         if self.user is not None:

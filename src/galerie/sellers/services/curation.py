@@ -7,14 +7,13 @@ sellers' cache version after the commit.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from galerie.core.actors import Actor
 from galerie.core.errors import InvalidInput, NotFound
 from galerie.core.money import Money
 from galerie.core.outbox import emit
@@ -43,7 +42,7 @@ def _bump_sellers_cache_version() -> None:
     transaction.on_commit(bump)
 
 
-def _move(seller_id: int, to: str, by: Any, reason: str = "") -> tuple[Seller, bool]:
+def _move(seller_id: int, to: str, by: Actor | None, reason: str = "") -> tuple[Seller, bool]:
     """Move the seller to ``to``; return it and whether it moved (False: a retry, already there)."""
     seller = _lock(seller_id)
     if seller.status == to:
@@ -62,7 +61,7 @@ def _lock_admission(seller_id: int, storefront_id: int) -> SellerAdmission:
 
 
 @transaction.atomic
-def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Any = None) -> Seller:
+def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Actor | None = None) -> Seller:
     """Admit the seller to a storefront; an application in curation becomes approved, then active.
 
     Raise SellerApplicationDecided for a rejected or closed seller. A retry changes nothing."""
@@ -92,7 +91,7 @@ def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Any = Non
 
 @transaction.atomic
 def seller_curation_refuse(
-    *, seller_id: int, storefront_id: int, reason: str, by: Any = None
+    *, seller_id: int, storefront_id: int, reason: str, by: Actor | None = None
 ) -> SellerAdmission:
     """Refuse (or withdraw) the seller's admission to one storefront, with the reason it is told."""
     _lock(seller_id)
@@ -107,7 +106,7 @@ def seller_curation_refuse(
 
 
 @transaction.atomic
-def seller_info_request(*, seller_id: int, message: str, by: Any = None) -> SellerApplicationMessage:
+def seller_info_request(*, seller_id: int, message: str, by: Actor | None = None) -> SellerApplicationMessage:
     """Ask the applicant for more information (the message is kept in the conversation and e-mailed);
     the application waits for the answer in ``info_requested``."""
     message = (message or "").strip()
@@ -129,13 +128,13 @@ def seller_info_request(*, seller_id: int, message: str, by: Any = None) -> Sell
 
 
 @transaction.atomic
-def seller_approve(*, seller_id: int, by: Any = None) -> Seller:
+def seller_approve(*, seller_id: int, by: Actor | None = None) -> Seller:
     """Approve an application (the seller may then be activated)."""
     return _move(seller_id, Status.APPROVED, by)[0]
 
 
 @transaction.atomic
-def seller_reject(*, seller_id: int, reason: str, by: Any = None) -> Seller:
+def seller_reject(*, seller_id: int, reason: str, by: Actor | None = None) -> Seller:
     """Reject an application, with the reason the applicant is told; its pending admissions are refused."""
     if not reason.strip():
         raise InvalidInput({"reason": [_("Give the reason for the rejection: the applicant is told.")]})
@@ -152,7 +151,7 @@ def seller_reject(*, seller_id: int, reason: str, by: Any = None) -> Seller:
 
 
 @transaction.atomic
-def seller_activate(*, seller_id: int, by: Any = None) -> Seller:
+def seller_activate(*, seller_id: int, by: Actor | None = None) -> Seller:
     """Let an approved or suspended seller sell again."""
     seller, _moved = _move(seller_id, Status.ACTIVE, by)
     _bump_sellers_cache_version()
@@ -160,7 +159,7 @@ def seller_activate(*, seller_id: int, by: Any = None) -> Seller:
 
 
 @transaction.atomic
-def seller_suspend(*, seller_id: int, reason: str, by: Any = None) -> Seller:
+def seller_suspend(*, seller_id: int, reason: str, by: Actor | None = None) -> Seller:
     """Suspend an active seller: its offers leave every storefront at once; the seller is told why
     (a DSA statement of reasons). Its open orders stay in its seller area to be handled."""
     if not reason.strip():
@@ -211,7 +210,7 @@ def _close_blockers(seller_id: int) -> tuple[list[str], dict[str, dict[str, int]
 
 
 @transaction.atomic
-def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
+def seller_close(*, seller_id: int, reason: str = "", by: Actor | None = None) -> Seller:
     """Close a seller for good and close its offers; raise SellerCloseBlocked, naming what is left,
     while it has open orders (new, accepted, shipped) or money on its ledger accounts."""
     seller = _lock(seller_id)
@@ -231,7 +230,7 @@ def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
 
 @transaction.atomic
 def seller_admission_decide(
-    *, seller_id: int, storefront_id: int, admit: bool, reason: str = "", by: Any = None
+    *, seller_id: int, storefront_id: int, admit: bool, reason: str = "", by: Actor | None = None
 ) -> SellerAdmission:
     """Admit a seller to a storefront or refuse it (with a reason)."""
     admission = _lock_admission(seller_id, storefront_id)
