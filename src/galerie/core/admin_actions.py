@@ -33,5 +33,6 @@ def service_action(
             model_admin.message_user(request, line, messages.ERROR)
 
     action.__name__ = service.__name__
+    # How the admin names an action: an attribute on the function, which its type does not declare.
     action.short_description = description  # type: ignore[attr-defined]
     return action

@@ -90,6 +90,8 @@ def batched(handler: Callable[[list[OutboxEvent]], None]) -> Handler:
     """Mark a handler that takes a list of events: the worker passes it every event of its
     topics it claimed at once, so that it can do its work once for all of them (the search
     index rebuilds a product once for the thousand offer events of a bulk import)."""
+    # A batched handler registers among the one-event handlers (same Handler type); the mark on
+    # the function, which its type does not declare, is what tells the worker it takes a list.
     handler.batched = True  # type: ignore[attr-defined]
     return handler  # type: ignore[return-value]
 
@@ -101,6 +103,7 @@ def _is_batched(handler: Handler) -> bool:
 def _deliver_one(event: OutboxEvent, handlers: Sequence[Handler], result: BatchResult) -> None:
     for handler in handlers:
         try:
+            # A batched handler (see batched()) takes a list despite its Handler type.
             handler([event]) if _is_batched(handler) else handler(event)  # type: ignore[arg-type]
         except Exception as error:
             _record_failure(event, handler, error, result)
@@ -173,7 +176,7 @@ def outbox_deliver_batch(
             break  # the groups not run are given back with the rest below
         done.update(e.pk for e in group)
         try:
-            handler(group)  # type: ignore[arg-type]
+            handler(group)  # type: ignore[arg-type]  # a batched handler: see batched()
         except Exception as error:
             for event in group:
                 _record_failure(event, handler, error, result)

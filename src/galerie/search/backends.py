@@ -8,7 +8,9 @@ idempotently, after every ``migrate``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, connections
 from django.db.models import BooleanField, Expression, F, FloatField
@@ -100,7 +102,7 @@ class EntrySQL(Expression):
     def get_source_expressions(self) -> list:
         return [self.pk]
 
-    def set_source_expressions(self, expressions: list) -> None:
+    def set_source_expressions(self, expressions: Sequence[Any]) -> None:
         (self.pk,) = expressions
 
     def as_sql(self, compiler, connection):

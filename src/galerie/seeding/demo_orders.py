@@ -7,6 +7,7 @@ they are ordinary orders: e-mails, ledger postings and all. Only ``galerie demo`
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from galerie.cart.services import cart_add
 from galerie.checkout.services import checkout_place_order
@@ -16,7 +17,13 @@ from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.sellers.models import Seller
 
-CARD = {"type": "card", "number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
+CARD: dict[str, Any] = {
+    "type": "card",
+    "number": "4242424242424242",
+    "exp_month": 12,
+    "exp_year": 2035,
+    "cvc": "123",
+}
 ADDRESS = {
     "name": "Camille Dupont",
     "line1": "14 avenue Jean Jaurès",

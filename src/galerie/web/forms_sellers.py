@@ -4,7 +4,7 @@ decisions. Identity is checked by the model's own rules (``Seller.clean`` and th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -175,8 +175,8 @@ class BecomeSellerForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user if user.is_authenticated else None
-        self.fields["storefronts"].queryset = storefronts
-        self.fields["country"].choices = country_choices(get_language() or "en")
+        cast(forms.ModelMultipleChoiceField, self.fields["storefronts"]).queryset = storefronts
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices(get_language() or "en")
         if self.user is not None:
             for name in self.ACCOUNT:
                 del self.fields[name]
@@ -233,7 +233,8 @@ class BecomeSellerForm(forms.Form):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "password" in self.fields and data.get("password"):
             candidate = get_user_model()(
                 email=data.get("account_email", ""), full_name=data.get("legal_name", "")
@@ -321,7 +322,8 @@ class ApplicationAnswerForm(forms.Form):
         return files
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             not (data.get("body") or "").strip()
             and not data.get("documents")
@@ -356,7 +358,8 @@ class SellerDecisionForm(forms.Form):
         self.storefront_ids = storefront_ids
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = data.get("action")
         if action in ("approve", "refuse") and data.get("storefront") not in self.storefront_ids:
             self.add_error("storefront", _("Choose one of the storefronts this seller applied to."))
@@ -378,7 +381,8 @@ class SellerStatusForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "suspend" and not (data.get("reason") or "").strip():
             self.add_error(
                 "reason",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -18,13 +18,14 @@ from galerie.catalog.services_proposals import (
 )
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.web.forms_staff import ProposalDecisionForm
+from galerie.web.requests import OperatorRequest
 from galerie.web.views.back_office.access import operator_view
 
 QUEUE_LIMIT = 200
 
 
 @operator_view()
-def proposal_queue(request: HttpRequest) -> HttpResponse:
+def proposal_queue(request: OperatorRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     counts = dict(
         ProductProposal.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -44,7 +45,7 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 
 
 @operator_view(methods=("GET", "HEAD", "POST"))
-def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_detail(request: OperatorRequest, proposal_id: int) -> HttpResponse:
     proposal = product_proposal_get(proposal_id=proposal_id)
     form = ProposalDecisionForm(
         request.POST or None, initial={"title": proposal.title, "description": proposal.description}
