@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -49,7 +49,7 @@ def seller_view(
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: SellerRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), LOGIN_URL)
             try:
@@ -57,8 +57,9 @@ def seller_view(
                 if access.seller.status in APPLICANT_STATUSES:
                     return redirect("seller_area:application")
                 access.require(perm)
-                request.seller_access = access
-                return view(request, *args, **kwargs)
+                gated_request = cast(SellerRequest, request)  # from here on, what the view is promised
+                gated_request.seller_access = access
+                return view(gated_request, *args, **kwargs)
             except NotFound as error:
                 return not_found(request, error.message)
             except PermissionDenied as error:
