@@ -46,6 +46,7 @@ test: $(STAMP) axe lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -1,20 +1,24 @@
 """The checkout scenario: signed-in customers buy from two sellers, as a browser would.
 
 Each virtual customer (a thread with its own keep-alive connection and session) adds an offer
-of each seller to its cart, opens the checkout page, reads its idempotency key and pays with the
+of each seller to its cart, opens the checkout page, reads its hidden fields (the idempotency key
+and the quote the page showed, which the checkout refuses to charge without) and pays with the
 success test card. wrk cannot carry this conversation, so it is driven here; the figure is the
 latency of the POST that places the order, and checkouts per second.
 """
 
 from __future__ import annotations
 
+import html
 import http.client
 import re
 import threading
 import time
 from urllib.parse import urlencode
 
-KEY = re.compile(rb'name="idempotency_key" value="([^"]+)"')
+HIDDEN = re.compile(
+    rb'<input type="hidden" name="(idempotency_key|quote_fingerprint|quote_shown)" value="([^"]*)"'
+)
 CARD = {
     "name": "Bench Customer", "line1": "1 rue du Banc", "postal_code": "75011", "city": "Paris",
     "country": "FR", "number": "4242424242424242", "expiry": "12/35", "cvc": "123", "holder": "Bench",
@@ -48,15 +52,15 @@ def _customer(port: int, plan: dict, cookie: str, until: float, out: dict, lock:
                     {"offer": offer, "quantity": 1, "csrfmiddlewaretoken": plan["csrf"]},
                 )
             page = call("GET", f"{prefix}/checkout/")
-            key = KEY.search(page.body)
-            if key is None:
+            fields = HIDDEN.findall(page.body)
+            shown = {name.decode(): html.unescape(value.decode()) for name, value in fields}
+            if "idempotency_key" not in shown:
                 errors += 1
                 continue
             started = time.perf_counter()
             response = call(
-                "POST", f"{prefix}/checkout/",
-                {**CARD, "idempotency_key": key[1].decode(), "csrfmiddlewaretoken": plan["csrf"]},
-            )  # fmt: skip
+                "POST", f"{prefix}/checkout/", {**CARD, **shown, "csrfmiddlewaretoken": plan["csrf"]}
+            )
             latencies.append((time.perf_counter() - started) * 1e6)
             if response.status == 302 and b"/placed/" in (response.getheader("Location") or "").encode():
                 done += 1

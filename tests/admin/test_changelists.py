@@ -168,6 +168,6 @@ def test_an_illegal_action_is_reported_and_changes_nothing(operator_client):
         {"action": "seller_activate", "_selected_action": [seller.pk]},
         follow=True,
     )
-    assert "cannot go from “applied” to “active”" in response.content.decode()
+    assert "cannot go from “Applied” to “Active”" in response.content.decode()
     seller.refresh_from_db()
     assert seller.status == "applied"

@@ -158,7 +158,7 @@ def test_an_import_writes_rows_naming_the_uploader(offer, owner):
 def test_a_closed_offer_cannot_be_reopened(offer, owner):
     offer_status_set(offer_id=offer.pk, status=Status.CLOSED, by=owner)
     for status in (Status.ACTIVE, Status.PAUSED):
-        with pytest.raises(InvalidTransition, match="none: it is final"):
+        with pytest.raises(InvalidTransition, match="“Closed” is final"):
             offer_status_set(offer_id=offer.pk, status=status, by=owner)
         with pytest.raises(InvalidTransition):
             offer_update(offer_id=offer.pk, by=owner, price=Money(1, "EUR"), stock=99, status=status)

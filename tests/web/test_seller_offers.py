@@ -475,7 +475,7 @@ def test_a_crafted_post_cannot_reopen_a_closed_offer(client, shop, status):
     response = client.post(row_url(offer), {"price": "19,90", "stock": "5", "status": status}, **HTMX)
     assert response.status_code == 200 and "not one of the available choices" in response.content.decode()
     response = client.post(row_url(offer), {"action": "resume"}, **HTMX)
-    assert "cannot go from “closed” to “active”" in response.content.decode()
+    assert "cannot go from “Closed” to “Active”" in response.content.decode()
     assert _state(offer) == before
     assert not OfferChange.objects.filter(offer=offer, field="status", to_value=status).exists()
 

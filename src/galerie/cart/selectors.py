@@ -94,7 +94,8 @@ def cart_view(*, storefront: Storefront, cart: Cart | None) -> CartView:
     notices: list[str] = []
     for line in lines:
         offer = line.offer
-        offer.variant.product.first_image = first_images.get(offer.variant.product_id)
+        # A display value for the template, set on the row: not a field of Product.
+        offer.variant.product.first_image = first_images.get(offer.variant.product_id)  # type: ignore[attr-defined]
         view = CartLineView(line=line, available=offer.pk in sellable, stock=offer.stock)
         title = offer.variant.product.title
         if not view.available:

@@ -5,6 +5,8 @@ prefix query on ``path``, however deep. Attribute values live in JSON on Product
 Variant and are checked against the ProductType's schema by the services.
 """
 
+from __future__ import annotations
+
 import uuid
 
 from django.conf import settings
@@ -23,9 +25,10 @@ class TaxClass(models.TextChoices):
 
 
 class Category(MP_Node):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True)
+    # Annotated: treebeard's MP_Node has no types, so the field types cannot be inferred.
+    name: models.CharField[str, str] = models.CharField(max_length=120)
+    slug: models.SlugField[str, str] = models.SlugField(max_length=140, unique=True)
+    description: models.TextField[str, str] = models.TextField(blank=True)
 
     node_order_by: list[str] = []
 
@@ -149,7 +152,7 @@ class Variant(models.Model):
         return f"{self.product.title} — {self.name}" if self.name else self.product.title
 
 
-def product_image_path(instance: "ProductImage", filename: str) -> str:
+def product_image_path(instance: ProductImage, filename: str) -> str:
     return f"products/{instance.product.uuid.hex[:2]}/{instance.product.uuid.hex}/{filename}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -58,7 +59,7 @@ def brand_create(*, name: str, slug: str = "") -> Brand:
 
 @transaction.atomic
 def product_type_create(
-    *, code: str, name: str, tax_class: str = "standard", attributes: list[dict[str, Any]] = ()
+    *, code: str, name: str, tax_class: str = "standard", attributes: Sequence[dict[str, Any]] = ()
 ) -> ProductType:
     """Create a product type with its attribute schema (a list of AttributeDefinition fields)."""
     product_type = ProductType(code=code, name=name, tax_class=tax_class)
@@ -151,7 +152,7 @@ def product_image_add(*, product: Product, upload: UploadedFile | ContentFile, a
         raise InvalidImage(str(refused), field="image") from None
     data = clean.file.read()
     image = ProductImage(product=product, alt=alt or product.title, position=product.images.count())
-    image.image.save(f"{stem}{PurePath(clean.file.name).suffix}", ContentFile(data), save=False)
+    image.image.save(f"{stem}{PurePath(clean.file.name or '').suffix}", ContentFile(data), save=False)
     image.thumbnail.save(f"{stem}-thumb.webp", ContentFile(_thumbnail(data)), save=False)
     image.width, image.height = clean.width, clean.height
     image.save()

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.catalog import services as catalog
 from galerie.catalog.attributes import attributes_clean
 from galerie.catalog.errors import GtinInCatalog, InvalidAttributes, ProposalNotFound
@@ -169,7 +170,7 @@ def _gtin_in_catalog(gtin: str) -> None:
 def product_proposal_create(
     *,
     seller_id: int,
-    by: Any,
+    by: User,
     category: Category | None,
     product_type_id: int | None,
     title: str,
@@ -204,7 +205,7 @@ def product_proposal_create(
     brand_name = (brand_name or "").strip()
     if len(brand_name) > 120:
         errors["brand_name"] = [_("At most 120 characters.")]
-    product_type = ProductType.objects.filter(pk=product_type_id).first()
+    product_type = ProductType.objects.filter(pk=product_type_id).first() if product_type_id else None
     if product_type is None:
         errors["product_type"] = [_("Choose the product type.")]
     if gtin:
@@ -256,7 +257,7 @@ def product_proposal_create(
         created_by=by,
     )
     if clean_image is not None:
-        suffix = PurePath(clean_image.file.name).suffix
+        suffix = PurePath(clean_image.file.name or "").suffix
         proposal.image.save(f"{proposal.uuid.hex}{suffix}", clean_image.file, save=False)
     proposal.save()
     emit("product_proposal.created", proposal_id=proposal.pk, seller_id=seller_id)
@@ -290,7 +291,7 @@ def _free_slug(title: str, proposal: ProductProposal) -> str:
 def product_proposal_accept(
     *,
     proposal_id: int,
-    by: Any,
+    by: User,
     title: str | None = None,
     description: str | None = None,
     first_offer: Callable[[ProductProposal, Variant], int | None] | None = None,
@@ -347,7 +348,7 @@ def product_proposal_accept(
 
 
 @transaction.atomic
-def product_proposal_reject(*, proposal_id: int, by: Any, reason: str) -> ProductProposal:
+def product_proposal_reject(*, proposal_id: int, by: User, reason: str) -> ProductProposal:
     """Reject a pending proposal with the reason the seller is told; raise InvalidInput without one."""
     reason = (reason or "").strip()
     if not reason:

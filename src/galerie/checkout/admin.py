@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from galerie.checkout.models import CheckoutAttempt, StockReservation
 from galerie.core.pagination import EstimatedCountPaginator
@@ -23,5 +24,5 @@ class CheckoutAttemptAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # attempts are made by the checkout only

@@ -1,4 +1,5 @@
 from galerie.core.errors import DomainError
+from galerie.pricing.quote import QuoteChange
 
 
 class CheckoutNotPossible(DomainError):
@@ -19,7 +20,7 @@ class QuoteChanged(DomainError):
         self,
         message: str,
         *,
-        changes: list,
+        changes: list[QuoteChange],
         currency: str,
         total_minor: int,
         previous_total_minor: int | None,

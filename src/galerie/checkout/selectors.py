@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
+from galerie.accounts.models import User
 from galerie.checkout.models import CheckoutAttempt
 
 
-def checkout_attempt_for(*, customer, idempotency_key: str = "", uuid: str = "") -> CheckoutAttempt | None:
+def checkout_attempt_for(
+    *, customer: User | AnonymousUser, idempotency_key: str = "", uuid: str = ""
+) -> CheckoutAttempt | None:
     """Return the customer's attempt with this key (or uuid), or None."""
-    if not getattr(customer, "is_authenticated", False) or not (idempotency_key or uuid):
+    if not isinstance(customer, User) or not (idempotency_key or uuid):
         return None
     attempts = CheckoutAttempt.objects.filter(customer=customer)
     if idempotency_key:

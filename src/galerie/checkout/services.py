@@ -16,14 +16,16 @@ returns the first outcome and charges once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.cart.models import Cart
 from galerie.cart.selectors import cart_lines
 from galerie.cart.services import cart_acknowledge_prices, cart_clear
@@ -39,6 +41,7 @@ from galerie.offers.errors import OfferOutOfStock
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offers_stock_release, offers_stock_take
+from galerie.orders.models import Order
 from galerie.orders.services import order_create
 from galerie.payments.models import Payment
 from galerie.payments.services import (
@@ -73,7 +76,7 @@ class CheckoutOutcome:
     action_url: str = ""
 
     @property
-    def order(self):
+    def order(self) -> Order | None:
         return self.attempt.order
 
 
@@ -104,7 +107,7 @@ def _reserve(
     *,
     storefront: Storefront,
     cart: Cart,
-    customer,
+    customer: User,
     address: dict[str, str],
     idempotency_key: str,
     expected_fingerprint: str | None,
@@ -173,9 +176,9 @@ def checkout_place_order(
     *,
     storefront: Storefront,
     cart: Cart | None,
-    customer,
+    customer: User,
     address: dict[str, str],
-    payment_method: dict[str, str],
+    payment_method: Mapping[str, object],
     idempotency_key: str,
     return_url: str,
     quote_fingerprint: str | None = None,
@@ -223,9 +226,9 @@ def checkout_submit(
     *,
     storefront: Storefront,
     cart: Cart | None,
-    customer,
+    customer: User,
     address: dict[str, str],
-    payment_method: dict[str, str],
+    payment_method: Mapping[str, object],
     idempotency_key: str,
     quote_fingerprint: str,
     quote_shown: str = "",
@@ -270,7 +273,7 @@ def _quote_changed(quote: Quote, quote_shown: str) -> QuoteChanged:
         .order_by()
     )
     changes = [
-        replace(c, subject=titles.get(c.offer_id, "") if c.offer_id else sellers.get(c.seller_id, ""))
+        replace(c, subject=titles.get(c.offer_id, "") if c.offer_id else sellers.get(c.seller_id or 0, ""))
         for c in changes
     ]
     previous = shown["total"] if shown is not None and shown.get("currency") == quote.currency else None
@@ -284,17 +287,19 @@ def _quote_changed(quote: Quote, quote_shown: str) -> QuoteChanged:
     )
 
 
-def _resume(attempt: CheckoutAttempt, *, payment_method: dict[str, str], return_url: str) -> CheckoutOutcome:
+def _resume(
+    attempt: CheckoutAttempt, *, payment_method: Mapping[str, object], return_url: str
+) -> CheckoutOutcome:
     if attempt.status != CheckoutAttempt.Status.RESERVED:
         return _outcome(attempt)
-    if attempt.payment_id is None or attempt.payment.status == Payment.Status.PENDING:
+    if attempt.payment is None or attempt.payment.status == Payment.Status.PENDING:
         if not payment_method:
             return _outcome(attempt)  # a retry without the card: the first request is still paying
         key = f"checkout-{attempt.idempotency_key}"
         try:
             payment = payment_authorize(
                 amount=Money(attempt.amount_minor, attempt.currency),
-                payment_method=payment_method,
+                payment_method=dict(payment_method),
                 idempotency_key=key,
                 return_url=return_url,
                 description=_("Checkout %(reference)s") % {"reference": attempt.uuid.hex[:12]},
@@ -385,7 +390,7 @@ def checkout_complete(*, attempt_id: int) -> CheckoutOutcome:
     return CheckoutOutcome(attempt, "completed")
 
 
-def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment):
+def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment) -> Order:
     """Create the order from the reserved stock at the prices of the reservation."""
     reservations = {r.offer_id: r.quantity for r in attempt.reservations.all()}
     offers = {
@@ -449,7 +454,7 @@ def checkout_return(*, attempt: CheckoutAttempt) -> CheckoutOutcome:
     return checkout_complete(attempt_id=attempt.pk)
 
 
-def checkout_reconcile(*, now=None) -> int:
+def checkout_reconcile(*, now: datetime | None = None) -> int:
     """Settle attempts left behind: complete or release expired ones, refund the payment of any
     attempt that took money without making an order. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()

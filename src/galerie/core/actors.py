@@ -32,6 +32,12 @@ def actor_user(by: Actor | None) -> AbstractBaseUser | None:
     return by if isinstance(by, AbstractBaseUser) and by.pk is not None else None
 
 
+def actor_user_id(by: Actor | None) -> int | None:
+    """The primary key of the person behind ``by``, for a history row's user column; None for the system."""
+    user = actor_user(by)
+    return int(user.pk) if user is not None else None
+
+
 def actor_label(by: Actor | None) -> str:
     """How a history row names ``by`` when the user is gone or there was none."""
     if by is None:

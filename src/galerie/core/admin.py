@@ -1,4 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from galerie.core.admin_actions import service_action
 from galerie.core.delivery import MAX_ATTEMPTS, outbox_event_retry
@@ -9,7 +15,7 @@ class DeliveryFilter(admin.SimpleListFilter):
     title = "delivery"
     parameter_name = "delivery"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
         return [
             ("pending", "Pending"),
             ("retrying", "Failed, will retry"),
@@ -17,14 +23,14 @@ class DeliveryFilter(admin.SimpleListFilter):
             ("delivered", "Delivered"),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         pending = queryset.filter(delivered_at__isnull=True)
         return {
             "pending": pending,
             "retrying": pending.filter(attempts__gt=0, attempts__lt=MAX_ATTEMPTS),
             "dead": pending.filter(attempts__gte=MAX_ATTEMPTS),
             "delivered": queryset.filter(delivered_at__isnull=False),
-        }.get(self.value(), queryset)
+        }.get(self.value() or "", queryset)
 
 
 @admin.register(OutboxEvent)
@@ -36,10 +42,10 @@ class OutboxEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: OutboxEvent | None = None) -> bool:
         return False
 
 
@@ -52,8 +58,8 @@ class StatusChangeAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in StatusChange._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
         return False

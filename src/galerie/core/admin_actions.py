@@ -14,11 +14,11 @@ from galerie.core.errors import DomainError
 
 def service_action(
     service: Callable[..., Any], *, description: str, id_arg: str, with_actor: bool = True, **fixed: Any
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], None]:
+) -> Callable[[admin.ModelAdmin[Any], HttpRequest, QuerySet[Any]], None]:
     """Build an admin action calling ``service(<id_arg>=obj.pk, by=request.user, **fixed)``
     (without ``by`` when ``with_actor`` is false: services that record no actor)."""
 
-    def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    def action(model_admin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]) -> None:
         done, refused = 0, []
         for obj in queryset.order_by("pk"):
             try:
@@ -33,5 +33,6 @@ def service_action(
             model_admin.message_user(request, line, messages.ERROR)
 
     action.__name__ = service.__name__
+    # How the admin names an action: an attribute on the function, which its type does not declare.
     action.short_description = description  # type: ignore[attr-defined]
     return action

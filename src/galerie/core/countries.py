@@ -19,7 +19,7 @@ NOT_ISO_3166_1 = frozenset(
 COUNTRIES: frozenset[str] = frozenset(
     code
     for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code not in NOT_ISO_3166_1
+    if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in NOT_ISO_3166_1
 )
 
 
@@ -38,7 +38,7 @@ def collation_key(text: str) -> tuple[str, str]:
 
 def country_name(code: str, language: str) -> str:
     """The name of the country ``code`` in ``language`` (the code itself when unknown)."""
-    return _locale(language).territories.get(str(code).upper(), code)
+    return str(_locale(language).territories.get(str(code).upper(), code))
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:

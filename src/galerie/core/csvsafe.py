@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -62,7 +62,7 @@ class _SafeWriter:
 
 
 class _SafeDictWriter:
-    def __init__(self, writer: csv.DictWriter) -> None:
+    def __init__(self, writer: csv.DictWriter[str]) -> None:
         self._writer = writer
 
     def writeheader(self) -> Any:
@@ -81,6 +81,6 @@ def safe_writer(file: Any, **options: Any) -> _SafeWriter:
     return _SafeWriter(csv.writer(file, **options))
 
 
-def safe_dict_writer(file: Any, fieldnames: Iterable[str], **options: Any) -> _SafeDictWriter:
+def safe_dict_writer(file: Any, fieldnames: Sequence[str], **options: Any) -> _SafeDictWriter:
     """Return a ``csv.DictWriter`` whose every cell goes through :func:`spreadsheet_safe`."""
     return _SafeDictWriter(csv.DictWriter(file, fieldnames=fieldnames, **options))

@@ -30,6 +30,7 @@ from django.apps import apps
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from galerie.core.actors import Actor
 from galerie.core.errors import InvalidTransition
 from galerie.core.jobs import JOBS, Job
 from galerie.core.locking import lock_row
@@ -50,7 +51,7 @@ DB_RETRY_SECONDS = 5
 
 def outbox_backoff(attempts: int) -> timedelta:
     """Return how long an event waits after its ``attempts``-th failure: 30 s, doubling, at most 6 h."""
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    return min(BACKOFF_FIRST * (1 << max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 @dataclass
@@ -90,6 +91,8 @@ def batched(handler: Callable[[list[OutboxEvent]], None]) -> Handler:
     """Mark a handler that takes a list of events: the worker passes it every event of its
     topics it claimed at once, so that it can do its work once for all of them (the search
     index rebuilds a product once for the thousand offer events of a bulk import)."""
+    # A batched handler registers among the one-event handlers (same Handler type); the mark on
+    # the function, which its type does not declare, is what tells the worker it takes a list.
     handler.batched = True  # type: ignore[attr-defined]
     return handler  # type: ignore[return-value]
 
@@ -101,6 +104,7 @@ def _is_batched(handler: Handler) -> bool:
 def _deliver_one(event: OutboxEvent, handlers: Sequence[Handler], result: BatchResult) -> None:
     for handler in handlers:
         try:
+            # A batched handler (see batched()) takes a list despite its Handler type.
             handler([event]) if _is_batched(handler) else handler(event)  # type: ignore[arg-type]
         except Exception as error:
             _record_failure(event, handler, error, result)
@@ -173,7 +177,7 @@ def outbox_deliver_batch(
             break  # the groups not run are given back with the rest below
         done.update(e.pk for e in group)
         try:
-            handler(group)  # type: ignore[arg-type]
+            handler(group)  # type: ignore[arg-type]  # a batched handler: see batched()
         except Exception as error:
             for event in group:
                 _record_failure(event, handler, error, result)
@@ -193,7 +197,7 @@ def outbox_deliver_batch(
     return result
 
 
-def outbox_event_retry(*, event_id: int, by: object = None) -> OutboxEvent:
+def outbox_event_retry(*, event_id: int, by: Actor | None = None) -> OutboxEvent:
     """Make an undelivered event (a dead letter) due now with its attempts reset; raise if delivered."""
     with transaction.atomic():
         event = lock_row(OutboxEvent.objects.all(), event_id)

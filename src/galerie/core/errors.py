@@ -7,7 +7,10 @@ real cause in words a user understands.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.db import models
 
 
 class DomainError(Exception):
@@ -68,11 +71,11 @@ class InvalidInput(DomainError):
             )
         return cls({"__all__": list(error.messages)})
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "errors": self.errors}
 
 
-def full_clean(obj, **kwargs) -> None:
+def full_clean(obj: models.Model, **kwargs: Any) -> None:
     """Run a model's validation; turn Django's ValidationError into InvalidInput."""
     try:
         obj.full_clean(**kwargs)

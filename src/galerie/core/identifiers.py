@@ -54,7 +54,7 @@ def clean_french_trade_register(value: str) -> str:
     digits = siren.compact(value)
     module, kind = (siret, "SIRET") if len(digits) > 9 else (siren, "SIREN")
     try:
-        return module.validate(digits)
+        return str(module.validate(digits))
     except Exception as error:
         raise _reject(kind, value, error) from None
 

@@ -15,13 +15,14 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Format read from the content → (extension, Pillow save options).
-FORMATS: dict[str, tuple[str, dict]] = {
+FORMATS: dict[str, tuple[str, dict[str, Any]]] = {
     "JPEG": ("jpg", {"quality": 88, "optimize": True}),
     "PNG": ("png", {"optimize": True}),
     "WEBP": ("webp", {"quality": 85}),
@@ -36,14 +37,14 @@ class ImageRefused(ValueError):
 
 @dataclass(frozen=True)
 class CleanImage:
-    file: ContentFile
+    file: ContentFile[bytes]
     format: str
     width: int
     height: int
 
 
 def image_clean(
-    upload: File,
+    upload: File[Any],
     *,
     formats: tuple[str, ...] = ("JPEG", "PNG", "WEBP"),
     max_bytes: int = 10 * 1024 * 1024,

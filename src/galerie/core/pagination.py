@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 EXACT_BELOW = 100_000
 
 
-class EstimatedCountPaginator(Paginator):
+# Paginator is generic only in the stubs: subscripting it at run time needs django-stubs-ext.
+class EstimatedCountPaginator(Paginator):  # type: ignore[type-arg]
     """On PostgreSQL, count an unfiltered table from the planner's statistics.
 
     ``SELECT count(*)`` on a million-row table reads the whole table; the admin only needs
@@ -19,8 +21,11 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is not None and not query.where and connections[queryset.db].vendor == "postgresql":
+        if (
+            isinstance(queryset, QuerySet)
+            and not queryset.query.where
+            and connections[queryset.db].vendor == "postgresql"
+        ):
             with connections[queryset.db].cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",

@@ -7,20 +7,63 @@ row and the outbox event, all in the caller's transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
+from galerie.core.actors import Actor, actor_user
 from galerie.core.errors import InvalidTransition
 from galerie.core.models import StatusChange
 from galerie.core.outbox import emit
 
+if TYPE_CHECKING:
+    from django.db.models.options import Options
+
+
+class Stateful(Protocol):
+    """A model with a ``status`` and ``TRANSITIONS``, the statuses each status may move to."""
+
+    pk: Any
+    status: str
+
+    @property
+    def _meta(self) -> Options[Any]: ...
+
+    @property
+    def TRANSITIONS(self) -> Mapping[Any, frozenset[Any]]: ...
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+def _refusal(obj: Stateful, current: str, to: str, allowed: Iterable[str]) -> str:
+    """Say, in the reader's language and with the statuses' own labels, which move is refused."""
+    field = obj._meta.get_field("status")
+    choices = field.flatchoices if isinstance(field, models.Field) else []
+    labels = {str(value): str(label) for value, label in choices}
+
+    def name(status: str) -> str:
+        return labels.get(str(status), str(status))
+
+    names = ", ".join(sorted(name(s) for s in allowed))
+    if names:
+        message = _("This %(object)s cannot go from “%(current)s” to “%(to)s”; it can go to: %(allowed)s.")
+    else:
+        message = _("This %(object)s cannot go from “%(current)s” to “%(to)s”: “%(current)s” is final.")
+    return message % {
+        "object": obj._meta.verbose_name,
+        "current": name(current),
+        "to": name(to),
+        "allowed": names,
+    }
+
 
 def transition(
-    obj: models.Model,
+    obj: Stateful,
     *,
     to: str,
-    by: Any = None,
+    by: Actor | None = None,
     reason: str = "",
     extra_fields: tuple[str, ...] = (),
     **event: Any,
@@ -31,21 +74,17 @@ def transition(
     current = obj.status
     allowed = obj.TRANSITIONS.get(current, frozenset())
     if to not in allowed:
-        label = obj._meta.verbose_name
-        names = ", ".join(sorted(str(s) for s in allowed)) or "none: it is final"
-        raise InvalidTransition(
-            f"A {label} cannot go from “{current}” to “{to}” (allowed from “{current}”: {names}).",
-            field="status",
-        )
+        raise InvalidTransition(_refusal(obj, current, to, allowed), field="status")
     obj.status = to
     obj.save(update_fields=["status", *extra_fields])
     model = obj._meta.label
+    actor = actor_user(by)
     StatusChange.objects.create(
         model=model,
         object_pk=str(obj.pk),
         from_status=current,
         to_status=to,
-        actor=by if getattr(by, "pk", None) else None,
+        actor_id=actor.pk if actor is not None else None,  # the user model is not core's to import
         reason=reason,
     )
     emit(

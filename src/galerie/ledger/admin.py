@@ -1,29 +1,37 @@
 """The ledger in the back office: read-only; entries are posted by services, never typed in."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry, JournalLine
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+LINE_FIELDS = ("account", "debit_minor", "credit_minor", "currency", "payment", "seller_order")
 
 
 class JournalLineInline(admin.TabularInline):
     model = JournalLine
-    fields = ["account", "debit_minor", "credit_minor", "currency", "payment", "seller_order"]
-    readonly_fields = fields
+    fields = LINE_FIELDS
+    readonly_fields = LINE_FIELDS
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

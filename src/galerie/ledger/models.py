@@ -7,10 +7,15 @@ stored numbers. See docs/ledger.md for the chart of accounts and each event's po
 
 from __future__ import annotations
 
+from typing import Any, NoReturn, TypeVar
+
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from galerie.ledger.errors import ImmutableEntry
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AccountKind(models.TextChoices):
@@ -67,14 +72,14 @@ class Account(models.Model):
         return f"{self.get_kind_display()} {self.currency}{suffix}"
 
 
-class ImmutableQuerySet(models.QuerySet):
+class ImmutableQuerySet(models.QuerySet[_M]):
     """Entries and lines are append-only: bulk updates and deletes are refused."""
 
-    def update(self, **kwargs):
-        raise ImmutableEntry(_("Ledger entries are never changed: post a reversing entry."))
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ImmutableEntry(gettext("Ledger entries are never changed: post a reversing entry."))
 
-    def delete(self):
-        raise ImmutableEntry(_("Ledger entries are never deleted: post a reversing entry."))
+    def delete(self) -> NoReturn:
+        raise ImmutableEntry(gettext("Ledger entries are never deleted: post a reversing entry."))
 
 
 class ImmutableModel(models.Model):
@@ -83,13 +88,13 @@ class ImmutableModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise ImmutableEntry(_("Ledger entries are never changed: post a reversing entry."))
+            raise ImmutableEntry(gettext("Ledger entries are never changed: post a reversing entry."))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ImmutableEntry(_("Ledger entries are never deleted: post a reversing entry."))
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableEntry(gettext("Ledger entries are never deleted: post a reversing entry."))
 
 
 class JournalEntry(ImmutableModel):

@@ -121,6 +121,8 @@ def seller_payout_post(*, run_id: int, seller_id: int) -> Payout | None:
     None if there is nothing to release.
     """
     run = PayoutRun.objects.get(pk=run_id)
+    if run.as_of is None:
+        raise RuntimeError(f"Payout run {run_id} has no as-of time: start it with payout_run_start().")
     seller_funds_lock(seller_ids=[seller_id], currency=run.currency)
     if done := Payout.objects.filter(run_id=run_id, seller_id=seller_id).first():
         return done

@@ -209,7 +209,8 @@ class _RefundTaker:
         an explicit seller debt, netted by the next payouts. The caller holds the funds lock."""
         wanted: dict[int, int] = {}
         for p in self.postings:
-            if p.account.kind == AVAILABLE:
+            # An available-funds account always has a seller (a constraint on Account).
+            if p.account.kind == AVAILABLE and p.account.seller_id is not None:
                 wanted[p.account.seller_id] = wanted.get(p.account.seller_id, 0) + p.debit_minor
         balances = {
             seller_id: seller_position(seller_id=seller_id, currency=self.currency)["available"]
@@ -217,10 +218,10 @@ class _RefundTaker:
         }
         postings: list[Posting] = []
         for p in self.postings:
-            if p.account.kind != AVAILABLE or not p.debit_minor:
+            seller_id = p.account.seller_id
+            if p.account.kind != AVAILABLE or not p.debit_minor or seller_id is None:
                 postings.append(p)
                 continue
-            seller_id = p.account.seller_id
             taken = min(p.debit_minor, max(balances[seller_id], 0))
             balances[seller_id] -= taken
             about = {"payment_id": p.payment_id, "seller_order_id": p.seller_order_id}
@@ -272,7 +273,11 @@ def refund_post(*, refund_id: int, event_uuid: EventUuid = None) -> JournalEntry
         for part in parts:
             taker.clearing(part.pk)
     taker.rest()
-    sellers = [p.account.seller_id for p in taker.postings if p.account.kind == AVAILABLE and p.debit_minor]
+    sellers = [
+        p.account.seller_id
+        for p in taker.postings
+        if p.account.kind == AVAILABLE and p.debit_minor and p.account.seller_id is not None
+    ]
     if sellers:
         seller_funds_lock(seller_ids=sellers, currency=payment.currency)
         taker.debts()

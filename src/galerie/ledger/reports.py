@@ -7,12 +7,15 @@ the database, never computed per seller or per payment in a loop.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import CharField, Exists, OuterRef, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.core.errors import NotFound
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout
 from galerie.orders.selectors import seller_ids_for_member
@@ -39,14 +42,14 @@ class SellerMoney:
     payouts: list[Payout] = field(default_factory=list)
 
 
-def money_seller_ids(user, *, seller_id: int | None = None) -> list[int]:
+def money_seller_ids(user: User, *, seller_id: int | None = None) -> list[int]:
     """The sellers whose money the user may see (owners and managers only), or only ``seller_id``."""
     ids = seller_ids_for_member(user, roles=MONEY_ROLES)
     return ids if seller_id is None else [i for i in ids if i == seller_id]
 
 
 def seller_money_for_member(
-    user, *, seller_id: int | None = None, payouts_limit: int = 50
+    user: User, *, seller_id: int | None = None, payouts_limit: int = 50
 ) -> list[SellerMoney]:
     """Return, for each seller the user owns or manages, pending / available / reserve / debt /
     paid per currency (``reserve``: held back by the latest payout, part of ``available``) and
@@ -101,7 +104,7 @@ def seller_money_for_member(
     return list(result.values())
 
 
-def payout_get_for_member(user, *, payout_id: int, seller_id: int | None = None) -> Payout:
+def payout_get_for_member(user: User, *, payout_id: int, seller_id: int | None = None) -> Payout:
     """Return a payout of one of the user's sellers (owner/manager); raise PayoutNotFound."""
     payout = (
         Payout.objects.filter(pk=payout_id, seller_id__in=money_seller_ids(user, seller_id=seller_id))
@@ -116,7 +119,7 @@ def payout_get_for_member(user, *, payout_id: int, seller_id: int | None = None)
 # --- Back office -------------------------------------------------------------------------------
 
 
-def trial_balance_by_kind() -> dict:
+def trial_balance_by_kind() -> dict[str, Any]:
     """Return every account kind × currency with debits, credits and balance, and per currency
     the totals (the balance total is zero when the books are right). One query."""
     rows = (
@@ -126,7 +129,7 @@ def trial_balance_by_kind() -> dict:
         .order_by("currency", "account__kind")
     )
     labels = dict(AccountKind.choices)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     totals: dict[str, dict[str, int]] = {}
     for r in rows:
         out.append(
@@ -146,7 +149,7 @@ def trial_balance_by_kind() -> dict:
     return {"rows": out, "totals": totals}
 
 
-def commission_revenue_by_storefront_month() -> list[dict]:
+def commission_revenue_by_storefront_month() -> list[dict[str, Any]]:
     """Return the operator's commission revenue (VAT excluded, net of refunds and reversals) per
     storefront, month of posting and currency, from the ledger's lines on commission_revenue
     joined to their seller order's storefront. Lines without a seller order (none are posted
@@ -187,7 +190,7 @@ class Difference:
     refund_id: int | None = None
 
 
-def reconciliation() -> dict:
+def reconciliation() -> dict[str, Any]:
     """Match the gateway's captures and refunds with the ledger's, per payment, and list every
     difference. Gateway side: ``Payment.captured_minor`` and the sum of succeeded ``Refund`` rows
     (also checked against ``Payment.refunded_minor``). Ledger side: debits on gateway_receivable
@@ -239,7 +242,7 @@ def reconciliation() -> dict:
         booked = ledger.get(pk, {"captured": 0, "refunded": 0})
         refunded = refunds.get(pk, 0)
 
-        def add(what: str, said: int, booked_minor: int, p=p) -> None:
+        def add(what: str, said: int, booked_minor: int, p: Mapping[str, Any] = p) -> None:
             differences.append(Difference(p["pk"], str(p["uuid"]), p["currency"], what, said, booked_minor))
 
         if p["captured_minor"] != booked["captured"]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from galerie.ledger.models import Account, AccountKind, JournalLine
 from galerie.sellers.closing import CloseBlocker
 
 
-def _sums(lines) -> tuple[int, int]:
+def _sums(lines: QuerySet[JournalLine]) -> tuple[int, int]:
     totals = lines.aggregate(d=Coalesce(Sum("debit_minor"), 0), c=Coalesce(Sum("credit_minor"), 0))
     return totals["d"], totals["c"]
 
@@ -25,7 +26,7 @@ def account_balance(*, account: Account) -> int:
     return debits - credits
 
 
-def trial_balance(*, currency: str | None = None) -> list[dict]:
+def trial_balance(*, currency: str | None = None) -> list[dict[str, Any]]:
     """Return every account with its debits, credits and balance (debits - credits)."""
     lines = JournalLine.objects.all()
     if currency:

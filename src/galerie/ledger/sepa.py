@@ -49,4 +49,5 @@ def pain001_write(*, run: PayoutRun, payouts: Sequence[Payout]) -> bytes:
                 "endtoend_id": f"GALERIE-P{payout.pk}",
             }
         )
-    return transfer.export(validate=True, pretty_print=True)
+    document: bytes = transfer.export(validate=True, pretty_print=True)
+    return document

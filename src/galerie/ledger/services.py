@@ -39,18 +39,34 @@ class Posting:
     seller_order_id: int | None = None
 
 
-def debit(account: AccountRef, amount_minor: int, **about: int | None) -> Posting:
+def debit(
+    account: AccountRef,
+    amount_minor: int,
+    *,
+    payment_id: int | None = None,
+    seller_order_id: int | None = None,
+) -> Posting:
     """Return a debit of ``amount_minor`` (a negative amount becomes a credit)."""
     if amount_minor < 0:
-        return Posting(account, credit_minor=-amount_minor, **about)
-    return Posting(account, debit_minor=amount_minor, **about)
+        return Posting(
+            account, credit_minor=-amount_minor, payment_id=payment_id, seller_order_id=seller_order_id
+        )
+    return Posting(account, debit_minor=amount_minor, payment_id=payment_id, seller_order_id=seller_order_id)
 
 
-def credit(account: AccountRef, amount_minor: int, **about: int | None) -> Posting:
+def credit(
+    account: AccountRef,
+    amount_minor: int,
+    *,
+    payment_id: int | None = None,
+    seller_order_id: int | None = None,
+) -> Posting:
     """Return a credit of ``amount_minor`` (a negative amount becomes a debit)."""
     if amount_minor < 0:
-        return Posting(account, debit_minor=-amount_minor, **about)
-    return Posting(account, credit_minor=amount_minor, **about)
+        return Posting(
+            account, debit_minor=-amount_minor, payment_id=payment_id, seller_order_id=seller_order_id
+        )
+    return Posting(account, credit_minor=amount_minor, payment_id=payment_id, seller_order_id=seller_order_id)
 
 
 def account_get_or_create(*, kind: str, currency: str, seller_id: int | None = None) -> Account:

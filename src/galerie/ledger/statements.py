@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Sum
 
@@ -32,7 +33,7 @@ def _decimal(minor: int | None) -> str:
     return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
 
 
-def statement_rows(*, payout: Payout) -> list[dict]:
+def statement_rows(*, payout: Payout) -> list[dict[str, Any]]:
     """Return the statement rows of a payout, amounts in minor units (``None``: not applicable)."""
     previous = (
         Payout.objects.filter(
@@ -78,7 +79,7 @@ def statement_rows(*, payout: Payout) -> list[dict]:
     return rows
 
 
-def _row(kind: str, reference: str, when: str | None, *, net: int, **amounts) -> dict:
+def _row(kind: str, reference: str, when: str | None, *, net: int, **amounts: Any) -> dict[str, Any]:
     return {
         "type": kind, "reference": reference, "date": when or "", "gross": amounts.get("gross"),
         "commission": amounts.get("commission"), "commission_vat": amounts.get("commission_vat"),
@@ -86,8 +87,8 @@ def _row(kind: str, reference: str, when: str | None, *, net: int, **amounts) ->
     }  # fmt: skip
 
 
-def _order_row(seller_order_id: int | None, when: str, net: int) -> dict:
-    part = SellerOrder.objects.filter(pk=seller_order_id).first()
+def _order_row(seller_order_id: int | None, when: str, net: int) -> dict[str, Any]:
+    part = SellerOrder.objects.filter(pk=seller_order_id).first() if seller_order_id is not None else None
     if part is None:
         return _row("order", "", when, net=net)
     sums = OrderLine.objects.filter(seller_order=part).aggregate(

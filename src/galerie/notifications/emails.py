@@ -242,10 +242,10 @@ def email_render(
             "site_host": urlsplit(site_url("/")).netloc,
             "recipient": recipient,
         }
-        subject = render_to_string(f"galerie/emails/{template}_subject.txt", context)
+        subject: str = render_to_string(f"galerie/emails/{template}_subject.txt", context)
         subject = _SPACES.sub(" ", subject).strip()
         context["subject"] = subject
-        text = render_to_string(f"galerie/emails/{template}.txt", context)
+        text: str = render_to_string(f"galerie/emails/{template}.txt", context)
         html = render_to_string(f"galerie/emails/{template}.html", context)
     lines = (line if line == SIGNATURE_DASHES else line.rstrip() for line in text.strip().splitlines())
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)) + "\n"

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
@@ -27,12 +28,12 @@ from galerie.storefronts.models import Storefront
 
 logger = logging.getLogger(__name__)
 
-ROLE_NAMES = {
+ROLE_NAMES: dict[str, str | Promise] = {
     SellerMember.Role.OWNER: _("owner"),
     SellerMember.Role.MANAGER: _("manager"),
     SellerMember.Role.SHIPPING_CLERK: _("shipping clerk"),
 }
-ROLE_RIGHTS = {
+ROLE_RIGHTS: dict[str, str | Promise] = {
     SellerMember.Role.OWNER: _("everything, including the staff and the API keys"),
     SellerMember.Role.MANAGER: _(
         "offers, orders, money and the shop page, but not the staff or the API keys"

@@ -38,7 +38,7 @@ def proposal_categories_for_seller(*, seller: Seller) -> QuerySet[Category]:
             status=SellerAdmission.Status.ADMITTED, storefront__status__in=PROPOSAL_STOREFRONTS
         ).values_list("storefront_id", flat=True)
     )
-    leaves = Category.objects.filter(numchild=0).order_by("path")
+    leaves: QuerySet[Category] = Category.objects.filter(numchild=0).order_by("path")
     if not admitted:
         return leaves.none()
     scopes = Storefront.catalog_scope.through.objects.filter(storefront_id__in=admitted)

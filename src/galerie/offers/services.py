@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galerie.catalog.models import Variant
-from galerie.core.actors import Actor, System, actor_label, actor_user
+from galerie.core.actors import Actor, System, actor_label, actor_user, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -69,7 +69,7 @@ def _change(
         field=field,
         from_value=str(before)[:64],
         to_value=str(after)[:64],
-        actor=actor_user(by),
+        actor_id=actor_user_id(by),
         actor_label=actor_label(by)[:150],
         reason=reason[:200],
         at=at,
@@ -115,7 +115,7 @@ def offer_create(
         offer=offer,
         field=Field.CREATED,
         to_value=offer.status,
-        actor=actor_user(by),
+        actor_id=actor_user_id(by),
         actor_label=actor_label(by)[:150],
         reason=reason[:200],
         at=at,
@@ -268,7 +268,9 @@ def offer_update(
     """
     offer = _lock(offer_id, by)
     at = timezone.now()
-    if status != offer.status and status not in Offer.TRANSITIONS.get(offer.status, frozenset()):
+    if status != offer.status and status not in Offer.TRANSITIONS.get(
+        Offer.Status(offer.status), frozenset()
+    ):
         _set_status(offer, status, by=by, reason=reason, at=at)  # raises before anything is written
     changes = _set_price(offer, price, by=by, reason=reason, at=at)
     fields = ["price_minor"] if changes else []

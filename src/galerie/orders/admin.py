@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from galerie.core.pagination import EstimatedCountPaginator
 from galerie.orders.models import Order, OrderLine, SellerOrder
@@ -6,7 +9,7 @@ from galerie.orders.models import Order, OrderLine, SellerOrder
 
 class SellerOrderInline(admin.TabularInline):
     model = SellerOrder
-    fields = ["number", "seller", "status", "items_minor", "shipping_minor", "total_minor", "refunded_minor"]
+    fields = ("number", "seller", "status", "items_minor", "shipping_minor", "total_minor", "refunded_minor")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -15,7 +18,7 @@ class SellerOrderInline(admin.TabularInline):
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
-    fields = ["product_title", "variant_name", "quantity", "unit_price_minor", "total_minor", "vat_rate_bp"]
+    fields = ("product_title", "variant_name", "quantity", "unit_price_minor", "total_minor", "vat_rate_bp")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -32,10 +35,10 @@ class OrderAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders are made by the checkout only
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False  # an order is never deleted: it is history
 
 
@@ -51,8 +54,8 @@ class SellerOrderAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: SellerOrder | None = None) -> bool:
         return False

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
+from galerie.core.actors import System
 from galerie.core.errors import InvalidInput, InvalidTransition
 from galerie.core.locking import lock_row
 from galerie.orders.errors import OrderNotFound
@@ -31,7 +33,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 @transaction.atomic
-def seller_order_confirm_receipt(*, seller_order_id: int, customer) -> SellerOrder:
+def seller_order_confirm_receipt(*, seller_order_id: int, customer: User) -> SellerOrder:
     """Mark a shipped seller order of the customer's own order delivered now; a retried request
     returns it unchanged. Raise OrderNotFound when the order is not theirs, InvalidTransition
     when the part is not shipped yet."""
@@ -103,7 +105,7 @@ def seller_order_deliver_from_carrier(
     effective = max(delivered_at, seller_order.shipped_at) if seller_order.shipped_at else delivered_at
     seller_order_mark_delivered(
         seller_order,
-        by=None,
+        by=System("carrier"),
         delivered_at=effective,
         door="carrier",
         reason=f"delivery scanned by {seller_order.carrier or carrier.strip()}",
@@ -125,12 +127,13 @@ def seller_orders_deem_delivered(*, now: datetime | None = None, batch: int = 50
         for pk in due.values_list("pk", flat=True)[:batch]:
             with transaction.atomic():
                 seller_order = lock_row(SellerOrder.objects.all(), pk)
-                if seller_order.status != SellerOrder.Status.SHIPPED:
+                shipped_at = seller_order.shipped_at
+                if seller_order.status != SellerOrder.Status.SHIPPED or shipped_at is None:
                     continue  # delivered meanwhile by another door or worker
                 seller_order_mark_delivered(
                     seller_order,
-                    by=None,
-                    delivered_at=seller_order.shipped_at + timedelta(days=days),
+                    by=System("job:deemed_delivered"),
+                    delivered_at=shipped_at + timedelta(days=days),
                     door="deemed",
                     reason=f"deemed delivered {days} days after shipping",
                 )

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from galerie.accounts.models import User
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import SELLER_ORDER_REFUND_KEY, Order, OrderLine, SellerOrder
 from galerie.payments.models import Refund
@@ -20,9 +23,11 @@ from galerie.sellers.models import Seller, SellerMember
 from galerie.storefronts.models import Storefront
 
 
-def orders_for_customer(*, customer, storefront: Storefront | None = None) -> QuerySet[Order]:
+def orders_for_customer(
+    *, customer: User | AnonymousUser, storefront: Storefront | None = None
+) -> QuerySet[Order]:
     """Return the customer's orders, newest first (none for an anonymous user)."""
-    if not getattr(customer, "is_authenticated", False):
+    if not customer.is_authenticated:
         return Order.objects.none()
     orders = Order.objects.filter(customer=customer).select_related("storefront")
     if storefront is not None:
@@ -30,7 +35,9 @@ def orders_for_customer(*, customer, storefront: Storefront | None = None) -> Qu
     return orders.order_by("-id")
 
 
-def order_get_for_customer(*, customer, number: str, storefront: Storefront | None = None) -> Order:
+def order_get_for_customer(
+    *, customer: User | AnonymousUser, number: str, storefront: Storefront | None = None
+) -> Order:
     """Return one of the customer's orders with its seller orders and lines; raise OrderNotFound."""
     order = (
         orders_for_customer(customer=customer, storefront=storefront)
@@ -89,9 +96,9 @@ def order_refunds(*, order: Order) -> OrderRefunds:
     return OrderRefunds(lines=lines, refunded_minor=refunded, paid_minor=order.total_minor - refunded)
 
 
-def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list[int]:
+def seller_ids_for_member(user: User | AnonymousUser, *, roles: tuple[str, ...] | None = None) -> list[int]:
     """Return the ids of the sellers the user works for (with one of ``roles`` if given)."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     members = SellerMember.objects.filter(user=user)
     if roles is not None:
@@ -100,7 +107,7 @@ def seller_ids_for_member(user, *, roles: tuple[str, ...] | None = None) -> list
 
 
 def seller_orders_for_member(
-    user, *, roles: tuple[str, ...] | None = None, seller_id: int | None = None
+    user: User | AnonymousUser, *, roles: tuple[str, ...] | None = None, seller_id: int | None = None
 ) -> QuerySet[SellerOrder]:
     """Return the seller orders of every seller the user works for (or only ``seller_id``), newest first."""
     ids = seller_ids_for_member(user, roles=roles)
@@ -113,7 +120,9 @@ def seller_orders_for_member(
     )
 
 
-def seller_order_get_for_member(user, *, number: str, seller_id: int | None = None) -> SellerOrder:
+def seller_order_get_for_member(
+    user: User | AnonymousUser, *, number: str, seller_id: int | None = None
+) -> SellerOrder:
     """Return one seller order of the user's sellers (or of ``seller_id``) with its lines.
 
     Raise OrderNotFound when it is not theirs."""
@@ -184,7 +193,7 @@ def seller_orders_to_accept_count(seller: Seller) -> int:
     return SellerOrder.objects.filter(seller_id=seller.pk, status=SellerOrder.Status.NEW).count()
 
 
-def _accepted_by_lead_and_day(seller: Seller):
+def _accepted_by_lead_and_day(seller: Seller) -> QuerySet[Any]:  # annotated with lead, day
     lead = (
         OrderLine.objects.filter(seller_order_id=OuterRef("pk"))
         .values("seller_order_id")
@@ -196,7 +205,7 @@ def _accepted_by_lead_and_day(seller: Seller):
     )
 
 
-def _late_groups(seller: Seller, now: datetime | None) -> list[dict]:
+def _late_groups(seller: Seller, now: datetime | None) -> list[dict[str, Any]]:
     today = timezone.localdate(now or timezone.now())
     groups = _accepted_by_lead_and_day(seller).values("lead", "day").annotate(n=Count("pk")).order_by()
     return [row for row in groups if dispatch_due(row["day"], row["lead"] or 0) < today]

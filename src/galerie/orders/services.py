@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
+from galerie.core.actors import Actor
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -37,7 +40,7 @@ def _order_number(storefront: Storefront) -> str:
 def order_create(
     *,
     storefront: Storefront,
-    customer,
+    customer: User,
     email: str,
     language: str,
     address: dict[str, str],
@@ -129,7 +132,7 @@ def order_create(
     return order
 
 
-def _lock_for_member(user, seller_order_id: int, roles: tuple[str, ...]) -> SellerOrder:
+def _lock_for_member(user: User, seller_order_id: int, roles: tuple[str, ...]) -> SellerOrder:
     allowed = seller_ids_for_member(user, roles=roles)
     try:
         seller_order = lock_row(SellerOrder.objects.filter(seller_id__in=allowed), seller_order_id)
@@ -153,7 +156,7 @@ def _settle_order(order_id: int) -> None:
 
 
 @transaction.atomic
-def seller_order_accept(*, seller_order_id: int, acting_user) -> SellerOrder:
+def seller_order_accept(*, seller_order_id: int, acting_user: User) -> SellerOrder:
     """Accept a new seller order; a retried request returns it unchanged."""
     seller_order = _lock_for_member(acting_user, seller_order_id, DECIDERS)
     if seller_order.status == SellerOrder.Status.ACCEPTED:
@@ -163,7 +166,7 @@ def seller_order_accept(*, seller_order_id: int, acting_user) -> SellerOrder:
     return seller_order
 
 
-def seller_order_refuse(*, seller_order_id: int, acting_user, reason: str) -> SellerOrder:
+def seller_order_refuse(*, seller_order_id: int, acting_user: User, reason: str) -> SellerOrder:
     """Refuse a new seller order and refund that seller's part of the payment.
 
     The refusal is committed first; the refund is then asked of the gateway outside any
@@ -226,7 +229,7 @@ def seller_order_refund_due(*, seller_order_id: int) -> int:
 
 @transaction.atomic
 def seller_order_ship(
-    *, seller_order_id: int, acting_user, carrier: str, tracking_number: str
+    *, seller_order_id: int, acting_user: User, carrier: str, tracking_number: str
 ) -> SellerOrder:
     """Mark an accepted seller order shipped with its carrier and tracking number."""
     errors = {}
@@ -256,7 +259,7 @@ def seller_order_ship(
 
 
 def seller_order_mark_delivered(
-    seller_order: SellerOrder, *, by, delivered_at, door: str, reason: str
+    seller_order: SellerOrder, *, by: Actor, delivered_at: datetime, door: str, reason: str
 ) -> None:
     """Move a locked, shipped seller order to delivered at ``delivered_at`` (one of the doors of
     galerie.orders.delivery calls this): history row with actor and reason, event, settle."""
@@ -279,7 +282,7 @@ def seller_order_mark_delivered(
 
 
 @transaction.atomic
-def seller_order_deliver(*, seller_order_id: int, acting_user) -> SellerOrder:
+def seller_order_deliver(*, seller_order_id: int, acting_user: User) -> SellerOrder:
     """Mark a shipped seller order delivered now, for the seller; a retried request returns it
     unchanged. Raise InvalidTransition if it is not shipped.
 

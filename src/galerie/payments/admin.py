@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from galerie.core.admin_actions import service_action
@@ -11,7 +15,9 @@ from galerie.payments.models import Payment, PaymentEvent, Refund
 from galerie.payments.services import payment_capture, payment_refresh, payment_void
 
 
-def _payment_action(service, description: str):
+def _payment_action(
+    service: Callable[..., Any], description: str
+) -> Callable[[admin.ModelAdmin[Any], HttpRequest, QuerySet[Any]], None]:
     return service_action(service, description=description, id_arg="payment_id", with_actor=False)
 
 
@@ -31,7 +37,7 @@ class ReadOnly:
 class RefundInline(ReadOnly, admin.TabularInline):
     model = Refund
     extra = 0
-    fields = ["uuid", "amount_minor", "currency", "status", "reason", "provider_reference", "created_at"]
+    fields = ("uuid", "amount_minor", "currency", "status", "reason", "provider_reference", "created_at")
     readonly_fields = fields
 
 

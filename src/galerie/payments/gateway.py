@@ -93,7 +93,7 @@ class PaymentGateway:
 
     name: ClassVar[str]
 
-    def check_payment_method(self, payment_method: dict) -> str:
+    def check_payment_method(self, payment_method: dict[str, Any]) -> str:
         """Check the payment method's form before anything is written; return its last 4 digits.
 
         Raise InvalidPaymentMethod naming each field at fault.
@@ -101,7 +101,13 @@ class PaymentGateway:
         raise NotImplementedError
 
     def authorize(
-        self, *, amount: Money, payment_method: dict, idempotency_key: str, return_url: str, description: str
+        self,
+        *,
+        amount: Money,
+        payment_method: dict[str, Any],
+        idempotency_key: str,
+        return_url: str,
+        description: str,
     ) -> GatewayResult:
         """Reserve ``amount``: authorized, requires_action (see action_url), declined or failed."""
         raise NotImplementedError
@@ -165,11 +171,17 @@ class TestGateway(PaymentGateway):
     __test__ = False  # not a pytest test class
     name = "test"
 
-    def check_payment_method(self, payment_method: dict) -> str:
+    def check_payment_method(self, payment_method: dict[str, Any]) -> str:
         return card_check(payment_method).last4
 
     def authorize(
-        self, *, amount: Money, payment_method: dict, idempotency_key: str, return_url: str, description: str
+        self,
+        *,
+        amount: Money,
+        payment_method: dict[str, Any],
+        idempotency_key: str,
+        return_url: str,
+        description: str,
     ) -> GatewayResult:
         return _test_result(
             provider.charge_authorize(
@@ -226,7 +238,7 @@ GATEWAYS: dict[str, type[PaymentGateway]] = {"test": TestGateway}
 
 def get_gateway(name: str | None = None) -> PaymentGateway:
     """Return the gateway called ``name``, by default the configured one; raise UnknownGateway."""
-    name = name or getattr(settings, "GALERIE_PAYMENT_GATEWAY", "test")
+    name = name or str(getattr(settings, "GALERIE_PAYMENT_GATEWAY", "test"))
     try:
         return GATEWAYS[name]()
     except KeyError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core import signing
 from django.utils.crypto import salted_hmac
@@ -83,7 +84,7 @@ class Quote:
     def vat_minor(self) -> int:
         return sum(g.vat_minor for g in self.groups)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "currency": self.currency,
             "groups": [
@@ -181,7 +182,7 @@ def quote_build(
 _SHOWN_SALT = "galerie.pricing.quote-shown"
 
 
-def quote_snapshot(quote: Quote) -> dict:
+def quote_snapshot(quote: Quote) -> dict[str, Any]:
     """Return what a customer agrees to pay: each line's offer, quantity and unit price, each
     seller's shipping, the VAT and the total, in a canonical order (JSON-ready)."""
     return {
@@ -212,7 +213,7 @@ def quote_shown_token(quote: Quote) -> str:
     return signing.dumps(quote_snapshot(quote), salt=_SHOWN_SALT, compress=True)
 
 
-def quote_shown_read(token: str) -> dict | None:
+def quote_shown_read(token: str) -> dict[str, Any] | None:
     """Return the snapshot a page was shown with, or None if the token is missing or altered."""
     try:
         shown = signing.loads(token or "", salt=_SHOWN_SALT)
@@ -237,26 +238,26 @@ class QuoteChange:
     subject: str = ""  # the product title or the shop name, filled in for display
 
 
-def quote_changes(*, shown: dict, quote: Quote) -> list[QuoteChange]:
+def quote_changes(*, shown: dict[str, Any], quote: Quote) -> list[QuoteChange]:
     """List what differs between a shown snapshot and the quote now, line by line then shipping."""
     now = quote_snapshot(quote)
 
-    def lines(snapshot: dict) -> dict[int, tuple[int, int]]:
+    def lines(snapshot: dict[str, Any]) -> dict[int, tuple[int, int]]:
         rows = (row for _seller, _shipping, group_rows in snapshot["groups"] for row in group_rows)
         return {offer: (qty, unit) for offer, qty, unit in rows}
 
-    def shipping(snapshot: dict) -> dict[int, int]:
+    def shipping(snapshot: dict[str, Any]) -> dict[int, int]:
         return {seller: ship for seller, ship, _rows in snapshot["groups"]}
 
     before, after = lines(shown), lines(now)
     changes: list[QuoteChange] = []
     for offer_id in sorted(before.keys() | after.keys()):
         was, is_ = before.get(offer_id), after.get(offer_id)
-        if was is None:
+        if was is None and is_ is not None:
             changes.append(QuoteChange("added", offer_id=offer_id, after=is_[0]))
-        elif is_ is None:
+        elif is_ is None and was is not None:
             changes.append(QuoteChange("removed", offer_id=offer_id, before=was[0]))
-        else:
+        elif was is not None and is_ is not None:
             if was[1] != is_[1]:
                 changes.append(QuoteChange("price", offer_id=offer_id, before=was[1], after=is_[1]))
             if was[0] != is_[0]:

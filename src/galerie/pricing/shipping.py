@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from galerie.sellers.models import ShippingProfile
+
 # When a seller has set no profile: a flat rate, 2–4 days in transit.
 DEFAULT_BASE_MINOR = 490
 DEFAULT_TRANSIT = (2, 4)
@@ -19,7 +21,7 @@ class ShippingRule:
     transit_days_max: int = DEFAULT_TRANSIT[1]
 
     @classmethod
-    def of(cls, profile) -> ShippingRule:
+    def of(cls, profile: ShippingProfile | None) -> ShippingRule:
         """The rule of a ShippingProfile row, or the default when there is none."""
         if profile is None:
             return cls()

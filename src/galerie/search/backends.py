@@ -9,7 +9,9 @@ without migrations, when it creates the test database).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -139,7 +141,7 @@ class EntrySQL(Expression):
     def get_source_expressions(self) -> list:
         return [self.pk]
 
-    def set_source_expressions(self, expressions: list) -> None:
+    def set_source_expressions(self, expressions: Sequence[Any]) -> None:
         (self.pk,) = expressions
 
     def as_sql(self, compiler, connection):

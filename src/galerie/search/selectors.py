@@ -219,7 +219,8 @@ def search_page(
     products = []
     for product_id, best, count in rows:
         if (product := found.get(product_id)) is not None:
-            product.best_price_minor, product.offer_count = best, count
+            # Display values for the template, set on the rows: not fields of Product.
+            product.best_price_minor, product.offer_count = best, count  # type: ignore[attr-defined]
             products.append(product)
     _attach_first_images(products)
     return SearchPage(query, products, total, page, pages, counted.facets)
@@ -304,14 +305,14 @@ def _facets_labelled(
     ):
         definitions.setdefault(definition.code, definition)
     for name in names:
-        definition = definitions.get(name[2:])
-        label = definition.name if definition else name[2:]
+        known = definitions.get(name[2:])
+        label = known.name if known else name[2:]
         facets.append(
             Facet(
                 name,
                 label,
                 _top(counts.get(name, {}), filters.get(name)),
-                definition.unit if definition else "",
+                known.unit if known else "",
             )
         )
     return facets

@@ -8,8 +8,9 @@ that holds the products' row locks, so two indexers of one product never interle
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -108,16 +109,16 @@ class IndexRun:
         with transaction.atomic():
             lock_rows(Product.objects.only("pk"), product_ids)
             products = Product.objects.select_related("brand").in_bulk(product_ids)
-            variants: dict[int, list[dict]] = defaultdict(list)
+            variants: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
             for row in Variant.objects.filter(product_id__in=product_ids).values(
                 "product_id", "gtin", "name", "attributes"
             ):
                 variants[row["product_id"]].append(row)
-            offers: dict[int, list[dict]] = defaultdict(list)
-            for row in Offer.objects.filter(
+            offers: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+            for offer in Offer.objects.filter(
                 variant__product_id__in=product_ids, status=Offer.Status.ACTIVE, stock__gt=0
             ).values("variant__product_id", "seller_id", "condition", "price_minor", "currency"):
-                offers[row["variant__product_id"]].append(row)
+                offers[offer["variant__product_id"]].append(offer)
             self._load_sellers({o["seller_id"] for rows in offers.values() for o in rows})
             _entries_delete(
                 SearchEntry.objects.filter(
@@ -144,7 +145,11 @@ class IndexRun:
         self.entries += len(built)
 
     def _entry(
-        self, product: Product, variants: list[dict], offers: list[dict], storefront: _Storefront
+        self,
+        product: Product,
+        variants: list[Mapping[str, Any]],
+        offers: list[Mapping[str, Any]],
+        storefront: _Storefront,
     ) -> tuple[SearchEntry, list[tuple[str, str, str]]] | None:
         category = self.categories.get(product.category_id)
         if category is None or (storefront.scope and not category.path.startswith(storefront.scope)):

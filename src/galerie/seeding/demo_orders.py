@@ -7,6 +7,7 @@ they are ordinary orders: e-mails, ledger postings and all. Only ``galerie demo`
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from galerie.cart.services import cart_add
 from galerie.checkout.services import checkout_place_order
@@ -16,7 +17,13 @@ from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.sellers.models import Seller
 
-CARD = {"type": "card", "number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
+CARD: dict[str, Any] = {
+    "type": "card",
+    "number": "4242424242424242",
+    "exp_month": 12,
+    "exp_year": 2035,
+    "cvc": "123",
+}
 ADDRESS = {
     "name": "Camille Dupont",
     "line1": "14 avenue Jean Jaurès",
@@ -52,7 +59,7 @@ def demo_orders_create(*, seller: Seller, customer, owner, count: int = 4) -> in
             idempotency_key=f"demo-{uuid.uuid4().hex}",
             return_url="http://127.0.0.1:8000/",
         )
-        if outcome.status == "completed":
+        if outcome.status == "completed" and outcome.order is not None:
             placed.append(outcome.order.seller_orders.get(seller=seller))
     if len(placed) >= 2:
         seller_order_accept(seller_order_id=placed[0].pk, acting_user=owner)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 from stdnum import ean, iban, luhn
@@ -203,7 +204,8 @@ class MarketplaceGenerator:
         if connection.vendor == "postgresql":
             # Fresh statistics for every table the seed wrote, or the planner guesses badly.
             with connection.cursor() as cursor:
-                for model in (*writer.tables, Category, Storefront):
+                analysed: list[type[Model]] = [*writer.tables, Category, Storefront]
+                for model in analysed:
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         if self.scale.images:
             self._images()
@@ -733,7 +735,7 @@ def fingerprint() -> str:
     two seeds of the same scale and seed give the same digest."""
     digest = hashlib.sha256()
 
-    def feed(rows: Iterator[tuple]) -> None:
+    def feed(rows: Iterable[tuple[Any, ...]]) -> None:
         for row in rows:
             digest.update(repr(row).encode())
 

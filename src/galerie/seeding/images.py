@@ -26,12 +26,14 @@ FINISHES = ["#2b2d31", "#e9e6df", "#9aa5b1", "#c9b79c", "#3f5e5a", "#b0413e"]
 
 
 def _hex(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return red, green, blue
 
 
 def _mix(a: str, b: str, t: float) -> tuple[int, int, int]:
     ca, cb = _hex(a), _hex(b)
-    return tuple(round(x + (y - x) * t) for x, y in zip(ca, cb, strict=True))  # type: ignore[return-value]
+    red, green, blue = (round(x + (y - x) * t) for x, y in zip(ca, cb, strict=True))
+    return red, green, blue
 
 
 @functools.cache
@@ -45,7 +47,7 @@ def _font(size: int, serif: bool = False) -> ImageFont.FreeTypeFont | ImageFont.
 
 
 def _plain(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
-    if getattr(font, "path", None) and "DejaVu" in str(font.path):
+    if "DejaVu" in str(getattr(font, "path", None) or ""):
         return text
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 

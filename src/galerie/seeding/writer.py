@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -30,8 +30,9 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
 class Table:
     def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
         self.model = model
-        self.fields = [model._meta.get_field(name) for name in columns]
-        self.columns = [field.column for field in self.fields]
+        # Concrete columns only: no reverse relation or generic foreign key is ever listed.
+        self.fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in columns]
+        self.columns: list[str] = [field.column for field in self.fields]
         self.converters = [(i, c) for i, field in enumerate(self.fields) if (c := _converter(field))]
         self.rows: list[tuple] = []
         self.written = 0
@@ -53,7 +54,7 @@ class BulkWriter:
     def next_id(self, model: type[models.Model]) -> int:
         """Return a new primary key for ``model``, after any row already in the database."""
         if model not in self.next_ids:
-            latest = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+            latest = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
             self.next_ids[model] = (latest or 0) + 1
         value = self.next_ids[model]
         self.next_ids[model] = value + 1
@@ -75,7 +76,7 @@ class BulkWriter:
         return sum(table.written for table in self.tables.values())
 
     def _write(self, table: Table) -> None:
-        rows = table.rows
+        rows: Sequence[Sequence[Any]] = table.rows
         if table.converters:
             converted = []
             for row in rows:

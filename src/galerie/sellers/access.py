@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+
+from galerie.accounts.models import User
 from galerie.core.errors import PermissionDenied
 from galerie.sellers.models import Seller, SellerMember
 
@@ -68,9 +70,9 @@ class SellerAccess:
             raise PermissionDenied(f"Your role ({self.member.get_role_display()}) does not allow this.")
 
 
-def memberships_for(user: Any) -> list[SellerMember]:
+def memberships_for(user: User | AnonymousUser) -> list[SellerMember]:
     """Return the user's memberships of sellers that are not closed, by shop name."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     return list(
         SellerMember.objects.filter(user=user)
@@ -80,7 +82,7 @@ def memberships_for(user: Any) -> list[SellerMember]:
     )
 
 
-def seller_access_for(user: Any, *, seller_id: int | None = None) -> SellerAccess:
+def seller_access_for(user: User | AnonymousUser, *, seller_id: int | None = None) -> SellerAccess:
     """Return the user's access to ``seller_id`` (or to their first seller when None or not theirs).
 
     Raises NotASellerMember when the user works for no seller at all.
@@ -97,7 +99,7 @@ def seller_access_for(user: Any, *, seller_id: int | None = None) -> SellerAcces
     )
 
 
-def seller_access_switch(user: Any, *, slug: str) -> SellerAccess:
+def seller_access_switch(user: User | AnonymousUser, *, slug: str) -> SellerAccess:
     """Return the user's access to the seller with ``slug``; raise NotASellerMember if not theirs."""
     members = memberships_for(user)
     for member in members:

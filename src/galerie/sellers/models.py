@@ -1,10 +1,12 @@
 """Sellers: their legal identity (EU DSA art. 30), status, admission per storefront, staff."""
 
 import uuid
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -103,7 +105,7 @@ class Seller(models.Model):
         return self.kind == self.Kind.TRADER
 
     def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Sequence[str | Promise]] = {}
         if self.country and self.country not in COUNTRIES:
             errors["country"] = [
                 _("“%(code)s” is not an ISO 3166-1 country code (FR, BE, DE …).") % {"code": self.country}

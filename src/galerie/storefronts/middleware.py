@@ -14,11 +14,18 @@ from galerie.storefronts.selectors import storefront_id_for_host
 HOST_URLCONF = "galerie.web.urls_host"
 
 
+class HostRoutedRequest(HttpRequest):
+    """A request as this middleware leaves it (for type checking; never instantiated)."""
+
+    storefront_id_from_host: int | None
+    urlconf: str
+
+
 class StorefrontMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HostRoutedRequest) -> HttpResponse:
         request.storefront_id_from_host = None
         host = request.get_host().rsplit(":", 1)[0] if "]" not in request.get_host() else ""
         if host and (storefront_id := storefront_id_for_host(host)):

@@ -1,6 +1,9 @@
 """A storefront: one branded site of the operator, with its own hosts, theme and catalog scope."""
 
+from __future__ import annotations
+
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -54,7 +57,7 @@ class Storefront(models.Model):
     colour_background = models.CharField(max_length=7, default="#faf8f5", validators=[hex_colour])
     colour_text = models.CharField(max_length=7, default="#1d1d1f", validators=[hex_colour])
     font = models.CharField(max_length=10, choices=Font.choices, default=Font.SANS)
-    catalog_scope = models.ManyToManyField(
+    catalog_scope: models.ManyToManyField[Category, Any] = models.ManyToManyField(
         Category,
         blank=True,
         related_name="storefronts",

@@ -36,7 +36,7 @@ def storefront_id_for_host(host: str) -> int | None:
 
 def storefront_get_public(*, code: str | None = None, storefront_id: int | None = None) -> Storefront:
     """Return a visible storefront by code or id; raise StorefrontNotFound otherwise."""
-    lookup = {"code": code} if code is not None else {"pk": storefront_id}
+    lookup: dict[str, str | int | None] = {"code": code} if code is not None else {"pk": storefront_id}
     try:
         return Storefront.objects.filter(status__in=VISIBLE).get(**lookup)
     except Storefront.DoesNotExist:

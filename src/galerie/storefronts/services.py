@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 
 from galerie.catalog.models import Category
+from galerie.core.actors import Actor
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
@@ -95,24 +97,24 @@ def storefront_catalog_scope_set(*, storefront_id: int, category_ids: Iterable[i
     return storefront
 
 
-def _transition(storefront_id: int, to: str, by: Any, reason: str) -> Storefront:
+def _transition(storefront_id: int, to: str, by: Actor | None, reason: str) -> Storefront:
     storefront = lock_row(Storefront.objects.all(), storefront_id)
     if storefront.status == to:
         return storefront  # a retried request: already done
     transition(storefront, to=to, by=by, reason=reason, storefront_id=storefront.pk)
     for host in storefront.hosts.values_list("host", flat=True):
-        transaction.on_commit(lambda host=host: cache.delete(HOST_CACHE_KEY.format(host=host)))
+        transaction.on_commit(partial(cache.delete, HOST_CACHE_KEY.format(host=host)))
     return storefront
 
 
 @transaction.atomic
-def storefront_open(*, storefront_id: int, by: Any = None) -> Storefront:
+def storefront_open(*, storefront_id: int, by: Actor | None = None) -> Storefront:
     """Open a draft storefront to customers; raise InvalidTransition from any other status."""
     return _transition(storefront_id, Storefront.Status.OPEN, by, "")
 
 
 @transaction.atomic
-def storefront_start_closing(*, storefront_id: int, reason: str, by: Any = None) -> Storefront:
+def storefront_start_closing(*, storefront_id: int, reason: str, by: Actor | None = None) -> Storefront:
     """Stop new sales on an open storefront; open orders go on being fulfilled."""
     if not reason.strip():
         raise InvalidInput({"reason": ["Say why the storefront closes: customers and sellers are told."]})
@@ -120,12 +122,14 @@ def storefront_start_closing(*, storefront_id: int, reason: str, by: Any = None)
 
 
 @transaction.atomic
-def storefront_close(*, storefront_id: int, by: Any = None, reason: str = "") -> Storefront:
+def storefront_close(*, storefront_id: int, by: Actor | None = None, reason: str = "") -> Storefront:
     """Close a storefront that is closing."""
     return _transition(storefront_id, Storefront.Status.CLOSED, by, reason)
 
 
 @transaction.atomic
-def storefront_mark_transferred(*, storefront_id: int, by: Any = None, reason: str = "") -> Storefront:
+def storefront_mark_transferred(
+    *, storefront_id: int, by: Actor | None = None, reason: str = ""
+) -> Storefront:
     """Record that a closing storefront was handed over to another installation."""
     return _transition(storefront_id, Storefront.Status.TRANSFERRED, by, reason)

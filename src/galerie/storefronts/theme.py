@@ -8,6 +8,7 @@ contrast of at least 4.5:1 (WCAG 2.1 AA for body text) with what it sits on (doc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 AA = 4.5
@@ -19,7 +20,7 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
-def _hex(rgb: tuple[float, float, float]) -> str:
+def _hex(rgb: Iterable[float]) -> str:
     return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
 
 

@@ -21,7 +21,7 @@ class GalerieAdminSite(admin.AdminSite):
     index_title = "Catalog, sellers, orders and money"
 
     @property
-    def login_form(self):  # type: ignore[override]
+    def login_form(self):
         """The throttled sign-in form (docs/throttling.md), imported late: this module loads with the apps."""
         from galerie.web.throttling import ThrottledAdminAuthenticationForm
 

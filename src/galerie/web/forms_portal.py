@@ -7,7 +7,7 @@ Amounts are typed as decimals ("12,90" or "12.90") and read into integer minor u
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.formats import get_format
@@ -128,9 +128,9 @@ class OfferRowForm(forms.Form):
         )
         kwargs.setdefault("auto_id", f"offer-{offer.pk}-%s")
         super().__init__(*args, **kwargs)
-        self.fields["price"].currency = offer.currency
+        cast(MoneyField, self.fields["price"]).currency = offer.currency
         # Only the statuses the offer can reach: a closed offer is never put back on sale.
-        reachable = {offer.status, *Offer.TRANSITIONS.get(offer.status, frozenset())}
+        reachable = {offer.status, *Offer.TRANSITIONS.get(Offer.Status(offer.status), frozenset())}
         status_field = self.fields["status"]
         assert isinstance(status_field, forms.ChoiceField)
         status_field.choices = [(value, label) for value, label in Offer.Status.choices if value in reachable]
@@ -165,7 +165,7 @@ class OfferNewForm(forms.Form):
 
     def __init__(self, *args: Any, currency: str = "EUR", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["price"].currency = currency
+        cast(MoneyField, self.fields["price"]).currency = currency
         self.fields["price"].help_text = _("In %(currency)s, VAT included.") % {"currency": currency}
 
 
@@ -223,10 +223,11 @@ class ShopSettingsForm(forms.Form):
     def __init__(self, *args: Any, currency: str = "EUR", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("shipping_base", "shipping_per_item", "shipping_free_above"):
-            self.fields[name].currency = currency
+            cast(MoneyField, self.fields[name]).currency = currency
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("transit_days_min"), data.get("transit_days_max")
         if low is not None and high is not None and high < low:
             self.add_error("transit_days_max", _("The longest transit cannot be shorter than the shortest."))

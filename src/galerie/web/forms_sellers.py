@@ -4,16 +4,19 @@ decisions. Identity is checked by the model's own rules (``Seller.clean`` and th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from galerie.accounts.models import User
 from galerie.core.countries import country_choices
 from galerie.core.errors import InvalidInput
 from galerie.sellers.models import Seller, SellerDocument
@@ -167,11 +170,13 @@ class BecomeSellerForm(forms.Form):
     DOCUMENTS = ("document_identity", "document_registration", "document_bank")
     ACCOUNT = ("account_email", "password")
 
-    def __init__(self, *args: Any, user: Any, storefronts: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | AnonymousUser, storefronts: QuerySet[Storefront], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user if getattr(user, "is_authenticated", False) else None
-        self.fields["storefronts"].queryset = storefronts
-        self.fields["country"].choices = country_choices(get_language() or "en")
+        self.user = user if user.is_authenticated else None
+        cast(forms.ModelMultipleChoiceField, self.fields["storefronts"]).queryset = storefronts
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices(get_language() or "en")
         if self.user is not None:
             for name in self.ACCOUNT:
                 del self.fields[name]
@@ -228,7 +233,8 @@ class BecomeSellerForm(forms.Form):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "password" in self.fields and data.get("password"):
             candidate = get_user_model()(
                 email=data.get("account_email", ""), full_name=data.get("legal_name", "")
@@ -309,7 +315,8 @@ class ApplicationAnswerForm(forms.Form):
         return files
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             not (data.get("body") or "").strip()
             and not data.get("documents")
@@ -344,7 +351,8 @@ class SellerDecisionForm(forms.Form):
         self.storefront_ids = storefront_ids
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = data.get("action")
         if action in ("approve", "refuse") and data.get("storefront") not in self.storefront_ids:
             self.add_error("storefront", _("Choose one of the storefronts this seller applied to."))
@@ -366,7 +374,8 @@ class SellerStatusForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "suspend" and not (data.get("reason") or "").strip():
             self.add_error(
                 "reason",

@@ -3,9 +3,10 @@ proposal decisions. They parse and label; the services decide."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import AttributeDefinition, Category, ProductType
@@ -20,7 +21,11 @@ ROLE_CHOICES = [
     (Role.MANAGER, _("Manager — offers, orders, money, shop page")),
     (Role.SHIPPING_CLERK, _("Shipping clerk — orders only: accept, pack, ship")),
 ]
-ROLE_SHORT = {Role.OWNER: _("Owner"), Role.MANAGER: _("Manager"), Role.SHIPPING_CLERK: _("Shipping clerk")}
+ROLE_SHORT: dict[str, str | Promise] = {
+    Role.OWNER: _("Owner"),
+    Role.MANAGER: _("Manager"),
+    Role.SHIPPING_CLERK: _("Shipping clerk"),
+}
 PROPOSAL_IMAGE_TYPES = "image/png,image/jpeg,image/webp"
 
 
@@ -122,7 +127,7 @@ class ProposalForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.currency = currency
-        self.fields["category"].queryset = categories
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
         self.fields["product_type"].initial = product_type.pk
         self.attribute_names: list[str] = []
         for definition in product_type.attributes.all():
@@ -179,7 +184,8 @@ class ProposalDecisionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for the rejection: the seller is told."))
         return data

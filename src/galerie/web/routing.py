@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.urls import reverse
 
+from galerie.web.requests import StorefrontRequest
 
-def sf_reverse(request: HttpRequest, name: str, **kwargs) -> str:
+
+def sf_reverse(request: StorefrontRequest, name: str, **kwargs) -> str:
     """Reverse the storefront URL ``name`` for the storefront being browsed."""
     if getattr(request, "storefront_id_from_host", None) is None:
         kwargs = {"storefront": request.storefront.code, **kwargs}
     return reverse(f"sf:{name}", kwargs=kwargs)
 
 
-def sf_prefix(request: HttpRequest) -> str:
+def sf_prefix(request: StorefrontRequest) -> str:
     """The path every URL of the storefront being browsed starts with: "/" or "/s/<code>/"."""
     return sf_reverse(request, "home")

@@ -74,6 +74,7 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 def _period(rate: str) -> int:
+    # No None check: the rates are Galerie's own settings, in django-ratelimit's notation.
     _count, multiple, unit = RATE.fullmatch(rate.strip()).groups()  # type: ignore[union-attr]
     return int(multiple or 1) * PERIODS[unit or "s"]
 

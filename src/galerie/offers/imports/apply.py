@@ -124,7 +124,7 @@ class _By:
 
 def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime, by: _By) -> _Applied:
     """COPY the rows into a temporary table, then change the seller's offers set by set."""
-    params = {
+    params: dict[str, int | str | datetime | None] = {
         "seller": seller_id, "now": now, "actor": by.actor_id, "label": by.label, "reason": by.reason,
     }  # fmt: skip
     with connection.cursor() as cursor:

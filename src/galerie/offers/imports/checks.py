@@ -27,8 +27,16 @@ from galerie.offers.selectors.seller import StorefrontScope, storefront_for_cate
 OUTSIDE_SCOPE_REASON = gettext_noop("This product is not in the catalog of any storefront you sell on.")
 CHECK_CHUNK = 5_000  # rows checked (and looked up) at a time; progress is committed after each
 
-_OFFER_FIELDS = ("id", "seller_sku", "variant_id", "variant__gtin", "condition", "price_minor", "stock")
-_OFFER_FIELDS += ("lead_time_days",)
+_OFFER_FIELDS = (
+    "id",
+    "seller_sku",
+    "variant_id",
+    "variant__gtin",
+    "condition",
+    "price_minor",
+    "stock",
+    "lead_time_days",
+)
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -136,8 +144,8 @@ class _Checker:
             )
         if candidates:
             offer = candidates[0]
-            variant = variants.get(row.gtin) if row.gtin else None
-            if row.gtin and (variant is None or variant["id"] != offer["variant_id"]):
+            named = variants.get(row.gtin) if row.gtin else None
+            if row.gtin and (named is None or named["id"] != offer["variant_id"]):
                 return problem(
                     "gtin",
                     row.gtin,
@@ -151,11 +159,11 @@ class _Checker:
                     " an import cannot change an offer's condition.",
                 )
         elif row.gtin:
-            variant = variants.get(row.gtin)
-            if variant is None:
+            if row.gtin not in variants:
                 return problem(
                     "gtin", row.gtin, "This GTIN is not in the catalog: propose the product first."
                 )
+            variant = variants[row.gtin]
             offer = by_variant.get((variant["id"], row.condition))
             if offer and row.sku and offer["seller_sku"] and offer["seller_sku"] != row.sku:
                 return problem(

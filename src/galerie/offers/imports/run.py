@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from galerie.core.actors import Actor, System, actor_label, actor_user
+from galerie.core.actors import Actor, System, actor_label, actor_user, actor_user_id
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
@@ -89,7 +89,7 @@ def offer_import_create(
     with transaction.atomic():
         offer_import = OfferImport(
             seller=seller,
-            uploaded_by=actor_user(by),
+            uploaded_by_id=actor_user_id(by),
             original_name=name[:255],
             check_only=check_only,
             all_or_nothing=all_or_nothing,
@@ -171,7 +171,8 @@ def _start(import_id: int) -> OfferImport | None:
 
 def _actor(offer_import: OfferImport) -> Actor:
     """Who applies an import: the user who uploaded it, or Galerie when no user did (or is gone)."""
-    return offer_import.uploaded_by if offer_import.uploaded_by_id else IMPORT
+    user = offer_import.uploaded_by  # None, without a query, when no user uploaded it
+    return user if user is not None else IMPORT
 
 
 _COUNT_FIELDS = ("error_rows", "created_offers", "updated_offers", "unchanged_offers")
@@ -309,7 +310,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
 def _fail(import_id: int, reason: str) -> None:
     with transaction.atomic():
         offer_import = lock_row(OfferImport.objects.all(), import_id)
-        if Status.FAILED not in OfferImport.TRANSITIONS[offer_import.status]:
+        if Status.FAILED not in OfferImport.TRANSITIONS[Status(offer_import.status)]:
             return
         offer_import.failure, offer_import.finished_at = reason, timezone.now()
         transition(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from hashlib import sha1
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Case, Count, Func, IntegerField, Q, QuerySet, Value, When
@@ -65,7 +66,8 @@ def storefront_product_facets(
     admitted = _sellers_admitted(storefront)
 
     def grouped(without: str, *fields: str) -> QuerySet:
-        others = replace(filters, **{without: ()})
+        cleared: dict[str, Any] = {without: ()}  # one of the tuple fields
+        others = replace(filters, **cleared)
         if not (seller_ids := _seller_ids(others, admitted)):
             return Offer.objects.none().values(*fields).annotate(n=Count("pk"))
         return (
@@ -105,8 +107,10 @@ def storefront_product_facets(
         )
         for row in seller_rows
     ]
+    # A condition's label is a lazy translation, kept lazy (the result is cached across
+    # languages): it renders as text.
     conditions = [
-        FacetOption(value, label, condition_rows.get(value, 0), value in filters.conditions)
+        FacetOption(value, cast(str, label), condition_rows.get(value, 0), value in filters.conditions)
         for value, label in Condition.choices
         if value in condition_rows or value in filters.conditions
     ]

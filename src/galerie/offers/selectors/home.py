@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
@@ -26,6 +27,17 @@ from galerie.offers.selectors.sellable import (
 )
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.selectors import storefront_scope_filter, storefront_top_categories
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Ranked(TypedDict):
+        condition_rank: Any
+        product_id: Any
+
+    # An offer of storefront_deals' query, with the product id it annotates (Any, as the stubs'
+    # plugin types annotate()'s values).
+    _RankedOffer = WithAnnotations[Offer, _Ranked]
 
 FEATURED_CACHE_SECONDS = 600
 DEAL_CANDIDATES = 120
@@ -124,7 +136,7 @@ def storefront_deals(storefront: Storefront, *, limit: int = 8, now: datetime | 
         .annotate(condition_rank=CONDITION_ORDER, product_id=F("variant__product_id"))
         .order_by("product_id", *BUY_BOX_ORDER)
     )
-    best: dict[int, Offer] = {}
+    best: dict[int, _RankedOffer] = {}
     offer_count: dict[int, int] = defaultdict(int)
     for offer in offers:
         best.setdefault(offer.product_id, offer)
@@ -142,9 +154,10 @@ def storefront_deals(storefront: Storefront, *, limit: int = 8, now: datetime | 
     products = []
     for offer in reduced:
         if (product := found.get(offer.product_id)) is not None:
-            product.best_price_minor = offer.price_minor
-            product.prior_minor = priors[offer.pk]
-            product.offer_count = offer_count[offer.product_id]
+            # Display values for the template, set on the rows: not fields of Product.
+            product.best_price_minor = offer.price_minor  # type: ignore[attr-defined]
+            product.prior_minor = priors[offer.pk]  # type: ignore[attr-defined]
+            product.offer_count = offer_count[offer.product_id]  # type: ignore[attr-defined]
             products.append(product)
     _attach_first_images(products)
     return products

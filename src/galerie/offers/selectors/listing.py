@@ -50,7 +50,8 @@ def _attach_first_images(products: list[Product]) -> None:
     for image in ProductImage.objects.filter(product__in=products).order_by("product_id", "position", "id"):
         first.setdefault(image.product_id, image)
     for product in products:
-        product.first_image = first.get(product.pk)
+        # A display value for the template, set on the row: not a field of Product.
+        product.first_image = first.get(product.pk)  # type: ignore[attr-defined]
 
 
 def storefront_product_get(storefront: Storefront, *, slug: str) -> Product:
@@ -199,7 +200,10 @@ def storefront_product_page(
         products.reverse()
     _attach_first_images(products)
     by_price = sort != ProductSort.NEWEST
-    cursors = [Cursor(p.pk, p.best_price_minor if by_price else None) for p in products]
+    # best_price_minor: the display value _page_newest and _page_by_price set on each row.
+    cursors = [Cursor(p.pk, p.best_price_minor if by_price else None) for p in products]  # type: ignore[attr-defined]
+    next_cursor: Cursor | None
+    prev_cursor: Cursor | None
     if before is not None:
         next_cursor = cursors[-1] if cursors else before
         prev_cursor = cursors[0] if more else None
@@ -266,14 +270,15 @@ def _page_by_price(
             | Q(best=cursor.price_minor, **{f"variant__product_id__{beyond}": cursor.id})
         )
     order = ("best", "variant__product_id") if ascending else ("-best", "-variant__product_id")
-    rows = list(rows.order_by(*order)[:limit])
+    page = list(rows.order_by(*order)[:limit])
     found = Product.objects.select_related("brand", "category").in_bulk(
-        [row["variant__product_id"] for row in rows]
+        [row["variant__product_id"] for row in page]
     )
     products = []
-    for row in rows:
+    for row in page:
         product = found[row["variant__product_id"]]
-        product.best_price_minor = row["best"]
-        product.offer_count = row["n"]
+        # Display values for the template, set on the rows: not fields of Product.
+        product.best_price_minor = row["best"]  # type: ignore[attr-defined]
+        product.offer_count = row["n"]  # type: ignore[attr-defined]
         products.append(product)
     return products

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
@@ -19,6 +20,15 @@ from galerie.offers.errors import OfferNotFound
 from galerie.offers.models import Offer, OfferChange
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Listed(TypedDict):
+        listed_variants: list[Variant]
+
+    # A product found for the seller, with its variants prefetched as ``listed_variants``.
+    _FoundProduct = WithAnnotations[Product, _Listed]
 
 PAGE_SIZE = 50
 FIND_LIMIT = 20
@@ -45,7 +55,7 @@ class StorefrontScope:
 
 @dataclass(frozen=True)
 class FindResult:
-    products: list[Product]  # each with ``listed_variants``: variants carrying ``sold_conditions``
+    products: list[_FoundProduct]  # ``listed_variants``: variants carrying ``sold_conditions``
     gtin: str = ""  # the GTIN searched for, in its compact form
 
 
@@ -97,7 +107,8 @@ def offers_link_storefronts(offers: Iterable[Offer], scopes: list[StorefrontScop
     """Set ``offer.storefront`` to the first admitted storefront whose catalog holds the offer's
     product (None when none does); needs ``variant__product__category`` loaded."""
     for offer in offers:
-        offer.storefront = storefront_for_category(scopes, offer.variant.product.category.path)
+        # Set on the rows for the seller portal's views and templates: not a field of Offer.
+        offer.storefront = storefront_for_category(scopes, offer.variant.product.category.path)  # type: ignore[attr-defined]
 
 
 def _seller_offers(seller: Seller) -> QuerySet[Offer]:
@@ -194,12 +205,11 @@ def variant_get_for_listing(seller: Seller, variant_id: int) -> Variant:
         .select_related("product__category", "product__brand")
         .first()
     )
-    storefront = None
-    if variant is not None:
-        storefront = storefront_for_category(scopes, variant.product.category.path)
-    if storefront is None:
+    storefront = None if variant is None else storefront_for_category(scopes, variant.product.category.path)
+    if variant is None or storefront is None:
         raise ProductNotFound("This product is not in the catalog of any storefront you sell on.")
-    variant.storefront = storefront
+    # Set on the row for the seller portal's view and template: not a field of Variant.
+    variant.storefront = storefront  # type: ignore[attr-defined]
     return variant
 
 
@@ -249,7 +259,8 @@ def variants_find_for_seller(seller: Seller, text: str) -> FindResult:
             sold.setdefault(variant_id, set()).add(condition)
     for product in found:
         for variant in product.listed_variants:
-            variant.sold_conditions = sold.get(variant.pk, set())
+            # A display value for the template, set on the row: not a field of Variant.
+            variant.sold_conditions = sold.get(variant.pk, set())  # type: ignore[attr-defined]
     return FindResult(products=found, gtin=gtin)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from galerie.core.errors import full_clean
@@ -56,7 +58,12 @@ def _payment_for_key(*, gateway: str, amount: Money, key: str, card_last4: str, 
 
 
 def payment_authorize(
-    *, amount: Money, payment_method: dict, idempotency_key: str, return_url: str, description: str = ""
+    *,
+    amount: Money,
+    payment_method: dict[str, Any],
+    idempotency_key: str,
+    return_url: str,
+    description: str = "",
 ) -> Payment:
     """Authorize ``amount`` once per key; return the payment: authorized, requires_action, declined or failed.
 

@@ -43,7 +43,7 @@ def _announce(payment: Payment, previous: str) -> None:
         return
     rank = Payment.STATUS_RANK
     for milestone, topic in MILESTONES:
-        if rank[previous] < rank[milestone] <= rank[payment.status]:
+        if rank[Status(previous)] < rank[milestone] <= rank[Status(payment.status)]:
             emit(topic, **_payload(payment, captured_minor=payment.captured_minor))
 
 
@@ -81,7 +81,7 @@ def record_payment_result(
         changed.append("card_last4")
     # Our "refunded" follows from the refunds we recorded, never from the provider's summary.
     target = Status.CAPTURED if result.status == GatewayStatus.REFUNDED else Status(result.status)
-    if target == payment.status or target not in Payment.TRANSITIONS[payment.status]:
+    if target == payment.status or target not in Payment.TRANSITIONS[Status(payment.status)]:
         if Payment.STATUS_RANK[target] > Payment.STATUS_RANK[Status(payment.status)]:
             logger.warning("payment %s: gateway says %s, we have %s", payment.pk, target, payment.status)
         if changed:
@@ -147,7 +147,7 @@ def record_refund_result(
         refund.provider_reference = result.reference
         changed.append("provider_reference")
     target = Refund.Status(result.status)
-    if target == refund.status or target not in Refund.TRANSITIONS[refund.status]:
+    if target == refund.status or target not in Refund.TRANSITIONS[Refund.Status(refund.status)]:
         if changed:
             refund.save(update_fields=[*changed, "updated_at"])
         return Result.STALE
@@ -159,7 +159,7 @@ def record_refund_result(
         refund_id=refund.pk,
         payment_id=payment.pk,
     )
-    event = {"payment_id": payment.pk, "refund_id": refund.pk}
+    event: dict[str, object] = {"payment_id": payment.pk, "refund_id": refund.pk}
     event.update(amount_minor=refund.amount_minor, currency=refund.currency)
     if target == Refund.Status.FAILED:
         emit("refund.failed", **event)

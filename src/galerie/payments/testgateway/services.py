@@ -72,7 +72,9 @@ def _fingerprint(operation: str, **params: Any) -> str:
     return hashlib.sha256(json.dumps([operation, params], sort_keys=True).encode()).hexdigest()
 
 
-def _once(*, key: str, operation: str, fingerprint: str, perform: Callable[[], dict]) -> dict:
+def _once(
+    *, key: str, operation: str, fingerprint: str, perform: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
     """Run ``perform`` once per key, in one transaction with the key's row; replay it to retries."""
     with transaction.atomic():
         try:
@@ -89,7 +91,8 @@ def _once(*, key: str, operation: str, fingerprint: str, perform: Callable[[], d
                     f"The idempotency key “{key}” was already used for another request"
                     f" ({stored.operation}); a retry must repeat the same request."
                 ) from None
-            return stored.response
+            replayed: dict[str, Any] = stored.response
+            return replayed
         response = perform()
         record.response = response
         record.save(update_fields=["response"])
@@ -107,7 +110,7 @@ def charge_authorize(
     *,
     amount_minor: int,
     currency: str,
-    payment_method: dict,
+    payment_method: dict[str, Any],
     idempotency_key: str,
     return_url: str,
     description: str,

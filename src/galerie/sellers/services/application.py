@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.core.files import File
 from django.db import transaction
@@ -16,7 +15,9 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.accounts.services import customer_signup
+from galerie.core.actors import Actor, actor_user
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.identifiers import clean_iban, clean_phone, clean_vat_number
 from galerie.core.locking import lock_row
@@ -112,8 +113,11 @@ def _documents_check(documents: Sequence[tuple[str, File]]) -> list[tuple[str, F
     return checked
 
 
-def _documents_save(seller: Seller, checked: list[tuple[str, File, str]], by: Any) -> list[SellerDocument]:
+def _documents_save(
+    seller: Seller, checked: list[tuple[str, File, str]], by: Actor | None
+) -> list[SellerDocument]:
     saved = []
+    uploader = actor_user(by)
     for kind, file, content_type in checked:
         original = os.path.basename(file.name or kind)[-255:]
         document = SellerDocument(
@@ -122,7 +126,7 @@ def _documents_save(seller: Seller, checked: list[tuple[str, File, str]], by: An
             original_name=original,
             content_type=content_type,
             size=file.size,
-            uploaded_by=by if getattr(by, "pk", None) else None,
+            uploaded_by_id=uploader.pk if uploader is not None else None,
         )
         document.file.save(get_valid_filename(original) or kind, file, save=False)
         document.save()
@@ -131,7 +135,7 @@ def _documents_save(seller: Seller, checked: list[tuple[str, File, str]], by: An
 
 
 @transaction.atomic
-def seller_document_add(*, seller_id: int, kind: str, file: File, by: Any = None) -> SellerDocument:
+def seller_document_add(*, seller_id: int, kind: str, file: File, by: Actor | None = None) -> SellerDocument:
     """Keep a document (PDF, JPEG or PNG, 10 MB at most) of a seller in the private storage."""
     seller = _lock(seller_id)
     (document,) = _documents_save(seller, _documents_check([(kind, file)]), by)
@@ -162,7 +166,7 @@ def seller_apply(
     identity: dict[str, str],
     storefronts: Iterable[Storefront],
     certifies_compliance: bool,
-    owner: Any = None,
+    owner: User | None = None,
     slug: str = "",
     documents: Sequence[tuple[str, File]] = (),
 ) -> Seller:
@@ -204,11 +208,11 @@ def seller_application_submit(
     storefronts: Iterable[Storefront],
     certifies_compliance: bool,
     documents: Sequence[tuple[str, File]] = (),
-    user: Any = None,
+    user: User | None = None,
     email: str = "",
     password: str = "",
     language: str = "",
-) -> tuple[Seller, Any]:
+) -> tuple[Seller, User]:
     """Apply to sell, as ``user`` or with a new account (``email``, ``password``) created in the
     same transaction; return (seller, user). Nothing is saved when any part is refused."""
     if user is None:
@@ -232,11 +236,11 @@ def seller_application_submit(
 
 @transaction.atomic
 def seller_application_answer(
-    *, seller_id: int, body: str, documents: Sequence[tuple[str, File]] = (), by: Any
+    *, seller_id: int, body: str, documents: Sequence[tuple[str, File]] = (), by: User
 ) -> Seller:
     """Answer the operator's request for information (text and documents) as one of the seller's
     members; the application goes back to ``applied``. Raise SellerApplicationDecided otherwise."""
-    if not SellerMember.objects.filter(seller_id=seller_id, user_id=getattr(by, "pk", None)).exists():
+    if not SellerMember.objects.filter(seller_id=seller_id, user_id=by.pk).exists():
         raise SellerNotFound(_("You have no such application."))
     seller = _lock(seller_id)
     if seller.status != Status.INFO_REQUESTED:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from galerie.core.actors import Actor, actor_user_id
 from galerie.core.errors import InvalidInput, NotFound
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
@@ -36,7 +37,7 @@ def _bump_sellers_cache_version() -> None:
     transaction.on_commit(bump)
 
 
-def _move(seller_id: int, to: str, by: Any, reason: str = "") -> tuple[Seller, bool]:
+def _move(seller_id: int, to: str, by: Actor | None, reason: str = "") -> tuple[Seller, bool]:
     """Move the seller to ``to``; return it and whether it moved (False: a retry, already there)."""
     seller = _lock(seller_id)
     if seller.status == to:
@@ -55,7 +56,7 @@ def _lock_admission(seller_id: int, storefront_id: int) -> SellerAdmission:
 
 
 @transaction.atomic
-def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Any = None) -> Seller:
+def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Actor | None = None) -> Seller:
     """Admit the seller to a storefront; an application in curation becomes approved, then active.
 
     Raise SellerApplicationDecided for a rejected or closed seller. A retry changes nothing."""
@@ -85,7 +86,7 @@ def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Any = Non
 
 @transaction.atomic
 def seller_curation_refuse(
-    *, seller_id: int, storefront_id: int, reason: str, by: Any = None
+    *, seller_id: int, storefront_id: int, reason: str, by: Actor | None = None
 ) -> SellerAdmission:
     """Refuse (or withdraw) the seller's admission to one storefront, with the reason it is told."""
     _lock(seller_id)
@@ -100,7 +101,7 @@ def seller_curation_refuse(
 
 
 @transaction.atomic
-def seller_info_request(*, seller_id: int, message: str, by: Any = None) -> SellerApplicationMessage:
+def seller_info_request(*, seller_id: int, message: str, by: Actor | None = None) -> SellerApplicationMessage:
     """Ask the applicant for more information (the message is kept in the conversation and e-mailed);
     the application waits for the answer in ``info_requested``."""
     message = (message or "").strip()
@@ -115,20 +116,20 @@ def seller_info_request(*, seller_id: int, message: str, by: Any = None) -> Sell
             )
         transition(seller, to=Status.INFO_REQUESTED, by=by, reason=message, seller_id=seller.pk)
     question = SellerApplicationMessage.objects.create(
-        seller=seller, author=by if getattr(by, "pk", None) else None, from_operator=True, body=message
+        seller=seller, author_id=actor_user_id(by), from_operator=True, body=message
     )
     emit("seller.info_requested", seller_id=seller.pk, message_id=question.pk)
     return question
 
 
 @transaction.atomic
-def seller_approve(*, seller_id: int, by: Any = None) -> Seller:
+def seller_approve(*, seller_id: int, by: Actor | None = None) -> Seller:
     """Approve an application (the seller may then be activated)."""
     return _move(seller_id, Status.APPROVED, by)[0]
 
 
 @transaction.atomic
-def seller_reject(*, seller_id: int, reason: str, by: Any = None) -> Seller:
+def seller_reject(*, seller_id: int, reason: str, by: Actor | None = None) -> Seller:
     """Reject an application, with the reason the applicant is told; its pending admissions are refused."""
     if not reason.strip():
         raise InvalidInput({"reason": [_("Give the reason for the rejection: the applicant is told.")]})
@@ -145,7 +146,7 @@ def seller_reject(*, seller_id: int, reason: str, by: Any = None) -> Seller:
 
 
 @transaction.atomic
-def seller_activate(*, seller_id: int, by: Any = None) -> Seller:
+def seller_activate(*, seller_id: int, by: Actor | None = None) -> Seller:
     """Let an approved or suspended seller sell again."""
     seller, _moved = _move(seller_id, Status.ACTIVE, by)
     _bump_sellers_cache_version()
@@ -153,7 +154,7 @@ def seller_activate(*, seller_id: int, by: Any = None) -> Seller:
 
 
 @transaction.atomic
-def seller_suspend(*, seller_id: int, reason: str, by: Any = None) -> Seller:
+def seller_suspend(*, seller_id: int, reason: str, by: Actor | None = None) -> Seller:
     """Suspend an active seller: its offers leave every storefront at once; the seller is told why
     (a DSA statement of reasons). Its open orders stay in its seller area to be handled."""
     if not reason.strip():
@@ -192,7 +193,7 @@ def _close_blocked(seller_id: int) -> SellerCloseBlocked | None:
 
 
 @transaction.atomic
-def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
+def seller_close(*, seller_id: int, reason: str = "", by: Actor | None = None) -> Seller:
     """Close a seller for good and what closes with it (its offers); raise SellerCloseBlocked,
     naming what is left, while it has open orders (new, accepted, shipped) or money on its
     ledger accounts. Those checks and closings are the guards and hooks the owning apps
@@ -212,7 +213,7 @@ def seller_close(*, seller_id: int, reason: str = "", by: Any = None) -> Seller:
 
 @transaction.atomic
 def seller_admission_decide(
-    *, seller_id: int, storefront_id: int, admit: bool, reason: str = "", by: Any = None
+    *, seller_id: int, storefront_id: int, admit: bool, reason: str = "", by: Actor | None = None
 ) -> SellerAdmission:
     """Admit a seller to a storefront or refuse it (with a reason)."""
     admission = _lock_admission(seller_id, storefront_id)
@@ -222,7 +223,7 @@ def seller_admission_decide(
     if admission.status == status:
         return admission
     admission.status, admission.reason = status, reason
-    admission.decided_at, admission.decided_by = timezone.now(), by if getattr(by, "pk", None) else None
+    admission.decided_at, admission.decided_by_id = timezone.now(), actor_user_id(by)
     admission.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     emit("seller.admission_decided", seller_id=seller_id, storefront_id=storefront_id, status=status)
     _bump_sellers_cache_version()

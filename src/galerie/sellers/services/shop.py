@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 
+from galerie.accounts.models import User
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.images import ImageRefused, image_clean
 from galerie.core.locking import lock_row
@@ -103,7 +104,7 @@ def _check_shop_fields(seller: Seller, values: dict[str, Any]) -> None:
 def seller_shop_update(
     *,
     seller_id: int,
-    by: Any,
+    by: User,
     display_name: str,
     description: str = "",
     return_policy: str = "",
@@ -144,5 +145,5 @@ def seller_shop_update(
     if "logo" in changed and old_logo:
         storage = seller.logo.storage
         transaction.on_commit(lambda: storage.delete(old_logo))
-    emit("seller.shop_updated", seller_id=seller.pk, by_user_id=getattr(by, "pk", None), fields=changed)
+    emit("seller.shop_updated", seller_id=seller.pk, by_user_id=by.pk, fields=changed)
     return seller

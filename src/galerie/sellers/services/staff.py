@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.core.errors import InvalidInput, PermissionDenied, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
@@ -104,7 +104,7 @@ def seller_invitations_open_for(*, seller: Seller) -> QuerySet[SellerInvitation]
     )
 
 
-def seller_invitation_get_by_token(*, token: str, user: Any = None) -> SellerInvitation:
+def seller_invitation_get_by_token(*, token: str, user: User | None = None) -> SellerInvitation:
     """Return the invitation a link's token names, if it can still be accepted (or ``user`` took it).
 
     Raises InvitationNotFound, whose message says why (unknown, withdrawn, expired, used).
@@ -119,9 +119,9 @@ def seller_invitation_get_by_token(*, token: str, user: Any = None) -> SellerInv
     return invitation
 
 
-def _check_open(invitation: SellerInvitation, user: Any) -> None:
+def _check_open(invitation: SellerInvitation, user: User | None) -> None:
     if invitation.accepted_at is not None:
-        if user is not None and getattr(user, "pk", None) == invitation.accepted_by_id:
+        if user is not None and user.pk == invitation.accepted_by_id:
             return  # the same user again: nothing more to do
         raise InvitationNotFound(_("This invitation has already been used."))
     if invitation.revoked_at is not None:
@@ -145,11 +145,9 @@ def _lock_seller(seller_id: int) -> Seller:
         raise SellerNotFound(f"There is no seller {seller_id}.") from None
 
 
-def _require_staff_manager(seller_id: int, by: Any) -> None:
+def _require_staff_manager(seller_id: int, by: User) -> None:
     """Raise PermissionDenied unless ``by`` is a member of the seller whose role manages staff."""
-    role = SellerMember.objects.filter(seller_id=seller_id, user_id=getattr(by, "pk", None)).values_list(
-        "role", flat=True
-    )
+    role = SellerMember.objects.filter(seller_id=seller_id, user_id=by.pk).values_list("role", flat=True)
     if Perm.MANAGE_STAFF not in ROLE_PERMS.get(next(iter(role), ""), frozenset()):
         raise PermissionDenied(_("Only the shop's owners manage its staff."))
 
@@ -171,7 +169,7 @@ def _clean_email(email: str) -> str:
 
 
 @transaction.atomic
-def seller_member_add(*, seller: Seller, user: Any, role: str) -> SellerMember:
+def seller_member_add(*, seller: Seller, user: User, role: str) -> SellerMember:
     """Give a user a role at a seller."""
     member = SellerMember(seller=seller, user=user, role=role)
     full_clean(member)
@@ -182,7 +180,7 @@ def seller_member_add(*, seller: Seller, user: Any, role: str) -> SellerMember:
 
 @transaction.atomic
 def seller_invitation_create(
-    *, seller_id: int, email: str, role: str, by: Any
+    *, seller_id: int, email: str, role: str, by: User
 ) -> tuple[SellerInvitation, str]:
     """Invite ``email`` to the seller's staff with ``role``; return the invitation and its raw token.
 
@@ -234,14 +232,14 @@ def seller_invitation_create(
         invitation_id=invitation.pk,
         seller_id=seller.pk,
         role=role,
-        by_user_id=getattr(by, "pk", None),
+        by_user_id=by.pk,
         nonce=nonce,  # not the token: the token is an HMAC of it under SECRET_KEY
     )
     return invitation, token
 
 
 @transaction.atomic
-def seller_invitation_accept(*, token: str, user: Any) -> SellerMember:
+def seller_invitation_accept(*, token: str, user: User) -> SellerMember:
     """Make ``user`` a member with the invited role; accepting again as the same user returns the member.
 
     Raises InvitationNotFound (unknown, expired, withdrawn, used by someone else) or AlreadyMember.
@@ -280,7 +278,7 @@ def seller_invitation_accept(*, token: str, user: Any) -> SellerMember:
 
 
 @transaction.atomic
-def seller_invitation_revoke(*, invitation_id: int, seller_id: int, by: Any) -> SellerInvitation:
+def seller_invitation_revoke(*, invitation_id: int, seller_id: int, by: User) -> SellerInvitation:
     """Withdraw an open invitation of the seller; raise InvitationNotFound if it is not the seller's."""
     _lock_seller(seller_id)
     _require_staff_manager(seller_id, by)
@@ -300,7 +298,7 @@ def seller_invitation_revoke(*, invitation_id: int, seller_id: int, by: Any) -> 
         "seller.invitation_revoked",
         invitation_id=invitation.pk,
         seller_id=seller_id,
-        by_user_id=getattr(by, "pk", None),
+        by_user_id=by.pk,
     )
     return invitation
 
@@ -319,7 +317,7 @@ def _other_owners(member: SellerMember) -> int:
 
 
 @transaction.atomic
-def seller_member_role_set(*, member_id: int, seller_id: int, role: str, by: Any) -> SellerMember:
+def seller_member_role_set(*, member_id: int, seller_id: int, role: str, by: User) -> SellerMember:
     """Change a member's role; raise LastOwner rather than leave the seller without an owner."""
     role = _clean_role(role)
     _lock_seller(seller_id)
@@ -344,13 +342,13 @@ def seller_member_role_set(*, member_id: int, seller_id: int, role: str, by: Any
         user_id=member.user_id,
         from_role=previous,
         to_role=role,
-        by_user_id=getattr(by, "pk", None),
+        by_user_id=by.pk,
     )
     return member
 
 
 @transaction.atomic
-def seller_member_remove(*, member_id: int, seller_id: int, by: Any) -> None:
+def seller_member_remove(*, member_id: int, seller_id: int, by: User) -> None:
     """Remove a member from the seller's staff; raise LastOwner for its only owner (even oneself)."""
     _lock_seller(seller_id)
     _require_staff_manager(seller_id, by)
@@ -362,19 +360,19 @@ def seller_member_remove(*, member_id: int, seller_id: int, by: Any) -> None:
         )
     payload = {"seller_id": seller_id, "member_id": member.pk, "user_id": member.user_id, "role": member.role}
     member.delete()
-    seller_api_tokens_revoke_beyond(seller_id=seller_id, user_id=payload["user_id"], role=None)
-    emit("seller.member_removed", **payload, by_user_id=getattr(by, "pk", None))
+    seller_api_tokens_revoke_beyond(seller_id=seller_id, user_id=member.user_id, role=None)
+    emit("seller.member_removed", **payload, by_user_id=by.pk)
 
 
 @transaction.atomic
 def seller_member_notifications_set(
-    *, member_id: int, seller_id: int, notify_new_orders: bool, by: Any
+    *, member_id: int, seller_id: int, notify_new_orders: bool, by: User
 ) -> SellerMember:
     """Turn a member's new-order e-mails on or off; the member may do it for themself, staff managers
     for anyone of the shop. Raise PermissionDenied for anyone else, MemberNotFound for another shop's."""
     _lock_seller(seller_id)
     member = _lock_member(member_id, seller_id)
-    if member.user_id != getattr(by, "pk", None):
+    if member.user_id != by.pk:
         _require_staff_manager(seller_id, by)
     if member.notify_new_orders == notify_new_orders:
         return member  # a retried request: already done
@@ -386,6 +384,6 @@ def seller_member_notifications_set(
         member_id=member.pk,
         user_id=member.user_id,
         notify_new_orders=notify_new_orders,
-        by_user_id=getattr(by, "pk", None),
+        by_user_id=by.pk,
     )
     return member

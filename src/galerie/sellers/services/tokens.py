@@ -12,13 +12,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.core.errors import InvalidInput, PermissionDenied
 from galerie.core.outbox import emit
 from galerie.sellers.access import ROLE_PERMS, Perm
@@ -30,7 +30,7 @@ KEY_PREFIX = "glr_"
 PREFIX_LENGTH = 8
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # A key may not act above its creator: the higher the number, the more a role may do.
-ROLE_RANK = {Role.SHIPPING_CLERK: 1, Role.MANAGER: 2, Role.OWNER: 3}
+ROLE_RANK: dict[str, int] = {Role.SHIPPING_CLERK: 1, Role.MANAGER: 2, Role.OWNER: 3}
 
 
 def key_hash(raw_key: str) -> str:
@@ -69,19 +69,17 @@ def seller_api_token_authenticate(*, raw_key: str) -> tuple[Seller, str] | None:
 # --- writes ----------------------------------------------------------------------------------
 
 
-def _creator_role(seller_id: int, by: Any) -> str:
+def _creator_role(seller_id: int, by: User) -> str:
     role = (
-        SellerMember.objects.filter(seller_id=seller_id, user_id=getattr(by, "pk", None))
-        .values_list("role", flat=True)
-        .first()
+        SellerMember.objects.filter(seller_id=seller_id, user_id=by.pk).values_list("role", flat=True).first()
     )
-    if Perm.MANAGE_TOKENS not in ROLE_PERMS.get(role or "", frozenset()):
+    if role is None or Perm.MANAGE_TOKENS not in ROLE_PERMS.get(role, frozenset()):
         raise PermissionDenied(_("Only the shop's owners manage its API keys."))
     return role
 
 
 @transaction.atomic
-def seller_api_token_create(*, seller_id: int, name: str, role: str, by: Any) -> tuple[SellerApiToken, str]:
+def seller_api_token_create(*, seller_id: int, name: str, role: str, by: User) -> tuple[SellerApiToken, str]:
     """Create an API key for the seller; return the row and the raw key, which is never stored.
 
     Raises PermissionDenied unless ``by`` may manage keys, RoleTooHigh if ``role`` exceeds theirs.
@@ -115,13 +113,13 @@ def seller_api_token_create(*, seller_id: int, name: str, role: str, by: Any) ->
         token_id=token.pk,
         seller_id=seller_id,
         role=role,
-        by_user_id=getattr(by, "pk", None),
+        by_user_id=by.pk,
     )
     return token, raw_key
 
 
 @transaction.atomic
-def seller_api_token_revoke(*, token_id: int, seller_id: int, by: Any) -> SellerApiToken:
+def seller_api_token_revoke(*, token_id: int, seller_id: int, by: User) -> SellerApiToken:
     """Revoke one of the seller's keys for good; raise ApiTokenNotFound for another seller's key."""
     _creator_role(seller_id, by)
     token = SellerApiToken.objects.select_for_update().filter(seller_id=seller_id, pk=token_id).first()
@@ -131,9 +129,7 @@ def seller_api_token_revoke(*, token_id: int, seller_id: int, by: Any) -> Seller
         return token  # a retried request: already done
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    emit(
-        "seller.api_token_revoked", token_id=token.pk, seller_id=seller_id, by_user_id=getattr(by, "pk", None)
-    )
+    emit("seller.api_token_revoked", token_id=token.pk, seller_id=seller_id, by_user_id=by.pk)
     return token
 
 

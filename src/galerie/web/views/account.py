@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -18,13 +18,14 @@ from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms import SignupForm
+from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_prefix, sf_reverse
 from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
 from galerie.web.views.decorators import storefront_view
 from galerie.web.views.shop import session_cart_key
 
 
-def _next(request: HttpRequest) -> str:
+def _next(request: StorefrontRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -33,7 +34,7 @@ def _next(request: HttpRequest) -> str:
     return sf_reverse(request, "account")
 
 
-def _sign_in(request: HttpRequest, user) -> None:
+def _sign_in(request: StorefrontRequest, user) -> None:
     """Sign the user in and merge this browser's guest cart into theirs."""
     key = session_cart_key(request.storefront)
     guest = cart_find(storefront=request.storefront, cart_uuid=request.session.get(key))
@@ -43,7 +44,7 @@ def _sign_in(request: HttpRequest, user) -> None:
 
 
 @storefront_view(("GET", "HEAD", "POST"))
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: StorefrontRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     throttled = request.method == "POST" and throttle_attempt(
         request, "signup", account=request.POST.get("email", "")
@@ -75,7 +76,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_view(("GET", "HEAD", "POST"))
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: StorefrontRequest) -> HttpResponse:
     form = ThrottledAuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         _sign_in(request, form.get_user())
@@ -89,22 +90,20 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_view(("POST",))
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: StorefrontRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are signed out."))
     return redirect(sf_reverse(request, "home"))
 
 
-def _signed_in(request: HttpRequest) -> HttpResponse | None:
-    if request.user.is_authenticated:
-        return None
+def _to_sign_in(request: StorefrontRequest) -> HttpResponse:
     return redirect(f"{sf_reverse(request, 'login')}?next={request.get_full_path()}")
 
 
 @storefront_view()
-def account(request: HttpRequest) -> HttpResponse:
-    if (response := _signed_in(request)) is not None:
-        return response
+def account(request: StorefrontRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
     orders = orders_for_customer(customer=request.user, storefront=request.storefront).prefetch_related(
         "seller_orders__seller"
     )[:50]
@@ -112,9 +111,9 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_view()
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    if (response := _signed_in(request)) is not None:
-        return response
+def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
     return render(
         request, "galerie/account/order.html", {"order": order, "refunds": order_refunds(order=order)}
@@ -122,10 +121,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @storefront_view(("POST",))
-def order_confirm_receipt(request: HttpRequest, number: str) -> HttpResponse:
+def order_confirm_receipt(request: StorefrontRequest, number: str) -> HttpResponse:
     """The customer says one seller's parcel arrived."""
-    if (response := _signed_in(request)) is not None:
-        return response
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
     part = next((p for p in order.seller_orders.all() if str(p.pk) == request.POST.get("part")), None)
     if part is None:
@@ -145,6 +144,7 @@ def order_confirm_receipt(request: HttpRequest, number: str) -> HttpResponse:
 
 
 class _StorefrontPasswordReset(auth_views.PasswordResetView):
+    request: StorefrontRequest
     template_name = "galerie/account/password_reset.html"
     email_template_name = "galerie/account/password_reset_email.txt"
     subject_template_name = "galerie/account/password_reset_subject.txt"
@@ -168,6 +168,7 @@ class _StorefrontPasswordReset(auth_views.PasswordResetView):
 
 
 class _StorefrontPasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    request: StorefrontRequest
     template_name = "galerie/account/password_reset_confirm.html"
 
     def get_success_url(self) -> str:

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponseBase
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from galerie.core.errors import NotFound
 from galerie.storefronts.selectors import storefront_get_public
+from galerie.web.requests import StorefrontRequest
 
 
 def storefront_view(
     methods: tuple[str, ...] = ("GET", "HEAD"),
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Set ``request.storefront``, speak its language, turn NotFound errors into 404s."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, storefront: str | None = None, **kwargs) -> HttpResponse:
+        def wrapper(
+            request: StorefrontRequest, *args: Any, storefront: str | None = None, **kwargs: Any
+        ) -> HttpResponseBase:
             try:
                 if storefront is not None:
                     request.storefront = storefront_get_public(code=storefront)

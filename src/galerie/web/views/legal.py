@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
 
 
@@ -14,10 +15,10 @@ def _legal_context() -> dict:
 
 
 @storefront_view(("GET", "HEAD"))
-def terms(request: HttpRequest) -> HttpResponse:
+def terms(request: StorefrontRequest) -> HttpResponse:
     return render(request, "galerie/storefront/terms.html", _legal_context())
 
 
 @storefront_view(("GET", "HEAD"))
-def withdrawal(request: HttpRequest) -> HttpResponse:
+def withdrawal(request: StorefrontRequest) -> HttpResponse:
     return render(request, "galerie/storefront/withdrawal.html", _legal_context())

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 
@@ -27,6 +27,7 @@ from galerie.search.selectors import (
     search_suggest,
 )
 from galerie.search.services import PRICE_BANDS
+from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.views.storefront import CONDITION_LABELS, storefront_page
 
@@ -135,7 +136,7 @@ def _facet_views(page, params: SearchParams, currency: str, language: str) -> li
 
 
 @storefront_page
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StorefrontRequest) -> HttpResponse:
     storefront = request.storefront
     params = SearchParams.read(request.GET)
     if not params.typed.strip() and not params.filters.chosen:
@@ -172,7 +173,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_page
-def suggest(request: HttpRequest) -> HttpResponse:
+def suggest(request: StorefrontRequest) -> HttpResponse:
     typed = request.GET.get("q", "")[:200]
     suggestions = (
         search_suggest(storefront=request.storefront, typed=typed) if len(typed.strip()) >= 2 else None
@@ -183,7 +184,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_page
-def ranking(request: HttpRequest) -> HttpResponse:
+def ranking(request: StorefrontRequest) -> HttpResponse:
     storefront = request.storefront
     bands = [
         _price_label(f"{low}-{high}", storefront.currency, request.LANGUAGE_CODE)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
@@ -21,6 +21,7 @@ from galerie.offers.selectors import (
     storefront_product_id_range,
     storefront_sitemap_products,
 )
+from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
 
 SITEMAP_CACHE_SECONDS = 3600
@@ -31,7 +32,7 @@ SLUG_PLACEHOLDER = "__slug__"
 seo_page = storefront_view(("GET", "HEAD"))
 
 
-def _absolute(request: HttpRequest, name: str, **kwargs: object) -> str:
+def _absolute(request: StorefrontRequest, name: str, **kwargs: object) -> str:
     """Return the absolute URL of a storefront page, at the host's root or under /s/<code>/."""
     if getattr(request, "storefront_id_from_host", None) is None:
         kwargs = {"storefront": request.storefront.code, **kwargs}
@@ -39,7 +40,7 @@ def _absolute(request: HttpRequest, name: str, **kwargs: object) -> str:
 
 
 @seo_page
-def robots_txt(request: HttpRequest) -> HttpResponse:
+def robots_txt(request: StorefrontRequest) -> HttpResponse:
     home = reverse(
         "sf:home", kwargs={} if request.storefront_id_from_host else {"storefront": request.storefront.code}
     )
@@ -55,7 +56,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 @seo_page
 @cache_control(max_age=SITEMAP_CACHE_SECONDS)
-def sitemap_index(request: HttpRequest) -> HttpResponse:
+def sitemap_index(request: StorefrontRequest) -> HttpResponse:
     files = [_absolute(request, "sitemap_pages")]
     if (bounds := storefront_product_id_range(request.storefront)) is not None:
         low, high = bounds
@@ -73,7 +74,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
 
 @seo_page
 @cache_control(max_age=SITEMAP_CACHE_SECONDS)
-def sitemap_pages(request: HttpRequest) -> HttpResponse:
+def sitemap_pages(request: StorefrontRequest) -> HttpResponse:
     categories = storefront_category_tree(request.storefront)
     urls = [_absolute(request, "home")] + [_absolute(request, "category", slug=c.slug) for c in categories]
     return _urlset((url, None) for url in urls)
@@ -81,7 +82,7 @@ def sitemap_pages(request: HttpRequest) -> HttpResponse:
 
 @seo_page
 @cache_control(max_age=SITEMAP_CACHE_SECONDS)
-def sitemap_products(request: HttpRequest, chunk: int) -> HttpResponse:
+def sitemap_products(request: StorefrontRequest, chunk: int) -> HttpResponse:
     if chunk > MAX_CHUNK:
         raise Http404("There is no such sitemap.")
     start = chunk * SITEMAP_ID_SPAN

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.cart.models import Cart
 from galerie.cart.selectors import cart_find, cart_view
 from galerie.cart.services import cart_add, cart_line_set_quantity
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.selectors import checkout_attempt_for
-from galerie.checkout.services import checkout_return, checkout_submit
+from galerie.checkout.services import CheckoutOutcome, checkout_return, checkout_submit
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.offers.selectors import offers_sellable
 from galerie.orders.selectors import order_get_for_customer
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.web.forms import AddressForm, CardForm, SignupForm
+from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.views.decorators import storefront_view
 
@@ -30,7 +34,7 @@ def session_cart_key(storefront) -> str:
     return f"cart:{storefront.pk}"
 
 
-def current_cart(request: HttpRequest) -> Cart | None:
+def current_cart(request: StorefrontRequest) -> Cart | None:
     """The cart of the signed-in customer, or of this browser's session for a guest."""
     return cart_find(
         storefront=request.storefront,
@@ -39,7 +43,7 @@ def current_cart(request: HttpRequest) -> Cart | None:
     )
 
 
-def _offer_id(request: HttpRequest) -> int:
+def _offer_id(request: StorefrontRequest) -> int:
     try:
         key = uuid.UUID(request.POST.get("offer", ""))
     except ValueError:
@@ -59,13 +63,13 @@ def _first_error(error: DomainError) -> str:
 
 
 @storefront_view(("GET", "HEAD"))
-def cart(request: HttpRequest) -> HttpResponse:
+def cart(request: StorefrontRequest) -> HttpResponse:
     view = cart_view(storefront=request.storefront, cart=current_cart(request))
     return render(request, "galerie/shop/cart.html", {"view": view})
 
 
 @storefront_view(("POST",))
-def cart_add_view(request: HttpRequest) -> HttpResponse:
+def cart_add_view(request: StorefrontRequest) -> HttpResponse:
     back = request.POST.get("next") or sf_reverse(request, "cart")
     if not back.startswith("/") or back.startswith("//"):
         back = sf_reverse(request, "cart")
@@ -87,7 +91,7 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_view(("POST",))
-def cart_update(request: HttpRequest) -> HttpResponse:
+def cart_update(request: StorefrontRequest) -> HttpResponse:
     mine = current_cart(request)
     if mine is None:
         return redirect(sf_reverse(request, "cart"))
@@ -104,7 +108,7 @@ def cart_update(request: HttpRequest) -> HttpResponse:
     return redirect(sf_reverse(request, "cart"))
 
 
-def _checkout_context(request: HttpRequest, mine: Cart, **more) -> dict:
+def _checkout_context(request: StorefrontRequest, mine: Cart, **more) -> dict:
     view = cart_view(storefront=request.storefront, cart=mine)
     return {
         "view": view,
@@ -116,11 +120,20 @@ def _checkout_context(request: HttpRequest, mine: Cart, **more) -> dict:
     }
 
 
-def _submit(request: HttpRequest, mine: Cart | None, *, address: dict, payment_method: dict):
+def _submit(
+    request: StorefrontRequest,
+    mine: Cart | None,
+    *,
+    address: dict[str, str],
+    payment_method: Mapping[str, object],
+) -> CheckoutOutcome:
+    customer = request.user
+    if not isinstance(customer, User):  # the checkout view asks a visitor to sign in first
+        raise PermissionDenied
     return checkout_submit(
         storefront=request.storefront,
         cart=mine,
-        customer=request.user,
+        customer=customer,
         address=address,
         payment_method=payment_method,
         idempotency_key=request.POST.get("idempotency_key", ""),
@@ -131,7 +144,7 @@ def _submit(request: HttpRequest, mine: Cart | None, *, address: dict, payment_m
 
 
 @storefront_view(("GET", "HEAD", "POST"))
-def checkout(request: HttpRequest) -> HttpResponse:
+def checkout(request: StorefrontRequest) -> HttpResponse:
     mine = current_cart(request)
     if not request.user.is_authenticated:
         return render(
@@ -207,7 +220,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return _after_outcome(request, outcome, mine, address_form)
 
 
-def _after_outcome(request: HttpRequest, outcome, mine, address_form) -> HttpResponse:
+def _after_outcome(request: StorefrontRequest, outcome, mine, address_form) -> HttpResponse:
     if outcome.status == "completed":
         return redirect(sf_reverse(request, "order_confirmation", number=outcome.order.number))
     if outcome.status == "requires_action":
@@ -236,7 +249,7 @@ def _after_outcome(request: HttpRequest, outcome, mine, address_form) -> HttpRes
 
 
 @storefront_view(("GET", "HEAD"))
-def checkout_return_view(request: HttpRequest) -> HttpResponse:
+def checkout_return_view(request: StorefrontRequest) -> HttpResponse:
     """Where the payment page sends the customer back. It finishes the checkout, so this GET
     writes: the gateway's redirect is a GET by nature; the service is idempotent."""
     if not request.user.is_authenticated:
@@ -252,7 +265,7 @@ def checkout_return_view(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_view(("GET", "HEAD"))
-def order_confirmation(request: HttpRequest, number: str) -> HttpResponse:
+def order_confirmation(request: StorefrontRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{sf_reverse(request, 'login')}?next={request.path}")
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)

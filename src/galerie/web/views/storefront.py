@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext, gettext_lazy
@@ -33,6 +34,7 @@ from galerie.offers.selectors import (
 )
 from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.selectors import seller_get_public
+from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
 
 PAGE_SIZE = 24
@@ -123,7 +125,8 @@ class ListingQuery:
             for value in chosen:
                 rest = tuple(v for v in chosen if v != value)
                 label = labels[name].get(value, value)
-                chips.append((label, self.link(filters=replace(f, **{attribute: rest}))))
+                without: dict[str, Any] = {attribute: rest}
+                chips.append((label, self.link(filters=replace(f, **without))))
         if f.price_min is not None or f.price_max is not None:
             language = get_language() or "en"
             low, high = (
@@ -177,7 +180,7 @@ storefront_page = storefront_view(("GET", "HEAD"))
 
 
 @storefront_page
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StorefrontRequest) -> HttpResponse:
     storefront = request.storefront
     return render(
         request,
@@ -192,7 +195,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @storefront_page
-def category(request: HttpRequest, slug: str) -> HttpResponse:
+def category(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
     current = storefront_category_get(storefront, slug=slug)
     subtree = category_subtree(current)
@@ -213,7 +216,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     labels = {
         "brand": {o.value: o.label for o in facets.brands},
         "seller": {o.value: o.label for o in facets.sellers},
-        "condition": CONDITION_LABELS,
+        "condition": {value: str(label) for value, label in CONDITION_LABELS.items()},
     }
     return render(
         request,
@@ -224,7 +227,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
             "children": [c for c in subtree if c.depth == current.depth + 1],
             "products": page.products,
             "facets": facets,
-            "conditions": [replace(o, label=CONDITION_LABELS[o.value]) for o in facets.conditions],
+            "conditions": [replace(o, label=str(CONDITION_LABELS[o.value])) for o in facets.conditions],
             "query": query,
             "sorts": [
                 (label, query.link(sort=value), value == query.sort) for value, label in SORT_LABELS.items()
@@ -240,7 +243,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @storefront_page
-def product(request: HttpRequest, slug: str) -> HttpResponse:
+def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
     item = storefront_product_get(storefront, slug=slug)
     variants = list(item.variants.all())
@@ -251,11 +254,12 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     offers = offers_for_variant(storefront=storefront, variant_id=variant.pk)
     priors = prior_prices(o.pk for o in offers)
     for offer in offers:
-        offer.prior_minor = priors.get(offer.pk)
+        # Display values for the template, set on the rows: not fields of Offer.
+        offer.prior_minor = priors.get(offer.pk)  # type: ignore[attr-defined]
         rule = ShippingRule.of(getattr(offer.seller, "shipping_profile", None))
-        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)
-        offer.free_shipping_above_minor = rule.free_above_minor
-        offer.delivery_days = rule.delivery_days(offer.lead_time_days)
+        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)  # type: ignore[attr-defined]
+        offer.free_shipping_above_minor = rule.free_above_minor  # type: ignore[attr-defined]
+        offer.delivery_days = rule.delivery_days(offer.lead_time_days)  # type: ignore[attr-defined]
     definitions = {d.code: d for d in item.product_type.attributes.all()}
     attributes = [
         (definitions[code], value)
@@ -279,6 +283,6 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @storefront_page
-def seller_shop(request: HttpRequest, slug: str) -> HttpResponse:
+def seller_shop(request: StorefrontRequest, slug: str) -> HttpResponse:
     seller = seller_get_public(storefront=request.storefront, slug=slug)
     return render(request, "galerie/storefront/seller.html", {"seller": seller})

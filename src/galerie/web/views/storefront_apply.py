@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from galerie.sellers.services import seller_application_submit
 from galerie.storefronts.models import Storefront
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_sellers import FIELD_OF_MODEL_ERROR, BecomeSellerForm
+from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.throttling import throttle_attempt
 from galerie.web.views.decorators import storefront_view
@@ -25,7 +28,7 @@ def _open_storefronts():
 
 
 @storefront_view(("GET", "HEAD", "POST"))
-def become_seller(request: HttpRequest) -> HttpResponse:
+def become_seller(request: StorefrontRequest) -> HttpResponse:
     storefront = request.storefront
     pending = [s for s in seller_applications_for_user(user=request.user) if s.status != s.Status.REJECTED]
     login_url = f"{sf_reverse(request, 'login')}?next={request.get_full_path()}"
@@ -34,7 +37,9 @@ def become_seller(request: HttpRequest) -> HttpResponse:
             request, "galerie/storefront/become_seller.html", {"pending": pending[0], "login_url": login_url}
         )
     storefronts = _open_storefronts()
-    initial = {"storefronts": [storefront.pk] if storefront.status == Storefront.Status.OPEN else []}
+    initial: dict[str, Any] = {
+        "storefronts": [storefront.pk] if storefront.status == Storefront.Status.OPEN else []
+    }
     if request.user.is_authenticated:
         initial["email"] = request.user.email
     form = BecomeSellerForm(

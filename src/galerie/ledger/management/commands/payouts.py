@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from galerie.core.money import Money
@@ -26,13 +27,13 @@ class Command(BaseCommand):
         " today is refused."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser("run", help="Run (or resume) the payout run of a day.")
         run.add_argument("--date", help="Day of the run, YYYY-MM-DD (default: today; never after today).")
         run.add_argument("--currency", default="EUR")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             run_date = date.fromisoformat(options["date"]) if options.get("date") else timezone.localdate()
         except ValueError:

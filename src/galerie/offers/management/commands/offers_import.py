@@ -62,7 +62,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         import_id = options["resume"] or self._create(options)
         quiet = verbosity == 0
-        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[attr-defined]
+        # The stubs type OutputWrapper._out as a callable; it is the text stream the command writes to.
+        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[arg-type]
         columns = (
             TextColumn("{task.description:<44}"),
             BarColumn(),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from galerie.core.errors import DomainError
@@ -36,7 +37,7 @@ def _when(text: str, where: str) -> datetime:
 class Command(BaseCommand):
     help = "Mark shipped orders delivered from a carrier's tracking events (one, or a CSV file of them)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         mark = sub.add_parser("mark", help="Mark the shipped order with this tracking number delivered.")
         mark.add_argument("--tracking", required=True, help="The carrier's tracking number.")
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         feed = sub.add_parser("import", help="Mark delivered every row of a carrier's CSV file.")
         feed.add_argument("file", type=Path, help=f"CSV with a header: {', '.join(COLUMNS)}.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "mark":
             when = _when(options["at"], "--at")
             try:

@@ -44,7 +44,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No storefront has the code {', '.join(missing)}.")
             ids = sorted(found.values())
         quiet = verbosity == 0
-        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[attr-defined]
+        # The stubs type OutputWrapper._out as a callable; it is the text stream the command writes to.
+        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[arg-type]
         started = time.perf_counter()
         summary = reindex_with_bar(storefront_ids=ids, console=console, quiet=quiet)
         elapsed = time.perf_counter() - started

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from galerie.accounts.models import User
 from galerie.search.management.commands.search import reindex_with_bar
@@ -38,7 +38,8 @@ MARKETPLACE_APPS = (
 
 class _Bars(SeedProgress):
     def __init__(self, progress: Progress) -> None:
-        self.progress, self.task = progress, None
+        self.progress = progress
+        self.task: TaskID | None = None
 
     def phase(self, name: str, total: int) -> None:
         if self.task is not None:
@@ -46,7 +47,8 @@ class _Bars(SeedProgress):
         self.task = self.progress.add_task(name, total=total)
 
     def advance(self, amount: int) -> None:
-        self.progress.advance(self.task, amount)
+        if self.task is not None:
+            self.progress.advance(self.task, amount)
 
 
 def _children_first(models_: list[type[models.Model]]) -> list[type[models.Model]]:
@@ -130,7 +132,8 @@ class Command(BaseCommand):
         if reset:
             marketplace_reset()
         quiet = verbosity == 0
-        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[attr-defined]
+        # The stubs type OutputWrapper._out as a callable; it is the text stream the command writes to.
+        console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[arg-type]
         columns = (
             TextColumn("{task.description:<42}"),
             BarColumn(),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -21,12 +22,12 @@ LOGIN_URL = "admin:login"
 
 def operator_view(
     methods: tuple[str, ...] = ("GET", "HEAD"),
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Let the view run only for active operator staff (``is_staff``)."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), LOGIN_URL)
@@ -39,7 +40,9 @@ def operator_view(
                 return render(request, "galerie/operator/not_found.html", context, status=404)
 
         gated = require_http_methods(list(methods))(wrapper)
-        gated.operator_only = True  # read by the isolation test: every route of /back-office/ is gated
+        # Read by the isolation test: every route of /back-office/ is gated. A function takes the
+        # attribute; the type of the decorated view does not declare it.
+        gated.operator_only = True  # type: ignore[attr-defined]
         return gated
 
     return decorate

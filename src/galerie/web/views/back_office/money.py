@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from galerie.ledger import reports
 from galerie.ledger.iban_checks import payout_iban_warnings
+from galerie.web.requests import OperatorRequest
 from galerie.web.views.back_office.access import operator_view
 
 
 @operator_view()
-def trial_balance(request: HttpRequest) -> HttpResponse:
+def trial_balance(request: OperatorRequest) -> HttpResponse:
     return render(
         request,
         "galerie/operator/trial_balance.html",
@@ -20,7 +21,7 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
 
 
 @operator_view()
-def commissions(request: HttpRequest) -> HttpResponse:
+def commissions(request: OperatorRequest) -> HttpResponse:
     return render(
         request,
         "galerie/operator/commissions.html",
@@ -29,5 +30,5 @@ def commissions(request: HttpRequest) -> HttpResponse:
 
 
 @operator_view()
-def reconciliation(request: HttpRequest) -> HttpResponse:
+def reconciliation(request: OperatorRequest) -> HttpResponse:
     return render(request, "galerie/operator/reconciliation.html", reports.reconciliation())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -19,13 +19,14 @@ from galerie.core.errors import DomainError
 from galerie.offers.proposals import product_proposal_accept
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProposalDecisionForm
+from galerie.web.requests import OperatorRequest
 from galerie.web.views.back_office.access import operator_view
 
 QUEUE_LIMIT = 200
 
 
 @operator_view()
-def proposal_queue(request: HttpRequest) -> HttpResponse:
+def proposal_queue(request: OperatorRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     counts = dict(
         ProductProposal.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -45,7 +46,7 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 
 
 @operator_view(methods=("GET", "HEAD", "POST"))
-def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_detail(request: OperatorRequest, proposal_id: int) -> HttpResponse:
     proposal = product_proposal_get(proposal_id=proposal_id)
     form = ProposalDecisionForm(
         request.POST or None, initial={"title": proposal.title, "description": proposal.description}

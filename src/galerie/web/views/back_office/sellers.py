@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from galerie.sellers.services import (
     seller_suspend,
 )
 from galerie.web.forms_sellers import SellerDecisionForm, SellerStatusForm
+from galerie.web.requests import OperatorRequest
 from galerie.web.views.back_office.access import operator_view
 
 DEFAULT_STATUS = Seller.Status.APPLIED
@@ -47,7 +48,7 @@ def _int(value: object) -> int | None:
 
 
 @operator_view()
-def seller_queue(request: HttpRequest) -> HttpResponse:
+def seller_queue(request: OperatorRequest) -> HttpResponse:
     status = request.GET.get("status") or DEFAULT_STATUS
     if status != ALL and status not in Seller.Status.values:
         status = DEFAULT_STATUS
@@ -55,7 +56,9 @@ def seller_queue(request: HttpRequest) -> HttpResponse:
     rows = sellers_for_queue(status=None if status == ALL else status, after_id=after)
     now = timezone.now()
     for seller in rows:
-        seller.days_waiting = (now - seller.since).days
+        # ``since`` is annotated by sellers_for_queue, ``days_waiting`` is for the template:
+        # neither is a field of Seller.
+        seller.days_waiting = (now - seller.since).days  # type: ignore[attr-defined]
     counts = seller_queue_counts()
     chips = [(value, label, counts[value]) for value, label in Seller.Status.choices]
     context = {
@@ -70,7 +73,7 @@ def seller_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest,
+    request: OperatorRequest,
     seller_id: int,
     *,
     decision: SellerDecisionForm | None = None,
@@ -95,12 +98,12 @@ def _detail(
 
 
 @operator_view()
-def seller_detail(request: HttpRequest, seller_id: int) -> HttpResponse:
+def seller_detail(request: OperatorRequest, seller_id: int) -> HttpResponse:
     return _detail(request, seller_id)
 
 
 @operator_view(methods=("POST",))
-def seller_decide(request: HttpRequest, seller_id: int) -> HttpResponse:
+def seller_decide(request: OperatorRequest, seller_id: int) -> HttpResponse:
     seller = seller_get_for_operator(seller_id=seller_id)
     storefront_ids = {a.storefront_id for a in seller.admissions.all()}
     form = SellerDecisionForm(request.POST, storefront_ids=storefront_ids)
@@ -130,7 +133,7 @@ def seller_decide(request: HttpRequest, seller_id: int) -> HttpResponse:
 
 
 @operator_view(methods=("POST",))
-def seller_status(request: HttpRequest, seller_id: int) -> HttpResponse:
+def seller_status(request: OperatorRequest, seller_id: int) -> HttpResponse:
     seller = seller_get_for_operator(seller_id=seller_id)
     form = SellerStatusForm(request.POST)
     if not form.is_valid():
@@ -168,7 +171,7 @@ def _domain_error(form: Any, problem: DomainError) -> dict[str, Any]:
 
 
 @operator_view()
-def seller_document(request: HttpRequest, seller_id: int, document_id: int) -> HttpResponse:
+def seller_document(request: OperatorRequest, seller_id: int, document_id: int) -> FileResponse:
     document = seller_document_get_for_operator(seller_id=seller_id, document_id=document_id)
     try:
         handle = document.file.open("rb")

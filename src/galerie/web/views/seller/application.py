@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -19,13 +19,14 @@ from galerie.core.errors import DomainError, InvalidInput, NotFound
 from galerie.sellers.access import memberships_for
 from galerie.sellers.selectors import seller_application_get_for_user, seller_applications_for_user
 from galerie.sellers.services import seller_application_answer
+from galerie.storefronts.middleware import HostRoutedRequest
 from galerie.storefronts.models import Storefront
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_sellers import ApplicationAnswerForm
 from galerie.web.views.seller.access import LOGIN_URL, not_found
 
 
-def _apply_links(request: HttpRequest) -> list[tuple[str, str]]:
+def _apply_links(request: HostRoutedRequest) -> list[tuple[str, str]]:
     """(storefront name, URL of its “Sell on” page) for the storefronts taking applications."""
     storefronts = Storefront.objects.filter(status=Storefront.Status.OPEN).order_by("name")
     if getattr(request, "storefront_id_from_host", None):
@@ -44,7 +45,7 @@ def _apply_links(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def application(request: HttpRequest) -> HttpResponse:
+def application(request: HostRoutedRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), LOGIN_URL)
     applications = seller_applications_for_user(user=request.user)
@@ -84,7 +85,8 @@ def application(request: HttpRequest) -> HttpResponse:
         applications = seller_applications_for_user(user=request.user)
     for seller in applications:
         if seller.status == seller.Status.INFO_REQUESTED:
-            seller.answer_form = forms.get(seller.pk) or ApplicationAnswerForm()
+            # For the template, set on the row: not a field of Seller.
+            seller.answer_form = forms.get(seller.pk) or ApplicationAnswerForm()  # type: ignore[attr-defined]
     return render(request, "galerie/seller/application.html", {"applications": applications}, status=status)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -21,6 +21,7 @@ from galerie.orders.selectors import (
     seller_sales_by_day,
 )
 from galerie.sellers.access import NotASellerMember, Perm, seller_access_switch
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import remember_seller, seller_view
 
 # The chart's drawing box (SVG user units); the CSS scales it to the page's width.
@@ -86,7 +87,7 @@ def _chart(sales: Sales, language: str) -> dict:
 
 
 @seller_view(Perm.VIEW_DASHBOARD)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SellerRequest) -> HttpResponse:
     access = request.seller_access
     seller = access.seller
     context: dict = {
@@ -107,7 +108,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.VIEW_DASHBOARD, methods=("POST",))
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: SellerRequest) -> HttpResponse:
     try:
         access = seller_access_switch(request.user, slug=request.POST.get("slug", ""))
     except NotASellerMember:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +31,7 @@ from galerie.offers.imports import (
 from galerie.offers.models import OfferImport
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
 LATEST = 20
@@ -60,7 +61,7 @@ class OfferImportForm(forms.Form):
 
 
 @seller_view(Perm.EDIT_OFFERS, methods=("GET", "HEAD", "POST"))
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: SellerRequest) -> HttpResponse:
     seller = request.seller_access.seller
     form = OfferImportForm()
     if request.method == "POST":
@@ -95,7 +96,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: SellerRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="offers-template.csv"'
     safe_writer(response).writerows(TEMPLATE_ROWS)
@@ -103,7 +104,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: SellerRequest, import_id: int) -> HttpResponse:
     offer_import = offer_import_get_for_seller(seller=request.seller_access.seller, import_id=import_id)
     running = offer_import.status in RUNNING
     errors = [] if running else list(offer_import_errors(offer_import=offer_import)[: SHOWN_ERRORS + 1])
@@ -127,7 +128,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def import_errors_csv(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
+def import_errors_csv(request: SellerRequest, import_id: int) -> StreamingHttpResponse:
     offer_import = offer_import_get_for_seller(seller=request.seller_access.seller, import_id=import_id)
     problems = offer_import_errors(offer_import=offer_import).values_list("row", "column", "value", "reason")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -18,17 +18,18 @@ from galerie.core.money import Money
 from galerie.ledger.reports import payout_get_for_member, seller_money_for_member
 from galerie.ledger.statements import statement_rows, statement_write
 from galerie.sellers.access import Perm
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
 
 @seller_view(Perm.VIEW_MONEY)
-def money(request: HttpRequest) -> HttpResponse:
+def money(request: SellerRequest) -> HttpResponse:
     sellers = seller_money_for_member(request.user, seller_id=request.seller_access.seller.pk)
     return render(request, "galerie/seller/money.html", {"sellers": sellers})
 
 
 @seller_view(Perm.VIEW_MONEY)
-def statement_csv(request: HttpRequest, payout_id: int) -> HttpResponse:
+def statement_csv(request: SellerRequest, payout_id: int) -> HttpResponse:
     seller_id = request.seller_access.seller.pk
     payout = payout_get_for_member(request.user, payout_id=payout_id, seller_id=seller_id)
     response = HttpResponse(statement_write(payout=payout), content_type="text/csv; charset=utf-8")
@@ -82,7 +83,7 @@ def _statement_display(rows: list[dict], currency: str, language: str) -> list[d
 
 
 @seller_view(Perm.VIEW_MONEY)
-def statement_page(request: HttpRequest, payout_id: int) -> HttpResponse:
+def statement_page(request: SellerRequest, payout_id: int) -> HttpResponse:
     seller_id = request.seller_access.seller.pk
     payout = payout_get_for_member(request.user, payout_id=payout_id, seller_id=seller_id)
     rows = _statement_display(statement_rows(payout=payout), payout.currency, get_language() or "en")

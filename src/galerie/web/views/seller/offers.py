@@ -32,6 +32,7 @@ from galerie.offers.services import offer_create, offer_status_set, offer_update
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
 ROW_TEMPLATE = "galerie/seller/_offer_row.html"
@@ -58,11 +59,13 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _with_links(offers: list[Offer]) -> list[Offer]:
     for offer in offers:
-        offer.public_url = storefront_product_url(offer, offer.storefront) if offer.storefront else ""
+        # ``storefront`` is annotated by the offers selectors, ``public_url`` is for the template:
+        # neither is a field of Offer.
+        offer.public_url = storefront_product_url(offer, offer.storefront) if offer.storefront else ""  # type: ignore[attr-defined]
     return offers
 
 
-def _row_context(request: HttpRequest, offer: Offer, form: OfferRowForm | None = None) -> dict:
+def _row_context(request: SellerRequest, offer: Offer, form: OfferRowForm | None = None) -> dict:
     return {
         "offer": offer,
         "form": form,
@@ -71,7 +74,7 @@ def _row_context(request: HttpRequest, offer: Offer, form: OfferRowForm | None =
 
 
 def _single(
-    request: HttpRequest, offer: Offer, form: OfferRowForm | None = None, status: int = 200
+    request: SellerRequest, offer: Offer, form: OfferRowForm | None = None, status: int = 200
 ) -> HttpResponse:
     """The offer alone in the list's table, with its history: its own page, the no-JavaScript page
     of a row and of its edit form."""
@@ -99,7 +102,7 @@ def _after(request: HttpRequest) -> int | None:
 
 
 @seller_view(Perm.VIEW_OFFERS)
-def offer_list(request: HttpRequest) -> HttpResponse:
+def offer_list(request: SellerRequest) -> HttpResponse:
     seller = request.seller_access.seller
     q = request.GET.get("q", "").strip()[:120]
     status = request.GET.get("status", "")
@@ -130,7 +133,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def offer_edit_row(request: HttpRequest, offer_id: int) -> HttpResponse:
+def offer_edit_row(request: SellerRequest, offer_id: int) -> HttpResponse:
     offer = offer_get_for_seller(request.seller_access.seller, offer_id)
     form = OfferRowForm(offer=offer)
     if not _is_htmx(request):
@@ -139,7 +142,7 @@ def offer_edit_row(request: HttpRequest, offer_id: int) -> HttpResponse:
     return render(request, EDIT_TEMPLATE, _row_context(request, offer, form))
 
 
-def _save(request: HttpRequest, offer: Offer) -> tuple[Offer, OfferRowForm | None, str]:
+def _save(request: SellerRequest, offer: Offer) -> tuple[Offer, OfferRowForm | None, str]:
     """Apply a row's POST; return the offer, the form with its errors (None when saved), a message."""
     action = request.POST.get("action", "")
     if action in QUICK_STATUS:
@@ -184,7 +187,7 @@ def _save(request: HttpRequest, offer: Offer) -> tuple[Offer, OfferRowForm | Non
 
 
 @seller_view(Perm.VIEW_OFFERS, methods=("GET", "HEAD", "POST"))
-def offer_row(request: HttpRequest, offer_id: int) -> HttpResponse:
+def offer_row(request: SellerRequest, offer_id: int) -> HttpResponse:
     seller = request.seller_access.seller
     offer = offer_get_for_seller(seller, offer_id)
     if request.method == "POST":
@@ -208,7 +211,7 @@ def offer_row(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def offer_find(request: HttpRequest) -> HttpResponse:
+def offer_find(request: SellerRequest) -> HttpResponse:
     seller = request.seller_access.seller
     form = OfferFindForm(request.GET or None)
     result = None
@@ -225,10 +228,11 @@ def offer_find(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS, methods=("GET", "HEAD", "POST"))
-def offer_new(request: HttpRequest, variant_id: int) -> HttpResponse:
+def offer_new(request: SellerRequest, variant_id: int) -> HttpResponse:
     seller = request.seller_access.seller
     variant = variant_get_for_listing(seller, variant_id)
-    currency = variant.storefront.currency
+    # ``storefront``: annotated on the row by variant_get_for_listing (not a field of Variant).
+    currency = variant.storefront.currency  # type: ignore[attr-defined]
     form = OfferNewForm(request.POST or None, currency=currency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -262,8 +266,8 @@ def offer_new(request: HttpRequest, variant_id: int) -> HttpResponse:
                     format_html(
                         '{} <a href="{}">{}</a>',
                         _("Your offer is on sale."),
-                        storefront_product_url(variant, variant.storefront),
-                        _("See it on %(storefront)s") % {"storefront": variant.storefront.name},
+                        storefront_product_url(variant, variant.storefront),  # type: ignore[attr-defined]
+                        _("See it on %(storefront)s") % {"storefront": variant.storefront.name},  # type: ignore[attr-defined]
                     ),
                 )
                 url = reverse("seller_area:offers")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from galerie.orders.services import (
     seller_order_ship,
 )
 from galerie.sellers.access import Perm
+from galerie.web.requests import SellerRequest
 from galerie.web.throttling import ThrottledAuthenticationForm
 from galerie.web.views.seller.access import seller_view
 
@@ -50,7 +51,7 @@ seller_login = _SellerLogin.as_view(
 
 
 @seller_view(Perm.VIEW_ORDERS)
-def orders(request: HttpRequest) -> HttpResponse:
+def orders(request: SellerRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     late = request.GET.get("late") == "1"
     seller = request.seller_access.seller
@@ -67,7 +68,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.VIEW_ORDERS)
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+def order_detail(request: SellerRequest, number: str) -> HttpResponse:
     seller_order = seller_order_get_for_member(
         request.user, number=number, seller_id=request.seller_access.seller.pk
     )
@@ -75,7 +76,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @seller_view(Perm.FULFIL_ORDERS, methods=("POST",))
-def order_action(request: HttpRequest, number: str) -> HttpResponse:
+def order_action(request: SellerRequest, number: str) -> HttpResponse:
     seller_order = seller_order_get_for_member(
         request.user, number=number, seller_id=request.seller_access.seller.pk
     )
@@ -116,7 +117,7 @@ def order_action(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @seller_view(Perm.FULFIL_ORDERS)
-def packing_slip(request: HttpRequest, number: str) -> HttpResponse:
+def packing_slip(request: SellerRequest, number: str) -> HttpResponse:
     """The printable slip that goes in the parcel: who sends, to whom, what; no prices."""
     seller_order = seller_order_get_for_member(
         request.user, number=number, seller_id=request.seller_access.seller.pk

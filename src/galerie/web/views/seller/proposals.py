@@ -6,7 +6,7 @@ A proposal is fetched through a selector scoped to the current seller: another s
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -22,14 +22,15 @@ from galerie.offers.proposals import (
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProductTypeChoiceForm, ProposalForm
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
 
 @seller_view(Perm.EDIT_OFFERS, methods=("GET", "HEAD", "POST"))
-def proposal_new(request: HttpRequest) -> HttpResponse:
+def proposal_new(request: SellerRequest) -> HttpResponse:
     seller = request.seller_access.seller
-    data = request.POST if request.method == "POST" else request.GET
-    chooser = ProductTypeChoiceForm(data if "product_type" in data else None)
+    params = request.POST if request.method == "POST" else request.GET
+    chooser = ProductTypeChoiceForm(params if "product_type" in params else None)
     product_type = chooser.cleaned_data["product_type"] if chooser.is_bound and chooser.is_valid() else None
     categories = proposal_categories_for_seller(seller=seller)
     form = None
@@ -93,7 +94,7 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: SellerRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = product_proposals_for_seller(seller=request.seller_access.seller)
     if status in ProductProposal.Status.values:
@@ -106,6 +107,6 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.EDIT_OFFERS)
-def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_detail(request: SellerRequest, proposal_id: int) -> HttpResponse:
     proposal = product_proposal_get_for_seller(seller=request.seller_access.seller, proposal_id=proposal_id)
     return render(request, "galerie/seller/proposal.html", {"proposal": proposal})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from galerie.sellers.access import Perm
 from galerie.sellers.services.shop import seller_shop_update
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_portal import ShopSettingsForm, amount_text
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
 PATH_URLCONF = "galerie.urls"
@@ -47,7 +48,7 @@ def _initial(seller, profile, currency: str) -> dict:
 
 
 @seller_view(Perm.EDIT_SHOP, methods=("GET", "HEAD", "POST"))
-def shop_settings(request: HttpRequest) -> HttpResponse:
+def shop_settings(request: SellerRequest) -> HttpResponse:
     seller = request.seller_access.seller
     profile = getattr(seller, "shipping_profile", None)
     currency = profile.currency if profile else "EUR"

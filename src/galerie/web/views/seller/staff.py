@@ -33,10 +33,11 @@ from galerie.sellers.services.staff import (
 )
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ROLE_SHORT, InvitationSignupForm, InviteForm
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import LOGIN_URL, not_found, remember_seller, seller_view
 
 
-def _staff_page(request: HttpRequest, form: InviteForm, *, status: int = 200) -> HttpResponse:
+def _staff_page(request: SellerRequest, form: InviteForm, *, status: int = 200) -> HttpResponse:
     access = request.seller_access
     return render(
         request,
@@ -53,12 +54,12 @@ def _staff_page(request: HttpRequest, form: InviteForm, *, status: int = 200) ->
 
 
 @seller_view(Perm.MANAGE_STAFF)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: SellerRequest) -> HttpResponse:
     return _staff_page(request, InviteForm())
 
 
 @seller_view(Perm.MANAGE_STAFF, methods=("POST",))
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: SellerRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -81,7 +82,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.MANAGE_STAFF, methods=("POST",))
-def staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
+def staff_member(request: SellerRequest, member_id: int) -> HttpResponse:
     seller = request.seller_access.seller
     member = seller_member_get(seller=seller, member_id=member_id)  # another seller's: 404
     action = request.POST.get("action")
@@ -93,7 +94,7 @@ def staff_member(request: HttpRequest, member_id: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(email)s is now %(role)s.")
-                % {"email": member.user.email, "role": ROLE_SHORT.get(request.POST.get("role"), "")},
+                % {"email": member.user.email, "role": ROLE_SHORT.get(request.POST.get("role", ""), "")},
             )
         elif action == "notify":
             on = request.POST.get("notify_new_orders") == "on"
@@ -129,7 +130,7 @@ def _notify_message(email: str, on: bool) -> str:
 
 
 @seller_view(Perm.VIEW_DASHBOARD, methods=("POST",))
-def my_notifications(request: HttpRequest) -> HttpResponse:
+def my_notifications(request: SellerRequest) -> HttpResponse:
     """Let any member turn their own new-order e-mails on or off (from the dashboard)."""
     access = request.seller_access
     on = request.POST.get("notify_new_orders") == "on"
@@ -141,7 +142,7 @@ def my_notifications(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.MANAGE_STAFF, methods=("POST",))
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: SellerRequest, invitation_id: int) -> HttpResponse:
     seller = request.seller_access.seller
     try:
         invitation = seller_invitation_revoke(

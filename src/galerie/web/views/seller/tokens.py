@@ -7,7 +7,7 @@ kept in the session or the database, and the page is marked ``no-store``.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,12 +21,13 @@ from galerie.sellers.services.tokens import (
 )
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ROLE_SHORT, TokenForm
+from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
 
 @seller_view(Perm.MANAGE_TOKENS, methods=("GET", "HEAD", "POST"))
 @never_cache
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: SellerRequest) -> HttpResponse:
     seller = request.seller_access.seller
     form = TokenForm(request.POST or None)
     created = raw_key = None
@@ -61,7 +62,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @seller_view(Perm.MANAGE_TOKENS, methods=("POST",))
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: SellerRequest, token_id: int) -> HttpResponse:
     token = seller_api_token_revoke(
         token_id=token_id, seller_id=request.seller_access.seller.pk, by=request.user
     )  # another seller's key: ApiTokenNotFound, a 404
