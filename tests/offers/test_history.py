@@ -145,7 +145,7 @@ def test_an_import_writes_rows_naming_the_uploader(offer, owner):
     upload = ContentFile(b"sku,price,stock\nBOOK-1,15,8\n", name="prices.csv")
     offer_import = offer_import_create(seller=offer.seller, by=owner, upload=upload)
     assert offer_import_run(import_id=offer_import.pk).status == OfferImport.Status.APPLIED
-    reason = f"import {offer_import.pk}"
+    reason = OfferChange.Reason.IMPORT
     assert rows(offer, "price", "stock") == [
         ("price", "2000", "1500", owner.pk, "owner@example.test", reason),
         ("stock", "5", "8", owner.pk, "owner@example.test", reason),

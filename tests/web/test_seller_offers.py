@@ -9,10 +9,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from galerie.core.actors import System
 from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
 from galerie.offers.models import Offer, OfferChange, PriceHistory
-from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
+from galerie.offers.services import (
+    offer_price_set,
+    offer_status_set,
+    offer_stock_set,
+    offers_stock_release,
+    offers_stock_take,
+)
 from galerie.sellers.models import SellerMember
 from tests.factories import (
     TESTS,
@@ -431,7 +438,22 @@ def test_the_offer_page_shows_its_history_newest_first_with_who_and_why(client, 
     # When, what, from, to, by, why: the stock change first, then the price, then the creation.
     assert cells[1:6] == ["Stock", "5", "2", shop["owner"].email, "—"]
     assert cells[7:12] == ["Price", "€19.90", "€17.90", shop["manager"].email, "spring sale"]
-    assert cells[13:18] == ["Listed", "—", "Active", "Galerie (tests)", "—"]
+    assert cells[13:18] == ["Listed", "—", "Active", "Galerie", "—"]
+
+
+def test_galerie_s_own_changes_read_in_the_seller_s_language(client, shop):
+    offer = shop["offer"]
+    offers_stock_take(lines={offer.pk: 2}, by=System("checkout"), reason=OfferChange.Reason.CHECKOUT)
+    offers_stock_release(
+        lines={offer.pk: 2}, by=System("checkout"), reason=OfferChange.Reason.CHECKOUT_RELEASED
+    )
+    client.force_login(shop["owner"])
+    html = client.get(row_url(offer), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    history = html[html.index('id="offer-history-title"') :]
+    cells = [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", history, re.S)]
+    assert cells[1:6] == ["Stock", "3", "5", "Galerie", "Commande non payée : stock rendu"]
+    assert cells[7:12] == ["Stock", "5", "3", "Galerie", "Commande d’un client"]
+    assert "checkout" not in history.lower()
 
 
 def test_the_history_is_paged_by_keyset_and_its_query_count_is_fixed(

@@ -38,7 +38,7 @@ from galerie.core.money import Money
 from galerie.core.statemachine import transition
 from galerie.ledger.commissions import commissions_for_quote
 from galerie.offers.errors import OfferOutOfStock
-from galerie.offers.models import Offer
+from galerie.offers.models import Offer, OfferChange
 from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offers_stock_release, offers_stock_take
 from galerie.orders.models import Order
@@ -132,7 +132,7 @@ def _reserve(
                     field="cart",
                 )
         try:  # one conditional UPDATE per offer, in primary-key order: two checkouts never deadlock
-            offers_stock_take(lines=wanted, by=CHECKOUT, reason=f"checkout of cart {cart.pk}")
+            offers_stock_take(lines=wanted, by=CHECKOUT, reason=OfferChange.Reason.CHECKOUT)
         except OfferOutOfStock as short:
             line_offer = offers.get(short.offer_id) if short.offer_id is not None else None
             title = line_offer.variant.product.title if line_offer is not None else ""
@@ -443,7 +443,7 @@ def _release(attempt: CheckoutAttempt) -> None:
     """Give back the stock of an attempt's reservations not yet released (caller's transaction)."""
     held = dict(attempt.reservations.filter(released=False).values_list("offer_id", "quantity"))
     if held:
-        offers_stock_release(lines=held, by=CHECKOUT, reason=f"checkout attempt {attempt.pk} not paid")
+        offers_stock_release(lines=held, by=CHECKOUT, reason=OfferChange.Reason.CHECKOUT_RELEASED)
     attempt.reservations.filter(released=False).update(released=True)
 
 

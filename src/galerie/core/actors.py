@@ -13,6 +13,8 @@ from typing import TypeAlias
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
+SYSTEM_PREFIX = "Galerie ("  # how a history row's label names Galerie acting: "Galerie (checkout)"
+
 
 @dataclass(frozen=True)
 class System:
@@ -21,7 +23,7 @@ class System:
     name: str
 
     def __str__(self) -> str:
-        return f"Galerie ({self.name})"
+        return f"{SYSTEM_PREFIX}{self.name})"
 
 
 Actor: TypeAlias = AbstractBaseUser | System
@@ -45,3 +47,8 @@ def actor_label(by: Actor | None) -> str:
     if isinstance(by, System):
         return str(by)
     return by.get_username()
+
+
+def is_system_label(label: str) -> bool:
+    """Whether a history row's stored label names Galerie acting rather than a person."""
+    return label.startswith(SYSTEM_PREFIX) and label.endswith(")")

@@ -34,8 +34,9 @@ class OfferAdmin(admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (c.at.strftime("%Y-%m-%d %H:%M"), c.field, c.from_value, c.to_value, c.actor_label, c.reason)
+                (c.at.strftime("%Y-%m-%d %H:%M"), c.field, c.from_value, c.to_value, c.actor_label, why)
                 for c in changes
+                for why in (c.reason_text,)
             ),
         )
         url = reverse("admin:offers_offerchange_changelist") + f"?offer__id__exact={offer.pk}"
@@ -55,7 +56,7 @@ class OfferAdmin(admin.ModelAdmin):
 
 @admin.register(OfferChange)
 class OfferChangeAdmin(admin.ModelAdmin):
-    list_display = ["at", "offer", "field", "from_value", "to_value", "actor_label", "reason"]
+    list_display = ["at", "offer", "field", "from_value", "to_value", "actor_label", "reason_text"]
     list_filter = ["field"]
     raw_id_fields = ["offer", "actor"]
     search_fields = ["actor_label"]

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import Variant
+from galerie.core.actors import is_system_label
 from galerie.core.csvsafe import validate_not_formula
 from galerie.core.files import private_storage
 from galerie.sellers.models import Seller
@@ -129,7 +130,9 @@ class OfferChange(models.Model):
     Written in the transaction of the change by the offers' services (price, stock, status,
     SKU, lead time), by checkout's stock moves and by imports. ``actor`` is the person, if
     any; ``actor_label`` names them, or Galerie acting (``Galerie (checkout)``), and outlives
-    a deleted user. Values are stored as text: the price in minor units of the offer's currency.
+    a deleted user. ``reason`` is a person's own words, or one of :class:`Reason`'s codes when
+    Galerie acts, so that every reader sees it in their language. Values are stored as text:
+    the price in minor units of the offer's currency.
     """
 
     class Field(models.TextChoices):
@@ -139,6 +142,15 @@ class OfferChange(models.Model):
         STATUS = "status", _("Status")
         SELLER_SKU = "seller_sku", _("SKU")
         LEAD_TIME = "lead_time_days", _("Lead time")
+
+    class Reason(models.TextChoices):
+        """Why Galerie changed an offer, stored as the code and read in the reader's language."""
+
+        CHECKOUT = "checkout", _("A customer's order")
+        CHECKOUT_RELEASED = "checkout_released", _("Order not paid: stock given back")
+        IMPORT = "import", _("File import")
+        PROPOSAL = "proposal", _("Product proposal accepted")
+        SELLER_CLOSED = "seller_closed", _("Shop closed")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=16, choices=Field.choices)
@@ -157,6 +169,18 @@ class OfferChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id} {self.field}: {self.from_value} → {self.to_value} by {self.actor_label}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason as the reader should see it: a code's label in their language, or the words."""
+        if self.reason in self.Reason.values:
+            return str(self.Reason(self.reason).label)
+        return self.reason
+
+    @property
+    def by_text(self) -> str:
+        """Who made the change, for the seller: the person's name, or Galerie."""
+        return str(_("Galerie")) if is_system_label(self.actor_label) else self.actor_label
 
 
 def offer_import_path(instance: "OfferImport", filename: str) -> str:

@@ -20,7 +20,7 @@ from galerie.catalog import services_proposals as catalog_proposals
 from galerie.catalog.models import Category, ProductProposal, Variant
 from galerie.core.actors import System
 from galerie.core.money import Money
-from galerie.offers.models import Condition
+from galerie.offers.models import Condition, OfferChange
 from galerie.offers.services import offer_create
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront
@@ -115,7 +115,7 @@ def _first_offer(proposal: ProductProposal, variant: Variant) -> int | None:
         stock=proposal.stock,
         condition=proposal.condition,
         by=System("proposal"),
-        reason=f"product proposal {proposal.pk} accepted",
+        reason=OfferChange.Reason.PROPOSAL,
     )
     return offer.pk
 

@@ -350,10 +350,10 @@ def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
     """Close every offer of the seller not closed yet, lowest id first (an on-close hook of a
     seller's closure, run in its transaction).
 
-    The closure's own actor was checked by the sellers app; the offers are closed by
-    ``System("seller_close")``, whose history rows name the person in their reason.
+    The closure's own actor was checked and recorded by the sellers app; the offers are closed
+    by ``System("seller_close")``.
     """
-    reason = f"seller closed by {actor_label(by)}" if by is not None else "seller closed"
+    reason = OfferChange.Reason.SELLER_CLOSED
     open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
         offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=SELLER_CLOSE, reason=reason)

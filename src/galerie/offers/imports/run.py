@@ -34,7 +34,7 @@ from galerie.offers.imports.files import (
     _Table,
 )
 from galerie.offers.imports.rows import _parse
-from galerie.offers.models import OfferImport, OfferImportError
+from galerie.offers.models import OfferChange, OfferImport, OfferImportError
 from galerie.offers.selectors.seller import seller_storefront_scopes
 from galerie.offers.services import SELLERS_WHO_MAY_LIST, offer_editor_check
 from galerie.sellers.errors import SellerNotActive
@@ -291,7 +291,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         apply = _apply_postgres if connection.vendor == "postgresql" else _apply_sqlite
         by = _actor(offer_import)
         user = actor_user(by)
-        who = _By(user.pk if user else None, actor_label(by)[:150], f"import {offer_import.pk}")
+        who = _By(user.pk if user else None, actor_label(by)[:150], OfferChange.Reason.IMPORT)
         counts = apply(offer_import.seller_id, checker.valid, timezone.now(), who)
         _finish(offer_import, Status.APPLIED, counts)
         emit(
