@@ -34,9 +34,15 @@ class OfferAdmin(admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (c.at.strftime("%Y-%m-%d %H:%M"), c.field, c.from_value, c.to_value, c.actor_label, why)
+                (
+                    c.at.strftime("%Y-%m-%d %H:%M"),
+                    c.field,
+                    c.from_value,
+                    c.to_value,
+                    c.actor_label,
+                    c.reason_text,
+                )
                 for c in changes
-                for why in (c.reason_text,)
             ),
         )
         url = reverse("admin:offers_offerchange_changelist") + f"?offer__id__exact={offer.pk}"
