@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.contrib.auth.models import PermissionsMixin
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -295,16 +294,29 @@ def _quantities(lines: Mapping[int, int], by: Actor) -> list[tuple[int, int]]:
     return sorted(lines.items())  # primary-key order: two callers never deadlock
 
 
-def _record_moves(moves: list[tuple[int, int]], *, by: Actor, reason: str, at: datetime) -> None:
-    """Append the stock rows of moves already made (``(offer_id, signed quantity)``), in one statement.
+def _move(offer_id: int, quantity: int) -> int | None:
+    """Add ``quantity`` (negative: take) to the offer's stock unless it would go below zero, in one
+    statement that returns the stock left (RETURNING: PostgreSQL, SQLite 3.35+); None if no row moved."""
+    table = connection.ops.quote_name(Offer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock + %s >= 0 RETURNING stock",
+            [quantity, offer_id, quantity],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row is not None else None
 
-    The rows are this transaction's (updated, hence locked until it ends): the stock read now is
-    the one the moves left.
-    """
-    after = dict(Offer.objects.filter(pk__in=[pk for pk, _q in moves]).values_list("pk", "stock"))
+
+def _record_moves(moves: list[tuple[int, int, int]], *, by: Actor, reason: str) -> None:
+    """Append the stock rows of moves made (``(offer_id, signed quantity, stock left)``) in one
+    statement, then their outbox events."""
+    at = timezone.now()
     OfferChange.objects.bulk_create(
-        _change(pk, Field.STOCK, after[pk] - q, after[pk], by=by, reason=reason, at=at) for pk, q in moves
+        _change(pk, Field.STOCK, left - q, left, by=by, reason=reason, at=at) for pk, q, left in moves
     )
+    for offer_id, quantity, _left in moves:
+        topic = "offer.stock_taken" if quantity < 0 else "offer.stock_released"
+        emit(topic, offer_id=offer_id, quantity=abs(quantity))
 
 
 @transaction.atomic
@@ -316,19 +328,18 @@ def offers_stock_take(*, lines: Mapping[int, int], by: Actor, reason: str = "") 
     OfferOutOfStock (its ``offer_id`` names the first offer short) or OfferNotFound; the
     caller's transaction then rolls back what was taken.
     """
-    moves = _quantities(lines, by)
-    for offer_id, quantity in moves:
-        if Offer.objects.filter(pk=offer_id, stock__gte=quantity).update(stock=F("stock") - quantity):
-            continue
-        left = Offer.objects.filter(pk=offer_id).values_list("stock", flat=True).first()
+    moves = []
+    for offer_id, quantity in _quantities(lines, by):
+        left = _move(offer_id, -quantity)
         if left is None:
-            raise OfferNotFound(f"There is no offer {offer_id}.")
-        raise OfferOutOfStock(
-            f"Only {left} left of this offer; {quantity} asked.", field="quantity", offer_id=offer_id
-        )
-    _record_moves([(pk, -q) for pk, q in moves], by=by, reason=reason, at=timezone.now())
-    for offer_id, quantity in moves:
-        emit("offer.stock_taken", offer_id=offer_id, quantity=quantity)
+            stock = Offer.objects.filter(pk=offer_id).values_list("stock", flat=True).first()
+            if stock is None:
+                raise OfferNotFound(f"There is no offer {offer_id}.")
+            raise OfferOutOfStock(
+                f"Only {stock} left of this offer; {quantity} asked.", field="quantity", offer_id=offer_id
+            )
+        moves.append((offer_id, -quantity, left))
+    _record_moves(moves, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -337,13 +348,13 @@ def offers_stock_release(*, lines: Mapping[int, int], by: Actor, reason: str = "
 
     One UPDATE per offer in primary-key order; raises OfferNotFound for an offer that is gone.
     """
-    moves = _quantities(lines, by)
-    for offer_id, quantity in moves:
-        if not Offer.objects.filter(pk=offer_id).update(stock=F("stock") + quantity):
+    moves = []
+    for offer_id, quantity in _quantities(lines, by):
+        left = _move(offer_id, quantity)
+        if left is None:
             raise OfferNotFound(f"There is no offer {offer_id}.")
-    _record_moves(moves, by=by, reason=reason, at=timezone.now())
-    for offer_id, quantity in moves:
-        emit("offer.stock_released", offer_id=offer_id, quantity=quantity)
+        moves.append((offer_id, quantity, left))
+    _record_moves(moves, by=by, reason=reason)
 
 
 def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
