@@ -28,6 +28,7 @@ from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder
 from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
+from galerie.sellers.models import SellerAdmission, SellerMember
 from galerie.sellers.services import seller_member_add
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import (
@@ -56,6 +57,7 @@ PNG = _png_bytes()
 READ_ONLY = {OutboxEvent, StatusChange, Payment, PaymentEvent, Order, SellerOrder, CheckoutAttempt}
 READ_ONLY |= {Account, JournalEntry}
 READ_ONLY |= {Offer, OfferChange}  # changed only through the offers' services
+READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, managed by the seller
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 

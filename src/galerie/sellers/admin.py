@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from galerie.core.admin_actions import service_action
 from galerie.core.pagination import EstimatedCountPaginator
@@ -6,20 +9,34 @@ from galerie.sellers.models import Seller, SellerAdmission, SellerMember, Shippi
 from galerie.sellers.services import seller_activate, seller_approve
 
 
-class SellerAdmissionInline(admin.TabularInline):
+class ViewOnly:
+    """Rows with a service of their own — admissions are decided in the back office, staff and
+    shipping are the seller's — shown here, never edited as data."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SellerAdmissionInline(ViewOnly, admin.TabularInline):
     model = SellerAdmission
     extra = 0
     fields = ["storefront", "status", "reason", "decided_at", "decided_by"]
     readonly_fields = ["decided_at", "decided_by"]
 
 
-class SellerMemberInline(admin.TabularInline):
+class SellerMemberInline(ViewOnly, admin.TabularInline):
     model = SellerMember
     extra = 0
     raw_id_fields = ["user"]
 
 
-class ShippingProfileInline(admin.StackedInline):
+class ShippingProfileInline(ViewOnly, admin.StackedInline):
     model = ShippingProfile
     extra = 0
     max_num = 1
@@ -41,7 +58,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SellerAdmission)
-class SellerAdmissionAdmin(admin.ModelAdmin):
+class SellerAdmissionAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["seller", "storefront", "status", "decided_at"]
     list_filter = ["status", "storefront"]
     list_select_related = ["seller", "storefront"]
@@ -50,7 +67,7 @@ class SellerAdmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SellerMember)
-class SellerMemberAdmin(admin.ModelAdmin):
+class SellerMemberAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["user", "seller", "role"]
     list_filter = ["role"]
     list_select_related = ["user", "seller"]
