@@ -23,7 +23,7 @@ from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
 from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry
-from galerie.offers.models import Offer, OfferChange
+from galerie.offers.models import Offer, OfferChange, PriceHistory
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder
 from galerie.payments.models import Payment, PaymentEvent
@@ -56,7 +56,7 @@ PNG = _png_bytes()
 # Written by services only: the back office shows them and runs their actions, never adds them.
 READ_ONLY = {OutboxEvent, StatusChange, Payment, PaymentEvent, Order, SellerOrder, CheckoutAttempt}
 READ_ONLY |= {Account, JournalEntry}
-READ_ONLY |= {Offer, OfferChange}  # changed only through the offers' services
+READ_ONLY |= {Offer, OfferChange, PriceHistory}  # changed only through the offers' services
 READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, managed by the seller
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 

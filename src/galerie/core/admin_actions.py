@@ -1,4 +1,5 @@
-"""Admin actions that run a service for each selected object and report what happened."""
+"""Admin actions that run a service for each selected object and report what happened, and the
+mixin for rows the admin only shows."""
 
 from __future__ import annotations
 
@@ -36,3 +37,17 @@ def service_action(
     # How the admin names an action: an attribute on the function, which its type does not declare.
     action.short_description = description  # type: ignore[attr-defined]
     return action
+
+
+class ViewOnly:
+    """For a ModelAdmin or an inline of rows only their services write (history, money, decisions
+    taken elsewhere): the admin shows them and offers no add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

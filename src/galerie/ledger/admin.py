@@ -7,18 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from galerie.core.admin_actions import ViewOnly
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry, JournalLine
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
+    """Ledger rows: appended by the postings, never edited."""
 
 
 LINE_FIELDS = ("account", "debit_minor", "credit_minor", "currency", "payment", "seller_order")

@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from galerie.core.admin_actions import ViewOnly
 from galerie.core.pagination import EstimatedCountPaginator
 from galerie.offers.models import Offer, OfferChange, PriceHistory
 
@@ -61,7 +62,9 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfferChange)
-class OfferChangeAdmin(admin.ModelAdmin):
+class OfferChangeAdmin(ViewOnly, admin.ModelAdmin):
+    """Appended by the offers' services, never edited."""
+
     list_display = ["at", "offer", "field", "from_value", "to_value", "actor_label", "reason_text"]
     list_filter = ["field"]
     raw_id_fields = ["offer", "actor"]
@@ -69,22 +72,12 @@ class OfferChangeAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: OfferChange | None = None) -> bool:
-        return False  # history is appended by the offers' services, never edited
-
-    def has_delete_permission(self, request: HttpRequest, obj: OfferChange | None = None) -> bool:
-        return False
-
 
 @admin.register(PriceHistory)
-class PriceHistoryAdmin(admin.ModelAdmin):
+class PriceHistoryAdmin(ViewOnly, admin.ModelAdmin):
+    """Appended by the offers' price services (the Omnibus prior price reads it), never edited."""
+
     list_display = ["offer", "price_minor", "currency", "valid_from"]
     raw_id_fields = ["offer"]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-
-    def has_change_permission(self, request: HttpRequest, obj: PriceHistory | None = None) -> bool:
-        return False  # history is appended by offer_price_set, never edited

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.catalog import services_proposals as catalog_proposals
 from galerie.catalog.models import Category, ProductProposal, Variant
 from galerie.core.actors import System
@@ -65,7 +66,7 @@ def product_proposal_get_for_seller(*, seller: Seller, proposal_id: int) -> Prod
 def product_proposal_create(
     *,
     seller: Seller,
-    by: Any,
+    by: User,
     category_id: int | None,
     product_type_id: int | None,
     title: str,
@@ -122,7 +123,7 @@ def _first_offer(proposal: ProductProposal, variant: Variant) -> int | None:
 
 @transaction.atomic
 def product_proposal_accept(
-    *, proposal_id: int, by: Any, title: str | None = None, description: str | None = None
+    *, proposal_id: int, by: User, title: str | None = None, description: str | None = None
 ) -> ProductProposal:
     """Accept a pending proposal: create brand, product, variant, image and the seller's first
     offer, in one transaction (see :func:`galerie.catalog.services_proposals.product_proposal_accept`)."""

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from galerie.core.admin_actions import service_action
+from galerie.core.admin_actions import ViewOnly, service_action
 from galerie.core.pagination import EstimatedCountPaginator
 from galerie.payments.models import Payment, PaymentEvent, Refund
 from galerie.payments.services import payment_capture, payment_refresh, payment_void
@@ -21,20 +21,7 @@ def _payment_action(
     return service_action(service, description=description, id_arg="payment_id", with_actor=False)
 
 
-class ReadOnly:
-    """Rows written by the services only."""
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class RefundInline(ReadOnly, admin.TabularInline):
+class RefundInline(ViewOnly, admin.TabularInline):
     model = Refund
     extra = 0
     fields = ("uuid", "amount_minor", "currency", "status", "reason", "provider_reference", "created_at")
@@ -42,7 +29,7 @@ class RefundInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly, admin.ModelAdmin):
+class PaymentAdmin(ViewOnly, admin.ModelAdmin):
     list_display = [
         "id",
         "uuid",
@@ -69,7 +56,7 @@ class PaymentAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(ReadOnly, admin.ModelAdmin):
+class PaymentEventAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["id", "gateway", "type", "event_id", "result", "payment", "received_at"]
     list_filter = ["gateway", "type", "result"]
     list_select_related = ["payment"]

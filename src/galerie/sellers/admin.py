@@ -1,26 +1,9 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from galerie.core.admin_actions import service_action
+from galerie.core.admin_actions import ViewOnly, service_action
 from galerie.core.pagination import EstimatedCountPaginator
 from galerie.sellers.models import Seller, SellerAdmission, SellerMember, ShippingProfile
 from galerie.sellers.services import seller_activate, seller_approve
-
-
-class ViewOnly:
-    """Rows with a service of their own — admissions are decided in the back office, staff and
-    shipping are the seller's — shown here, never edited as data."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class SellerAdmissionInline(ViewOnly, admin.TabularInline):
