@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from galerie.core.actors import Actor
+
 
 @dataclass(frozen=True)
 class CloseBlocker:
@@ -32,7 +34,7 @@ CloseGuard = Callable[[int], CloseBlocker | None]
 
 
 class CloseHook(Protocol):
-    def __call__(self, *, seller_id: int, by: Any) -> None: ...
+    def __call__(self, *, seller_id: int, by: Actor | None) -> None: ...
 
 
 _GUARDS: dict[str, CloseGuard] = {}
@@ -54,7 +56,7 @@ def close_blockers(*, seller_id: int) -> list[CloseBlocker]:
     return [blocker for guard in _GUARDS.values() if (blocker := guard(seller_id)) is not None]
 
 
-def close_hooks_run(*, seller_id: int, by: Any) -> None:
+def close_hooks_run(*, seller_id: int, by: Actor | None) -> None:
     """Run every registered on-close hook for the seller, in registration order."""
     for hook in _HOOKS.values():
         hook(seller_id=seller_id, by=by)

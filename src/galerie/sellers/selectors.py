@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
+from galerie.accounts.models import User
 from galerie.core.errors import NotFound
 from galerie.core.models import StatusChange
 from galerie.sellers.errors import SellerDocumentNotFound, SellerNotFound
@@ -130,8 +130,8 @@ def seller_document_get_for_operator(*, seller_id: int, document_id: int) -> Sel
 APPLICANT_STATUSES = (Seller.Status.APPLIED, Seller.Status.INFO_REQUESTED, Seller.Status.REJECTED)
 
 
-def _applications(user: Any) -> QuerySet[Seller]:
-    if not getattr(user, "is_authenticated", False):
+def _applications(user: User | AnonymousUser) -> QuerySet[Seller]:
+    if not isinstance(user, User):
         return Seller.objects.none()
     return (
         Seller.objects.filter(members__user=user, status__in=APPLICANT_STATUSES)
@@ -156,12 +156,12 @@ def _applications(user: Any) -> QuerySet[Seller]:
     )
 
 
-def seller_applications_for_user(*, user: Any) -> list[Seller]:
+def seller_applications_for_user(*, user: User | AnonymousUser) -> list[Seller]:
     """Return the user's sellers still in curation (applied, info requested, rejected), newest first."""
     return list(_applications(user))
 
 
-def seller_application_get_for_user(*, user: Any, seller_id: int) -> Seller:
+def seller_application_get_for_user(*, user: User | AnonymousUser, seller_id: int) -> Seller:
     """Return one of the user's sellers in curation; raise SellerNotFound if it is not theirs."""
     seller = _applications(user).filter(pk=seller_id).first()
     if seller is None:
