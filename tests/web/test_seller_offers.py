@@ -441,6 +441,16 @@ def test_the_offer_page_shows_its_history_newest_first_with_who_and_why(client, 
     assert cells[13:18] == ["Listed", "—", "Active", "Galerie", "—"]
 
 
+def test_a_refused_status_move_is_told_in_the_seller_s_language_with_the_statuses_labels(client, shop):
+    offer = shop["offer"]
+    offer_status_set(offer_id=offer.pk, status=Offer.Status.CLOSED, by=TESTS)
+    client.force_login(shop["owner"])
+    response = client.post(row_url(offer), {"action": "resume"}, HTTP_ACCEPT_LANGUAGE="fr", **HTMX)
+    assert "Le statut ne peut pas passer de « Clôturée » à « Active » : « Clôturée » est définitif." in (
+        response.content.decode()
+    )
+
+
 def test_galerie_s_own_changes_read_in_the_seller_s_language(client, shop):
     offer = shop["offer"]
     offers_stock_take(lines={offer.pk: 2}, by=System("checkout"), reason=OfferChange.Reason.CHECKOUT)

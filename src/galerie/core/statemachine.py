@@ -48,11 +48,10 @@ def _refusal(obj: Stateful, current: str, to: str, allowed: Iterable[str]) -> st
 
     names = ", ".join(sorted(name(s) for s in allowed))
     if names:
-        message = _("This %(object)s cannot go from “%(current)s” to “%(to)s”; it can go to: %(allowed)s.")
+        message = _("The status cannot go from “%(current)s” to “%(to)s”; it can go to: %(allowed)s.")
     else:
-        message = _("This %(object)s cannot go from “%(current)s” to “%(to)s”: “%(current)s” is final.")
+        message = _("The status cannot go from “%(current)s” to “%(to)s”: “%(current)s” is final.")
     return message % {
-        "object": obj._meta.verbose_name,
         "current": name(current),
         "to": name(to),
         "allowed": names,
