@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from galerie.core.actors import Actor, actor_user
+from galerie.core.actors import Actor, actor_user_id
 from galerie.core.errors import InvalidTransition
 from galerie.core.models import StatusChange
 from galerie.core.outbox import emit
@@ -77,13 +77,12 @@ def transition(
     obj.status = to
     obj.save(update_fields=["status", *extra_fields])
     model = obj._meta.label
-    actor = actor_user(by)
     StatusChange.objects.create(
         model=model,
         object_pk=str(obj.pk),
         from_status=current,
         to_status=to,
-        actor_id=actor.pk if actor is not None else None,  # the user model is not core's to import
+        actor_id=actor_user_id(by),  # the user model is not core's to import
         reason=reason,
     )
     emit(
