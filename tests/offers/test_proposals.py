@@ -13,6 +13,7 @@ from galerie.catalog.errors import GtinInCatalog
 from galerie.catalog.models import Brand, Product, ProductImage, ProductProposal, Variant
 from galerie.catalog.services_proposals import (
     product_proposal_duplicates,
+    product_proposal_get_for_seller,
     product_proposal_queue,
     product_proposal_reject,
 )
@@ -25,7 +26,6 @@ from galerie.offers.models import Offer
 from galerie.offers.proposals import (
     product_proposal_accept,
     product_proposal_create,
-    product_proposal_get_for_seller,
     proposal_categories_for_seller,
 )
 from galerie.sellers.models import SellerMember
@@ -233,7 +233,7 @@ def test_selectors_scope_to_the_seller_and_put_pending_first(world):
     from galerie.core.errors import NotFound
 
     with pytest.raises(NotFound):
-        product_proposal_get_for_seller(seller=other, proposal_id=mine.pk)
+        product_proposal_get_for_seller(seller_id=other.pk, proposal_id=mine.pk)
     assert [p.pk for p in product_proposal_queue()] == [mine.pk, later.pk, decided.pk]
     assert [p.pk for p in product_proposal_queue(status="rejected")] == [decided.pk]
 

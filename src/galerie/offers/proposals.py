@@ -52,16 +52,6 @@ def proposal_categories_for_seller(*, seller: Seller) -> QuerySet[Category]:
     return leaves.filter(condition)
 
 
-def product_proposals_for_seller(*, seller: Seller) -> QuerySet[ProductProposal]:
-    """Return the seller's proposals, newest first, with their category and product."""
-    return catalog_proposals.product_proposals_for_seller(seller_id=seller.pk)
-
-
-def product_proposal_get_for_seller(*, seller: Seller, proposal_id: int) -> ProductProposal:
-    """Return one of the seller's proposals; raise ProposalNotFound for anyone else's."""
-    return catalog_proposals.product_proposal_get_for_seller(seller_id=seller.pk, proposal_id=proposal_id)
-
-
 @transaction.atomic
 def product_proposal_create(
     *,

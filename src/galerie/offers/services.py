@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galerie.catalog.models import Variant
-from galerie.core.actors import Actor, System, actor_label, actor_user, actor_user_id
+from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -110,15 +110,7 @@ def offer_create(
     PriceHistory.objects.create(
         offer=offer, price_minor=offer.price_minor, currency=offer.currency, valid_from=at
     )
-    OfferChange.objects.create(
-        offer=offer,
-        field=Field.CREATED,
-        to_value=offer.status,
-        actor_id=actor_user_id(by),
-        actor_label=actor_label(by)[:150],
-        reason=reason[:200],
-        at=at,
-    )
+    _change(offer.pk, Field.CREATED, "", offer.status, by=by, reason=reason, at=at).save()
     emit("offer.created", offer_id=offer.pk, variant_id=variant.pk, seller_id=seller.pk)
     return offer
 
@@ -192,7 +184,7 @@ def _set_status(offer: Offer, status: str, *, by: Actor, reason: str, at: dateti
     transition(
         offer,
         to=status,
-        by=actor_user(by),
+        by=by,
         reason=reason,
         extra_fields=("updated_at",),
         offer_id=offer.pk,

@@ -12,13 +12,9 @@ from django.utils.translation import gettext as _
 
 from galerie.catalog.errors import GtinInCatalog
 from galerie.catalog.models import ProductProposal, ProductType
+from galerie.catalog.services_proposals import product_proposal_get_for_seller, product_proposals_for_seller
 from galerie.core.errors import InvalidInput
-from galerie.offers.proposals import (
-    product_proposal_create,
-    product_proposal_get_for_seller,
-    product_proposals_for_seller,
-    proposal_categories_for_seller,
-)
+from galerie.offers.proposals import product_proposal_create, proposal_categories_for_seller
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_staff import ProductTypeChoiceForm, ProposalForm
@@ -96,7 +92,7 @@ def proposal_new(request: SellerRequest) -> HttpResponse:
 @seller_view(Perm.EDIT_OFFERS)
 def proposal_list(request: SellerRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    rows = product_proposals_for_seller(seller=request.seller_access.seller)
+    rows = product_proposals_for_seller(seller_id=request.seller_access.seller.pk)
     if status in ProductProposal.Status.values:
         rows = rows.filter(status=status)
     return render(
@@ -108,5 +104,7 @@ def proposal_list(request: SellerRequest) -> HttpResponse:
 
 @seller_view(Perm.EDIT_OFFERS)
 def proposal_detail(request: SellerRequest, proposal_id: int) -> HttpResponse:
-    proposal = product_proposal_get_for_seller(seller=request.seller_access.seller, proposal_id=proposal_id)
+    proposal = product_proposal_get_for_seller(
+        seller_id=request.seller_access.seller.pk, proposal_id=proposal_id
+    )
     return render(request, "galerie/seller/proposal.html", {"proposal": proposal})
