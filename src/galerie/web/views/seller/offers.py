@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from galerie.core.errors import DomainError, InvalidInput, PermissionDenied
+from galerie.core.errors import DomainError, PermissionDenied
 from galerie.core.money import Money
 from galerie.notifications.emails import site_url
 from galerie.offers.models import Offer
@@ -175,13 +175,10 @@ def _save(request: SellerRequest, offer: Offer) -> tuple[Offer, OfferRowForm | N
             status=data["status"],
             seller_sku=data.get("seller_sku") or None,
         )
-    except InvalidInput as error:
-        add_domain_errors(form, error)
-        return offer, form, ""
     except PermissionDenied:
         raise  # the 403 page
     except DomainError as error:
-        form.add_error(None, error.message)
+        add_domain_errors(form, error)
         return offer, form, ""
     return offer, None, _("Offer saved.")
 
