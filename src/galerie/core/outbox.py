@@ -11,10 +11,14 @@ from typing import Any
 from django.db import transaction
 
 from galerie.core.models import OutboxEvent
+from galerie.core.surrogates import bump_on_commit, keys_of
 
 
 def emit(topic: str, /, **payload: Any) -> OutboxEvent:
     """Append an event to the outbox; refuse to run outside a transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"emit({topic!r}) must run inside the transaction of the change it reports")
-    return OutboxEvent.objects.create(topic=topic, payload=payload)
+    event = OutboxEvent.objects.create(topic=topic, payload=payload)
+    # Cached pages showing what the event names go stale when it commits (core/surrogates.py).
+    bump_on_commit(keys_of(payload))
+    return event
