@@ -17,7 +17,14 @@ from galerie.offers.selectors.home import storefront_deals, storefront_featured_
 from galerie.offers.selectors.listing import ProductFilters
 from galerie.search.selectors import SearchFilters, search_facets, search_query_parse, search_suggest
 from galerie.search.services import search_reindex
-from tests.factories import make_category, make_offer, make_product, make_seller, make_storefront, make_variant
+from tests.factories import (
+    make_category,
+    make_offer,
+    make_product,
+    make_seller,
+    make_storefront,
+    make_variant,
+)
 
 pytestmark = pytest.mark.django_db
 
