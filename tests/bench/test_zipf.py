@@ -9,6 +9,8 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,46 @@ def test_the_mix_gives_each_scenario_its_share():
     total = sum(MIX.values())
     for name, n in MIX.items():
         assert shares[name] == pytest.approx(n / total)
+
+
+class _Page(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.send_header("X-Galerie-Queries", "3")
+        self.send_header("X-Galerie-Cache", "hit" if self.path.startswith("/a/") else "miss")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@NEEDS_WRK
+def test_the_wrk_script_reports_queries_and_cache_hits_of_what_it_sent(tmp_path):
+    """The figures the report reads: every response's query count and cache header, summed."""
+    requests = tmp_path / "requests.txt"
+    requests.write_text("0.75\tGET /a/\n0.25\tGET /b/\n")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", "-c2", "-d1s", "-s", str(LUA), f"http://127.0.0.1:{server.server_port}/"],
+            env={**os.environ, "BENCH_REQUESTS": str(requests)},
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    figures = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
+
+    assert figures["requests"] > 0
+    assert figures["counted"] == figures["cache"]["hit"] + figures["cache"]["miss"]
+    assert figures["counted"] == figures["requests"], figures
+    assert figures["queries"] == 3 * figures["counted"]
+    assert figures["cache"]["bypass"] == 0
+    assert figures["errors"]["http_4xx_5xx"] == 0
+    if figures["counted"] >= 200:  # drawn 3 to 1
+        assert 2.0 <= figures["cache"]["hit"] / figures["cache"]["miss"] <= 4.5
