@@ -110,6 +110,19 @@ def _cpu_sample(server_pid: int) -> dict[str, int]:
     return {"server": _ticks(server), "database": _ticks(database)}
 
 
+def _settle(server_pid: int, *, most_s: float = 10) -> None:
+    """Wait until the server is idle: when wrk stops, the workers still serve the requests it had
+    sent (seconds of work after a slow scenario), which would count against the next one."""
+    until = time.monotonic() + most_s
+    before = _cpu_sample(server_pid)["server"]
+    while time.monotonic() < until:
+        time.sleep(0.25)
+        now = _cpu_sample(server_pid)["server"]
+        if now - before <= 0.25 * os.sysconf("SC_CLK_TCK") * 0.1:  # under a tenth of a core
+            return
+        before = now
+
+
 def _wrk(port: int, requests_file: Path, *, seconds: float, connections: int, cookie: str) -> dict:
     threads = min(2, connections)
     env = {**os.environ, "BENCH_REQUESTS": str(requests_file), "BENCH_COOKIE": cookie}
@@ -193,6 +206,7 @@ def _pass(
         for scenario in loaded:
             _wrk(port, files[scenario], seconds=3, connections=connections, cookie=cookies[scenario])
         for scenario in scenarios:
+            _settle(server.pid)
             before = _cpu_sample(server.pid)
             if scenario == "checkout":
                 figures = checkout_driver.run(
