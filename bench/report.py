@@ -105,7 +105,9 @@ def _verdict(row: dict, ratio_min: float, p95_max: float) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return f"{value:.3f} (1/{1 / value:.1f})" if value else "–"
+    if not value:
+        return "–"
+    return f"{value:.3f} (1/{1 / value:.1f})" if value < 1 else f"{value:.3f} (×{value:.2f})"
 
 
 def _cache(row: dict) -> str:
