@@ -1,8 +1,9 @@
 """Inside the bench database: pick the requests each scenario sends, make the customers' sessions.
 
 Runs in a child process whose settings point at the bench database (``galerie bench --prepare``).
-The only writes: the bench customers and their sessions, and a large stock on the two offers
-the checkout scenario buys (through ``offer_stock_set``), so that it never runs out mid-run.
+Each scenario's requests are listed most popular first (``bench/zipf.py``). The only writes: the
+bench customers and their sessions, and a large stock on the two offers the checkout scenario
+buys (through ``offer_stock_set``), so that it never runs out mid-run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db.models import Count, Q
 from django.utils.module_loading import import_string
 
+from bench import zipf
 from galerie.accounts.models import User
 from galerie.catalog.models import Category
 from galerie.core.actors import System
@@ -33,6 +35,15 @@ from galerie.storefronts.models import Storefront
 PRODUCTS_PER_STOREFRONT = 700
 SEARCHES_PER_STOREFRONT = 40
 CHECKOUT_CUSTOMERS = 16
+# Lists picked from the same rows share a popularity ranking: a popular category is popular
+# filtered too, a popular product is the one added to carts, a popular search is the one typed.
+POPULARITY = {
+    "home": ["home"],
+    "category": ["category", "filtered"],
+    "product": ["product", "add_to_cart"],
+    "search": ["search", "autocomplete"],
+    "seller_offers": ["seller_offers"],
+}
 
 
 def _csrf() -> str:
@@ -132,7 +143,7 @@ def prepare(out: Path) -> dict:
         leaves = Category.objects.none()
         for root in roots:
             leaves = leaves | Category.objects.filter(path__startswith=root.path, numchild=0)
-        for slug in leaves.values_list("slug", flat=True):
+        for slug in leaves.order_by("path").values_list("slug", flat=True):
             plan["category"].append(f"GET {prefix}/c/{slug}/")
             plan["filtered"].append(f"GET {prefix}/c/{slug}/?condition=new&price_max=60&sort=price_asc")
         in_scope = Q()
@@ -164,6 +175,11 @@ def prepare(out: Path) -> dict:
     plan.update(_search_pages(storefronts))
     seller_pages, plan["seller_cookie"] = _seller_pages(token)
     plan.update(seller_pages)
+    for ranking, names in POPULARITY.items():
+        order = zipf.ranked(range(len(plan[names[0]])), ranking=ranking)
+        for name in names:
+            plan[name] = [plan[name][i] for i in order]
+    plan["popularity"] = {"law": "zipf", "exponent": zipf.EXPONENT, "seed": zipf.SEED}
     plan["counts"] = {"offers": Offer.objects.count(), "storefronts": len(storefronts)}
     out.write_text(json.dumps(plan, indent=1))
     return plan

@@ -1,9 +1,12 @@
 """`galerie bench`: measure the marketplace under load against the framework's floor.
 
 Everything that touches the database runs in child processes pointed at the bench database;
-this process only orchestrates: prepare the database, start Galerie as in production, warm up,
-run each scenario with wrk (the checkout with a Python driver), read the CPU each side used,
-check the invariants, write the report.
+this process only orchestrates: prepare the database, then two passes — Galerie served as in
+production with its caches warm, then a second server with every result cache bypassed
+(``GALERIE_CACHE_BYPASS=1``), so that caching never hides a slow query. In each pass: warm up,
+run each scenario with wrk (requests drawn with a Zipf popularity, ``bench/zipf.py``; the
+checkout with a Python driver, warm pass only), read the CPU each side used. Then check the
+invariants and write the report.
 """
 
 from __future__ import annotations
@@ -21,15 +24,33 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import checkout_driver
+from bench import checkout_driver, zipf
 from bench.report import write_reports
 
 BENCH_DIR = Path(__file__).resolve().parent
 LUA = BENCH_DIR / "lua" / "scenario.lua"
-# Weights of the mixed run, like a marketplace's traffic: mostly product pages.
-MIX = {"home": 10, "category": 15, "filtered": 10, "product": 55, "add_to_cart": 10}
+# Weights of the mixed run, like a marketplace's traffic: mostly product pages, then listings.
+MIX = {"home": 10, "category": 15, "filtered": 10, "product": 45, "search": 10, "add_to_cart": 10}
 WRK_SCENARIOS = ["floor", "home", "category", "filtered", "product", "add_to_cart", "search", "autocomplete"]
 SELLER_SCENARIOS = ["seller_dashboard", "seller_offers"]  # signed in as the owner of the biggest seller
+# The passes: caches warm (as in production), then caches bypassed (every result cache misses).
+# The writes and the seller area run in the warm pass only. The floor is measured at the start and
+# at the end of each pass: the pass's ratios are to their mean, and a floor that moved tells of
+# another load on the machine (the report flags the pass as noisy).
+PASSES = {
+    "warm": [*WRK_SCENARIOS, "mix", *SELLER_SCENARIOS, "checkout", "floor_end"],
+    "bypass": [
+        "floor",
+        "home",
+        "category",
+        "filtered",
+        "product",
+        "search",
+        "autocomplete",
+        "mix",
+        "floor_end",
+    ],
+}
 
 
 def _say(text: str) -> None:
@@ -89,6 +110,19 @@ def _cpu_sample(server_pid: int) -> dict[str, int]:
     return {"server": _ticks(server), "database": _ticks(database)}
 
 
+def _settle(server_pid: int, *, most_s: float = 10) -> None:
+    """Wait until the server is idle: when wrk stops, the workers still serve the requests it had
+    sent (seconds of work after a slow scenario), which would count against the next one."""
+    until = time.monotonic() + most_s
+    before = _cpu_sample(server_pid)["server"]
+    while time.monotonic() < until:
+        time.sleep(0.25)
+        now = _cpu_sample(server_pid)["server"]
+        if now - before <= 0.25 * os.sysconf("SC_CLK_TCK") * 0.1:  # under a tenth of a core
+            return
+        before = now
+
+
 def _wrk(port: int, requests_file: Path, *, seconds: float, connections: int, cookie: str) -> dict:
     threads = min(2, connections)
     env = {**os.environ, "BENCH_REQUESTS": str(requests_file), "BENCH_COOKIE": cookie}
@@ -125,9 +159,82 @@ def _wait_healthy(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not answer /healthz within 30 s")
 
 
+def _serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "galerie.cli", "serve", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", "2"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_healthy(port, server)
+    except BaseException:
+        _stop(server)
+        raise
+    return server
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def _request_files(plan: dict, var: Path) -> dict[str, Path]:
+    """One request file per scenario, each request with its Zipf weight (``bench/zipf.py``)."""
+    files = {}
+    for name in [*WRK_SCENARIOS, *SELLER_SCENARIOS]:
+        files[name] = var / f"{name}.txt"
+        files[name].write_text("\n".join(zipf.table(plan[name])) + "\n")
+    files["floor_end"] = files["floor"]
+    files["mix"] = var / "mix.txt"
+    files["mix"].write_text("\n".join(zipf.mix_table(plan, MIX)) + "\n")
+    return files
+
+
+def _pass(
+    name: str, *, env: dict, port: int, workers: int, plan: dict, files: dict[str, Path],
+    duration: float, connections: int, checkout_customers: int,
+) -> dict:  # fmt: skip
+    """Serve, warm up, load each scenario of the pass; return the figures per scenario."""
+    scenarios = PASSES[name]
+    loaded = [s for s in scenarios if s not in ("checkout", "floor_end")]
+    cookies = {s: plan["seller_cookie"] if s in SELLER_SCENARIOS else plan["csrf_cookie"] for s in scenarios}
+    _say(f"pass “{name}”{' (GALERIE_CACHE_BYPASS=1)' if name == 'bypass' else ''}: serving …")
+    server = _serve(env, port, workers)
+    figures_of: dict = {}
+    try:
+        _say(f"  warming up ({len(loaded)} scenarios × 3 s) …")
+        for scenario in loaded:
+            _wrk(port, files[scenario], seconds=3, connections=connections, cookie=cookies[scenario])
+        for scenario in scenarios:
+            _settle(server.pid)
+            before = _cpu_sample(server.pid)
+            if scenario == "checkout":
+                figures = checkout_driver.run(
+                    port, plan["checkout"], customers=checkout_customers, seconds=duration
+                )
+            else:
+                figures = _wrk(
+                    port, files[scenario], seconds=duration, connections=connections, cookie=cookies[scenario]
+                )
+            after = _cpu_sample(server.pid)
+            figures["cpu_ticks"] = {side: after[side] - before[side] for side in after}
+            figures_of[scenario] = figures
+            if scenario == "checkout":
+                _say(f"  {'checkout':<16} {figures['checkouts'] / figures['duration_s']:>8.1f} orders/s")
+            else:
+                seconds = figures["duration_us"] / 1e6
+                p95 = figures["latency_us"]["p95"] / 1000
+                _say(f"  {scenario:<16} {figures['requests'] / seconds:>8.1f} req/s  p95 {p95:7.1f} ms")
+    finally:
+        _stop(server)
+    return figures_of
+
+
 def main(
-    *, scale: str, duration: float, connections: int, port: int, database_url: str, checkout_customers: int
-) -> int:
+    *, scale: str, duration: float, connections: int, port: int, database_url: str, checkout_customers: int,
+    passes: tuple[str, ...] = ("warm", "bypass"),
+) -> int:  # fmt: skip
+    started = time.monotonic()
     _ensure_wrk()
     if not database_url.startswith("postgres"):
         raise SystemExit("galerie bench runs on PostgreSQL: pass --database-url postgres://…")
@@ -142,6 +249,7 @@ def main(
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GALERIE_SERVE_MEDIA": "false",
     }
+    env.pop("GALERIE_CACHE_BYPASS", None)  # the warm pass serves as in production
     _database(database_url)
     _galerie("migrate", "--verbosity", "0", env=env)
     count = "from galerie.offers.models import Offer; print(Offer.objects.count())"
@@ -153,49 +261,16 @@ def main(
     plan_file = var / "plan.json"
     _galerie("bench", "--prepare", str(plan_file), env=env)
     plan = json.loads(plan_file.read_text())
+    files = _request_files(plan, var)
 
     workers = 2 * (os.cpu_count() or 1)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "galerie.cli", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", "2"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
-    results: dict = {"scenarios": {}}
-    try:
-        _wait_healthy(port, server)
-        files = {}
-        for name in [*WRK_SCENARIOS, *SELLER_SCENARIOS]:
-            files[name] = var / f"{name}.txt"
-            files[name].write_text("\n".join(plan[name]) + "\n")
-        mix = [line for name, weight in MIX.items() for line in (plan[name] * weight)[: weight * 40]]
-        files["mix"] = var / "mix.txt"
-        files["mix"].write_text("\n".join(mix) + "\n")
-        scenarios = [*WRK_SCENARIOS, "mix", *SELLER_SCENARIOS]
-        cookies = {
-            name: plan["seller_cookie"] if name in SELLER_SCENARIOS else plan["csrf_cookie"]
-            for name in scenarios
-        }
-        _say(f"warming up ({len(files)} scenarios × 3 s) …")
-        for name in scenarios:
-            _wrk(port, files[name], seconds=3, connections=connections, cookie=cookies[name])
-        for name in scenarios:
-            before = _cpu_sample(server.pid)
-            figures = _wrk(port, files[name], seconds=duration, connections=connections, cookie=cookies[name])
-            after = _cpu_sample(server.pid)
-            figures["cpu_ticks"] = {side: after[side] - before[side] for side in after}
-            results["scenarios"][name] = figures
-            seconds = figures["duration_us"] / 1e6
-            p95 = figures["latency_us"]["p95"] / 1000
-            _say(f"  {name:<16} {figures['requests'] / seconds:>8.1f} req/s  p95 {p95:7.1f} ms")
-        before = _cpu_sample(server.pid)
-        driven = checkout_driver.run(port, plan["checkout"], customers=checkout_customers, seconds=duration)
-        after = _cpu_sample(server.pid)
-        driven["cpu_ticks"] = {side: after[side] - before[side] for side in after}
-        results["scenarios"]["checkout"] = driven
-        _say(f"  {'checkout':<16} {driven['checkouts'] / driven['duration_s']:>8.1f} orders/s")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    results: dict = {"passes": {}}
+    for name in passes:
+        results["passes"][name] = _pass(
+            name, env={**env, "GALERIE_CACHE_BYPASS": "1"} if name == "bypass" else env, port=port,
+            workers=workers, plan=plan, files=files, duration=duration, connections=connections,
+            checkout_customers=checkout_customers,
+        )  # fmt: skip
     checks = _galerie("bench", "--check", env=env, capture=True).stdout
     results["invariants"] = json.loads(checks)
     results["meta"] = {
@@ -206,14 +281,18 @@ def main(
         "connections": connections,
         "server": f"gunicorn, {workers} workers × 2 threads (gthread)",
         "cache": "Redis" if os.environ.get("REDIS_URL") else "local memory",
+        "popularity": plan["popularity"],
+        "mix": MIX,
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "clock_ticks": os.sysconf("SC_CLK_TCK"),
+        "run_s": round(time.monotonic() - started),
     }
     report = write_reports(results, BENCH_DIR / "results")
     print(report["table"])
-    _say(f"results: {report['json']}, {report['markdown']}, {report['chart']}")
+    files_written = f"{report['json']}, {report['markdown']}, {report['chart']}"
+    _say(f"results: {files_written} ({results['meta']['run_s']} s in all)")
     broken = {name: n for name, n in results["invariants"].items() if isinstance(n, int) and n}
     shutil.rmtree(var, ignore_errors=True)
     if broken:

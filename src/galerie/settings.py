@@ -54,6 +54,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 GALERIE_SERVE_MEDIA = env_bool("GALERIE_SERVE_MEDIA", default=True)
 # The benchmark harness's floor view and query-count header (bench/); never in production.
 GALERIE_BENCH = env_bool("GALERIE_BENCH")
+# Every result cache misses (pages, facet counts, suggestions, home blocks): nothing is read from
+# the cache or written to it, everything is computed each time. The bench's second pass runs a
+# server with it, so that caching never hides a slow query (docs/performance.md). Sessions,
+# throttling and the host → storefront lookup keep their cache: they are not results.
+CACHE_BYPASS = os.environ.get("GALERIE_CACHE_BYPASS", "").strip().lower() in {"1", "true", "yes"}
 
 INSTALLED_APPS = [
     "galerie.web.admin_site.GalerieAdminConfig",  # django.contrib.admin, staff only

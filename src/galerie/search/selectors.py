@@ -16,6 +16,7 @@ from django.db.models import Case, Count, Exists, FloatField, OuterRef, QuerySet
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
+from galerie.core.caching import cache_bypassed, cached
 from galerie.offers.selectors.listing import _attach_first_images
 from galerie.search import text
 from galerie.search.backends import WEIGHTS, TextQuery, term_candidates, text_match, text_rank
@@ -246,7 +247,7 @@ def search_facets(
         "search-facets:"
         + sha1(repr((storefront.pk, query.text_query, filters, version)).encode()).hexdigest()
     )
-    if cache_seconds and (cached := cache.get(key)) is not None:
+    if cache_seconds and not cache_bypassed() and (cached := cache.get(key)) is not None:
         return cached
     chosen = [name for name, _ in filters.chosen]
     counts: dict[str, dict[str, tuple[str, int]]] = {}
@@ -258,7 +259,7 @@ def search_facets(
             counts.setdefault(row["name"], {})[row["value"]] = (row["label"], row["n"])
     total = counts.pop("all", {}).get("", ("", 0))[1]
     result = SearchCounts(total, _facets_labelled(storefront.pk, counts, filters))
-    if cache_seconds:
+    if cache_seconds and not cache_bypassed():
         cache.set(key, result, cache_seconds)
     return result
 
@@ -352,12 +353,7 @@ def search_suggest(
     brands and categories whose names do. At most five queries; none for the same words in the
     same storefront within ``cache_seconds`` (many customers type the same first letters)."""
     key = "search-suggest:" + sha1(repr((storefront.pk, " ".join(text.words(typed)))).encode()).hexdigest()
-    if cache_seconds and (cached := cache.get(key)) is not None:
-        return replace(cached, typed=typed)
-    suggestions = _suggest(storefront, typed)
-    if cache_seconds:
-        cache.set(key, suggestions, cache_seconds)
-    return suggestions
+    return replace(cached(key, lambda: _suggest(storefront, typed), cache_seconds), typed=typed)
 
 
 def _suggest(storefront: Storefront, typed: str) -> Suggestions:

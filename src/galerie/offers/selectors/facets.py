@@ -14,6 +14,7 @@ from typing import Any, cast
 from django.core.cache import cache
 from django.db.models import Case, Count, Func, IntegerField, Q, QuerySet, Value, When
 
+from galerie.core.caching import cache_bypassed
 from galerie.offers.models import Condition, Offer
 from galerie.offers.selectors.listing import ProductFilters, _offers_matching, _products_listed, _seller_ids
 from galerie.offers.selectors.sellable import _sellers_admitted
@@ -52,7 +53,7 @@ def storefront_product_facets(
     then three GROUP BY queries, whatever the number of products and offers; none when a
     result younger than ``cache_seconds`` is in the cache (counts are hints: they may lag).
     """
-    if cache_seconds:
+    if cache_seconds and not cache_bypassed():
         ids = None if category_ids is None else sorted(category_ids)
         # Keyed on the sellers' version too: a suspended seller leaves the seller facet at once.
         version = sellers_cache_version()

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from galerie.catalog.models import Category, Product, ProductImage
+from galerie.core.caching import cache_bypassed, cached
 from galerie.offers.models import Offer, PriceHistory
 from galerie.offers.pricing import REFERENCE_PERIOD
 from galerie.offers.selectors.listing import _attach_first_images
@@ -61,12 +62,9 @@ def storefront_featured_categories(storefront: Storefront) -> list[Category]:
     if not categories:
         return []
     key = f"featured-categories:{storefront.pk}:" + ",".join(str(c.pk) for c in categories)
-    cached = cache.get(key)
-    if cached is None:
-        cached = _featured_category_data(categories)
-        cache.set(key, cached, FEATURED_CACHE_SECONDS)
+    data = cached(key, lambda: _featured_category_data(categories), FEATURED_CACHE_SECONDS)
     for category in categories:
-        category.product_count, category.picture_url = cached.get(category.pk, (0, ""))
+        category.product_count, category.picture_url = data.get(category.pk, (0, ""))
     return categories
 
 
@@ -116,12 +114,13 @@ def storefront_deals(storefront: Storefront, *, limit: int = 8, now: datetime | 
     """
     now = now or timezone.now()
     key = f"deal-candidates:{storefront.pk}"
-    candidates = cache.get(key)
+    candidates = None if cache_bypassed() else cache.get(key)
     seller_ids = None
     if candidates is None:
         seller_ids = sorted(_sellers_admitted(storefront).values())
         candidates = _deal_candidates(storefront, now, seller_ids)
-        cache.set(key, candidates, FEATURED_CACHE_SECONDS)
+        if not cache_bypassed():
+            cache.set(key, candidates, FEATURED_CACHE_SECONDS)
     if not candidates:
         return []
     if seller_ids is None:

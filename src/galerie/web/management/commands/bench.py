@@ -24,7 +24,8 @@ def _bench_package() -> None:
 class Command(BaseCommand):
     help = (
         "Seed (once) a PostgreSQL bench database, serve Galerie as in production, drive load with wrk over "
-        "the storefront scenarios and the floor view, check the invariants, write bench/results/."
+        "the storefront scenarios and the floor view (Zipf popularity), with caches warm then bypassed, "
+        "check the invariants, write bench/results/."
     )
 
     def add_arguments(self, parser) -> None:
@@ -33,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--checkout-customers", type=int, default=4)
         parser.add_argument("--port", type=int, default=8099)
+        parser.add_argument(
+            "--passes",
+            default="warm,bypass",
+            help="warm (caches as in production), bypass (GALERIE_CACHE_BYPASS=1: every result cache "
+            "misses), or both, comma-separated (default).",
+        )
         parser.add_argument(
             "--database-url",
             default=None,
@@ -75,6 +82,9 @@ class Command(BaseCommand):
             "GALERIE_BENCH_DATABASE_URL",
             f"postgres://postgres@127.0.0.1:5432/galerie_bench_{options['scale']}",
         )
+        passes = tuple(dict.fromkeys(name.strip() for name in options["passes"].split(",") if name.strip()))
+        if not passes or set(passes) - {"warm", "bypass"}:
+            raise CommandError("--passes: warm, bypass or warm,bypass")
         code = main(
             scale=options["scale"],
             duration=options["duration"],
@@ -82,6 +92,7 @@ class Command(BaseCommand):
             port=options["port"],
             database_url=url,
             checkout_customers=options["checkout_customers"],
+            passes=passes,
         )
         if code:
             raise CommandError("the invariants do not hold after the load: see above")
