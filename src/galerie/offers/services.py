@@ -293,7 +293,8 @@ def _move(offer_id: int, quantity: int) -> tuple[int, int] | None:
     table = connection.ops.quote_name(Offer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock + %s >= 0 RETURNING stock, variant_id",
+            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock + %s >= 0"
+            " RETURNING stock, variant_id",
             [quantity, offer_id, quantity],
         )
         row = cursor.fetchone()

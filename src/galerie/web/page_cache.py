@@ -32,8 +32,9 @@ from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.middleware.csrf import get_token
-from django.utils.cache import parse_etags, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
+from django.utils.http import parse_etags
 
 from galerie.core import surrogates
 
@@ -73,7 +74,7 @@ def cart_count_key(storefront_id: int) -> str:
 def cart_count(request: HttpRequest, storefront_id: int) -> int:
     """Return the cart count the session holds for this storefront; no session work for a
     visitor without a session cookie."""
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
         return 0
     value = request.session.get(cart_count_key(storefront_id), 0)
     return value if isinstance(value, int) else 0
@@ -87,11 +88,11 @@ def cart_badge(count: int) -> str:
 def _is_personal(request: HttpRequest) -> bool:
     """Whether this request must neither read nor fill the shared cache: someone signed in, or a
     message waiting to be shown. Loads the session only if the request has a session cookie."""
-    if CookieStorage.cookie_name in request.COOKIES:
+    if request.COOKIES.get(CookieStorage.cookie_name):
         return True
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
         return False
-    session = request.session  # type: ignore[attr-defined]
+    session = request.session
     return SESSION_KEY in session or SessionStorage.session_key in session
 
 
@@ -119,7 +120,9 @@ def _personal_tag(request: HttpRequest, slots: tuple[str, ...], storefront_id: i
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12] if parts else "-"
 
 
-def _fill(request: HttpRequest, body: bytes, marker: str, slots: tuple[str, ...], storefront_id: int) -> bytes:
+def _fill(
+    request: HttpRequest, body: bytes, marker: str, slots: tuple[str, ...], storefront_id: int
+) -> bytes:
     for slot in slots:
         if slot == CSRF:
             value = get_token(request)
@@ -228,8 +231,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 def _render_shared(
     request: HttpRequest, view: Callable[..., HttpResponseBase], args: Any, kwargs: Any
-) -> tuple[HttpResponseBase, str]:
-    """Render the page as any anonymous visitor would see it, personal parts as markers."""
+) -> tuple[HttpResponseBase, str, bool]:
+    """Render the page as any anonymous visitor would see it, personal parts as markers; return
+    the response, the marker prefix and whether the page may be shared."""
     marker = f"gpc{secrets.token_hex(8)}-"
     no_nonce = object()
     nonce = request.__dict__.get("csp_nonce", no_nonce)
@@ -244,16 +248,15 @@ def _render_shared(
             del request.csp_nonce  # type: ignore[attr-defined]
         else:
             request.csp_nonce = nonce  # type: ignore[attr-defined]
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and not needed_token:
-        # Something wrote a real CSRF token into the page (get_token outside the csrf_token tag):
-        # it is this visitor's and must not be shared.
-        marker = ""
-    return response, marker
+    # Something that called get_token() outside the csrf_token tag may have written this
+    # visitor's real token into the page: it must not be shared.
+    shareable = not request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) or needed_token
+    return response, marker, shareable
 
 
-def _storable(response: HttpResponseBase, marker: str, started: float) -> dict[str, str] | None:
+def _storable(response: HttpResponseBase, started: float) -> dict[str, str] | None:
     """Return the versions to store the page with, or None if it must not be stored."""
-    if not marker or response.status_code != 200 or response.streaming or response.cookies:
+    if response.status_code != 200 or response.streaming or response.cookies:
         return None
     if "private" in response.get("Cache-Control", "") or response.has_header("Vary"):
         return None
@@ -286,11 +289,11 @@ def shared_page(*, listing: bool = False) -> Callable[[Callable[..., HttpRespons
                 if page is not None and page.is_fresh():
                     return page.serve(request, "hit")
             started = time.time()
-            response, marker = _render_shared(request, view, args, kwargs)
+            response, marker, shareable = _render_shared(request, view, args, kwargs)
             _name_keys(request, response, listing)
-            versions = _storable(response, marker, started) if key is not None else None
-            if versions is None:
-                if marker:
+            versions = _storable(response, started) if key is not None and shareable else None
+            if versions is None or not isinstance(response, HttpResponse):
+                if isinstance(response, HttpResponse) and not response.streaming:
                     body = response.content
                     slots = tuple(s for s in SLOTS if f"{marker}{s}".encode() in body)
                     response.content = _fill(request, body, marker, slots, _storefront_id(request))

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from galerie.core import surrogates
 from galerie.core.actors import Actor, actor_user_id
 from galerie.core.errors import InvalidInput, NotFound
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
-from galerie.core import surrogates
 from galerie.sellers.closing import close_blockers, close_hooks_run
 from galerie.sellers.errors import SellerApplicationDecided, SellerCloseBlocked
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
@@ -31,7 +31,9 @@ Status = Seller.Status
 def _bump_sellers_cache_version(seller_id: int) -> None:
     """After the commit, make stale what shows sellers: the cached facets, and the cached
     listings of the storefronts this seller sells on (``listing:<id>``, core/surrogates.py)."""
-    storefront_ids = SellerAdmission.objects.filter(seller_id=seller_id).values_list("storefront_id", flat=True)
+    storefront_ids = SellerAdmission.objects.filter(seller_id=seller_id).values_list(
+        "storefront_id", flat=True
+    )
     surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in storefront_ids)
 
     def bump() -> None:

@@ -132,5 +132,5 @@ def cart_count(context) -> str:
         return ""
     marker = shared_marker(request)
     if marker:
-        return mark_safe(f"{marker}{CART}")  # noqa: S308 - a random token, no markup from anyone
+        return mark_safe(f"{marker}{CART}")  # a random token: no markup from anyone
     return cart_badge(cart_count_of(request, storefront.pk))
