@@ -85,7 +85,7 @@ def state(response) -> str:
 
 
 def cart_count(page: str) -> int:
-    found = re.search(r'<span class="cart-count">(\d+)</span>', page)
+    found = re.search(r'<span class="cart-count"> (\d+)</span>', page)
     return int(found[1]) if found else 0
 
 

@@ -82,7 +82,8 @@ def cart_count(request: HttpRequest, storefront_id: int) -> int:
 
 def cart_badge(count: int) -> str:
     """Return the header's cart count as HTML (nothing for an empty cart)."""
-    return format_html('<span class="cart-count">{}</span>', count) if count > 0 else ""
+    # The space keeps the link's accessible name "Cart 2", not "Cart2".
+    return format_html('<span class="cart-count"> {}</span>', count) if count > 0 else ""
 
 
 def _is_personal(request: HttpRequest) -> bool:
