@@ -169,6 +169,22 @@ def test_a_listing_bump_makes_listings_stale_and_leaves_product_pages_alone(clie
     }
 
 
+def test_a_page_rendered_while_a_change_commits_is_served_but_not_stored(client, shop):
+    """The render reads the offers, then a change commits and bumps the variant before the
+    render reads the versions: stored, the page would be stale with fresh versions."""
+    _, first, _ = shop
+
+    def change_commits_after_the_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "offers_offer" in sql:
+            surrogates.bump([f"variant:{first.variant_id}"])
+        return result
+
+    with connection.execute_wrapper(change_commits_after_the_read):
+        assert state(get(client, PRODUCT)) == "miss"
+    assert state(get(client, PRODUCT)) == "miss"  # nothing was stored
+
+
 def test_with_the_cache_bypassed_every_request_renders(client, shop, settings):
     settings.CACHE_BYPASS = True
     for _ in range(2):
@@ -185,6 +201,7 @@ def test_headers_for_a_cdn_and_conditional_get(client, shop):
     assert home["Cache-Control"].startswith("public, max-age=0, s-maxage=")
     assert home["Surrogate-Key"] == f"listing:{storefront.pk} storefront:{storefront.pk}"
     assert "HX-Request" in home["Vary"]
+    assert "Cookie" not in get(client, HOME)["Vary"]  # a hit without a session cookie: no session work
     again = get(client, HOME, if_none_match=home["ETag"])
     assert again.status_code == 304 and state(again) == "hit"
     assert again["ETag"] == home["ETag"]
