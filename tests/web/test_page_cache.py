@@ -21,7 +21,7 @@ from galerie.core.money import Money
 from galerie.offers.services import offer_price_set, offers_stock_take
 from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
-from galerie.storefronts.services import storefront_theme_update
+from galerie.storefronts.services import storefront_start_closing, storefront_theme_update
 from galerie.web.page_cache import CLOCK_SKEW
 from tests.factories import (
     TESTS,
@@ -153,6 +153,24 @@ def test_a_theme_change_makes_every_page_of_the_storefront_stale(client, shop):
         page = get(client, url)
         assert state(page) == "miss"
         assert "#123456" in page.content.decode()
+
+
+def test_a_storefront_that_starts_closing_says_so_on_every_page_at_once(client, shop):
+    storefront, _, _ = shop
+    for url in PAGES:
+        get(client, url)
+    storefront_start_closing(storefront_id=storefront.pk, reason="The shop moves", by=TESTS)
+    for url in PAGES:
+        assert 'class="notice wrap"' in get(client, url).content.decode(), url
+
+
+def test_a_change_to_another_product_leaves_this_product_page_cached(client, shop):
+    storefront, _, _ = shop
+    other = make_offer(seller=make_seller(storefronts=[storefront]), price_minor=5000)
+    settle()
+    get(client, PRODUCT)
+    offer_price_set(offer_id=other.pk, price=Money(4000, "EUR"), by=TESTS)
+    assert state(get(client, PRODUCT)) == "hit"
 
 
 def test_a_listing_bump_makes_listings_stale_and_leaves_product_pages_alone(client, shop):
