@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from galerie.catalog.models import Category
 from galerie.core import surrogates
 from galerie.core.money import Money
+from galerie.offers.imports import offer_import_create, offer_import_run
 from galerie.offers.services import offer_price_set, offers_stock_take
 from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
@@ -139,6 +141,23 @@ def test_selling_the_last_unit_makes_the_product_page_stale(client, shop):
     page = get(client, PRODUCT)
     assert state(page) == "miss"
     assert "Chez Aronnax" not in page.content.decode()
+
+
+def test_an_offer_import_makes_the_product_pages_of_its_rows_stale(client, shop):
+    storefront, first, _ = shop
+    newcomer = make_seller(storefronts=[storefront], display_name="Librairie Conseil")
+    settle()
+    get(client, PRODUCT)
+    assert state(get(client, PRODUCT)) == "hit"
+
+    rows = f"sku,gtin,price,stock,condition\nN-1,{first.variant.gtin},8.50,2,new\n"
+    upload = SimpleUploadedFile("offers.csv", rows.encode())
+    created = offer_import_create(by=TESTS, seller=newcomer, upload=upload, check_only=False)
+    assert offer_import_run(import_id=created.pk).status == "applied"
+
+    page = get(client, PRODUCT)
+    assert state(page) == "miss"
+    assert "Librairie Conseil" in page.content.decode()
 
 
 def test_a_theme_change_makes_every_page_of_the_storefront_stale(client, shop):
