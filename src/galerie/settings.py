@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "galerie.web.context.storefront",
+                # After Django's csrf processor: a shared render's forms get a marker, not a token.
+                "galerie.web.context.shared_render",
             ],
         },
     },

@@ -1,5 +1,7 @@
 """Surrogate keys: an event's entities go stale when its transaction commits, once, and not on rollback."""
 
+import time
+
 import pytest
 from django.db import transaction
 
@@ -49,3 +51,18 @@ def test_bump_outside_a_transaction_is_immediate():
     surrogates.bump_on_commit(["listing:1"])
     second = surrogates.versions(["listing:1"])["listing:1"]
     assert second is not None and second != first
+
+
+def test_a_version_tells_when_it_was_bumped_and_an_initial_one_is_of_time_zero():
+    before = time.time()
+    surrogates.bump(["product:50"])
+    bumped = surrogates.bumped_at(surrogates.versions(["product:50"])["product:50"])
+    assert before - 0.01 <= bumped <= time.time() + 0.01
+
+    first = surrogates.versions_initialised(["product:50", "product:51"])
+    assert first["product:50"] == surrogates.versions(["product:50"])["product:50"]  # kept, not replaced
+    assert surrogates.bumped_at(first["product:51"]) == 0
+    assert surrogates.versions_initialised(["product:51"]) == {"product:51": first["product:51"]}  # stable
+    surrogates.bump(["product:51"])
+    assert surrogates.versions(["product:51"])["product:51"] != first["product:51"]
+    assert surrogates.bumped_at(None) == surrogates.bumped_at("not-a-version") == 0

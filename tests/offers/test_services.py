@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from galerie.core.errors import InvalidInput
+from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
 from galerie.offers.errors import OfferOutOfStock
 from galerie.offers.models import Offer, PriceHistory
@@ -103,6 +104,18 @@ def test_stock_moves():
     assert offer.stock == 7
     with pytest.raises(InvalidInput, match="at least 0"):
         offer_stock_set(by=TESTS, offer_id=offer.pk, stock=-2)
+
+
+def test_stock_moves_name_the_variant_so_its_cached_pages_go_stale():
+    offer = make_offer(stock=3)
+    offers_stock_take(lines={offer.pk: 3}, by=TESTS)
+    offers_stock_release(lines={offer.pk: 1}, by=TESTS)
+    moves = ["offer.stock_taken", "offer.stock_released"]
+    events = OutboxEvent.objects.filter(topic__in=moves).order_by("id")
+    assert [(e.topic, e.payload) for e in events] == [
+        ("offer.stock_taken", {"offer_id": offer.pk, "variant_id": offer.variant_id, "quantity": 3}),
+        ("offer.stock_released", {"offer_id": offer.pk, "variant_id": offer.variant_id, "quantity": 1}),
+    ]
 
 
 def test_history_timestamps_are_kept():

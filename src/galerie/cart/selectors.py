@@ -29,6 +29,13 @@ def cart_find(*, storefront: Storefront, customer=None, cart_uuid: str | None = 
     return Cart.objects.filter(storefront=storefront, customer__isnull=True, uuid=key).first()
 
 
+def cart_item_count(cart: Cart | None) -> int:
+    """Return the number of items in the cart (the sum of its lines' quantities); one query."""
+    if cart is None:
+        return 0
+    return sum(cart.lines.values_list("quantity", flat=True))
+
+
 @dataclass
 class CartLineView:
     line: CartLine

@@ -13,10 +13,16 @@ names (``storefront_id``, ``product_id``, ``variant_id``, ``seller_id``): :func:
 Read models that the worker maintains (the search index) bump ``listing:<storefront id>``
 themselves, after their own commit, so that a listing is never cached from an index that
 has not caught up yet.
+
+A version carries the time of its bump (``<milliseconds, hex>.<random>``): a page whose render
+started before one of its keys was bumped may hold the data of before the change with the
+version of after it, and must not be stored (:func:`bumped_at`). A version given to a key that
+was never bumped (:func:`versions_initialised`) has time 0.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -60,11 +66,32 @@ def versions(keys: Iterable[str]) -> dict[str, str | None]:
     return {k: found.get(PREFIX + k) for k in wanted}
 
 
+def versions_initialised(keys: Iterable[str]) -> dict[str, str]:
+    """Return the current version of each key, first giving one (of time 0) to a key that has
+    none: a page recorded with it goes stale at the key's next bump, even after an eviction."""
+    found = versions(keys)
+    missing = [k for k, v in found.items() if v is None]
+    for k in missing:
+        cache.add(PREFIX + k, f"0.{uuid.uuid4().hex[:12]}", timeout=None)  # a bump that won keeps its own
+    if missing:
+        found.update(versions(missing))
+    return {k: v or "" for k, v in found.items()}
+
+
+def bumped_at(version: str | None) -> float:
+    """Return when this version was made by :func:`bump`, in seconds since the epoch (0: never)."""
+    stamp, dot, _ = (version or "").partition(".")
+    try:
+        return int(stamp, 16) / 1000 if dot else 0.0
+    except ValueError:
+        return 0.0
+
+
 def bump(keys: Iterable[str]) -> None:
     """Give these keys new versions now: every page recorded with the old ones is stale."""
     wanted = set(keys)
     if wanted:
-        token = uuid.uuid4().hex[:16]
+        token = f"{time.time_ns() // 1_000_000:x}.{uuid.uuid4().hex[:12]}"
         cache.set_many({PREFIX + k: token for k in wanted}, timeout=None)
 
 

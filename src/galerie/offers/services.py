@@ -286,29 +286,31 @@ def _quantities(lines: Mapping[int, int], by: Actor) -> list[tuple[int, int]]:
     return sorted(lines.items())  # primary-key order: two callers never deadlock
 
 
-def _move(offer_id: int, quantity: int) -> int | None:
+def _move(offer_id: int, quantity: int) -> tuple[int, int] | None:
     """Add ``quantity`` (negative: take) to the offer's stock unless it would go below zero, in one
-    statement that returns the stock left (RETURNING: PostgreSQL, SQLite 3.35+); None if no row moved."""
+    statement that returns the stock left and the offer's variant (RETURNING: PostgreSQL, SQLite
+    3.35+); None if no row moved."""
     table = connection.ops.quote_name(Offer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock + %s >= 0 RETURNING stock",
+            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock + %s >= 0"
+            " RETURNING stock, variant_id",
             [quantity, offer_id, quantity],
         )
         row = cursor.fetchone()
-    return int(row[0]) if row is not None else None
+    return (int(row[0]), int(row[1])) if row is not None else None
 
 
-def _record_moves(moves: list[tuple[int, int, int]], *, by: Actor, reason: str) -> None:
-    """Append the stock rows of moves made (``(offer_id, signed quantity, stock left)``) in one
-    statement, then their outbox events."""
+def _record_moves(moves: list[tuple[int, int, tuple[int, int]]], *, by: Actor, reason: str) -> None:
+    """Append the stock rows of moves made (``(offer_id, signed quantity, (stock left, variant
+    id))``) in one statement, then their outbox events (the variant's cached pages go stale)."""
     at = timezone.now()
     OfferChange.objects.bulk_create(
-        _change(pk, Field.STOCK, left - q, left, by=by, reason=reason, at=at) for pk, q, left in moves
+        _change(pk, Field.STOCK, left - q, left, by=by, reason=reason, at=at) for pk, q, (left, _v) in moves
     )
-    for offer_id, quantity, _left in moves:
+    for offer_id, quantity, (_left, variant_id) in moves:
         topic = "offer.stock_taken" if quantity < 0 else "offer.stock_released"
-        emit(topic, offer_id=offer_id, quantity=abs(quantity))
+        emit(topic, offer_id=offer_id, variant_id=variant_id, quantity=abs(quantity))
 
 
 @transaction.atomic
@@ -322,15 +324,15 @@ def offers_stock_take(*, lines: Mapping[int, int], by: Actor, reason: str = "") 
     """
     moves = []
     for offer_id, quantity in _quantities(lines, by):
-        left = _move(offer_id, -quantity)
-        if left is None:
+        moved = _move(offer_id, -quantity)
+        if moved is None:
             stock = Offer.objects.filter(pk=offer_id).values_list("stock", flat=True).first()
             if stock is None:
                 raise OfferNotFound(f"There is no offer {offer_id}.")
             raise OfferOutOfStock(
                 f"Only {stock} left of this offer; {quantity} asked.", field="quantity", offer_id=offer_id
             )
-        moves.append((offer_id, -quantity, left))
+        moves.append((offer_id, -quantity, moved))
     _record_moves(moves, by=by, reason=reason)
 
 
@@ -342,10 +344,10 @@ def offers_stock_release(*, lines: Mapping[int, int], by: Actor, reason: str = "
     """
     moves = []
     for offer_id, quantity in _quantities(lines, by):
-        left = _move(offer_id, quantity)
-        if left is None:
+        moved = _move(offer_id, quantity)
+        if moved is None:
             raise OfferNotFound(f"There is no offer {offer_id}.")
-        moves.append((offer_id, quantity, left))
+        moves.append((offer_id, quantity, moved))
     _record_moves(moves, by=by, reason=reason)
 
 

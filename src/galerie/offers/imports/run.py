@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from galerie.core import surrogates
 from galerie.core.actors import Actor, System, actor_label, actor_user, actor_user_id
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
@@ -293,6 +294,9 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         user = actor_user(by)
         who = _By(user.pk if user else None, actor_label(by)[:150], OfferChange.Reason.IMPORT)
         counts = apply(offer_import.seller_id, checker.valid, timezone.now(), who)
+        # The per-offer events are written set-based, not through emit(): the cached pages of
+        # the variants the rows touch go stale here (core/surrogates.py), once, at the commit.
+        surrogates.bump_on_commit(surrogates.key("variant", row.variant_id) for row in checker.valid)
         _finish(offer_import, Status.APPLIED, counts)
         emit(
             "offer_import.applied",

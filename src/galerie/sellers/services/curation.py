@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from galerie.core import surrogates
 from galerie.core.actors import Actor, actor_user_id
 from galerie.core.errors import InvalidInput, NotFound
 from galerie.core.outbox import emit
@@ -27,7 +28,14 @@ from galerie.sellers.services.application import _lock
 Status = Seller.Status
 
 
-def _bump_sellers_cache_version() -> None:
+def _bump_sellers_cache_version(seller_id: int) -> None:
+    """After the commit, make stale what shows sellers: the cached facets, and the cached
+    listings of the storefronts this seller sells on (``listing:<id>``, core/surrogates.py)."""
+    storefront_ids = SellerAdmission.objects.filter(seller_id=seller_id).values_list(
+        "storefront_id", flat=True
+    )
+    surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in storefront_ids)
+
     def bump() -> None:
         try:
             cache.incr(SELLERS_CACHE_VERSION_KEY)
@@ -80,7 +88,7 @@ def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Actor | N
             changed = True
     if changed:
         emit("seller.curation_approved", seller_id=seller.pk, storefront_id=storefront_id)
-        _bump_sellers_cache_version()
+        _bump_sellers_cache_version(seller_id)
     return seller
 
 
@@ -96,7 +104,7 @@ def seller_curation_refuse(
     )
     if before != SellerAdmission.Status.REFUSED:
         emit("seller.storefront_refused", seller_id=seller_id, storefront_id=storefront_id, reason=reason)
-        _bump_sellers_cache_version()
+        _bump_sellers_cache_version(seller_id)
     return admission
 
 
@@ -149,7 +157,7 @@ def seller_reject(*, seller_id: int, reason: str, by: Actor | None = None) -> Se
 def seller_activate(*, seller_id: int, by: Actor | None = None) -> Seller:
     """Let an approved or suspended seller sell again."""
     seller, _moved = _move(seller_id, Status.ACTIVE, by)
-    _bump_sellers_cache_version()
+    _bump_sellers_cache_version(seller_id)
     return seller
 
 
@@ -164,7 +172,7 @@ def seller_suspend(*, seller_id: int, reason: str, by: Actor | None = None) -> S
     seller, moved = _move(seller_id, Status.SUSPENDED, by, reason)
     if moved:
         emit("seller.suspended", seller_id=seller.pk, reason=reason)
-        _bump_sellers_cache_version()
+        _bump_sellers_cache_version(seller_id)
     return seller
 
 
@@ -207,7 +215,7 @@ def seller_close(*, seller_id: int, reason: str = "", by: Actor | None = None) -
     transition(seller, to=Status.CLOSED, by=by, reason=reason, seller_id=seller.pk)
     close_hooks_run(seller_id=seller.pk, by=by)
     emit("seller.closed", seller_id=seller.pk, reason=reason)
-    _bump_sellers_cache_version()
+    _bump_sellers_cache_version(seller_id)
     return seller
 
 
@@ -226,5 +234,5 @@ def seller_admission_decide(
     admission.decided_at, admission.decided_by_id = timezone.now(), actor_user_id(by)
     admission.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     emit("seller.admission_decided", seller_id=seller_id, storefront_id=storefront_id, status=status)
-    _bump_sellers_cache_version()
+    _bump_sellers_cache_version(seller_id)
     return admission

@@ -9,6 +9,8 @@ from django.utils.translation import get_language
 from galerie.core import countries
 from galerie.core.money import Money
 from galerie.storefronts.theme import theme_css
+from galerie.web.page_cache import CART, cart_badge, shared_marker
+from galerie.web.page_cache import cart_count as cart_count_of
 from galerie.web.routing import sf_reverse
 
 register = template.Library()
@@ -118,3 +120,17 @@ def offer_status(value: str) -> str:
     from galerie.offers.models import Offer
 
     return str(dict(Offer.Status.choices).get(value, value))
+
+
+@register.simple_tag(takes_context=True)
+def cart_count(context) -> str:
+    """The number of items in the visitor's cart, for the header; in a page rendered for the
+    shared cache a marker that each visitor's own count replaces (web/page_cache.py)."""
+    request = context.get("request")
+    storefront = context.get("storefront")
+    if request is None or storefront is None:
+        return ""
+    marker = shared_marker(request)
+    if marker:
+        return mark_safe(f"{marker}{CART}")  # a random token: no markup from anyone
+    return cart_badge(cart_count_of(request, storefront.pk))

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from galerie.accounts.services import customer_signup
-from galerie.cart.selectors import cart_find
+from galerie.cart.selectors import cart_find, cart_item_count
 from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.delivery import seller_order_confirm_receipt
@@ -22,7 +22,7 @@ from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_prefix, sf_reverse
 from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
 from galerie.web.views.decorators import storefront_view
-from galerie.web.views.shop import session_cart_key
+from galerie.web.views.shop import remember_cart_count, session_cart_key
 
 
 def _next(request: StorefrontRequest) -> str:
@@ -39,8 +39,9 @@ def _sign_in(request: StorefrontRequest, user) -> None:
     key = session_cart_key(request.storefront)
     guest = cart_find(storefront=request.storefront, cart_uuid=request.session.get(key))
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    cart_merge(storefront=request.storefront, guest_cart=guest, customer=user)
+    merged = cart_merge(storefront=request.storefront, guest_cart=guest, customer=user)
     request.session.pop(key, None)
+    remember_cart_count(request, cart_item_count(merged))
 
 
 @storefront_view(("GET", "HEAD", "POST"))

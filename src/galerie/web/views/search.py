@@ -27,6 +27,7 @@ from galerie.search.selectors import (
     search_suggest,
 )
 from galerie.search.services import PRICE_BANDS
+from galerie.web.page_cache import shared_page
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.views.storefront import CONDITION_LABELS, storefront_page
@@ -135,6 +136,7 @@ def _facet_views(page, params: SearchParams, currency: str, language: str) -> li
     return shown
 
 
+@shared_page(listing=True)
 @storefront_page
 def search(request: StorefrontRequest) -> HttpResponse:
     storefront = request.storefront
@@ -172,6 +174,7 @@ def search(request: StorefrontRequest) -> HttpResponse:
     )
 
 
+@shared_page(listing=True)
 @storefront_page
 def suggest(request: StorefrontRequest) -> HttpResponse:
     typed = request.GET.get("q", "")[:200]

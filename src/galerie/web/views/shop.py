@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
 from galerie.cart.models import Cart
-from galerie.cart.selectors import cart_find, cart_view
+from galerie.cart.selectors import cart_find, cart_item_count, cart_view
 from galerie.cart.services import cart_add, cart_line_set_quantity
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.selectors import checkout_attempt_for
@@ -25,6 +25,7 @@ from galerie.offers.selectors import offers_sellable
 from galerie.orders.selectors import order_get_for_customer
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.web.forms import AddressForm, CardForm, SignupForm
+from galerie.web.page_cache import cart_count_key
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.views.decorators import storefront_view
@@ -41,6 +42,14 @@ def current_cart(request: StorefrontRequest) -> Cart | None:
         customer=request.user,
         cart_uuid=request.session.get(session_cart_key(request.storefront)),
     )
+
+
+def remember_cart_count(request: StorefrontRequest, count: int) -> None:
+    """Keep the number of items in the visitor's cart in the session, where the header reads it
+    (a cached page fills it in per visitor: web/page_cache.py); writes only if it changed."""
+    key = cart_count_key(request.storefront.pk)
+    if request.session.get(key, 0) != count:
+        request.session[key] = count
 
 
 def _offer_id(request: StorefrontRequest) -> int:
@@ -65,6 +74,7 @@ def _first_error(error: DomainError) -> str:
 @storefront_view(("GET", "HEAD"))
 def cart(request: StorefrontRequest) -> HttpResponse:
     view = cart_view(storefront=request.storefront, cart=current_cart(request))
+    remember_cart_count(request, sum(v.line.quantity for group in view.groups for v in group.lines))
     return render(request, "galerie/shop/cart.html", {"view": view})
 
 
@@ -86,6 +96,7 @@ def cart_add_view(request: StorefrontRequest) -> HttpResponse:
         return redirect(back)
     if added.customer_id is None:
         request.session[session_cart_key(request.storefront)] = added.uuid.hex
+    remember_cart_count(request, cart_item_count(added))
     messages.success(request, _("Added to your cart."))
     return redirect(sf_reverse(request, "cart"))
 
@@ -105,6 +116,7 @@ def cart_update(request: StorefrontRequest) -> HttpResponse:
         cart_line_set_quantity(cart=mine, offer_id=offer_id[0], quantity=quantity)
     except DomainError as error:
         messages.error(request, _first_error(error))
+    remember_cart_count(request, cart_item_count(mine))
     return redirect(sf_reverse(request, "cart"))
 
 
@@ -222,6 +234,7 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
 
 def _after_outcome(request: StorefrontRequest, outcome, mine, address_form) -> HttpResponse:
     if outcome.status == "completed":
+        remember_cart_count(request, 0)  # the order took the cart's lines
         return redirect(sf_reverse(request, "order_confirmation", number=outcome.order.number))
     if outcome.status == "requires_action":
         request.session["checkout_attempt"] = outcome.attempt.uuid.hex

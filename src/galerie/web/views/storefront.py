@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy
 
 from galerie.catalog.models import Category
 from galerie.core.money import Money, MoneyError
+from galerie.core.surrogates import key
 from galerie.offers.models import Condition
 from galerie.offers.selectors import (
     Cursor,
@@ -34,6 +35,7 @@ from galerie.offers.selectors import (
 )
 from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.selectors import seller_get_public
+from galerie.web.page_cache import page_keys, shared_page
 from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
 
@@ -179,6 +181,7 @@ def _price_param(amount_minor: int, currency: str) -> str:
 storefront_page = storefront_view(("GET", "HEAD"))
 
 
+@shared_page(listing=True)
 @storefront_page
 def home(request: StorefrontRequest) -> HttpResponse:
     storefront = request.storefront
@@ -194,6 +197,7 @@ def home(request: StorefrontRequest) -> HttpResponse:
     )
 
 
+@shared_page(listing=True)
 @storefront_page
 def category(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
@@ -242,6 +246,7 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
     )
 
 
+@shared_page()
 @storefront_page
 def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
@@ -260,6 +265,13 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
         offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)  # type: ignore[attr-defined]
         offer.free_shipping_above_minor = rule.free_above_minor  # type: ignore[attr-defined]
         offer.delivery_days = rule.delivery_days(offer.lead_time_days)  # type: ignore[attr-defined]
+    # What the page shows, for the shared page cache: the product, each variant (the variant
+    # picker's prices and offers) and each seller of an offer shown.
+    page_keys(
+        request,
+        [key("product", item.pk), *(key("variant", v.pk) for v in variants)]
+        + [key("seller", o.seller_id) for o in offers],
+    )
     definitions = {d.code: d for d in item.product_type.attributes.all()}
     attributes = [
         (definitions[code], value)
@@ -282,7 +294,9 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     )
 
 
+@shared_page()
 @storefront_page
 def seller_shop(request: StorefrontRequest, slug: str) -> HttpResponse:
     seller = seller_get_public(storefront=request.storefront, slug=slug)
+    page_keys(request, [key("seller", seller.pk)])
     return render(request, "galerie/storefront/seller.html", {"seller": seller})
