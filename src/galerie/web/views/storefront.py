@@ -21,18 +21,15 @@ from galerie.offers.selectors import (
     ProductFilters,
     ProductSort,
     category_subtree,
-    offers_for_variant,
-    prior_prices,
     storefront_category_get,
     storefront_deals,
     storefront_departments,
     storefront_featured_categories,
     storefront_product_facets,
-    storefront_product_get,
     storefront_product_page,
     storefront_products,
 )
-from galerie.pricing.shipping import ShippingRule
+from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
 from galerie.sellers.selectors import seller_get_public
 from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
@@ -245,22 +242,14 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
 @storefront_page
 def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
-    item = storefront_product_get(storefront, slug=slug)
-    variants = list(item.variants.all())
+    page = storefront_product_page_get(storefront, slug=slug)
+    item, variants = page.product, page.variants
     if not variants:
         raise Http404("This product has nothing on sale.")
     wanted = request.GET.get("v", "")
     variant = next((v for v in variants if v.uuid.hex == wanted), variants[0])
-    offers = offers_for_variant(storefront=storefront, variant_id=variant.pk)
-    priors = prior_prices(o.pk for o in offers)
-    for offer in offers:
-        # Display values for the template, set on the rows: not fields of Offer.
-        offer.prior_minor = priors.get(offer.pk)  # type: ignore[attr-defined]
-        rule = ShippingRule.of(getattr(offer.seller, "shipping_profile", None))
-        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)  # type: ignore[attr-defined]
-        offer.free_shipping_above_minor = rule.free_above_minor  # type: ignore[attr-defined]
-        offer.delivery_days = rule.delivery_days(offer.lead_time_days)  # type: ignore[attr-defined]
-    definitions = {d.code: d for d in item.product_type.attributes.all()}
+    offers = product_page_offers(storefront=storefront, variant_id=variant.pk)
+    definitions = {d.code: d for d in page.definitions}
     attributes = [
         (definitions[code], value)
         for code, value in {**item.attributes, **variant.attributes}.items()
@@ -277,7 +266,7 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
             "buy_box": offers[0] if offers else None,
             "other_offers": offers[1:],
             "attributes": sorted(attributes, key=lambda pair: pair[0].position),
-            "images": list(item.images.all()),
+            "images": page.images,
         },
     )
 
