@@ -1,6 +1,6 @@
 import pytest
 from django.test import RequestFactory
-from django.urls import NoReverseMatch, reverse, set_urlconf
+from django.urls import NoReverseMatch, reverse, set_script_prefix, set_urlconf
 
 from galerie.storefronts.models import Storefront
 from galerie.web.routing import sf_reverse
@@ -28,3 +28,17 @@ def test_sf_reverse_gives_what_reverse_gives(host_routed):
                 assert sf_reverse(request, name) == reverse(f"sf:{name}", kwargs=prefix)
     finally:
         set_urlconf(None)
+
+
+def test_sf_reverse_follows_the_script_prefix():
+    request = RequestFactory().get("/")
+    request.storefront = Storefront(code="pageplume")
+    request.storefront_id_from_host = None
+    assert sf_reverse(request, "product", slug="a") == "/s/pageplume/p/a/"
+    set_script_prefix("/shop/")
+    try:
+        assert sf_reverse(request, "product", slug="a") == "/shop/s/pageplume/p/a/"
+        assert sf_reverse(request, "home") == "/shop/s/pageplume/"
+    finally:
+        set_script_prefix("/")
+    assert sf_reverse(request, "home") == "/s/pageplume/"

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import re
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from galerie.web.requests import StorefrontRequest
 
 # Django's slug converter; a slug of these characters comes out of reverse() unquoted.
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _MARK = "q0galerie0slug0q"  # a slug no URL otherwise holds
+# (URLconf, script prefix, route, storefront code, with a slug) -> the URL split at the marker.
+# A few dozen routes per storefront; the bound only guards against an unforeseen key.
+_ROUTES: dict[tuple[str | None, str, str, object, bool], tuple[str, ...]] = {}
+_ROUTES_MAX = 10_000
 
 
 def sf_reverse(request: StorefrontRequest, name: str, **kwargs) -> str:
     """Reverse the storefront URL ``name`` for the storefront being browsed.
 
     A page links to the same few routes dozens of times (every product card, the header): each
-    route is reversed once per request, with a marker in place of its slug, and the slug is put
-    in place of the marker after that. Anything else goes through reverse() itself.
+    route is reversed once per process (for a URLconf, script prefix and storefront), with a
+    marker in place of its slug, and the slug is put in place of the marker after that.
+    Anything else goes through reverse() itself.
     """
     if getattr(request, "storefront_id_from_host", None) is None:
         kwargs = {"storefront": request.storefront.code, **kwargs}
@@ -27,16 +32,13 @@ def sf_reverse(request: StorefrontRequest, name: str, **kwargs) -> str:
         slug is not None and not (isinstance(slug, str) and _SLUG.fullmatch(slug))
     ):
         return reverse(f"sf:{name}", kwargs=kwargs)
-    memo: dict[tuple[str, object, bool], tuple[str, ...]] | None = getattr(request, "_sf_urls", None)
-    if memo is None:
-        memo = {}
-        request._sf_urls = memo  # type: ignore[attr-defined]
-    key = (name, kwargs.get("storefront"), slug is not None)
-    parts = memo.get(key)
+    key = (get_urlconf(), get_script_prefix(), name, kwargs.get("storefront"), slug is not None)
+    parts = _ROUTES.get(key)
     if parts is None:
         marked = {**kwargs, "slug": _MARK} if slug is not None else kwargs
         parts = tuple(reverse(f"sf:{name}", kwargs=marked).split(_MARK))
-        memo[key] = parts
+        if len(_ROUTES) < _ROUTES_MAX:
+            _ROUTES[key] = parts
     if slug is None:
         return parts[0]
     if len(parts) != 2:
