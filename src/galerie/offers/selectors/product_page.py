@@ -21,12 +21,12 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
+from django.db.models import Model
 
 from galerie.catalog.errors import ProductNotFound
 from galerie.catalog.models import AttributeDefinition, Brand, Category, Product, ProductImage, Variant
 from galerie.offers.models import CONDITION_RANK, Condition, Offer
 from galerie.offers.selectors.sellable import prior_prices
-from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
 from galerie.storefronts.models import Storefront
 
@@ -80,8 +80,21 @@ class SellerRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ShippingProfileRow:
+    """A seller's shipping profile (sellers.ShippingProfile), the fields ShippingRule reads."""
+
+    kind: str
+    base_minor: int
+    per_item_minor: int
+    free_above_minor: int | None
+    transit_days_min: int
+    transit_days_max: int
+
+
+@dataclass(slots=True)
 class OfferRow:
-    """A sellable offer as the product page shows it: price, prior price, shipping, seller."""
+    """A sellable offer as the product page shows it: price, prior price, seller; the page sets
+    the shipping of one item (pricing's ShippingRule, above this app)."""
 
     pk: int
     uuid: UUID
@@ -91,10 +104,11 @@ class OfferRow:
     lead_time_days: int
     stock: int
     seller: SellerRow
-    shipping_minor: int
-    free_shipping_above_minor: int | None
-    delivery_days: tuple[int, int]
+    shipping_profile: ShippingProfileRow | None
     prior_minor: int | None = None
+    shipping_minor: int = 0
+    free_shipping_above_minor: int | None = None
+    delivery_days: tuple[int, int] = (0, 0)
 
     def get_condition_display(self) -> str:
         return str(Condition(self.condition).label)
@@ -120,7 +134,7 @@ class ProductPage:
     definitions: list[AttributeRow] = field(default_factory=list)
 
 
-def _table(model: type) -> str:
+def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -205,7 +219,7 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
         VariantRow(pk=v_pk, uuid=_uuid(v_uuid), name=name, gtin=gtin, attributes=_json(v_attributes) or {})
         for v_pk, v_uuid, name, gtin, v_attributes in _rows(sql["variants"], [pk])
     ]
-    url = ProductImage._meta.get_field("image").storage.url  # type: ignore[union-attr]
+    url = ProductImage._meta.get_field("image").storage.url
     images = [
         ImageRow(FileRef(url(image)), FileRef(url(thumbnail) if thumbnail else ""), width, height, alt)
         for image, thumbnail, width, height, alt in _rows(sql["images"], [pk])
@@ -218,7 +232,7 @@ def product_page_offers(
     *, storefront: Storefront, variant_id: int, now: datetime | None = None
 ) -> list[OfferRow]:
     """Return a variant's sellable offers, best first by the buy-box rule, each with its seller,
-    its shipping for one item and its prior (Omnibus) price; two queries."""
+    its seller's shipping profile and its prior (Omnibus) price; two queries."""
     rows = _rows(
         _sql()["offers"],
         [
@@ -231,13 +245,13 @@ def product_page_offers(
         ],
     )
     priors = prior_prices([row[0] for row in rows], now=now)
-    rules: dict[tuple[Any, ...], ShippingRule] = {}  # one per shipping profile, not per offer
+    profiles: dict[tuple[Any, ...], ShippingProfileRow] = {}
     offers = []
     for row in rows:
         pk, uuid, price, currency, condition, lead_time, stock = row[:7]
         seller, profile = row[7:11], row[11:]
-        if (rule := rules.get(profile)) is None:
-            rule = rules[profile] = ShippingRule(*profile) if profile[0] is not None else ShippingRule()
+        if profile[0] is not None and (shipping := profiles.get(profile)) is None:
+            shipping = profiles[profile] = ShippingProfileRow(*profile)
         offers.append(
             OfferRow(
                 pk=pk,
@@ -248,9 +262,7 @@ def product_page_offers(
                 lead_time_days=lead_time,
                 stock=stock,
                 seller=SellerRow(*seller),
-                shipping_minor=rule.cost(items_minor=price, quantity=1),
-                free_shipping_above_minor=rule.free_above_minor,
-                delivery_days=rule.delivery_days(lead_time),
+                shipping_profile=shipping if profile[0] is not None else None,
                 prior_minor=priors.get(pk),
             )
         )

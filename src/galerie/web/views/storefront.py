@@ -30,6 +30,7 @@ from galerie.offers.selectors import (
     storefront_products,
 )
 from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
+from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.selectors import seller_get_public
 from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
@@ -249,6 +250,13 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     wanted = request.GET.get("v", "")
     variant = next((v for v in variants if v.uuid.hex == wanted), variants[0])
     offers = product_page_offers(storefront=storefront, variant_id=variant.pk)
+    rules: dict[object, ShippingRule] = {}  # one per shipping profile, not per offer
+    for offer in offers:
+        if (rule := rules.get(offer.shipping_profile)) is None:
+            rule = rules[offer.shipping_profile] = ShippingRule.of(offer.shipping_profile)
+        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)
+        offer.free_shipping_above_minor = rule.free_above_minor
+        offer.delivery_days = rule.delivery_days(offer.lead_time_days)
     definitions = {d.code: d for d in page.definitions}
     attributes = [
         (definitions[code], value)
