@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds over every URL first")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--no-write", action="store_true", help="print only, write no result file")
+    parser.add_argument("--label", default="", help="a note kept in the result file (e.g. the commit)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         raise SystemExit("Give a seeded PostgreSQL database: --database-url or DATABASE_URL.")
@@ -165,6 +166,8 @@ def main(argv: list[str] | None = None) -> dict:
         )
     report = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "label": args.label,
+        "code": str(Path(sys.modules["galerie"].__file__).parent),
         "python": sys.version.split()[0],
         "cache": "redis" if os.environ.get("REDIS_URL") else "locmem",
         "pages": results,
