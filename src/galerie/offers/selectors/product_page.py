@@ -1,13 +1,14 @@
-"""What a product page shows, read in five plain SQL queries into small frozen rows.
+"""What a product page shows, read in five plain SQL queries (and ``prior_prices``) into
+small rows.
 
 The product page is the most visited page and the ORM was most of its cost: building the SQL
-of nine querysets (the sellable-offer rule, the buy-box order, three prefetches, the price
+of its querysets (the sellable-offer rule, the buy-box order, three prefetches, the price
 history) took longer than running them, and it turned every row into a full model instance
 for a template that reads a dozen fields (docs/performance.md, "A lighter render path"). These
 queries are written once, by hand, for both PostgreSQL and SQLite, and return only those fields.
 
-The rule of what a storefront may sell is ``offers_sellable`` (sellable.py); ``_OFFERS`` below
-repeats it in SQL, and ``tests/offers/test_product_page.py`` holds the two to the same answers.
+The rule of what a storefront may sell is ``offers_sellable`` (sellable.py); the "offers"
+query below repeats it in SQL, and ``tests/offers/test_product_page.py`` holds the two to the same answers.
 """
 
 from __future__ import annotations
