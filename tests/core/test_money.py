@@ -2,6 +2,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -106,3 +107,21 @@ def test_addition_is_exact_and_associative(a, b, c, currency):
 def test_parse_roundtrips_through_decimal(amount, currency):
     money = Money(amount, currency)
     assert Money.parse(money.to_decimal(), currency) == money
+
+
+@given(
+    amount=st.integers(min_value=-(10**20), max_value=10**20) | st.integers(min_value=-1000, max_value=1000),
+    currency=st.sampled_from(["EUR", "GBP", "USD", "CHF", "JPY", "KWD"]),
+    locale=st.sampled_from(["fr", "en", "fr_CH", "de_CH", "en_IN", "nl", "ar"]),
+)
+def test_format_is_exactly_babels(amount, currency, locale):
+    # The fast path (pattern resolved once, string work on the integer) writes what Babel writes.
+    expected = format_currency(Money(amount, currency).to_decimal(), currency, locale=locale)
+    assert Money(amount, currency).format(locale) == expected
+
+
+def test_format_in_french_and_english():
+    assert Money(123456789, "EUR").format("fr") == "1\u202f234\u202f567,89\u00a0€"
+    assert Money(-5, "EUR").format("en") == "-€0.05"
+    assert Money(1500, "JPY").format("en") == "¥1,500"
+    assert Money(0, "GBP").format("fr") == "0,00\u00a0£GB"

@@ -96,6 +96,20 @@ def test_product_page_shows_the_omnibus_prior_price_on_a_reduction(client, shop)
     assert "<s>10,00\xa0€</s>" in page
 
 
+def test_product_page_shows_the_version_asked_for(client, shop):
+    paperback, (first,) = product_with_offers(shop, 1)
+    hardcover = make_variant(product=paperback.product, name="Relié", attributes={"format": "hardcover"})
+    second = make_offer(seller=make_seller(storefronts=[shop]), variant=hardcover, price_minor=2490)
+    page = client.get(f"/s/books/p/vingt-mille-lieues/?v={hardcover.uuid.hex}").content.decode()
+    buy_box = page.split('class="buybox"')[1].split("</section>")[0]
+    assert "24,90\xa0€" in buy_box
+    assert second.seller.display_name in buy_box
+    assert f'href="?v={hardcover.uuid.hex}" aria-current="true">Relié</a>' in page
+    assert "<dd>hardcover</dd>" in page
+    default = client.get("/s/books/p/vingt-mille-lieues/?v=unknown").content.decode()
+    assert first.seller.display_name in default.split('class="buybox"')[1].split("</section>")[0]
+
+
 def test_product_page_has_structured_data(client, shop):
     variant, _ = product_with_offers(shop, 2)
     page = client.get("/s/books/p/vingt-mille-lieues/").content.decode()

@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
+from typing import NamedTuple
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel import Locale
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    list_currencies,
+)
 
 
 class MoneyError(ValueError):
@@ -159,7 +168,82 @@ class Money:
         return Decimal(self.amount_minor).scaleb(-minor_unit_exponent(self.currency))
 
     def format(self, locale: str = "en") -> str:
-        return format_currency(self.to_decimal(), self.currency, locale=locale)
+        """Return the amount as the locale writes it: "12,90 €" in French, "€12.90" in English."""
+        return format_minor(self.amount_minor, self.currency, locale)
 
     def __str__(self) -> str:
         return f"{self.to_decimal()} {self.currency}"
+
+
+class _CurrencyFormat(NamedTuple):
+    """What Babel's standard currency pattern of one (locale, currency) resolves to."""
+
+    prefixes: tuple[str, str]  # (positive, negative), currency symbol in place
+    suffixes: tuple[str, str]
+    group: str
+    decimal: str
+    grouping: tuple[int, int]  # (first group from the right, the groups after it)
+    min_digits: int  # integer digits, zero-padded
+    exponent: int  # the currency's decimal places
+
+
+# Past this, Babel's Decimal arithmetic (28 digits) decides; no price comes near it.
+_FAST_LIMIT = 10**18
+
+
+@cache
+def _currency_format(currency: str, locale: str) -> _CurrencyFormat | None:
+    """Resolve Babel's pattern, symbols and precision once per (currency, locale); None when the
+    pattern is one the fast path does not reproduce (scientific, significant digits, currency
+    name, quoted text), so that Babel formats it."""
+    parsed = Locale.parse(locale)
+    pattern = parsed.currency_formats["standard"]
+    group, decimal = get_group_symbol(parsed), get_decimal_symbol(parsed)
+    affixes = (*pattern.prefix, *pattern.suffix)
+    if (
+        pattern.exp_prec
+        or pattern.scale
+        or "@" in pattern.pattern
+        or not pattern.number_pattern
+        or any("'" in text or "¤¤" in text for text in (*affixes, group, decimal))
+    ):
+        return None
+    symbol = get_currency_symbol(currency, parsed)
+    if "'" in symbol:
+        return None
+    prefixes = tuple(p.replace("¤", symbol) for p in pattern.prefix)
+    suffixes = tuple(s.replace("¤", symbol) for s in pattern.suffix)
+    return _CurrencyFormat(
+        prefixes=(prefixes[0], prefixes[1]),
+        suffixes=(suffixes[0], suffixes[1]),
+        group=group,
+        decimal=decimal,
+        grouping=(pattern.grouping[0], pattern.grouping[1]),
+        min_digits=pattern.int_prec[0],
+        exponent=minor_unit_exponent(currency),
+    )
+
+
+def format_minor(amount_minor: int, currency: str, locale: str = "en") -> str:
+    """Format minor units exactly as ``babel.numbers.format_currency`` does (standard pattern,
+    the currency's digits), with the locale's pattern and symbols resolved once: string work on
+    the integer instead of Decimal arithmetic and pattern parsing on every amount."""
+    fmt = _currency_format(currency, locale)
+    if fmt is None or not -_FAST_LIMIT < amount_minor < _FAST_LIMIT:
+        return format_currency(Money(amount_minor, currency).to_decimal(), currency, locale=locale)
+    negative = amount_minor < 0
+    whole, fraction = divmod(-amount_minor if negative else amount_minor, 10**fmt.exponent)
+    digits = str(whole).rjust(fmt.min_digits, "0")
+    size = fmt.grouping[0]
+    if len(digits) > size:
+        groups = [digits[-size:]]
+        digits = digits[:-size]
+        size = fmt.grouping[1]
+        while len(digits) > size:
+            groups.append(digits[-size:])
+            digits = digits[:-size]
+        groups.append(digits)
+        digits = fmt.group.join(reversed(groups))
+    if fmt.exponent:
+        digits = f"{digits}{fmt.decimal}{str(fraction).rjust(fmt.exponent, '0')}"
+    return f"{fmt.prefixes[negative]}{digits}{fmt.suffixes[negative]}"

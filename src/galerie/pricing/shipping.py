@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from galerie.sellers.models import ShippingProfile
+from typing import Protocol
 
 # When a seller has set no profile: a flat rate, 2–4 days in transit.
 DEFAULT_BASE_MINOR = 490
 DEFAULT_TRANSIT = (2, 4)
+
+
+class ShippingTerms(Protocol):
+    """What a rule is made of: a ShippingProfile row, or a lighter row with the same fields."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base_minor(self) -> int: ...
+    @property
+    def per_item_minor(self) -> int: ...
+    @property
+    def free_above_minor(self) -> int | None: ...
+    @property
+    def transit_days_min(self) -> int: ...
+    @property
+    def transit_days_max(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -21,8 +37,9 @@ class ShippingRule:
     transit_days_max: int = DEFAULT_TRANSIT[1]
 
     @classmethod
-    def of(cls, profile: ShippingProfile | None) -> ShippingRule:
-        """The rule of a ShippingProfile row, or the default when there is none."""
+    def of(cls, profile: ShippingTerms | None) -> ShippingRule:
+        """The rule of a ShippingProfile row (or a row with its fields), or the default when
+        there is none."""
         if profile is None:
             return cls()
         return cls(

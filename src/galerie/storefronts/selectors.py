@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from galerie.catalog.models import Category
@@ -35,12 +36,21 @@ def storefront_id_for_host(host: str) -> int | None:
 
 
 def storefront_get_public(*, code: str | None = None, storefront_id: int | None = None) -> Storefront:
-    """Return a visible storefront by code or id; raise StorefrontNotFound otherwise."""
-    lookup: dict[str, str | int | None] = {"code": code} if code is not None else {"pk": storefront_id}
-    try:
-        return Storefront.objects.filter(status__in=VISIBLE).get(**lookup)
-    except Storefront.DoesNotExist:
-        raise StorefrontNotFound("There is no such storefront, or it is not open.") from None
+    """Return a visible storefront by code or id; raise StorefrontNotFound otherwise.
+
+    Every storefront page starts here: plain SQL, which the ORM took longer to build than
+    PostgreSQL to run (docs/performance.md).
+    """
+    column, value = ("code", code) if code is not None else ("id", storefront_id)
+    table = connection.ops.quote_name(Storefront._meta.db_table)
+    found = list(
+        Storefront.objects.raw(
+            f"SELECT * FROM {table} WHERE {column} = %s AND status IN (%s, %s)", [value, *VISIBLE]
+        )
+    )
+    if not found:
+        raise StorefrontNotFound("There is no such storefront, or it is not open.")
+    return found[0]
 
 
 def storefront_scope_filter(storefront: Storefront, *, prefix: str = "") -> Q:

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from galerie.offers.models import CONDITION_RANK, Offer, PriceHistory
@@ -74,32 +75,35 @@ def buy_box(*, storefront: Storefront, variant_id: int) -> Offer | None:
 def prior_prices(offer_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, int]:
     """Return {offer id: prior price in minor units} for the offers that show a reduction.
 
-    Two queries whatever the number of offers: the history rows of the last 60 days, and
-    the price each offer had when those 60 days began.
+    One query whatever the number of offers: the history rows of the last 60 days, and for
+    each offer the row in effect when those 60 days began (plain SQL: the ORM took longer to
+    build this query than PostgreSQL to run it).
     """
-    now = now or timezone.now()
     ids = list(offer_ids)
     if not ids:
         return {}
+    now = now or timezone.now()
     since = now - 2 * REFERENCE_PERIOD
-    history: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for offer_id, valid_from, price in PriceHistory.objects.filter(
-        offer_id__in=ids, valid_from__gt=since, valid_from__lte=now
-    ).values_list("offer_id", "valid_from", "price_minor"):
-        history[offer_id].append((valid_from, price))
-    recent = [offer_id for offer_id, rows in history.items() if rows]
-    earlier = (
-        PriceHistory.objects.filter(offer_id=OuterRef("pk"), valid_from__lte=since)
-        .order_by("-valid_from", "-id")
-        .values("price_minor")[:1]
-    )
-    for offer_id, price in (
-        Offer.objects.filter(pk__in=recent).annotate(earlier=Subquery(earlier)).values_list("pk", "earlier")
-    ):
-        if price is not None:
-            history[offer_id].append((since, price))
+    table = connection.ops.quote_name(PriceHistory._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"""
+        SELECT h.id, h.offer_id, h.valid_from, h.price_minor FROM {table} h
+        WHERE h.offer_id IN ({marks}) AND h.valid_from <= %s
+          AND (h.valid_from > %s
+               OR h.id = (SELECT e.id FROM {table} e WHERE e.offer_id = h.offer_id AND e.valid_from <= %s
+                          ORDER BY e.valid_from DESC, e.id DESC LIMIT 1))"""
+    adapt = connection.ops.adapt_datetimefield_value
+    recent: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    earlier: dict[int, int] = {}
+    for row in PriceHistory.objects.raw(sql, [*ids, adapt(now), adapt(since), adapt(since)]):
+        if row.valid_from > since:
+            recent[row.offer_id].append((row.valid_from, row.price_minor))
+        else:
+            earlier[row.offer_id] = row.price_minor
     result = {}
-    for offer_id, rows in history.items():
+    for offer_id, rows in recent.items():
+        if offer_id in earlier:
+            rows.append((since, earlier[offer_id]))
         if (prior := prior_price(rows, now)) is not None:
             result[offer_id] = prior
     return result

@@ -87,7 +87,7 @@ def product_jsonld(context, product, variant, offers) -> str:
     }
     if variant.gtin:
         data["gtin13" if len(variant.gtin) == 13 else "gtin14"] = variant.gtin  # the stored forms
-    if product.brand_id:
+    if product.brand:
         data["brand"] = {"@type": "Brand", "name": product.brand.name}
     if offers:
         conditions = {

@@ -22,17 +22,15 @@ from galerie.offers.selectors import (
     ProductFilters,
     ProductSort,
     category_subtree,
-    offers_for_variant,
-    prior_prices,
     storefront_category_get,
     storefront_deals,
     storefront_departments,
     storefront_featured_categories,
     storefront_product_facets,
-    storefront_product_get,
     storefront_product_page,
     storefront_products,
 )
+from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
 from galerie.pricing.shipping import ShippingRule
 from galerie.sellers.selectors import seller_get_public
 from galerie.web.page_cache import page_keys, shared_page
@@ -250,29 +248,28 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
 @storefront_page
 def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
-    item = storefront_product_get(storefront, slug=slug)
-    variants = list(item.variants.all())
+    page = storefront_product_page_get(storefront, slug=slug)
+    item, variants = page.product, page.variants
     if not variants:
         raise Http404("This product has nothing on sale.")
     wanted = request.GET.get("v", "")
     variant = next((v for v in variants if v.uuid.hex == wanted), variants[0])
-    offers = offers_for_variant(storefront=storefront, variant_id=variant.pk)
-    priors = prior_prices(o.pk for o in offers)
+    offers = product_page_offers(storefront=storefront, variant_id=variant.pk)
+    rules: dict[object, ShippingRule] = {}  # one per shipping profile, not per offer
     for offer in offers:
-        # Display values for the template, set on the rows: not fields of Offer.
-        offer.prior_minor = priors.get(offer.pk)  # type: ignore[attr-defined]
-        rule = ShippingRule.of(getattr(offer.seller, "shipping_profile", None))
-        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)  # type: ignore[attr-defined]
-        offer.free_shipping_above_minor = rule.free_above_minor  # type: ignore[attr-defined]
-        offer.delivery_days = rule.delivery_days(offer.lead_time_days)  # type: ignore[attr-defined]
+        if (rule := rules.get(offer.shipping_profile)) is None:
+            rule = rules[offer.shipping_profile] = ShippingRule.of(offer.shipping_profile)
+        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)
+        offer.free_shipping_above_minor = rule.free_above_minor
+        offer.delivery_days = rule.delivery_days(offer.lead_time_days)
     # What the page shows, for the shared page cache: the product, each variant (the variant
     # picker's prices and offers) and each seller of an offer shown.
     page_keys(
         request,
         [key("product", item.pk), *(key("variant", v.pk) for v in variants)]
-        + [key("seller", o.seller_id) for o in offers],
+        + [key("seller", o.seller.pk) for o in offers],
     )
-    definitions = {d.code: d for d in item.product_type.attributes.all()}
+    definitions = {d.code: d for d in page.definitions}
     attributes = [
         (definitions[code], value)
         for code, value in {**item.attributes, **variant.attributes}.items()
@@ -289,7 +286,7 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
             "buy_box": offers[0] if offers else None,
             "other_offers": offers[1:],
             "attributes": sorted(attributes, key=lambda pair: pair[0].position),
-            "images": list(item.images.all()),
+            "images": page.images,
         },
     )
 
