@@ -116,7 +116,7 @@ def _reserve(
     """Take the stock of the cart for a new attempt, or raise CheckoutNotPossible (or
     QuoteChanged when ``expected_fingerprint`` is not the quote's now) and take nothing."""
     with transaction.atomic():
-        lines = cart_lines(cart)
+        lines = cart_lines(cart)  # the offers come with it, read in this transaction
         if not lines:
             raise CheckoutNotPossible(_("Your cart is empty."), field="cart")
         wanted: dict[int, int] = {}
@@ -131,29 +131,13 @@ def _reserve(
                     _("“%(title)s” is no longer available: remove it from your cart.") % {"title": title},
                     field="cart",
                 )
-        try:  # one conditional UPDATE per offer, in primary-key order: two checkouts never deadlock
-            offers_stock_take(lines=wanted, by=CHECKOUT, reason=OfferChange.Reason.CHECKOUT)
-        except OfferOutOfStock as short:
-            line_offer = offers.get(short.offer_id) if short.offer_id is not None else None
-            title = line_offer.variant.product.title if line_offer is not None else ""
-            raise CheckoutNotPossible(
-                _("Not enough stock left of “%(title)s”: your cart shows what is left.") % {"title": title},
-                field="cart",
-            ) from None
-        # Prices are read again here, after the stock was taken: nothing the browser sent counts.
-        fresh = {
-            o.pk: o
-            for o in Offer.objects.filter(pk__in=wanted).select_related(
-                "variant__product__product_type", "seller__shipping_profile"
-            )
-        }
+        # Priced from the offers as this transaction read them: nothing the browser sent counts.
         quote = quote_build(
-            currency=storefront.currency, entries=[(fresh[offer_id], q) for offer_id, q in wanted.items()]
+            currency=storefront.currency, entries=[(offers[offer_id], q) for offer_id, q in wanted.items()]
         )
         if expected_fingerprint is not None:
             if not constant_time_compare(fingerprint_of(quote), expected_fingerprint):
-                # Raised inside the transaction: the stock taken above is given back.
-                raise _quote_changed(quote, quote_shown)
+                raise _quote_changed(quote, quote_shown)  # nothing taken, nothing written
             cart_acknowledge_prices(cart=cart)  # the customer saw these prices
         attempt = CheckoutAttempt.objects.create(
             idempotency_key=idempotency_key,
@@ -169,6 +153,18 @@ def _reserve(
         StockReservation.objects.bulk_create(
             StockReservation(attempt=attempt, offer_id=offer_id, quantity=q) for offer_id, q in wanted.items()
         )
+        # The stock last: the offers' rows stay locked only from here to the commit, so that
+        # checkouts of the same offers wait on each other as little as possible. One conditional
+        # UPDATE per offer, in primary-key order: two checkouts never deadlock.
+        try:
+            offers_stock_take(lines=wanted, by=CHECKOUT, reason=OfferChange.Reason.CHECKOUT)
+        except OfferOutOfStock as short:
+            line_offer = offers.get(short.offer_id) if short.offer_id is not None else None
+            title = line_offer.variant.product.title if line_offer is not None else ""
+            raise CheckoutNotPossible(
+                _("Not enough stock left of “%(title)s”: your cart shows what is left.") % {"title": title},
+                field="cart",
+            ) from None
     return attempt
 
 
@@ -319,8 +315,7 @@ def _resume(
                 "failed",
                 message=_("The payment service did not answer. You have not been charged: try again."),
             )
-        _attach(attempt, payment)
-        attempt.refresh_from_db()
+        return checkout_complete(attempt_id=attempt.pk, payment=payment)
     return checkout_complete(attempt_id=attempt.pk)
 
 
@@ -351,11 +346,21 @@ def _outcome(attempt: CheckoutAttempt) -> CheckoutOutcome:
     return CheckoutOutcome(attempt, status, message=attempt.message)
 
 
-def checkout_complete(*, attempt_id: int) -> CheckoutOutcome:
+def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> CheckoutOutcome:
     """Finish an attempt from its payment's state: place the order when authorized, give the
-    stock back when declined, wait when the customer must still confirm. Idempotent."""
+    stock back when declined, wait when the customer must still confirm. Idempotent.
+
+    ``payment``: the attempt's payment as the gateway just answered for it, attached to the
+    attempt in this transaction if it has none yet."""
     with transaction.atomic():
-        attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
+        attempt = (
+            CheckoutAttempt.objects.select_related("payment", "storefront", "customer")
+            .select_for_update(of=("self",))
+            .get(pk=attempt_id)
+        )
+        if payment is not None and attempt.payment_id is None:
+            CheckoutAttempt.objects.filter(pk=attempt.pk, payment__isnull=True).update(payment=payment)
+            attempt.payment = payment
         payment = attempt.payment
         if attempt.status != CheckoutAttempt.Status.RESERVED or payment is None:
             return _outcome(attempt)
@@ -383,10 +388,9 @@ def checkout_complete(*, attempt_id: int) -> CheckoutOutcome:
             return CheckoutOutcome(attempt, "failed", message=attempt.message)
     if payment.status == "authorized":
         try:
-            payment_capture(payment_id=payment.pk)
+            attempt.payment = payment_capture(payment_id=payment.pk)
         except Exception:  # the reconciler captures it later
             log.warning("checkout %s: capture of payment %s deferred", attempt.pk, payment.pk, exc_info=True)
-    attempt.refresh_from_db()
     return CheckoutOutcome(attempt, "completed")
 
 

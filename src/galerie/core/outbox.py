@@ -6,6 +6,7 @@ event exists if and only if the change was committed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -18,3 +19,13 @@ def emit(topic: str, /, **payload: Any) -> OutboxEvent:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"emit({topic!r}) must run inside the transaction of the change it reports")
     return OutboxEvent.objects.create(topic=topic, payload=payload)
+
+
+def emit_many(events: Iterable[tuple[str, dict[str, Any]]], /) -> list[OutboxEvent]:
+    """Append several events (``(topic, payload)``, in this order) in one INSERT; like ``emit``,
+    refuse to run outside a transaction."""
+    batch = [OutboxEvent(topic=topic, payload=payload) for topic, payload in events]
+    if not transaction.get_connection().in_atomic_block:
+        topics = ", ".join(event.topic for event in batch)
+        raise RuntimeError(f"emit_many({topics}) must run inside the transaction of the change it reports")
+    return OutboxEvent.objects.bulk_create(batch) if batch else []

@@ -21,7 +21,7 @@ from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
-from galerie.core.outbox import emit
+from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
 from galerie.offers.errors import OfferEditDenied, OfferNotFound, OfferOutOfStock
 from galerie.offers.models import Offer, OfferChange, PriceHistory
@@ -306,9 +306,13 @@ def _record_moves(moves: list[tuple[int, int, int]], *, by: Actor, reason: str) 
     OfferChange.objects.bulk_create(
         _change(pk, Field.STOCK, left - q, left, by=by, reason=reason, at=at) for pk, q, left in moves
     )
-    for offer_id, quantity, _left in moves:
-        topic = "offer.stock_taken" if quantity < 0 else "offer.stock_released"
-        emit(topic, offer_id=offer_id, quantity=abs(quantity))
+    emit_many(
+        (
+            "offer.stock_taken" if quantity < 0 else "offer.stock_released",
+            {"offer_id": pk, "quantity": abs(quantity)},
+        )
+        for pk, quantity, _left in moves
+    )
 
 
 @transaction.atomic
