@@ -1,9 +1,10 @@
 """Payout runs: pay each seller its available balance minus the rolling reserve and its debts.
 
-A run is a ``PayoutRun`` row per day and currency. Each seller is paid in its own transaction
-that locks the seller's funds, skips the seller if the run already has its ``Payout`` (unique per
-run and seller), posts the payout entry (key ``payout:<run>:<seller>``) and writes the
-``Payout`` row. So a second run, or a run resumed after a crash or SIGKILL, pays nobody twice.
+A run is a ``PayoutRun`` row per day and currency. Sellers are paid in batches (500 per
+transaction, set-based): the transaction locks the batch's funds, skips the sellers the run
+already has a ``Payout`` for (unique per run and seller), posts the payout entries (keys
+``payout:<run>:<seller>``) and writes the ``Payout`` rows. So a second run, or a run resumed
+after a crash or SIGKILL, pays nobody twice; a batch is paid whole or not at all.
 The bank file and the statements are written from the database once every seller is done.
 
 A run has one "as of" time (``PayoutRun.as_of``, fixed when the run starts, kept when it resumes):
