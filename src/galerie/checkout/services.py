@@ -55,6 +55,7 @@ from galerie.pricing.quote import (
     Quote,
     quote_build,
     quote_changes,
+    quote_from_json,
     quote_shown_read,
 )
 from galerie.pricing.quote import quote_fingerprint as fingerprint_of
@@ -395,21 +396,11 @@ def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> Che
 
 
 def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment) -> Order:
-    """Create the order from the reserved stock at the prices of the reservation."""
-    reservations = {r.offer_id: r.quantity for r in attempt.reservations.all()}
-    offers = {
-        o.pk: o
-        for o in Offer.objects.filter(pk__in=reservations).select_related(
-            "variant__product__product_type", "seller__shipping_profile"
-        )
-    }
-    quote = quote_build(
-        currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
-    )
-    if quote.total_minor != attempt.amount_minor:
-        # A price or a shipping charge changed between the reservation and now: the order
-        # records what the customer accepted and was charged.
-        quote = _quote_at_reserved_prices(attempt, offers, reservations)
+    """Create the order from the reserved stock at the prices of the reservation: the quote the
+    attempt recorded, which the customer accepted and was charged."""
+    quote = quote_from_json(attempt.quote)
+    if quote is None or quote.total_minor != attempt.amount_minor:
+        quote = _quote_again(attempt)  # an attempt recorded before its quote kept every figure
     order = order_create(
         storefront=attempt.storefront,
         customer=attempt.customer,
@@ -425,6 +416,25 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment) -> Order:
     if attempt.cart_id_snapshot:
         cart_clear(cart_id=attempt.cart_id_snapshot)
     return order
+
+
+def _quote_again(attempt: CheckoutAttempt) -> Quote:
+    """Price the reservation from the offers, at the prices the attempt recorded if they changed."""
+    reservations = {r.offer_id: r.quantity for r in attempt.reservations.all()}
+    offers = {
+        o.pk: o
+        for o in Offer.objects.filter(pk__in=reservations).select_related(
+            "variant__product__product_type", "seller__shipping_profile"
+        )
+    }
+    quote = quote_build(
+        currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
+    )
+    if quote.total_minor != attempt.amount_minor:
+        # A price or a shipping charge changed between the reservation and now: the order
+        # records what the customer accepted and was charged.
+        quote = _quote_at_reserved_prices(attempt, offers, reservations)
+    return quote
 
 
 def _quote_at_reserved_prices(
