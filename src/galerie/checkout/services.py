@@ -16,6 +16,7 @@ returns the first outcome and charges once.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ from galerie.payments.models import Payment
 from galerie.payments.services import (
     payment_authorize,
     payment_capture,
+    payment_prepare,
     payment_refresh,
     payment_refund,
     payment_void,
@@ -113,9 +115,12 @@ def _reserve(
     idempotency_key: str,
     expected_fingerprint: str | None,
     quote_shown: str,
+    payment_method: Mapping[str, object],
+    return_url: str,
 ) -> CheckoutAttempt:
-    """Take the stock of the cart for a new attempt, or raise CheckoutNotPossible (or
-    QuoteChanged when ``expected_fingerprint`` is not the quote's now) and take nothing."""
+    """Take the stock of the cart for a new attempt and record its pending payment, or raise
+    CheckoutNotPossible (or QuoteChanged when ``expected_fingerprint`` is not the quote's now,
+    InvalidInput for a card the gateway would not even try) and take nothing."""
     with transaction.atomic():
         lines = cart_lines(cart)  # the offers come with it, read in this transaction
         if not lines:
@@ -140,7 +145,19 @@ def _reserve(
             if not constant_time_compare(fingerprint_of(quote), expected_fingerprint):
                 raise _quote_changed(quote, quote_shown)  # nothing taken, nothing written
             cart_acknowledge_prices(cart=cart)  # the customer saw these prices
+        attempt_uuid = uuid.uuid4()
+        # The payment row the gateway call will use, in this transaction: no transaction of its
+        # own, and the attempt points at it from the start.
+        payment = payment_prepare(
+            amount=Money(quote.total_minor, quote.currency),
+            payment_method=dict(payment_method),
+            idempotency_key=f"checkout-{idempotency_key}",
+            return_url=return_url,
+            description=_description(attempt_uuid),
+        )
         attempt = CheckoutAttempt.objects.create(
+            uuid=attempt_uuid,
+            payment=payment,
             idempotency_key=idempotency_key,
             storefront=storefront,
             customer=customer,
@@ -212,6 +229,8 @@ def checkout_place_order(
             idempotency_key=key,
             expected_fingerprint=quote_fingerprint,
             quote_shown=quote_shown,
+            payment_method=payment_method,
+            return_url=return_url,
         )
     except IntegrityError:
         # The same key raced us (double click): the first request's attempt is the one.
@@ -299,7 +318,7 @@ def _resume(
                 payment_method=dict(payment_method),
                 idempotency_key=key,
                 return_url=return_url,
-                description=_("Checkout %(reference)s") % {"reference": attempt.uuid.hex[:12]},
+                description=_description(attempt.uuid),
             )
         except InvalidInput:
             # A card the gateway refuses to even try: nothing was charged, give the stock back.
@@ -318,6 +337,10 @@ def _resume(
             )
         return checkout_complete(attempt_id=attempt.pk, payment=payment)
     return checkout_complete(attempt_id=attempt.pk)
+
+
+def _description(attempt_uuid: uuid.UUID) -> str:
+    return _("Checkout %(reference)s") % {"reference": attempt_uuid.hex[:12]}
 
 
 def _attach(attempt: CheckoutAttempt, payment: Payment | None) -> None:
