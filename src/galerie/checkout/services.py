@@ -145,6 +145,14 @@ def _reserve(
             if not constant_time_compare(fingerprint_of(quote), expected_fingerprint):
                 raise _quote_changed(quote, quote_shown)  # nothing taken, nothing written
             cart_acknowledge_prices(cart=cart)  # the customer saw these prices
+        # The order lists its sellers and lines in the order its reservations are read
+        # (StockReservation.Meta.ordering: by offer, newest offer first), as it always has: the
+        # quote is kept in that order (the page's lines, prices and total, in another order).
+        in_reservation_order = sorted(wanted.items(), reverse=True)
+        if list(wanted.items()) != in_reservation_order:
+            quote = quote_build(
+                currency=storefront.currency, entries=[(offers[pk], q) for pk, q in in_reservation_order]
+            )
         attempt_uuid = uuid.uuid4()
         # The payment row the gateway call will use, in this transaction: no transaction of its
         # own, and the attempt points at it from the start.
