@@ -133,6 +133,18 @@ def test_the_attempt_points_at_its_payment_from_the_reservation_and_one_payment_
     assert attempt.payment.card_last4 == "4242"
 
 
+def test_the_order_is_the_kept_quote_which_is_what_pricing_the_reservation_again_gives(shop):
+    from galerie.checkout import services
+    from galerie.pricing.quote import quote_from_json
+
+    place(shop)
+    attempt = CheckoutAttempt.objects.get()
+    kept = quote_from_json(attempt.quote)
+    assert kept is not None and kept == services._quote_again(attempt)  # same lines, same order
+    parts = list(attempt.order.seller_orders.order_by("number").values_list("seller_id", "total_minor"))
+    assert parts == [(group.seller_id, group.total_minor) for group in kept.groups]
+
+
 def test_a_bad_address_changes_nothing(shop):
     with pytest.raises(InvalidInput) as raised:
         place(shop, address={**ADDRESS, "postal_code": "690", "city": ""})
