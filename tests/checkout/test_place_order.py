@@ -117,6 +117,34 @@ def test_not_enough_stock_refuses_and_takes_nothing(shop):
     assert not CheckoutAttempt.objects.exists() and not Payment.objects.exists()
 
 
+def test_a_card_the_gateway_would_not_even_try_takes_and_records_nothing(shop):
+    with pytest.raises(InvalidInput):
+        place(shop, card={**SUCCESS, "number": "4242424242424241"})  # not a card number (Luhn)
+    assert stock(shop.book, shop.lamp) == [5, 3]
+    assert not CheckoutAttempt.objects.exists() and not Payment.objects.exists()
+    assert place(shop).status == "completed"  # the customer types the card again
+
+
+def test_the_attempt_points_at_its_payment_from_the_reservation_and_one_payment_is_made(shop):
+    outcome = place(shop)
+    attempt = CheckoutAttempt.objects.get()
+    assert attempt.payment_id == Payment.objects.get().pk == outcome.order.payment_id
+    assert attempt.payment.idempotency_key == f"checkout-{attempt.idempotency_key}"
+    assert attempt.payment.card_last4 == "4242"
+
+
+def test_the_order_is_the_kept_quote_which_is_what_pricing_the_reservation_again_gives(shop):
+    from galerie.checkout import services
+    from galerie.pricing.quote import quote_from_json
+
+    place(shop)
+    attempt = CheckoutAttempt.objects.get()
+    kept = quote_from_json(attempt.quote)
+    assert kept is not None and kept == services._quote_again(attempt)  # same lines, same order
+    parts = list(attempt.order.seller_orders.order_by("number").values_list("seller_id", "total_minor"))
+    assert parts == [(group.seller_id, group.total_minor) for group in kept.groups]
+
+
 def test_a_bad_address_changes_nothing(shop):
     with pytest.raises(InvalidInput) as raised:
         place(shop, address={**ADDRESS, "postal_code": "690", "city": ""})

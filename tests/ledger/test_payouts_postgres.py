@@ -39,7 +39,8 @@ def test_a_run_killed_half_way_then_run_again_pays_each_seller_exactly_once(tmp_
     sellers = [make_seller() for _ in range(8)]
     for seller in sellers:
         fund(seller.pk, 2500)
-    env = _child_env(tmp_path, GALERIE_PAYOUT_PAUSE_SECONDS="0.4")
+    # Two sellers per transaction, a pause after each: the kill lands between whole batches.
+    env = _child_env(tmp_path, GALERIE_PAYOUT_PAUSE_SECONDS="0.4", GALERIE_PAYOUT_BATCH_SIZE="2")
     child = subprocess.Popen(_galerie("payouts", "run", "--date", day.isoformat()), env=env)
     deadline = time.monotonic() + 60
     while Payout.objects.count() < 3 and time.monotonic() < deadline:
@@ -48,6 +49,7 @@ def test_a_run_killed_half_way_then_run_again_pays_each_seller_exactly_once(tmp_
     child.wait()
     killed_at = Payout.objects.count()
     assert 3 <= killed_at < len(sellers)  # killed half-way
+    assert killed_at % 2 == 0  # a batch is paid whole or not at all
     subprocess.run(_galerie("payouts", "run", "--date", day.isoformat()), env=env, check=True)
     subprocess.run(_galerie("payouts", "run", "--date", day.isoformat()), env=env, check=True)
     per_seller = dict(Payout.objects.values_list("seller_id").annotate(n=Count("id")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pytest
@@ -18,6 +19,7 @@ from galerie.pricing.quote import (
     quote_build,
     quote_changes,
     quote_fingerprint,
+    quote_from_json,
     quote_shown_read,
     quote_shown_token,
     quote_snapshot,
@@ -133,6 +135,12 @@ def test_a_seller_order_of_books_and_stationery_carries_shipping_vat_pro_rata():
     }
     (only,) = books_only.groups
     assert only.vat_minor == 207 + 31  # 39.80 € of books at 5.5 %, and 5.99 € of delivery at 5.5 %
+    # What a checkout attempt keeps (JSON, through the database) gives the same quote back.
+    for kept in (quote, books_only):
+        assert quote_from_json(json.loads(json.dumps(kept.as_json()))) == kept
+    older = quote.as_json()
+    del older["groups"][0]["items_minor"]
+    assert quote_from_json(older) is None  # kept before the JSON held every figure
 
 
 @pytest.mark.django_db

@@ -87,7 +87,7 @@ def cart_line_set_quantity(*, cart: Cart, offer_id: int, quantity: object) -> No
     line.save(update_fields=["quantity", "price_seen_minor"])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one statement: no savepoint needed inside a checkout
 def cart_acknowledge_prices(*, cart: Cart) -> None:
     """Record that the customer has seen the current prices (no more "price changed" notices)."""
     CartLine.objects.filter(cart=cart).exclude(price_seen_minor=F("offer__price_minor")).update(
@@ -119,7 +119,7 @@ def cart_merge(*, storefront: Storefront, guest_cart: Cart | None, customer) -> 
     return own
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one statement: no savepoint needed inside a checkout
 def cart_clear(*, cart_id: int) -> None:
     """Empty a cart (its order was placed)."""
     CartLine.objects.filter(cart_id=cart_id).delete()

@@ -16,6 +16,7 @@ returns the first outcome and charges once.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ from galerie.payments.models import Payment
 from galerie.payments.services import (
     payment_authorize,
     payment_capture,
+    payment_prepare,
     payment_refresh,
     payment_refund,
     payment_void,
@@ -55,6 +57,7 @@ from galerie.pricing.quote import (
     Quote,
     quote_build,
     quote_changes,
+    quote_from_json,
     quote_shown_read,
 )
 from galerie.pricing.quote import quote_fingerprint as fingerprint_of
@@ -112,11 +115,14 @@ def _reserve(
     idempotency_key: str,
     expected_fingerprint: str | None,
     quote_shown: str,
+    payment_method: Mapping[str, object],
+    return_url: str,
 ) -> CheckoutAttempt:
-    """Take the stock of the cart for a new attempt, or raise CheckoutNotPossible (or
-    QuoteChanged when ``expected_fingerprint`` is not the quote's now) and take nothing."""
+    """Take the stock of the cart for a new attempt and record its pending payment, or raise
+    CheckoutNotPossible (or QuoteChanged when ``expected_fingerprint`` is not the quote's now,
+    InvalidInput for a card the gateway would not even try) and take nothing."""
     with transaction.atomic():
-        lines = cart_lines(cart)
+        lines = cart_lines(cart)  # the offers come with it, read in this transaction
         if not lines:
             raise CheckoutNotPossible(_("Your cart is empty."), field="cart")
         wanted: dict[int, int] = {}
@@ -131,31 +137,35 @@ def _reserve(
                     _("“%(title)s” is no longer available: remove it from your cart.") % {"title": title},
                     field="cart",
                 )
-        try:  # one conditional UPDATE per offer, in primary-key order: two checkouts never deadlock
-            offers_stock_take(lines=wanted, by=CHECKOUT, reason=OfferChange.Reason.CHECKOUT)
-        except OfferOutOfStock as short:
-            line_offer = offers.get(short.offer_id) if short.offer_id is not None else None
-            title = line_offer.variant.product.title if line_offer is not None else ""
-            raise CheckoutNotPossible(
-                _("Not enough stock left of “%(title)s”: your cart shows what is left.") % {"title": title},
-                field="cart",
-            ) from None
-        # Prices are read again here, after the stock was taken: nothing the browser sent counts.
-        fresh = {
-            o.pk: o
-            for o in Offer.objects.filter(pk__in=wanted).select_related(
-                "variant__product__product_type", "seller__shipping_profile"
-            )
-        }
+        # Priced from the offers as this transaction read them: nothing the browser sent counts.
         quote = quote_build(
-            currency=storefront.currency, entries=[(fresh[offer_id], q) for offer_id, q in wanted.items()]
+            currency=storefront.currency, entries=[(offers[offer_id], q) for offer_id, q in wanted.items()]
         )
         if expected_fingerprint is not None:
             if not constant_time_compare(fingerprint_of(quote), expected_fingerprint):
-                # Raised inside the transaction: the stock taken above is given back.
-                raise _quote_changed(quote, quote_shown)
+                raise _quote_changed(quote, quote_shown)  # nothing taken, nothing written
             cart_acknowledge_prices(cart=cart)  # the customer saw these prices
+        # The order lists its sellers and lines in the order its reservations are read
+        # (StockReservation.Meta.ordering: by offer, newest offer first), as it always has: the
+        # quote is kept in that order (the page's lines, prices and total, in another order).
+        in_reservation_order = sorted(wanted.items(), reverse=True)
+        if list(wanted.items()) != in_reservation_order:
+            quote = quote_build(
+                currency=storefront.currency, entries=[(offers[pk], q) for pk, q in in_reservation_order]
+            )
+        attempt_uuid = uuid.uuid4()
+        # The payment row the gateway call will use, in this transaction: no transaction of its
+        # own, and the attempt points at it from the start.
+        payment = payment_prepare(
+            amount=Money(quote.total_minor, quote.currency),
+            payment_method=dict(payment_method),
+            idempotency_key=f"checkout-{idempotency_key}",
+            return_url=return_url,
+            description=_description(attempt_uuid),
+        )
         attempt = CheckoutAttempt.objects.create(
+            uuid=attempt_uuid,
+            payment=payment,
             idempotency_key=idempotency_key,
             storefront=storefront,
             customer=customer,
@@ -169,6 +179,18 @@ def _reserve(
         StockReservation.objects.bulk_create(
             StockReservation(attempt=attempt, offer_id=offer_id, quantity=q) for offer_id, q in wanted.items()
         )
+        # The stock last: the offers' rows stay locked only from here to the commit, so that
+        # checkouts of the same offers wait on each other as little as possible. One conditional
+        # UPDATE per offer, in primary-key order: two checkouts never deadlock.
+        try:
+            offers_stock_take(lines=wanted, by=CHECKOUT, reason=OfferChange.Reason.CHECKOUT)
+        except OfferOutOfStock as short:
+            line_offer = offers.get(short.offer_id) if short.offer_id is not None else None
+            title = line_offer.variant.product.title if line_offer is not None else ""
+            raise CheckoutNotPossible(
+                _("Not enough stock left of “%(title)s”: your cart shows what is left.") % {"title": title},
+                field="cart",
+            ) from None
     return attempt
 
 
@@ -215,6 +237,8 @@ def checkout_place_order(
             idempotency_key=key,
             expected_fingerprint=quote_fingerprint,
             quote_shown=quote_shown,
+            payment_method=payment_method,
+            return_url=return_url,
         )
     except IntegrityError:
         # The same key raced us (double click): the first request's attempt is the one.
@@ -302,7 +326,7 @@ def _resume(
                 payment_method=dict(payment_method),
                 idempotency_key=key,
                 return_url=return_url,
-                description=_("Checkout %(reference)s") % {"reference": attempt.uuid.hex[:12]},
+                description=_description(attempt.uuid),
             )
         except InvalidInput:
             # A card the gateway refuses to even try: nothing was charged, give the stock back.
@@ -319,9 +343,12 @@ def _resume(
                 "failed",
                 message=_("The payment service did not answer. You have not been charged: try again."),
             )
-        _attach(attempt, payment)
-        attempt.refresh_from_db()
+        return checkout_complete(attempt_id=attempt.pk, payment=payment)
     return checkout_complete(attempt_id=attempt.pk)
+
+
+def _description(attempt_uuid: uuid.UUID) -> str:
+    return _("Checkout %(reference)s") % {"reference": attempt_uuid.hex[:12]}
 
 
 def _attach(attempt: CheckoutAttempt, payment: Payment | None) -> None:
@@ -351,11 +378,21 @@ def _outcome(attempt: CheckoutAttempt) -> CheckoutOutcome:
     return CheckoutOutcome(attempt, status, message=attempt.message)
 
 
-def checkout_complete(*, attempt_id: int) -> CheckoutOutcome:
+def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> CheckoutOutcome:
     """Finish an attempt from its payment's state: place the order when authorized, give the
-    stock back when declined, wait when the customer must still confirm. Idempotent."""
+    stock back when declined, wait when the customer must still confirm. Idempotent.
+
+    ``payment``: the attempt's payment as the gateway just answered for it, attached to the
+    attempt in this transaction if it has none yet."""
     with transaction.atomic():
-        attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
+        attempt = (
+            CheckoutAttempt.objects.select_related("payment", "storefront", "customer")
+            .select_for_update(of=("self",))
+            .get(pk=attempt_id)
+        )
+        if payment is not None and attempt.payment_id is None:
+            CheckoutAttempt.objects.filter(pk=attempt.pk, payment__isnull=True).update(payment=payment)
+            attempt.payment = payment
         payment = attempt.payment
         if attempt.status != CheckoutAttempt.Status.RESERVED or payment is None:
             return _outcome(attempt)
@@ -383,29 +420,18 @@ def checkout_complete(*, attempt_id: int) -> CheckoutOutcome:
             return CheckoutOutcome(attempt, "failed", message=attempt.message)
     if payment.status == "authorized":
         try:
-            payment_capture(payment_id=payment.pk)
+            attempt.payment = payment_capture(payment_id=payment.pk)
         except Exception:  # the reconciler captures it later
             log.warning("checkout %s: capture of payment %s deferred", attempt.pk, payment.pk, exc_info=True)
-    attempt.refresh_from_db()
     return CheckoutOutcome(attempt, "completed")
 
 
 def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment) -> Order:
-    """Create the order from the reserved stock at the prices of the reservation."""
-    reservations = {r.offer_id: r.quantity for r in attempt.reservations.all()}
-    offers = {
-        o.pk: o
-        for o in Offer.objects.filter(pk__in=reservations).select_related(
-            "variant__product__product_type", "seller__shipping_profile"
-        )
-    }
-    quote = quote_build(
-        currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
-    )
-    if quote.total_minor != attempt.amount_minor:
-        # A price or a shipping charge changed between the reservation and now: the order
-        # records what the customer accepted and was charged.
-        quote = _quote_at_reserved_prices(attempt, offers, reservations)
+    """Create the order from the reserved stock at the prices of the reservation: the quote the
+    attempt recorded, which the customer accepted and was charged."""
+    quote = quote_from_json(attempt.quote)
+    if quote is None or quote.total_minor != attempt.amount_minor:
+        quote = _quote_again(attempt)  # an attempt recorded before its quote kept every figure
     order = order_create(
         storefront=attempt.storefront,
         customer=attempt.customer,
@@ -421,6 +447,25 @@ def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment) -> Order:
     if attempt.cart_id_snapshot:
         cart_clear(cart_id=attempt.cart_id_snapshot)
     return order
+
+
+def _quote_again(attempt: CheckoutAttempt) -> Quote:
+    """Price the reservation from the offers, at the prices the attempt recorded if they changed."""
+    reservations = {r.offer_id: r.quantity for r in attempt.reservations.all()}
+    offers = {
+        o.pk: o
+        for o in Offer.objects.filter(pk__in=reservations).select_related(
+            "variant__product__product_type", "seller__shipping_profile"
+        )
+    }
+    quote = quote_build(
+        currency=attempt.currency, entries=[(offers[pk], q) for pk, q in reservations.items()]
+    )
+    if quote.total_minor != attempt.amount_minor:
+        # A price or a shipping charge changed between the reservation and now: the order
+        # records what the customer accepted and was charged.
+        quote = _quote_at_reserved_prices(attempt, offers, reservations)
+    return quote
 
 
 def _quote_at_reserved_prices(

@@ -6,6 +6,7 @@ event exists if and only if the change was committed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -22,3 +23,16 @@ def emit(topic: str, /, **payload: Any) -> OutboxEvent:
     # Cached pages showing what the event names go stale when it commits (core/surrogates.py).
     bump_on_commit(keys_of(payload))
     return event
+
+
+def emit_many(events: Iterable[tuple[str, dict[str, Any]]], /) -> list[OutboxEvent]:
+    """Append several events (``(topic, payload)``, in this order) in one INSERT; like ``emit``,
+    refuse to run outside a transaction, and make the cached pages of what they name stale."""
+    batch = [OutboxEvent(topic=topic, payload=payload) for topic, payload in events]
+    if not transaction.get_connection().in_atomic_block:
+        topics = ", ".join(event.topic for event in batch)
+        raise RuntimeError(f"emit_many({topics}) must run inside the transaction of the change it reports")
+    if not batch:
+        return []
+    bump_on_commit(set().union(*(keys_of(event.payload) for event in batch)))
+    return OutboxEvent.objects.bulk_create(batch)

@@ -12,9 +12,9 @@ from galerie.pricing.quote import Quote
 from galerie.storefronts.models import Storefront
 
 
-def _category_rates(storefront: Storefront, category_ids: set[int]) -> dict[int, int]:
-    """Map each category to the rate of its nearest ancestor-or-self with an override."""
-    paths = dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "path"))
+def _category_rates(storefront: Storefront, paths: dict[int, str]) -> dict[int, int]:
+    """Map each category (id → its tree path) to the rate of its nearest ancestor-or-self with
+    an override."""
     step = Category.steplen
     prefixes = {path[:n] for path in paths.values() for n in range(step, len(path) + 1, step)}
     by_path = dict(
@@ -40,8 +40,12 @@ def commission_terms_for_quote(*, storefront: Storefront, quote: Quote) -> Commi
         ).values_list("seller_id", "rate_bp")
     )
     variant_ids = {line.variant_id for g in quote.groups for line in g.lines}
-    category_of = dict(Variant.objects.filter(pk__in=variant_ids).values_list("pk", "product__category_id"))
-    category_rates = _category_rates(storefront, set(category_of.values()))
+    rows = Variant.objects.filter(pk__in=variant_ids).values_list(
+        "pk", "product__category_id", "product__category__path"
+    )
+    category_of = {variant_id: category_id for variant_id, category_id, _ in rows}
+    paths = {category_id: path for _, category_id, path in rows if category_id is not None}
+    category_rates = _category_rates(storefront, paths)
     return CommissionTerms(
         plan_rate_bp=plan.rate_bp if plan else 0,
         fixed_fee_minor=plan.fixed_fee_minor if plan else 0,

@@ -1,9 +1,10 @@
 """Payout runs: pay each seller its available balance minus the rolling reserve and its debts.
 
-A run is a ``PayoutRun`` row per day and currency. Each seller is paid in its own transaction
-that locks the seller's funds, skips the seller if the run already has its ``Payout`` (unique per
-run and seller), posts the payout entry (key ``payout:<run>:<seller>``) and writes the
-``Payout`` row. So a second run, or a run resumed after a crash or SIGKILL, pays nobody twice.
+A run is a ``PayoutRun`` row per day and currency. Sellers are paid in batches (500 per
+transaction, set-based): the transaction locks the batch's funds, skips the sellers the run
+already has a ``Payout`` for (unique per run and seller), posts the payout entries (keys
+``payout:<run>:<seller>``) and writes the ``Payout`` rows. So a second run, or a run resumed
+after a crash or SIGKILL, pays nobody twice; a batch is paid whole or not at all.
 The bank file and the statements are written from the database once every seller is done.
 
 A run has one "as of" time (``PayoutRun.as_of``, fixed when the run starts, kept when it resumes):
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,8 +30,7 @@ from django.utils import timezone
 
 from galerie.ledger.errors import PayoutRunInFuture
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout, PayoutRun
-from galerie.ledger.selectors import seller_position
-from galerie.ledger.services import AccountRef, credit, debit, entry_post, seller_funds_lock
+from galerie.ledger.services import AccountRef, NewEntry, credit, debit, entries_post, seller_funds_lock
 from galerie.sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 AVAILABLE = AccountKind.SELLER_AVAILABLE
 DEBT = AccountKind.SELLER_DEBT
 TRANSIT = AccountKind.PAYOUTS_IN_TRANSIT
+PAYOUT_BATCH_SIZE = 500  # sellers per transaction of a payout run
 
 
 def reserve_bp() -> int:
@@ -71,17 +72,33 @@ def payout_run_date_check(*, run_date: date, now: datetime | None = None) -> Non
 
 def seller_sales(*, seller_id: int, currency: str, since: datetime, until: datetime) -> int:
     """Return what the seller's allocated sales credited to its payable in [since, until]."""
-    return (
+    return sellers_sales(seller_ids=[seller_id], currency=currency, since=since, until=until).get(
+        seller_id, 0
+    )
+
+
+def sellers_sales(
+    *, seller_ids: Sequence[int], currency: str, since: datetime, until: datetime
+) -> dict[int, int]:
+    """Return, by seller, what allocated sales credited to the sellers' payables in [since, until]."""
+    rows = (
         JournalLine.objects.filter(
             account__kind=AccountKind.SELLER_PAYABLE,
-            account__seller_id=seller_id,
+            account__seller_id__in=seller_ids,
             currency=currency,
             entry__kind=JournalEntry.Kind.ALLOCATION,
             entry__posted_at__gte=since,
             entry__posted_at__lte=until,
-        ).aggregate(s=Sum("credit_minor"))["s"]
-        or 0
+        )
+        .order_by()
+        .values_list("account__seller_id")
+        .annotate(s=Sum("credit_minor"))
     )
+    return {seller_id: total or 0 for seller_id, total in rows}
+
+
+def _reserve_of(sales: int) -> int:
+    return (sales * reserve_bp() + 5000) // 10000
 
 
 def seller_reserve(*, seller_id: int, currency: str, as_of: datetime) -> int:
@@ -90,7 +107,7 @@ def seller_reserve(*, seller_id: int, currency: str, as_of: datetime) -> int:
     sales = seller_sales(
         seller_id=seller_id, currency=currency, since=as_of - timedelta(days=reserve_days()), until=as_of
     )
-    return (sales * reserve_bp() + 5000) // 10000
+    return _reserve_of(sales)
 
 
 def payout_run_start(*, run_date: date, currency: str = "EUR", now: datetime | None = None) -> PayoutRun:
@@ -112,7 +129,6 @@ def payout_run_start(*, run_date: date, currency: str = "EUR", now: datetime | N
     return run
 
 
-@transaction.atomic
 def seller_payout_post(*, run_id: int, seller_id: int) -> Payout | None:
     """Pay one seller in a run, at most once: available - reserve - debt netted.
 
@@ -121,44 +137,81 @@ def seller_payout_post(*, run_id: int, seller_id: int) -> Payout | None:
     None if there is nothing to release.
     """
     run = PayoutRun.objects.get(pk=run_id)
+    return sellers_payout_post(run=run, seller_ids=[seller_id]).get(seller_id)
+
+
+def sellers_payout_post(*, run: PayoutRun, seller_ids: Sequence[int]) -> dict[int, Payout]:
+    """Pay these sellers in the run, each at most once, in one transaction; return their payouts
+    by seller (those the run had already included; sellers with nothing to release are absent).
+
+    Set-based: one lock statement for the sellers' funds (lowest account first, as every posting
+    about seller funds takes them), then one query each for the payouts already made, the
+    balances, the reserve's sales and the IBANs, one ``entries_post`` and one INSERT of the
+    payouts. All or nothing: a crash leaves no seller of the batch half-paid, and a new run
+    skips the sellers that have their ``Payout``.
+    """
     if run.as_of is None:
-        raise RuntimeError(f"Payout run {run_id} has no as-of time: start it with payout_run_start().")
-    seller_funds_lock(seller_ids=[seller_id], currency=run.currency)
-    if done := Payout.objects.filter(run_id=run_id, seller_id=seller_id).first():
-        return done
-    position = seller_position(seller_id=seller_id, currency=run.currency)
-    available, debt = position["available"], position["debt"]
-    reserve = min(
-        max(available, 0),
-        seller_reserve(seller_id=seller_id, currency=run.currency, as_of=run.as_of),
-    )
-    releasable = available - reserve
-    if releasable <= 0:
-        return None
-    netted = min(debt, releasable)
-    amount = releasable - netted
-    currency = run.currency
-    entry = entry_post(
-        idempotency_key=f"payout:{run.pk}:{seller_id}",
-        kind=JournalEntry.Kind.PAYOUT,
-        description=f"Payout {run.run_date} to seller {seller_id}",
-        postings=[
-            debit(AccountRef(AVAILABLE, currency, seller_id), releasable),
-            credit(AccountRef(DEBT, currency, seller_id), netted),
-            credit(AccountRef(TRANSIT, currency), amount),
-        ],
-    )
-    return Payout.objects.create(
-        run=run,
-        seller_id=seller_id,
-        entry=entry,
-        currency=currency,
-        amount_minor=amount,
-        reserve_minor=reserve,
-        debt_netted_minor=netted,
-        debt_left_minor=debt - netted,
-        iban=Seller.objects.filter(pk=seller_id).values_list("iban", flat=True).get(),
-    )
+        raise RuntimeError(f"Payout run {run.pk} has no as-of time: start it with payout_run_start().")
+    currency, as_of = run.currency, run.as_of
+    with transaction.atomic():
+        seller_funds_lock(seller_ids=seller_ids, currency=currency)
+        done = {p.seller_id: p for p in Payout.objects.filter(run=run, seller_id__in=seller_ids)}
+        todo = sorted(set(seller_ids) - done.keys())
+        if not todo:
+            return done
+        balances: dict[tuple[int, str], int] = {}
+        for row in (
+            JournalLine.objects.filter(
+                account__seller_id__in=todo, account__kind__in=[AVAILABLE, DEBT], currency=currency
+            )
+            .order_by()
+            .values("account__seller_id", "account__kind")
+            .annotate(d=Sum("debit_minor"), c=Sum("credit_minor"))
+        ):
+            balances[(row["account__seller_id"], row["account__kind"])] = row["c"] - row["d"]
+        sales = sellers_sales(
+            seller_ids=todo, currency=currency, since=as_of - timedelta(days=reserve_days()), until=as_of
+        )
+        plans: list[tuple[int, int, int, int, int]] = []  # seller, releasable, reserve, netted, debt
+        for seller_id in todo:
+            available, debt = balances.get((seller_id, AVAILABLE), 0), -balances.get((seller_id, DEBT), 0)
+            reserve = min(max(available, 0), _reserve_of(sales.get(seller_id, 0)))
+            releasable = available - reserve
+            if releasable > 0:
+                plans.append((seller_id, releasable, reserve, min(debt, releasable), debt))
+        if not plans:
+            return done
+        entries = entries_post(
+            [
+                NewEntry(
+                    idempotency_key=f"payout:{run.pk}:{seller_id}",
+                    kind=JournalEntry.Kind.PAYOUT,
+                    description=f"Payout {run.run_date} to seller {seller_id}",
+                    postings=[
+                        debit(AccountRef(AVAILABLE, currency, seller_id), releasable),
+                        credit(AccountRef(DEBT, currency, seller_id), netted),
+                        credit(AccountRef(TRANSIT, currency), releasable - netted),
+                    ],
+                )
+                for seller_id, releasable, _, netted, _ in plans
+            ]
+        )
+        ibans = dict(Seller.objects.filter(pk__in=[plan[0] for plan in plans]).values_list("pk", "iban"))
+        made = Payout.objects.bulk_create(
+            Payout(
+                run=run,
+                seller_id=seller_id,
+                entry=entry,
+                currency=currency,
+                amount_minor=releasable - netted,
+                reserve_minor=reserve,
+                debt_netted_minor=netted,
+                debt_left_minor=debt - netted,
+                iban=ibans[seller_id],
+            )
+            for (seller_id, releasable, reserve, netted, debt), entry in zip(plans, entries, strict=True)
+        )
+    return {**done, **{payout.seller_id: payout for payout in made}}
 
 
 def sellers_to_pay(*, run: PayoutRun) -> list[int]:
@@ -192,15 +245,18 @@ def payouts_run(
     now: datetime | None = None,
     pause_seconds: float = 0.0,
     log: Callable[[str], None] | None = None,
+    batch_size: int = PAYOUT_BATCH_SIZE,
 ) -> RunResult:
     """Run (or resume) the payout run of ``run_date`` at its one as-of time: make available what
     is past its withdrawal period then, pay every seller not yet paid in the run, then write the
     pain.001 file and one CSV statement per payout. A completed run does nothing.
 
-    ``now`` is the real time (tests pass it). Raise PayoutRunInFuture for a day after today."""
+    Sellers are paid ``batch_size`` at a time, one transaction per batch (``sellers_payout_post``);
+    ``pause_seconds`` pauses between batches (a test hook). ``now`` is the real time (tests pass
+    it). Raise PayoutRunInFuture for a day after today."""
     from galerie.ledger.availability import seller_orders_make_available
     from galerie.ledger.sepa import pain001_write
-    from galerie.ledger.statements import statement_write
+    from galerie.ledger.statements import statement_csv, statements_rows
 
     run = payout_run_start(run_date=run_date, currency=currency, now=now)
     if run.completed_at is not None:
@@ -211,10 +267,13 @@ def payouts_run(
         )  # fmt: skip
     made_available = seller_orders_make_available(now=run.as_of)
     paid_now = 0
-    for seller_id in sellers_to_pay(run=run):
-        if seller_payout_post(run_id=run.pk, seller_id=seller_id) is not None:
-            paid_now += 1
-            if log:
+    todo = sellers_to_pay(run=run)
+    for start in range(0, len(todo), max(1, batch_size)):
+        batch = todo[start : start + max(1, batch_size)]
+        paid = sellers_payout_post(run=run, seller_ids=batch)
+        paid_now += len(paid)
+        if log:
+            for seller_id in sorted(paid):
                 log(f"paid seller {seller_id}")
         if pause_seconds:
             time.sleep(pause_seconds)
@@ -226,11 +285,14 @@ def payouts_run(
     if transfers:
         bank_file = folder / f"pain001-{run.run_date.isoformat()}-{run.currency}.xml"
         _atomic_write(bank_file, pain001_write(run=run, payouts=transfers))
-    for payout in payouts:
-        _atomic_write(
-            folder / f"statement-{payout.pk}-seller-{payout.seller_id}.csv",
-            statement_write(payout=payout).encode(),
-        )
+    for start in range(0, len(payouts), 500):
+        chunk = payouts[start : start + 500]
+        rows = statements_rows(payouts=chunk)
+        for payout in chunk:
+            _atomic_write(
+                folder / f"statement-{payout.pk}-seller-{payout.seller_id}.csv",
+                statement_csv(rows[payout.pk]).encode(),
+            )
     with transaction.atomic():
         locked = PayoutRun.objects.select_for_update().get(pk=run.pk)
         locked.completed_at = timezone.now()

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from galerie.core.locking import lock_rows
 from galerie.core.money import Money, MoneyError
@@ -115,7 +117,18 @@ def _validate(idempotency_key: str, postings: Sequence[Posting]) -> list[Posting
     return lines
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to post with ``entries_post``: the arguments of ``entry_post``."""
+
+    idempotency_key: str
+    kind: str
+    description: str
+    postings: Sequence[Posting]
+    event_uuid: uuid.UUID | str | None = None
+    reverses_id: int | None = None
+
+
 def entry_post(
     *,
     idempotency_key: str,
@@ -131,38 +144,145 @@ def entry_post(
     any currency or a line is malformed. On PostgreSQL a deferred trigger re-checks the balance
     at commit and other triggers refuse any UPDATE or DELETE of entries and lines.
     """
-    existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
-    lines = _validate(idempotency_key, postings)
-    accounts = {
-        ref: account_get_or_create(kind=ref.kind, currency=ref.currency, seller_id=ref.seller_id)
-        for ref in sorted({p.account for p in lines}, key=lambda r: (r.kind, r.currency, r.seller_id or 0))
-    }
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                idempotency_key=idempotency_key,
-                kind=kind,
-                description=description[:255],
-                event_uuid=event_uuid,
-                reverses_id=reverses_id,
-            )
-    except IntegrityError:  # the same key posted concurrently: that one counts
-        return JournalEntry.objects.get(idempotency_key=idempotency_key)
-    JournalLine.objects.bulk_create(
-        JournalLine(
-            entry=entry,
-            account=accounts[p.account],
-            debit_minor=p.debit_minor,
-            credit_minor=p.credit_minor,
-            currency=p.account.currency,
-            payment_id=p.payment_id,
-            seller_order_id=p.seller_order_id,
+    spec = NewEntry(idempotency_key, kind, description, postings, event_uuid, reverses_id)
+    return entries_post([spec])[0]
+
+
+def entries_post(entries: Sequence[NewEntry]) -> list[JournalEntry]:
+    """Post many balanced entries in one transaction, in a fixed number of queries; return them
+    in order (for a key already posted, or repeated in ``entries``, the entry posted first).
+
+    Every entry is checked before anything is written: one unbalanced or malformed entry (whose
+    key was not posted before) raises UnbalancedEntry or InvalidPosting and nothing is written.
+    The same database guards stand behind it as behind ``entry_post`` (one INSERT of the
+    entries, one of all their lines; the deferred balance trigger checks each entry at commit).
+    """
+    checked: list[tuple[NewEntry, list[Posting]]] = []
+    refused: list[tuple[NewEntry, Exception]] = []
+    for spec in entries:
+        try:
+            checked.append((spec, _validate(spec.idempotency_key, spec.postings)))
+        except (InvalidPosting, UnbalancedEntry) as refusal:
+            refused.append((spec, refusal))
+    if refused:
+        # As before: a key already posted returns its entry, whatever is posted again with it.
+        keys = [spec.idempotency_key for spec, _ in refused if isinstance(spec.idempotency_key, str)]
+        known = set(
+            JournalEntry.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
         )
-        for p in lines
+        for spec, reason in refused:
+            if spec.idempotency_key not in known:
+                raise reason
+    if not entries:
+        return []
+    # No savepoint: nothing below is expected to fail (conflicts are skipped by the database),
+    # and an unexpected database error must roll the caller's transaction back anyway.
+    with transaction.atomic(savepoint=False):
+        fresh: dict[str, tuple[NewEntry, list[Posting]]] = {}
+        for spec, lines in checked:
+            fresh.setdefault(spec.idempotency_key, (spec, lines))
+        posted = _entries_insert([spec for spec, _ in fresh.values()])
+        if posted:
+            accounts = _accounts_for({p.account for key in posted for p in fresh[key][1]})
+            JournalLine.objects.bulk_create(
+                [
+                    JournalLine(
+                        entry_id=posted[key].pk,
+                        account_id=accounts[p.account],
+                        debit_minor=p.debit_minor,
+                        credit_minor=p.credit_minor,
+                        currency=p.account.currency,
+                        payment_id=p.payment_id,
+                        seller_order_id=p.seller_order_id,
+                    )
+                    for key in posted
+                    for p in fresh[key][1]
+                ],
+                batch_size=2000,
+            )
+        wanted = [spec.idempotency_key for spec in entries]
+        missing = [key for key in wanted if key not in posted]
+        found = dict(posted)
+        if missing:  # posted before (or concurrently): those count
+            found.update(
+                (e.idempotency_key, e) for e in JournalEntry.objects.filter(idempotency_key__in=missing)
+            )
+    return [found[key] for key in wanted]
+
+
+ENTRY_COLUMNS = ("idempotency_key", "kind", "description", "event_uuid", "reverses", "posted_at")
+
+
+def _entries_insert(specs: Sequence[NewEntry]) -> dict[str, JournalEntry]:
+    """INSERT the entries, skipping keys already posted (ON CONFLICT DO NOTHING, so a concurrent
+    post of the same key waits for it and neither fails); return the inserted ones by key."""
+    connection = transaction.get_connection()
+    meta = JournalEntry._meta
+    fields = [meta.get_field(name) for name in ENTRY_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
+    now = timezone.now()
+    inserted: dict[str, JournalEntry] = {}
+    for start in range(0, len(specs), 500):
+        chunk = [
+            JournalEntry(
+                idempotency_key=spec.idempotency_key,
+                kind=spec.kind,
+                description=spec.description[:255],
+                event_uuid=spec.event_uuid,
+                reverses_id=spec.reverses_id,
+                posted_at=now,
+            )
+            for spec in specs[start : start + 500]
+        ]
+        params = [
+            f.get_db_prep_save(getattr(entry, f.attname), connection)  # type: ignore[union-attr]
+            for entry in chunk
+            for f in fields
+        ]
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES "
+            + ", ".join([row] * len(chunk))
+            + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = dict((key, pk) for pk, key in cursor.fetchall())
+        for entry in chunk:
+            if entry.idempotency_key in ids:
+                entry.pk = ids[entry.idempotency_key]
+                entry._state.adding = False
+                entry._state.db = connection.alias
+                inserted[entry.idempotency_key] = entry
+    return inserted
+
+
+def _accounts_select(refs: set[AccountRef]) -> dict[AccountRef, int]:
+    shared = {r.kind for r in refs if r.seller_id is None}
+    per_seller = {r.kind for r in refs if r.seller_id is not None}
+    where = Q(pk__in=[])
+    if shared:
+        where |= Q(seller__isnull=True, kind__in=shared)
+    if per_seller:
+        where |= Q(seller_id__in={r.seller_id for r in refs if r.seller_id is not None}, kind__in=per_seller)
+    rows = Account.objects.filter(where, currency__in={r.currency for r in refs}).values_list(
+        "pk", "kind", "currency", "seller_id"
     )
-    return entry
+    found = {AccountRef(kind, currency, seller_id): pk for pk, kind, currency, seller_id in rows}
+    return {ref: found[ref] for ref in refs if ref in found}
+
+
+def _accounts_for(refs: set[AccountRef]) -> dict[AccountRef, int]:
+    """Return the accounts' ids, opening the missing ones (one query when they all exist)."""
+    found = _accounts_select(refs)
+    missing = sorted(refs - found.keys(), key=lambda r: (r.kind, r.currency, r.seller_id or 0))
+    if missing:  # opened concurrently by another transaction: skipped here, found below
+        Account.objects.bulk_create(
+            [Account(kind=r.kind, currency=r.currency, seller_id=r.seller_id) for r in missing],
+            ignore_conflicts=True,
+        )
+        found.update(_accounts_select(set(missing)))
+    return found
 
 
 @transaction.atomic
@@ -193,9 +313,7 @@ def seller_funds_lock(*, seller_ids: Sequence[int], currency: str) -> None:
 
     Every posting that reads or changes a seller's available balance or debt (availability,
     refund, payout) takes this lock, so a payout never pays cents a concurrent refund takes.
+    Two queries whatever the number of sellers (three when an account must be opened).
     """
-    accounts = [
-        account_get_or_create(kind=AccountKind.SELLER_AVAILABLE, currency=currency, seller_id=seller_id)
-        for seller_id in sorted(set(seller_ids))
-    ]
-    lock_rows(Account.objects.all(), [a.pk for a in accounts])
+    accounts = _accounts_for({AccountRef(AccountKind.SELLER_AVAILABLE, currency, s) for s in seller_ids})
+    lock_rows(Account.objects.all(), accounts.values())

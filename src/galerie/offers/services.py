@@ -21,7 +21,7 @@ from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
-from galerie.core.outbox import emit
+from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
 from galerie.offers.errors import OfferEditDenied, OfferNotFound, OfferOutOfStock
 from galerie.offers.models import Offer, OfferChange, PriceHistory
@@ -308,9 +308,13 @@ def _record_moves(moves: list[tuple[int, int, tuple[int, int]]], *, by: Actor, r
     OfferChange.objects.bulk_create(
         _change(pk, Field.STOCK, left - q, left, by=by, reason=reason, at=at) for pk, q, (left, _v) in moves
     )
-    for offer_id, quantity, (_left, variant_id) in moves:
-        topic = "offer.stock_taken" if quantity < 0 else "offer.stock_released"
-        emit(topic, offer_id=offer_id, variant_id=variant_id, quantity=abs(quantity))
+    emit_many(
+        (
+            "offer.stock_taken" if quantity < 0 else "offer.stock_released",
+            {"offer_id": pk, "variant_id": variant_id, "quantity": abs(quantity)},
+        )
+        for pk, quantity, (_left, variant_id) in moves
+    )
 
 
 @transaction.atomic

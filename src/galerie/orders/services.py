@@ -15,7 +15,7 @@ from galerie.core.actors import Actor
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
-from galerie.core.outbox import emit
+from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import Order, OrderLine, SellerOrder
@@ -86,8 +86,9 @@ def order_create(
         except IntegrityError:
             if attempt == 4:
                 raise
-    for index, (group, group_commissions) in enumerate(zip(quote.groups, commissions, strict=True), start=1):
-        seller_order = SellerOrder.objects.create(
+    # One INSERT for the seller orders, one for all their lines, one for the events.
+    seller_orders = SellerOrder.objects.bulk_create(
+        SellerOrder(
             order=order,
             seller_id=group.seller_id,
             number=f"{order.number}-{index}",
@@ -98,37 +99,50 @@ def order_create(
             delivery_days_min=group.delivery_days[0],
             delivery_days_max=group.delivery_days[1],
         )
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                seller_order=seller_order,
-                offer_id=line.offer_id,
-                variant_id=line.variant_id,
-                product_title=line.product_title,
-                variant_name=line.variant_name,
-                condition=line.condition,
-                seller_sku=line.seller_sku,
-                quantity=line.quantity,
-                unit_price_minor=line.unit_price_minor,
-                total_minor=line.total_minor,
-                tax_class=line.tax_class,
-                vat_rate_bp=line.vat_rate_bp,
-                vat_minor=line.vat_minor,
-                commission_rate_bp=commission.rate_bp,
-                commission_fixed_fee_minor=commission.fixed_fee_minor,
-                commission_minor=commission.commission_minor,
-                commission_shipping_minor=commission.shipping_commission_minor,
-                commission_vat_rate_bp=commission.vat_rate_bp,
-                commission_vat_minor=commission.vat_minor,
-            )
-            for line, commission in zip(group.lines, group_commissions, strict=True)
+        for index, group in enumerate(quote.groups, start=1)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            seller_order=seller_order,
+            offer_id=line.offer_id,
+            variant_id=line.variant_id,
+            product_title=line.product_title,
+            variant_name=line.variant_name,
+            condition=line.condition,
+            seller_sku=line.seller_sku,
+            quantity=line.quantity,
+            unit_price_minor=line.unit_price_minor,
+            total_minor=line.total_minor,
+            tax_class=line.tax_class,
+            vat_rate_bp=line.vat_rate_bp,
+            vat_minor=line.vat_minor,
+            commission_rate_bp=commission.rate_bp,
+            commission_fixed_fee_minor=commission.fixed_fee_minor,
+            commission_minor=commission.commission_minor,
+            commission_shipping_minor=commission.shipping_commission_minor,
+            commission_vat_rate_bp=commission.vat_rate_bp,
+            commission_vat_minor=commission.vat_minor,
         )
-        emit(
-            "seller_order.placed",
-            seller_order_id=seller_order.pk,
-            order_id=order.pk,
-            seller_id=group.seller_id,
+        for seller_order, group, group_commissions in zip(
+            seller_orders, quote.groups, commissions, strict=True
         )
-    emit("order.placed", order_id=order.pk, storefront_id=storefront.pk, total_minor=order.total_minor)
+        for line, commission in zip(group.lines, group_commissions, strict=True)
+    )
+    emit_many(
+        [
+            *(
+                (
+                    "seller_order.placed",
+                    {"seller_order_id": part.pk, "order_id": order.pk, "seller_id": part.seller_id},
+                )
+                for part in seller_orders
+            ),
+            (
+                "order.placed",
+                {"order_id": order.pk, "storefront_id": storefront.pk, "total_minor": order.total_minor},
+            ),
+        ]
+    )
     return order
 
 

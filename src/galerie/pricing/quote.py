@@ -90,6 +90,10 @@ class Quote:
             "groups": [
                 {
                     "seller_id": g.seller_id,
+                    "items_minor": g.items_minor,
+                    "quantity": g.quantity,
+                    "vat_minor": g.vat_minor,
+                    "free_shipping_above_minor": g.free_shipping_above_minor,
                     "shipping_minor": g.shipping_minor,
                     "shipping_vat": [part.__dict__ for part in g.shipping_vat],
                     "delivery_days": list(g.delivery_days),
@@ -99,6 +103,36 @@ class Quote:
             ],
             "total_minor": self.total_minor,
         }
+
+
+GROUP_FIELDS = (
+    "seller_id",
+    "items_minor",
+    "quantity",
+    "vat_minor",
+    "free_shipping_above_minor",
+    "shipping_minor",
+)
+
+
+def quote_from_json(data: Mapping[str, Any]) -> Quote | None:
+    """Return the quote ``Quote.as_json`` wrote, or None if the data lacks a figure (written
+    before the JSON kept every figure of a group)."""
+    try:
+        return Quote(
+            currency=data["currency"],
+            groups=tuple(
+                QuoteGroup(
+                    **{name: group[name] for name in GROUP_FIELDS},
+                    lines=tuple(QuoteLine(**line) for line in group["lines"]),
+                    delivery_days=(group["delivery_days"][0], group["delivery_days"][1]),
+                    shipping_vat=tuple(ShippingVatPart(**part) for part in group["shipping_vat"]),
+                )
+                for group in data["groups"]
+            ),
+        )
+    except (KeyError, TypeError, IndexError):
+        return None
 
 
 def quote_build(

@@ -11,6 +11,7 @@ here or at the provider, does the work once.
 from galerie.payments.services.payments import (
     payment_authorize,
     payment_capture,
+    payment_prepare,
     payment_refresh,
     payment_void,
 )
@@ -20,6 +21,7 @@ from galerie.payments.services.webhooks import webhook_handle
 __all__ = [
     "payment_authorize",
     "payment_capture",
+    "payment_prepare",
     "payment_refresh",
     "payment_refund",
     "payment_void",

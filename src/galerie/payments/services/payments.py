@@ -41,7 +41,10 @@ def _payment_for_key(*, gateway: str, amount: Money, key: str, card_last4: str, 
             card_last4=card_last4,
             description=description,
         )
-        full_clean(payment, validate_unique=False)
+        # Fields only: the CHECK constraints hold by construction here (amount > 0 was checked, a
+        # new payment has nothing captured or refunded) and the database enforces them anyway;
+        # validating them would cost four queries per checkout.
+        full_clean(payment, validate_unique=False, validate_constraints=False)
         try:
             with transaction.atomic():
                 payment.save()
@@ -51,6 +54,49 @@ def _payment_for_key(*, gateway: str, amount: Money, key: str, card_last4: str, 
     if (payment.amount_minor, payment.currency) != (amount.amount_minor, amount.currency):
         raise IdempotencyKeyReused(
             f"The idempotency key “{key}” was already used for a payment of"
+            f" {Money(payment.amount_minor, payment.currency)}; a retry must ask for the same amount.",
+            field="idempotency_key",
+        )
+    return payment
+
+
+def payment_prepare(
+    *,
+    amount: Money,
+    payment_method: dict[str, Any],
+    idempotency_key: str,
+    return_url: str,
+    description: str = "",
+) -> Payment:
+    """Record the pending payment that ``payment_authorize`` will send with the same arguments,
+    in the caller's transaction (the checkout's reservation), and return it; calls no gateway.
+
+    Checks what ``payment_authorize`` checks first (key, amount, return URL, the card's form:
+    InvalidInput or InvalidPaymentMethod, nothing written). The row is inserted without a
+    savepoint: a concurrent first use of the key makes the caller's transaction fail with
+    IntegrityError (its own key races the same way). A key already used returns its payment
+    (IdempotencyKeyReused for another amount).
+    """
+    check_key(idempotency_key)
+    check_amount(amount)
+    check_return_url(return_url)
+    gateway = get_gateway()
+    card_last4 = gateway.check_payment_method(payment_method)
+    payment = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if payment is None:
+        payment = Payment(
+            gateway=gateway.name,
+            idempotency_key=idempotency_key,
+            amount_minor=amount.amount_minor,
+            currency=amount.currency,
+            card_last4=card_last4,
+            description=description,
+        )
+        full_clean(payment, validate_unique=False, validate_constraints=False)
+        payment.save(force_insert=True)
+    elif (payment.amount_minor, payment.currency) != (amount.amount_minor, amount.currency):
+        raise IdempotencyKeyReused(
+            f"The idempotency key “{idempotency_key}” was already used for a payment of"
             f" {Money(payment.amount_minor, payment.currency)}; a retry must ask for the same amount.",
             field="idempotency_key",
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from galerie.core.money import Money
 from galerie.ledger.errors import PayoutRunInFuture
 from galerie.ledger.iban_checks import payout_iban_warnings
-from galerie.ledger.payouts import payouts_run
+from galerie.ledger.payouts import PAYOUT_BATCH_SIZE, payouts_run
 
 
 def _money(amount_minor: int, currency: str) -> str:
@@ -38,10 +38,14 @@ class Command(BaseCommand):
             run_date = date.fromisoformat(options["date"]) if options.get("date") else timezone.localdate()
         except ValueError:
             raise CommandError(f"--date: {options['date']!r} is not a date like 2025-01-31.") from None
-        # Test hook: pause between sellers so a test can kill the run half-way.
+        # Test hooks: pause between batches of sellers (one transaction each) so that a test can
+        # kill the run half-way; the number of sellers per batch.
         pause = float(os.environ.get("GALERIE_PAYOUT_PAUSE_SECONDS", "0") or 0)
+        batch = int(os.environ.get("GALERIE_PAYOUT_BATCH_SIZE", "0") or 0) or PAYOUT_BATCH_SIZE
         try:
-            result = payouts_run(run_date=run_date, currency=options["currency"], pause_seconds=pause)
+            result = payouts_run(
+                run_date=run_date, currency=options["currency"], pause_seconds=pause, batch_size=batch
+            )
         except PayoutRunInFuture as error:
             raise CommandError(f"--date: {error.message}") from None
         currency = result.run.currency

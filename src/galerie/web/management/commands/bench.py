@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=["demo", "large"], default="demo")
         parser.add_argument("--duration", type=float, default=20, help="Seconds of load per scenario.")
         parser.add_argument("--connections", type=int, default=16)
-        parser.add_argument("--checkout-customers", type=int, default=4)
+        parser.add_argument("--checkout-customers", type=int, default=16)  # like the 16 connections
         parser.add_argument("--port", type=int, default=8099)
         parser.add_argument(
             "--passes",
