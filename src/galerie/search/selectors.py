@@ -16,9 +16,9 @@ from django.db.models import Case, Count, Exists, FloatField, OuterRef, QuerySet
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
-from galerie.offers.selectors.listing import _attach_first_images
 from galerie.search import text
 from galerie.search.backends import WEIGHTS, TextQuery, term_candidates, text_match, text_rank
+from galerie.search.listing import attach_first_images
 from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
 from galerie.sellers.selectors import sellers_cache_version
 from galerie.storefronts.models import Storefront
@@ -222,7 +222,7 @@ def search_page(
             # Display values for the template, set on the rows: not fields of Product.
             product.best_price_minor, product.offer_count = best, count  # type: ignore[attr-defined]
             products.append(product)
-    _attach_first_images(products)
+    attach_first_images(products)
     return SearchPage(query, products, total, page, pages, counted.facets)
 
 

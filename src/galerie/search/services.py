@@ -10,21 +10,24 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from galerie.catalog.models import Category, Product, Variant
+from galerie.core import surrogates
 from galerie.core.locking import lock_rows
-from galerie.offers.models import Offer
-from galerie.offers.selectors.sellable import _sellers_admitted
+from galerie.offers.models import CONDITION_RANK, Offer
+from galerie.offers.selectors.sellable import _sellers_admitted, reductions
 from galerie.pricing.shipping import ShippingRule
 from galerie.search import text
-from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
+from galerie.search.models import SearchEntry, SearchFacet, SearchTerm, SearchValue
 from galerie.sellers.models import Seller
 from galerie.storefronts.selectors import storefronts_public
 
+T = TypeVar("T")
 CHUNK = 500  # products per transaction of a rebuild
 ANALYZE_EVERY = 50  # chunks between two ANALYZE of the index tables during a rebuild (PostgreSQL)
 DESCRIPTION_CHARS = 2000  # of a description, what the index reads
@@ -67,8 +70,11 @@ class IndexRun:
     by_path: dict[str, Category]
     sellers: dict[int, _Seller] = field(default_factory=dict)
     words: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    value_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    value_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     entries: int = 0
     products: int = 0
+    touched: set[int] = field(default_factory=set)  # storefronts whose entries changed
 
     @classmethod
     def start(cls, storefront_ids: Iterable[int] | None = None) -> IndexRun:
@@ -117,13 +123,25 @@ class IndexRun:
             offers: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
             for offer in Offer.objects.filter(
                 variant__product_id__in=product_ids, status=Offer.Status.ACTIVE, stock__gt=0
-            ).values("variant__product_id", "seller_id", "condition", "price_minor", "currency"):
+            ).values(
+                "id",
+                "variant__product_id",
+                "seller_id",
+                "condition",
+                "price_minor",
+                "currency",
+                "lead_time_days",
+            ):
                 offers[offer["variant__product_id"]].append(offer)
             self._load_sellers({o["seller_id"] for rows in offers.values() for o in rows})
-            _entries_delete(
+            storefront_ids = [s.pk for s in self.storefronts]
+            gone = set(
                 SearchEntry.objects.filter(
-                    product_id__in=product_ids, storefront_id__in=[s.pk for s in self.storefronts]
-                )
+                    product_id__in=product_ids, storefront_id__in=storefront_ids
+                ).values_list("storefront_id", flat=True)
+            )
+            _entries_delete(
+                SearchEntry.objects.filter(product_id__in=product_ids, storefront_id__in=storefront_ids)
             )
             built = [
                 built
@@ -132,7 +150,14 @@ class IndexRun:
                 for storefront in self.storefronts
                 if (built := self._entry(product, variants[product.pk], offers[product.pk], storefront))
             ]
+            self._deals([entry for entry, _ in built])
+            self._resolve_values(built)
             SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=1000)
+            # The pages of these storefronts may show other products now: on commit, their
+            # listing key changes (core/surrogates.py), whether the index gained or lost rows.
+            changed = gone | {entry.storefront_id for entry, _ in built}
+            surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in changed)
+            self.touched |= changed
             SearchFacet.objects.bulk_create(
                 [
                     SearchFacet(entry=entry, storefront_id=entry.storefront_id, name=n, value=v, label=label)
@@ -143,6 +168,10 @@ class IndexRun:
             )
         self.products += len(product_ids)
         self.entries += len(built)
+
+    def _price_shipped(self, offer: Mapping[str, Any]) -> int:
+        price = offer["price_minor"]
+        return price + self.sellers[offer["seller_id"]].rule.cost(items_minor=price, quantity=1)
 
     def _entry(
         self,
@@ -161,11 +190,13 @@ class IndexRun:
         ]
         if not sellable:
             return None
-        best = min(
+        # The price a customer pays for one item: the offer's price and its seller's shipping.
+        prices = [
             o["price_minor"]
             + self.sellers[o["seller_id"]].rule.cost(items_minor=o["price_minor"], quantity=1)
             for o in sellable
-        )
+        ]
+        best = min(prices)
         language = storefront.language
         ancestors = self._ancestors(category)
         if storefront.scope:  # what lies above the scope's roots is not a facet of this storefront
@@ -175,10 +206,12 @@ class IndexRun:
         facets.update(("category", c.slug, c.name) for c in ancestors)
         if product.brand:
             facets.add(("brand", product.brand.slug, product.brand.name))
+        per_offer: list[tuple[str, str]] = []
         for offer in sellable:
             seller = self.sellers[offer["seller_id"]]
             facets.add(("condition", offer["condition"], ""))
             facets.add(("seller", seller.slug, seller.name))
+            per_offer.append((seller.slug, offer["condition"]))
         body = []
         for attributes in [product.attributes, *(v["attributes"] for v in variants)]:
             for code, value in attributes.items():
@@ -208,7 +241,83 @@ class IndexRun:
             offer_count=len(sellable),
             created_at=product.created_at,
         )
+        # Filled by _resolve_values (value ids) and _deals, for the whole chunk at once.
+        entry._offers = list(zip(per_offer, prices, strict=True))  # type: ignore[attr-defined]
+        entry._best_offer = min(  # type: ignore[attr-defined]
+            sellable,
+            key=lambda o: (
+                o["price_minor"],
+                CONDITION_RANK.get(o["condition"], 9),
+                o["lead_time_days"],
+                o["id"],
+            ),
+        )
         return entry, sorted(facets)
+
+    def _resolve_values(self, built: list[tuple[SearchEntry, list[tuple[str, str, str]]]]) -> None:
+        """Set each entry's value ids and offer lists, adding the values the dictionary lacks."""
+        wanted: dict[tuple[str, str], str] = {}
+        for entry, facets in built:
+            for name, value, label in facets:
+                wanted[(name, value)] = label
+            for (seller, condition), _price in entry._offers:  # type: ignore[attr-defined]
+                wanted[("cs", f"{condition}:{seller}")] = ""
+        self._values_ensure(wanted)
+        ids = self.value_ids
+        for entry, facets in built:
+            offers = entry._offers  # type: ignore[attr-defined]
+            value_ids = {ids[(name, value)] for name, value, _ in facets}
+            value_ids.update(ids[("cs", f"{condition}:{seller}")] for (seller, condition), _ in offers)
+            entry.value_ids = sorted(value_ids)
+            entry.offer_sellers = [ids[("seller", seller)] for (seller, _), _ in offers]
+            entry.offer_conditions = [ids[("condition", condition)] for (_, condition), _ in offers]
+            entry.offer_prices = [price for _, price in offers]
+
+    def _values_ensure(self, wanted: dict[tuple[str, str], str]) -> None:
+        """Know the id of every (name, value) wanted; add the missing ones, relabel the renamed."""
+        unknown = [k for k in wanted if k not in self.value_ids]
+        if unknown:
+            for chunk in _chunks(unknown, 500):
+                match = Q()
+                for name, value in chunk:
+                    match |= Q(name=name, value=value)
+                for pk, name, value, label in SearchValue.objects.filter(match).values_list(
+                    "pk", "name", "value", "label"
+                ):
+                    self.value_ids[(name, value)] = pk
+                    self.value_labels[(name, value)] = label
+        stale = [
+            SearchValue(name=name, value=value, label=label[:255])
+            for (name, value), label in wanted.items()
+            if (name, value) not in self.value_ids or self.value_labels.get((name, value)) != label[:255]
+        ]
+        if not stale:
+            return
+        # An upsert: another indexer may add the same values meanwhile.
+        SearchValue.objects.bulk_create(
+            stale, update_conflicts=True, unique_fields=["name", "value"], update_fields=["label"]
+        )
+        match = Q()
+        for row in stale:
+            match |= Q(name=row.name, value=row.value)
+        for pk, name, value, label in SearchValue.objects.filter(match).values_list(
+            "pk", "name", "value", "label"
+        ):
+            self.value_ids[(name, value)] = pk
+            self.value_labels[(name, value)] = label
+
+    def _deals(self, entries: list[SearchEntry]) -> None:
+        """Set the reduction of each entry's best offer (docs/search.md, "Home page")."""
+        best = {entry._best_offer["id"] for entry in entries}  # type: ignore[attr-defined]
+        found = reductions(best, now=timezone.now()) if best else {}
+        for entry in entries:
+            offer = entry._best_offer  # type: ignore[attr-defined]
+            if (reduction := found.get(offer["id"])) is not None:
+                prior, until = reduction
+                entry.deal_price_minor = offer["price_minor"]
+                entry.deal_prior_minor = prior
+                entry.deal_until = until
+                entry.deal_rank = offer["price_minor"] * 10_000 // prior
 
     def save_words(self, *, replace: bool) -> int:
         """Write the vocabulary seen: ``replace`` a rebuilt storefront's, or add the new words."""
@@ -299,6 +408,9 @@ def search_reindex(
         if n % ANALYZE_EVERY == 0:
             _analyze()
     words = run.save_words(replace=True)
+    # Every page of these storefronts may have changed (a rebuild commits chunk by chunk, and
+    # each chunk bumped the storefronts it touched: this covers the entries dropped above).
+    surrogates.bump(surrogates.key("listing", pk) for pk in {*kept, *(wanted or ())})
     return ReindexSummary(storefronts=len(kept), products=run.products, entries=run.entries, words=words)
 
 
@@ -310,6 +422,6 @@ def _analyze() -> None:
             cursor.execute("ANALYZE search_searchentry, search_searchfacet")
 
 
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+def _chunks(ids: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]

@@ -77,6 +77,15 @@ def prior_prices(offer_ids: Iterable[int], *, now: datetime | None = None) -> di
     Two queries whatever the number of offers: the history rows of the last 60 days, and
     the price each offer had when those 60 days began.
     """
+    return {pk: prior for pk, (prior, _until) in reductions(offer_ids, now=now).items()}
+
+
+def reductions(offer_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, tuple[int, datetime]]:
+    """Return {offer id: (prior price, until)} for the offers that show a reduction now; it
+    shows until ``until`` (30 days after the current price was set) unless the price changes.
+
+    Two queries whatever the number of offers (see ``prior_prices``).
+    """
     now = now or timezone.now()
     ids = list(offer_ids)
     if not ids:
@@ -101,5 +110,6 @@ def prior_prices(offer_ids: Iterable[int], *, now: datetime | None = None) -> di
     result = {}
     for offer_id, rows in history.items():
         if (prior := prior_price(rows, now)) is not None:
-            result[offer_id] = prior
+            current_since = max(valid_from for valid_from, _ in rows)
+            result[offer_id] = (prior, current_since + REFERENCE_PERIOD)
     return result
