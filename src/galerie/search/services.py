@@ -110,8 +110,11 @@ class IndexRun:
         ]
         return [c for c in chain if c is not None]
 
-    def index(self, product_ids: list[int]) -> None:
-        """Replace the entries of these products in the run's storefronts; one transaction."""
+    def index(self, product_ids: list[int], *, force_bump: bool = False) -> None:
+        """Replace the entries of these products in the run's storefronts; one transaction.
+
+        ``force_bump``: the products themselves changed (a title, a picture): bump the listing
+        keys of their storefronts even if their entries read the same."""
         with transaction.atomic():
             lock_rows(Product.objects.only("pk"), product_ids)
             products = Product.objects.select_related("brand").in_bulk(product_ids)
@@ -135,11 +138,12 @@ class IndexRun:
                 offers[offer["variant__product_id"]].append(offer)
             self._load_sellers({o["seller_id"] for rows in offers.values() for o in rows})
             storefront_ids = [s.pk for s in self.storefronts]
-            gone = set(
-                SearchEntry.objects.filter(
+            before = {
+                (row[0], row[1]): row
+                for row in SearchEntry.objects.filter(
                     product_id__in=product_ids, storefront_id__in=storefront_ids
-                ).values_list("storefront_id", flat=True)
-            )
+                ).values_list(*SHOWN)
+            }
             _entries_delete(
                 SearchEntry.objects.filter(product_id__in=product_ids, storefront_id__in=storefront_ids)
             )
@@ -153,9 +157,16 @@ class IndexRun:
             self._deals([entry for entry, _ in built])
             self._resolve_values(built)
             SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=1000)
-            # The pages of these storefronts may show other products now: on commit, their
-            # listing key changes (core/surrogates.py), whether the index gained or lost rows.
-            changed = gone | {entry.storefront_id for entry, _ in built}
+            # The pages of the storefronts whose entries changed may show other products now:
+            # on commit, their listing key changes (core/surrogates.py). An entry rebuilt the
+            # same (a stock change that leaves it on sale) changes nothing.
+            after = {(e.storefront_id, e.product_id): _shown(e) for e, _ in built}
+            changed = {
+                storefront_id
+                for key in before.keys() | after.keys()
+                if force_bump or before.get(key) != after.get(key)
+                for storefront_id in (key[0],)
+            }
             surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in changed)
             self.touched |= changed
             SearchFacet.objects.bulk_create(
@@ -183,11 +194,14 @@ class IndexRun:
         category = self.categories.get(product.category_id)
         if category is None or (storefront.scope and not category.path.startswith(storefront.scope)):
             return None
-        sellable = [
-            o
-            for o in offers
-            if o["currency"] == storefront.currency and o["seller_id"] in storefront.admitted
-        ]
+        sellable = sorted(
+            (
+                o
+                for o in offers
+                if o["currency"] == storefront.currency and o["seller_id"] in storefront.admitted
+            ),
+            key=lambda o: o["id"],  # a rebuilt entry reads the same as before if nothing changed
+        )
         if not sellable:
             return None
         # The price a customer pays for one item: the offer's price and its seller's shipping.
@@ -344,6 +358,29 @@ class IndexRun:
         return written
 
 
+# What a listing or a home block shows of an entry: a change of any of these changes a page.
+SHOWN = (
+    "storefront_id",
+    "product_id",
+    "category_id",
+    "brand_id",
+    "title_key",
+    "best_price_minor",
+    "offer_count",
+    "value_ids",
+    "offer_sellers",
+    "offer_conditions",
+    "offer_prices",
+    "deal_price_minor",
+    "deal_prior_minor",
+    "deal_until",
+)
+
+
+def _shown(entry: SearchEntry) -> tuple:
+    return tuple(getattr(entry, name) for name in SHOWN)
+
+
 def _entries_delete(entries: QuerySet[SearchEntry]) -> None:
     """Delete these entries and their facet rows: two statements, no rows loaded."""
     ids = list(entries.values_list("pk", flat=True))
@@ -358,13 +395,16 @@ def _attribute_text(value) -> str:
     return str(value)
 
 
-def search_index_products(*, product_ids: Iterable[int], storefront_ids: Iterable[int] | None = None) -> int:
+def search_index_products(
+    *, product_ids: Iterable[int], storefront_ids: Iterable[int] | None = None, changed: bool = False
+) -> int:
     """Recompute the entries of these products in every visible storefront (or those given);
-    return how many entries they have now. Idempotent: run it twice, get the same index."""
+    return how many entries they have now. Idempotent: run it twice, get the same index.
+    ``changed``: the products themselves were edited (their listing pages must be redrawn)."""
     ids = sorted(set(product_ids))
     run = IndexRun.start(storefront_ids)
     for chunk in _chunks(ids, CHUNK):
-        run.index(chunk)
+        run.index(chunk, force_bump=changed)
     run.save_words(replace=False)
     return run.entries
 
