@@ -14,7 +14,7 @@ from galerie.core.money import Money
 from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
 from galerie.pricing.shipping import DEFAULT_BASE_MINOR
 from galerie.search import handlers
-from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
+from galerie.search.models import SearchEntry, SearchTerm
 from galerie.search.selectors import search_page, search_query_parse
 from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
@@ -60,9 +60,9 @@ def test_a_price_change_reaches_search_through_the_worker(shop):
     assert _found(shop["storefront"])[0][1] == 1200 + DEFAULT_BASE_MINOR  # not yet delivered
     assert _deliver() >= 1
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 900 + DEFAULT_BASE_MINOR)]
-    rows = sorted(SearchFacet.objects.values_list("name", "value"))
+    rows = sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices"))
     handlers.search_events_index([OutboxEvent.objects.filter(topic="offer.price_changed").get()])  # again
-    assert sorted(SearchFacet.objects.values_list("name", "value")) == rows
+    assert sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices")) == rows
     assert SearchEntry.objects.count() == 1
 
 
@@ -114,7 +114,7 @@ def test_reindex_rebuilds_the_same_index_from_scratch(shop, capsys):
     before = sorted(
         SearchEntry.objects.values_list("storefront_id", "product_id", "best_price_minor", "title_terms")
     )
-    facets = sorted(SearchFacet.objects.values_list("name", "value"))
+    facets = sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices"))
     SearchEntry.objects.all().delete()
     call_command("search", "reindex")
     assert (
@@ -123,7 +123,7 @@ def test_reindex_rebuilds_the_same_index_from_scratch(shop, capsys):
         )
         == before
     )
-    assert sorted(SearchFacet.objects.values_list("name", "value")) == facets
+    assert sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices")) == facets
     out = capsys.readouterr().out
     assert "Reindexed 1 storefronts" in out and "1 entries" in out
 

@@ -238,7 +238,7 @@ def listing_page(
             continue
         if applied.offers.active:
             count = sum(
-                _offer_passes(applied.offers, s, c, p)
+                offer_passes(applied.offers, s, c, p)
                 for s, c, p in zip(sellers, conditions, prices, strict=True)
             )
         # Display values for the template, set on the rows: not fields of Product.
@@ -257,7 +257,7 @@ def listing_page(
     return ProductPage(products=products, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
-def _offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
+def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
     """``OfferFilter.where`` in Python, for the offers of the entries already read."""
     if offers.sellers is not None and seller not in offers.sellers:
         return False
@@ -283,36 +283,58 @@ def attach_first_images(products: list[Product]) -> None:
 Counts = dict[tuple[str, str], tuple[str, int]]  # (name, value) -> (label, entries)
 
 
-def entry_value_counts(entries: QuerySet[SearchEntry], names: Iterable[str]) -> Counts:
-    """Count the entries taking each value of these facet ``names``: one pass over the value
-    ids of the entries (one GROUP BY), then their names and labels by id."""
+def entry_value_counts(
+    entries: QuerySet[SearchEntry], names: Iterable[str] | None = None, exclude: Iterable[str] = ()
+) -> Counts:
+    """Count the entries taking each value of these facet ``names`` (every name but ``exclude``
+    when None): one pass over the value ids of the entries (one GROUP BY), joined to the
+    dictionary for their names and labels."""
     inner, params = entries.order_by().values("value_ids").query.sql_with_params()
     source, column = values_unnest("e")
-    wanted = sorted(set(names))
+    wanted = sorted(set(names)) if names is not None else sorted(set(exclude))
+    where = "IN" if names is not None else "NOT IN"
     sql = (
         f"SELECT sv.name, sv.value, sv.label, c.n FROM (SELECT {column} AS vid, COUNT(*) AS n"
-        f" FROM ({inner}) e, {source} GROUP BY {column}) c"
-        f" JOIN search_searchvalue sv ON sv.id = c.vid WHERE sv.name IN ({', '.join(['%s'] * len(wanted))})"
+        f" FROM ({inner}) e, {source} GROUP BY {column}) c JOIN search_searchvalue sv ON sv.id = c.vid"
     )
+    if wanted:
+        sql += f" WHERE sv.name {where} ({', '.join(['%s'] * len(wanted))})"
+    elif names is not None:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *wanted])
         return {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
 
 
-def entry_offer_counts(entries: QuerySet[SearchEntry], offers: OfferFilter, by: str) -> Counts:
-    """Count the entries having an offer that passes ``offers``, per seller (``by="seller"``) or
-    per condition of such an offer: exact per offer ("used" and "seller X" count X's used
-    offers only). One pass over the offers of the entries."""
+def entry_offer_counts(
+    entries: QuerySet[SearchEntry], offers: OfferFilter, by: str, *, bands: tuple[int, ...] = ()
+) -> Counts:
+    """Count the entries having an offer that passes ``offers``, per seller, condition or
+    price band (``by``) of such an offer: exact per offer ("used" and "seller X" count X's
+    used offers only). One pass over the offers of the entries."""
     inner, params = (
         entries.order_by()
         .values("id", "offer_sellers", "offer_conditions", "offer_prices")
         .query.sql_with_params()
     )
     source, (s, c, p) = offers_from("e")
+    where = offers.where(s, c, p)
+    if by == "price":  # the band's name, as the indexer writes it (services.price_band)
+        cases, low = [], 0
+        for high in bands:
+            cases.append(f"WHEN {p} < {int(high)} THEN '{low}-{high}'")
+            low = high
+        band = f"CASE {' '.join(cases)} ELSE '{low}-' END"
+        sql = (
+            f"SELECT {band} AS band, COUNT(DISTINCT e.id) FROM ({inner}) e, {source} WHERE {where} GROUP BY 1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {("price", value): ("", n) for value, n in cursor.fetchall()}
     column = s if by == "seller" else c
     sql = (
         f"SELECT sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid, COUNT(DISTINCT e.id) AS n"
-        f" FROM ({inner}) e, {source} WHERE {offers.where(s, c, p)} GROUP BY {column}) g"
+        f" FROM ({inner}) e, {source} WHERE {where} GROUP BY {column}) g"
         " JOIN search_searchvalue sv ON sv.id = g.vid"
     )
     with connection.cursor() as cursor:
@@ -356,17 +378,17 @@ def listing_facets(
         return _applied(replace(filters, **cleared), value_ids).offers
 
     main_names = ["all", "brand"] if applied.offers.active else ["all", "brand", "condition", "seller"]
-    counts = entry_value_counts(entries(""), main_names)
+    counts = entry_value_counts(entries(""), names=main_names)
     total = counts.get(ALL_VALUE, ("", 0))[1]
     if filters.brands:
-        counts.update(entry_value_counts(entries("brands"), ["brand"]))
+        counts.update(entry_value_counts(entries("brands"), names=["brand"]))
     for name, attribute in (("condition", "conditions"), ("seller", "sellers")):
         if applied.offers.active:
             offers = offer_filter(attribute)
             if offers.active:
                 counts.update(entry_offer_counts(entries(attribute), offers, name))
             else:  # the facet's own filter was the only offer filter: the value ids are exact
-                counts.update(entry_value_counts(entries(attribute), [name]))
+                counts.update(entry_value_counts(entries(attribute), names=[name]))
 
     def options(name: str, selected: tuple[str, ...]) -> list[FacetOption]:
         found = [(value, label, n) for (n_, value), (label, n) in counts.items() if n_ == name]

@@ -105,27 +105,6 @@ class SearchValue(models.Model):
         return f"{self.pk}: {self.name}={self.value}"
 
 
-class SearchFacet(models.Model):
-    """One facet value of one entry: ``category``, ``brand``, ``price``, ``condition``, ``seller``
-    or ``a:<attribute code>``; an entry has one row per value it takes."""
-
-    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="facets")
-    storefront_id = models.BigIntegerField()
-    name = models.CharField(max_length=64)
-    value = models.CharField(max_length=140)
-    label = models.CharField(max_length=255)
-
-    class Meta:
-        indexes = [
-            # The entries that take a value (filters, suggestions); the foreign key's own index
-            # serves the values of some entries (counting, deleting).
-            models.Index(fields=["storefront_id", "name", "value", "entry"], name="search_facet_value_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.entry_id} {self.name}={self.value}"
-
-
 class SearchTerm(models.Model):
     """A folded word of a storefront's titles, brands, categories and attributes: what spelling
     correction chooses from, and how often it occurs (the tie-break)."""

@@ -23,7 +23,7 @@ from galerie.offers.models import CONDITION_RANK, Offer
 from galerie.offers.selectors.sellable import _sellers_admitted, reductions
 from galerie.pricing.shipping import ShippingRule
 from galerie.search import text
-from galerie.search.models import SearchEntry, SearchFacet, SearchTerm, SearchValue
+from galerie.search.models import SearchEntry, SearchTerm, SearchValue
 from galerie.sellers.models import Seller
 from galerie.storefronts.selectors import storefronts_public
 
@@ -169,14 +169,6 @@ class IndexRun:
             }
             surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in changed)
             self.touched |= changed
-            SearchFacet.objects.bulk_create(
-                [
-                    SearchFacet(entry=entry, storefront_id=entry.storefront_id, name=n, value=v, label=label)
-                    for entry, facets in built
-                    for n, v, label in facets
-                ],
-                batch_size=2000,
-            )
         self.products += len(product_ids)
         self.entries += len(built)
 
@@ -216,7 +208,9 @@ class IndexRun:
         if storefront.scope:  # what lies above the scope's roots is not a facet of this storefront
             ancestors = [c for c in ancestors if any(c.path.startswith(root) for root in storefront.scope)]
         # "all": one row per entry, so that the facet query counts the results too.
-        facets: set[tuple[str, str, str]] = {("all", "", ""), ("price", price_band(best), "")}
+        # Price bands, conditions and sellers: those of every sellable offer (the offer facets).
+        facets: set[tuple[str, str, str]] = {("all", "", "")}
+        facets.update(("price", price_band(price), "") for price in prices)
         facets.update(("category", c.slug, c.name) for c in ancestors)
         if product.brand:
             facets.add(("brand", product.brand.slug, product.brand.name))
@@ -382,10 +376,9 @@ def _shown(entry: SearchEntry) -> tuple:
 
 
 def _entries_delete(entries: QuerySet[SearchEntry]) -> None:
-    """Delete these entries and their facet rows: two statements, no rows loaded."""
+    """Delete these entries: one statement per 5,000, no rows loaded."""
     ids = list(entries.values_list("pk", flat=True))
     for chunk in _chunks(ids, 5000):
-        SearchFacet.objects.filter(entry_id__in=chunk)._raw_delete(SearchFacet.objects.db)
         SearchEntry.objects.filter(pk__in=chunk)._raw_delete(SearchEntry.objects.db)
 
 
@@ -459,7 +452,7 @@ def _analyze() -> None:
     # say "empty", PostgreSQL scans the tables to delete an entry (0.3 s instead of 5 ms a chunk).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE search_searchentry, search_searchfacet")
+            cursor.execute("ANALYZE search_searchentry")
 
 
 def _chunks(ids: list[T], size: int) -> Iterator[list[T]]:
