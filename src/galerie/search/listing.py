@@ -307,35 +307,39 @@ def entry_value_counts(
 
 
 def entry_offer_counts(
-    entries: QuerySet[SearchEntry], offers: OfferFilter, by: str, *, bands: tuple[int, ...] = ()
+    entries: QuerySet[SearchEntry], offers: OfferFilter, by: Iterable[str], *, bands: tuple[int, ...] = ()
 ) -> Counts:
-    """Count the entries having an offer that passes ``offers``, per seller, condition or
+    """Count the entries having an offer that passes ``offers``, per seller, condition and/or
     price band (``by``) of such an offer: exact per offer ("used" and "seller X" count X's
-    used offers only). One pass over the offers of the entries."""
+    used offers only). One statement: one pass over the offers of the entries, grouped once
+    per name asked for."""
     inner, params = (
         entries.order_by()
         .values("id", "offer_sellers", "offer_conditions", "offer_prices")
         .query.sql_with_params()
     )
     source, (s, c, p) = offers_from("e")
-    where = offers.where(s, c, p)
-    if by == "price":  # the band's name, as the indexer writes it (services.price_band)
-        cases, low = [], 0
-        for high in bands:
-            cases.append(f"WHEN {p} < {int(high)} THEN '{low}-{high}'")
-            low = high
-        band = f"CASE {' '.join(cases)} ELSE '{low}-' END"
-        sql = (
-            f"SELECT {band} AS band, COUNT(DISTINCT e.id) FROM ({inner}) e, {source} WHERE {where} GROUP BY 1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {("price", value): ("", n) for value, n in cursor.fetchall()}
-    column = s if by == "seller" else c
+    parts = []
+    for name in by:
+        if name == "price":  # the band's name, as the indexer writes it (services.price_band)
+            cases, low = [], 0
+            for high in bands:
+                cases.append(f"WHEN p < {int(high)} THEN '{low}-{high}'")
+                low = high
+            band = f"CASE {' '.join(cases)} ELSE '{low}-' END"
+            parts.append(f"SELECT 'price', {band}, '', COUNT(DISTINCT eid) FROM o GROUP BY {band}")
+        else:
+            column = "s" if name == "seller" else "c"
+            parts.append(
+                f"SELECT sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid,"
+                f" COUNT(DISTINCT eid) AS n FROM o GROUP BY {column}) g"
+                " JOIN search_searchvalue sv ON sv.id = g.vid"
+            )
+    if not parts:
+        return {}
     sql = (
-        f"SELECT sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid, COUNT(DISTINCT e.id) AS n"
-        f" FROM ({inner}) e, {source} WHERE {where} GROUP BY {column}) g"
-        " JOIN search_searchvalue sv ON sv.id = g.vid"
+        f"WITH o AS (SELECT e.id AS eid, {s} AS s, {c} AS c, {p} AS p FROM ({inner}) e, {source}"
+        f" WHERE {offers.where(s, c, p)}) " + " UNION ALL ".join(parts)
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -382,11 +386,19 @@ def listing_facets(
     total = counts.get(ALL_VALUE, ("", 0))[1]
     if filters.brands:
         counts.update(entry_value_counts(entries("brands"), names=["brand"]))
-    for name, attribute in (("condition", "conditions"), ("seller", "sellers")):
-        if applied.offers.active:
+    if applied.offers.active:
+        # Facets whose own filter is not chosen share the same filters: one pass for them all.
+        shared = [
+            n for n, a in (("condition", "conditions"), ("seller", "sellers")) if not getattr(filters, a)
+        ]
+        if shared:
+            counts.update(entry_offer_counts(entries(""), applied.offers, shared))
+        for name, attribute in (("condition", "conditions"), ("seller", "sellers")):
+            if name in shared:
+                continue
             offers = offer_filter(attribute)
             if offers.active:
-                counts.update(entry_offer_counts(entries(attribute), offers, name))
+                counts.update(entry_offer_counts(entries(attribute), offers, [name]))
             else:  # the facet's own filter was the only offer filter: the value ids are exact
                 counts.update(entry_value_counts(entries(attribute), names=[name]))
 

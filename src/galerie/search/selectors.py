@@ -345,11 +345,18 @@ def search_facets(
     for name in product_chosen:
         raw.update(entry_value_counts(_entries(storefront, query, filters.without(name), ids), names=[name]))
     if offers.active:
+        # The offer facets without a chosen value share the same filters: one pass for them all.
+        shared = [name for name in OFFER_FACETS if name not in chosen]
+        if shared:
+            entries = _entries(storefront, query, filters, ids)
+            raw.update(entry_offer_counts(entries, offers, shared, bands=PRICE_BANDS))
         for name in OFFER_FACETS:
+            if name in shared:
+                continue
             others = filters.without(name)
             entries = _entries(storefront, query, others, ids)
             if _offer_filter(others, ids).active:
-                raw.update(entry_offer_counts(entries, _offer_filter(others, ids), name, bands=PRICE_BANDS))
+                raw.update(entry_offer_counts(entries, _offer_filter(others, ids), [name], bands=PRICE_BANDS))
             else:
                 raw.update(entry_value_counts(entries, names=[name]))
     counts: dict[str, dict[str, tuple[str, int]]] = {}

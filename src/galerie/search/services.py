@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from galerie.catalog.models import Category, Product, Variant
@@ -23,12 +23,16 @@ from galerie.offers.models import CONDITION_RANK, Offer
 from galerie.offers.selectors.sellable import _sellers_admitted, reductions
 from galerie.pricing.shipping import ShippingRule
 from galerie.search import text
-from galerie.search.models import SearchEntry, SearchTerm, SearchValue
+from galerie.search.models import SearchEntry, SearchTerm
 from galerie.sellers.models import Seller
 from galerie.storefronts.selectors import storefronts_public
 
 T = TypeVar("T")
 CHUNK = 500  # products per transaction of a rebuild
+# A full rebuild of at least this many products drops the entries' secondary indexes and
+# builds them again at the end (PostgreSQL), with larger chunks.
+BULK_PRODUCTS = 20_000
+BULK_CHUNK = 2_000
 ANALYZE_EVERY = 50  # chunks between two ANALYZE of the index tables during a rebuild (PostgreSQL)
 DESCRIPTION_CHARS = 2000  # of a description, what the index reads
 # Bands of the best price with shipping, in minor units: "0-1000" … "100000-" (docs/search.md).
@@ -117,7 +121,22 @@ class IndexRun:
         keys of their storefronts even if their entries read the same."""
         with transaction.atomic():
             lock_rows(Product.objects.only("pk"), product_ids)
-            products = Product.objects.select_related("brand").in_bulk(product_ids)
+            # Plain rows, no model instances: the rebuild's reads are set-based (three queries).
+            products = list(
+                Product.objects.filter(pk__in=product_ids).values(
+                    "id",
+                    "status",
+                    "category_id",
+                    "brand_id",
+                    "brand__slug",
+                    "brand__name",
+                    "product_type_id",
+                    "title",
+                    "description",
+                    "attributes",
+                    "created_at",
+                )
+            )
             variants: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
             for row in Variant.objects.filter(product_id__in=product_ids).values(
                 "product_id", "gtin", "name", "attributes"
@@ -147,16 +166,18 @@ class IndexRun:
             _entries_delete(
                 SearchEntry.objects.filter(product_id__in=product_ids, storefront_id__in=storefront_ids)
             )
+            self._terms: dict[tuple[str, str], str] = {}  # per chunk: the same text, stemmed once
+            self._words: dict[str, list[str]] = {}  # and split into words once
             built = [
                 built
-                for product in products.values()
-                if product.status == Product.Status.PUBLISHED
+                for product in products
+                if product["status"] == Product.Status.PUBLISHED
                 for storefront in self.storefronts
-                if (built := self._entry(product, variants[product.pk], offers[product.pk], storefront))
+                if (built := self._entry(product, variants[product["id"]], offers[product["id"]], storefront))
             ]
             self._deals([entry for entry, _ in built])
             self._resolve_values(built)
-            SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=1000)
+            _entries_insert([entry for entry, _ in built])
             # The pages of the storefronts whose entries changed may show other products now:
             # on commit, their listing key changes (core/surrogates.py). An entry rebuilt the
             # same (a stock change that leaves it on sale) changes nothing.
@@ -176,14 +197,20 @@ class IndexRun:
         price = offer["price_minor"]
         return price + self.sellers[offer["seller_id"]].rule.cost(items_minor=price, quantity=1)
 
+    def _stemmed(self, value: str, language: str) -> str:
+        key = (value, language)
+        if (found := self._terms.get(key)) is None:
+            found = self._terms[key] = text.terms_text(value, language)
+        return found
+
     def _entry(
         self,
-        product: Product,
+        product: Mapping[str, Any],
         variants: list[Mapping[str, Any]],
         offers: list[Mapping[str, Any]],
         storefront: _Storefront,
     ) -> tuple[SearchEntry, list[tuple[str, str, str]]] | None:
-        category = self.categories.get(product.category_id)
+        category = self.categories.get(product["category_id"])
         if category is None or (storefront.scope and not category.path.startswith(storefront.scope)):
             return None
         sellable = sorted(
@@ -212,8 +239,8 @@ class IndexRun:
         facets: set[tuple[str, str, str]] = {("all", "", "")}
         facets.update(("price", price_band(price), "") for price in prices)
         facets.update(("category", c.slug, c.name) for c in ancestors)
-        if product.brand:
-            facets.add(("brand", product.brand.slug, product.brand.name))
+        if product["brand_id"] is not None:
+            facets.add(("brand", product["brand__slug"], product["brand__name"]))
         per_offer: list[tuple[str, str]] = []
         for offer in sellable:
             seller = self.sellers[offer["seller_id"]]
@@ -221,7 +248,7 @@ class IndexRun:
             facets.add(("seller", seller.slug, seller.name))
             per_offer.append((seller.slug, offer["condition"]))
         body = []
-        for attributes in [product.attributes, *(v["attributes"] for v in variants)]:
+        for attributes in [product["attributes"], *(v["attributes"] for v in variants)]:
             for code, value in attributes.items():
                 if value is None or value == "":
                     continue
@@ -230,24 +257,29 @@ class IndexRun:
                 body.append(shown)
         body += [v["name"] for v in variants if v["name"]]
         body += [v["gtin"] for v in variants if v["gtin"]]
-        body.append(product.description[:DESCRIPTION_CHARS])
-        brand_name = product.brand.name if product.brand else ""
-        for part in [product.title, brand_name, *(c.name for c in ancestors), *body[:-1]]:
-            self.words[storefront.pk].update(w for w in text.words(part) if 3 <= len(w) <= 64)
+        body.append(product["description"][:DESCRIPTION_CHARS])
+        brand_name = product["brand__name"] or ""
+        title = product["title"]
+        counter = self.words[storefront.pk]
+        for part in [title, brand_name, *(c.name for c in ancestors), *body[:-1]]:
+            if (found := self._words.get(part)) is None:
+                found = self._words[part] = [w for w in text.words(part) if 3 <= len(w) <= 64]
+            counter.update(found)
+        title_terms = self._stemmed(title, language)
         entry = SearchEntry(
             storefront_id=storefront.pk,
-            product_id=product.pk,
-            category_id=product.category_id,
-            brand_id=product.brand_id,
-            product_type_id=product.product_type_id,
-            title_terms=text.terms_text(product.title, language),
-            brand_terms=text.terms_text(brand_name, language),
-            category_terms=text.terms_text(" ".join(c.name for c in ancestors), language),
-            body_terms=text.terms_text(" ".join(body), language),
-            title_key=text.terms_text(product.title, language)[:255],
+            product_id=product["id"],
+            category_id=product["category_id"],
+            brand_id=product["brand_id"],
+            product_type_id=product["product_type_id"],
+            title_terms=title_terms,
+            brand_terms=self._stemmed(brand_name, language),
+            category_terms=self._stemmed(" ".join(c.name for c in ancestors), language),
+            body_terms=self._stemmed(" ".join(body), language),
+            title_key=title_terms[:255],
             best_price_minor=best,
             offer_count=len(sellable),
-            created_at=product.created_at,
+            created_at=product["created_at"],
         )
         # Filled by _resolve_values (value ids) and _deals, for the whole chunk at once.
         entry._offers = list(zip(per_offer, prices, strict=True))  # type: ignore[attr-defined]
@@ -281,38 +313,48 @@ class IndexRun:
             entry.offer_conditions = [ids[("condition", condition)] for (_, condition), _ in offers]
             entry.offer_prices = [price for _, price in offers]
 
+    def values_preload(self) -> None:
+        """Read the whole value dictionary (a full rebuild meets most of it)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, name, value, label FROM search_searchvalue")
+            for pk, name, value, label in cursor.fetchall():
+                self.value_ids[(name, value)] = pk
+                self.value_labels[(name, value)] = label
+
     def _values_ensure(self, wanted: dict[tuple[str, str], str]) -> None:
-        """Know the id of every (name, value) wanted; add the missing ones, relabel the renamed."""
+        """Know the id of every (name, value) wanted; add the missing ones, relabel the renamed.
+        Plain SQL: a query per 500 values unknown to this run, an upsert for those missing."""
         unknown = [k for k in wanted if k not in self.value_ids]
-        if unknown:
+        with connection.cursor() as cursor:
             for chunk in _chunks(unknown, 500):
-                match = Q()
-                for name, value in chunk:
-                    match |= Q(name=name, value=value)
-                for pk, name, value, label in SearchValue.objects.filter(match).values_list(
-                    "pk", "name", "value", "label"
-                ):
+                names = sorted({n for n, _ in chunk})
+                values = sorted({v for _, v in chunk})
+                cursor.execute(
+                    "SELECT id, name, value, label FROM search_searchvalue"
+                    f" WHERE name IN ({', '.join(['%s'] * len(names))})"
+                    f" AND value IN ({', '.join(['%s'] * len(values))})",
+                    [*names, *values],
+                )
+                for pk, name, value, label in cursor.fetchall():
                     self.value_ids[(name, value)] = pk
                     self.value_labels[(name, value)] = label
-        stale = [
-            SearchValue(name=name, value=value, label=label[:255])
-            for (name, value), label in wanted.items()
-            if (name, value) not in self.value_ids or self.value_labels.get((name, value)) != label[:255]
-        ]
-        if not stale:
-            return
-        # An upsert: another indexer may add the same values meanwhile.
-        SearchValue.objects.bulk_create(
-            stale, update_conflicts=True, unique_fields=["name", "value"], update_fields=["label"]
-        )
-        match = Q()
-        for row in stale:
-            match |= Q(name=row.name, value=row.value)
-        for pk, name, value, label in SearchValue.objects.filter(match).values_list(
-            "pk", "name", "value", "label"
-        ):
-            self.value_ids[(name, value)] = pk
-            self.value_labels[(name, value)] = label
+            stale = [
+                (name, value, label[:255])
+                for (name, value), label in wanted.items()
+                if (name, value) not in self.value_ids or self.value_labels.get((name, value)) != label[:255]
+            ]
+            # An upsert: another indexer may add the same values meanwhile.
+            for rows in _chunks(stale, 500):
+                cursor.execute(
+                    "INSERT INTO search_searchvalue (name, value, label) VALUES "
+                    + ", ".join(["(%s, %s, %s)"] * len(rows))
+                    + " ON CONFLICT (name, value) DO UPDATE SET label = excluded.label"
+                    " RETURNING id, name, value, label",
+                    [field for row in rows for field in row],
+                )
+                for pk, name, value, label in cursor.fetchall():
+                    self.value_ids[(name, value)] = pk
+                    self.value_labels[(name, value)] = label
 
     def _deals(self, entries: list[SearchEntry]) -> None:
         """Set the reduction of each entry's best offer (docs/search.md, "Home page")."""
@@ -375,6 +417,74 @@ def _shown(entry: SearchEntry) -> tuple:
     return tuple(getattr(entry, name) for name in SHOWN)
 
 
+# The columns a rebuild writes (the PostgreSQL tsvector is generated from the terms).
+INSERTED = (
+    "storefront_id",
+    "product_id",
+    "category_id",
+    "brand_id",
+    "product_type_id",
+    "title_terms",
+    "brand_terms",
+    "category_terms",
+    "body_terms",
+    "title_key",
+    "best_price_minor",
+    "offer_count",
+    "created_at",
+    "indexed_at",
+    "value_ids",
+    "offer_sellers",
+    "offer_conditions",
+    "offer_prices",
+    "deal_price_minor",
+    "deal_prior_minor",
+    "deal_until",
+    "deal_rank",
+)
+
+
+def _entries_insert(entries: list[SearchEntry]) -> None:
+    """Insert these entries: one COPY on PostgreSQL (a rebuild's largest write), a bulk
+    INSERT elsewhere."""
+    if not entries:
+        return
+    if connection.vendor != "postgresql":
+        SearchEntry.objects.bulk_create(entries, batch_size=1000)
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg 3's cursor, under Django's wrapper
+        with raw.copy(f"COPY search_searchentry ({', '.join(INSERTED)}) FROM STDIN") as copy:
+            for e in entries:
+                copy.write_row(
+                    (
+                        e.storefront_id,
+                        e.product_id,
+                        e.category_id,
+                        e.brand_id,
+                        e.product_type_id,
+                        e.title_terms,
+                        e.brand_terms,
+                        e.category_terms,
+                        e.body_terms,
+                        e.title_key,
+                        e.best_price_minor,
+                        e.offer_count,
+                        e.created_at,
+                        now,
+                        e.value_ids,
+                        e.offer_sellers,
+                        e.offer_conditions,
+                        e.offer_prices,
+                        e.deal_price_minor,
+                        e.deal_prior_minor,
+                        e.deal_until,
+                        e.deal_rank,
+                    )
+                )
+
+
 def _entries_delete(entries: QuerySet[SearchEntry]) -> None:
     """Delete these entries: one statement per 5,000, no rows loaded."""
     ids = list(entries.values_list("pk", flat=True))
@@ -418,10 +528,14 @@ def search_reindex(
     """Rebuild the index of these storefronts (every visible one when None) from scratch.
 
     Entries of storefronts no longer visible are dropped. Chunks of ``CHUNK`` products, one
-    transaction each: the index stays usable while it runs. ``on_progress(done, total)``.
+    transaction each: the index stays usable while it runs — on PostgreSQL, a full rebuild of
+    a large catalog (``BULK_PRODUCTS``) runs without the secondary indexes and builds them at
+    the end, so listings and search are slower (sequential scans) until it ends.
+    ``on_progress(done, total)``.
     """
     wanted = None if storefront_ids is None else sorted(set(storefront_ids))
     run = IndexRun.start(wanted)
+    run.values_preload()
     kept = [s.pk for s in run.storefronts]
     gone = SearchEntry.objects.exclude(storefront_id__in=kept)
     terms_gone = SearchTerm.objects.exclude(storefront_id__in=kept)
@@ -434,17 +548,50 @@ def search_reindex(
     _entries_delete(
         SearchEntry.objects.filter(storefront_id__in=kept).exclude(product__status=Product.Status.PUBLISHED)
     )
-    for n, chunk in enumerate(_chunks(ids, CHUNK)):
-        run.index(chunk)
-        if on_progress:
-            on_progress(run.products, len(ids))
-        if n % ANALYZE_EVERY == 0:
-            _analyze()
+    bulk = wanted is None and len(ids) >= BULK_PRODUCTS and connection.vendor == "postgresql"
+    dropped = _indexes_drop() if bulk else []
+    try:
+        for n, chunk in enumerate(_chunks(ids, BULK_CHUNK if bulk else CHUNK)):
+            run.index(chunk)
+            if on_progress:
+                on_progress(run.products, len(ids))
+            if n % ANALYZE_EVERY == 0 and not bulk:
+                _analyze()
+    finally:
+        _indexes_create(dropped)
+    _analyze()
     words = run.save_words(replace=True)
     # Every page of these storefronts may have changed (a rebuild commits chunk by chunk, and
     # each chunk bumped the storefronts it touched: this covers the entries dropped above).
     surrogates.bump(surrogates.key("listing", pk) for pk in {*kept, *(wanted or ())})
     return ReindexSummary(storefronts=len(kept), products=run.products, entries=run.entries, words=words)
+
+
+def _indexes_drop() -> list[str]:
+    """Drop the entry table's secondary indexes (all but its key and its (storefront, product)
+    constraint, which the rebuild's deletes use); return their definitions. A rebuild of a
+    large catalog writes every row once: building each index once at the end is several times
+    cheaper than keeping it up to date row by row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'search_searchentry'"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    return [definition for _name, definition in found]
+
+
+def _indexes_create(definitions: list[str]) -> None:
+    """Build again the indexes ``_indexes_drop`` dropped (with more memory to sort in)."""
+    if not definitions:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            cursor.execute(definition)
+        cursor.execute("RESET maintenance_work_mem")
 
 
 def _analyze() -> None:
