@@ -23,7 +23,12 @@ class SearchEntry(models.Model):
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="search_entries")
+    # No index of its own either: PostgreSQL read it backward for "a storefront's newest" and
+    # skipped the other storefronts' newer products one by one (80 ms instead of 0.1 ms). The
+    # indexer finds a product's entries through the (storefront, product) constraint.
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.CASCADE, related_name="search_entries", db_index=False
+    )
     category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
     brand = models.ForeignKey("catalog.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
     product_type = models.ForeignKey(

@@ -79,6 +79,7 @@ class IndexRun:
     entries: int = 0
     products: int = 0
     touched: set[int] = field(default_factory=set)  # storefronts whose entries changed
+    rebuilding: bool = False  # a full rebuild: every listing key is bumped at its end
 
     @classmethod
     def start(cls, storefront_ids: Iterable[int] | None = None) -> IndexRun:
@@ -157,12 +158,17 @@ class IndexRun:
                 offers[offer["variant__product_id"]].append(offer)
             self._load_sellers({o["seller_id"] for rows in offers.values() for o in rows})
             storefront_ids = [s.pk for s in self.storefronts]
-            before = {
-                (row[0], row[1]): row
-                for row in SearchEntry.objects.filter(
-                    product_id__in=product_ids, storefront_id__in=storefront_ids
-                ).values_list(*SHOWN)
-            }
+            # A full rebuild bumps every storefront at its end: no need to compare.
+            before = (
+                {}
+                if self.rebuilding
+                else {
+                    (row[0], row[1]): row
+                    for row in SearchEntry.objects.filter(
+                        product_id__in=product_ids, storefront_id__in=storefront_ids
+                    ).values_list(*SHOWN)
+                }
+            )
             _entries_delete(
                 SearchEntry.objects.filter(product_id__in=product_ids, storefront_id__in=storefront_ids)
             )
@@ -188,7 +194,8 @@ class IndexRun:
                 if force_bump or before.get(key) != after.get(key)
                 for storefront_id in (key[0],)
             }
-            surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in changed)
+            if not self.rebuilding:
+                surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in changed)
             self.touched |= changed
         self.products += len(product_ids)
         self.entries += len(built)
@@ -536,6 +543,7 @@ def search_reindex(
     wanted = None if storefront_ids is None else sorted(set(storefront_ids))
     run = IndexRun.start(wanted)
     run.values_preload()
+    run.rebuilding = True
     kept = [s.pk for s in run.storefronts]
     gone = SearchEntry.objects.exclude(storefront_id__in=kept)
     terms_gone = SearchTerm.objects.exclude(storefront_id__in=kept)
