@@ -222,13 +222,8 @@ def listing_page(
                 | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
             )
         order = ("price", "product_id") if ascending else ("-price", "-product_id")
-    # The fixed columns of the index lead the order too: the planner then reads that index,
-    # never the product index backward (the newest products may belong to other storefronts).
-    fixed = ("storefront_id",) if category_ids is None else ()
-    if category_ids is not None and len(set(category_ids)) == 1:
-        fixed = ("storefront_id", "category_id")
     rows = list(
-        entries.order_by(*fixed, *order).values_list(
+        entries.order_by(*order).values_list(
             "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
         )[: limit + 1]
     )
