@@ -283,67 +283,81 @@ def attach_first_images(products: list[Product]) -> None:
 Counts = dict[tuple[str, str], tuple[str, int]]  # (name, value) -> (label, entries)
 
 
-def entry_value_counts(
+Part = tuple[str, list]  # one SELECT of (name, value, label, entries) and its parameters
+
+
+def value_counts_sql(
     entries: QuerySet[SearchEntry], names: Iterable[str] | None = None, exclude: Iterable[str] = ()
-) -> Counts:
+) -> list[Part]:
     """Count the entries taking each value of these facet ``names`` (every name but ``exclude``
     when None): one pass over the value ids of the entries (one GROUP BY), joined to the
     dictionary for their names and labels."""
     inner, params = entries.order_by().values("value_ids").query.sql_with_params()
     source, column = values_unnest("e")
     wanted = sorted(set(names)) if names is not None else sorted(set(exclude))
-    where = "IN" if names is not None else "NOT IN"
+    if names is not None and not wanted:
+        return []
     sql = (
         f"SELECT sv.name, sv.value, sv.label, c.n FROM (SELECT {column} AS vid, COUNT(*) AS n"
         f" FROM ({inner}) e, {source} GROUP BY {column}) c JOIN search_searchvalue sv ON sv.id = c.vid"
     )
     if wanted:
+        where = "IN" if names is not None else "NOT IN"
         sql += f" WHERE sv.name {where} ({', '.join(['%s'] * len(wanted))})"
-    elif names is not None:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *wanted])
-        return {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
+    return [(sql, [*params, *wanted])]
 
 
-def entry_offer_counts(
+def offer_counts_sql(
     entries: QuerySet[SearchEntry], offers: OfferFilter, by: Iterable[str], *, bands: tuple[int, ...] = ()
-) -> Counts:
-    """Count the entries having an offer that passes ``offers``, per seller, condition and/or
-    price band (``by``) of such an offer: exact per offer ("used" and "seller X" count X's
-    used offers only). One statement: one pass over the offers of the entries, grouped once
-    per name asked for."""
+) -> list[Part]:
+    """Count the entries having an offer that passes ``offers``, per seller, condition or price
+    band (``by``) of such an offer: exact per offer ("used" and "seller X" count X's used
+    offers only). One pass over the offers of the entries per name."""
     inner, params = (
         entries.order_by()
         .values("id", "offer_sellers", "offer_conditions", "offer_prices")
         .query.sql_with_params()
     )
     source, (s, c, p) = offers_from("e")
-    parts = []
+    rows = (
+        f"(SELECT e.id AS eid, {s} AS s, {c} AS c, {p} AS p FROM ({inner}) e, {source}"
+        f" WHERE {offers.where(s, c, p)}) o"
+    )
+    parts: list[Part] = []
     for name in by:
         if name == "price":  # the band's name, as the indexer writes it (services.price_band)
             cases, low = [], 0
             for high in bands:
-                cases.append(f"WHEN p < {int(high)} THEN '{low}-{high}'")
+                cases.append(f"WHEN o.p < {int(high)} THEN '{low}-{high}'")
                 low = high
             band = f"CASE {' '.join(cases)} ELSE '{low}-' END"
-            parts.append(f"SELECT 'price', {band}, '', COUNT(DISTINCT eid) FROM o GROUP BY {band}")
+            sql = f"SELECT 'price', {band}, '', COUNT(DISTINCT o.eid) FROM {rows} GROUP BY {band}"
         else:
-            column = "s" if name == "seller" else "c"
-            parts.append(
+            column = "o.s" if name == "seller" else "o.c"
+            sql = (
                 f"SELECT sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid,"
-                f" COUNT(DISTINCT eid) AS n FROM o GROUP BY {column}) g"
+                f" COUNT(DISTINCT o.eid) AS n FROM {rows} GROUP BY {column}) g"
                 " JOIN search_searchvalue sv ON sv.id = g.vid"
             )
+        parts.append((sql, list(params)))
+    return parts
+
+
+def counts_run(parts: list[Part]) -> Counts:
+    """Run these counts in one statement (UNION ALL): one round trip for every facet."""
     if not parts:
         return {}
-    sql = (
-        f"WITH o AS (SELECT e.id AS eid, {s} AS s, {c} AS c, {p} AS p FROM ({inner}) e, {source}"
-        f" WHERE {offers.where(s, c, p)}) " + " UNION ALL ".join(parts)
-    )
+    sql = " UNION ALL ".join(part for part, _ in parts)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [param for _, params in parts for param in params])
         return {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
+
+
+def entry_value_counts(
+    entries: QuerySet[SearchEntry], names: Iterable[str] | None = None, exclude: Iterable[str] = ()
+) -> Counts:
+    """``value_counts_sql``, run."""
+    return counts_run(value_counts_sql(entries, names, exclude))
 
 
 def listing_facets(
@@ -382,25 +396,27 @@ def listing_facets(
         return _applied(replace(filters, **cleared), value_ids).offers
 
     main_names = ["all", "brand"] if applied.offers.active else ["all", "brand", "condition", "seller"]
-    counts = entry_value_counts(entries(""), names=main_names)
-    total = counts.get(ALL_VALUE, ("", 0))[1]
+    parts = value_counts_sql(entries(""), names=main_names)
     if filters.brands:
-        counts.update(entry_value_counts(entries("brands"), names=["brand"]))
+        parts += value_counts_sql(entries("brands"), names=["brand"])
     if applied.offers.active:
-        # Facets whose own filter is not chosen share the same filters: one pass for them all.
+        # Facets whose own filter is not chosen share the same filters.
         shared = [
             n for n, a in (("condition", "conditions"), ("seller", "sellers")) if not getattr(filters, a)
         ]
         if shared:
-            counts.update(entry_offer_counts(entries(""), applied.offers, shared))
+            parts += offer_counts_sql(entries(""), applied.offers, shared)
         for name, attribute in (("condition", "conditions"), ("seller", "sellers")):
             if name in shared:
                 continue
             offers = offer_filter(attribute)
             if offers.active:
-                counts.update(entry_offer_counts(entries(attribute), offers, [name]))
+                parts += offer_counts_sql(entries(attribute), offers, [name])
             else:  # the facet's own filter was the only offer filter: the value ids are exact
-                counts.update(entry_value_counts(entries(attribute), names=[name]))
+                parts += value_counts_sql(entries(attribute), names=[name])
+    # Every count in one statement, whatever the filters.
+    counts = counts_run(parts)
+    total = counts.get(ALL_VALUE, ("", 0))[1]
 
     def options(name: str, selected: tuple[str, ...]) -> list[FacetOption]:
         found = [(value, label, n) for (n_, value), (label, n) in counts.items() if n_ == name]

@@ -31,9 +31,11 @@ from galerie.search.backends import (
 from galerie.search.listing import (
     attach_first_images,
     cache_bypassed,
-    entry_offer_counts,
+    counts_run,
     entry_value_counts,
+    offer_counts_sql,
     offer_passes,
+    value_counts_sql,
 )
 from galerie.search.models import SearchEntry, SearchTerm, SearchValue
 from galerie.search.services import PRICE_BANDS
@@ -341,24 +343,25 @@ def search_facets(
     chosen = [name for name, _ in filters.chosen]
     product_chosen = [n for n in chosen if n not in OFFER_FACETS]
     skipped = [*product_chosen, *(OFFER_FACETS if offers.active else ()), "cs"]
-    raw = entry_value_counts(_entries(storefront, query, filters, ids), exclude=skipped)
+    parts = value_counts_sql(_entries(storefront, query, filters, ids), exclude=skipped)
     for name in product_chosen:
-        raw.update(entry_value_counts(_entries(storefront, query, filters.without(name), ids), names=[name]))
+        parts += value_counts_sql(_entries(storefront, query, filters.without(name), ids), names=[name])
     if offers.active:
-        # The offer facets without a chosen value share the same filters: one pass for them all.
+        # The offer facets without a chosen value share the same filters.
         shared = [name for name in OFFER_FACETS if name not in chosen]
         if shared:
             entries = _entries(storefront, query, filters, ids)
-            raw.update(entry_offer_counts(entries, offers, shared, bands=PRICE_BANDS))
+            parts += offer_counts_sql(entries, offers, shared, bands=PRICE_BANDS)
         for name in OFFER_FACETS:
             if name in shared:
                 continue
             others = filters.without(name)
             entries = _entries(storefront, query, others, ids)
             if _offer_filter(others, ids).active:
-                raw.update(entry_offer_counts(entries, _offer_filter(others, ids), [name], bands=PRICE_BANDS))
+                parts += offer_counts_sql(entries, _offer_filter(others, ids), [name], bands=PRICE_BANDS)
             else:
-                raw.update(entry_value_counts(entries, names=[name]))
+                parts += value_counts_sql(entries, names=[name])
+    raw = counts_run(parts)  # every count in one statement, whatever the filters
     counts: dict[str, dict[str, tuple[str, int]]] = {}
     for (name, value), (label, n) in raw.items():
         counts.setdefault(name, {})[value] = (label, n)
