@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from galerie.catalog.models import Product, ProductImage
+from galerie.core import surrogates
 from galerie.offers.models import Condition
 from galerie.search.backends import (
     OfferFilter,
@@ -379,7 +380,12 @@ def listing_facets(
     """
     if cache_seconds and not cache_bypassed():
         ids = None if category_ids is None else sorted(category_ids)
-        key = "listing-facets:" + sha1(repr((storefront.pk, ids, filters, limit)).encode()).hexdigest()
+        # Keyed on the storefront's listing version too (core/surrogates.py): counts computed
+        # before the index changed (a suspended seller's offers left it) are not served again.
+        version = surrogates.versions([surrogates.key("listing", storefront.pk)])
+        key = (
+            "listing-facets:" + sha1(repr((storefront.pk, ids, filters, limit, version)).encode()).hexdigest()
+        )
         if (cached := cache.get(key)) is None:
             cached = listing_facets(storefront, category_ids=category_ids, filters=filters, limit=limit)
             cache.set(key, cached, cache_seconds)

@@ -16,6 +16,7 @@ from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet,
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
+from galerie.core import surrogates
 from galerie.search import text
 from galerie.search.backends import (
     WEIGHTS,
@@ -334,8 +335,14 @@ def search_facets(
     (condition, seller, price) when offer filters apply — over the entries' offers, so that
     these counts are exact per offer; then the labels of the categories and attributes found.
     """
-    key = "search-facets:" + sha1(repr((storefront.pk, query.text_query, filters)).encode()).hexdigest()
     cached = cache_seconds and not cache_bypassed()
+    # Keyed on the storefront's listing version (core/surrogates.py): counts computed before
+    # the index changed (a suspended seller's offers left it) are not served again.
+    version = surrogates.versions([surrogates.key("listing", storefront.pk)]) if cached else None
+    key = (
+        "search-facets:"
+        + sha1(repr((storefront.pk, query.text_query, filters, version)).encode()).hexdigest()
+    )
     if cached and (found := cache.get(key)) is not None:
         return found
     ids = _value_ids(filters) if ids is None else ids  # the chosen values' ids, if read already
