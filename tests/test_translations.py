@@ -14,6 +14,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 import galerie
+from galerie.search.services import search_reindex
 from tests.factories import (
     make_category,
     make_offer,
@@ -122,6 +123,7 @@ def _pages(client, code: str, language: str) -> dict[str, str]:
     variant = make_variant(product=make_product(category=novels, title="Le Tour du monde", slug="tour"))
     offer = make_offer(seller=make_seller(storefronts=[storefront]), variant=variant, price_minor=1290)
     make_offer(seller=make_seller(storefronts=[storefront]), variant=variant, price_minor=1490)
+    search_reindex()  # what the worker does on the offers' events: the listings read the index
     base = f"/s/{code}/"
     pages = {
         "home": client.get(base),

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from galerie.search.models import SearchFacet
+from galerie.search.models import SearchEntry
 from galerie.storefronts.models import Storefront
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,11 +26,11 @@ def _prices(page) -> list[int]:
 def test_search_suggest_narrow_sort_and_open(demo_marketplace, live_server, browser, screenshot):
     storefront = Storefront.objects.get(code="topcircuit")
     brand = (
-        SearchFacet.objects.filter(storefront_id=storefront.pk, name="brand")
-        .values("label")
-        .annotate(n=Count("entry"))
-        .order_by("-n", "label")
-        .first()["label"]
+        SearchEntry.objects.filter(storefront_id=storefront.pk, brand__isnull=False)
+        .values("brand__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "brand__name")
+        .first()["brand__name"]
     )
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/s/topcircuit/")

@@ -1,4 +1,6 @@
-"""Facet counts and totals equal a brute-force count over the same catalog (Hypothesis).
+"""Facet counts and totals equal a brute-force count over the same catalog (Hypothesis): the
+product facets by value, the offer facets (condition, seller, price with shipping) exact per
+offer — "used" and "seller X" count products with a used offer of X.
 
 Each example builds a small catalog through the services (products in two sub-categories, two
 brands or none, a colour attribute, offers of three sellers of which one is suspended, some out
@@ -61,31 +63,64 @@ choice = st.dictionaries(
 )
 
 
+PRODUCT_FACETS = ("category", "brand", "a:colour")
+OFFER_FACETS = ("condition", "seller", "price")
+
+
 def _brute(world, products):
-    """{product index: {facet name: set of values}} for the products the storefront lists."""
+    """{product index: (its product facets {name: set of values}, its sellable offers as
+    {name: value} of the offer facets)} for the products the storefront lists."""
     listed = {}
     for i, (category, brand, colour, offers) in enumerate(products):
         live = [o for o in offers if o[3] > 0 and o[0] != 2]
         if not live:
             continue
-        seller_slugs = {world["sellers"][o[0]].slug for o in live}
-        listed[i] = {
+        facets = {
             "category": {world["children"][category].slug, world["root"].slug},
             "brand": {world["brands"][brand].slug} if brand is not None else set(),
-            "condition": {o[1] for o in live},
-            "seller": seller_slugs,
-            "price": {price_band(min(o[2] for o in live) + DEFAULT_BASE_MINOR)},
             "a:colour": {colour},
         }
+        sold = [
+            {
+                "condition": o[1],
+                "seller": world["sellers"][o[0]].slug,
+                "price": price_band(o[2] + DEFAULT_BASE_MINOR),
+                "amount": o[2] + DEFAULT_BASE_MINOR,
+            }
+            for o in live
+        ]
+        listed[i] = (facets, sold)
     return listed
 
 
 def _values_of(listed, name):
-    return sorted({v for facets in listed.values() for v in facets[name]})
+    if name in OFFER_FACETS:
+        return sorted({o[name] for _, sold in listed.values() for o in sold})
+    return sorted({v for facets, _ in listed.values() for v in facets[name]})
 
 
-def _matches(facets, chosen: dict[str, tuple[str, ...]], skip: str | None = None) -> bool:
-    return all(set(values) & facets[name] for name, values in chosen.items() if name != skip)
+def _takes(entry, chosen: dict[str, tuple[str, ...]], skip: str | None = None) -> set | bool:
+    """Whether the entry passes the filters but ``skip``'s: product facets by value, offer
+    facets by one offer that passes all of them."""
+    facets, sold = entry
+    if not all(
+        set(values) & facets[name]
+        for name, values in chosen.items()
+        if name in PRODUCT_FACETS and name != skip
+    ):
+        return False
+    return any(
+        all(o[name] in values for name, values in chosen.items() if name in OFFER_FACETS and name != skip)
+        for o in sold
+    )
+
+
+def _count(entry, chosen, name, value) -> bool:
+    facets, sold = entry
+    if name in PRODUCT_FACETS:
+        return value in facets[name] and _takes(entry, chosen, name)
+    others = {n: v for n, v in chosen.items() if n != name}
+    return _takes((facets, [o for o in sold if o[name] == value]), others)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -118,8 +153,13 @@ def test_facet_counts_and_totals_equal_a_brute_force_count(world, products, pick
         filters = SearchFilters(tuple(sorted(chosen.items())))
 
         page = search_page(storefront=storefront, query=SearchQuery(""), filters=filters, page_size=100)
-        expected_total = sum(1 for facets in listed.values() if _matches(facets, chosen))
+        expected_total = sum(1 for entry in listed.values() if _takes(entry, chosen))
         assert page.total == expected_total == len(page.products)
+        for shown_product in page.products:  # the price shown: the cheapest offer the filters allow
+            facets, sold = listed[int(shown_product.title.split()[1])]
+            passing = [o for o in sold if _takes((facets, [o]), chosen)]
+            assert shown_product.best_price_minor == min(o["amount"] for o in passing)
+            assert shown_product.offer_count == len(passing)
 
         counted = search_facets(
             storefront=storefront, query=SearchQuery(""), filters=filters, cache_seconds=0
@@ -128,11 +168,7 @@ def test_facet_counts_and_totals_equal_a_brute_force_count(world, products, pick
         shown = {f.name: f for f in counted.facets}
         for name in ("brand", "condition", "seller", "price", "a:colour", "category"):
             expected = {
-                value: sum(
-                    1
-                    for facets in listed.values()
-                    if value in facets[name] and _matches(facets, chosen, name)
-                )
+                value: sum(1 for entry in listed.values() if _count(entry, chosen, name, value))
                 for value in _values_of(listed, name)
             }
             expected = {v: n for v, n in expected.items() if n or v in chosen.get(name, ())}  # chosen stay

@@ -14,7 +14,7 @@ from galerie.core.money import Money
 from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
 from galerie.pricing.shipping import DEFAULT_BASE_MINOR
 from galerie.search import handlers
-from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
+from galerie.search.models import SearchEntry, SearchTerm
 from galerie.search.selectors import search_page, search_query_parse
 from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
@@ -60,9 +60,9 @@ def test_a_price_change_reaches_search_through_the_worker(shop):
     assert _found(shop["storefront"])[0][1] == 1200 + DEFAULT_BASE_MINOR  # not yet delivered
     assert _deliver() >= 1
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 900 + DEFAULT_BASE_MINOR)]
-    rows = sorted(SearchFacet.objects.values_list("name", "value"))
+    rows = sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices"))
     handlers.search_events_index([OutboxEvent.objects.filter(topic="offer.price_changed").get()])  # again
-    assert sorted(SearchFacet.objects.values_list("name", "value")) == rows
+    assert sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices")) == rows
     assert SearchEntry.objects.count() == 1
 
 
@@ -114,7 +114,7 @@ def test_reindex_rebuilds_the_same_index_from_scratch(shop, capsys):
     before = sorted(
         SearchEntry.objects.values_list("storefront_id", "product_id", "best_price_minor", "title_terms")
     )
-    facets = sorted(SearchFacet.objects.values_list("name", "value"))
+    facets = sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices"))
     SearchEntry.objects.all().delete()
     call_command("search", "reindex")
     assert (
@@ -123,7 +123,7 @@ def test_reindex_rebuilds_the_same_index_from_scratch(shop, capsys):
         )
         == before
     )
-    assert sorted(SearchFacet.objects.values_list("name", "value")) == facets
+    assert sorted(SearchEntry.objects.values_list("product_id", "value_ids", "offer_prices")) == facets
     out = capsys.readouterr().out
     assert "Reindexed 1 storefronts" in out and "1 entries" in out
 
@@ -133,3 +133,83 @@ def test_reindex_of_an_unknown_storefront_says_which(shop):
 
     with pytest.raises(CommandError, match="nope"):
         call_command("search", "reindex", "--storefront", "nope")
+
+
+# --- edits that used to need a manual reindex ----------------------------------------------------
+
+
+def _admin_post_data(response) -> dict:
+    """The change form's data as the admin rendered it (fields and inline formsets)."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += [formset.management_form, *formset.forms]
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = value.pk if hasattr(value, "pk") else value
+    return data
+
+
+@pytest.mark.django_db(transaction=True)  # the listing keys change when the worker's transaction commits
+def test_a_product_edited_in_the_admin_reaches_search_and_listings(shop, client):
+    from django.urls import reverse
+
+    from galerie.core import surrogates
+    from tests.factories import make_user
+
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = reverse("admin:catalog_product_change", args=[shop["product"].pk])
+    data = _admin_post_data(client.get(url))
+    data["title"] = "Le Comte de Monte-Cristo, tome 1"
+    listing = surrogates.key("listing", shop["storefront"].pk)
+    before = surrogates.versions([listing])
+    assert client.post(url, data).status_code == 302
+    assert OutboxEvent.objects.filter(topic="product.updated", delivered_at=None).count() == 1
+    assert _found(shop["storefront"], "tome") == []  # not delivered yet
+    _deliver()
+    assert _found(shop["storefront"], "tome") == [
+        ("Le Comte de Monte-Cristo, tome 1", 1200 + DEFAULT_BASE_MINOR)
+    ]
+    assert surrogates.versions([listing]) != before  # the cached listings are stale
+
+    data["status"] = "draft"  # unpublished: out of search and listings
+    assert client.post(url, data).status_code == 302
+    _deliver()
+    assert _found(shop["storefront"], "tome") == []
+    assert not SearchEntry.objects.exists()
+
+
+def test_a_shipping_profile_change_reaches_the_prices_with_shipping(shop):
+    from galerie.sellers.services.shop import ShippingSettings, seller_shop_update
+    from tests.factories import make_user
+
+    seller = shop["seller"]
+    seller_shop_update(
+        seller_id=seller.pk,
+        by=make_user(),
+        display_name=seller.display_name,
+        shipping=ShippingSettings(kind="flat", base_minor=250, free_above_minor=1000),
+    )
+    _deliver()
+    assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 1200)]  # free above 10 €
+    offer_price_set(by=TESTS, offer_id=shop["offer"].pk, price=Money(900, "EUR"))
+    _deliver()
+    assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 900 + 250)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stock_change_that_shows_nothing_new_leaves_the_listings_cached(shop):
+    from galerie.core import surrogates
+
+    listing = surrogates.key("listing", shop["storefront"].pk)
+    offer_stock_set(by=TESTS, offer_id=shop["offer"].pk, stock=7)
+    before = surrogates.versions([listing])
+    _deliver()
+    assert surrogates.versions([listing]) == before
+    offer_stock_set(by=TESTS, offer_id=shop["offer"].pk, stock=0)
+    _deliver()
+    assert surrogates.versions([listing]) != before

@@ -1,4 +1,5 @@
-"""A suspended seller's offers leave every storefront at once; its open orders stay in its seller area.
+"""A suspended seller's offers leave every storefront at once (the listings as soon as the worker
+delivered the event); its open orders stay in its seller area.
 A seller with open orders cannot be closed."""
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from galerie.cart.errors import OfferNotAvailable
 from galerie.cart.services import cart_add
 from galerie.checkout.errors import CheckoutNotPossible
 from galerie.checkout.services import checkout_place_order
+from galerie.core.delivery import worker_run
 from galerie.orders.models import SellerOrder
+from galerie.search import handlers as search_handlers
+from galerie.search.services import search_reindex
 from galerie.sellers.errors import SellerCloseBlocked
 from galerie.sellers.models import Seller
 from galerie.sellers.services import seller_activate, seller_close, seller_suspend
@@ -43,8 +47,16 @@ def category_url(shop, offer) -> str:
     return f"/s/{shop.storefront.code}/c/{offer.variant.product.category.slug}/"
 
 
-def test_a_suspended_sellers_offer_leaves_the_product_page_and_the_listing_at_once(client, shop):
+def _deliver() -> None:
+    """What the worker does: the listings read the search index, which follows the events."""
+    worker_run(search_handlers.HANDLERS, once=True, jobs={})
+
+
+def test_a_suspended_sellers_offer_leaves_the_product_page_at_once_and_the_listing_with_the_worker(
+    client, shop
+):
     a = shop.seller_a
+    search_reindex()
     product_page = client.get(product_url(shop, shop.book)).content.decode()
     listing = client.get(category_url(shop, shop.book)).content.decode()  # warms the facets' cache
     assert a.display_name in product_page
@@ -54,6 +66,7 @@ def test_a_suspended_sellers_offer_leaves_the_product_page_and_the_listing_at_on
 
     product_page = client.get(product_url(shop, shop.book)).content.decode()
     assert a.display_name not in product_page
+    _deliver()
     listing = client.get(category_url(shop, shop.book)).content.decode()
     assert shop.book.variant.product.title not in listing
     assert a.display_name not in listing  # not even in the cached seller filter
@@ -62,6 +75,7 @@ def test_a_suspended_sellers_offer_leaves_the_product_page_and_the_listing_at_on
     assert shop.seller_b.display_name in client.get(product_url(shop, shop.lamp)).content.decode()
 
     seller_activate(seller_id=a.pk)
+    _deliver()
     assert a.display_name in client.get(category_url(shop, shop.book)).content.decode()
 
 

@@ -1,4 +1,5 @@
-"""Category listings: filters, facets, sorts and keyset pages, checked against a brute force."""
+"""Category listings, read from the search index: filters, facets, sorts and keyset pages,
+checked against a brute force over the offers themselves (prices with shipping for one item)."""
 
 import re
 from dataclasses import dataclass, field
@@ -10,15 +11,12 @@ from hypothesis import strategies as st
 
 from galerie.catalog.services import brand_create, product_create
 from galerie.core.money import Money
-from galerie.offers.selectors import (
-    Cursor,
-    ProductFilters,
-    ProductSort,
-    category_subtree,
-    storefront_product_facets,
-    storefront_product_page,
-)
+from galerie.offers.selectors import category_subtree
 from galerie.offers.services import offer_create
+from galerie.pricing.shipping import ShippingRule
+from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
+from galerie.search.services import search_reindex
+from galerie.sellers.models import ShippingProfile
 from galerie.sellers.services import seller_suspend
 from tests.factories import (
     TESTS,
@@ -46,6 +44,7 @@ class World:
     product_type: object
     brand_slugs: list = field(default_factory=list)
     seller_slugs: list = field(default_factory=list)
+    rules: list = field(default_factory=list)  # each seller's shipping
 
 
 @pytest.fixture
@@ -65,9 +64,14 @@ def world():
         make_seller(storefronts=[elsewhere]),
     ]
     seller_suspend(seller_id=sellers[3].pk, reason="Complaints")
+    # Seller 1 ships for 3 €, free from 10 €; the others at the default rate.
+    ShippingProfile.objects.create(seller=sellers[1], base_minor=300, free_above_minor=1000)
     w = World(shop, [novels, comics, books, music], brands, sellers, make_product_type())
     w.brand_slugs = [b.slug for b in brands]
     w.seller_slugs = [s.slug for s in sellers]
+    for seller in sellers:
+        seller.refresh_from_db()
+    w.rules = [ShippingRule.of(getattr(s, "shipping_profile", None)) for s in sellers]
     return w
 
 
@@ -99,8 +103,8 @@ filters_spec = st.fixed_dictionaries(
         "sellers": st.one_of(
             st.just([]), st.lists(st.sampled_from([0, 1, 2, 0, 1, 2, 3, 4]), unique=True, max_size=3)
         ),
-        "price_min": st.sampled_from([None, None, None, 500, 900, 1000]),
-        "price_max": st.sampled_from([None, None, None, 1000, 1250, 2000]),
+        "price_min": st.sampled_from([None, None, None, 800, 1000, 1490]),
+        "price_max": st.sampled_from([None, None, None, 1000, 1250, 1490, 2490]),
     }
 )
 
@@ -149,6 +153,7 @@ def build(world, products):
                 "offers": offers,
             }
         )
+    search_reindex(storefront_ids=[world.shop.pk])
     return model
 
 
@@ -161,15 +166,18 @@ def brute_force(world, model, categories, f: ProductFilters):
         if f.brands and p["brand"] not in f.brands:
             continue
         prices = [
-            o["price"]
+            o["price"] + world.rules[o["seller"]].cost(items_minor=o["price"], quantity=1)
             for o in p["offers"]
             if o["seller"] in SELLABLE_SELLERS
             and o["stock"] > 0
             and o["currency"] == "EUR"
             and (not f.conditions or o["condition"] in f.conditions)
             and (not f.sellers or world.seller_slugs[o["seller"]] in f.sellers)
-            and (f.price_min is None or o["price"] >= f.price_min)
-            and (f.price_max is None or o["price"] <= f.price_max)
+        ]
+        prices = [
+            price
+            for price in prices
+            if (f.price_min is None or price >= f.price_min) and (f.price_max is None or price <= f.price_max)
         ]
         if prices:
             listed[p["id"]] = (min(prices), len(prices))
@@ -188,9 +196,7 @@ def ordered(listed, sort):
 def walk_forward(shop, ids, filters, sort, limit):
     rows, cursor, pages = [], None, 0
     while True:
-        page = storefront_product_page(
-            shop, category_ids=ids, filters=filters, sort=sort, after=cursor, limit=limit
-        )
+        page = listing_page(shop, category_ids=ids, filters=filters, sort=sort, after=cursor, limit=limit)
         assert (page.prev_cursor is None) == (pages == 0)
         assert len(page.products) <= limit
         rows += [(p.pk, p.best_price_minor, p.offer_count) for p in page.products]
@@ -210,9 +216,7 @@ def walk_backward(shop, ids, filters, sort, limit):
     }[sort]
     pages, cursor = [], end
     while True:
-        page = storefront_product_page(
-            shop, category_ids=ids, filters=filters, sort=sort, before=cursor, limit=limit
-        )
+        page = listing_page(shop, category_ids=ids, filters=filters, sort=sort, before=cursor, limit=limit)
         assert page.next_cursor is not None
         pages.insert(0, [(p.pk, p.best_price_minor, p.offer_count) for p in page.products])
         if page.prev_cursor is None:
@@ -253,7 +257,7 @@ def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, so
         assert walk_forward(world.shop, ids, filters, sort, limit) == expected
         assert walk_backward(world.shop, ids, filters, sort, limit) == expected
 
-        facets = storefront_product_facets(world.shop, category_ids=ids, filters=filters)
+        facets = listing_facets(world.shop, category_ids=ids, filters=filters)
         assert facets.total == len(expected)
         without_brands = brute_force(
             world, model, categories, ProductFilters(**{**vars_of(filters), "brands": ()})
@@ -317,6 +321,7 @@ def catalog(world):
         variant = make_variant(product=product)
         make_offer(seller=world.sellers[0], variant=variant, price_minor=1000 + 100 * n)
         make_offer(seller=world.sellers[2], variant=variant, price_minor=800 + 100 * n, condition="used")
+    search_reindex()
     return world
 
 
@@ -326,15 +331,16 @@ def cards(page: str) -> list[str]:
 
 def test_filters_and_sort_from_the_query_string(client, catalog):
     novels = catalog.categories[0]
-    url = f"/s/books/c/{novels.slug}/?sort=price_desc&brand=brand-0&condition=new&price_max=13"
+    url = f"/s/books/c/{novels.slug}/?sort=price_desc&brand=brand-0&condition=new&price_max=18"
     page = client.get(url).content.decode()
-    assert cards(page) == ["Roman 2", "Roman 0"]  # brand 0: novels 0, 2, 4; new at 10, 12, 14 €
-    assert "12,00\xa0€" in page and "10,00\xa0€" in page
+    # Brand 0: novels 0, 2, 4; new at 10, 12, 14 € plus 4.90 € shipping.
+    assert cards(page) == ["Roman 2", "Roman 0"]
+    assert "16,90\xa0€" in page and "14,90\xa0€" in page
     assert re.search(r'name="brand" value="brand-0" checked', page)
     assert re.search(r'name="condition" value="new" checked', page)
-    assert 'value="13"' in page
+    assert 'value="18"' in page
     assert "2 produits" in page or "2 products" in page
-    # The facets of the other filters keep their own counts: brand 1 has two novels new under 13 €.
+    # The facets of the other filters keep their own counts: brand 1 has two novels new under 18 €.
     assert re.search(
         r'value="brand-1">\s*<span class="facet-label">Brand 1</span> <span class="facet-count">2<', page
     )
@@ -345,7 +351,8 @@ def test_the_price_shown_is_the_best_offer_the_filters_allow(client, catalog):
     page = client.get(f"/s/books/c/{novels.slug}/?sort=price_asc&seller={catalog.seller_slugs[0]}")
     html = page.content.decode()
     assert cards(html) == [f"Roman {n}" for n in range(6)]
-    assert "10,00 €" in html and "8,00 €" not in html  # the used offers are another seller's
+    # Shipping included; the used offers (8 € + 4.90 €) are another seller's.
+    assert "14,90 €" in html and "12,90 €" not in html
     assert 'rel="prev"' not in html and 'rel="next"' not in html
 
 
@@ -360,12 +367,14 @@ def test_pagination_links_carry_filters(client, world):
             slug=f"roman-{n:02d}",
             attributes={"author": "Jules Verne"},
         )
-        make_offer(seller=world.sellers[n % 2], variant=make_variant(product=product), price_minor=1000 + n)
+        seller = world.sellers[(n % 2) * 2]  # two sellers shipping at the same rate
+        make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000 + n)
+    search_reindex()
     base = f"/s/books/c/{novels.slug}/"
     first = client.get(f"{base}?sort=price_desc&brand=brand-0").content.decode()
     assert cards(first) == [f"Roman {n:02d}" for n in range(29, 5, -1)]
     next_url = re.search(r'<a class="button" rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
-    assert next_url == f"?sort=price_desc&brand=brand-0&after=1006_{novels.products.get(slug='roman-06').pk}"
+    assert next_url == f"?sort=price_desc&brand=brand-0&after=1496_{novels.products.get(slug='roman-06').pk}"
     assert f'<link rel="next" href="{next_url.replace("&", "&amp;")}">' in first
     second = client.get(base + next_url).content.decode()
     assert cards(second) == [f"Roman {n:02d}" for n in range(5, -1, -1)]
@@ -404,12 +413,12 @@ def test_a_bad_price_is_reported_and_ignored(client, catalog, query, field):
 
 def test_a_good_price_is_read_in_minor_units(client, catalog):
     novels = catalog.categories[0]
-    page = client.get(f"/s/books/c/{novels.slug}/?price_min=12,50&price_max=14").content.decode()
-    # Offers from 12.50 to 14.00 €: new 13 and 14 €; used 13 €.
-    assert sorted(cards(page)) == ["Roman 3", "Roman 4", "Roman 5"]
+    page = client.get(f"/s/books/c/{novels.slug}/?price_min=14,50&price_max=16").content.decode()
+    # Offers from 14.50 to 16.00 € shipping included: new 14.90, 15.90 €; used 14.90, 15.90 €.
+    assert sorted(cards(page)) == ["Roman 0", "Roman 1", "Roman 2", "Roman 3"]
     assert "field-error" not in page
     assert '<meta name="robots" content="noindex, follow">' in page
-    assert "price_min=12.50&amp;price_max=14" in page  # normalised in the links
+    assert "price_min=14.50&amp;price_max=16" in page  # normalised in the links
 
 
 def test_unknown_values_are_dropped_and_canonical_is_clean(client, catalog):
@@ -453,6 +462,7 @@ def fill(world, count):
                 price_minor=900 + 10 * n + s,
                 condition=CONDITIONS[s],
             )
+    search_reindex()
 
 
 @pytest.mark.parametrize(
@@ -470,6 +480,7 @@ def test_category_queries_do_not_grow_with_products(
     with django_assert_max_num_queries(13) as few:
         assert client.get(url).status_code == 200
     fill(world, 30)
+    client.get(url)  # the index changed: its facets are counted again, then cached
     with django_assert_max_num_queries(13) as many:
         page = client.get(url).content.decode()
     assert len(few) == len(many)
@@ -500,5 +511,6 @@ def test_what_the_listing_must_not_show(client, world):
             attributes={"author": "Jules Verne"},
         )
         make_offer(seller=world.sellers[seller], variant=make_variant(product=product), **kwargs)
+    search_reindex()
     page = client.get(f"/s/books/c/{novels.slug}/").content.decode()
     assert cards(page) == ["ok"]

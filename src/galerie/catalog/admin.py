@@ -2,6 +2,7 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from galerie.catalog import services
 from galerie.catalog.models import (
     AttributeDefinition,
     Brand,
@@ -14,8 +15,44 @@ from galerie.catalog.models import (
 from galerie.core.pagination import EstimatedCountPaginator
 
 
+class ReportsProductEdits:
+    """Admin edits of a product, its variants or images go out as ``product.updated`` (or
+    ``product.deleted``) events, like every other change: the search index and the cached
+    pages follow them (docs/search.md). ``product_of`` names the product an object belongs to."""
+
+    @staticmethod
+    def product_of(obj) -> int:
+        return obj.pk
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.product_edited(product_id=self.product_of(form.instance))
+
+    def delete_model(self, request, obj):
+        services.product_edited(product_id=self.product_of(obj), deleted=isinstance(obj, Product))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.product_edited(product_id=self.product_of(obj), deleted=isinstance(obj, Product))
+        super().delete_queryset(request, queryset)
+
+
+class ReportsLabelEdits:
+    """Admin edits of a brand or a category go out as events (names and places shown on the
+    storefronts' listings and facets)."""
+
+    label_field = ""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.catalog_labels_edited(**{self.label_field: obj.pk})
+
+
 @admin.register(Category)
-class CategoryAdmin(TreeAdmin):
+class CategoryAdmin(ReportsLabelEdits, TreeAdmin):
+    label_field = "category_id"
     form = movenodeform_factory(Category)
     list_display = ["name", "slug", "depth"]
     search_fields = ["name", "slug"]
@@ -23,7 +60,8 @@ class CategoryAdmin(TreeAdmin):
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(ReportsLabelEdits, admin.ModelAdmin):
+    label_field = "brand_id"
     list_display = ["name", "slug"]
     search_fields = ["name"]
     paginator = EstimatedCountPaginator
@@ -63,7 +101,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ReportsProductEdits, admin.ModelAdmin):
     list_display = ["title", "category", "brand", "product_type", "status", "created_at"]
     list_filter = ["status", "product_type"]
     list_select_related = ["category", "brand", "product_type"]
@@ -76,7 +114,11 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ReportsProductEdits, admin.ModelAdmin):
+    @staticmethod
+    def product_of(obj) -> int:
+        return obj.product_id
+
     list_display = ["__str__", "gtin", "position"]
     list_select_related = ["product"]
     search_fields = ["gtin", "name"]
@@ -87,7 +129,11 @@ class VariantAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductImage)
-class ProductImageAdmin(admin.ModelAdmin):
+class ProductImageAdmin(ReportsProductEdits, admin.ModelAdmin):
+    @staticmethod
+    def product_of(obj) -> int:
+        return obj.product_id
+
     list_display = ["__str__", "product", "width", "height", "position"]
     list_select_related = ["product"]
     raw_id_fields = ["product"]

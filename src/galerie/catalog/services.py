@@ -157,3 +157,22 @@ def product_image_add(*, product: Product, upload: UploadedFile | ContentFile, a
     image.width, image.height = clean.width, clean.height
     image.save()
     return image
+
+
+@transaction.atomic
+def product_edited(*, product_id: int, deleted: bool = False) -> None:
+    """Report that a product, its variants or its images were edited (or the product deleted)
+    outside the other services — in the admin — so that what reads them follows: emit
+    ``product.updated`` (or ``product.deleted``) with its id. Call it in the transaction of the
+    change."""
+    emit("product.deleted" if deleted else "product.updated", product_id=product_id)
+
+
+@transaction.atomic
+def catalog_labels_edited(*, brand_id: int | None = None, category_id: int | None = None) -> None:
+    """Report that a brand or a category was renamed, moved or otherwise edited in the admin:
+    emit ``brand.updated`` or ``category.updated``; the products under it are shown anew."""
+    if brand_id is not None:
+        emit("brand.updated", brand_id=brand_id)
+    if category_id is not None:
+        emit("category.updated", category_id=category_id)

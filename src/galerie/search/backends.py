@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Expression, F, FloatField
+from django.db.models import BigIntegerField, BooleanField, Expression, F, FloatField
 
 # How much a term found in each part of an entry weighs in the relevance score (docs/search.md,
 # and the storefront's public ranking page).
@@ -32,6 +32,8 @@ POSTGRES_INSTALL = [
         || setweight(to_tsvector('simple', body_terms), 'D')) STORED""",
     "CREATE INDEX IF NOT EXISTS search_entry_document_gin ON search_searchentry USING gin (document)",
     "CREATE INDEX IF NOT EXISTS search_term_word_trgm ON search_searchterm USING gin (word gin_trgm_ops)",
+    # Facet filters: value_ids && ARRAY[…] (any of these values), one bitmap scan.
+    "CREATE INDEX IF NOT EXISTS search_entry_values_gin ON search_searchentry USING gin (value_ids)",
 ]
 
 _COLUMNS = ", ".join(PARTS)
@@ -65,6 +67,7 @@ SQLITE_INSTALL = [
 
 
 POSTGRES_UNINSTALL = [
+    "DROP INDEX IF EXISTS search_entry_values_gin",
     "DROP INDEX IF EXISTS search_term_word_trgm",
     "DROP INDEX IF EXISTS search_entry_document_gin",
     "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS document",
@@ -203,3 +206,90 @@ def term_candidates(*, storefront_id: int, word: str, limit: int = 50) -> list[t
                 [" OR ".join(f'"{g}"' for g in grams), storefront_id, limit * 4],
             )
         return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+# --- the read model: value ids and offer lists (docs/search.md, "One read model") --------------
+
+
+def _ints(ids) -> str:
+    # Ids and amounts are written into the SQL as integers (never text from a request): the
+    # same statement text for the same filters, and no parameter-count limits on SQLite.
+    return ",".join(str(int(i)) for i in ids)
+
+
+def values_any(ids) -> EntrySQL:
+    """Return a condition on SearchEntry: the entry takes at least one of these value ids."""
+    if not ids:
+        return EntrySQL("1 = 0", [], BooleanField())
+    if connection.vendor == "postgresql":
+        return EntrySQL(f"{{entry}}.value_ids && ARRAY[{_ints(ids)}]::integer[]", [], BooleanField())
+    return EntrySQL(
+        f"EXISTS (SELECT 1 FROM json_each({{entry}}.value_ids) WHERE value IN ({_ints(ids)}))",
+        [],
+        BooleanField(),
+    )
+
+
+@dataclass(frozen=True)
+class OfferFilter:
+    """What one offer of an entry must satisfy: a seller among ``sellers`` and a condition
+    among ``conditions`` (SearchValue ids; None: any), a price with shipping within one of
+    ``prices`` (inclusive (low, high) ranges, None ends open; empty: any)."""
+
+    sellers: tuple[int, ...] | None = None
+    conditions: tuple[int, ...] | None = None
+    prices: tuple[tuple[int | None, int | None], ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.sellers is not None or self.conditions is not None or bool(self.prices)
+
+    def where(self, seller: str, condition: str, price: str) -> str:
+        parts = []
+        if self.sellers is not None:
+            parts.append(f"{seller} IN ({_ints(self.sellers)})" if self.sellers else "1 = 0")
+        if self.conditions is not None:
+            parts.append(f"{condition} IN ({_ints(self.conditions)})" if self.conditions else "1 = 0")
+        ranges = []
+        for low, high in self.prices:
+            bounds = [f"{price} >= {int(low)}"] if low is not None else []
+            bounds += [f"{price} <= {int(high)}"] if high is not None else []
+            ranges.append(" AND ".join(bounds) or "1 = 1")
+        if ranges:
+            parts.append("(" + " OR ".join(f"({r})" for r in ranges) + ")")
+        return " AND ".join(parts) or "1 = 1"
+
+
+def offers_from(entry: str) -> tuple[str, tuple[str, str, str]]:
+    """Return the FROM clause listing an entry's offers as rows, and its (seller, condition,
+    price) columns; ``entry`` is the entry table's alias."""
+    if connection.vendor == "postgresql":
+        return (
+            f"unnest({entry}.offer_sellers, {entry}.offer_conditions, {entry}.offer_prices) AS o(s, c, p)",
+            ("o.s", "o.c", "o.p"),
+        )
+    return (
+        f"json_each({entry}.offer_prices) AS op JOIN json_each({entry}.offer_sellers) AS os"
+        f" ON os.key = op.key JOIN json_each({entry}.offer_conditions) AS oc ON oc.key = op.key",
+        ("os.value", "oc.value", "op.value"),
+    )
+
+
+def offer_best_price(offers: OfferFilter) -> EntrySQL:
+    """Return the price with shipping of the entry's cheapest offer that passes ``offers``
+    (NULL when none does)."""
+    source, (s, c, p) = offers_from("{entry}")
+    return EntrySQL(f"(SELECT MIN({p}) FROM {source} WHERE {offers.where(s, c, p)})", [], BigIntegerField())
+
+
+def offers_any(offers: OfferFilter) -> EntrySQL:
+    """Return a condition on SearchEntry: one of its offers passes ``offers``."""
+    source, (s, c, p) = offers_from("{entry}")
+    return EntrySQL(f"EXISTS (SELECT 1 FROM {source} WHERE {offers.where(s, c, p)})", [], BooleanField())
+
+
+def values_unnest(entry: str) -> tuple[str, str]:
+    """Return the FROM clause listing an entry's value ids as rows, and its column."""
+    if connection.vendor == "postgresql":
+        return f"unnest({entry}.value_ids) AS v(id)", "v.id"
+    return f"json_each({entry}.value_ids) AS v", "v.value"

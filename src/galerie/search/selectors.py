@@ -1,6 +1,6 @@
 """Reads of the search index: a storefront's search results with their facets, and suggestions.
 
-Everything here reads ``SearchEntry`` and ``SearchFacet`` rows of one storefront: products
+Everything here reads ``SearchEntry`` rows of one storefront and the value dictionary: products
 that are published, in its scope and have a sellable offer there. Ranking: see ``RANKING``
 and docs/search.md; the storefront's public ranking page is generated from the same constants.
 """
@@ -12,16 +12,34 @@ from enum import StrEnum
 from hashlib import sha1
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, FloatField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
+from galerie.core import surrogates
 from galerie.core.caching import cache_bypassed, cached
-from galerie.offers.selectors.listing import _attach_first_images
 from galerie.search import text
-from galerie.search.backends import WEIGHTS, TextQuery, term_candidates, text_match, text_rank
-from galerie.search.models import SearchEntry, SearchFacet, SearchTerm
-from galerie.sellers.selectors import sellers_cache_version
+from galerie.search.backends import (
+    WEIGHTS,
+    OfferFilter,
+    TextQuery,
+    offer_best_price,
+    offers_any,
+    term_candidates,
+    text_match,
+    text_rank,
+    values_any,
+)
+from galerie.search.listing import (
+    attach_first_images,
+    counts_run,
+    entry_value_counts,
+    offer_counts_sql,
+    offer_passes,
+    value_counts_sql,
+)
+from galerie.search.models import SearchEntry, SearchTerm, SearchValue
+from galerie.search.services import PRICE_BANDS
 from galerie.storefronts.models import Storefront
 
 EXACT_TITLE_BONUS = 100.0  # an entry whose whole title is the query comes first
@@ -34,6 +52,7 @@ ATTRIBUTE_FACETS = 6  # attribute facets shown, those covering the most results 
 FACETS_CACHE_SECONDS = 120
 SUGGEST_CACHE_SECONDS = 60
 SUGGESTIONS = {"product": 6, "brand": 3, "category": 3}
+SUGGEST_CANDIDATES = 50  # brands and categories whose slug starts with the words, before counting
 
 # What the storefront's ranking page tells customers (EU P2B regulation, art. 5).
 RANKING = {
@@ -169,22 +188,90 @@ def _nearest_word(storefront: Storefront, word: str) -> str | None:
     return min(scored, key=lambda s: (-s[0], -s[1], s[2]))[2]
 
 
-def _entries(storefront: Storefront, query: SearchQuery, filters: SearchFilters) -> QuerySet[SearchEntry]:
+# Facets whose values belong to offers: a filter on several of them holds for one offer.
+OFFER_FACETS = ("condition", "seller", "price")
+
+
+def _value_ids(filters: SearchFilters) -> dict[tuple[str, str], int]:
+    """Return the ids of the values chosen (and of the (condition, seller) pairs they make);
+    one query, none without filters."""
+    wanted = Q()
+    for name, values in filters.chosen:
+        wanted |= Q(name=name, value__in=values)
+    if (conditions := filters.get("condition")) and (sellers := filters.get("seller")):
+        wanted |= Q(name="cs", value__in=[f"{c}:{s}" for c in conditions for s in sellers])
+    if not wanted:
+        return {}
+    return {(n, v): pk for pk, n, v in SearchValue.objects.filter(wanted).values_list("pk", "name", "value")}
+
+
+def _band_range(band: str) -> tuple[int | None, int | None]:
+    low, _, high = band.partition("-")
+    return int(low), (int(high) - 1 if high else None)
+
+
+def _offer_filter(filters: SearchFilters, ids: dict[tuple[str, str], int]) -> OfferFilter:
+    def of(name: str) -> tuple[int, ...] | None:
+        values = filters.get(name)
+        return tuple(sorted(ids[(name, v)] for v in values if (name, v) in ids)) if values else None
+
+    return OfferFilter(
+        sellers=of("seller"),
+        conditions=of("condition"),
+        prices=tuple(_band_range(band) for band in filters.get("price")),
+    )
+
+
+def _entries(
+    storefront: Storefront,
+    query: SearchQuery,
+    filters: SearchFilters,
+    ids: dict[tuple[str, str], int],
+    *,
+    exact: bool = True,
+) -> QuerySet[SearchEntry]:
+    """The entries matching the words and the filters: each product facet through the value
+    ids (values of one facet OR-ed); the offer facets narrowed by a value id too, then, with
+    ``exact``, one offer must pass all of them (docs/search.md)."""
     entries = SearchEntry.objects.filter(storefront_id=storefront.pk)
     if query.text_query is not None:
         entries = entries.filter(text_match(query.text_query))
     for name, values in filters.chosen:
-        entries = entries.filter(
-            Exists(SearchFacet.objects.filter(entry_id=OuterRef("pk"), name=name, value__in=values))
-        )
+        if name not in OFFER_FACETS:
+            entries = entries.filter(values_any([ids[(name, v)] for v in values if (name, v) in ids]))
+    conditions, sellers, bands = filters.get("condition"), filters.get("seller"), filters.get("price")
+    if conditions and sellers:
+        tokens = [("cs", f"{c}:{s}") for c in conditions for s in sellers]
+    elif conditions:
+        tokens = [("condition", v) for v in conditions]
+    elif sellers:
+        tokens = [("seller", v) for v in sellers]
+    else:
+        tokens = [("price", v) for v in bands]
+    if tokens:
+        entries = entries.filter(values_any([ids[t] for t in tokens if t in ids]))
+    offers = _offer_filter(filters, ids)
+    if exact and offers.active:
+        entries = entries.filter(offers_any(offers))
     return entries
+
+
+def _priced(
+    storefront: Storefront, query: SearchQuery, filters: SearchFilters, ids: dict[tuple[str, str], int]
+) -> QuerySet[SearchEntry]:
+    """The matching entries with ``price``: the cheapest offer passing the offer filters."""
+    offers = _offer_filter(filters, ids)
+    entries = _entries(storefront, query, filters, ids, exact=False)
+    if offers.active:
+        return entries.annotate(price=offer_best_price(offers)).filter(price__isnull=False)
+    return entries.annotate(price=F("best_price_minor"))
 
 
 def _ordered(entries: QuerySet[SearchEntry], query: SearchQuery, sort: SearchSort) -> QuerySet[SearchEntry]:
     if sort == SearchSort.PRICE_ASC:
-        return entries.order_by("best_price_minor", "product_id")
+        return entries.order_by("price", "product_id")
     if sort == SearchSort.PRICE_DESC:
-        return entries.order_by("-best_price_minor", "-product_id")
+        return entries.order_by("-price", "-product_id")
     if sort == SearchSort.NEWEST or query.text_query is None:
         return entries.order_by("-created_at", "-product_id")
     key = " ".join(query.text_query.terms)  # the title holds exactly these terms
@@ -204,26 +291,31 @@ def search_page(
     page_size: int = PAGE_SIZE,
 ) -> SearchPage:
     """Return one page of the storefront's products matching ``query`` and ``filters``, with the
-    facets of the results (disjunctive: a facet's counts ignore its own filter). A fixed number
-    of queries: the facets and the total (cached), the page, its products and images."""
-    counted = search_facets(storefront=storefront, query=query, filters=filters)
-    entries = _entries(storefront, query, filters)
+    facets of the results (disjunctive: a facet's counts ignore its own filter). Condition,
+    seller and price filters hold for one offer, whose price (shipping included) the product
+    shows. A fixed number of queries: the facets and the total (cached), the chosen values'
+    ids, the page, its products and images."""
+    ids = _value_ids(filters)
+    counted = search_facets(storefront=storefront, query=query, filters=filters, ids=ids)
+    offers = _offer_filter(filters, ids)
     total = counted.total
     pages = max(1, min(MAX_PAGES, -(-total // page_size)))
     page = max(1, min(page, pages))
     rows = list(
-        _ordered(entries, query, sort).values_list("product_id", "best_price_minor", "offer_count")[
-            (page - 1) * page_size : page * page_size
-        ]
+        _ordered(_priced(storefront, query, filters, ids), query, sort).values_list(  # type: ignore[misc]
+            "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
+        )[(page - 1) * page_size : page * page_size]
     )
     found = Product.objects.select_related("brand").in_bulk([r[0] for r in rows])
     products = []
-    for product_id, best, count in rows:
+    for product_id, best, count, sellers, conditions, prices in rows:
         if (product := found.get(product_id)) is not None:
+            if offers.active:
+                count = sum(offer_passes(offers, *o) for o in zip(sellers, conditions, prices, strict=True))
             # Display values for the template, set on the rows: not fields of Product.
             product.best_price_minor, product.offer_count = best, count  # type: ignore[attr-defined]
             products.append(product)
-    _attach_first_images(products)
+    attach_first_images(products)
     return SearchPage(query, products, total, page, pages, counted.facets)
 
 
@@ -233,33 +325,56 @@ def search_facets(
     query: SearchQuery,
     filters: SearchFilters,
     cache_seconds: int = FACETS_CACHE_SECONDS,
+    ids: dict[tuple[str, str], int] | None = None,
 ) -> SearchCounts:
     """Return the number of results and the facets with their counts, cached ``cache_seconds``
     (counts are hints: they may lag the results by that much).
 
-    One GROUP BY over the facet rows of the matching entries (every entry has an "all" row: the
-    total), plus one per facet that has a value chosen; then the labels of the categories and
-    attributes found.
+    One pass over the value ids of the matching entries (every entry takes the "all" value:
+    the total), plus one per product facet with a value chosen and one per offer facet
+    (condition, seller, price) when offer filters apply — over the entries' offers, so that
+    these counts are exact per offer; then the labels of the categories and attributes found.
     """
-    # Keyed on the sellers' version too: a suspended seller leaves the seller facet at once.
-    version = sellers_cache_version()
+    use_cache = cache_seconds and not cache_bypassed()
+    # Keyed on the storefront's listing version (core/surrogates.py): counts computed before
+    # the index changed (a suspended seller's offers left it) are not served again.
+    version = surrogates.versions([surrogates.key("listing", storefront.pk)]) if use_cache else None
     key = (
         "search-facets:"
         + sha1(repr((storefront.pk, query.text_query, filters, version)).encode()).hexdigest()
     )
-    if cache_seconds and not cache_bypassed() and (cached := cache.get(key)) is not None:
-        return cached
+    if use_cache and (found := cache.get(key)) is not None:
+        return found
+    ids = _value_ids(filters) if ids is None else ids  # the chosen values' ids, if read already
+    offers = _offer_filter(filters, ids)
     chosen = [name for name, _ in filters.chosen]
+    product_chosen = [n for n in chosen if n not in OFFER_FACETS]
+    skipped = [*product_chosen, *(OFFER_FACETS if offers.active else ()), "cs"]
+    parts = value_counts_sql(_entries(storefront, query, filters, ids), exclude=skipped)
+    for name in product_chosen:
+        parts += value_counts_sql(_entries(storefront, query, filters.without(name), ids), names=[name])
+    if offers.active:
+        # The offer facets without a chosen value share the same filters.
+        shared = [name for name in OFFER_FACETS if name not in chosen]
+        if shared:
+            entries = _entries(storefront, query, filters, ids)
+            parts += offer_counts_sql(entries, offers, shared, bands=PRICE_BANDS)
+        for name in OFFER_FACETS:
+            if name in shared:
+                continue
+            others = filters.without(name)
+            entries = _entries(storefront, query, others, ids)
+            if _offer_filter(others, ids).active:
+                parts += offer_counts_sql(entries, _offer_filter(others, ids), [name], bands=PRICE_BANDS)
+            else:
+                parts += value_counts_sql(entries, names=[name])
+    raw = counts_run(parts)  # every count in one statement, whatever the filters
     counts: dict[str, dict[str, tuple[str, int]]] = {}
-    groups = [(None, filters)] + [(name, filters.without(name)) for name in chosen]
-    for name, applied in groups:
-        rows = SearchFacet.objects.filter(entry__in=_entries(storefront, query, applied).values("pk"))
-        rows = rows.exclude(name__in=chosen) if name is None else rows.filter(name=name)
-        for row in rows.values("name", "value", "label").annotate(n=Count("entry_id")).order_by():
-            counts.setdefault(row["name"], {})[row["value"]] = (row["label"], row["n"])
+    for (name, value), (label, n) in raw.items():
+        counts.setdefault(name, {})[value] = (label, n)
     total = counts.pop("all", {}).get("", ("", 0))[1]
     result = SearchCounts(total, _facets_labelled(storefront.pk, counts, filters))
-    if cache_seconds and not cache_bypassed():
+    if use_cache:
         cache.set(key, result, cache_seconds)
     return result
 
@@ -360,21 +475,30 @@ def _suggest(storefront: Storefront, typed: str) -> Suggestions:
     query = search_query_parse(storefront=storefront, typed=typed, prefix=True)
     if query.text_query is None:
         return Suggestions(typed, [], [], [])
-    entries = _ordered(_entries(storefront, query, SearchFilters()), query, SearchSort.RELEVANCE)
+    entries = _ordered(_entries(storefront, query, SearchFilters(), {}), query, SearchSort.RELEVANCE)
     products = list(entries.values_list("product__title", "product__slug")[: SUGGESTIONS["product"]])
     prefix = slugify(" ".join(query.words))
     named: dict[str, list[tuple[str, str]]] = {"brand": [], "category": []}
-    for name in named if len(prefix) >= 2 else ():
+    if len(prefix) >= 2:
         # A range as well as the prefix: a B-tree range scan whatever the database's collation.
         after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        rows = (
-            SearchFacet.objects.filter(
-                storefront_id=storefront.pk, name=name, value__gte=prefix, value__lt=after
-            )
+        candidates = dict(
+            SearchValue.objects.filter(name__in=named, value__gte=prefix, value__lt=after)
             .filter(value__startswith=prefix)
-            .values("value", "label")
-            .annotate(n=Count("entry_id"))
-            .order_by("-n", "label")
+            .order_by("value")
+            .values_list("pk", "name")[:SUGGEST_CANDIDATES]
         )
-        named[name] = [(row["label"], row["value"]) for row in rows[: SUGGESTIONS[name]]]
+        if candidates:
+            # How many of the storefront's products take each: those it lists none of drop out.
+            listed = SearchEntry.objects.filter(storefront_id=storefront.pk).filter(
+                values_any(list(candidates))
+            )
+            counts = entry_value_counts(listed, names=list(named))
+            ranked = sorted(
+                ((name, value, label, n) for (name, value), (label, n) in counts.items()),
+                key=lambda row: (-row[3], row[2]),
+            )
+            for name, value, label, _n in ranked:
+                if value.startswith(prefix) and len(named[name]) < SUGGESTIONS[name]:
+                    named[name].append((label, value))
     return Suggestions(typed, products, named["brand"], named["category"])

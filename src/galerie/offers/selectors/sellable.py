@@ -79,6 +79,15 @@ def prior_prices(offer_ids: Iterable[int], *, now: datetime | None = None) -> di
     each offer the row in effect when those 60 days began (plain SQL: the ORM took longer to
     build this query than PostgreSQL to run it).
     """
+    return {pk: prior for pk, (prior, _until) in reductions(offer_ids, now=now).items()}
+
+
+def reductions(offer_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, tuple[int, datetime]]:
+    """Return {offer id: (prior price, until)} for the offers that show a reduction now; it
+    shows until ``until`` (30 days after the current price was set) unless the price changes.
+
+    One query whatever the number of offers (see ``prior_prices``).
+    """
     ids = list(offer_ids)
     if not ids:
         return {}
@@ -105,5 +114,6 @@ def prior_prices(offer_ids: Iterable[int], *, now: datetime | None = None) -> di
         if offer_id in earlier:
             rows.append((since, earlier[offer_id]))
         if (prior := prior_price(rows, now)) is not None:
-            result[offer_id] = prior
+            current_since = max(valid_from for valid_from, _ in rows)
+            result[offer_id] = (prior, current_since + REFERENCE_PERIOD)
     return result

@@ -18,20 +18,14 @@ from galerie.core.money import Money, MoneyError
 from galerie.core.surrogates import key
 from galerie.offers.models import Condition
 from galerie.offers.selectors import (
-    Cursor,
-    ProductFilters,
-    ProductSort,
     category_subtree,
     storefront_category_get,
-    storefront_deals,
     storefront_departments,
-    storefront_featured_categories,
-    storefront_product_facets,
-    storefront_product_page,
-    storefront_products,
 )
 from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
 from galerie.pricing.shipping import ShippingRule
+from galerie.search.home import home_deals, home_featured_categories, home_newest
+from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
 from galerie.sellers.selectors import seller_get_public
 from galerie.web.page_cache import page_keys, shared_page
 from galerie.web.requests import StorefrontRequest
@@ -188,9 +182,10 @@ def home(request: StorefrontRequest) -> HttpResponse:
         "galerie/storefront/home.html",
         {
             "departments": storefront_departments(storefront),
-            "categories": storefront_featured_categories(storefront),
-            "products": storefront_products(storefront, limit=HOME_PRODUCTS),
-            "deals": storefront_deals(storefront, limit=HOME_DEALS),
+            "categories": home_featured_categories(storefront),
+            "products": home_newest(storefront, limit=HOME_PRODUCTS),
+            "deals": home_deals(storefront, limit=HOME_DEALS),
+            "shipping_included": True,
         },
     )
 
@@ -203,7 +198,7 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
     subtree = category_subtree(current)
     category_ids = [c.pk for c in subtree]
     query = ListingQuery.read(request.GET, path=request.path, currency=storefront.currency)
-    page = storefront_product_page(
+    page = listing_page(
         storefront,
         category_ids=category_ids,
         filters=query.filters,
@@ -212,7 +207,7 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
         before=query.before,
         limit=PAGE_SIZE,
     )
-    facets = storefront_product_facets(
+    facets = listing_facets(
         storefront, category_ids=category_ids, filters=query.filters, cache_seconds=FACETS_CACHE_SECONDS
     )
     labels = {
@@ -240,6 +235,7 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
             "prev_url": query.link(before=page.prev_cursor) if page.prev_cursor else "",
             "canonical_url": request.build_absolute_uri(query.link()),
             "noindex": query.is_narrow(),
+            "shipping_included": True,
         },
     )
 
