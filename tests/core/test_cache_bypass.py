@@ -12,9 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from galerie.core.caching import cached
-from galerie.offers.selectors.facets import storefront_product_facets
-from galerie.offers.selectors.home import storefront_deals, storefront_featured_categories
-from galerie.offers.selectors.listing import ProductFilters
+from galerie.search.home import home_featured_categories
+from galerie.search.listing import ProductFilters, listing_facets
 from galerie.search.selectors import SearchFilters, search_facets, search_query_parse, search_suggest
 from galerie.search.services import search_reindex
 from tests.factories import (
@@ -44,9 +43,8 @@ def storefront():
 def _selectors(shop) -> dict[str, Callable[[], object]]:
     query = search_query_parse(storefront=shop, typed="saucepan")
     return {
-        "featured categories": lambda: storefront_featured_categories(shop),
-        "deals": lambda: storefront_deals(shop),
-        "listing facets": lambda: storefront_product_facets(
+        "featured categories": lambda: home_featured_categories(shop),
+        "listing facets": lambda: listing_facets(
             shop, category_ids=None, filters=ProductFilters(), cache_seconds=120
         ),
         "search facets": lambda: search_facets(storefront=shop, query=query, filters=SearchFilters()),
@@ -60,9 +58,7 @@ def _queries(call: Callable[[], object]) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize(
-    "name", ["featured categories", "deals", "listing facets", "search facets", "suggestions"]
-)
+@pytest.mark.parametrize("name", ["featured categories", "listing facets", "search facets", "suggestions"])
 def test_cached_selectors_hit_the_cache_and_compute_every_time_when_bypassed(storefront, settings, name):
     call = _selectors(storefront)[name]
     cold = _queries(call)
