@@ -40,6 +40,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    """The shared page cache, as in production: a test runs in one process (and its live
+    server in a thread of it), so even the local-memory cache is shared by all it serves."""
+    settings.PAGE_CACHE = True
+
+
+@pytest.fixture(autouse=True)
 def _media_and_static(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Tests render templates without running collectstatic first.

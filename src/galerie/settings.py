@@ -186,6 +186,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The shared page cache (docs/page-cache.md) needs a cache every process shares: the versions a
+# change bumps in one process must reach the pages the others serve. Redis is that cache; the
+# embedded default's local memory is one per process, so without Redis pages are not shared
+# (GALERIE_PAGE_CACHE=1 forces it on, for one process; =0 turns it off).
+PAGE_CACHE = os.environ.get("GALERIE_PAGE_CACHE", "1" if REDIS_URL else "0").strip().lower() in {
+    "1",
+    "true",
+    "yes",
+}
+
 # Throttling of sign-in, password reset, sign-up and seller applications (docs/throttling.md):
 # django-ratelimit counts on the default cache (shared by every process only with Redis).
 RATELIMIT_USE_CACHE = "default"

@@ -277,7 +277,7 @@ def shared_page(*, listing: bool = False) -> Callable[[Callable[..., HttpRespons
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            if getattr(settings, "CACHE_BYPASS", False) or _is_personal(request):
+            if not settings.PAGE_CACHE or getattr(settings, "CACHE_BYPASS", False) or _is_personal(request):
                 response = view(request, *args, **kwargs)
                 _name_keys(request, response, listing)
                 if response.status_code == 200:
