@@ -30,6 +30,16 @@ from galerie.payments.services.recording import record_answer, record_payment_re
 Status = Payment.Status
 
 
+def _check_same_amount(payment: Payment, amount: Money, key: str) -> None:
+    """Refuse a key already used for another amount (IdempotencyKeyReused)."""
+    if (payment.amount_minor, payment.currency) != (amount.amount_minor, amount.currency):
+        raise IdempotencyKeyReused(
+            f"The idempotency key “{key}” was already used for a payment of"
+            f" {Money(payment.amount_minor, payment.currency)}; a retry must ask for the same amount.",
+            field="idempotency_key",
+        )
+
+
 def _payment_for_key(*, gateway: str, amount: Money, key: str, card_last4: str, description: str) -> Payment:
     payment = Payment.objects.filter(idempotency_key=key).first()
     if payment is None:
@@ -51,12 +61,7 @@ def _payment_for_key(*, gateway: str, amount: Money, key: str, card_last4: str, 
             return payment
         except IntegrityError:
             payment = Payment.objects.get(idempotency_key=key)  # a concurrent first attempt won
-    if (payment.amount_minor, payment.currency) != (amount.amount_minor, amount.currency):
-        raise IdempotencyKeyReused(
-            f"The idempotency key “{key}” was already used for a payment of"
-            f" {Money(payment.amount_minor, payment.currency)}; a retry must ask for the same amount.",
-            field="idempotency_key",
-        )
+    _check_same_amount(payment, amount, key)
     return payment
 
 
@@ -94,12 +99,8 @@ def payment_prepare(
         )
         full_clean(payment, validate_unique=False, validate_constraints=False)
         payment.save(force_insert=True)
-    elif (payment.amount_minor, payment.currency) != (amount.amount_minor, amount.currency):
-        raise IdempotencyKeyReused(
-            f"The idempotency key “{idempotency_key}” was already used for a payment of"
-            f" {Money(payment.amount_minor, payment.currency)}; a retry must ask for the same amount.",
-            field="idempotency_key",
-        )
+    else:
+        _check_same_amount(payment, amount, idempotency_key)
     return payment
 
 
