@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from galerie.accounts.models import User
+from galerie.core import surrogates
 from galerie.core.errors import InvalidInput, InvalidTransition, NotFound
 from galerie.core.models import OutboxEvent, StatusChange
 from galerie.offers.models import Offer
 from galerie.sellers.errors import SellerApplicationDecided, SellerCloseBlocked, SellerNotFound
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage, SellerDocument
-from galerie.sellers.selectors import SELLERS_CACHE_VERSION_KEY, sellers_cache_version
 from galerie.sellers.services import (
     document_content_type,
     seller_activate,
@@ -146,21 +145,24 @@ def test_rejecting_refuses_every_pending_storefront_and_a_rejected_seller_cannot
     assert Seller.objects.get(pk=seller.pk).status == "rejected"
 
 
-def test_suspension_is_e_mailed_once_and_changes_the_sellers_cache_version(
+@pytest.mark.django_db(transaction=True)  # the listing key is bumped when the commit really happens
+def test_suspension_is_e_mailed_once_and_makes_its_storefronts_listings_stale(
     django_capture_on_commit_callbacks,
 ):
-    seller = make_seller()
-    before = sellers_cache_version()
+    seller = make_seller(storefronts=[make_storefront()])
+    listing = surrogates.key("listing", seller.admissions.get().storefront_id)
+    before = surrogates.versions([listing])[listing]
     with django_capture_on_commit_callbacks(execute=True):
         seller_suspend(seller_id=seller.pk, reason="Counterfeit reports")
-    assert sellers_cache_version() != before
+    after = surrogates.versions([listing])[listing]
+    assert after is not None and after != before
     with django_capture_on_commit_callbacks(execute=True):
         seller_suspend(seller_id=seller.pk, reason="Counterfeit reports")
     assert topics().count("seller.suspended") == 1
     with django_capture_on_commit_callbacks(execute=True):
         seller_activate(seller_id=seller.pk)
     assert Seller.objects.get(pk=seller.pk).status == "active"
-    assert cache.get(SELLERS_CACHE_VERSION_KEY) is not None
+    assert surrogates.versions([listing])[listing] != after
 
 
 # --- documents ---------------------------------------------------------------------------------

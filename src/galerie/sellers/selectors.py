@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
@@ -22,14 +21,6 @@ from galerie.storefronts.models import Storefront
 
 SELLER_MODEL_LABEL = "sellers.Seller"
 QUEUE_PAGE = 50
-# Bumped whenever a seller stops or starts selling (suspension, reactivation, closure, admission),
-# so that cached listing data keyed on it (the facets' seller list) is never served stale.
-SELLERS_CACHE_VERSION_KEY = "sellers:version"
-
-
-def sellers_cache_version() -> int:
-    """Return the version of "who may sell where", for cache keys built from it."""
-    return cache.get(SELLERS_CACHE_VERSION_KEY, 0)
 
 
 def seller_get_public(*, storefront: Storefront, slug: str) -> Seller:

@@ -2,14 +2,13 @@
 information, approval and rejection, suspension and reactivation, closure and what blocks it.
 
 Every decision locks the seller's row first; one that changes what shoppers see bumps the
-sellers' cache version after the commit.
+cached listings of its storefronts after the commit.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,27 +21,18 @@ from galerie.core.statemachine import transition
 from galerie.sellers.closing import close_blockers, close_hooks_run
 from galerie.sellers.errors import SellerApplicationDecided, SellerCloseBlocked
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
-from galerie.sellers.selectors import SELLERS_CACHE_VERSION_KEY
 from galerie.sellers.services.application import _lock
 
 Status = Seller.Status
 
 
-def _bump_sellers_cache_version(seller_id: int) -> None:
-    """After the commit, make stale what shows sellers: the cached facets, and the cached
-    listings of the storefronts this seller sells on (``listing:<id>``, core/surrogates.py)."""
+def _listings_stale(seller_id: int) -> None:
+    """After the commit, make stale the cached listings (and their facet counts) of the
+    storefronts this seller sells on (``listing:<id>``, core/surrogates.py)."""
     storefront_ids = SellerAdmission.objects.filter(seller_id=seller_id).values_list(
         "storefront_id", flat=True
     )
     surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in storefront_ids)
-
-    def bump() -> None:
-        try:
-            cache.incr(SELLERS_CACHE_VERSION_KEY)
-        except ValueError:  # not set yet (or evicted): any new value changes the keys
-            cache.set(SELLERS_CACHE_VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
-
-    transaction.on_commit(bump)
 
 
 def _move(seller_id: int, to: str, by: Actor | None, reason: str = "") -> tuple[Seller, bool]:
@@ -88,7 +78,7 @@ def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Actor | N
             changed = True
     if changed:
         emit("seller.curation_approved", seller_id=seller.pk, storefront_id=storefront_id)
-        _bump_sellers_cache_version(seller_id)
+        _listings_stale(seller_id)
     return seller
 
 
@@ -104,7 +94,7 @@ def seller_curation_refuse(
     )
     if before != SellerAdmission.Status.REFUSED:
         emit("seller.storefront_refused", seller_id=seller_id, storefront_id=storefront_id, reason=reason)
-        _bump_sellers_cache_version(seller_id)
+        _listings_stale(seller_id)
     return admission
 
 
@@ -157,7 +147,7 @@ def seller_reject(*, seller_id: int, reason: str, by: Actor | None = None) -> Se
 def seller_activate(*, seller_id: int, by: Actor | None = None) -> Seller:
     """Let an approved or suspended seller sell again."""
     seller, _moved = _move(seller_id, Status.ACTIVE, by)
-    _bump_sellers_cache_version(seller_id)
+    _listings_stale(seller_id)
     return seller
 
 
@@ -172,7 +162,7 @@ def seller_suspend(*, seller_id: int, reason: str, by: Actor | None = None) -> S
     seller, moved = _move(seller_id, Status.SUSPENDED, by, reason)
     if moved:
         emit("seller.suspended", seller_id=seller.pk, reason=reason)
-        _bump_sellers_cache_version(seller_id)
+        _listings_stale(seller_id)
     return seller
 
 
@@ -215,7 +205,7 @@ def seller_close(*, seller_id: int, reason: str = "", by: Actor | None = None) -
     transition(seller, to=Status.CLOSED, by=by, reason=reason, seller_id=seller.pk)
     close_hooks_run(seller_id=seller.pk, by=by)
     emit("seller.closed", seller_id=seller.pk, reason=reason)
-    _bump_sellers_cache_version(seller_id)
+    _listings_stale(seller_id)
     return seller
 
 
@@ -234,5 +224,5 @@ def seller_admission_decide(
     admission.decided_at, admission.decided_by_id = timezone.now(), actor_user_id(by)
     admission.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     emit("seller.admission_decided", seller_id=seller_id, storefront_id=storefront_id, status=status)
-    _bump_sellers_cache_version(seller_id)
+    _listings_stale(seller_id)
     return admission
