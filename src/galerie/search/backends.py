@@ -32,7 +32,10 @@ POSTGRES_INSTALL = [
         || setweight(to_tsvector('simple', body_terms), 'D')) STORED""",
     "CREATE INDEX IF NOT EXISTS search_entry_document_gin ON search_searchentry USING gin (document)",
     "CREATE INDEX IF NOT EXISTS search_term_word_trgm ON search_searchterm USING gin (word gin_trgm_ops)",
-    # Facet filters: value_ids && ARRAY[…] (any of these values), one bitmap scan.
+]
+# Facet filters: value_ids && ARRAY[…] (any of these values), one bitmap scan. The column comes
+# with migration 0003: when 0002 runs on a new database it is not there yet.
+POSTGRES_VALUES_INSTALL = [
     "CREATE INDEX IF NOT EXISTS search_entry_values_gin ON search_searchentry USING gin (value_ids)",
 ]
 
@@ -98,6 +101,10 @@ def backend_install(connection: BaseDatabaseWrapper) -> None:
     """
     statements = {"postgresql": POSTGRES_INSTALL, "sqlite": SQLITE_INSTALL}.get(connection.vendor, [])
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = connection.introspection.get_table_description(cursor, "search_searchentry")
+            if any(column.name == "value_ids" for column in columns):
+                statements = [*statements, *POSTGRES_VALUES_INSTALL]
         for statement in statements:
             cursor.execute(statement)
 
