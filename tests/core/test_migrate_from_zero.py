@@ -45,10 +45,8 @@ def test_postgresql_migrates_from_zero_with_the_search_engine_objects(tmp_path):
         done = _migrate(tmp_path, f"{server}/{name}")
         assert done.returncode == 0, done.stderr[-2000:]
         with psycopg.connect(f"{server}/{name}") as fresh:
-            indexes = {
-                row[0]
-                for row in fresh.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_searchentry'")
-            }
+            rows = fresh.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_searchentry'")
+            indexes = {row[0] for row in rows}
         assert {"search_entry_values_gin", "search_entry_document_gin"} <= indexes
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
