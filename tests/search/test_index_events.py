@@ -213,3 +213,36 @@ def test_a_stock_change_that_shows_nothing_new_leaves_the_listings_cached(shop):
     offer_stock_set(by=TESTS, offer_id=shop["offer"].pk, stock=0)
     _deliver()
     assert surrogates.versions([listing]) != before
+
+
+def test_a_category_dragged_elsewhere_in_the_admin_tree_reaches_the_facets(shop, client):
+    """The tree's drag and drop (treebeard's move view, no change form) goes out as an event
+    too: the product's entry takes its category's new ancestors."""
+    from galerie.catalog.models import Category
+    from galerie.search.models import SearchValue
+    from tests.factories import make_user
+
+    novels = make_category("Romans", parent=shop["books"])
+    novel = make_product(category=novels, title="Les Misérables")
+    make_offer(seller=shop["seller"], variant=make_variant(product=novel), price_minor=800)
+    _deliver()
+
+    def categories() -> set[str]:
+        ids = SearchEntry.objects.get(product=novel).value_ids
+        return set(SearchValue.objects.filter(pk__in=ids, name="category").values_list("value", flat=True))
+
+    assert categories() == {shop["books"].slug, novels.slug}
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    moved = client.post(
+        "/admin/catalog/category/move/",
+        {"node": novels.pk, "target": shop["games"].pk, "relation": "child"},
+    )
+    assert moved.status_code == 200
+    assert Category.objects.get(pk=novels.pk).path.startswith(Category.objects.get(pk=shop["games"].pk).path)
+    assert OutboxEvent.objects.filter(topic="category.updated", delivered_at=None).count() == 1
+    _deliver()
+    assert categories() == {shop["games"].slug, novels.slug}
+
+    refused = client.post("/admin/catalog/category/move/", {"node": novels.pk, "target": novels.pk})
+    assert refused.status_code == 400  # a bad move: nothing moved, no event
+    assert OutboxEvent.objects.filter(topic="category.updated", delivered_at=None).count() == 0

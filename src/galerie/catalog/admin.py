@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -57,6 +58,16 @@ class CategoryAdmin(ReportsLabelEdits, TreeAdmin):
     list_display = ["name", "slug", "depth"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def move_node(self, request):
+        """The tree's drag and drop moves a category without its change form: the move and its
+        ``category.updated`` event commit together, so the listings, facets and menus of the
+        products below it follow (their category's ancestors changed)."""
+        with transaction.atomic():
+            response = super().move_node(request)
+            if response.status_code == 200:
+                services.catalog_labels_edited(category_id=int(request.POST["node"]))
+        return response
 
 
 @admin.register(Brand)
