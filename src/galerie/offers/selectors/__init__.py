@@ -4,7 +4,6 @@
 - ``listing``: a product's page and a category's (the listings read the search index:
   ``galerie.search.listing``).
 - ``home``: departments (the home's other blocks read the search index: ``galerie.search.home``).
-- ``sitemap``: the categories and products of the sitemaps.
 - ``seller``: one seller's offers, for the seller portal.
 """
 
@@ -19,17 +18,10 @@ from galerie.offers.selectors.sellable import (
     prior_prices,
     reductions,
 )
-from galerie.offers.selectors.sitemap import (
-    SITEMAP_ID_SPAN,
-    storefront_category_tree,
-    storefront_product_id_range,
-    storefront_sitemap_products,
-)
 
 __all__ = [
     "BUY_BOX_ORDER",
     "CONDITION_ORDER",
-    "SITEMAP_ID_SPAN",
     "buy_box",
     "category_subtree",
     "offers_for_variant",
@@ -37,9 +29,6 @@ __all__ = [
     "prior_prices",
     "reductions",
     "storefront_category_get",
-    "storefront_category_tree",
     "storefront_departments",
     "storefront_product_get",
-    "storefront_product_id_range",
-    "storefront_sitemap_products",
 ]

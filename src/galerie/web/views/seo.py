@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
-from galerie.offers.selectors import (
+from galerie.search.sitemap import (
     SITEMAP_ID_SPAN,
     storefront_category_tree,
     storefront_product_id_range,
