@@ -36,6 +36,7 @@ from galerie.search.backends import (
     values_any,
     values_unnest,
 )
+from galerie.search.cards import ProductCard, product_cards
 from galerie.search.models import SearchEntry, SearchValue
 from galerie.storefronts.models import Storefront
 
@@ -82,7 +83,7 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class ProductPage:
-    products: list[Product]  # each with best_price_minor, offer_count, first_image
+    products: list[ProductCard]
     next_cursor: Cursor | None  # pass as ``after`` for the next page; None on the last page
     prev_cursor: Cursor | None  # pass as ``before`` for the previous page; None on the first page
 
@@ -192,7 +193,8 @@ def listing_page(
     descending for ``price_desc``. Pass ``after`` (a page's ``next_cursor``) or ``before`` (its
     ``prev_cursor``). Each product carries ``best_price_minor`` (its cheapest offer passing the
     offer filters, shipping for one item included), ``offer_count`` (its offers passing them)
-    and ``first_image``. Three queries, four with filters on values, whatever the catalog's size.
+    and its card's title, brand and first image (search/cards.py). Two queries, three with
+    filters on values, whatever the catalog's size.
     """
     applied = _applied(filters, _value_ids(filters))
     entries = _entries(storefront, category_ids, applied, exact=False)
@@ -227,20 +229,15 @@ def listing_page(
     rows = rows[:limit]
     if before is not None:
         rows.reverse()
-    found = Product.objects.select_related("brand", "category").in_bulk([row[0] for row in rows])
-    products = []
+    shown = []
     for product_id, price, count, sellers, conditions, prices in rows:
-        if (product := found.get(product_id)) is None:
-            continue
         if applied.offers.active:
             count = sum(
                 offer_passes(applied.offers, s, c, p)
                 for s, c, p in zip(sellers, conditions, prices, strict=True)
             )
-        # Display values for the template, set on the rows: not fields of Product.
-        product.best_price_minor, product.offer_count = price, count  # type: ignore[attr-defined]
-        products.append(product)
-    attach_first_images(products)
+        shown.append((product_id, price, count))
+    products = product_cards(shown)
     cursors = [Cursor(row[0], row[1] if by_price else None) for row in rows]
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
