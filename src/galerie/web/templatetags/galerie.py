@@ -151,9 +151,8 @@ def cart_count(context) -> str:
 def _card_media(card: ProductCard) -> str:
     image = card.first_image
     if image is not None:
-        return (
-            f'<img src="{escape(image.url)}" alt="{escape(image.alt)}" loading="lazy" width="240" height="240">'
-        )
+        url, alt = escape(image.url), escape(image.alt)
+        return f'<img src="{url}" alt="{alt}" loading="lazy" width="240" height="240">'
     return placeholder_svg(card.title)
 
 
@@ -176,15 +175,17 @@ def _card(context, card: ProductCard, *, deal: bool) -> SafeString:
     price = escape(Money(card.best_price_minor, currency).format(language))
     if deal:
         prior = card.prior_minor or 0
-        flag = f'<span class="card-flag">−{escape(localize(percent_off(prior, card.best_price_minor)))} %</span>'
+        percent = escape(localize(percent_off(prior, card.best_price_minor)))
+        flag = f'<span class="card-flag">−{percent} %</span>'
         prior_price = escape(Money(prior, currency).format(language))
+        low = gettext("30-day low before reduction:")
         return mark_safe(
             f'<li class="card card-deal">\n  <a href="{url}">\n'
             f'    <span class="card-media">{_card_media(card)}{flag}</span>\n'
             f'    <span class="card-body">\n      {brand}\n'
             f'      <span class="card-title">{escape(card.title)}</span>\n'
             f'      <span class="card-price">{price}</span>\n'
-            f'      <span class="card-meta">{gettext("30-day low before reduction:")} <s>{prior_price}</s></span>\n'
+            f'      <span class="card-meta">{low} <s>{prior_price}</s></span>\n'
             "    </span>\n  </a>\n</li>\n"
         )
     count = card.offer_count
