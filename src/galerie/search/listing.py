@@ -197,41 +197,46 @@ def listing_page(
     filters on values, whatever the catalog's size.
     """
     applied = _applied(filters, _value_ids(filters))
-    entries = _entries(storefront, category_ids, applied, exact=False)
-    if applied.offers.active:
-        entries = entries.annotate(price=offer_best_price(applied.offers)).filter(price__isnull=False)
-    else:
-        entries = entries.annotate(price=F("best_price_minor"))
     by_price = sort != ProductSort.NEWEST
     cursor = after or before
-    if not by_price:
-        descending = before is None
-        if cursor is not None:
-            entries = entries.filter(**{"product_id__lt" if descending else "product_id__gt": cursor.id})
-        order: tuple[str, ...] = ("-product_id",) if descending else ("product_id",)
+    if by_price and cursor is not None and cursor.price_minor is None:
+        raise ValueError("A price sort pages with a cursor that holds a price.")
+    rows: list[tuple[Any, ...]]
+    if applied == _UNFILTERED:
+        rows = _unfiltered_rows(storefront, category_ids, sort, after=after, before=before, count=limit + 1)
     else:
-        ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
-        if cursor is not None:
-            if cursor.price_minor is None:
-                raise ValueError("A price sort pages with a cursor that holds a price.")
-            beyond = "gt" if ascending else "lt"
-            entries = entries.filter(
-                Q(**{f"price__{beyond}": cursor.price_minor})
-                | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
-            )
-        order = ("price", "product_id") if ascending else ("-price", "-product_id")
-    rows = list(
-        entries.order_by(*order).values_list(
-            "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
-        )[: limit + 1]
-    )
+        entries = _entries(storefront, category_ids, applied, exact=False)
+        if applied.offers.active:
+            entries = entries.annotate(price=offer_best_price(applied.offers)).filter(price__isnull=False)
+        else:
+            entries = entries.annotate(price=F("best_price_minor"))
+        if not by_price:
+            descending = before is None
+            if cursor is not None:
+                entries = entries.filter(**{"product_id__lt" if descending else "product_id__gt": cursor.id})
+            order: tuple[str, ...] = ("-product_id",) if descending else ("product_id",)
+        else:
+            ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
+            if cursor is not None:
+                beyond = "gt" if ascending else "lt"
+                entries = entries.filter(
+                    Q(**{f"price__{beyond}": cursor.price_minor})
+                    | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
+                )
+            order = ("price", "product_id") if ascending else ("-price", "-product_id")
+        rows = list(
+            entries.order_by(*order).values_list(
+                "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
+            )[: limit + 1]
+        )
     more = len(rows) > limit
     rows = rows[:limit]
     if before is not None:
         rows.reverse()
     shown = []
-    for product_id, price, count, sellers, conditions, prices in rows:
+    for product_id, price, count, *offers in rows:
         if applied.offers.active:
+            sellers, conditions, prices = offers
             count = sum(
                 offer_passes(applied.offers, s, c, p)
                 for s, c, p in zip(sellers, conditions, prices, strict=True)
@@ -248,6 +253,55 @@ def listing_page(
         next_cursor = cursors[-1] if more else None
         prev_cursor = (cursors[0] if cursors else after) if after is not None else None
     return ProductPage(products=products, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+_UNFILTERED = _applied(ProductFilters(), {})
+
+
+def _unfiltered_rows(
+    storefront: Storefront,
+    category_ids: Collection[int] | None,
+    sort: ProductSort,
+    *,
+    after: Cursor | None,
+    before: Cursor | None,
+    count: int,
+) -> list[tuple[Any, ...]]:
+    """``listing_page``'s range of entries without filters, in plain SQL: the most visited
+    listing pages, and the ORM took longer to build this query than PostgreSQL to run it
+    (docs/performance.md). The filtered listings keep the querysets; the tests of
+    tests/web/test_category_listing.py page through both against a brute-force reading."""
+    where, params = ["storefront_id = %s"], [storefront.pk]
+    if category_ids is not None:
+        if not category_ids:
+            return []
+        ids = sorted(category_ids)
+        where.append(f"category_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    cursor = after or before
+    if sort == ProductSort.NEWEST:
+        descending = before is None
+        if cursor is not None:
+            where.append("product_id < %s" if descending else "product_id > %s")
+            params.append(cursor.id)
+        order = "product_id DESC" if descending else "product_id"
+    else:
+        ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
+        if cursor is not None:
+            beyond = ">" if ascending else "<"
+            where.append(
+                f"(best_price_minor {beyond} %s OR (best_price_minor = %s AND product_id {beyond} %s))"
+            )
+            params += [cursor.price_minor, cursor.price_minor, cursor.id]
+        order = "best_price_minor, product_id" if ascending else "best_price_minor DESC, product_id DESC"
+    table = connection.ops.quote_name(SearchEntry._meta.db_table)
+    sql = (
+        f"SELECT product_id, best_price_minor, offer_count FROM {table}"
+        f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
+    )
+    with connection.cursor() as db:
+        db.execute(sql, [*params, count])
+        return db.fetchall()
 
 
 def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
