@@ -3,6 +3,7 @@
 import json
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -213,6 +214,27 @@ def product_card(context, card: ProductCard) -> SafeString:
 def deal_card(context, card: ProductCard) -> SafeString:
     """includes/deal_card.html for a ProductCard with its ``prior_minor``, in Python."""
     return _card(context, card, deal=True)
+
+
+@register.simple_tag(takes_context=True)
+def category_card(context, category) -> SafeString:
+    """includes/category_card.html for a featured category of the home (``product_count``,
+    ``picture_url``: search/home.py), in Python."""
+    url = escape(sf_reverse(context["request"], "category", slug=category.slug))
+    if category.picture_url:
+        media = f'<img src="{escape(category.picture_url)}" alt="" loading="lazy" width="240" height="240">'
+    else:
+        media = placeholder_svg(category.name)
+    count = category.product_count
+    shown = ngettext("%(shown)s product", "%(shown)s products", count) % {"shown": escape(intcomma(count))}
+    return mark_safe(
+        f'<li class="category-card">\n  <a href="{url}">\n'
+        f'    <span class="category-media">{media}</span>\n'
+        f'    <span class="category-body">\n'
+        f'      <span class="category-name">{escape(category.name)}</span>\n'
+        f'      <span class="card-meta">{shown}</span>\n'
+        "    </span>\n  </a>\n</li>\n"
+    )
 
 
 @register.simple_tag
