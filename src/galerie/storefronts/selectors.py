@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache as memoize
+
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -75,6 +77,7 @@ def _categories(sql: str, params: list) -> list[Category]:
         return [Category.from_db(connection.alias, names, row) for row in cursor.fetchall()]
 
 
+@memoize
 def _category_columns() -> str:
     return ", ".join(f"c.{connection.ops.quote_name(f.column)}" for f in Category._meta.concrete_fields)
 
