@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 from galerie.catalog.models import Brand, Product, ProductImage
 from galerie.offers.selectors.product_page import FileRef
@@ -56,7 +58,7 @@ class ProductCard:
 
 @cache
 def _sql() -> str:
-    def table(model: type) -> str:
+    def table(model: type[Model]) -> str:
         return connection.ops.quote_name(model._meta.db_table)
 
     images = table(ProductImage)
@@ -70,7 +72,7 @@ def _sql() -> str:
         WHERE p.id IN """
 
 
-def product_cards(rows: Sequence[Sequence[int | None]]) -> list[ProductCard]:
+def product_cards(rows: Sequence[Sequence[Any]]) -> list[ProductCard]:
     """Return the cards of ``rows`` — (product id, best price, offer count[, prior price]) — in
     their order; a product that no longer exists is left out. One query."""
     if not rows:
@@ -92,13 +94,13 @@ def product_cards(rows: Sequence[Sequence[int | None]]) -> list[ProductCard]:
         )
         cards.append(
             ProductCard(
-                pk=pk,  # type: ignore[arg-type]
+                pk=pk,
                 slug=slug,
                 title=title,
                 brand=BrandRef(brand) if brand is not None else None,
                 first_image=first_image,
-                best_price_minor=price,  # type: ignore[arg-type]
-                offer_count=count,  # type: ignore[arg-type]
+                best_price_minor=price,
+                offer_count=count,
                 prior_minor=prior[0] if prior else None,
             )
         )

@@ -271,7 +271,8 @@ def _unfiltered_rows(
     listing pages, and the ORM took longer to build this query than PostgreSQL to run it
     (docs/performance.md). The filtered listings keep the querysets; the tests of
     tests/web/test_category_listing.py page through both against a brute-force reading."""
-    where, params = ["storefront_id = %s"], [storefront.pk]
+    where: list[str] = ["storefront_id = %s"]
+    params: list[int | None] = [storefront.pk]
     if category_ids is not None:
         if not category_ids:
             return []
