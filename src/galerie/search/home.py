@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from galerie.catalog.models import Category, Product, ProductImage
 from galerie.core.caching import cache_bypassed
-from galerie.search.cards import ProductCard, product_cards
+from galerie.search.cards import ProductCard, card_of_row, entry_rows
 from galerie.search.models import SearchEntry
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.selectors import storefront_top_categories
@@ -26,41 +26,32 @@ from galerie.storefronts.selectors import storefront_top_categories
 FEATURED_CACHE_SECONDS = 600
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
-    """Run a query of the search entries in plain SQL: the home's two ranges of the entry
-    indexes, which the ORM took longer to build than the database to run (docs/performance.md)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(entries=connection.ops.quote_name(SearchEntry._meta.db_table)), params)
-        return cursor.fetchall()
-
-
 def home_newest(storefront: Storefront, *, limit: int = 10) -> list[ProductCard]:
     """Return the storefront's newest listed products, each with ``best_price_minor`` (shipping
-    included), ``offer_count`` and ``first_image``; two queries."""
-    return product_cards(
-        _rows(
-            "SELECT product_id, best_price_minor, offer_count FROM {entries} WHERE storefront_id = %s"
-            " ORDER BY product_id DESC LIMIT %s",
-            [storefront.pk, limit],
-        )
+    included), ``offer_count`` and ``first_image``; one query."""
+    rows = entry_rows(
+        "SELECT e.product_id, e.best_price_minor, e.offer_count, {card_columns} FROM {entries} e {card_joins}"
+        " WHERE e.storefront_id = %s ORDER BY e.product_id DESC LIMIT %s",
+        [storefront.pk, limit],
     )
+    return [card_of_row(row) for row in rows]
 
 
 def home_deals(storefront: Storefront, *, limit: int = 8, now: datetime | None = None) -> list[ProductCard]:
     """Return products whose best offer shows a genuine reduction (Omnibus rule), largest first.
 
     Each product carries ``best_price_minor`` (the offer's price, as the reduction is of the
-    item's price), ``prior_minor``, ``offer_count`` and ``first_image``. Two queries.
+    item's price), ``prior_minor``, ``offer_count`` and ``first_image``. One query.
     """
     now = now or timezone.now()
-    return product_cards(
-        _rows(
-            "SELECT product_id, deal_price_minor, offer_count, deal_prior_minor FROM {entries}"
-            " WHERE storefront_id = %s AND deal_rank IS NOT NULL AND deal_until > %s"
-            " ORDER BY deal_rank, product_id DESC LIMIT %s",
-            [storefront.pk, connection.ops.adapt_datetimefield_value(now), limit],
-        )
+    rows = entry_rows(
+        "SELECT e.product_id, e.deal_price_minor, e.offer_count, e.deal_prior_minor, {card_columns}"
+        " FROM {entries} e {card_joins}"
+        " WHERE e.storefront_id = %s AND e.deal_rank IS NOT NULL AND e.deal_until > %s"
+        " ORDER BY e.deal_rank, e.product_id DESC LIMIT %s",
+        [storefront.pk, connection.ops.adapt_datetimefield_value(now), limit],
     )
+    return [card_of_row(row) for row in rows]
 
 
 def home_featured_categories(storefront: Storefront) -> list[Category]:

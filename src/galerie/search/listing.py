@@ -36,7 +36,7 @@ from galerie.search.backends import (
     values_any,
     values_unnest,
 )
-from galerie.search.cards import ProductCard, product_cards
+from galerie.search.cards import ProductCard, card_of_row, entry_rows, product_cards
 from galerie.search.models import SearchEntry, SearchValue
 from galerie.storefronts.models import Storefront
 
@@ -233,16 +233,18 @@ def listing_page(
     rows = rows[:limit]
     if before is not None:
         rows.reverse()
-    shown = []
-    for product_id, price, count, *offers in rows:
-        if applied.offers.active:
-            sellers, conditions, prices = offers
-            count = sum(
-                offer_passes(applied.offers, s, c, p)
-                for s, c, p in zip(sellers, conditions, prices, strict=True)
-            )
-        shown.append((product_id, price, count))
-    products = product_cards(shown)
+    if applied == _UNFILTERED:
+        products = [card_of_row(row) for row in rows]
+    else:
+        shown = []
+        for product_id, price, count, sellers, conditions, prices in rows:
+            if applied.offers.active:
+                count = sum(
+                    offer_passes(applied.offers, s, c, p)
+                    for s, c, p in zip(sellers, conditions, prices, strict=True)
+                )
+            shown.append((product_id, price, count))
+        products = product_cards(shown)
     cursors = [Cursor(row[0], row[1] if by_price else None) for row in rows]
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
@@ -267,42 +269,42 @@ def _unfiltered_rows(
     before: Cursor | None,
     count: int,
 ) -> list[tuple[Any, ...]]:
-    """``listing_page``'s range of entries without filters, in plain SQL: the most visited
-    listing pages, and the ORM took longer to build this query than PostgreSQL to run it
-    (docs/performance.md). The filtered listings keep the querysets; the tests of
-    tests/web/test_category_listing.py page through both against a brute-force reading."""
-    where: list[str] = ["storefront_id = %s"]
+    """``listing_page``'s range of entries without filters and their cards' fields, in one
+    plain SQL query: the most visited listing pages, and the ORM took longer to build this
+    query than PostgreSQL to run it (docs/performance.md). The filtered listings keep the
+    querysets; tests/web/test_category_listing.py pages through both against a brute-force
+    reading."""
+    where: list[str] = ["e.storefront_id = %s"]
     params: list[int | None] = [storefront.pk]
     if category_ids is not None:
         if not category_ids:
             return []
         ids = sorted(category_ids)
-        where.append(f"category_id IN ({', '.join(['%s'] * len(ids))})")
+        where.append(f"e.category_id IN ({', '.join(['%s'] * len(ids))})")
         params += ids
     cursor = after or before
     if sort == ProductSort.NEWEST:
         descending = before is None
         if cursor is not None:
-            where.append("product_id < %s" if descending else "product_id > %s")
+            where.append("e.product_id < %s" if descending else "e.product_id > %s")
             params.append(cursor.id)
-        order = "product_id DESC" if descending else "product_id"
+        order = "e.product_id DESC" if descending else "e.product_id"
     else:
         ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
         if cursor is not None:
             beyond = ">" if ascending else "<"
             where.append(
-                f"(best_price_minor {beyond} %s OR (best_price_minor = %s AND product_id {beyond} %s))"
+                f"(e.best_price_minor {beyond} %s OR (e.best_price_minor = %s AND e.product_id {beyond} %s))"
             )
             params += [cursor.price_minor, cursor.price_minor, cursor.id]
-        order = "best_price_minor, product_id" if ascending else "best_price_minor DESC, product_id DESC"
-    table = connection.ops.quote_name(SearchEntry._meta.db_table)
+        order = (
+            "e.best_price_minor, e.product_id" if ascending else "e.best_price_minor DESC, e.product_id DESC"
+        )
     sql = (
-        f"SELECT product_id, best_price_minor, offer_count FROM {table}"
+        "SELECT e.product_id, e.best_price_minor, e.offer_count, {card_columns} FROM {entries} e {card_joins}"
         f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
     )
-    with connection.cursor() as db:
-        db.execute(sql, [*params, count])
-        return db.fetchall()
+    return entry_rows(sql, [*params, count])
 
 
 def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
