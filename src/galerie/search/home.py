@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from galerie.catalog.models import Category, Product, ProductImage
 from galerie.core.caching import cache_bypassed
-from galerie.search.listing import attach_first_images
+from galerie.search.cards import ProductCard, card_of_row, entry_rows
 from galerie.search.models import SearchEntry
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.selectors import storefront_top_categories
@@ -25,43 +26,32 @@ from galerie.storefronts.selectors import storefront_top_categories
 FEATURED_CACHE_SECONDS = 600
 
 
-def _products(rows: list[tuple], extra: tuple[str, ...] = ()) -> list[Product]:
-    found = Product.objects.select_related("brand", "category").in_bulk([row[0] for row in rows])
-    products = []
-    for product_id, *values in rows:
-        if (product := found.get(product_id)) is not None:
-            # Display values for the template, set on the rows: not fields of Product.
-            for name, value in zip(("best_price_minor", "offer_count", *extra), values, strict=True):
-                setattr(product, name, value)
-            products.append(product)
-    attach_first_images(products)
-    return products
-
-
-def home_newest(storefront: Storefront, *, limit: int = 10) -> list[Product]:
+def home_newest(storefront: Storefront, *, limit: int = 10) -> list[ProductCard]:
     """Return the storefront's newest listed products, each with ``best_price_minor`` (shipping
-    included), ``offer_count`` and ``first_image``; three queries."""
-    rows = list(
-        SearchEntry.objects.filter(storefront_id=storefront.pk)
-        .order_by("-product_id")
-        .values_list("product_id", "best_price_minor", "offer_count")[:limit]
+    included), ``offer_count`` and ``first_image``; one query."""
+    rows = entry_rows(
+        "SELECT e.product_id, e.best_price_minor, e.offer_count, {card_columns} FROM {entries} e {card_joins}"
+        " WHERE e.storefront_id = %s ORDER BY e.product_id DESC LIMIT %s",
+        [storefront.pk, limit],
     )
-    return _products(rows)
+    return [card_of_row(row) for row in rows]
 
 
-def home_deals(storefront: Storefront, *, limit: int = 8, now: datetime | None = None) -> list[Product]:
+def home_deals(storefront: Storefront, *, limit: int = 8, now: datetime | None = None) -> list[ProductCard]:
     """Return products whose best offer shows a genuine reduction (Omnibus rule), largest first.
 
     Each product carries ``best_price_minor`` (the offer's price, as the reduction is of the
-    item's price), ``prior_minor``, ``offer_count`` and ``first_image``. Three queries.
+    item's price), ``prior_minor``, ``offer_count`` and ``first_image``. One query.
     """
     now = now or timezone.now()
-    rows = list(
-        SearchEntry.objects.filter(storefront_id=storefront.pk, deal_rank__isnull=False, deal_until__gt=now)
-        .order_by("deal_rank", "-product_id")
-        .values_list("product_id", "deal_price_minor", "offer_count", "deal_prior_minor")[:limit]
+    rows = entry_rows(
+        "SELECT e.product_id, e.deal_price_minor, e.offer_count, e.deal_prior_minor, {card_columns}"
+        " FROM {entries} e {card_joins}"
+        " WHERE e.storefront_id = %s AND e.deal_rank IS NOT NULL AND e.deal_until > %s"
+        " ORDER BY e.deal_rank, e.product_id DESC LIMIT %s",
+        [storefront.pk, connection.ops.adapt_datetimefield_value(now), limit],
     )
-    return _products(rows, ("prior_minor",))
+    return [card_of_row(row) for row in rows]
 
 
 def home_featured_categories(storefront: Storefront) -> list[Category]:

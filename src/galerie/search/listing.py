@@ -36,6 +36,7 @@ from galerie.search.backends import (
     values_any,
     values_unnest,
 )
+from galerie.search.cards import ProductCard, card_of_row, entry_rows, product_cards
 from galerie.search.models import SearchEntry, SearchValue
 from galerie.storefronts.models import Storefront
 
@@ -82,7 +83,7 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class ProductPage:
-    products: list[Product]  # each with best_price_minor, offer_count, first_image
+    products: list[ProductCard]
     next_cursor: Cursor | None  # pass as ``after`` for the next page; None on the last page
     prev_cursor: Cursor | None  # pass as ``before`` for the previous page; None on the first page
 
@@ -192,55 +193,58 @@ def listing_page(
     descending for ``price_desc``. Pass ``after`` (a page's ``next_cursor``) or ``before`` (its
     ``prev_cursor``). Each product carries ``best_price_minor`` (its cheapest offer passing the
     offer filters, shipping for one item included), ``offer_count`` (its offers passing them)
-    and ``first_image``. Three queries, four with filters on values, whatever the catalog's size.
+    and its card's title, brand and first image (search/cards.py). Two queries, three with
+    filters on values, whatever the catalog's size.
     """
     applied = _applied(filters, _value_ids(filters))
-    entries = _entries(storefront, category_ids, applied, exact=False)
-    if applied.offers.active:
-        entries = entries.annotate(price=offer_best_price(applied.offers)).filter(price__isnull=False)
-    else:
-        entries = entries.annotate(price=F("best_price_minor"))
     by_price = sort != ProductSort.NEWEST
     cursor = after or before
-    if not by_price:
-        descending = before is None
-        if cursor is not None:
-            entries = entries.filter(**{"product_id__lt" if descending else "product_id__gt": cursor.id})
-        order: tuple[str, ...] = ("-product_id",) if descending else ("product_id",)
+    if by_price and cursor is not None and cursor.price_minor is None:
+        raise ValueError("A price sort pages with a cursor that holds a price.")
+    rows: list[tuple[Any, ...]]
+    if applied == _UNFILTERED:
+        rows = _unfiltered_rows(storefront, category_ids, sort, after=after, before=before, count=limit + 1)
     else:
-        ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
-        if cursor is not None:
-            if cursor.price_minor is None:
-                raise ValueError("A price sort pages with a cursor that holds a price.")
-            beyond = "gt" if ascending else "lt"
-            entries = entries.filter(
-                Q(**{f"price__{beyond}": cursor.price_minor})
-                | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
-            )
-        order = ("price", "product_id") if ascending else ("-price", "-product_id")
-    rows = list(
-        entries.order_by(*order).values_list(
-            "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
-        )[: limit + 1]
-    )
+        entries = _entries(storefront, category_ids, applied, exact=False)
+        if applied.offers.active:
+            entries = entries.annotate(price=offer_best_price(applied.offers)).filter(price__isnull=False)
+        else:
+            entries = entries.annotate(price=F("best_price_minor"))
+        if not by_price:
+            descending = before is None
+            if cursor is not None:
+                entries = entries.filter(**{"product_id__lt" if descending else "product_id__gt": cursor.id})
+            order: tuple[str, ...] = ("-product_id",) if descending else ("product_id",)
+        else:
+            ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
+            if cursor is not None:
+                beyond = "gt" if ascending else "lt"
+                entries = entries.filter(
+                    Q(**{f"price__{beyond}": cursor.price_minor})
+                    | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
+                )
+            order = ("price", "product_id") if ascending else ("-price", "-product_id")
+        rows = list(
+            entries.order_by(*order).values_list(
+                "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
+            )[: limit + 1]
+        )
     more = len(rows) > limit
     rows = rows[:limit]
     if before is not None:
         rows.reverse()
-    found = Product.objects.select_related("brand", "category").in_bulk([row[0] for row in rows])
-    products = []
-    for product_id, price, count, sellers, conditions, prices in rows:
-        if (product := found.get(product_id)) is None:
-            continue
-        if applied.offers.active:
-            count = sum(
-                offer_passes(applied.offers, s, c, p)
-                for s, c, p in zip(sellers, conditions, prices, strict=True)
-            )
-        # Display values for the template, set on the rows: not fields of Product.
-        product.best_price_minor, product.offer_count = price, count  # type: ignore[attr-defined]
-        products.append(product)
-    attach_first_images(products)
+    if applied == _UNFILTERED:
+        products = [card_of_row(row) for row in rows]
+    else:
+        shown = []
+        for product_id, price, count, sellers, conditions, prices in rows:
+            if applied.offers.active:
+                count = sum(
+                    offer_passes(applied.offers, s, c, p)
+                    for s, c, p in zip(sellers, conditions, prices, strict=True)
+                )
+            shown.append((product_id, price, count))
+        products = product_cards(shown)
     cursors = [Cursor(row[0], row[1] if by_price else None) for row in rows]
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
@@ -251,6 +255,56 @@ def listing_page(
         next_cursor = cursors[-1] if more else None
         prev_cursor = (cursors[0] if cursors else after) if after is not None else None
     return ProductPage(products=products, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+_UNFILTERED = _applied(ProductFilters(), {})
+
+
+def _unfiltered_rows(
+    storefront: Storefront,
+    category_ids: Collection[int] | None,
+    sort: ProductSort,
+    *,
+    after: Cursor | None,
+    before: Cursor | None,
+    count: int,
+) -> list[tuple[Any, ...]]:
+    """``listing_page``'s range of entries without filters and their cards' fields, in one
+    plain SQL query: the most visited listing pages, and the ORM took longer to build this
+    query than PostgreSQL to run it (docs/performance.md). The filtered listings keep the
+    querysets; tests/web/test_category_listing.py pages through both against a brute-force
+    reading."""
+    where: list[str] = ["e.storefront_id = %s"]
+    params: list[int | None] = [storefront.pk]
+    if category_ids is not None:
+        if not category_ids:
+            return []
+        ids = sorted(category_ids)
+        where.append(f"e.category_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    cursor = after or before
+    if sort == ProductSort.NEWEST:
+        descending = before is None
+        if cursor is not None:
+            where.append("e.product_id < %s" if descending else "e.product_id > %s")
+            params.append(cursor.id)
+        order = "e.product_id DESC" if descending else "e.product_id"
+    else:
+        ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
+        if cursor is not None:
+            beyond = ">" if ascending else "<"
+            where.append(
+                f"(e.best_price_minor {beyond} %s OR (e.best_price_minor = %s AND e.product_id {beyond} %s))"
+            )
+            params += [cursor.price_minor, cursor.price_minor, cursor.id]
+        order = (
+            "e.best_price_minor, e.product_id" if ascending else "e.best_price_minor DESC, e.product_id DESC"
+        )
+    sql = (
+        "SELECT e.product_id, e.best_price_minor, e.offer_count, {card_columns} FROM {entries} e {card_joins}"
+        f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
+    )
+    return entry_rows(sql, [*params, count])
 
 
 def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache as memoize
+
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -67,13 +69,49 @@ def storefront_scope_filter(storefront: Storefront, *, prefix: str = "") -> Q:
     return condition
 
 
+def _categories(sql: str, params: list) -> list[Category]:
+    """Category instances from plain SQL that selects ``c.*`` in the model's column order."""
+    names = [f.attname for f in Category._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Category.from_db(connection.alias, names, row) for row in cursor.fetchall()]
+
+
+@memoize
+def _category_columns() -> str:
+    return ", ".join(f"c.{connection.ops.quote_name(f.column)}" for f in Category._meta.concrete_fields)
+
+
+def storefront_roots(storefront: Storefront) -> list[Category]:
+    """Return the roots of the storefront's catalog scope in tree order (every root of the
+    catalog when it has none); one plain SQL query, two when the scope is empty.
+
+    Every home page reads them twice (departments, featured categories): plain SQL, which the
+    ORM took longer to build than the database to run (docs/performance.md).
+    """
+    category = connection.ops.quote_name(Category._meta.db_table)
+    scope = connection.ops.quote_name(Storefront._meta.get_field("catalog_scope").m2m_db_table())
+    columns = _category_columns()
+    return _categories(
+        f"SELECT {columns} FROM {category} c JOIN {scope} s ON s.category_id = c.id"
+        " WHERE s.storefront_id = %s ORDER BY c.path",
+        [storefront.pk],
+    ) or _categories(f"SELECT {columns} FROM {category} c WHERE c.depth = 1 ORDER BY c.path", [])
+
+
 def storefront_top_categories(storefront: Storefront) -> list[Category]:
     """Return the categories a storefront's navigation starts from: the children of its scope
-    roots (the roots themselves when they have none); two queries."""
-    roots = list(storefront.catalog_scope.order_by("path")) or list(Category.objects.filter(depth=1))
-    below = Q()
-    for root in roots:
-        if root.numchild:
-            below |= Q(path__startswith=root.path, depth=root.depth + 1)
-    children = list(Category.objects.filter(below).order_by("path")) if below else []
+    roots (the roots themselves when they have none); two plain SQL queries."""
+    roots = storefront_roots(storefront)
+    parents = [root for root in roots if root.numchild]
+    children = []
+    if parents:
+        # The children of a root: its path and one step more (treebeard's alphabet holds no
+        # LIKE wildcard).
+        below = " OR ".join(["(c.path LIKE %s AND c.depth = %s)"] * len(parents))
+        children = _categories(
+            f"SELECT {_category_columns()} FROM {connection.ops.quote_name(Category._meta.db_table)} c"
+            f" WHERE {below} ORDER BY c.path",
+            [value for root in parents for value in (f"{root.path}%", root.depth + 1)],
+        )
     return children + [root for root in roots if not root.numchild]

@@ -8,7 +8,12 @@
 """
 
 from galerie.offers.selectors.home import storefront_departments
-from galerie.offers.selectors.listing import category_subtree, storefront_category_get, storefront_product_get
+from galerie.offers.selectors.listing import (
+    category_subtree,
+    storefront_category_get,
+    storefront_category_page_get,
+    storefront_product_get,
+)
 from galerie.offers.selectors.sellable import (
     BUY_BOX_ORDER,
     CONDITION_ORDER,
@@ -29,6 +34,7 @@ __all__ = [
     "prior_prices",
     "reductions",
     "storefront_category_get",
+    "storefront_category_page_get",
     "storefront_departments",
     "storefront_product_get",
 ]

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from galerie.catalog.models import Category
 from galerie.storefronts.models import Storefront
+from galerie.storefronts.selectors import storefront_roots
 
 
 def storefront_departments(storefront: Storefront) -> list[Category]:
     """Return the roots of the storefront's catalog scope (every root when it has none); one query."""
-    return list(storefront.catalog_scope.order_by("path")) or list(
-        Category.objects.filter(depth=1).order_by("path")
-    )
+    return storefront_roots(storefront)

@@ -3,11 +3,15 @@
 import json
 
 from django import template
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 
 from galerie.core import countries
 from galerie.core.money import Money
+from galerie.search.cards import ProductCard
 from galerie.storefronts.theme import theme_css
 from galerie.web.page_cache import CART, cart_badge, shared_marker
 from galerie.web.page_cache import cart_count as cart_count_of
@@ -134,3 +138,115 @@ def cart_count(context) -> str:
     if marker:
         return mark_safe(f"{marker}{CART}")  # a random token: no markup from anyone
     return cart_badge(cart_count_of(request, storefront.pk))
+
+
+# --- product cards -------------------------------------------------------------------------------
+# The cards of the category listings and the home, written here rather than by an
+# {% include %} per card: a card was about 80 µs of the template engine (an include, a dozen
+# lookups, two translation tags, a localize and an escape per value), two milliseconds of a
+# category page (docs/performance.md, "A lighter render path"). The markup is the one of
+# includes/product_card.html and includes/deal_card.html, which stay its reference (the search
+# page renders them) and which tests/web/test_product_cards.py holds these to, byte for byte.
+
+
+def _card_media(card: ProductCard) -> str:
+    image = card.first_image
+    if image is not None:
+        url, alt = escape(image.url), escape(image.alt)
+        return f'<img src="{url}" alt="{alt}" loading="lazy" width="240" height="240">'
+    return placeholder_svg(card.title)
+
+
+def placeholder_svg(text: str) -> str:
+    """includes/placeholder.html, rendered."""
+    return (
+        f'<svg class="placeholder" viewBox="0 0 240 240" role="img" aria-label="{escape(text)}">'
+        '<rect width="240" height="240" fill="var(--c-primary)" opacity=".1"/>'
+        '<circle cx="120" cy="108" r="52" fill="var(--c-primary)" opacity=".16"/>'
+        '<text x="120" y="124" text-anchor="middle" font-size="44" font-weight="600" fill="var(--c-primary)">'
+        f"{escape(initials(text))}</text></svg>\n"
+    )
+
+
+def _card(context, card: ProductCard, *, deal: bool) -> SafeString:
+    language = get_language() or "en"
+    currency = context["storefront"].currency
+    url = escape(sf_reverse(context["request"], "product", slug=card.slug))
+    brand = f'<span class="card-brand">{escape(card.brand.name)}</span>' if card.brand else ""
+    price = escape(Money(card.best_price_minor, currency).format(language))
+    if deal:
+        prior = card.prior_minor or 0
+        percent = escape(localize(percent_off(prior, card.best_price_minor)))
+        flag = f'<span class="card-flag">−{percent} %</span>'
+        prior_price = escape(Money(prior, currency).format(language))
+        low = gettext("30-day low before reduction:")
+        return mark_safe(
+            f'<li class="card card-deal">\n  <a href="{url}">\n'
+            f'    <span class="card-media">{_card_media(card)}{flag}</span>\n'
+            f'    <span class="card-body">\n      {brand}\n'
+            f'      <span class="card-title">{escape(card.title)}</span>\n'
+            f'      <span class="card-price">{price}</span>\n'
+            f'      <span class="card-meta">{low} <s>{prior_price}</s></span>\n'
+            "    </span>\n  </a>\n</li>\n"
+        )
+    count = card.offer_count
+    above = f"{gettext('from')} " if count > 1 else ""
+    shipping = f"{gettext('shipping included')} · " if context.get("shipping_included") else ""
+    offers = ngettext("%(n)s offer", "%(n)s offers", count) % {"n": escape(localize(count))}
+    return mark_safe(
+        f'<li class="card">\n  <a href="{url}">\n'
+        f'    <span class="card-media">{_card_media(card)}</span>\n'
+        f'    <span class="card-body">\n      {brand}\n'
+        f'      <span class="card-title">{escape(card.title)}</span>\n'
+        f'      <span class="card-price">{above}{price}</span>\n'
+        f'      <span class="card-meta">{shipping}{offers}</span>\n'
+        "    </span>\n  </a>\n</li>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def product_card(context, card: ProductCard) -> SafeString:
+    """includes/product_card.html for a ProductCard (search/cards.py), in Python."""
+    return _card(context, card, deal=False)
+
+
+@register.simple_tag(takes_context=True)
+def deal_card(context, card: ProductCard) -> SafeString:
+    """includes/deal_card.html for a ProductCard with its ``prior_minor``, in Python."""
+    return _card(context, card, deal=True)
+
+
+@register.simple_tag(takes_context=True)
+def category_card(context, category) -> SafeString:
+    """includes/category_card.html for a featured category of the home (``product_count``,
+    ``picture_url``: search/home.py), in Python."""
+    url = escape(sf_reverse(context["request"], "category", slug=category.slug))
+    if category.picture_url:
+        media = f'<img src="{escape(category.picture_url)}" alt="" loading="lazy" width="240" height="240">'
+    else:
+        media = placeholder_svg(category.name)
+    count = category.product_count
+    shown = ngettext("%(shown)s product", "%(shown)s products", count) % {"shown": escape(intcomma(count))}
+    return mark_safe(
+        f'<li class="category-card">\n  <a href="{url}">\n'
+        f'    <span class="category-media">{media}</span>\n'
+        f'    <span class="category-body">\n'
+        f'      <span class="category-name">{escape(category.name)}</span>\n'
+        f'      <span class="card-meta">{shown}</span>\n'
+        "    </span>\n  </a>\n</li>\n"
+    )
+
+
+@register.simple_tag
+def facet_options(options, name: str) -> SafeString:
+    """The check boxes of one facet of includes/listing_filters.html: a dozen template nodes per
+    option when written as a loop there, for up to twenty options per facet."""
+    name = escape(name)
+    return mark_safe(
+        "".join(
+            f'\n        <li><label><input type="checkbox" name="{name}" value="{escape(o.value)}"'
+            f'{" checked" if o.selected else ""}> <span class="facet-label">{escape(o.label)}</span>'
+            f' <span class="facet-count">{escape(localize(o.count))}</span></label></li>'
+            for o in options
+        )
+    )

@@ -13,13 +13,11 @@ from django.shortcuts import render
 from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext, gettext_lazy
 
-from galerie.catalog.models import Category
 from galerie.core.money import Money, MoneyError
 from galerie.core.surrogates import key
 from galerie.offers.models import Condition
 from galerie.offers.selectors import (
-    category_subtree,
-    storefront_category_get,
+    storefront_category_page_get,
     storefront_departments,
 )
 from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
@@ -194,9 +192,8 @@ def home(request: StorefrontRequest) -> HttpResponse:
 @storefront_page
 def category(request: StorefrontRequest, slug: str) -> HttpResponse:
     storefront = request.storefront
-    current = storefront_category_get(storefront, slug=slug)
-    subtree = category_subtree(current)
-    category_ids = [c.pk for c in subtree]
+    tree = storefront_category_page_get(storefront, slug=slug)
+    category_ids = [c.pk for c in tree.subtree]
     query = ListingQuery.read(request.GET, path=request.path, currency=storefront.currency)
     page = listing_page(
         storefront,
@@ -219,9 +216,9 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
         request,
         "galerie/storefront/category.html",
         {
-            "category": current,
-            "ancestors": Category.objects.get_ancestors(current),
-            "children": [c for c in subtree if c.depth == current.depth + 1],
+            "category": tree.category,
+            "ancestors": tree.ancestors,
+            "children": tree.children,
             "products": page.products,
             "facets": facets,
             "conditions": [replace(o, label=str(CONDITION_LABELS[o.value])) for o in facets.conditions],
