@@ -57,6 +57,7 @@ FACETS_CACHE_SECONDS = 120
 SUGGEST_CACHE_SECONDS = 60
 SUGGESTIONS = {"product": 6, "brand": 3, "category": 3}
 SUGGEST_CANDIDATES = 50  # brands and categories whose slug starts with the words, before counting
+SUGGEST_RANKED = 100  # products suggested: the best of the newest this many that match
 # Relevance ranks, and the facets count, at most this many matching entries: the newest ones.
 # A broad word matches tens of thousands of entries; ranking or counting all of them cost
 # hundreds of ms per request. Above it the total reads "more than" and the counts are not
@@ -65,7 +66,7 @@ CANDIDATES = 500
 # On PostgreSQL the candidates are looked for first among the storefront's newest WINDOW
 # entries (an index range: bounded work whatever the plan), then, only if fewer are found
 # there, among the older ones (the matches' ids, sorted).
-WINDOW = 8000
+WINDOW = 20000
 
 # What the storefront's ranking page tells customers (EU P2B regulation, art. 5).
 RANKING = {
@@ -280,8 +281,10 @@ def _bounded(entries: QuerySet[SearchEntry], limit: int = CANDIDATES) -> QuerySe
     return SearchEntry.objects.filter(pk__in=entries.order_by("-product_id").values("pk")[:limit])
 
 
-def _candidates(storefront: Storefront, entries: QuerySet[SearchEntry]) -> list[int]:
-    """The ids of the newest CANDIDATES + 1 of these entries (one more tells there are more),
+def _candidates(
+    storefront: Storefront, entries: QuerySet[SearchEntry], limit: int = CANDIDATES + 1
+) -> list[int]:
+    """The ids of the newest ``limit`` of these entries (CANDIDATES + 1: one more tells there are more),
     newest first; one query. Read once, they serve the ranking and every count over the same
     entries.
 
@@ -291,7 +294,6 @@ def _candidates(storefront: Storefront, entries: QuerySet[SearchEntry]) -> list[
     them. So the statement bounds both: the matches among the storefront's newest WINDOW
     entries (a range of an index, whatever the plan), and the older ones' only when those are
     too few (a one-time filter: never run otherwise)."""
-    limit = CANDIDATES + 1
     newest = entries.order_by("-product_id").values_list("pk", flat=True)
     if connection.vendor != "postgresql":
         return list(newest[:limit])
@@ -582,8 +584,8 @@ def _suggest(storefront: Storefront, typed: str) -> Suggestions:
     query = search_query_parse(storefront=storefront, typed=typed, prefix=True)
     if query.text_query is None:
         return Suggestions(typed, [], [], [])
-    # The best of the newest CANDIDATES matches: a prefix of two letters matches most entries.
-    among = _candidates(storefront, _entries(storefront, query, SearchFilters(), {}))[:CANDIDATES]
+    # The best of the newest matches: a prefix of two letters matches most entries.
+    among = _candidates(storefront, _entries(storefront, query, SearchFilters(), {}), SUGGEST_RANKED)
     entries = _ordered(_among(among), query, SearchSort.RELEVANCE)
     products = list(entries.values_list("product__title", "product__slug")[: SUGGESTIONS["product"]])
     prefix = slugify(" ".join(query.words))
@@ -599,9 +601,10 @@ def _suggest(storefront: Storefront, typed: str) -> Suggestions:
         )
         if candidates:
             # How many of the storefront's products take each, counted over its newest
-            # CANDIDATES entries taking one: those it lists none of drop out.
+            # SUGGEST_RANKED entries taking one: those it lists none of drop out.
             listed = _bounded(
-                SearchEntry.objects.filter(storefront_id=storefront.pk).filter(values_any(list(candidates)))
+                SearchEntry.objects.filter(storefront_id=storefront.pk).filter(values_any(list(candidates))),
+                SUGGEST_RANKED,
             )
             counts = entry_value_counts(listed, names=list(named))
             ranked = sorted(
