@@ -14,7 +14,19 @@ from hashlib import sha1
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
@@ -24,6 +36,7 @@ from galerie.core.caching import cache_bypassed, cached
 from galerie.search import text
 from galerie.search.backends import (
     WEIGHTS,
+    EntrySQL,
     OfferFilter,
     TextQuery,
     ids_among,
@@ -36,7 +49,6 @@ from galerie.search.backends import (
 )
 from galerie.search.listing import (
     attach_first_images,
-    counts_run,
     entry_value_counts,
     offer_counts_sql,
     offer_passes,
@@ -281,12 +293,8 @@ def _bounded(entries: QuerySet[SearchEntry], limit: int = CANDIDATES) -> QuerySe
     return SearchEntry.objects.filter(pk__in=entries.order_by("-product_id").values("pk")[:limit])
 
 
-def _candidates(
-    storefront: Storefront, entries: QuerySet[SearchEntry], limit: int = CANDIDATES + 1
-) -> list[int]:
-    """The ids of the newest ``limit`` of these entries (CANDIDATES + 1: one more tells there are more),
-    newest first; one query. Read once, they serve the ranking and every count over the same
-    entries.
+def _candidates_sql(storefront: Storefront, entries: QuerySet[SearchEntry], limit: int) -> tuple[str, list]:
+    """A statement listing the ids (``pk``) of the newest ``limit`` of these entries.
 
     PostgreSQL's estimates of a word's matches ignore that words belong to storefronts (a word
     common in one is rare in another): left to choose, it read the entry index newest first
@@ -294,23 +302,36 @@ def _candidates(
     them. So the statement bounds both: the matches among the storefront's newest WINDOW
     entries (a range of an index, whatever the plan), and the older ones' only when those are
     too few (a one-time filter: never run otherwise)."""
-    newest = entries.order_by("-product_id").values_list("pk", flat=True)
+    newest = entries.order_by("-product_id")
     if connection.vendor != "postgresql":
-        return list(newest[:limit])
+        sql, params = newest.values_list("pk", flat=True)[:limit].query.sql_with_params()
+        return sql, list(params)
     edge = SearchEntry.objects.filter(storefront_id=storefront.pk).order_by("-product_id")
     bound = Coalesce(Subquery(edge.values("product_id")[WINDOW - 1 : WINDOW]), Value(0))
-    recent, recent_params = newest.filter(product_id__gte=bound)[:limit].query.sql_with_params()
+    recent = newest.filter(product_id__gte=bound).values_list("pk", "product_id")[:limit]
     # "+ 0": no index gives this order, so the older matches are found through the text and
     # value indexes, then sorted; never by reading the entries index through the storefront.
     older = entries.filter(product_id__lt=bound).order_by((F("product_id") + 0).desc())
-    older_sql, older_params = older.values_list("pk", flat=True)[:limit].query.sql_with_params()
+    recent_sql, recent_params = recent.query.sql_with_params()
+    older_sql, older_params = older.values_list("pk", "product_id")[:limit].query.sql_with_params()
+    sql = (
+        f"SELECT pk FROM (WITH w AS MATERIALIZED ({recent_sql}) SELECT * FROM w UNION ALL"
+        f" SELECT * FROM ({older_sql}) o WHERE (SELECT COUNT(*) FROM w) < {int(limit)}) u(pk, pid)"
+        f" ORDER BY pid DESC LIMIT {int(limit)}"
+    )
+    return sql, [*recent_params, *older_params]
+
+
+def _candidates(
+    storefront: Storefront, entries: QuerySet[SearchEntry], limit: int = CANDIDATES + 1
+) -> list[int]:
+    """The ids of the newest ``limit`` of these entries (CANDIDATES + 1: one more tells there
+    are more), newest first; one query, bounded work (``_candidates_sql``). Read once, they
+    serve the ranking and every count over the same entries."""
+    sql, params = _candidates_sql(storefront, entries, limit)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH w AS MATERIALIZED ({recent}) SELECT * FROM w UNION ALL"
-            f" SELECT * FROM ({older_sql}) o WHERE (SELECT COUNT(*) FROM w) < {limit}",
-            [*recent_params, *older_params],
-        )
-        return [row[0] for row in cursor.fetchall()][:limit]
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _among(ids: list[int]) -> QuerySet[SearchEntry]:
@@ -427,17 +448,28 @@ def search_facets(
     chosen = [name for name, _ in filters.chosen]
     product_chosen = [n for n in chosen if n not in OFFER_FACETS]
     skipped = [*product_chosen, *(OFFER_FACETS if offers.active else ()), "cs"]
-    # Each pass counts over the newest CANDIDATES + 1 entries it has (one query for their ids):
-    # exact when it has no more, and then only. ``passes``: (its facets, its number of entries).
-    if candidates is None:  # the ids of the entries passing every filter, if read already
+    # Each pass counts over the newest CANDIDATES + 1 entries it has: exact when it has no
+    # more, and then only. Those of every filter are read once (the ranking's, if read
+    # already); those of a facet with a chosen value are a part of the counting statement (p0,
+    # p1 …) whose size is counted too: one statement for every count, whatever the filters.
+    if candidates is None:
         candidates = _candidates(storefront, _entries(storefront, query, filters, ids))
     main = _among(candidates)
-    passes: list[tuple[str, int]] = []
+    ctes: list[tuple[str, list]] = []
+    passes: list[str] = []
+
+    def apart(name: str, others: SearchFilters) -> QuerySet[SearchEntry]:
+        sql, params = _candidates_sql(storefront, _entries(storefront, query, others, ids), CANDIDATES + 1)
+        materialized = " MATERIALIZED" if connection.vendor == "postgresql" else ""
+        ctes.append((f"p{len(passes)}(pk) AS{materialized} ({sql})", params))
+        passes.append(name)
+        return SearchEntry.objects.filter(
+            EntrySQL(f"{{entry}}.id IN (SELECT pk FROM p{len(passes) - 1})", [], BooleanField())
+        )
+
     parts = value_counts_sql(main, exclude=skipped)
     for name in product_chosen:
-        among = _candidates(storefront, _entries(storefront, query, filters.without(name), ids))
-        parts += value_counts_sql(_among(among), names=[name])
-        passes.append((name, len(among)))
+        parts += value_counts_sql(apart(name, filters.without(name)), names=[name])
     if offers.active:
         # The offer facets without a chosen value share the same filters.
         shared = [name for name in OFFER_FACETS if name not in chosen]
@@ -447,25 +479,28 @@ def search_facets(
             if name in shared:
                 continue
             others = filters.without(name)
-            among = _candidates(storefront, _entries(storefront, query, others, ids))
+            entries = apart(name, others)
             if _offer_filter(others, ids).active:
-                parts += offer_counts_sql(
-                    _among(among), _offer_filter(others, ids), [name], bands=PRICE_BANDS
-                )
+                parts += offer_counts_sql(entries, _offer_filter(others, ids), [name], bands=PRICE_BANDS)
             else:
-                parts += value_counts_sql(_among(among), names=[name])
-            passes.append((name, len(among)))
-    raw = counts_run(parts)  # every count in one statement, whatever the filters
+                parts += value_counts_sql(entries, names=[name])
+    parts += [(f"SELECT '#size', '{n}', '', COUNT(*) FROM p{n}", []) for n in range(len(passes))]
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    if ctes:
+        sql = "WITH " + ", ".join(cte for cte, _ in ctes) + " " + sql
+    with connection.cursor() as cursor:  # every count in one statement, whatever the filters
+        cursor.execute(sql, [p for _, params in [*ctes, *parts] for p in params])
+        raw = {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
     counts: dict[str, dict[str, tuple[str, int]]] = {}
     for (name, value), (label, n) in raw.items():
         counts.setdefault(name, {})[value] = (label, n)
+    sizes = counts.pop("#size", {})
     total = counts.pop("all", {}).get("", ("", 0))[1]
     more = total > CANDIDATES
     # A facet counted over more than CANDIDATES entries shows its values (the most frequent
     # among those entries first), not counts: they would be those of a part of the results.
-    apart = {name for name, _ in passes}
-    uncounted = {name for name in counts if name not in apart} if more else set()
-    uncounted |= {name for name, size in passes if size > CANDIDATES}
+    uncounted = {name for name in counts if name not in passes} if more else set()
+    uncounted |= {name for n, name in enumerate(passes) if sizes.get(str(n), ("", 0))[1] > CANDIDATES}
     result = SearchCounts(
         min(total, CANDIDATES), _facets_labelled(storefront.pk, counts, filters, uncounted), more
     )
