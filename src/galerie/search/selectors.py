@@ -7,6 +7,7 @@ and docs/search.md; the storefront's public ranking page is generated from the s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -23,11 +24,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
@@ -293,6 +292,24 @@ def _bounded(entries: QuerySet[SearchEntry], limit: int = CANDIDATES) -> QuerySe
     return SearchEntry.objects.filter(pk__in=entries.order_by("-product_id").values("pk")[:limit])
 
 
+_bounds: dict[int, tuple[int, float]] = {}  # storefront id -> (window bound, read at)
+BOUND_SECONDS = 300
+
+
+def _window_bound(storefront_id: int) -> int:
+    """The product id of the storefront's WINDOW-th newest entry (0 if it has fewer), read at
+    most every BOUND_SECONDS per process. Any value gives the same candidates (the window and
+    the older entries together are all of them); a fresh one only keeps the window's size, and
+    a number written into the statement lets PostgreSQL estimate the range."""
+    now = time.monotonic()
+    found = _bounds.get(storefront_id)
+    if found is None or now - found[1] > BOUND_SECONDS:
+        edge = SearchEntry.objects.filter(storefront_id=storefront_id).order_by("-product_id")
+        bound = next(iter(edge.values_list("product_id", flat=True)[WINDOW - 1 : WINDOW]), 0)
+        found = _bounds[storefront_id] = (bound, now)
+    return found[0]
+
+
 def _candidates_sql(storefront: Storefront, entries: QuerySet[SearchEntry], limit: int) -> tuple[str, list]:
     """A statement listing the ids (``pk``) of the newest ``limit`` of these entries.
 
@@ -306,8 +323,7 @@ def _candidates_sql(storefront: Storefront, entries: QuerySet[SearchEntry], limi
     if connection.vendor != "postgresql":
         sql, params = newest.values_list("pk", flat=True)[:limit].query.sql_with_params()
         return sql, list(params)
-    edge = SearchEntry.objects.filter(storefront_id=storefront.pk).order_by("-product_id")
-    bound = Coalesce(Subquery(edge.values("product_id")[WINDOW - 1 : WINDOW]), Value(0))
+    bound = _window_bound(storefront.pk)
     recent = newest.filter(product_id__gte=bound).values_list("pk", "product_id")[:limit]
     # "+ 0": no index gives this order, so the older matches are found through the text and
     # value indexes, then sorted; never by reading the entries index through the storefront.
