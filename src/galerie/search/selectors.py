@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
@@ -296,22 +297,22 @@ _bounds: dict[int, tuple[int, float]] = {}  # storefront id -> (window bound, re
 BOUND_SECONDS = 300
 
 
-def _window_bound(storefront_id: int) -> int:
-    """The product id of the storefront's WINDOW-th newest entry (0 if it has fewer), read at
-    most every BOUND_SECONDS per process. Any value gives the same candidates (the window and
-    the older entries together are all of them); a fresh one only keeps the window's size, and
-    a number written into the statement lets PostgreSQL estimate the range."""
-    now = time.monotonic()
+def _window_bound(storefront_id: int) -> tuple[str, list]:
+    """SQL for the product id of the storefront's WINDOW-th newest entry (0 if it has fewer):
+    a number when this process read it less than BOUND_SECONDS ago (PostgreSQL then estimates
+    the range), else the subquery that reads it (``_candidates`` keeps what it returns). Any
+    value gives the same candidates: the window and the older entries together are all of them."""
     found = _bounds.get(storefront_id)
-    if found is None or now - found[1] > BOUND_SECONDS:
-        edge = SearchEntry.objects.filter(storefront_id=storefront_id).order_by("-product_id")
-        bound = next(iter(edge.values_list("product_id", flat=True)[WINDOW - 1 : WINDOW]), 0)
-        found = _bounds[storefront_id] = (bound, now)
-    return found[0]
+    if found is not None and time.monotonic() - found[1] <= BOUND_SECONDS:
+        return str(int(found[0])), []
+    edge = SearchEntry.objects.filter(storefront_id=storefront_id).order_by("-product_id")
+    sql, params = edge.values("product_id")[WINDOW - 1 : WINDOW].query.sql_with_params()
+    return f"COALESCE(({sql}), 0)", list(params)
 
 
 def _candidates_sql(storefront: Storefront, entries: QuerySet[SearchEntry], limit: int) -> tuple[str, list]:
-    """A statement listing the ids (``pk``) of the newest ``limit`` of these entries.
+    """A statement listing the ids (``pk``) of the newest ``limit`` of these entries, and on
+    PostgreSQL the window's bound it used (``bound``).
 
     PostgreSQL's estimates of a word's matches ignore that words belong to storefronts (a word
     common in one is rare in another): left to choose, it read the entry index newest first
@@ -323,19 +324,22 @@ def _candidates_sql(storefront: Storefront, entries: QuerySet[SearchEntry], limi
     if connection.vendor != "postgresql":
         sql, params = newest.values_list("pk", flat=True)[:limit].query.sql_with_params()
         return sql, list(params)
-    bound = _window_bound(storefront.pk)
-    recent = newest.filter(product_id__gte=bound).values_list("pk", "product_id")[:limit]
+    bound, bound_params = _window_bound(storefront.pk)
+    # A number, or the one-row CTE ``b`` that reads it (once, before either part runs).
+    edge = bound if not bound_params and bound.isdigit() else "(SELECT bound FROM b)"
+    head = "" if edge == bound else f"b AS MATERIALIZED (SELECT {bound} AS bound), "
+    recent = newest.filter(product_id__gte=RawSQL(edge, ())).values_list("pk", "product_id")[:limit]
+    recent_sql, recent_params = recent.query.sql_with_params()
     # "+ 0": no index gives this order, so the older matches are found through the text and
     # value indexes, then sorted; never by reading the entries index through the storefront.
-    older = entries.filter(product_id__lt=bound).order_by((F("product_id") + 0).desc())
-    recent_sql, recent_params = recent.query.sql_with_params()
+    older = entries.filter(product_id__lt=RawSQL(edge, ())).order_by((F("product_id") + 0).desc())
     older_sql, older_params = older.values_list("pk", "product_id")[:limit].query.sql_with_params()
     sql = (
-        f"SELECT pk FROM (WITH w AS MATERIALIZED ({recent_sql}) SELECT * FROM w UNION ALL"
-        f" SELECT * FROM ({older_sql}) o WHERE (SELECT COUNT(*) FROM w) < {int(limit)}) u(pk, pid)"
-        f" ORDER BY pid DESC LIMIT {int(limit)}"
+        f"WITH {head}w AS MATERIALIZED ({recent_sql}) SELECT pk, {edge} AS bound FROM (SELECT * FROM w"
+        f" UNION ALL SELECT * FROM ({older_sql}) o WHERE (SELECT COUNT(*) FROM w) < {int(limit)})"
+        f" u(pk, pid) ORDER BY pid DESC LIMIT {int(limit)}"
     )
-    return sql, [*recent_params, *older_params]
+    return sql, [*bound_params, *recent_params, *older_params]
 
 
 def _candidates(
@@ -347,7 +351,15 @@ def _candidates(
     sql, params = _candidates_sql(storefront, entries, limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if rows and len(rows[0]) > 1 and storefront.pk not in _fresh_bounds():
+        _bounds[storefront.pk] = (rows[0][1], time.monotonic())
+    return [row[0] for row in rows]
+
+
+def _fresh_bounds() -> set[int]:
+    now = time.monotonic()
+    return {sid for sid, (_, at) in _bounds.items() if now - at <= BOUND_SECONDS}
 
 
 def _among(ids: list[int]) -> QuerySet[SearchEntry]:
@@ -477,7 +489,8 @@ def search_facets(
     def apart(name: str, others: SearchFilters) -> QuerySet[SearchEntry]:
         sql, params = _candidates_sql(storefront, _entries(storefront, query, others, ids), CANDIDATES + 1)
         materialized = " MATERIALIZED" if connection.vendor == "postgresql" else ""
-        ctes.append((f"p{len(passes)}(pk) AS{materialized} ({sql})", params))
+        columns = "pk, bound" if connection.vendor == "postgresql" else "pk"
+        ctes.append((f"p{len(passes)}({columns}) AS{materialized} ({sql})", params))
         passes.append(name)
         return SearchEntry.objects.filter(
             EntrySQL(f"{{entry}}.id IN (SELECT pk FROM p{len(passes) - 1})", [], BooleanField())
