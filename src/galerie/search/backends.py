@@ -237,6 +237,13 @@ def values_any(ids) -> EntrySQL:
     )
 
 
+def ids_among(ids) -> EntrySQL:
+    """Return a condition on SearchEntry: its id is one of ``ids`` (integers, read before)."""
+    if not ids:
+        return EntrySQL("1 = 0", [], BooleanField())
+    return EntrySQL(f"{{entry}}.id IN ({_ints(ids)})", [], BooleanField())
+
+
 @dataclass(frozen=True)
 class OfferFilter:
     """What one offer of an entry must satisfy: a seller among ``sellers`` and a condition

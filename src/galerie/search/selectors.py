@@ -7,12 +7,27 @@ and docs/search.md; the storefront's public ranking page is generated from the s
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from hashlib import sha1
 
 from django.core.cache import cache
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 
 from galerie.catalog.models import AttributeDefinition, Category, Product
@@ -21,8 +36,10 @@ from galerie.core.caching import cache_bypassed, cached
 from galerie.search import text
 from galerie.search.backends import (
     WEIGHTS,
+    EntrySQL,
     OfferFilter,
     TextQuery,
+    ids_among,
     offer_best_price,
     offers_any,
     term_candidates,
@@ -32,7 +49,6 @@ from galerie.search.backends import (
 )
 from galerie.search.listing import (
     attach_first_images,
-    counts_run,
     entry_value_counts,
     offer_counts_sql,
     offer_passes,
@@ -53,6 +69,16 @@ FACETS_CACHE_SECONDS = 120
 SUGGEST_CACHE_SECONDS = 60
 SUGGESTIONS = {"product": 6, "brand": 3, "category": 3}
 SUGGEST_CANDIDATES = 50  # brands and categories whose slug starts with the words, before counting
+SUGGEST_RANKED = 100  # products suggested: the best of the newest this many that match
+# Relevance ranks, and the facets count, at most this many matching entries: the newest ones.
+# A broad word matches tens of thousands of entries; ranking or counting all of them cost
+# hundreds of ms per request. Above it the total reads "more than" and the counts are not
+# shown (docs/search.md, "Bounded work"). 21 pages of 24: deeper is not served anyway.
+CANDIDATES = 500
+# On PostgreSQL the candidates are looked for first among the storefront's newest WINDOW
+# entries (an index range: bounded work whatever the plan), then, only if fewer are found
+# there, among the older ones (the matches' ids, sorted).
+WINDOW = 20000
 
 # What the storefront's ranking page tells customers (EU P2B regulation, art. 5).
 RANKING = {
@@ -112,7 +138,7 @@ class SearchFilters:
 class FacetValue:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted (more than CANDIDATES entries to count over)
     selected: bool
 
 
@@ -126,8 +152,9 @@ class Facet:
 
 @dataclass(frozen=True, slots=True)
 class SearchCounts:
-    total: int  # products that pass every filter
+    total: int  # products that pass every filter (CANDIDATES when ``more``)
     facets: list[Facet]
+    more: bool = False  # more than ``total`` products pass: the total is a lower bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +165,7 @@ class SearchPage:
     page: int
     pages: int
     facets: list[Facet]
+    more: bool = False  # more than ``total`` products match (SearchCounts.more)
 
 
 def search_query_parse(*, storefront: Storefront, typed: str, prefix: bool = False) -> SearchQuery:
@@ -248,7 +276,9 @@ def _entries(
         tokens = [("seller", v) for v in sellers]
     else:
         tokens = [("price", v) for v in bands]
-    if tokens:
+    # With words, the offer lists alone decide: a broad value ("new": most entries) made the
+    # database build a bitmap of every entry taking it before reading a few hundred matches.
+    if tokens and (query.text_query is None or not exact):
         entries = entries.filter(values_any([ids[t] for t in tokens if t in ids]))
     offers = _offer_filter(filters, ids)
     if exact and offers.active:
@@ -256,14 +286,102 @@ def _entries(
     return entries
 
 
+def _bounded(entries: QuerySet[SearchEntry], limit: int = CANDIDATES) -> QuerySet[SearchEntry]:
+    """The newest ``limit`` of these entries (all of them when there are fewer), as a subquery:
+    a range of an entry index read until it has them, or the matches' ids sorted, whichever the
+    database finds cheaper; never a rank or a count of every match."""
+    return SearchEntry.objects.filter(pk__in=entries.order_by("-product_id").values("pk")[:limit])
+
+
+_bounds: dict[int, tuple[int, float]] = {}  # storefront id -> (window bound, read at)
+BOUND_SECONDS = 300
+
+
+def _window_bound(storefront_id: int) -> tuple[str, list]:
+    """SQL for the product id of the storefront's WINDOW-th newest entry (0 if it has fewer):
+    a number when this process read it less than BOUND_SECONDS ago (PostgreSQL then estimates
+    the range), else the subquery that reads it (``_candidates`` keeps what it returns). Any
+    value gives the same candidates: the window and the older entries together are all of them."""
+    found = _bounds.get(storefront_id)
+    if found is not None and time.monotonic() - found[1] <= BOUND_SECONDS:
+        return str(int(found[0])), []
+    edge = SearchEntry.objects.filter(storefront_id=storefront_id).order_by("-product_id")
+    sql, params = edge.values("product_id")[WINDOW - 1 : WINDOW].query.sql_with_params()
+    return f"COALESCE(({sql}), 0)", list(params)
+
+
+def _candidates_sql(storefront: Storefront, entries: QuerySet[SearchEntry], limit: int) -> tuple[str, list]:
+    """A statement listing the ids (``pk``) of the newest ``limit`` of these entries, and on
+    PostgreSQL the window's bound it used (``bound``).
+
+    PostgreSQL's estimates of a word's matches ignore that words belong to storefronts (a word
+    common in one is rare in another): left to choose, it read the entry index newest first
+    through a whole storefront for a rare word, or fetched every match of a broad one to sort
+    them. So the statement bounds both: the matches among the storefront's newest WINDOW
+    entries (a range of an index, whatever the plan), and the older ones' only when those are
+    too few (a one-time filter: never run otherwise)."""
+    newest = entries.order_by("-product_id")
+    if connection.vendor != "postgresql":
+        sql, params = newest.values_list("pk", flat=True)[:limit].query.sql_with_params()
+        return sql, list(params)
+    bound, bound_params = _window_bound(storefront.pk)
+    # A number, or the one-row CTE ``b`` that reads it (once, before either part runs).
+    edge = bound if not bound_params and bound.isdigit() else "(SELECT bound FROM b)"
+    head = "" if edge == bound else f"b AS MATERIALIZED (SELECT {bound} AS bound), "
+    recent = newest.filter(product_id__gte=RawSQL(edge, ())).values_list("pk", "product_id")[:limit]
+    recent_sql, recent_params = recent.query.sql_with_params()
+    # "+ 0": no index gives this order, so the older matches are found through the text and
+    # value indexes, then sorted; never by reading the entries index through the storefront.
+    older = entries.filter(product_id__lt=RawSQL(edge, ())).order_by((F("product_id") + 0).desc())
+    older_sql, older_params = older.values_list("pk", "product_id")[:limit].query.sql_with_params()
+    sql = (
+        f"WITH {head}w AS MATERIALIZED ({recent_sql}) SELECT pk, {edge} AS bound FROM (SELECT * FROM w"
+        f" UNION ALL SELECT * FROM ({older_sql}) o WHERE (SELECT COUNT(*) FROM w) < {int(limit)})"
+        f" u(pk, pid) ORDER BY pid DESC LIMIT {int(limit)}"
+    )
+    return sql, [*bound_params, *recent_params, *older_params]
+
+
+def _candidates(
+    storefront: Storefront, entries: QuerySet[SearchEntry], limit: int = CANDIDATES + 1
+) -> list[int]:
+    """The ids of the newest ``limit`` of these entries (CANDIDATES + 1: one more tells there
+    are more), newest first; one query, bounded work (``_candidates_sql``). Read once, they
+    serve the ranking and every count over the same entries."""
+    sql, params = _candidates_sql(storefront, entries, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and len(rows[0]) > 1 and storefront.pk not in _fresh_bounds():
+        _bounds[storefront.pk] = (rows[0][1], time.monotonic())
+    return [row[0] for row in rows]
+
+
+def _fresh_bounds() -> set[int]:
+    now = time.monotonic()
+    return {sid for sid, (_, at) in _bounds.items() if now - at <= BOUND_SECONDS}
+
+
+def _among(ids: list[int]) -> QuerySet[SearchEntry]:
+    return SearchEntry.objects.filter(ids_among(ids))
+
+
 def _priced(
-    storefront: Storefront, query: SearchQuery, filters: SearchFilters, ids: dict[tuple[str, str], int]
+    storefront: Storefront,
+    query: SearchQuery,
+    filters: SearchFilters,
+    ids: dict[tuple[str, str], int],
+    *,
+    among: list[int] | None = None,
 ) -> QuerySet[SearchEntry]:
-    """The matching entries with ``price``: the cheapest offer passing the offer filters."""
+    """The matching entries with ``price``: the cheapest offer passing the offer filters.
+    ``among``: these entries only (ids of matching entries: what relevance ranks)."""
     offers = _offer_filter(filters, ids)
-    entries = _entries(storefront, query, filters, ids, exact=False)
+    # Among matching entries, one of whose offers passes: no need to check that again.
+    entries = _among(among) if among is not None else _entries(storefront, query, filters, ids, exact=False)
     if offers.active:
-        return entries.annotate(price=offer_best_price(offers)).filter(price__isnull=False)
+        entries = entries.annotate(price=offer_best_price(offers))
+        return entries if among is not None else entries.filter(price__isnull=False)
     return entries.annotate(price=F("best_price_minor"))
 
 
@@ -296,13 +414,20 @@ def search_page(
     shows. A fixed number of queries: the facets and the total (cached), the chosen values'
     ids, the page, its products and images."""
     ids = _value_ids(filters)
-    counted = search_facets(storefront=storefront, query=query, filters=filters, ids=ids)
+    # Relevance ranks the newest CANDIDATES matches; the other sorts read an index in their
+    # order (price, newest) and stop at the page: exact over every match.
+    ranked = sort == SearchSort.RELEVANCE and query.text_query is not None
+    candidates = _candidates(storefront, _entries(storefront, query, filters, ids)) if ranked else None
+    counted = search_facets(
+        storefront=storefront, query=query, filters=filters, ids=ids, candidates=candidates
+    )
     offers = _offer_filter(filters, ids)
     total = counted.total
     pages = max(1, min(MAX_PAGES, -(-total // page_size)))
     page = max(1, min(page, pages))
+    among = candidates[:CANDIDATES] if candidates is not None else None
     rows = list(
-        _ordered(_priced(storefront, query, filters, ids), query, sort).values_list(  # type: ignore[misc]
+        _ordered(_priced(storefront, query, filters, ids, among=among), query, sort).values_list(  # type: ignore[misc]
             "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
         )[(page - 1) * page_size : page * page_size]
     )
@@ -316,7 +441,7 @@ def search_page(
             product.best_price_minor, product.offer_count = best, count  # type: ignore[attr-defined]
             products.append(product)
     attach_first_images(products)
-    return SearchPage(query, products, total, page, pages, counted.facets)
+    return SearchPage(query, products, total, page, pages, counted.facets, counted.more)
 
 
 def search_facets(
@@ -326,6 +451,7 @@ def search_facets(
     filters: SearchFilters,
     cache_seconds: int = FACETS_CACHE_SECONDS,
     ids: dict[tuple[str, str], int] | None = None,
+    candidates: list[int] | None = None,
 ) -> SearchCounts:
     """Return the number of results and the facets with their counts, cached ``cache_seconds``
     (counts are hints: they may lag the results by that much).
@@ -350,55 +476,102 @@ def search_facets(
     chosen = [name for name, _ in filters.chosen]
     product_chosen = [n for n in chosen if n not in OFFER_FACETS]
     skipped = [*product_chosen, *(OFFER_FACETS if offers.active else ()), "cs"]
-    parts = value_counts_sql(_entries(storefront, query, filters, ids), exclude=skipped)
+    # Each pass counts over the newest CANDIDATES + 1 entries it has: exact when it has no
+    # more, and then only. Those of every filter are read once (the ranking's, if read
+    # already); those of a facet with a chosen value are a part of the counting statement (p0,
+    # p1 …) whose size is counted too: one statement for every count, whatever the filters.
+    if candidates is None:
+        candidates = _candidates(storefront, _entries(storefront, query, filters, ids))
+    main = _among(candidates)
+    ctes: list[tuple[str, list]] = []
+    passes: list[str] = []
+
+    def apart(name: str, others: SearchFilters) -> QuerySet[SearchEntry]:
+        sql, params = _candidates_sql(storefront, _entries(storefront, query, others, ids), CANDIDATES + 1)
+        materialized = " MATERIALIZED" if connection.vendor == "postgresql" else ""
+        columns = "pk, bound" if connection.vendor == "postgresql" else "pk"
+        ctes.append((f"p{len(passes)}({columns}) AS{materialized} ({sql})", params))
+        passes.append(name)
+        return SearchEntry.objects.filter(
+            EntrySQL(f"{{entry}}.id IN (SELECT pk FROM p{len(passes) - 1})", [], BooleanField())
+        )
+
+    parts = value_counts_sql(main, exclude=skipped)
     for name in product_chosen:
-        parts += value_counts_sql(_entries(storefront, query, filters.without(name), ids), names=[name])
+        parts += value_counts_sql(apart(name, filters.without(name)), names=[name])
     if offers.active:
         # The offer facets without a chosen value share the same filters.
         shared = [name for name in OFFER_FACETS if name not in chosen]
         if shared:
-            entries = _entries(storefront, query, filters, ids)
-            parts += offer_counts_sql(entries, offers, shared, bands=PRICE_BANDS)
+            parts += offer_counts_sql(main, offers, shared, bands=PRICE_BANDS)
         for name in OFFER_FACETS:
             if name in shared:
                 continue
             others = filters.without(name)
-            entries = _entries(storefront, query, others, ids)
+            entries = apart(name, others)
             if _offer_filter(others, ids).active:
                 parts += offer_counts_sql(entries, _offer_filter(others, ids), [name], bands=PRICE_BANDS)
             else:
                 parts += value_counts_sql(entries, names=[name])
-    raw = counts_run(parts)  # every count in one statement, whatever the filters
+    parts += [(f"SELECT '#size', '{n}', '', COUNT(*) FROM p{n}", []) for n in range(len(passes))]
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    if ctes:
+        sql = "WITH " + ", ".join(cte for cte, _ in ctes) + " " + sql
+    with connection.cursor() as cursor:  # every count in one statement, whatever the filters
+        cursor.execute(sql, [p for _, params in [*ctes, *parts] for p in params])
+        raw = {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
     counts: dict[str, dict[str, tuple[str, int]]] = {}
     for (name, value), (label, n) in raw.items():
         counts.setdefault(name, {})[value] = (label, n)
+    sizes = counts.pop("#size", {})
     total = counts.pop("all", {}).get("", ("", 0))[1]
-    result = SearchCounts(total, _facets_labelled(storefront.pk, counts, filters))
+    more = total > CANDIDATES
+    # A facet counted over more than CANDIDATES entries shows its values (the most frequent
+    # among those entries first), not counts: they would be those of a part of the results.
+    uncounted = {name for name in counts if name not in passes} if more else set()
+    uncounted |= {name for n, name in enumerate(passes) if sizes.get(str(n), ("", 0))[1] > CANDIDATES}
+    result = SearchCounts(
+        min(total, CANDIDATES), _facets_labelled(storefront.pk, counts, filters, uncounted), more
+    )
     if use_cache:
         cache.set(key, result, cache_seconds)
     return result
 
 
-def _top(values: dict[str, tuple[str, int]], selected: tuple[str, ...], *, limit: int = FACET_VALUES):
+def _top(
+    values: dict[str, tuple[str, int]],
+    selected: tuple[str, ...],
+    *,
+    limit: int = FACET_VALUES,
+    counted: bool = True,
+):
     # A chosen value that matches nothing now is still shown (count 0), so it can be removed.
     values = {**{v: (v, 0) for v in selected}, **values}
     ranked = sorted(values.items(), key=lambda item: (-item[1][1], item[1][0], item[0]))
     kept = [item for item in ranked if item[0] in selected] + [i for i in ranked if i[0] not in selected][
         :limit
     ]
-    return [FacetValue(value, label, n, value in selected) for value, (label, n) in kept]
+    return [FacetValue(value, label, n if counted else None, value in selected) for value, (label, n) in kept]
 
 
 def _facets_labelled(
-    storefront_id: int, counts: dict[str, dict[str, tuple[str, int]]], filters: SearchFilters
+    storefront_id: int,
+    counts: dict[str, dict[str, tuple[str, int]]],
+    filters: SearchFilters,
+    uncounted: Collection[str] = (),
 ) -> list[Facet]:
     facets = []
     if (categories := counts.get("category", {})) or filters.get("category"):
-        facets.append(_category_facet(categories, filters.get("category")))
+        facets.append(_category_facet(categories, filters.get("category"), "category" not in uncounted))
     for name in ("price", "condition", "brand", "seller"):
         if (values := counts.get(name, {})) or filters.get(name):
             ordered = sorted(values) if name == "price" else None
-            top = _top(values, filters.get(name), limit=len(values) if ordered else FACET_VALUES)
+            top = _top(
+                values,
+                filters.get(name),
+                limit=len(values) if ordered else FACET_VALUES,
+                counted=name not in uncounted,
+            )
             if ordered:
                 top.sort(key=lambda v: int(v.value.split("-")[0]))
             facets.append(Facet(name, "", top))
@@ -427,14 +600,14 @@ def _facets_labelled(
             Facet(
                 name,
                 label,
-                _top(counts.get(name, {}), filters.get(name)),
+                _top(counts.get(name, {}), filters.get(name), counted=name not in uncounted),
                 known.unit if known else "",
             )
         )
     return facets
 
 
-def _category_facet(values: dict[str, tuple[str, int]], selected: tuple[str, ...]) -> Facet:
+def _category_facet(values: dict[str, tuple[str, int]], selected: tuple[str, ...], counted: bool) -> Facet:
     """The categories one level below the chosen one (or the shallowest found), and the chosen."""
     names = [*values, *selected]
     found = {c.slug: c for c in Category.objects.filter(slug__in=names).only("slug", "name", "path", "depth")}
@@ -449,7 +622,7 @@ def _category_facet(values: dict[str, tuple[str, int]], selected: tuple[str, ...
     return Facet(
         "category",
         "",
-        _top({c.slug: values[c.slug] for c in shown}, selected, limit=30),
+        _top({c.slug: values[c.slug] for c in shown}, selected, limit=30, counted=counted),
     )
 
 
@@ -475,7 +648,9 @@ def _suggest(storefront: Storefront, typed: str) -> Suggestions:
     query = search_query_parse(storefront=storefront, typed=typed, prefix=True)
     if query.text_query is None:
         return Suggestions(typed, [], [], [])
-    entries = _ordered(_entries(storefront, query, SearchFilters(), {}), query, SearchSort.RELEVANCE)
+    # The best of the newest matches: a prefix of two letters matches most entries.
+    among = _candidates(storefront, _entries(storefront, query, SearchFilters(), {}), SUGGEST_RANKED)
+    entries = _ordered(_among(among), query, SearchSort.RELEVANCE)
     products = list(entries.values_list("product__title", "product__slug")[: SUGGESTIONS["product"]])
     prefix = slugify(" ".join(query.words))
     named: dict[str, list[tuple[str, str]]] = {"brand": [], "category": []}
@@ -489,9 +664,11 @@ def _suggest(storefront: Storefront, typed: str) -> Suggestions:
             .values_list("pk", "name")[:SUGGEST_CANDIDATES]
         )
         if candidates:
-            # How many of the storefront's products take each: those it lists none of drop out.
-            listed = SearchEntry.objects.filter(storefront_id=storefront.pk).filter(
-                values_any(list(candidates))
+            # How many of the storefront's products take each, counted over its newest
+            # SUGGEST_RANKED entries taking one: those it lists none of drop out.
+            listed = _bounded(
+                SearchEntry.objects.filter(storefront_id=storefront.pk).filter(values_any(list(candidates))),
+                SUGGEST_RANKED,
             )
             counts = entry_value_counts(listed, names=list(named))
             ranked = sorted(
