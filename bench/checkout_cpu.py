@@ -83,12 +83,15 @@ class _Counter:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m bench.checkout_cpu", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.checkout_cpu", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("-n", "--orders", type=int, default=100, help="timed orders")
     parser.add_argument("--warmup", type=int, default=5, help="untimed orders first")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--profile", default="", help="write a cProfile of the timed orders here")
     parser.add_argument("--sql", action="store_true", help="print the statements of one order")
+    parser.add_argument("--profile-kind", default="", choices=["", *KINDS], help="profile this request only")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         raise SystemExit("Give a seeded PostgreSQL database: --database-url or DATABASE_URL.")
@@ -120,11 +123,6 @@ def main(argv: list[str] | None = None) -> dict:
     token = _csrf()
     cookie = f"sessionid={_session_for(user)}; csrftoken={token}"
     prefix = f"/s/{main_sf.code}"
-    commits = [0]
-
-    def on_commit_counter(execute, sql, params, many, context):
-        return execute(sql, params, many, context)
-
     samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
     statements: dict[str, list[int]] = {kind: [] for kind in KINDS}
     profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -134,13 +132,14 @@ def main(argv: list[str] | None = None) -> dict:
             counter = _Counter(show_sql)
             if show_sql:
                 print(f"== {kind}: {method} {path}")
-            if profiler is not None and timed:
+            profiled = profiler is not None and timed and args.profile_kind in ("", kind)
+            if profiled:
                 profiler.enable()
             start = time.process_time()
             with connection.execute_wrapper(counter):
                 result = _call(app, method, path, cookie, body)
             spent = (time.process_time() - start) * 1000
-            if profiler is not None and timed:
+            if profiled:
                 profiler.disable()
             if timed:
                 samples[kind].append(spent)
@@ -171,7 +170,6 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
     for _ in range(args.orders):
         one_order(True)
-    del commits, on_commit_counter
     results = {}
     print(f"{'request':<8} {'n':>5} {'CPU ms p50':>11} {'p10':>7} {'p90':>7} {'statements':>11}")
     for kind in KINDS:

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from galerie.cart.models import CartLine
 from galerie.checkout.errors import CheckoutNotPossible
-from galerie.checkout.models import CheckoutAttempt, StockReservation
 from galerie.checkout.handlers import order_placed
+from galerie.checkout.models import CheckoutAttempt, StockReservation
 from galerie.checkout.services import checkout_capture, checkout_place_order
 from galerie.core.delivery import handlers_autodiscover
 from galerie.core.errors import InvalidInput

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from galerie.cart.services import cart_add
+from galerie.checkout.handlers import HANDLERS as CHECKOUT_HANDLERS
 from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.errors import DomainError
 from galerie.core.money import Money
 from galerie.ledger.availability import seller_orders_make_available
-from galerie.checkout.handlers import HANDLERS as CHECKOUT_HANDLERS
 from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.models import (
     AccountKind,

@@ -29,7 +29,11 @@ def _quantity(value: object) -> int:
 
 def _sellable_offer(storefront: Storefront, offer_id: int | None, offer_uuid: uuid.UUID | None) -> Offer:
     sellable = offers_sellable(storefront)
-    offer = (sellable.filter(pk=offer_id) if offer_uuid is None else sellable.filter(uuid=offer_uuid)).first()
+    if offer_uuid is not None:
+        sellable = sellable.filter(uuid=offer_uuid)
+    else:
+        sellable = sellable.filter(pk=offer_id or 0)
+    offer = sellable.first()
     if offer is None:
         raise OfferNotAvailable(_("This offer is not available any more."), field="offer")
     return offer
