@@ -30,7 +30,7 @@ from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.models import SellerAdmission, SellerMember
 from galerie.sellers.services import seller_member_add
-from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
+from tests.checkout.conftest import ADDRESS, SUCCESS, capture_placed_orders, new_key
 from tests.factories import (
     TESTS,
     make_category,
@@ -82,6 +82,7 @@ def populate(n: int) -> None:
             idempotency_key=new_key(), return_url="http://testserver/r/",
         )  # fmt: skip
         cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)  # a cart kept
+    capture_placed_orders()  # the worker's capture on order.placed
     deliver_due_webhooks(now=timezone.now() + timedelta(hours=1))
     while outbox_deliver_batch(LEDGER_HANDLERS, batch=500).claimed:  # post to the ledger
         pass

@@ -50,6 +50,17 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def capture_placed_orders() -> None:
+    """Do what the worker does on ``order.placed`` (checkout/handlers.py): ask the gateway to
+    capture each placed order's payment. Marks no event delivered: the other apps' handlers
+    still see them."""
+    from galerie.checkout.handlers import order_placed
+    from galerie.core.models import OutboxEvent
+
+    for event in OutboxEvent.objects.filter(topic="order.placed").order_by("id"):
+        order_placed(event)
+
+
 @pytest.fixture
 def shop(db) -> Shop:
     storefront = make_storefront()

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from galerie.cart.models import CartLine
 from galerie.checkout.errors import CheckoutNotPossible
+from galerie.checkout.handlers import order_placed
 from galerie.checkout.models import CheckoutAttempt, StockReservation
-from galerie.checkout.services import checkout_place_order
+from galerie.checkout.services import checkout_capture, checkout_place_order
+from galerie.core.delivery import handlers_autodiscover
 from galerie.core.errors import InvalidInput
 from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
 from galerie.offers.models import Offer, OfferChange
 from galerie.offers.services import offer_price_set, offer_stock_set
 from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.payments.errors import GatewayUnavailable
+from galerie.payments.gateway import TestGateway
 from galerie.payments.models import Payment
+from galerie.payments.testgateway.models import ProviderCharge, ProviderIdempotencyKey
+from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from tests.checkout.conftest import ADDRESS, DECLINE, NO_FUNDS, SUCCESS, new_key
 from tests.factories import TESTS
 
@@ -53,7 +62,9 @@ def test_success_creates_one_order_split_per_seller_priced_from_the_database(sho
     assert a.vat_minor == 663 + 75 and b.vat_minor == 750 + 98
     assert order.vat_minor == a.vat_minor + b.vat_minor
     assert order.payment.amount_minor == 9518
-    assert order.payment.status in (Payment.Status.CAPTURE_PENDING, Payment.Status.CAPTURED)
+    # Authorized when the customer lands on the confirmation page; the worker captures it on
+    # order.placed (the order exists before any money is captured).
+    assert order.payment.status == Payment.Status.AUTHORIZED
     assert stock(shop.book, shop.lamp, shop.record) == [3, 2, 2]
     assert not CartLine.objects.filter(cart=shop.cart).exists()
     topics = list(
@@ -63,6 +74,40 @@ def test_success_creates_one_order_split_per_seller_priced_from_the_database(sho
     )
     assert sorted(topics) == ["order.placed", "seller_order.placed", "seller_order.placed"]
     assert OrderLine.objects.filter(seller_order=a).get().quantity == 2
+
+
+def test_the_worker_captures_the_placed_orders_payment_once_through_the_outbox(shop):
+    order = place(shop).order
+    assert order.payment.status == Payment.Status.AUTHORIZED
+    assert not ProviderCharge.objects.filter(status="captured").exists()  # nothing captured yet
+    handlers = handlers_autodiscover()
+    assert order_placed in handlers["order.placed"]
+    event = OutboxEvent.objects.get(topic="order.placed")
+    order_placed(event)
+    order_placed(event)  # delivered twice (at least once): captured once
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert (payment.status, payment.captured_minor) == (Payment.Status.CAPTURE_PENDING, 0)
+    charge = ProviderCharge.objects.get()
+    assert (charge.status, charge.captured_minor) == ("captured", order.total_minor)
+    assert ProviderIdempotencyKey.objects.filter(operation="capture").count() == 1
+    deliver_due_webhooks(now=timezone.now() + timedelta(hours=1))  # the provider confirms
+    payment.refresh_from_db()
+    assert (payment.status, payment.captured_minor) == (Payment.Status.CAPTURED, order.total_minor)
+    assert checkout_capture(order_id=order.pk) == payment  # nothing more to do
+
+
+def test_a_capture_the_gateway_cannot_make_yet_raises_so_the_worker_retries_it(shop, monkeypatch):
+    order = place(shop).order
+
+    def unreachable(self, **kwargs):
+        raise GatewayUnavailable("The payment provider did not answer.")
+
+    monkeypatch.setattr(TestGateway, "capture", unreachable)  # the provider is down
+    with pytest.raises(GatewayUnavailable):
+        checkout_capture(order_id=order.pk)
+    assert Payment.objects.get(pk=order.payment_id).status == Payment.Status.AUTHORIZED
+    monkeypatch.undo()
+    assert checkout_capture(order_id=order.pk).status == Payment.Status.CAPTURE_PENDING
 
 
 def test_the_price_charged_is_the_offer_price_now_not_the_one_in_the_cart(shop):

@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from galerie.cart.services import cart_add
+from galerie.checkout.handlers import HANDLERS as CHECKOUT_HANDLERS
 from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.errors import DomainError
 from galerie.core.money import Money
 from galerie.ledger.availability import seller_orders_make_available
-from galerie.ledger.handlers import HANDLERS
+from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.models import (
     AccountKind,
     CommissionOverride,
@@ -60,8 +61,16 @@ HELD = (
 )
 
 
+# The worker's handlers these tests need: the checkout's capture on order.placed, then the ledger's.
+HANDLERS = {
+    **LEDGER_HANDLERS,
+    "order.placed": [*CHECKOUT_HANDLERS["order.placed"], *LEDGER_HANDLERS["order.placed"]],
+}
+
+
 def settle() -> None:
-    """Deliver the gateway's webhooks, retry refunds due, and run the ledger's handlers."""
+    """Deliver the gateway's webhooks, retry refunds due, and run the checkout's and the
+    ledger's handlers (the capture, then its webhook, then the postings)."""
     for _ in range(5):
         deliver_due_webhooks(now=timezone.now() + timedelta(days=1))
         refunds_due()

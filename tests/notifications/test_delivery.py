@@ -174,6 +174,7 @@ def test_handlers_autodiscover_collects_each_apps_handlers_in_the_order_the_apps
     handlers = handlers_autodiscover()
 
     assert [f.__module__ for f in handlers["order.placed"]] == [
+        "galerie.checkout.handlers",
         "galerie.ledger.handlers",
         "galerie.notifications.handlers",
     ]

@@ -22,13 +22,14 @@ from galerie.payments.models import Payment, Refund
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.models import SellerMember
 from galerie.sellers.services import seller_member_add
-from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
+from tests.checkout.conftest import ADDRESS, SUCCESS, capture_placed_orders, new_key
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def deliver_webhooks() -> None:
+    capture_placed_orders()  # the worker's capture on order.placed
     deliver_due_webhooks(now=timezone.now() + timedelta(hours=1))
 
 

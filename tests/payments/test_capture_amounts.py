@@ -14,7 +14,7 @@ from galerie.ledger.models import JournalEntry
 from galerie.payments.models import Payment, PaymentDiscrepancy, PaymentEvent
 from galerie.payments.testgateway.models import ProviderWebhook
 from galerie.payments.testgateway.webhooks import SIGNATURE_HEADER, sign
-from tests.checkout.conftest import SUCCESS, new_key
+from tests.checkout.conftest import SUCCESS, capture_placed_orders, new_key
 from tests.checkout.conftest import shop as shop  # the fixture
 from tests.factories import make_user
 from tests.payments.conftest import deliver_all
@@ -34,6 +34,7 @@ def placed(shop):
         payment_method=SUCCESS, idempotency_key=new_key(), return_url="http://testserver/r/",
     )  # fmt: skip
     assert outcome.status == "completed"
+    capture_placed_orders()  # the worker's capture on order.placed
     deliver_all_but_captures()
     payment = Payment.objects.get()
     assert (payment.status, payment.amount_minor, payment.captured_minor) == ("capture_pending", 9518, 0)

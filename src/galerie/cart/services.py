@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext as _
@@ -25,8 +27,13 @@ def _quantity(value: object) -> int:
     return quantity
 
 
-def _sellable_offer(storefront: Storefront, offer_id: int) -> Offer:
-    offer = offers_sellable(storefront).filter(pk=offer_id).first()
+def _sellable_offer(storefront: Storefront, offer_id: int | None, offer_uuid: uuid.UUID | None) -> Offer:
+    sellable = offers_sellable(storefront)
+    if offer_uuid is not None:
+        sellable = sellable.filter(uuid=offer_uuid)
+    else:
+        sellable = sellable.filter(pk=offer_id or 0)
+    offer = sellable.first()
     if offer is None:
         raise OfferNotAvailable(_("This offer is not available any more."), field="offer")
     return offer
@@ -34,14 +41,23 @@ def _sellable_offer(storefront: Storefront, offer_id: int) -> Offer:
 
 @transaction.atomic
 def cart_add(
-    *, storefront: Storefront, cart: Cart | None, customer=None, offer_id: int, quantity: object = 1
+    *,
+    storefront: Storefront,
+    cart: Cart | None,
+    customer=None,
+    offer_id: int | None = None,
+    offer_uuid: uuid.UUID | None = None,
+    quantity: object = 1,
 ) -> Cart:
-    """Add ``quantity`` of an offer to the cart, creating the cart if there is none yet; raise
-    OfferNotAvailable or NotEnoughStock and change nothing when it cannot be sold."""
+    """Add ``quantity`` of an offer (by ``offer_id``, or by ``offer_uuid`` as a page names it)
+    to the cart, creating the cart if there is none yet; raise OfferNotAvailable or
+    NotEnoughStock and change nothing when it cannot be sold."""
+    if (offer_id is None) == (offer_uuid is None):
+        raise TypeError("cart_add() takes one of offer_id and offer_uuid")
     quantity = _quantity(quantity)
     if quantity < 1:
         raise InvalidInput({"quantity": [_("Add at least one item.")]})
-    offer = _sellable_offer(storefront, offer_id)
+    offer = _sellable_offer(storefront, offer_id, offer_uuid)
     if cart is None:
         owner = customer if customer is not None and customer.is_authenticated else None
         if owner is not None:

@@ -144,7 +144,8 @@ def _reserve(
         if expected_fingerprint is not None:
             if not constant_time_compare(fingerprint_of(quote), expected_fingerprint):
                 raise _quote_changed(quote, quote_shown)  # nothing taken, nothing written
-            cart_acknowledge_prices(cart=cart)  # the customer saw these prices
+            if any(line.price_seen_minor != line.offer.price_minor for line in lines):
+                cart_acknowledge_prices(cart=cart)  # the customer saw these prices
         # The order lists its sellers and lines in the order its reservations are read
         # (StockReservation.Meta.ordering: by offer, newest offer first), as it always has: the
         # quote is kept in that order (the page's lines, prices and total, in another order).
@@ -327,6 +328,7 @@ def _resume(
                 idempotency_key=key,
                 return_url=return_url,
                 description=_description(attempt.uuid),
+                payment=attempt.payment,  # its pending row, read with the attempt: not again
             )
         except InvalidInput:
             # A card the gateway refuses to even try: nothing was charged, give the stock back.
@@ -418,12 +420,26 @@ def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> Che
             attempt.message = _("We could not complete your order; your payment is being refunded.")
             transition(attempt, to=CheckoutAttempt.Status.FAILED, extra_fields=("message", "updated_at"))
             return CheckoutOutcome(attempt, "failed", message=attempt.message)
-    if payment.status == "authorized":
-        try:
-            attempt.payment = payment_capture(payment_id=payment.pk)
-        except Exception:  # the reconciler captures it later
-            log.warning("checkout %s: capture of payment %s deferred", attempt.pk, payment.pk, exc_info=True)
+    # The capture is the worker's (checkout_capture, on order.placed): not in the customer's request.
     return CheckoutOutcome(attempt, "completed")
+
+
+def checkout_capture(*, order_id: int) -> Payment | None:
+    """Capture the payment a placed order was authorized with (the worker runs this on
+    ``order.placed``, checkout/handlers.py). The order exists before any money is captured.
+
+    Idempotent: a payment already being captured, captured or refunded is returned as it is
+    (and the gateway's capture key is the payment's, so a retry captures once). Raises what
+    ``payment_capture`` raises (the gateway could not be reached, or refused): the worker then
+    retries the event later, with its back-off.
+    """
+    payment_id = Order.objects.filter(pk=order_id).values_list("payment_id", flat=True).first()
+    if payment_id is None:
+        return None
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.AUTHORIZED:
+        return payment
+    return payment_capture(payment_id=payment_id)
 
 
 def _order_from_attempt(attempt: CheckoutAttempt, payment: Payment) -> Order:

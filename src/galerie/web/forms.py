@@ -25,6 +25,10 @@ class SignupForm(forms.Form):
 
 
 class AddressForm(forms.Form):
+    # The same fields for every instance: an unbound one's rendered fields can be reused
+    # (templatetags/galerie.py field_group).
+    fields_are_static = True
+
     name = forms.CharField(
         label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -59,6 +63,8 @@ class AddressForm(forms.Form):
 
 class CardForm(forms.Form):
     """The card as typed. It goes to the payment gateway and is never stored (only its last 4 digits)."""
+
+    fields_are_static = True  # see AddressForm
 
     number = forms.CharField(
         label=_("Card number"),

@@ -111,6 +111,7 @@ def payment_authorize(
     idempotency_key: str,
     return_url: str,
     description: str = "",
+    payment: Payment | None = None,
 ) -> Payment:
     """Authorize ``amount`` once per key; return the payment: authorized, requires_action, declined or failed.
 
@@ -118,6 +119,9 @@ def payment_authorize(
     call it again. Raise InvalidInput or InvalidPaymentMethod (nothing written),
     IdempotencyKeyReused, GatewayUnavailable (the row stays pending: retry with the same key),
     and RuntimeError inside a transaction: no lock may be held across the gateway call.
+
+    ``payment``: the row ``payment_prepare`` recorded for this key, as the caller just read it
+    (the checkout's attempt holds it), so that it is not read again; it must be that key's.
     """
     outside_transaction("payment_authorize")
     check_key(idempotency_key)
@@ -125,13 +129,18 @@ def payment_authorize(
     check_return_url(return_url)
     gateway = get_gateway()
     card_last4 = gateway.check_payment_method(payment_method)
-    payment = _payment_for_key(
-        gateway=gateway.name,
-        amount=amount,
-        key=idempotency_key,
-        card_last4=card_last4,
-        description=description,
-    )
+    if payment is not None:
+        if payment.idempotency_key != idempotency_key:
+            raise ValueError(f"payment {payment.pk} was not prepared with the key {idempotency_key!r}")
+        _check_same_amount(payment, amount, idempotency_key)
+    else:
+        payment = _payment_for_key(
+            gateway=gateway.name,
+            amount=amount,
+            key=idempotency_key,
+            card_last4=card_last4,
+            description=description,
+        )
     if payment.status != Status.PENDING:
         return payment  # the gateway answered this key already: never ask twice
     result = get_gateway(payment.gateway).authorize(

@@ -21,7 +21,6 @@ from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.selectors import checkout_attempt_for
 from galerie.checkout.services import CheckoutOutcome, checkout_return, checkout_submit
 from galerie.core.errors import DomainError, InvalidInput
-from galerie.offers.selectors import offers_sellable
 from galerie.orders.selectors import order_get_for_customer
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.web.forms import AddressForm, CardForm, SignupForm
@@ -52,17 +51,12 @@ def remember_cart_count(request: StorefrontRequest, count: int) -> None:
         request.session[key] = count
 
 
-def _offer_id(request: StorefrontRequest) -> int:
+def _offer_uuid(request: StorefrontRequest) -> uuid.UUID:
+    """The offer the form names; whether it is sellable here is the cart service's to check."""
     try:
-        key = uuid.UUID(request.POST.get("offer", ""))
+        return uuid.UUID(request.POST.get("offer", ""))
     except ValueError:
-        key = None
-    offer_id = None
-    if key is not None:
-        offer_id = offers_sellable(request.storefront).filter(uuid=key).values_list("pk", flat=True).first()
-    if offer_id is None:
-        raise InvalidInput({"offer": [_("This offer is not available any more.")]})
-    return offer_id
+        raise InvalidInput({"offer": [_("This offer is not available any more.")]}) from None
 
 
 def _first_error(error: DomainError) -> str:
@@ -88,7 +82,7 @@ def cart_add_view(request: StorefrontRequest) -> HttpResponse:
             storefront=request.storefront,
             cart=current_cart(request),
             customer=request.user,
-            offer_id=_offer_id(request),
+            offer_uuid=_offer_uuid(request),
             quantity=request.POST.get("quantity", "1"),
         )
     except DomainError as error:
@@ -170,22 +164,10 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
                 "next": sf_reverse(request, "checkout"),
             },
         )
-    retried = request.method == "POST" and checkout_attempt_for(
-        customer=request.user, idempotency_key=request.POST.get("idempotency_key", "")
-    )
-    if retried:
-        # A double click or a network retry of a checkout already under way: its first outcome.
-        outcome = _submit(
-            request,
-            mine,
-            address=retried.address,
-            payment_method=card.payment_method() if (card := CardForm(request.POST)).is_valid() else {},
-        )
-        return _after_outcome(request, outcome, mine, None)
-    if mine is None or not mine.lines.exists():
-        messages.info(request, _("Your cart is empty."))
-        return redirect(sf_reverse(request, "cart"))
     if request.method != "POST":
+        if mine is None or not mine.lines.exists():
+            messages.info(request, _("Your cart is empty."))
+            return redirect(sf_reverse(request, "cart"))
         initial = {"name": request.user.full_name, "country": "FR"}
         return render(
             request,
@@ -193,7 +175,26 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
             _checkout_context(request, mine, address_form=AddressForm(initial=initial), card_form=CardForm()),
         )
     address_form, card_form = AddressForm(request.POST), CardForm(request.POST)
-    if not (address_form.is_valid() and card_form.is_valid()):
+    valid = address_form.is_valid() and card_form.is_valid()
+    if mine is None or not valid:
+        # Perhaps a double click or a network retry of a checkout already under way, whose
+        # order emptied the cart: its first outcome. (With a valid form and a cart, the
+        # checkout service finds the attempt by its key itself: no query here for it.)
+        retried = checkout_attempt_for(
+            customer=request.user, idempotency_key=request.POST.get("idempotency_key", "")
+        )
+        if retried:
+            outcome = _submit(
+                request,
+                mine,
+                address=retried.address,
+                payment_method=card_form.payment_method() if card_form.is_valid() else {},
+            )
+            return _after_outcome(request, outcome, mine, None)
+    if mine is None or (not valid and not mine.lines.exists()):
+        messages.info(request, _("Your cart is empty."))
+        return redirect(sf_reverse(request, "cart"))
+    if not valid:
         return render(
             request,
             "galerie/shop/checkout.html",
