@@ -235,8 +235,9 @@ def walk_backward(shop, ids, filters, sort, limit):
     sort=st.sampled_from(list(ProductSort)),
     limit=st.integers(1, 3),
     whole_tree=st.booleans(),
+    bound=st.integers(0, 4),
 )
-def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, sort, limit, whole_tree):
+def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, sort, limit, whole_tree, bound):
     with transaction.atomic():
         model = build(world, products)
         root = world.categories[2] if whole_tree else world.categories[0]
@@ -257,22 +258,47 @@ def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, so
         assert walk_forward(world.shop, ids, filters, sort, limit) == expected
         assert walk_backward(world.shop, ids, filters, sort, limit) == expected
 
-        facets = listing_facets(world.shop, category_ids=ids, filters=filters)
-        assert facets.total == len(expected)
         without_brands = brute_force(
             world, model, categories, ProductFilters(**{**vars_of(filters), "brands": ()})
         )
         brand_of = {p["id"]: p["brand"] for p in model}
         expected_brands = count_by(brand_of[pid] for pid in without_brands if brand_of[pid])
-        assert {o.value: o.count for o in facets.brands} == expected_brands
-        assert {o.value for o in facets.brands if o.selected} == set(filters.brands) & set(expected_brands)
-
         expected_conditions = facet_by_offer(world, model, categories, filters, "conditions", "condition")
-        assert {o.value: o.count for o in facets.conditions if o.count} == expected_conditions
-        expected_sellers = facet_by_offer(world, model, categories, filters, "sellers", "seller")
-        assert {o.value: o.count for o in facets.sellers} == {
-            world.seller_slugs[s]: n for s, n in expected_sellers.items()
+        expected_sellers = {
+            world.seller_slugs[s]: n
+            for s, n in facet_by_offer(world, model, categories, filters, "sellers", "seller").items()
         }
+        # Computed from the entries, and read from the count table where it can (the category
+        # given: the counts the indexer keeps for it).
+        for scope in (None, root):
+            facets = listing_facets(world.shop, category_ids=ids, filters=filters, category=scope)
+            assert facets.total == len(expected) and facets.total_exact
+            assert {o.value: o.count for o in facets.brands} == expected_brands
+            assert {o.value for o in facets.brands if o.selected} == set(filters.brands) & set(expected_brands)
+            assert {o.value: o.count for o in facets.conditions if o.count} == expected_conditions
+            assert {o.value: o.count for o in facets.sellers} == expected_sellers
+            assert all(o.exact for o in [*facets.brands, *facets.conditions, *facets.sellers])
+
+        # Bounded: beyond ``exact_up_to`` entries, a total that says "more than" and counts
+        # that are lower bounds, flagged; exact ones stay exact.
+        bounded = listing_facets(world.shop, category_ids=ids, filters=filters, category=root, exact_up_to=bound)
+        if bounded.total_exact:
+            assert bounded.total == len(expected)
+        else:
+            assert bounded.total == bound < len(expected)
+        for options, expected_counts in (
+            (bounded.brands, expected_brands),
+            (bounded.conditions, expected_conditions),
+            (bounded.sellers, expected_sellers),
+        ):
+            for o in options:
+                if o.exact:
+                    assert o.count == expected_counts.get(o.value, 0)
+                else:  # a lower bound: the value is taken (or chosen) and its count not more
+                    assert o.count <= expected_counts.get(o.value, 0)
+                    assert o.count > 0 or o.selected
+            if options and all(o.exact for o in options):
+                assert {o.value: o.count for o in options if o.count} == expected_counts
         transaction.set_rollback(True)
 
 
