@@ -220,10 +220,14 @@ def listing_page(
                 | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
             )
         order = ("price", "product_id") if ascending else ("-price", "-product_id")
-    rows = list(
-        entries.order_by(*order).values_list(
-            "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
-        )[: limit + 1]
+    columns = ("product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices")
+    found_first = None
+    if applied.offers.active and sort == ProductSort.PRICE_ASC and cursor is None:
+        found_first = _cheapest_first(entries, columns, limit + 1)
+    rows = (
+        found_first
+        if found_first is not None
+        else list(entries.order_by(*order).values_list(*columns)[: limit + 1])
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -253,6 +257,30 @@ def listing_page(
         next_cursor = cursors[-1] if more else None
         prev_cursor = (cursors[0] if cursors else after) if after is not None else None
     return ProductPage(products=products, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+# The first page of "price ascending" under offer filters reads this many entries in best
+# price order before it gives up and sorts every entry that passes (_cheapest_first).
+CHEAPEST_CANDIDATES_PER_ROW = 20
+
+
+def _cheapest_first(entries: QuerySet[SearchEntry], columns: tuple[str, ...], wanted: int) -> list | None:
+    """The first ``wanted`` rows by (price passing the offer filters, product) without computing
+    that price for every entry: an entry's filtered price is never below its best price, so
+    reading the entries in (best price, product) order (an index range), a row whose filtered
+    (price, product) is below the last candidate's (best price, product) can be overtaken by
+    no entry not read. One query; None when the candidates read do not settle ``wanted`` rows
+    (the caller sorts them all)."""
+    size = wanted * CHEAPEST_CANDIDATES_PER_ROW
+    candidates = list(
+        entries.order_by("best_price_minor", "product_id").values_list(*columns, "best_price_minor")[:size]
+    )
+    passing = sorted((row for row in candidates if row[1] is not None), key=lambda row: (row[1], row[0]))
+    if len(candidates) < size:  # every entry of the listing was read
+        return [row[:-1] for row in passing[:wanted]]
+    last = (candidates[-1][-1], candidates[-1][0])
+    settled = [row[:-1] for row in passing if (row[1], row[0]) < last]
+    return settled[:wanted] if len(settled) >= wanted else None
 
 
 def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
@@ -385,10 +413,10 @@ def entry_value_counts(
 
 
 # Facet counts over more entries than this are not computed exactly: the listing says "more
-# than 2,000 products" and shows the filter options without their counts
+# than 1,000 products" and shows the filter options without their counts
 # (docs/category-listing.md, "Facet counts").
-FACETS_EXACT_UP_TO = 2000
-_SET_COLUMNS = ("id", "value_ids", "offer_sellers", "offer_conditions", "offer_prices")
+FACETS_EXACT_UP_TO = 1000
+_SET_COLUMNS = ("id", "brand_id", "value_ids", "offer_sellers", "offer_conditions", "offer_prices")
 _FACET_FILTERS = {"brand": "brands", "condition": "conditions", "seller": "sellers"}
 
 
@@ -484,6 +512,9 @@ def listing_facets(
             source[name] = tag = entry_set(without)
             value_names.setdefault(tag, []).append(name)
     for tag, names in value_names.items():
+        if "brand" in names:  # the entry's brand column: one row per entry, not its every value id
+            computed.append((_brand_counts_sql(tag), []))
+            names = [n for n in names if n != "brand"]
         computed += _value_counts(tag, [], names=names, tag=tag)
     for tag, (offers, names) in offer_names.items():
         computed += _offer_counts(tag, [], offers, names, tag=tag)
@@ -560,6 +591,16 @@ def listing_facets(
         conditions=conditions,
         sellers=options("seller", filters.sellers),
         total_exact=total_exact,
+    )
+
+
+def _brand_counts_sql(tag: str) -> str:
+    """Count the entries of the set ``tag`` per brand, from their brand column (the brand value
+    of an entry is its brand's slug: services.IndexRun._entry)."""
+    return (
+        f"SELECT '{tag}' AS tag, 'brand', b.slug, b.name, g.n FROM (SELECT e.brand_id, COUNT(*) AS n"
+        f" FROM {tag} e WHERE e.brand_id IS NOT NULL GROUP BY e.brand_id) g"
+        " JOIN catalog_brand b ON b.id = g.brand_id"
     )
 
 
