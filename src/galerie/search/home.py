@@ -102,7 +102,8 @@ def _featured_category_data(storefront: Storefront, categories: list[Category]) 
                             SELECT e.product_id FROM search_searchentry e
                             WHERE e.storefront_id = %s AND e.category_id = sub.id
                             ORDER BY e.product_id DESC LIMIT {PICTURE_CANDIDATES}) h
-                         WHERE EXISTS (SELECT 1 FROM catalog_productimage i WHERE i.product_id = h.product_id)))
+                         WHERE EXISTS (SELECT 1 FROM catalog_productimage i
+                                       WHERE i.product_id = h.product_id)))
              FROM catalog_category sub WHERE sub.path LIKE top.path || '%%')
         FROM catalog_category top WHERE top.id IN ({ids})
     """
@@ -111,7 +112,8 @@ def _featured_category_data(storefront: Storefront, categories: list[Category]) 
         rows = {pk: (n or 0, product_id) for pk, n, product_id in cursor.fetchall()}
     first: dict[int, ProductImage] = {}
     products = {product_id for _n, product_id in rows.values() if product_id is not None}
-    for image in ProductImage.objects.filter(product_id__in=products).order_by("product_id", "position", "id"):
+    images = ProductImage.objects.filter(product_id__in=products).order_by("product_id", "position", "id")
+    for image in images:
         first.setdefault(image.product_id, image)
     data = {}
     for category in categories:

@@ -259,8 +259,10 @@ def listing_page(
     return ProductPage(products=products, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
-# The first page of "price ascending" under offer filters reads this many entries in best
-# price order before it gives up and sorts every entry that passes (_cheapest_first).
+# The first page of "price ascending" under offer filters reads this many entries per row, in
+# best price order, before it gives up and sorts every entry that passes (_cheapest_first): on
+# the large seed, 20 settle the first page of "new, under 60 €" (4 did not: the new offers
+# cost a little more than the used ones that give the best price).
 CHEAPEST_CANDIDATES_PER_ROW = 20
 
 
@@ -367,6 +369,8 @@ def _offer_counts(
     *,
     bands: tuple[int, ...] = (),
     tag: str = "",
+    top: int | None = None,
+    keep: tuple[int, ...] = (),
 ) -> list[Part]:
     """``offer_counts_sql`` over ``source`` (a subquery or a CTE's name), rows tagged as in
     ``_value_counts``."""
@@ -386,9 +390,13 @@ def _offer_counts(
             sql = f"SELECT {_tag(tag)}'price', {band}, '', COUNT(DISTINCT o.eid) FROM {rows} GROUP BY {band}"
         else:
             column = "o.s" if name == "seller" else "o.c"
+            limited = ""
+            if top is not None and name == "seller":  # the ``keep`` values, then the most frequent
+                first = f"{column} IN ({','.join(str(int(i)) for i in keep)}) DESC, " if keep else ""
+                limited = f" ORDER BY {first}n DESC, {column} LIMIT {int(top) + len(keep)}"
             sql = (
                 f"SELECT {_tag(tag)}sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid,"
-                f" COUNT(DISTINCT o.eid) AS n FROM {rows} GROUP BY {column}) g"
+                f" COUNT(DISTINCT o.eid) AS n FROM {rows} GROUP BY {column}{limited}) g"
                 " JOIN search_searchvalue sv ON sv.id = g.vid"
             )
         parts.append((sql, list(params)))
@@ -513,11 +521,12 @@ def listing_facets(
             value_names.setdefault(tag, []).append(name)
     for tag, names in value_names.items():
         if "brand" in names:  # the entry's brand column: one row per entry, not its every value id
-            computed.append((_brand_counts_sql(tag), []))
+            computed.append(_brand_counts_sql(tag, limit, filters.brands))
             names = [n for n in names if n != "brand"]
         computed += _value_counts(tag, [], names=names, tag=tag)
+    chosen_sellers = _applied(filters, value_ids).offers.sellers or ()
     for tag, (offers, names) in offer_names.items():
-        computed += _offer_counts(tag, [], offers, names, tag=tag)
+        computed += _offer_counts(tag, [], offers, names, tag=tag, top=limit, keep=chosen_sellers)
     total_from = "table" if in_table("") or (in_table("brands") and filters.brands) else entry_set("")
     if total_from == "table" and not filters.brands:
         table_names.append("all")
@@ -594,14 +603,21 @@ def listing_facets(
     )
 
 
-def _brand_counts_sql(tag: str) -> str:
+def _brand_counts_sql(tag: str, top: int, selected: tuple[str, ...]) -> Part:
     """Count the entries of the set ``tag`` per brand, from their brand column (the brand value
-    of an entry is its brand's slug: services.IndexRun._entry)."""
-    return (
+    of an entry is its brand's slug: services.IndexRun._entry): the ``selected`` brands and the
+    ``top`` most frequent, named by a join of those rows only."""
+    first, params = "", list(selected)
+    if selected:
+        slugs = ", ".join(["%s"] * len(selected))
+        first = f"e.brand_id IN (SELECT id FROM catalog_brand WHERE slug IN ({slugs})) DESC, "
+    sql = (
         f"SELECT '{tag}' AS tag, 'brand', b.slug, b.name, g.n FROM (SELECT e.brand_id, COUNT(*) AS n"
-        f" FROM {tag} e WHERE e.brand_id IS NOT NULL GROUP BY e.brand_id) g"
+        f" FROM {tag} e WHERE e.brand_id IS NOT NULL GROUP BY e.brand_id"
+        f" ORDER BY {first}n DESC, e.brand_id LIMIT {int(top) + len(selected)}) g"
         " JOIN catalog_brand b ON b.id = g.brand_id"
     )
+    return sql, params
 
 
 def counts_top_sql(
@@ -617,10 +633,10 @@ def counts_top_sql(
     None), or those of ``values``. Rows tagged "table". A range of the table's
     (storefront, scope, name, -n) index."""
     where = (
-        "c.storefront_id = %s AND c.scope = (SELECT id FROM search_searchvalue WHERE name = %s AND value = %s)"
-        " AND c.name = %s AND c.n > 0"
+        "c.storefront_id = %s AND c.name = %s AND c.n > 0"
+        " AND c.scope = (SELECT id FROM search_searchvalue WHERE name = %s AND value = %s)"
     )
-    params: list = [storefront_id, *scope, name]
+    params: list = [storefront_id, name, *scope]
     if values is not None:
         wanted = sorted(set(values))
         if not wanted:
