@@ -123,8 +123,7 @@ def counts_add(delta: Mapping[tuple[int, int, str, int], int]) -> None:
             )
             emptied += [pk for pk, n in cursor.fetchall() if n <= 0]
         for start in range(0, len(emptied), ROWS_PER_STATEMENT):
-            chunk = emptied[start : start + ROWS_PER_STATEMENT]
-            ids = ",".join(str(int(i)) for i in chunk)
+            ids = ",".join(str(int(i)) for i in emptied[start : start + ROWS_PER_STATEMENT])
             cursor.execute(f"DELETE FROM search_searchcount WHERE id IN ({ids}) AND n <= 0")
 
 

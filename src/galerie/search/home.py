@@ -113,8 +113,8 @@ def _featured_category_data(storefront: Storefront, categories: list[Category]) 
     first: dict[int, ProductImage] = {}
     products = {product_id for _n, product_id in rows.values() if product_id is not None}
     images = ProductImage.objects.filter(product_id__in=products).order_by("product_id", "position", "id")
-    for image in images:
-        first.setdefault(image.product_id, image)
+    for found in images:
+        first.setdefault(found.product_id, found)
     data = {}
     for category in categories:
         n, product_id = rows.get(category.pk, (0, None))
