@@ -375,6 +375,24 @@ def test_filters_and_sort_from_the_query_string(client, catalog):
     )
 
 
+def test_beyond_the_bound_the_page_says_more_than_and_hides_the_counts(client, catalog, monkeypatch):
+    monkeypatch.setattr("galerie.search.listing.FACETS_EXACT_UP_TO", 4)
+    novels = catalog.categories[0]
+    # Unfiltered: every count from the table, exact whatever the bound.
+    page = client.get(f"/s/books/c/{novels.slug}/").content.decode()
+    assert "6 produits" in page or "6 products" in page
+    assert re.search(r'<span class="facet-label">Brand 1</span> <span class="facet-count">3<', page)
+    # Under a price filter six products pass, more than the bound: "more than 4", and the facets
+    # counted over the entries show their options without numbers.
+    page = client.get(f"/s/books/c/{novels.slug}/?price_max=30").content.decode()
+    assert "Plus de 4 produits" in page or "More than 4 products" in page
+    assert re.search(r'value="brand-1">\s*<span class="facet-label">Brand 1</span>\s*</label>', page)
+    assert 'class="facet-count"' not in page
+    # Within the bound, exact again.
+    page = client.get(f"/s/books/c/{novels.slug}/?price_max=30&brand=brand-1").content.decode()
+    assert "3 produits" in page or "3 products" in page
+
+
 def test_the_price_shown_is_the_best_offer_the_filters_allow(client, catalog):
     novels = catalog.categories[0]
     page = client.get(f"/s/books/c/{novels.slug}/?sort=price_asc&seller={catalog.seller_slugs[0]}")

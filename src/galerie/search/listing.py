@@ -436,7 +436,7 @@ def listing_facets(
     category: Category | None = None,
     limit: int = 20,
     cache_seconds: int = 0,
-    exact_up_to: int = FACETS_EXACT_UP_TO,
+    exact_up_to: int | None = None,
 ) -> ProductFacets:
     """Return the filter options of a listing with their product counts, and the listing's total.
 
@@ -450,11 +450,14 @@ def listing_facets(
     (``search.counts``): the unfiltered page's total and facets, and under filters the facet of
     the filter's own name when it is the only one, and the total of brand filters alone. The
     others are counted over the entries passing the filters, at most ``exact_up_to`` + 1 of
-    them: when more pass, the total is ``exact_up_to`` with ``total_exact`` False and the
-    counts of such facets are lower bounds (``exact`` False), which pages do not show.
+    them (``FACETS_EXACT_UP_TO`` when None): when more pass, the total is ``exact_up_to`` with
+    ``total_exact`` False and the counts of such facets are lower bounds (``exact`` False),
+    which pages do not show.
     The ids of the filter values, then one statement; none when a result younger than
     ``cache_seconds`` is in the cache.
     """
+    if exact_up_to is None:
+        exact_up_to = FACETS_EXACT_UP_TO
     if cache_seconds and not cache_bypassed():
         ids = None if category_ids is None else sorted(category_ids)
         scope_pk = None if category is None else category.pk
