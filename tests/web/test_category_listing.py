@@ -235,8 +235,9 @@ def walk_backward(shop, ids, filters, sort, limit):
     sort=st.sampled_from(list(ProductSort)),
     limit=st.integers(1, 3),
     whole_tree=st.booleans(),
+    bound=st.integers(0, 4),
 )
-def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, sort, limit, whole_tree):
+def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, sort, limit, whole_tree, bound):
     with transaction.atomic():
         model = build(world, products)
         root = world.categories[2] if whole_tree else world.categories[0]
@@ -257,22 +258,50 @@ def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, so
         assert walk_forward(world.shop, ids, filters, sort, limit) == expected
         assert walk_backward(world.shop, ids, filters, sort, limit) == expected
 
-        facets = listing_facets(world.shop, category_ids=ids, filters=filters)
-        assert facets.total == len(expected)
         without_brands = brute_force(
             world, model, categories, ProductFilters(**{**vars_of(filters), "brands": ()})
         )
         brand_of = {p["id"]: p["brand"] for p in model}
         expected_brands = count_by(brand_of[pid] for pid in without_brands if brand_of[pid])
-        assert {o.value: o.count for o in facets.brands} == expected_brands
-        assert {o.value for o in facets.brands if o.selected} == set(filters.brands) & set(expected_brands)
-
         expected_conditions = facet_by_offer(world, model, categories, filters, "conditions", "condition")
-        assert {o.value: o.count for o in facets.conditions if o.count} == expected_conditions
-        expected_sellers = facet_by_offer(world, model, categories, filters, "sellers", "seller")
-        assert {o.value: o.count for o in facets.sellers} == {
-            world.seller_slugs[s]: n for s, n in expected_sellers.items()
+        expected_sellers = {
+            world.seller_slugs[s]: n
+            for s, n in facet_by_offer(world, model, categories, filters, "sellers", "seller").items()
         }
+        # Computed from the entries, and read from the count table where it can (the category
+        # given: the counts the indexer keeps for it).
+        for scope in (None, root):
+            facets = listing_facets(world.shop, category_ids=ids, filters=filters, category=scope)
+            assert facets.total == len(expected) and facets.total_exact
+            assert {o.value: o.count for o in facets.brands} == expected_brands
+            selected = {o.value for o in facets.brands if o.selected}
+            assert selected == set(filters.brands) & set(expected_brands)
+            assert {o.value: o.count for o in facets.conditions if o.count} == expected_conditions
+            assert {o.value: o.count for o in facets.sellers} == expected_sellers
+            assert all(o.exact for o in [*facets.brands, *facets.conditions, *facets.sellers])
+
+        # Bounded: beyond ``exact_up_to`` entries, a total that says "more than" and counts
+        # that are lower bounds, flagged; exact ones stay exact.
+        bounded = listing_facets(
+            world.shop, category_ids=ids, filters=filters, category=root, exact_up_to=bound
+        )
+        if bounded.total_exact:
+            assert bounded.total == len(expected)
+        else:
+            assert bounded.total == bound < len(expected)
+        for options, expected_counts in (
+            (bounded.brands, expected_brands),
+            (bounded.conditions, expected_conditions),
+            (bounded.sellers, expected_sellers),
+        ):
+            for o in options:
+                if o.exact:
+                    assert o.count == expected_counts.get(o.value, 0)
+                else:  # a lower bound: the value is taken (or chosen) and its count not more
+                    assert o.count <= expected_counts.get(o.value, 0)
+                    assert o.count > 0 or o.selected
+            if options and all(o.exact for o in options):
+                assert {o.value: o.count for o in options if o.count} == expected_counts
         transaction.set_rollback(True)
 
 
@@ -344,6 +373,24 @@ def test_filters_and_sort_from_the_query_string(client, catalog):
     assert re.search(
         r'value="brand-1">\s*<span class="facet-label">Brand 1</span> <span class="facet-count">2<', page
     )
+
+
+def test_beyond_the_bound_the_page_says_more_than_and_hides_the_counts(client, catalog, monkeypatch):
+    monkeypatch.setattr("galerie.search.listing.FACETS_EXACT_UP_TO", 4)
+    novels = catalog.categories[0]
+    # Unfiltered: every count from the table, exact whatever the bound.
+    page = client.get(f"/s/books/c/{novels.slug}/").content.decode()
+    assert "6 produits" in page or "6 products" in page
+    assert re.search(r'<span class="facet-label">Brand 1</span> <span class="facet-count">3<', page)
+    # Under a price filter six products pass, more than the bound: "more than 4", and the facets
+    # counted over the entries show their options without numbers.
+    page = client.get(f"/s/books/c/{novels.slug}/?price_max=30").content.decode()
+    assert "Plus de 4 produits" in page or "More than 4 products" in page
+    assert re.search(r'value="brand-1">\s*<span class="facet-label">Brand 1</span>\s*</label>', page)
+    assert 'class="facet-count"' not in page
+    # Within the bound, exact again.
+    page = client.get(f"/s/books/c/{novels.slug}/?price_max=30&brand=brand-1").content.decode()
+    assert "3 produits" in page or "3 products" in page
 
 
 def test_the_price_shown_is_the_best_offer_the_filters_allow(client, catalog):

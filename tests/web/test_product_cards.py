@@ -74,11 +74,12 @@ def test_facet_options_are_the_loop():
     options = [
         FacetOption("brand-a", "Émaux & Co", 1234, True),
         FacetOption('b"<', "<b>bold</b>", 0, False),
+        FacetOption("c", "Bounded", 1000, False, exact=False),
     ]
     loop = (
         '{% for o in options %}\n        <li><label><input type="checkbox" name="brand" value="{{ o.value }}"'
-        '{% if o.selected %} checked{% endif %}> <span class="facet-label">{{ o.label }}</span>'
-        ' <span class="facet-count">{{ o.count }}</span></label></li>{% endfor %}'
+        '{% if o.selected %} checked{% endif %}> <span class="facet-label">{{ o.label }}</span> '
+        '{% if o.exact %}<span class="facet-count">{{ o.count }}</span>{% endif %}</label></li>{% endfor %}'
     )
     for language in ("en", "fr"):
         with translation.override(language):

@@ -24,10 +24,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from galerie.catalog.models import Product, ProductImage
+from galerie.catalog.models import Category, Product, ProductImage
 from galerie.core import surrogates
 from galerie.core.caching import cache_bypassed
 from galerie.offers.models import Condition
+from galerie.offers.selectors.listing import CategoryRow
 from galerie.search.backends import (
     OfferFilter,
     offer_best_price,
@@ -94,6 +95,7 @@ class FacetOption:
     label: str
     count: int
     selected: bool
+    exact: bool = True  # False: a lower bound, not shown (listing_facets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class ProductFacets:
     brands: list[FacetOption]
     conditions: list[FacetOption]
     sellers: list[FacetOption]
+    total_exact: bool = True  # False: more than ``total`` products pass (listing_facets)
 
 
 # --- filters as value ids ------------------------------------------------------------------------
@@ -224,10 +227,14 @@ def listing_page(
                     | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
                 )
             order = ("price", "product_id") if ascending else ("-price", "-product_id")
-        rows = list(
-            entries.order_by(*order).values_list(
-                "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
-            )[: limit + 1]
+        columns = ("product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices")
+        found_first = None
+        if applied.offers.active and sort == ProductSort.PRICE_ASC and cursor is None:
+            found_first = _cheapest_first(entries, columns, limit + 1)
+        rows = (
+            found_first
+            if found_first is not None
+            else list(entries.order_by(*order).values_list(*columns)[: limit + 1])
         )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -307,6 +314,32 @@ def _unfiltered_rows(
     return entry_rows(sql, [*params, count])
 
 
+# The first page of "price ascending" under offer filters reads this many entries per row, in
+# best price order, before it gives up and sorts every entry that passes (_cheapest_first): on
+# the large seed, "new, under 60 €" settles in 5 of 7 leaf categories of Page & Plume with 20,
+# in all with 40 (the new offers cost a little more than the used ones that set the best price).
+CHEAPEST_CANDIDATES_PER_ROW = 40
+
+
+def _cheapest_first(entries: QuerySet[SearchEntry], columns: tuple[str, ...], wanted: int) -> list | None:
+    """The first ``wanted`` rows by (price passing the offer filters, product) without computing
+    that price for every entry: an entry's filtered price is never below its best price, so
+    reading the entries in (best price, product) order (an index range), a row whose filtered
+    (price, product) is below the last candidate's (best price, product) can be overtaken by
+    no entry not read. One query; None when the candidates read do not settle ``wanted`` rows
+    (the caller sorts them all)."""
+    size = wanted * CHEAPEST_CANDIDATES_PER_ROW
+    candidates = list(
+        entries.order_by("best_price_minor", "product_id").values_list(*columns, "best_price_minor")[:size]
+    )
+    passing = sorted((row for row in candidates if row[1] is not None), key=lambda row: (row[1], row[0]))
+    if len(candidates) < size:  # every entry of the listing was read
+        return [row[:-1] for row in passing[:wanted]]
+    last = (candidates[-1][-1], candidates[-1][0])
+    settled = [row[:-1] for row in passing if (row[1], row[0]) < last]
+    return settled[:wanted] if len(settled) >= wanted else None
+
+
 def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
     """``OfferFilter.where`` in Python, for the offers of the entries already read."""
     if offers.sellers is not None and seller not in offers.sellers:
@@ -343,18 +376,30 @@ def value_counts_sql(
     when None): one pass over the value ids of the entries (one GROUP BY), joined to the
     dictionary for their names and labels."""
     inner, params = entries.order_by().values("value_ids").query.sql_with_params()
-    source, column = values_unnest("e")
+    return _value_counts(f"({inner})", list(params), names, exclude)
+
+
+def _value_counts(
+    source: str, params: list, names: Iterable[str] | None = None, exclude: Iterable[str] = (), tag: str = ""
+) -> list[Part]:
+    """``value_counts_sql`` over ``source`` (a subquery or a CTE's name); with ``tag``, each row
+    starts with it (a column of its own)."""
+    unnest, column = values_unnest("e")
     wanted = sorted(set(names)) if names is not None else sorted(set(exclude))
     if names is not None and not wanted:
         return []
     sql = (
-        f"SELECT sv.name, sv.value, sv.label, c.n FROM (SELECT {column} AS vid, COUNT(*) AS n"
-        f" FROM ({inner}) e, {source} GROUP BY {column}) c JOIN search_searchvalue sv ON sv.id = c.vid"
+        f"SELECT {_tag(tag)}sv.name, sv.value, sv.label, c.n FROM (SELECT {column} AS vid, COUNT(*) AS n"
+        f" FROM {source} e, {unnest} GROUP BY {column}) c JOIN search_searchvalue sv ON sv.id = c.vid"
     )
     if wanted:
         where = "IN" if names is not None else "NOT IN"
         sql += f" WHERE sv.name {where} ({', '.join(['%s'] * len(wanted))})"
     return [(sql, [*params, *wanted])]
+
+
+def _tag(tag: str) -> str:
+    return f"'{tag}' AS tag, " if tag else ""
 
 
 def offer_counts_sql(
@@ -368,9 +413,25 @@ def offer_counts_sql(
         .values("id", "offer_sellers", "offer_conditions", "offer_prices")
         .query.sql_with_params()
     )
-    source, (s, c, p) = offers_from("e")
+    return _offer_counts(f"({inner})", list(params), offers, by, bands=bands)
+
+
+def _offer_counts(
+    source: str,
+    params: list,
+    offers: OfferFilter,
+    by: Iterable[str],
+    *,
+    bands: tuple[int, ...] = (),
+    tag: str = "",
+    top: int | None = None,
+    keep: tuple[int, ...] = (),
+) -> list[Part]:
+    """``offer_counts_sql`` over ``source`` (a subquery or a CTE's name), rows tagged as in
+    ``_value_counts``."""
+    unnest, (s, c, p) = offers_from("e")
     rows = (
-        f"(SELECT e.id AS eid, {s} AS s, {c} AS c, {p} AS p FROM ({inner}) e, {source}"
+        f"(SELECT e.id AS eid, {s} AS s, {c} AS c, {p} AS p FROM {source} e, {unnest}"
         f" WHERE {offers.where(s, c, p)}) o"
     )
     parts: list[Part] = []
@@ -381,12 +442,16 @@ def offer_counts_sql(
                 cases.append(f"WHEN o.p < {int(high)} THEN '{low}-{high}'")
                 low = high
             band = f"CASE {' '.join(cases)} ELSE '{low}-' END"
-            sql = f"SELECT 'price', {band}, '', COUNT(DISTINCT o.eid) FROM {rows} GROUP BY {band}"
+            sql = f"SELECT {_tag(tag)}'price', {band}, '', COUNT(DISTINCT o.eid) FROM {rows} GROUP BY {band}"
         else:
             column = "o.s" if name == "seller" else "o.c"
+            limited = ""
+            if top is not None and name == "seller":  # the ``keep`` values, then the most frequent
+                first = f"{column} IN ({','.join(str(int(i)) for i in keep)}) DESC, " if keep else ""
+                limited = f" ORDER BY {first}n DESC, {column} LIMIT {int(top) + len(keep)}"
             sql = (
-                f"SELECT sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid,"
-                f" COUNT(DISTINCT o.eid) AS n FROM {rows} GROUP BY {column}) g"
+                f"SELECT {_tag(tag)}sv.name, sv.value, sv.label, g.n FROM (SELECT {column} AS vid,"
+                f" COUNT(DISTINCT o.eid) AS n FROM {rows} GROUP BY {column}{limited}) g"
                 " JOIN search_searchvalue sv ON sv.id = g.vid"
             )
         parts.append((sql, list(params)))
@@ -410,81 +475,181 @@ def entry_value_counts(
     return counts_run(value_counts_sql(entries, names, exclude))
 
 
+# Facet counts over more entries than this are not computed exactly: the listing says "more
+# than 1,000 products" and shows the filter options without their counts
+# (docs/category-listing.md, "Facet counts").
+FACETS_EXACT_UP_TO = 1000
+_SET_COLUMNS = ("id", "brand_id", "value_ids", "offer_sellers", "offer_conditions", "offer_prices")
+_FACET_FILTERS = {"brand": "brands", "condition": "conditions", "seller": "sellers"}
+
+
 def listing_facets(
     storefront: Storefront,
     *,
     category_ids: Collection[int] | None,
     filters: ProductFilters,
+    category: Category | CategoryRow | None = None,
     limit: int = 20,
     cache_seconds: int = 0,
+    exact_up_to: int | None = None,
 ) -> ProductFacets:
     """Return the filter options of a listing with their product counts, and the listing's total.
 
     A facet's counts apply every filter but its own (choosing a second brand widens the list);
     condition and seller counts are exact per offer. Brands and sellers: the ``limit`` most
-    frequent, plus those selected. One pass over the listed entries' value ids, plus one per
-    facet with a value chosen (over the offer lists for condition and seller), plus the
-    filter values' ids: at most five queries whatever the catalog's size; none when a result
-    younger than ``cache_seconds`` is in the cache (counts are hints: they may lag).
+    frequent, plus those selected.
+
+    Where they come from (docs/category-listing.md, "Facet counts"): a count over the entries
+    of ``category`` (whose subtree ``category_ids`` is) or of the whole storefront
+    (``category_ids`` None) with no filter is read from the count table the indexer keeps
+    (``search.counts``): the unfiltered page's total and facets, and under filters the facet of
+    the filter's own name when it is the only one, and the total of brand filters alone. The
+    others are counted over the entries passing the filters, at most ``exact_up_to`` + 1 of
+    them (``FACETS_EXACT_UP_TO`` when None): when more pass, the total is ``exact_up_to`` with
+    ``total_exact`` False and the counts of such facets are lower bounds (``exact`` False),
+    which pages do not show.
+    The ids of the filter values, then one statement; none when a result younger than
+    ``cache_seconds`` is in the cache.
     """
+    if exact_up_to is None:
+        exact_up_to = FACETS_EXACT_UP_TO
     if cache_seconds and not cache_bypassed():
         ids = None if category_ids is None else sorted(category_ids)
+        scope_pk = None if category is None else category.pk
         # Keyed on the storefront's listing version too (core/surrogates.py): counts computed
         # before the index changed (a suspended seller's offers left it) are not served again.
         version = surrogates.versions([surrogates.key("listing", storefront.pk)])
         key = (
-            "listing-facets:" + sha1(repr((storefront.pk, ids, filters, limit, version)).encode()).hexdigest()
+            "listing-facets:"
+            + sha1(
+                repr((storefront.pk, ids, scope_pk, filters, limit, exact_up_to, version)).encode()
+            ).hexdigest()
         )
         if (cached := cache.get(key)) is None:
-            cached = listing_facets(storefront, category_ids=category_ids, filters=filters, limit=limit)
+            cached = listing_facets(
+                storefront,
+                category_ids=category_ids,
+                filters=filters,
+                category=category,
+                limit=limit,
+                exact_up_to=exact_up_to,
+            )
             cache.set(key, cached, cache_seconds)
         return cached
     value_ids = _value_ids(filters)
-    applied = _applied(filters, value_ids)
+    scope: tuple[str, str] | None = None
+    if category is not None:
+        scope = ("category", category.slug)
+    elif category_ids is None:
+        scope = ALL_VALUE
 
-    def entries(without: str) -> QuerySet[SearchEntry]:
+    def narrowed(without: str) -> ProductFilters:
         cleared: dict[str, Any] = {without: ()} if without else {}
-        return _entries(storefront, category_ids, _applied(replace(filters, **cleared), value_ids))
+        return replace(filters, **cleared)
 
-    def offer_filter(without: str) -> OfferFilter:
-        cleared: dict[str, Any] = {without: ()}
-        return _applied(replace(filters, **cleared), value_ids).offers
+    def in_table(without: str) -> bool:
+        return scope is not None and narrowed(without) == ProductFilters()
 
-    main_names = ["all", "brand"] if applied.offers.active else ["all", "brand", "condition", "seller"]
-    parts = value_counts_sql(entries(""), names=main_names)
-    if filters.brands:
-        parts += value_counts_sql(entries("brands"), names=["brand"])
-    if applied.offers.active:
-        # Facets whose own filter is not chosen share the same filters.
-        shared = [
-            n for n, a in (("condition", "conditions"), ("seller", "sellers")) if not getattr(filters, a)
-        ]
-        if shared:
-            parts += offer_counts_sql(entries(""), applied.offers, shared)
-        for name, attribute in (("condition", "conditions"), ("seller", "sellers")):
-            if name in shared:
-                continue
-            offers = offer_filter(attribute)
-            if offers.active:
-                parts += offer_counts_sql(entries(attribute), offers, [name])
-            else:  # the facet's own filter was the only offer filter: the value ids are exact
-                parts += value_counts_sql(entries(attribute), names=[name])
-    # Every count in one statement, whatever the filters.
-    counts = counts_run(parts)
-    total = counts.get(ALL_VALUE, ("", 0))[1]
+    # The computed counts: one bounded set of entries per filter left out ("": none), each a
+    # CTE read by its parts, tagged with its name.
+    sets: dict[str, str] = {}
+    computed: list[Part] = []
+
+    def entry_set(without: str) -> str:
+        if without not in sets:
+            sets[without] = tag = f"s{len(sets)}"
+            computed.append((f"SELECT '{tag}' AS tag, 'all', '', '', COUNT(*) FROM {tag}", []))
+        return sets[without]
+
+    # Per facet name, where its counts come from: "table", or the tag of a computed set.
+    source: dict[str, str] = {}
+    table_names: list[str] = []
+    value_names: dict[str, list[str]] = {}  # per set: the names counted on its value ids
+    offer_names: dict[str, tuple[OfferFilter, list[str]]] = {}  # per set: on its offers
+    for name, attribute in _FACET_FILTERS.items():
+        without = attribute if getattr(filters, attribute) else ""
+        offers = _applied(narrowed(without), value_ids).offers
+        if name != "brand" and offers.active:
+            source[name] = tag = entry_set(without)
+            offer_names.setdefault(tag, (offers, []))[1].append(name)
+        elif in_table(without):
+            table_names.append(name)
+            source[name] = "table"
+        else:
+            source[name] = tag = entry_set(without)
+            value_names.setdefault(tag, []).append(name)
+    for tag, names in value_names.items():
+        if "brand" in names:  # the entry's brand column: one row per entry, not its every value id
+            computed.append(_brand_counts_sql(tag, limit, filters.brands))
+            names = [n for n in names if n != "brand"]
+        computed += _value_counts(tag, [], names=names, tag=tag)
+    chosen_sellers = _applied(filters, value_ids).offers.sellers or ()
+    for tag, (offers, names) in offer_names.items():
+        computed += _offer_counts(tag, [], offers, names, tag=tag, top=limit, keep=chosen_sellers)
+    total_from = "table" if in_table("") or (in_table("brands") and filters.brands) else entry_set("")
+    if total_from == "table" and not filters.brands:
+        table_names.append("all")
+    parts = computed
+    if sets:
+        ctes, cte_params = [], []
+        for without, tag in sets.items():
+            inner, params = (
+                _entries(storefront, category_ids, _applied(narrowed(without), value_ids))
+                .order_by()
+                .values(*_SET_COLUMNS)[: exact_up_to + 1]
+                .query.sql_with_params()
+            )
+            ctes.append(f"{tag} AS ({inner})")
+            cte_params += list(params)
+    parts_table: list[Part] = []
+    if scope is not None and (table_names or filters.brands):
+        selected = {"brand": filters.brands, "condition": filters.conditions, "seller": filters.sellers}
+        for name in table_names:
+            top = None if name in ("all", "condition") else limit + len(selected.get(name, ()))
+            parts_table += counts_top_sql(storefront.pk, scope, name, top=top)
+            if selected.get(name):
+                parts_table += counts_top_sql(storefront.pk, scope, name, values=selected[name])
+        if total_from == "table" and filters.brands and "brand" not in table_names:
+            parts_table += counts_top_sql(storefront.pk, scope, "brand", values=filters.brands)
+    rows = _run_tagged([*parts_table, *parts], ctes if sets else [], cte_params if sets else [])
+    sizes = {tag: rows.get(tag, {}).get(ALL_VALUE, ("", 0))[1] for tag in sets.values()}
+
+    def counts_of(name: str) -> tuple[dict[str, tuple[str, int]], bool]:
+        tag = source[name]
+        found = rows.get(tag, {})
+        exact = tag == "table" or sizes[tag] <= exact_up_to
+        return {value: (label, n) for (n_, value), (label, n) in found.items() if n_ == name}, exact
+
+    if total_from == "table":
+        table = rows.get("table", {})
+        if filters.brands:  # an entry has one brand: the chosen brands' counts add up
+            total = sum(n for (n_, v), (_l, n) in table.items() if n_ == "brand" and v in filters.brands)
+        else:
+            total = table.get(ALL_VALUE, ("", 0))[1]
+        total_exact = True
+    else:
+        total_exact = sizes[total_from] <= exact_up_to
+        total = sizes[total_from] if total_exact else exact_up_to
 
     def options(name: str, selected: tuple[str, ...]) -> list[FacetOption]:
-        found = [(value, label, n) for (n_, value), (label, n) in counts.items() if n_ == name]
+        counts, exact = counts_of(name)
+        found = [(value, label, n) for value, (label, n) in counts.items()]
         found.sort(key=lambda row: (row[0] not in selected, -row[2], row[1], row[0]))
-        return [FacetOption(value, label, n, value in selected) for value, label, n in found][
+        return [FacetOption(value, label, n, value in selected, exact) for value, label, n in found][
             : limit + len(selected)
         ]
 
-    by_condition = {value: n for (name, value), (_label, n) in counts.items() if name == "condition"}
+    by_condition, conditions_exact = counts_of("condition")
     # A condition's label is a lazy translation, kept lazy (the result is cached across
     # languages): it renders as text.
     conditions = [
-        FacetOption(value, cast(str, label), by_condition.get(value, 0), value in filters.conditions)
+        FacetOption(
+            value,
+            cast(str, label),
+            by_condition.get(value, ("", 0))[1],
+            value in filters.conditions,
+            conditions_exact,
+        )
         for value, label in Condition.choices
         if value in by_condition or value in filters.conditions
     ]
@@ -493,4 +658,76 @@ def listing_facets(
         brands=options("brand", filters.brands),
         conditions=conditions,
         sellers=options("seller", filters.sellers),
+        total_exact=total_exact,
     )
+
+
+def _brand_counts_sql(tag: str, top: int, selected: tuple[str, ...]) -> Part:
+    """Count the entries of the set ``tag`` per brand, from their brand column (the brand value
+    of an entry is its brand's slug: services.IndexRun._entry): the ``selected`` brands and the
+    ``top`` most frequent, named by a join of those rows only."""
+    first, params = "", list(selected)
+    if selected:
+        slugs = ", ".join(["%s"] * len(selected))
+        first = f"e.brand_id IN (SELECT id FROM catalog_brand WHERE slug IN ({slugs})) DESC, "
+    sql = (
+        f"SELECT '{tag}' AS tag, 'brand', b.slug, b.name, g.n FROM (SELECT e.brand_id, COUNT(*) AS n"
+        f" FROM {tag} e WHERE e.brand_id IS NOT NULL GROUP BY e.brand_id"
+        f" ORDER BY {first}n DESC, e.brand_id LIMIT {int(top) + len(selected)}) g"
+        " JOIN catalog_brand b ON b.id = g.brand_id"
+    )
+    return sql, params
+
+
+def counts_top_sql(
+    storefront_id: int,
+    scope: tuple[str, str],
+    name: str,
+    *,
+    top: int | None = None,
+    values: Iterable[str] | None = None,
+) -> list[Part]:
+    """Read from the count table (``search.counts``) the counts of values of ``name`` in
+    ``scope`` (a value: ("category", slug) or ("all", "")): the ``top`` most frequent (all when
+    None), or those of ``values``. Rows tagged "table". A range of the table's
+    (storefront, scope, name, -n) index."""
+    where = (
+        "c.storefront_id = %s AND c.name = %s AND c.n > 0"
+        " AND c.scope = (SELECT id FROM search_searchvalue WHERE name = %s AND value = %s)"
+    )
+    params: list = [storefront_id, name, *scope]
+    if values is not None:
+        wanted = sorted(set(values))
+        if not wanted:
+            return []
+        where += (
+            " AND c.value IN (SELECT id FROM search_searchvalue WHERE name = %s"
+            f" AND value IN ({', '.join(['%s'] * len(wanted))}))"
+        )
+        params += [name, *wanted]
+    # The rows of the count table first (a range of its index), then their names and labels.
+    # Ties at the cut are broken by value id, not label: never a sort of every value of the
+    # scope (thousands of brands).
+    limited = f" ORDER BY c.n DESC, c.value LIMIT {int(top)}" if top is not None and values is None else ""
+    sql = (
+        "SELECT 'table' AS tag, t.name, sv.value, sv.label, t.n FROM"
+        f" (SELECT c.name, c.value, c.n FROM search_searchcount c WHERE {where}{limited}) t"
+        " JOIN search_searchvalue sv ON sv.id = t.value"
+    )
+    return [(sql, params)]
+
+
+def _run_tagged(parts: list[Part], ctes: list[str], cte_params: list) -> dict[str, Counts]:
+    """Run tagged count parts in one statement (``WITH`` the CTEs they read, then ``UNION
+    ALL``); return the counts per tag."""
+    if not parts:
+        return {}
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    if ctes:
+        sql = "WITH " + ", ".join(ctes) + " " + sql
+    found: dict[str, Counts] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*cte_params, *(param for _, params in parts for param in params)])
+        for tag, name, value, label, n in cursor.fetchall():
+            found.setdefault(tag, {})[(name, value)] = (label, n)
+    return found

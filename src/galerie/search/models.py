@@ -125,3 +125,35 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.storefront_id}: {self.word} ({self.frequency})"
+
+
+class SearchCount(models.Model):
+    """How many entries of a storefront take a value, within a scope: the facet counts of an
+    unfiltered listing, read instead of computed (docs/category-listing.md, "Facet counts").
+
+    ``scope`` is the id of the "all" value (the whole storefront) or of a category value (the
+    category and its subtree: an entry takes the values of its category and of every ancestor);
+    ``value`` the id of a counted value (``search.counts.COUNTED``), ``name`` its name. Derived
+    data kept by the indexer in the transaction that writes the entries it counts, and rebuilt
+    by a full reindex: not a cache (``CACHE_BYPASS`` does not bypass it).
+    """
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    scope = models.IntegerField(help_text="A SearchValue id: the 'all' value or a category value.")
+    name = models.CharField(max_length=16, help_text="The counted value's name (SearchValue.name).")
+    value = models.IntegerField(help_text="A SearchValue id.")
+    n = models.IntegerField(help_text="Entries of the scope taking the value.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "scope", "value"], name="search_count_unique"),
+        ]
+        indexes = [
+            # A facet's most frequent values: a short range of this, whatever the scope's size.
+            models.Index(fields=["storefront", "scope", "name", "-n"], name="search_count_top_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id}/{self.scope}/{self.value}: {self.n}"

@@ -23,6 +23,7 @@ from galerie.offers.models import CONDITION_RANK, Offer
 from galerie.offers.selectors.sellable import _sellers_admitted, reductions
 from galerie.pricing.shipping import ShippingRule
 from galerie.search import text
+from galerie.search.counts import counts_entries_replaced, counts_rebuild
 from galerie.search.models import SearchEntry, SearchTerm
 from galerie.sellers.models import Seller
 from galerie.storefronts.selectors import storefronts_public
@@ -184,6 +185,11 @@ class IndexRun:
             self._deals([entry for entry, _ in built])
             self._resolve_values(built)
             _entries_insert([entry for entry, _ in built])
+            if not self.rebuilding:  # a full rebuild recounts at its end (search.counts)
+                counts_entries_replaced(
+                    {key: row[SHOWN.index("value_ids")] for key, row in before.items()},
+                    {(e.storefront_id, e.product_id): e.value_ids for e, _ in built},
+                )
             # The pages of the storefronts whose entries changed may show other products now:
             # on commit, their listing key changes (core/surrogates.py). An entry rebuilt the
             # same (a stock change that leaves it on sale) changes nothing.
@@ -568,6 +574,8 @@ def search_reindex(
     finally:
         _indexes_create(dropped)
     _analyze()
+    with transaction.atomic():
+        counts_rebuild(None if wanted is None else wanted)
     words = run.save_words(replace=True)
     # Every page of these storefronts may have changed (a rebuild commits chunk by chunk, and
     # each chunk bumped the storefronts it touched: this covers the entries dropped above).

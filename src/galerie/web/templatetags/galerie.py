@@ -279,8 +279,10 @@ def facet_options(options, name: str) -> SafeString:
     return mark_safe(
         "".join(
             f'\n        <li><label><input type="checkbox" name="{name}" value="{escape(o.value)}"'
-            f'{" checked" if o.selected else ""}> <span class="facet-label">{escape(o.label)}</span>'
-            f' <span class="facet-count">{escape(localize(o.count))}</span></label></li>'
+            f'{" checked" if o.selected else ""}> <span class="facet-label">{escape(o.label)}</span> '
+            # A bounded count (``exact`` False) is a lower bound: not shown (docs/category-listing.md).
+            + (f'<span class="facet-count">{escape(localize(o.count))}</span>' if o.exact else "")
+            + "</label></li>"
             for o in options
         )
     )

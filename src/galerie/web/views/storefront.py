@@ -205,7 +205,11 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
         limit=PAGE_SIZE,
     )
     facets = listing_facets(
-        storefront, category_ids=category_ids, filters=query.filters, cache_seconds=FACETS_CACHE_SECONDS
+        storefront,
+        category_ids=category_ids,
+        category=tree.category,
+        filters=query.filters,
+        cache_seconds=FACETS_CACHE_SECONDS,
     )
     labels = {
         "brand": {o.value: o.label for o in facets.brands},
