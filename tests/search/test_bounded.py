@@ -101,3 +101,22 @@ def test_the_page_reads_more_than_in_french_without_counts(client, shop, monkeyp
     assert 'class="facet-count"' not in html
     exact = client.get("/s/bd/search/", {"q": "atlas"}).content.decode()
     assert "data-more" not in exact and 'class="facet-count"' in exact
+
+
+def test_a_whole_title_beyond_the_bound_still_comes_first(monkeypatch):
+    """*Dune* is older than the newest CANDIDATES products that mention the word: it is ranked
+    anyway (its exact title), and first."""
+    books = make_category("Science-fiction")
+    storefront = make_storefront(scope=[books], code="sf", name="Exact Shop")
+    seller = make_seller(storefronts=[storefront])
+    dune = make_product(category=books, title="Dune")
+    make_offer(seller=seller, variant=make_variant(product=dune), price_minor=900)
+    for n in range(6):
+        product = make_product(category=books, title=f"Les enfants de Dune, tome {n}")
+        make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000 + n)
+    search_reindex()
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    page = search_page(storefront=storefront, query=search_query_parse(storefront=storefront, typed="dune"))
+    assert page.more
+    assert page.products[0].pk == dune.pk
+    assert len(page.products) == 4  # the newest three, and the exact title

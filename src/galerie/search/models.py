@@ -81,6 +81,8 @@ class SearchEntry(models.Model):
                 name="search_entry_deal_idx",
                 condition=Q(deal_rank__isnull=False),
             ),
+            # A search's exact-title matches beyond the ranked candidates (search.selectors).
+            models.Index(fields=["storefront", "title_key"], name="search_entry_title_idx"),
             # Which product types a storefront lists: the names of its attribute facets.
             models.Index(fields=["storefront", "product_type"], name="search_entry_type_idx"),
         ]

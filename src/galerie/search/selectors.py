@@ -426,6 +426,13 @@ def search_page(
     pages = max(1, min(MAX_PAGES, -(-total // page_size)))
     page = max(1, min(page, pages))
     among = candidates[:CANDIDATES] if candidates is not None else None
+    if among is not None and candidates is not None and len(candidates) > CANDIDATES and query.text_query:
+        # Beyond the newest CANDIDATES matches, a product whose whole title is the query still
+        # comes first ("dune" among a thousand products that mention it): the entries with that
+        # title key, read through their (storefront, title_key) index.
+        key = " ".join(query.text_query.terms)
+        exact = _entries(storefront, query, filters, ids).filter(title_key=key).order_by("-product_id")
+        among = list(dict.fromkeys([*exact.values_list("pk", flat=True)[:page_size], *among]))
     rows = list(
         _ordered(_priced(storefront, query, filters, ids, among=among), query, sort).values_list(  # type: ignore[misc]
             "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
