@@ -123,8 +123,16 @@ def test_the_bulk_rebuild_of_postgresql_writes_the_same_rows(monkeypatch):
     # products shared between worker processes in small chunks.
     monkeypatch.setattr(services, "BULK_PRODUCTS", 1)
     monkeypatch.setattr(services, "BULK_CHUNK", 5)
+    shared = []
+    in_workers = services._index_in_workers
+    monkeypatch.setattr(
+        services,
+        "_index_in_workers",
+        lambda run, chunks, *args: shared.append(len(chunks)) or in_workers(run, chunks, *args),
+    )
     search_reindex()
     assert _rows() == incremental
+    assert shared == [7]  # the 35 published products went through the worker processes, 5 by 5
     SearchEntry.objects.all().delete()
     SearchTerm.objects.all().delete()
     search_reindex()
