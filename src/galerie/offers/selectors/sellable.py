@@ -106,16 +106,16 @@ def reductions(offer_ids: Iterable[int], *, now: datetime | None = None) -> dict
                           ORDER BY e.valid_from DESC, e.id DESC LIMIT 1))"""
     adapt = connection.ops.adapt_datetimefield_value
     params = [*([ids] if postgresql else ids), adapt(now), adapt(since), adapt(since)]
-    rows: list[tuple[int, datetime, int]]
+    history: list[tuple[int, datetime, int]]
     if postgresql:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = [(offer_id, valid_from, price) for _, offer_id, valid_from, price in cursor.fetchall()]
+            history = [(offer_id, valid_from, price) for _, offer_id, valid_from, price in cursor.fetchall()]
     else:
-        rows = [(r.offer_id, r.valid_from, r.price_minor) for r in PriceHistory.objects.raw(sql, params)]
+        history = [(r.offer_id, r.valid_from, r.price_minor) for r in PriceHistory.objects.raw(sql, params)]
     recent: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     earlier: dict[int, int] = {}
-    for offer_id, valid_from, price_minor in rows:
+    for offer_id, valid_from, price_minor in history:
         if valid_from > since:
             recent[offer_id].append((valid_from, price_minor))
         else:
