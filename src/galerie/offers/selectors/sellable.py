@@ -94,21 +94,32 @@ def reductions(offer_ids: Iterable[int], *, now: datetime | None = None) -> dict
     now = now or timezone.now()
     since = now - 2 * REFERENCE_PERIOD
     table = connection.ops.quote_name(PriceHistory._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
+    # PostgreSQL: the ids as one array parameter, plain rows (the search indexer asks for
+    # thousands at once); elsewhere placeholders, and the ORM converts the dates.
+    postgresql = connection.vendor == "postgresql"
+    among = "= ANY(%s)" if postgresql else f"IN ({', '.join(['%s'] * len(ids))})"
     sql = f"""
         SELECT h.id, h.offer_id, h.valid_from, h.price_minor FROM {table} h
-        WHERE h.offer_id IN ({marks}) AND h.valid_from <= %s
+        WHERE h.offer_id {among} AND h.valid_from <= %s
           AND (h.valid_from > %s
                OR h.id = (SELECT e.id FROM {table} e WHERE e.offer_id = h.offer_id AND e.valid_from <= %s
                           ORDER BY e.valid_from DESC, e.id DESC LIMIT 1))"""
     adapt = connection.ops.adapt_datetimefield_value
+    params = [*([ids] if postgresql else ids), adapt(now), adapt(since), adapt(since)]
+    history: list[tuple[int, datetime, int]]
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            history = [(offer_id, valid_from, price) for _, offer_id, valid_from, price in cursor.fetchall()]
+    else:
+        history = [(r.offer_id, r.valid_from, r.price_minor) for r in PriceHistory.objects.raw(sql, params)]
     recent: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     earlier: dict[int, int] = {}
-    for row in PriceHistory.objects.raw(sql, [*ids, adapt(now), adapt(since), adapt(since)]):
-        if row.valid_from > since:
-            recent[row.offer_id].append((row.valid_from, row.price_minor))
+    for offer_id, valid_from, price_minor in history:
+        if valid_from > since:
+            recent[offer_id].append((valid_from, price_minor))
         else:
-            earlier[row.offer_id] = row.price_minor
+            earlier[offer_id] = price_minor
     result = {}
     for offer_id, rows in recent.items():
         if offer_id in earlier:
