@@ -140,31 +140,52 @@ def counts_rebuild(storefront_ids: Iterable[int] | None = None) -> int:
     _lock(exclusive=True)
     scopes = ", ".join(f"'{n}'" for n in SCOPES)
     counted = ", ".join(f"'{n}'" for n in COUNTED)
-    if connection.vendor == "postgresql":
-        scope_source, scope_column = "unnest(e.value_ids) AS s(id)", "s.id"
-        value_source, value_column = "unnest(e.value_ids) AS v(id)", "v.id"
-    else:
-        scope_source, scope_column = "json_each(e.value_ids) AS s", "s.value"
-        value_source, value_column = "json_each(e.value_ids) AS v", "v.value"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One hash aggregate of (entries × scopes × values) rows: give it memory to stay in RAM.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("DELETE FROM search_searchcount" + (f" WHERE {only}" if only else ""))
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL work_mem = '256MB'")  # the aggregates stay in memory
+            cursor.execute(_rebuild_postgres(scopes, counted, f" WHERE e.{only}" if only else ""))
+            written = cursor.rowcount
+            cursor.execute("ANALYZE search_searchcount")  # statistics that say "empty" pick bad plans
+            return written
+        # SQLite (small embedded catalogs): one pass over (entry, scope, value).
         cursor.execute(
             "INSERT INTO search_searchcount (storefront_id, scope, name, value, n)"
             " SELECT e.storefront_id, ss.id, sv.name, sv.id, COUNT(*)"
-            f" FROM search_searchentry e, {scope_source}, {value_source},"
+            " FROM search_searchentry e, json_each(e.value_ids) AS s, json_each(e.value_ids) AS v,"
             " search_searchvalue ss, search_searchvalue sv"
-            f" WHERE ss.id = {scope_column} AND ss.name IN ({scopes})"
-            f" AND sv.id = {value_column} AND sv.name IN ({counted})"
+            f" WHERE ss.id = s.value AND ss.name IN ({scopes})"
+            f" AND sv.id = v.value AND sv.name IN ({counted})"
             + (f" AND e.{only}" if only else "")
             + " GROUP BY e.storefront_id, ss.id, sv.name, sv.id"
         )
-        written = cursor.rowcount
-        if connection.vendor == "postgresql":  # statistics that say "empty" pick bad plans
-            cursor.execute("ANALYZE search_searchcount")
-        return written
+        return cursor.rowcount
+
+
+def _rebuild_postgres(scopes: str, counted: str, where: str) -> str:
+    """The recount on PostgreSQL, in two steps: count the values per (storefront, category) —
+    an entry's scopes depend on nothing else (the "all" value and its category's ancestors in
+    the storefront's scope) — then add those counts up into each scope of the category, taken
+    from one entry of it. A quarter of the rows to aggregate of counting per (entry, scope,
+    value): 3.5 s instead of 16 s for the large seed's 243,744 entries, the same rows."""
+    return f"""
+        WITH counted AS MATERIALIZED (SELECT id, name FROM search_searchvalue WHERE name IN ({counted})),
+        scoped AS MATERIALIZED (SELECT id FROM search_searchvalue WHERE name IN ({scopes})),
+        per AS (
+            SELECT e.storefront_id, e.category_id, c.id AS vid, c.name, COUNT(*) AS n
+            FROM search_searchentry e CROSS JOIN LATERAL unnest(e.value_ids) AS v(id)
+            JOIN counted c ON c.id = v.id{where}
+            GROUP BY 1, 2, 3, 4),
+        heads AS (
+            SELECT DISTINCT ON (e.storefront_id, e.category_id) e.storefront_id, e.category_id, e.value_ids
+            FROM search_searchentry e{where} ORDER BY e.storefront_id, e.category_id),
+        scopes AS (
+            SELECT h.storefront_id, h.category_id, s.id AS scope
+            FROM heads h CROSS JOIN LATERAL unnest(h.value_ids) AS s(id) JOIN scoped ON scoped.id = s.id)
+        INSERT INTO search_searchcount (storefront_id, scope, name, value, n)
+        SELECT p.storefront_id, sc.scope, p.name, p.vid, SUM(p.n)
+        FROM per p JOIN scopes sc ON sc.storefront_id = p.storefront_id AND sc.category_id = p.category_id
+        GROUP BY 1, 2, 3, 4"""
 
 
 def counts_products_deleted(product_ids: Collection[int]) -> None:

@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import queue
+import threading
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -723,8 +724,19 @@ def search_reindex(
     bulk = wanted is None and len(ids) >= BULK_PRODUCTS and connection.vendor == "postgresql"
     dropped = _indexes_drop() if bulk else []
     chunks = list(_chunks(ids, BULK_CHUNK if bulk else CHUNK))
+    parallel = bulk and WORKERS > 1 and not connection.in_atomic_block
+
+    def indexes() -> None:
+        _indexes_create(dropped)
+        _analyze()
+
+    def counts() -> None:
+        with transaction.atomic():
+            counts_rebuild(None if wanted is None else wanted)
+
+    written: list[int] = []
     try:
-        if bulk and WORKERS > 1 and not connection.in_atomic_block:
+        if parallel:
             _index_in_workers(run, chunks, on_progress, len(ids))
         else:
             for n, chunk in enumerate(chunks):
@@ -733,16 +745,44 @@ def search_reindex(
                     on_progress(run.products, len(ids))
                 if n % ANALYZE_EVERY == 0 and not bulk:
                     _analyze()
-    finally:
+    except BaseException:
         _indexes_create(dropped)
-    _analyze()
-    with transaction.atomic():
-        counts_rebuild(None if wanted is None else wanted)
-    words = run.save_words(replace=True)
+        raise
+    if parallel:
+        # Three independent writes, each on its own connection: the entries' indexes, the
+        # counts (which read the entries, never the indexes being built) and the vocabulary.
+        _in_threads(indexes, counts, lambda: written.append(run.save_words(replace=True)))
+    else:
+        indexes()
+        counts()
+        written.append(run.save_words(replace=True))
+    words = written[0]
     # Every page of these storefronts may have changed (a rebuild commits chunk by chunk, and
     # each chunk bumped the storefronts it touched: this covers the entries dropped above).
     surrogates.bump(surrogates.key("listing", pk) for pk in {*kept, *(wanted or ())})
     return ReindexSummary(storefronts=len(kept), products=run.products, entries=run.entries, words=words)
+
+
+def _in_threads(*jobs: Callable[[], None]) -> None:
+    """Run these database jobs at once, each in a thread with its own connection; raise the
+    first one's error once they have all ended."""
+    errors: list[BaseException] = []
+
+    def run(job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()  # the thread's own connection
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _index_in_workers(
