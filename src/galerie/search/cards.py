@@ -122,13 +122,16 @@ def entry_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     ``{card_columns}``, ``{card_joins}`` after its FROM; a range of entries and their cards'
     fields in one query. Read each row's card with ``card_of_row``."""
     columns, joins = card_sql()
+    product = f"JOIN {_table(Product)} p ON p.id = e.product_id"
+    if connection.vendor == "postgresql":
+        # One product per entry read, looked up by its key: as a plain join, PostgreSQL merged
+        # the entries' range with the products' key index read backward from the newest product
+        # of the catalog — 150,000 rows to reach a storefront's newest (35 ms instead of 0.4 ms).
+        # OFFSET 0 keeps the subquery from being flattened back into that join.
+        product = f"JOIN LATERAL (SELECT * FROM {_table(Product)} WHERE id = e.product_id OFFSET 0) p ON TRUE"
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.format(
-                entries=_table(SearchEntry),
-                card_columns=columns,
-                card_joins=f"JOIN {_table(Product)} p ON p.id = e.product_id {joins}",
-            ),
+            sql.format(entries=_table(SearchEntry), card_columns=columns, card_joins=f"{product} {joins}"),
             params,
         )
         return cursor.fetchall()
