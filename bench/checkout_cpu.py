@@ -19,19 +19,13 @@ import cProfile
 import html
 import io
 import os
-import re
 import statistics
 import sys
 import time
 from urllib.parse import urlencode
 
-HIDDEN = re.compile(
-    rb'<input type="hidden" name="(idempotency_key|quote_fingerprint|quote_shown)" value="([^"]*)"'
-)
-CARD = {
-    "name": "Bench Customer", "line1": "1 rue du Banc", "postal_code": "75011", "city": "Paris",
-    "country": "FR", "number": "4242424242424242", "expiry": "12/35", "cvc": "123", "holder": "Bench",
-}  # fmt: skip
+from bench.checkout_driver import CARD, HIDDEN
+
 KINDS = ("add", "page", "pay")
 
 
@@ -93,17 +87,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sql", action="store_true", help="print the statements of one order")
     parser.add_argument("--profile-kind", default="", choices=["", *KINDS], help="profile this request only")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        raise SystemExit("Give a seeded PostgreSQL database: --database-url or DATABASE_URL.")
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "galerie.settings")
+    from bench.cpu import wsgi_app
 
-    from django.core.management import call_command
-    from django.core.wsgi import get_wsgi_application
-
-    app = get_wsgi_application()
-    call_command("collectstatic", interactive=False, verbosity=0)  # as `galerie serve` does
+    app = wsgi_app(args.database_url)
 
     from django.db import connection
 

@@ -110,6 +110,23 @@ def _queries(app, path: str) -> int:
     return count
 
 
+def wsgi_app(database_url: str):
+    """The production WSGI application on this seeded PostgreSQL database, DEBUG off, its
+    static files collected as `galerie serve` does; called in-process by the CPU benches."""
+    if not database_url.startswith("postgres"):
+        raise SystemExit("Give a seeded PostgreSQL database: --database-url or DATABASE_URL.")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "galerie.settings")
+
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return app
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--requests", type=int, default=200, help="timed requests per page kind")
@@ -120,17 +137,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-write", action="store_true", help="print only, write no result file")
     parser.add_argument("--label", default="", help="a note kept in the result file (e.g. the commit)")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        raise SystemExit("Give a seeded PostgreSQL database: --database-url or DATABASE_URL.")
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "galerie.settings")
-
-    from django.core.management import call_command
-    from django.core.wsgi import get_wsgi_application
-
-    app = get_wsgi_application()
-    call_command("collectstatic", interactive=False, verbosity=0)  # as `galerie serve` does
+    app = wsgi_app(args.database_url)
     plan = _plan(args.urls)
     kinds = [k for k in args.pages.split(",") if k]
     results: dict[str, dict] = {}
