@@ -10,7 +10,6 @@
 from galerie.offers.selectors.home import storefront_departments
 from galerie.offers.selectors.listing import (
     category_subtree,
-    storefront_category_get,
     storefront_category_page_get,
     storefront_product_get,
 )
@@ -33,7 +32,6 @@ __all__ = [
     "offers_sellable",
     "prior_prices",
     "reductions",
-    "storefront_category_get",
     "storefront_category_page_get",
     "storefront_departments",
     "storefront_product_get",

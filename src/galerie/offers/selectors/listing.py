@@ -29,18 +29,6 @@ def storefront_product_get(storefront: Storefront, *, slug: str) -> Product:
         raise ProductNotFound("This product is not sold on this storefront.") from None
 
 
-def storefront_category_get(storefront: Storefront, *, slug: str) -> Category:
-    """Return a category inside the storefront's scope; raise CategoryNotFound otherwise."""
-    try:
-        category = Category.objects.get(slug=slug)
-    except Category.DoesNotExist:
-        raise CategoryNotFound("There is no such category.") from None
-    roots = list(storefront.catalog_scope.values_list("path", flat=True))
-    if roots and not any(category.path.startswith(root) for root in roots):
-        raise CategoryNotFound("This category is not part of this storefront.")
-    return category
-
-
 def category_subtree(category: Category) -> list[Category]:
     """Return the category and every category below it, in tree order; one query."""
     return list(Category.objects.filter(path__startswith=category.path).order_by("path"))
@@ -88,8 +76,8 @@ def _category_sql() -> tuple[str, str]:
 
 def storefront_category_page_get(storefront: Storefront, *, slug: str) -> CategoryPage:
     """Return a category inside the storefront's scope with its ancestors and its subtree, in
-    two plain SQL queries (``storefront_category_get``, ``category_subtree`` and
-    ``get_ancestors`` took four, and more CPU to build than the database to run);
+    two plain SQL queries (the ORM's category, subtree and ``get_ancestors`` took four, and
+    more CPU to build than the database to run);
     raise CategoryNotFound otherwise."""
     one, tree = _category_sql()
     with connection.cursor() as cursor:
