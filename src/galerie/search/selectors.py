@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 
-from galerie.catalog.models import AttributeDefinition, Category, Product
+from galerie.catalog.models import AttributeDefinition, Category
 from galerie.core import surrogates
 from galerie.core.caching import cache_bypassed, cached
 from galerie.search import text
@@ -47,8 +47,8 @@ from galerie.search.backends import (
     text_rank,
     values_any,
 )
+from galerie.search.cards import ProductCard, product_cards
 from galerie.search.listing import (
-    attach_first_images,
     entry_value_counts,
     offer_counts_sql,
     offer_passes,
@@ -160,7 +160,7 @@ class SearchCounts:
 @dataclass(frozen=True, slots=True)
 class SearchPage:
     query: SearchQuery
-    products: list[Product]  # each with best_price_minor (shipping included), offer_count, first_image
+    products: list[ProductCard]  # best_price_minor: shipping included, of an offer passing the filters
     total: int
     page: int
     pages: int
@@ -412,7 +412,7 @@ def search_page(
     facets of the results (disjunctive: a facet's counts ignore its own filter). Condition,
     seller and price filters hold for one offer, whose price (shipping included) the product
     shows. A fixed number of queries: the facets and the total (cached), the chosen values'
-    ids, the page, its products and images."""
+    ids, the page, its products' cards."""
     ids = _value_ids(filters)
     # Relevance ranks the newest CANDIDATES matches; the other sorts read an index in their
     # order (price, newest) and stop at the page: exact over every match.
@@ -438,17 +438,13 @@ def search_page(
             "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
         )[(page - 1) * page_size : page * page_size]
     )
-    found = Product.objects.select_related("brand").in_bulk([r[0] for r in rows])
-    products = []
+    shown = []
     for product_id, best, count, sellers, conditions, prices in rows:
-        if (product := found.get(product_id)) is not None:
-            if offers.active:
-                count = sum(offer_passes(offers, *o) for o in zip(sellers, conditions, prices, strict=True))
-            # Display values for the template, set on the rows: not fields of Product.
-            product.best_price_minor, product.offer_count = best, count  # type: ignore[attr-defined]
-            products.append(product)
-    attach_first_images(products)
-    return SearchPage(query, products, total, page, pages, counted.facets, counted.more)
+        if offers.active:
+            count = sum(offer_passes(offers, *o) for o in zip(sellers, conditions, prices, strict=True))
+        shown.append((product_id, best, count))
+    # The cards' fields in one plain query (search/cards.py), as the category page reads them.
+    return SearchPage(query, product_cards(shown), total, page, pages, counted.facets, counted.more)
 
 
 def search_facets(

@@ -160,6 +160,7 @@ def search(request: StorefrontRequest) -> HttpResponse:
         {
             "params": params,
             "search_typed": params.typed,
+            "shipping_included": True,  # the cards' prices (product_card)
             "query": query,
             "page": page,
             "facets": facets,
