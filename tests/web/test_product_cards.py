@@ -99,8 +99,9 @@ def test_facet_links_are_the_loop():
         "{% load humanize %}{% for v in values %}\n"
         '          <li><a class="facet-link{% if v.selected %} is-selected{% endif %}" href="{{ v.url }}"'
         ' rel="nofollow"{% if v.selected %} aria-current="true"{% endif %}><span class="facet-box"'
-        ' aria-hidden="true"></span><span class="facet-label">{{ v.label }}</span> {% if v.count is not None %}'
-        '<span class="facet-count">{{ v.count|intcomma }}</span>{% endif %}</a></li>{% endfor %}'
+        ' aria-hidden="true"></span><span class="facet-label">{{ v.label }}</span> '
+        '{% if v.count is not None %}<span class="facet-count">{{ v.count|intcomma }}</span>{% endif %}'
+        "</a></li>{% endfor %}"
     )
     for language in ("en", "fr"):
         with translation.override(language):

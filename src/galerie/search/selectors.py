@@ -18,10 +18,8 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Exists,
     F,
     FloatField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -520,12 +518,11 @@ def search_facets(
     sql = " UNION ALL ".join(part for part, _ in parts)
     if ctes:
         sql = "WITH " + ", ".join(cte for cte, _ in ctes) + " " + sql
+    counts: dict[str, dict[str, tuple[str, int]]] = {}
     with connection.cursor() as cursor:  # every count in one statement, whatever the filters
         cursor.execute(sql, [p for _, params in [*ctes, *parts] for p in params])
-        raw = {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
-    counts: dict[str, dict[str, tuple[str, int]]] = {}
-    for (name, value), (label, n) in raw.items():
-        counts.setdefault(name, {})[value] = (label, n)
+        for name, value, label, n in cursor.fetchall():
+            counts.setdefault(name, {})[value] = (label, n)
     sizes = counts.pop("#size", {})
     total = counts.pop("all", {}).get("", ("", 0))[1]
     more = total > CANDIDATES
@@ -584,30 +581,52 @@ def _facets_labelled(
     )[:ATTRIBUTE_FACETS]
     chosen_attributes = [n for n, _ in filters.chosen if n.startswith("a:") and n not in attribute_names]
     names = attribute_names + chosen_attributes
-    # One code may be defined by several product types ("format" of books, of films): the name
-    # shown is that of a type the storefront lists.
-    listed = SearchEntry.objects.filter(
-        storefront_id=storefront_id, product_type_id=OuterRef("product_type_id")
-    )
-    definitions: dict[str, AttributeDefinition] = {}
-    for definition in (
-        AttributeDefinition.objects.filter(code__in=[n[2:] for n in names])
-        .annotate(listed=Exists(listed))
-        .order_by("-listed", "pk")
-    ):
-        definitions.setdefault(definition.code, definition)
+    definitions = _attribute_names(storefront_id, [n[2:] for n in names]) if names else {}
     for name in names:
-        known = definitions.get(name[2:])
-        label = known.name if known else name[2:]
+        label, unit = definitions.get(name[2:], (name[2:], ""))
         facets.append(
             Facet(
                 name,
                 label,
                 _top(counts.get(name, {}), filters.get(name), counted=name not in uncounted),
-                known.unit if known else "",
+                unit,
             )
         )
     return facets
+
+
+def _attribute_names(storefront_id: int, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """Return the name and unit of each attribute code. One code may be defined by several
+    product types ("format" of books, of films): the name shown is that of a type the storefront
+    lists (the first by id), else the first defined. One query, two when names differ."""
+    defined: dict[str, list[tuple[int, str, str]]] = {}
+    for code, product_type, name, unit in (
+        AttributeDefinition.objects.filter(code__in=codes)
+        .order_by("pk")
+        .values_list("code", "product_type_id", "name", "unit")
+    ):
+        defined.setdefault(code, []).append((product_type, name, unit))
+    if any(len({(n, u) for _, n, u in found}) > 1 for found in defined.values()):
+        listed = _listed_types(storefront_id)
+        for found in defined.values():
+            found.sort(key=lambda d: d[0] not in listed)  # stable: by id within each group
+    return {code: (found[0][1], found[0][2]) for code, found in defined.items()}
+
+
+def _listed_types(storefront_id: int) -> set[int]:
+    """Return the product types of the storefront's entries: one probe of the (storefront,
+    product type) index per type (a loose index scan). As ``EXISTS`` per attribute definition,
+    PostgreSQL scanned the whole table for a type common elsewhere and absent here."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE t(id) AS ("
+            " SELECT MIN(product_type_id) FROM search_searchentry WHERE storefront_id = %s"
+            " UNION ALL SELECT (SELECT MIN(e.product_type_id) FROM search_searchentry e"
+            " WHERE e.storefront_id = %s AND e.product_type_id > t.id) FROM t WHERE t.id IS NOT NULL"
+            ") SELECT id FROM t WHERE id IS NOT NULL",
+            [storefront_id, storefront_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _category_facet(values: dict[str, tuple[str, int]], selected: tuple[str, ...], counted: bool) -> Facet:

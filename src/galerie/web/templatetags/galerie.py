@@ -279,12 +279,12 @@ def facet_links(values) -> SafeString:
     html = []
     for v in values:
         selected, count = v["selected"], v["count"]
+        link = f'<a class="facet-link{" is-selected" if selected else ""}" href="{escape(v["url"])}"'
+        shown = f'<span class="facet-count">{escape(intcomma(count))}</span>' if count is not None else ""
         html.append(
-            f'\n          <li><a class="facet-link{" is-selected" if selected else ""}" href="{escape(v["url"])}"'
-            f' rel="nofollow"{SELECTED if selected else ""}><span class="facet-box" aria-hidden="true"></span>'
-            f'<span class="facet-label">{escape(v["label"])}</span> '
-            + (f'<span class="facet-count">{escape(intcomma(count))}</span>' if count is not None else "")
-            + "</a></li>"
+            f'\n          <li>{link} rel="nofollow"{SELECTED if selected else ""}>'
+            f'<span class="facet-box" aria-hidden="true"></span>'
+            f'<span class="facet-label">{escape(v["label"])}</span> {shown}</a></li>'
         )
     return mark_safe("".join(html))
 
