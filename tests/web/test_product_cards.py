@@ -1,7 +1,7 @@
 """The cards written in Python (templatetags/galerie.py) give the markup of the templates they
-replace, byte for byte: includes/product_card.html (which the search page still renders),
-includes/deal_card.html, includes/category_card.html and the facet options of
-includes/listing_filters.html."""
+replace, byte for byte: includes/product_card.html, includes/deal_card.html,
+includes/category_card.html, the facet options of includes/listing_filters.html and the facet
+links of storefront/search.html."""
 
 from __future__ import annotations
 
@@ -87,3 +87,25 @@ def test_facet_options_are_the_loop():
                 loop, options=options
             )
     assert _render('{% facet_options options "brand" %}', options=[]) == ""
+
+
+def test_facet_links_are_the_loop():
+    values = [
+        {"label": "Émaux & Co", "count": 1234, "selected": True, "url": "?q=a&brand=x"},
+        {"label": "<b>bold</b>", "count": 0, "selected": False, "url": '?q="<'},
+        {"label": "Not counted", "count": None, "selected": False, "url": "?q=c"},
+    ]
+    loop = (
+        "{% load humanize %}{% for v in values %}\n"
+        '          <li><a class="facet-link{% if v.selected %} is-selected{% endif %}" href="{{ v.url }}"'
+        ' rel="nofollow"{% if v.selected %} aria-current="true"{% endif %}><span class="facet-box"'
+        ' aria-hidden="true"></span><span class="facet-label">{{ v.label }}</span> '
+        '{% if v.count is not None %}<span class="facet-count">{{ v.count|intcomma }}</span>{% endif %}'
+        "</a></li>{% endfor %}"
+    )
+    for language in ("en", "fr"):
+        with translation.override(language):
+            shown = _render("{% facet_links values %}", values=values)
+            assert shown == _render(loop, values=values)
+            assert "Not counted</span> </a>" in shown
+    assert _render("{% facet_links values %}", values=[]) == ""

@@ -101,3 +101,17 @@ def test_the_search_page_runs_a_fixed_number_of_queries(client, django_assert_ma
     assert f'data-total="{products}"' in response.content.decode()
     with django_assert_max_num_queries(6):
         client.get("/s/sp/search/suggest/", {"q": "roman pol"})
+
+
+def test_a_link_is_the_query_string_urlencode_makes():
+    from urllib.parse import urlencode
+
+    from galerie.search.selectors import SearchFilters, SearchSort
+    from galerie.web.views.search import SearchParams
+
+    chosen = (("a:taille", ("1/2 & +", "L")), ("brand", ("émaux-co",)), ("price", ("1000-2000",)))
+    params = SearchParams("tea & “pots”=1", SearchFilters(chosen), SearchSort.PRICE_ASC, 3)
+    pairs = [("q", params.typed), *((n, v) for n, values in chosen for v in values)]
+    assert params.link(page=3) == "?" + urlencode([*pairs, ("sort", "price_asc"), ("page", "3")])
+    assert params.link(sort=SearchSort.RELEVANCE) == "?" + urlencode(pairs)
+    assert SearchParams().link(filters=SearchFilters()) == "?"

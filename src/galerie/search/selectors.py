@@ -18,10 +18,8 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Exists,
     F,
     FloatField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -30,7 +28,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 
-from galerie.catalog.models import AttributeDefinition, Category, Product
+from galerie.catalog.models import AttributeDefinition, Category
 from galerie.core import surrogates
 from galerie.core.caching import cache_bypassed, cached
 from galerie.search import text
@@ -47,8 +45,8 @@ from galerie.search.backends import (
     text_rank,
     values_any,
 )
+from galerie.search.cards import ProductCard, product_cards
 from galerie.search.listing import (
-    attach_first_images,
     entry_value_counts,
     offer_counts_sql,
     offer_passes,
@@ -160,7 +158,7 @@ class SearchCounts:
 @dataclass(frozen=True, slots=True)
 class SearchPage:
     query: SearchQuery
-    products: list[Product]  # each with best_price_minor (shipping included), offer_count, first_image
+    products: list[ProductCard]  # best_price_minor: shipping included, of an offer passing the filters
     total: int
     page: int
     pages: int
@@ -412,7 +410,7 @@ def search_page(
     facets of the results (disjunctive: a facet's counts ignore its own filter). Condition,
     seller and price filters hold for one offer, whose price (shipping included) the product
     shows. A fixed number of queries: the facets and the total (cached), the chosen values'
-    ids, the page, its products and images."""
+    ids, the page, its products' cards."""
     ids = _value_ids(filters)
     # Relevance ranks the newest CANDIDATES matches; the other sorts read an index in their
     # order (price, newest) and stop at the page: exact over every match.
@@ -438,17 +436,13 @@ def search_page(
             "product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices"
         )[(page - 1) * page_size : page * page_size]
     )
-    found = Product.objects.select_related("brand").in_bulk([r[0] for r in rows])
-    products = []
+    shown = []
     for product_id, best, count, sellers, conditions, prices in rows:
-        if (product := found.get(product_id)) is not None:
-            if offers.active:
-                count = sum(offer_passes(offers, *o) for o in zip(sellers, conditions, prices, strict=True))
-            # Display values for the template, set on the rows: not fields of Product.
-            product.best_price_minor, product.offer_count = best, count  # type: ignore[attr-defined]
-            products.append(product)
-    attach_first_images(products)
-    return SearchPage(query, products, total, page, pages, counted.facets, counted.more)
+        if offers.active:
+            count = sum(offer_passes(offers, *o) for o in zip(sellers, conditions, prices, strict=True))
+        shown.append((product_id, best, count))
+    # The cards' fields in one plain query (search/cards.py), as the category page reads them.
+    return SearchPage(query, product_cards(shown), total, page, pages, counted.facets, counted.more)
 
 
 def search_facets(
@@ -524,12 +518,11 @@ def search_facets(
     sql = " UNION ALL ".join(part for part, _ in parts)
     if ctes:
         sql = "WITH " + ", ".join(cte for cte, _ in ctes) + " " + sql
+    counts: dict[str, dict[str, tuple[str, int]]] = {}
     with connection.cursor() as cursor:  # every count in one statement, whatever the filters
         cursor.execute(sql, [p for _, params in [*ctes, *parts] for p in params])
-        raw = {(name, value): (label, n) for name, value, label, n in cursor.fetchall()}
-    counts: dict[str, dict[str, tuple[str, int]]] = {}
-    for (name, value), (label, n) in raw.items():
-        counts.setdefault(name, {})[value] = (label, n)
+        for name, value, label, n in cursor.fetchall():
+            counts.setdefault(name, {})[value] = (label, n)
     sizes = counts.pop("#size", {})
     total = counts.pop("all", {}).get("", ("", 0))[1]
     more = total > CANDIDATES
@@ -588,48 +581,73 @@ def _facets_labelled(
     )[:ATTRIBUTE_FACETS]
     chosen_attributes = [n for n, _ in filters.chosen if n.startswith("a:") and n not in attribute_names]
     names = attribute_names + chosen_attributes
-    # One code may be defined by several product types ("format" of books, of films): the name
-    # shown is that of a type the storefront lists.
-    listed = SearchEntry.objects.filter(
-        storefront_id=storefront_id, product_type_id=OuterRef("product_type_id")
-    )
-    definitions: dict[str, AttributeDefinition] = {}
-    for definition in (
-        AttributeDefinition.objects.filter(code__in=[n[2:] for n in names])
-        .annotate(listed=Exists(listed))
-        .order_by("-listed", "pk")
-    ):
-        definitions.setdefault(definition.code, definition)
+    definitions = _attribute_names(storefront_id, [n[2:] for n in names]) if names else {}
     for name in names:
-        known = definitions.get(name[2:])
-        label = known.name if known else name[2:]
+        label, unit = definitions.get(name[2:], (name[2:], ""))
         facets.append(
             Facet(
                 name,
                 label,
                 _top(counts.get(name, {}), filters.get(name), counted=name not in uncounted),
-                known.unit if known else "",
+                unit,
             )
         )
     return facets
 
 
+def _attribute_names(storefront_id: int, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """Return the name and unit of each attribute code. One code may be defined by several
+    product types ("format" of books, of films): the name shown is that of a type the storefront
+    lists (the first by id), else the first defined. One query, two when names differ."""
+    defined: dict[str, list[tuple[int, str, str]]] = {}
+    for code, product_type, name, unit in (
+        AttributeDefinition.objects.filter(code__in=codes)
+        .order_by("pk")
+        .values_list("code", "product_type_id", "name", "unit")
+    ):
+        defined.setdefault(code, []).append((product_type, name, unit))
+    if any(len({(n, u) for _, n, u in found}) > 1 for found in defined.values()):
+        listed = _listed_types(storefront_id)
+        for found in defined.values():
+            found.sort(key=lambda d: d[0] not in listed)  # stable: by id within each group
+    return {code: (found[0][1], found[0][2]) for code, found in defined.items()}
+
+
+def _listed_types(storefront_id: int) -> set[int]:
+    """Return the product types of the storefront's entries: one probe of the (storefront,
+    product type) index per type (a loose index scan). As ``EXISTS`` per attribute definition,
+    PostgreSQL scanned the whole table for a type common elsewhere and absent here."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE t(id) AS ("
+            " SELECT MIN(product_type_id) FROM search_searchentry WHERE storefront_id = %s"
+            " UNION ALL SELECT (SELECT MIN(e.product_type_id) FROM search_searchentry e"
+            " WHERE e.storefront_id = %s AND e.product_type_id > t.id) FROM t WHERE t.id IS NOT NULL"
+            ") SELECT id FROM t WHERE id IS NOT NULL",
+            [storefront_id, storefront_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _category_facet(values: dict[str, tuple[str, int]], selected: tuple[str, ...], counted: bool) -> Facet:
     """The categories one level below the chosen one (or the shallowest found), and the chosen."""
     names = [*values, *selected]
-    found = {c.slug: c for c in Category.objects.filter(slug__in=names).only("slug", "name", "path", "depth")}
-    values = {**{c.slug: (c.name, 0) for c in found.values()}, **values}
+    # (slug, name, path, depth) tuples: model instances cost more than the rest of this facet.
+    found = {
+        c[0]: c for c in Category.objects.filter(slug__in=names).values_list("slug", "name", "path", "depth")
+    }
+    values = {**{slug: (name, 0) for slug, name, _, _ in found.values()}, **values}
     chosen = found.get(selected[0]) if selected else None
     if chosen is not None:
-        below = [c for c in found.values() if c.depth == chosen.depth + 1 and c.path.startswith(chosen.path)]
+        below = [c for c in found.values() if c[3] == chosen[3] + 1 and c[2].startswith(chosen[2])]
         shown = [chosen, *below]
     else:
-        depth = min((c.depth for c in found.values()), default=0)
-        shown = [c for c in found.values() if c.depth == depth]
+        depth = min((c[3] for c in found.values()), default=0)
+        shown = [c for c in found.values() if c[3] == depth]
     return Facet(
         "category",
         "",
-        _top({c.slug: values[c.slug] for c in shown}, selected, limit=30, counted=counted),
+        _top({c[0]: values[c[0]] for c in shown}, selected, limit=30, counted=counted),
     )
 
 

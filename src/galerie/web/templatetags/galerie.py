@@ -179,8 +179,8 @@ def cart_count(context) -> str:
 # {% include %} per card: a card was about 80 µs of the template engine (an include, a dozen
 # lookups, two translation tags, a localize and an escape per value), two milliseconds of a
 # category page (docs/performance.md, "A lighter render path"). The markup is the one of
-# includes/product_card.html and includes/deal_card.html, which stay its reference (the search
-# page renders them) and which tests/web/test_product_cards.py holds these to, byte for byte.
+# includes/product_card.html and includes/deal_card.html, which stay its reference and which
+# tests/web/test_product_cards.py holds these to, byte for byte.
 
 
 def _card_media(card: ProductCard) -> str:
@@ -269,6 +269,27 @@ def category_card(context, category) -> SafeString:
         f'      <span class="card-meta">{shown}</span>\n'
         "    </span>\n  </a>\n</li>\n"
     )
+
+
+@register.simple_tag
+def facet_links(values) -> SafeString:
+    """The links of one facet of the search page (``label``, ``count``, ``selected``, ``url``:
+    web/views/search.py): the loop of storefront/search.html it replaced, a dozen template nodes
+    per value, in Python (tests/web/test_product_cards.py holds it to that loop, byte for byte)."""
+    html = []
+    for v in values:
+        selected, count = v["selected"], v["count"]
+        link = f'<a class="facet-link{" is-selected" if selected else ""}" href="{escape(v["url"])}"'
+        shown = f'<span class="facet-count">{escape(intcomma(count))}</span>' if count is not None else ""
+        html.append(
+            f'\n          <li>{link} rel="nofollow"{SELECTED if selected else ""}>'
+            f'<span class="facet-box" aria-hidden="true"></span>'
+            f'<span class="facet-label">{escape(v["label"])}</span> {shown}</a></li>'
+        )
+    return mark_safe("".join(html))
+
+
+SELECTED = ' aria-current="true"'
 
 
 @register.simple_tag
