@@ -6,17 +6,22 @@ the database, never computed per seller or per payment in a loop.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Sum, Value
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
+from galerie.core.csvsafe import safe_writer
 from galerie.core.errors import NotFound
+from galerie.core.money import Money
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout
 from galerie.orders.selectors import seller_ids_for_member
 from galerie.payments.models import Payment, PaymentDiscrepancy, Refund, RefundStatus
@@ -119,43 +124,88 @@ def payout_get_for_member(user: User, *, payout_id: int, seller_id: int | None =
 # --- Back office -------------------------------------------------------------------------------
 
 
-def trial_balance_by_kind() -> dict[str, Any]:
-    """Return every account kind × currency with debits, credits and balance, and per currency
-    the totals (the balance total is zero when the books are right). One query."""
-    rows = (
-        JournalLine.objects.order_by()
-        .values("account__kind", "currency")
-        .annotate(d=Sum("debit_minor"), c=Sum("credit_minor"))
-        .order_by("currency", "account__kind")
-    )
+@dataclass(frozen=True)
+class Period:
+    """Days from ``first`` to ``last``, both included, in the operator's time zone; either end
+    may be open (``None``): from the first posting, up to now."""
+
+    first: date | None = None
+    last: date | None = None
+
+    @property
+    def starts_at(self) -> datetime | None:
+        """The first instant of the period (midnight of ``first``, local time), or None."""
+        return None if self.first is None else timezone.make_aware(datetime.combine(self.first, time.min))
+
+    @property
+    def ends_before(self) -> datetime | None:
+        """The first instant after the period (midnight after ``last``, local time), or None."""
+        if self.last is None:
+            return None
+        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+
+    def posted_within(self, field_name: str = "entry__posted_at") -> Q:
+        """The lines (or entries, with ``field_name="posted_at"``) posted within the period."""
+        within = Q()
+        if self.starts_at is not None:
+            within &= Q(**{f"{field_name}__gte": self.starts_at})
+        if self.ends_before is not None:
+            within &= Q(**{f"{field_name}__lt": self.ends_before})
+        return within
+
+
+ALL_TIME = Period()
+
+
+def trial_balance_by_kind(period: Period = ALL_TIME) -> dict[str, Any]:
+    """Return every account kind × currency with its opening balance (everything posted before
+    the period), the period's debits and credits, and its closing balance (opening + debits −
+    credits); and per currency the totals — each currency's opening and closing totals are zero
+    when the books are right. A kind with no line up to the period's end is left out. One query."""
+    lines = JournalLine.objects.all()
+    if period.ends_before is not None:
+        lines = lines.filter(entry__posted_at__lt=period.ends_before)
+    sums: dict[str, Any] = {"d": Sum("debit_minor"), "c": Sum("credit_minor"), "o": Value(0)}
+    if period.starts_at is not None:
+        within = Q(entry__posted_at__gte=period.starts_at)
+        sums = {
+            "d": Coalesce(Sum(Case(When(within, then=F("debit_minor")))), 0),
+            "c": Coalesce(Sum(Case(When(within, then=F("credit_minor")))), 0),
+            "o": Coalesce(Sum(Case(When(~within, then=F("debit_minor") - F("credit_minor")))), 0),
+        }
+    rows = lines.order_by().values("account__kind", "currency").annotate(**sums)
+    rows = rows.order_by("currency", "account__kind")
     labels = dict(AccountKind.choices)
     out: list[dict[str, Any]] = []
     totals: dict[str, dict[str, int]] = {}
     for r in rows:
+        row = {
+            "opening_minor": r["o"],
+            "debit_minor": r["d"],
+            "credit_minor": r["c"],
+            "balance_minor": r["o"] + r["d"] - r["c"],
+        }
         out.append(
             {
                 "kind": r["account__kind"],
                 "label": labels.get(r["account__kind"], r["account__kind"]),
                 "currency": r["currency"],
-                "debit_minor": r["d"],
-                "credit_minor": r["c"],
-                "balance_minor": r["d"] - r["c"],
+                **row,
             }
         )
-        total = totals.setdefault(r["currency"], {"debit_minor": 0, "credit_minor": 0, "balance_minor": 0})
-        total["debit_minor"] += r["d"]
-        total["credit_minor"] += r["c"]
-        total["balance_minor"] += r["d"] - r["c"]
+        total = totals.setdefault(r["currency"], dict.fromkeys(row, 0))
+        for name, value in row.items():
+            total[name] += value
     return {"rows": out, "totals": totals}
 
 
-def commission_revenue_by_storefront_month() -> list[dict[str, Any]]:
+def commission_revenue_by_storefront_month(period: Period = ALL_TIME) -> list[dict[str, Any]]:
     """Return the operator's commission revenue (VAT excluded, net of refunds and reversals) per
     storefront, month of posting and currency, from the ledger's lines on commission_revenue
-    joined to their seller order's storefront. Lines without a seller order (none are posted
-    today) appear with storefront ``None``. One query."""
+    posted within the period, joined to their seller order's storefront. Lines without a seller
+    order (none are posted today) appear with storefront ``None``. One query."""
     rows = (
-        JournalLine.objects.filter(account__kind=AccountKind.COMMISSION_REVENUE)
+        JournalLine.objects.filter(period.posted_within(), account__kind=AccountKind.COMMISSION_REVENUE)
         .annotate(month=TruncMonth("entry__posted_at"))
         .order_by()
         .values(
@@ -177,6 +227,39 @@ def commission_revenue_by_storefront_month() -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def _amount(minor: int, currency: str) -> Any:
+    """An amount as a decimal in its currency's unit (``12.50``), as the CSV files write it."""
+    return Money(minor, currency).to_decimal()
+
+
+def trial_balance_csv(report: dict[str, Any]) -> str:
+    """Return a trial balance (``trial_balance_by_kind``) as CSV: one row per account kind and
+    currency, then one ``TOTAL`` row per currency; amounts as decimals."""
+    buffer = io.StringIO()
+    writer = safe_writer(buffer, lineterminator="\n")
+    writer.writerow(["account", "currency", "opening_balance", "debit", "credit", "closing_balance"])
+    amounts = ("opening_minor", "debit_minor", "credit_minor", "balance_minor")
+    for row in report["rows"]:
+        writer.writerow([row["kind"], row["currency"], *(_amount(row[k], row["currency"]) for k in amounts)])
+    for currency, total in report["totals"].items():
+        writer.writerow(["TOTAL", currency, *(_amount(total[k], currency) for k in amounts)])
+    return buffer.getvalue()
+
+
+def commission_revenue_csv(rows: list[dict[str, Any]]) -> str:
+    """Return commission revenue rows (``commission_revenue_by_storefront_month``) as CSV, one
+    per storefront, month (``YYYY-MM``) and currency; the revenue as a decimal."""
+    buffer = io.StringIO()
+    writer = safe_writer(buffer, lineterminator="\n")
+    writer.writerow(["storefront_id", "storefront", "month", "currency", "revenue"])
+    for row in rows:
+        writer.writerow([
+            row["storefront_id"] or "", row["storefront"] or "", row["month"].strftime("%Y-%m"),
+            row["currency"], _amount(row["revenue_minor"], row["currency"]),
+        ])  # fmt: skip
+    return buffer.getvalue()
 
 
 @dataclass

@@ -189,3 +189,22 @@ class ProposalDecisionForm(forms.Form):
         if data.get("action") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for the rejection: the seller is told."))
         return data
+
+
+DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PeriodForm(forms.Form):
+    """The period of a back-office report: from one day to another, both included; either may be
+    left empty (from the first posting; up to today)."""
+
+    start = forms.DateField(label=_("First day"), required=False, widget=DAY)
+    end = forms.DateField(label=_("Last day"), required=False, widget=DAY)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end of the period is before its start."))
+        return data

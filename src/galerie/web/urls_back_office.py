@@ -18,6 +18,8 @@ urlpatterns = [
     path("proposals/", proposals.proposal_queue, name="proposals"),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal"),
     path("money/", money.trial_balance, name="trial_balance"),
+    path("money/trial-balance.csv", money.trial_balance_csv, name="trial_balance_csv"),
     path("money/commissions/", money.commissions, name="commissions"),
+    path("money/commissions.csv", money.commissions_csv, name="commissions_csv"),
     path("money/reconciliation/", money.reconciliation, name="reconciliation"),
 ]
