@@ -323,7 +323,8 @@ def test_the_cheapest_first_page_matches_a_brute_force_with_few_candidates(
 ):
     """The first page of "price ascending" under offer filters reads ``per_row`` candidates per
     row in best-price order (listing._cheapest_first): whether they settle the page, fall short
-    of it (the full sort runs) or are every entry, the page is the brute force's first rows."""
+    of it (four times as many are read, then every entry) or are every entry, the page is the
+    brute force's first rows."""
     with transaction.atomic():
         model = build(world, products)
         ids = [c.pk for c in category_subtree(world.categories[2])]
@@ -341,7 +342,7 @@ def test_the_cheapest_first_page_matches_a_brute_force_with_few_candidates(
 
         def recorded(*args, **kwargs):
             found = cheapest_first(*args, **kwargs)
-            outcomes.append("settled" if found is not None else "sorted all")
+            outcomes.append("settled" if found is not None else "read more")
             return found
 
         with (
@@ -361,7 +362,7 @@ def test_the_cheapest_first_page_matches_a_brute_force_with_few_candidates(
 def test_entries_read_first_do_not_stay_first_when_their_filtered_price_is_higher(world):
     """Two entries whose best price is a used offer come first in best-price order, but their
     new offers cost more than a third entry's: with two candidates for a page of one, they
-    settle nothing and the page is the third entry (the full sort), never one of them."""
+    settle nothing and the page is the third entry (read next), never one of them."""
 
     def spec(*offers):
         return {"category": 0, "brand": None, "published": True, "variants": [list(offers)]}
