@@ -3,6 +3,7 @@ checked against a brute force over the offers themselves (prices with shipping f
 
 import re
 from dataclasses import dataclass, field
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -14,6 +15,7 @@ from galerie.core.money import Money
 from galerie.offers.selectors import category_subtree
 from galerie.offers.services import offer_create
 from galerie.pricing.shipping import ShippingRule
+from galerie.search import listing
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
 from galerie.search.services import search_reindex
 from galerie.sellers.models import ShippingProfile
@@ -303,6 +305,85 @@ def test_listing_and_facets_match_a_brute_force(world, products, raw_filters, so
             if options and all(o.exact for o in options):
                 assert {o.value: o.count for o in options if o.count} == expected_counts
         transaction.set_rollback(True)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    products=st.lists(product_spec, min_size=3, max_size=12),
+    raw_filters=filters_spec,
+    limit=st.integers(1, 3),
+    per_row=st.integers(1, 2),
+)
+def test_the_cheapest_first_page_matches_a_brute_force_with_few_candidates(
+    world, products, raw_filters, limit, per_row
+):
+    """The first page of "price ascending" under offer filters reads ``per_row`` candidates per
+    row in best-price order (listing._cheapest_first): whether they settle the page, fall short
+    of it (four times as many are read, then every entry) or are every entry, the page is the
+    brute force's first rows."""
+    with transaction.atomic():
+        model = build(world, products)
+        ids = [c.pk for c in category_subtree(world.categories[2])]
+        categories = {i for i, c in enumerate(world.categories) if c.pk in ids}
+        filters = ProductFilters(
+            # One condition: the best price is often another condition's, so the entries read
+            # first are not always the cheapest under the filter.
+            conditions=tuple(raw_filters["conditions"][:1]) or ("new",),
+            sellers=tuple(world.seller_slugs[s] for s in raw_filters["sellers"]),
+            price_max=raw_filters["price_max"],
+        )
+        expected = ordered(brute_force(world, model, categories, filters), ProductSort.PRICE_ASC)
+        outcomes = []
+        cheapest_first = listing._cheapest_first
+
+        def recorded(*args, **kwargs):
+            found = cheapest_first(*args, **kwargs)
+            outcomes.append("settled" if found is not None else "read more")
+            return found
+
+        with (
+            mock.patch.object(listing, "CHEAPEST_CANDIDATES_PER_ROW", per_row),
+            mock.patch.object(listing, "_cheapest_first", recorded),
+        ):
+            page = listing_page(
+                world.shop, category_ids=ids, filters=filters, sort=ProductSort.PRICE_ASC, limit=limit
+            )
+        assert outcomes  # the first page of a price sort under offer filters reads candidates
+        event(outcomes[0])
+        assert [(p.pk, p.best_price_minor, p.offer_count) for p in page.products] == expected[:limit]
+        assert (page.next_cursor is not None) == (len(expected) > limit)
+        transaction.set_rollback(True)
+
+
+def test_entries_read_first_do_not_stay_first_when_their_filtered_price_is_higher(world):
+    """Two entries whose best price is a used offer come first in best-price order, but their
+    new offers cost more than a third entry's: with two candidates for a page of one, they
+    settle nothing and the page is the third entry (read next), never one of them."""
+
+    def spec(*offers):
+        return {"category": 0, "brand": None, "published": True, "variants": [list(offers)]}
+
+    model = build(
+        world,
+        [
+            spec((0, "used", 500, 5, "EUR"), (1, "new", 2000, 5, "EUR")),
+            spec((0, "used", 500, 5, "EUR"), (2, "new", 2000, 5, "EUR")),
+            spec((0, "new", 1000, 5, "EUR")),
+        ],
+    )
+    with mock.patch.object(listing, "CHEAPEST_CANDIDATES_PER_ROW", 1):
+        page = listing_page(
+            world.shop,
+            category_ids=[world.categories[0].pk],
+            filters=ProductFilters(conditions=("new",)),
+            sort=ProductSort.PRICE_ASC,
+            limit=1,
+        )
+    assert [p.pk for p in page.products] == [model[2]["id"]]
 
 
 def vars_of(filters):

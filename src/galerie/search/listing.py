@@ -14,6 +14,7 @@ and seller counts are exact per offer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -172,9 +173,60 @@ def _entries(
         entries = entries.filter(values_any(applied.tokens))
     if applied.price_max is not None:
         entries = entries.filter(best_price_minor__lte=applied.price_max)
-    if exact and applied.offers.active:
+    if exact and applied.offers.active and not _only_price_max(applied):
         entries = entries.filter(offers_any(applied.offers))
     return entries
+
+
+def _only_price_max(applied: _Applied) -> bool:
+    """Whether the offer filters are a maximum price alone: then ``best_price_minor <= max``
+    says that one offer passes (the best price is the cheapest offer's), no need to read the
+    offers of each entry."""
+    offers = applied.offers
+    return (
+        offers.sellers is None
+        and offers.conditions is None
+        and applied.price_max is not None
+        and offers.prices == ((None, applied.price_max),)
+    )
+
+
+def _entries_sql(
+    storefront: Storefront,
+    category_ids: Collection[int] | None,
+    applied: _Applied,
+    columns: str,
+    *,
+    exact: bool = True,
+    order: str = "",
+    limit: int | None = None,
+) -> tuple[str, list]:
+    """``_entries`` as plain SQL (the entry table aliased ``e``): the sets that the facet
+    counts and the first page of a price sort read, where building and compiling the
+    queryset cost more CPU than PostgreSQL spent running it. Only integers are written into
+    the statement; the same conditions as ``_entries`` (tests compare both with brute force)."""
+    where, params = ["e.storefront_id = %s"], [storefront.pk]
+    if category_ids is not None:
+        ids = sorted(category_ids)
+        where.append(f"e.category_id IN ({', '.join(str(int(i)) for i in ids)})" if ids else "1 = 0")
+    for ids_any in (applied.brands, applied.tokens):
+        if ids_any is not None:
+            condition = values_any(ids_any)
+            where.append(condition.template.format(entry="e"))
+            params += condition.params
+    if applied.price_max is not None:
+        where.append("e.best_price_minor <= %s")
+        params.append(applied.price_max)
+    if exact and applied.offers.active and not _only_price_max(applied):
+        condition = offers_any(applied.offers)
+        where.append(condition.template.format(entry="e"))
+        params += condition.params
+    sql = f"SELECT {columns} FROM {SearchEntry._meta.db_table} e WHERE {' AND '.join(where)}"
+    if order:
+        sql += f" ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -230,7 +282,11 @@ def listing_page(
         columns = ("product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices")
         found_first = None
         if applied.offers.active and sort == ProductSort.PRICE_ASC and cursor is None:
-            found_first = _cheapest_first(entries, columns, limit + 1)
+            # Candidates per row, then four times as many, then every matching entry.
+            for per_row in (CHEAPEST_CANDIDATES_PER_ROW, 4 * CHEAPEST_CANDIDATES_PER_ROW, None):
+                found_first = _cheapest_first(storefront, category_ids, applied, limit + 1, per_row)
+                if found_first is not None:
+                    break
         rows = (
             found_first
             if found_first is not None
@@ -315,29 +371,68 @@ def _unfiltered_rows(
 
 
 # The first page of "price ascending" under offer filters reads this many entries per row, in
-# best price order, before it gives up and sorts every entry that passes (_cheapest_first): on
-# the large seed, "new, under 60 €" settles in 5 of 7 leaf categories of Page & Plume with 20,
-# in all with 40 (the new offers cost a little more than the used ones that set the best price).
+# best price order (_cheapest_first), then four times as many, before it sorts every entry that
+# passes: on the large seed, "new, under 60 €" settles in 24 of the 25 leaf categories of the
+# bench with 40 (the new offers cost a little more than the used ones that set the best price),
+# and in the last ("vinyles", 7,505 matching entries) with 80.
 CHEAPEST_CANDIDATES_PER_ROW = 40
 
 
-def _cheapest_first(entries: QuerySet[SearchEntry], columns: tuple[str, ...], wanted: int) -> list | None:
+def _cheapest_first(
+    storefront: Storefront,
+    category_ids: Collection[int] | None,
+    applied: _Applied,
+    wanted: int,
+    per_row: int | None,
+) -> list | None:
     """The first ``wanted`` rows by (price passing the offer filters, product) without computing
     that price for every entry: an entry's filtered price is never below its best price, so
     reading the entries in (best price, product) order (an index range), a row whose filtered
     (price, product) is below the last candidate's (best price, product) can be overtaken by
-    no entry not read. One query; None when the candidates read do not settle ``wanted`` rows
-    (the caller sorts them all)."""
-    size = wanted * CHEAPEST_CANDIDATES_PER_ROW
-    candidates = list(
-        entries.order_by("best_price_minor", "product_id").values_list(*columns, "best_price_minor")[:size]
+    no entry not read. ``per_row`` candidates per row wanted are read (every matching entry when
+    None, which settles them all). One query, which keeps the candidates and returns the
+    settled rows only (not the candidates' offer lists: turning a thousand of them into Python
+    lists cost more CPU than the query), each candidate priced once; None when the candidates
+    read do not settle ``wanted`` rows (the caller asks again with more)."""
+    every = per_row is None
+    size = 2**62 if per_row is None else wanted * per_row
+    best = offer_best_price(applied.offers)
+    inner, params = _entries_sql(
+        storefront,
+        category_ids,
+        applied,
+        "e.product_id, e.best_price_minor, e.offer_count, e.offer_sellers, e.offer_conditions,"
+        f" e.offer_prices, {best.template.format(entry='e')} AS price",
+        exact=False,
+        order="e.best_price_minor, e.product_id",
+        limit=None if every else size,
     )
-    passing = sorted((row for row in candidates if row[1] is not None), key=lambda row: (row[1], row[0]))
-    if len(candidates) < size:  # every entry of the listing was read
-        return [row[:-1] for row in passing[:wanted]]
-    last = (candidates[-1][-1], candidates[-1][0])
-    settled = [row[:-1] for row in passing if (row[1], row[0]) < last]
-    return settled[:wanted] if len(settled) >= wanted else None
+    params = [*best.params, *params]  # the price is a column: its parameters come first
+    # The price is computed once per candidate (in ``c``), the passing ones kept outside it.
+    sql = (
+        f"WITH c AS ({inner}), k AS (SELECT COUNT(*) AS n FROM c),"
+        " l AS (SELECT best_price_minor AS b, product_id AS i FROM c"
+        " ORDER BY best_price_minor DESC, product_id DESC LIMIT 1)"
+        " SELECT k.n, r.product_id, r.price, r.offer_count, r.offer_sellers, r.offer_conditions,"
+        " r.offer_prices FROM k LEFT JOIN (SELECT c.* FROM c, k, l WHERE c.price IS NOT NULL"
+        " AND (k.n < %s OR c.price < l.b OR (c.price = l.b AND c.product_id < l.i))"
+        " ORDER BY c.price, c.product_id LIMIT %s) r ON 1 = 1 ORDER BY r.price, r.product_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, size, wanted])
+        found = cursor.fetchall()
+    read = found[0][0]
+    rows = [
+        (pid, price, count, _int_list(sellers), _int_list(conditions), _int_list(prices))
+        for _n, pid, price, count, sellers, conditions, prices in found
+        if pid is not None
+    ]
+    return rows if every or read < size or len(rows) >= wanted else None
+
+
+def _int_list(value: Any) -> list[int]:
+    """A list column read by raw SQL: a list on PostgreSQL, JSON text on SQLite."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -> bool:
@@ -476,10 +571,12 @@ def entry_value_counts(
 
 
 # Facet counts over more entries than this are not computed exactly: the listing says "more
-# than 1,000 products" and shows the filter options without their counts
-# (docs/category-listing.md, "Facet counts").
-FACETS_EXACT_UP_TO = 1000
-_SET_COLUMNS = ("id", "brand_id", "value_ids", "offer_sellers", "offer_conditions", "offer_prices")
+# than 500 products" and shows the filter options without their counts
+# (docs/category-listing.md, "Facet counts"). Each set of filters left out reads up to this
+# many entries and their offers: 500 rather than 1,000 halves the largest part of a filtered
+# page's database time (docs/performance.md, "Filtered listings, bypassed").
+FACETS_EXACT_UP_TO = 500
+_SET_COLUMNS = "e.id, e.brand_id, e.value_ids, e.offer_sellers, e.offer_conditions, e.offer_prices"
 _FACET_FILTERS = {"brand": "brands", "condition": "conditions", "seller": "sellers"}
 
 
@@ -593,11 +690,12 @@ def listing_facets(
     if sets:
         ctes, cte_params = [], []
         for without, tag in sets.items():
-            inner, params = (
-                _entries(storefront, category_ids, _applied(narrowed(without), value_ids))
-                .order_by()
-                .values(*_SET_COLUMNS)[: exact_up_to + 1]
-                .query.sql_with_params()
+            inner, params = _entries_sql(
+                storefront,
+                category_ids,
+                _applied(narrowed(without), value_ids),
+                _SET_COLUMNS,
+                limit=exact_up_to + 1,
             )
             ctes.append(f"{tag} AS ({inner})")
             cte_params += list(params)

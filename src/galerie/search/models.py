@@ -72,9 +72,22 @@ class SearchEntry(models.Model):
             models.Index(fields=["storefront", "-product"], name="search_entry_newest_idx"),
             # A category page: a range of one of these, whatever the size of the catalog.
             models.Index(fields=["storefront", "category", "-product"], name="search_entry_cat_newest_idx"),
+            # Covering on PostgreSQL: a filtered listing and its facet counts read a range of
+            # it (up to a thousand entries, by best price) with the offers and value ids of
+            # each, in an index-only scan instead of a heap page per entry
+            # (docs/performance.md, "Filtered listings, bypassed").
             models.Index(
                 fields=["storefront", "category", "best_price_minor", "product"],
                 name="search_entry_cat_price_idx",
+                include=[
+                    "id",
+                    "brand",
+                    "offer_count",
+                    "value_ids",
+                    "offer_sellers",
+                    "offer_conditions",
+                    "offer_prices",
+                ],
             ),
             models.Index(
                 fields=["storefront", "deal_rank", "-product"],
