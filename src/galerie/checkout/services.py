@@ -45,8 +45,10 @@ from galerie.offers.services import offers_stock_release, offers_stock_take
 from galerie.orders.models import Order
 from galerie.orders.services import order_create
 from galerie.payments.models import Payment
+from galerie.payments.gateway import GatewayResult
 from galerie.payments.services import (
-    payment_authorize,
+    payment_authorization_record,
+    payment_authorize_send,
     payment_capture,
     payment_prepare,
     payment_refresh,
@@ -163,6 +165,9 @@ def _reserve(
             idempotency_key=f"checkout-{idempotency_key}",
             return_url=return_url,
             description=_description(attempt_uuid),
+            # Its key is the attempt's, which was found missing: the insert below of both
+            # fails on a racing duplicate (IntegrityError, the first request's attempt wins).
+            new=True,
         )
         attempt = CheckoutAttempt.objects.create(
             uuid=attempt_uuid,
@@ -322,7 +327,7 @@ def _resume(
             return _outcome(attempt)  # a retry without the card: the first request is still paying
         key = f"checkout-{attempt.idempotency_key}"
         try:
-            payment = payment_authorize(
+            payment, answer = payment_authorize_send(
                 amount=Money(attempt.amount_minor, attempt.currency),
                 payment_method=dict(payment_method),
                 idempotency_key=key,
@@ -345,7 +350,9 @@ def _resume(
                 "failed",
                 message=_("The payment service did not answer. You have not been charged: try again."),
             )
-        return checkout_complete(attempt_id=attempt.pk, payment=payment)
+        # The gateway's answer is recorded in the transaction that makes the order (or gives
+        # the stock back): one commit fewer, and the answer never stands without its outcome.
+        return checkout_complete(attempt_id=attempt.pk, payment=payment, answer=answer)
     return checkout_complete(attempt_id=attempt.pk)
 
 
@@ -380,12 +387,17 @@ def _outcome(attempt: CheckoutAttempt) -> CheckoutOutcome:
     return CheckoutOutcome(attempt, status, message=attempt.message)
 
 
-def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> CheckoutOutcome:
+def checkout_complete(
+    *, attempt_id: int, payment: Payment | None = None, answer: GatewayResult | None = None
+) -> CheckoutOutcome:
     """Finish an attempt from its payment's state: place the order when authorized, give the
     stock back when declined, wait when the customer must still confirm. Idempotent.
 
     ``payment``: the attempt's payment as the gateway just answered for it, attached to the
-    attempt in this transaction if it has none yet."""
+    attempt in this transaction if it has none yet. ``answer``: the gateway's answer to its
+    authorization (``payment_authorize_send``), recorded here first, in this transaction, under
+    the payment's lock (forward only: a webhook recorded before it wins). Locks the attempt,
+    then its payment."""
     with transaction.atomic():
         attempt = (
             CheckoutAttempt.objects.select_related("payment", "storefront", "customer")
@@ -395,6 +407,10 @@ def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> Che
         if payment is not None and attempt.payment_id is None:
             CheckoutAttempt.objects.filter(pk=attempt.pk, payment__isnull=True).update(payment=payment)
             attempt.payment = payment
+        if answer is not None and attempt.payment is not None:
+            # Recorded whatever the attempt's state: an attempt that expired meanwhile leaves
+            # the reconciler an authorized payment to void.
+            attempt.payment = payment_authorization_record(payment_id=attempt.payment.pk, result=answer)
         payment = attempt.payment
         if attempt.status != CheckoutAttempt.Status.RESERVED or payment is None:
             return _outcome(attempt)
