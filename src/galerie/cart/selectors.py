@@ -105,7 +105,9 @@ def _columns(model: type[Model], alias: str) -> tuple[list[str], list[tuple[int,
     return select, converters
 
 
-def _build(model: type[Model], converters: list[tuple[int, list[Any], Any]], values: tuple[Any, ...]) -> Model:
+def _build(
+    model: type[Model], converters: list[tuple[int, list[Any], Any]], values: tuple[Any, ...]
+) -> Model:
     row = list(values)
     for index, functions, col in converters:
         value = row[index]

@@ -123,7 +123,9 @@ def cart_add_counted(
 
 
 def _not_enough(limit: int) -> NotEnoughStock:
-    return NotEnoughStock(_("Only %(stock)s available from this seller.") % {"stock": limit}, field="quantity")
+    return NotEnoughStock(
+        _("Only %(stock)s available from this seller.") % {"stock": limit}, field="quantity"
+    )
 
 
 @transaction.atomic
