@@ -48,7 +48,7 @@ def test_additions_never_pass_the_limit_and_a_refused_one_changes_nothing(counte
         except (NotEnoughStock, InvalidInput):
             assert quantity < 1 or before + quantity > limit  # refused only past the limit
         else:
-            assert 1 <= quantity and before + quantity <= limit
+            assert quantity >= 1 and before + quantity <= limit
             expected[offer.pk] = before + quantity
             assert count == sum(expected.values()) == cart_item_count(added)
         mine = cart_find(storefront=storefront, customer=customer)
@@ -98,23 +98,16 @@ def test_the_lines_read_in_one_statement_are_the_models_the_orm_reads(counter, d
         ).order_by("id")
     )
     with django_assert_num_queries(1):
-        lines = cart_lines(cart)
-        seen = [
-            (
-                model_to_dict(line), model_to_dict(line.offer), model_to_dict(line.offer.variant),
-                model_to_dict(line.offer.variant.product), model_to_dict(line.offer.variant.product.product_type),
-                line.offer.variant.product.brand, model_to_dict(line.offer.seller),
-                getattr(line.offer.seller, "shipping_profile", None), line.offer.created_at, line.added_at, line.offer.uuid,
-            )
-            for line in lines
-        ]  # fmt: skip
-    assert seen == [
-        (
-            model_to_dict(line), model_to_dict(line.offer), model_to_dict(line.offer.variant),
-            model_to_dict(line.offer.variant.product), model_to_dict(line.offer.variant.product.product_type),
-            line.offer.variant.product.brand, model_to_dict(line.offer.seller),
-            getattr(line.offer.seller, "shipping_profile", None), line.offer.created_at, line.added_at, line.offer.uuid,
-        )
-        for line in orm
-    ]  # fmt: skip
+        seen = [_snapshot(line) for line in cart_lines(cart)]
+    assert seen == [_snapshot(line) for line in orm]
     assert seen[2][7] is None and seen[0][7] is not None  # a seller without a shipping profile
+
+
+def _snapshot(line: CartLine) -> tuple:
+    offer = line.offer
+    product = offer.variant.product
+    return (
+        model_to_dict(line), model_to_dict(offer), model_to_dict(offer.variant), model_to_dict(product),
+        model_to_dict(product.product_type), product.brand, model_to_dict(offer.seller),
+        getattr(offer.seller, "shipping_profile", None), offer.created_at, line.added_at, offer.uuid,
+    )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model
@@ -19,13 +19,12 @@ from galerie.pricing.quote import Quote, QuoteGroup, quote_build
 from galerie.sellers.models import Seller, ShippingProfile
 from galerie.storefronts.models import Storefront
 
-
 # The dates stay deferred (read if ever used): SQLite would hand them over as text.
 _CART_COLUMNS = ("id", "uuid", "storefront_id", "customer_id")
 _CART_SELECT = f"SELECT {', '.join(_CART_COLUMNS)} FROM cart_cart WHERE storefront_id = %s AND "
 
 
-def _cart_row(sql: str, params: list[object]) -> Cart | None:
+def _cart_row(sql: str, params: list[Any]) -> Cart | None:
     """One plain statement for the cart every cart and checkout request reads first (the ORM's
     query building cost more than the query)."""
     with connection.cursor() as cursor:
@@ -94,12 +93,12 @@ class CartView:
 def _columns(model: type[Model], alias: str) -> tuple[list[str], list[tuple[int, list[Any], Any]]]:
     """The select list of a model's concrete columns under ``alias``, and the converters of the
     fields that have some (those the ORM applies: SQLite's datetimes and UUIDs, JSON, …)."""
-    fields = model._meta.concrete_fields
-    select = [f'{alias}."{field.column}"' for field in fields]
+    fields: list[Any] = list(model._meta.concrete_fields)
+    select = [f'{alias}."{column.column}"' for column in fields]
     converters = []
-    for index, field in enumerate(fields):
-        col = field.get_col(alias)
-        functions = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+    for index, column in enumerate(fields):
+        col = column.get_col(alias)
+        functions = connection.ops.get_db_converters(col) + column.get_db_converters(connection)
         if functions:
             converters.append((index, functions, col))
     return select, converters
@@ -114,7 +113,8 @@ def _build(
         for function in functions:
             value = function(value, col, connection)
         row[index] = value
-    return model.from_db(connection.alias, None, row)
+    # Every concrete field, in order: ``from_db`` then reads no field names.
+    return model.from_db(connection.alias, (), row)
 
 
 # The models of a cart line as pricing and the pages read them, in select order.
@@ -161,13 +161,14 @@ def cart_lines(cart: Cart) -> list[CartLine]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [cart.pk])
         rows = cursor.fetchall()
-    lines = []
+    lines: list[CartLine] = []
     for row in rows:
         line, offer, variant, product, product_type, brand, seller, profile = (
             _build(model, converters, row[start : start + size]) if row[start] is not None else None
             for (model, _alias), (start, size, converters) in zip(_LINE_MODELS, parts, strict=True)
         )
         assert line is not None and offer is not None and variant is not None and product is not None
+        assert seller is not None  # inner joins: only the brand and the shipping profile may be missing
         CartLine.cart.field.set_cached_value(line, cart)
         CartLine.offer.field.set_cached_value(line, offer)
         Offer.variant.field.set_cached_value(offer, variant)
@@ -178,7 +179,7 @@ def cart_lines(cart: Cart) -> list[CartLine]:
         Seller.shipping_profile.related.set_cached_value(seller, profile)
         if profile is not None:
             ShippingProfile.seller.field.set_cached_value(profile, seller)
-        lines.append(line)
+        lines.append(cast(CartLine, line))
     return lines
 
 

@@ -44,8 +44,8 @@ from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offers_stock_release, offers_stock_take
 from galerie.orders.models import Order
 from galerie.orders.services import order_create
-from galerie.payments.models import Payment
 from galerie.payments.gateway import GatewayResult
+from galerie.payments.models import Payment
 from galerie.payments.services import (
     payment_authorization_record,
     payment_authorize_send,
