@@ -130,6 +130,8 @@ _LINE_MODELS: tuple[tuple[type[Model], str], ...] = (
 )
 
 
+# Built once per process: one database per process, and its converters keep no per-connection
+# state that matters here (SQLite's read the time zone setting only).
 @cache
 def _lines_query() -> tuple[str, list[tuple[int, int, list]]]:
     select: list[str] = []
