@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from galerie.checkout import services as checkout
@@ -13,7 +14,7 @@ from galerie.checkout.models import CheckoutAttempt
 from galerie.checkout.services import checkout_place_order, checkout_reconcile, checkout_return
 from galerie.offers.models import Offer
 from galerie.orders.models import Order
-from galerie.payments.models import Payment
+from galerie.payments.models import Payment, ProviderCharge
 from galerie.payments.testgateway.services import charge_confirm
 from tests.checkout.conftest import ADDRESS, CONFIRM, SUCCESS, new_key
 
@@ -102,3 +103,46 @@ def test_an_attempt_whose_customer_never_came_back_but_paid_becomes_an_order(sho
     assert checkout_reconcile(now=later(30)) == 1
     assert CheckoutAttempt.objects.get().status == CheckoutAttempt.Status.COMPLETED
     assert Order.objects.get().payment.status == Payment.Status.AUTHORIZED  # the worker captures it
+
+
+def test_an_authorization_whose_answer_was_never_recorded_becomes_one_order_charged_once(shop, monkeypatch):
+    # The gateway's answer is recorded in the transaction that makes the order: if that
+    # transaction never commits (fault injection: the process dies there), neither the answer
+    # nor the order exists, the stock stays reserved, and the payment stays pending.
+    def crash(**kwargs):
+        raise RuntimeError("the process died after the gateway answered")
+
+    monkeypatch.setattr(checkout, "payment_authorization_record", crash)
+    with pytest.raises(RuntimeError):
+        place(shop, SUCCESS)
+    monkeypatch.undo()
+    assert Payment.objects.get().status == Payment.Status.PENDING
+    assert CheckoutAttempt.objects.get().status == CheckoutAttempt.Status.RESERVED
+    assert not Order.objects.exists()
+    assert stock(shop) == [3, 2]
+
+    # The reconciler asks the gateway by the same key, records the authorization, makes the order.
+    assert checkout_reconcile(now=later(30)) == 1
+    order = Order.objects.get()
+    assert order.payment.status == Payment.Status.AUTHORIZED
+    assert order.total_minor == order.payment.amount_minor == CheckoutAttempt.objects.get().amount_minor
+    assert ProviderCharge.objects.count() == 1  # one charge at the provider: never asked twice
+    assert stock(shop) == [3, 2]  # taken once, by the order
+
+
+def test_an_answer_recorded_first_by_a_webhook_is_not_moved_back_by_the_checkout(shop, monkeypatch):
+    # The authorization is recorded under the payment's lock, forward only: a capture that a
+    # webhook recorded while the checkout was finishing stays captured.
+    real = checkout.payment_authorization_record
+
+    def webhook_first(*, payment_id, result):
+        Payment.objects.filter(pk=payment_id).update(
+            status=Payment.Status.CAPTURED, captured_minor=F("amount_minor")
+        )
+        return real(payment_id=payment_id, result=result)
+
+    monkeypatch.setattr(checkout, "payment_authorization_record", webhook_first)
+    outcome = place(shop, SUCCESS)
+
+    assert outcome.status == "completed"
+    assert Order.objects.get().payment.status == Payment.Status.CAPTURED

@@ -7,6 +7,8 @@ import threading
 import pytest
 from django.db import connections
 
+from galerie.cart.errors import NotEnoughStock
+from galerie.cart.models import CartLine
 from galerie.cart.services import cart_add
 from galerie.checkout.errors import CheckoutNotPossible
 from galerie.checkout.services import checkout_place_order
@@ -111,3 +113,24 @@ def test_a_double_click_charges_once():
     assert "completed" in outcomes
     assert Order.objects.count() == 1 and Payment.objects.count() == 1
     assert Offer.objects.get(pk=offer.pk).stock == 4
+
+
+def test_additions_racing_on_one_cart_line_never_pass_the_stock():
+    # The line's quantity is raised by one statement that checks the limit itself: ten
+    # additions of one unit racing for an offer with four in stock leave exactly four.
+    storefront = make_storefront()
+    offer = make_offer(seller=make_seller(storefronts=[storefront]), stock=4)
+    customer = make_user()
+    cart = cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)
+
+    def add():
+        try:
+            cart_add(storefront=storefront, cart=cart, customer=customer, offer_id=offer.pk)
+        except NotEnoughStock:
+            return "refused"
+        return "added"
+
+    outcomes = _race([add] * 10)
+
+    assert outcomes.count("added") == 3 and outcomes.count("refused") == 7
+    assert CartLine.objects.get(cart=cart).quantity == 4

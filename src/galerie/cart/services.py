@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galerie.cart.errors import NotEnoughStock, OfferNotAvailable
@@ -39,7 +40,6 @@ def _sellable_offer(storefront: Storefront, offer_id: int | None, offer_uuid: uu
     return offer
 
 
-@transaction.atomic
 def cart_add(
     *,
     storefront: Storefront,
@@ -52,32 +52,80 @@ def cart_add(
     """Add ``quantity`` of an offer (by ``offer_id``, or by ``offer_uuid`` as a page names it)
     to the cart, creating the cart if there is none yet; raise OfferNotAvailable or
     NotEnoughStock and change nothing when it cannot be sold."""
+    added, _count = cart_add_counted(
+        storefront=storefront,
+        cart=cart,
+        customer=customer,
+        offer_id=offer_id,
+        offer_uuid=offer_uuid,
+        quantity=quantity,
+    )
+    return added
+
+
+# The line is added, or its quantity raised, in one statement that also refuses to go past
+# the limit (the line stays as it was: no row comes back). Both databases have ON CONFLICT
+# with a WHERE on the update and RETURNING (SQLite since 3.35).
+_LINE_UPSERT = (
+    "INSERT INTO cart_cartline (cart_id, offer_id, quantity, price_seen_minor, added_at)"
+    " VALUES (%s, %s, %s, %s, %s)"
+    " ON CONFLICT (cart_id, offer_id) DO UPDATE SET"
+    " quantity = cart_cartline.quantity + excluded.quantity, price_seen_minor = excluded.price_seen_minor"
+    " WHERE cart_cartline.quantity + excluded.quantity <= %s"
+    " RETURNING quantity"
+)
+# The cart is touched and its item count read back in the same statement.
+_CART_TOUCH_COUNT = (
+    "UPDATE cart_cart SET updated_at = %s WHERE id = %s"
+    " RETURNING (SELECT COALESCE(SUM(quantity), 0) FROM cart_cartline WHERE cart_id = %s)"
+)
+
+
+@transaction.atomic
+def cart_add_counted(
+    *,
+    storefront: Storefront,
+    cart: Cart | None,
+    customer=None,
+    offer_id: int | None = None,
+    offer_uuid: uuid.UUID | None = None,
+    quantity: object = 1,
+) -> tuple[Cart, int]:
+    """``cart_add``, returning the cart and the number of items now in it.
+
+    The line's quantity never passes the offer's stock nor MAX_QUANTITY, even when two
+    additions race: the limit is checked by the statement that raises it."""
     if (offer_id is None) == (offer_uuid is None):
         raise TypeError("cart_add() takes one of offer_id and offer_uuid")
     quantity = _quantity(quantity)
     if quantity < 1:
         raise InvalidInput({"quantity": [_("Add at least one item.")]})
     offer = _sellable_offer(storefront, offer_id, offer_uuid)
+    limit = min(offer.stock, MAX_QUANTITY)
+    if quantity > limit:
+        raise _not_enough(limit)
     if cart is None:
         owner = customer if customer is not None and customer.is_authenticated else None
         if owner is not None:
             cart, _created = Cart.objects.get_or_create(storefront=storefront, customer=owner)
         else:
             cart = Cart.objects.create(storefront=storefront)
-    line = CartLine.objects.select_for_update().filter(cart=cart, offer=offer).first()
-    wanted = quantity + (line.quantity if line else 0)
-    if wanted > min(offer.stock, MAX_QUANTITY):
-        raise NotEnoughStock(
-            _("Only %(stock)s available from this seller.") % {"stock": min(offer.stock, MAX_QUANTITY)},
-            field="quantity",
-        )
-    if line:
-        line.quantity, line.price_seen_minor = wanted, offer.price_minor
-        line.save(update_fields=["quantity", "price_seen_minor"])
-    else:
-        CartLine.objects.create(cart=cart, offer=offer, quantity=wanted, price_seen_minor=offer.price_minor)
-    cart.save(update_fields=["updated_at"])
-    return cart
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_LINE_UPSERT, [cart.pk, offer.pk, quantity, offer.price_minor, stamp, limit])
+        if cursor.fetchone() is None:
+            raise _not_enough(limit)  # the line already holds too many: unchanged
+        cursor.execute(_CART_TOUCH_COUNT, [stamp, cart.pk, cart.pk])
+        (count,) = cursor.fetchone()
+    cart.updated_at = now
+    return cart, int(count)
+
+
+def _not_enough(limit: int) -> NotEnoughStock:
+    return NotEnoughStock(
+        _("Only %(stock)s available from this seller.") % {"stock": limit}, field="quantity"
+    )
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -44,9 +44,11 @@ from galerie.offers.selectors import offers_sellable
 from galerie.offers.services import offers_stock_release, offers_stock_take
 from galerie.orders.models import Order
 from galerie.orders.services import order_create
+from galerie.payments.gateway import GatewayResult
 from galerie.payments.models import Payment
 from galerie.payments.services import (
-    payment_authorize,
+    payment_authorization_record,
+    payment_authorize_send,
     payment_capture,
     payment_prepare,
     payment_refresh,
@@ -163,6 +165,9 @@ def _reserve(
             idempotency_key=f"checkout-{idempotency_key}",
             return_url=return_url,
             description=_description(attempt_uuid),
+            # Its key is the attempt's, which was found missing: the insert below of both
+            # fails on a racing duplicate (IntegrityError, the first request's attempt wins).
+            new=True,
         )
         attempt = CheckoutAttempt.objects.create(
             uuid=attempt_uuid,
@@ -221,7 +226,10 @@ def checkout_place_order(
     key = (idempotency_key or "").strip()
     if not 16 <= len(key) <= 64:
         raise InvalidInput({"idempotency_key": [_("The checkout form has expired: reload the page.")]})
-    existing = CheckoutAttempt.objects.filter(idempotency_key=key).first()
+    with connection.cursor() as cursor:  # most submits are new: one narrow probe
+        cursor.execute("SELECT id FROM checkout_checkoutattempt WHERE idempotency_key = %s", [key])
+        found = cursor.fetchone()
+    existing = CheckoutAttempt.objects.filter(pk=found[0]).first() if found is not None else None
     if existing is not None:
         if existing.customer_id != customer.pk:
             raise InvalidInput({"idempotency_key": [_("The checkout form has expired: reload the page.")]})
@@ -322,7 +330,7 @@ def _resume(
             return _outcome(attempt)  # a retry without the card: the first request is still paying
         key = f"checkout-{attempt.idempotency_key}"
         try:
-            payment = payment_authorize(
+            payment, answer = payment_authorize_send(
                 amount=Money(attempt.amount_minor, attempt.currency),
                 payment_method=dict(payment_method),
                 idempotency_key=key,
@@ -345,7 +353,11 @@ def _resume(
                 "failed",
                 message=_("The payment service did not answer. You have not been charged: try again."),
             )
-        return checkout_complete(attempt_id=attempt.pk, payment=payment)
+        # The gateway's answer is recorded in the transaction that makes the order (or gives
+        # the stock back): one commit fewer, and the answer never stands without its outcome.
+        return checkout_complete(
+            attempt_id=attempt.pk, payment=payment, answer=answer, known=attempt if answer else None
+        )
     return checkout_complete(attempt_id=attempt.pk)
 
 
@@ -380,21 +392,52 @@ def _outcome(attempt: CheckoutAttempt) -> CheckoutOutcome:
     return CheckoutOutcome(attempt, status, message=attempt.message)
 
 
-def checkout_complete(*, attempt_id: int, payment: Payment | None = None) -> CheckoutOutcome:
+def _lock_known(known: CheckoutAttempt) -> CheckoutAttempt | None:
+    """Lock the attempt's row and return ``known`` (the attempt as this request made or read
+    it, with its storefront and customer) if its state is still the one known, else None."""
+    sql = "SELECT status, payment_id, order_id FROM checkout_checkoutattempt WHERE id = %s"
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [known.pk])
+        row = cursor.fetchone()
+    return (
+        known if row is not None and tuple(row) == (known.status, known.payment_id, known.order_id) else None
+    )
+
+
+def checkout_complete(
+    *,
+    attempt_id: int,
+    payment: Payment | None = None,
+    answer: GatewayResult | None = None,
+    known: CheckoutAttempt | None = None,
+) -> CheckoutOutcome:
     """Finish an attempt from its payment's state: place the order when authorized, give the
     stock back when declined, wait when the customer must still confirm. Idempotent.
 
     ``payment``: the attempt's payment as the gateway just answered for it, attached to the
-    attempt in this transaction if it has none yet."""
+    attempt in this transaction if it has none yet. ``answer``: the gateway's answer to its
+    authorization (``payment_authorize_send``), recorded here first, in this transaction, under
+    the payment's lock (forward only: a webhook recorded before it wins). ``known``: the
+    attempt as the caller holds it, used as it is if its row, once locked, is still in the
+    same state (one narrow statement instead of reading it again with its relations). Locks
+    the attempt, then its payment."""
     with transaction.atomic():
-        attempt = (
-            CheckoutAttempt.objects.select_related("payment", "storefront", "customer")
-            .select_for_update(of=("self",))
-            .get(pk=attempt_id)
-        )
+        attempt = _lock_known(known) if known is not None and known.pk == attempt_id else None
+        if attempt is None:
+            attempt = (
+                CheckoutAttempt.objects.select_related("payment", "storefront", "customer")
+                .select_for_update(of=("self",))
+                .get(pk=attempt_id)
+            )
         if payment is not None and attempt.payment_id is None:
             CheckoutAttempt.objects.filter(pk=attempt.pk, payment__isnull=True).update(payment=payment)
             attempt.payment = payment
+        if answer is not None and attempt.payment is not None:
+            # Recorded whatever the attempt's state: an attempt that expired meanwhile leaves
+            # the reconciler an authorized payment to void.
+            attempt.payment = payment_authorization_record(payment_id=attempt.payment.pk, result=answer)
         payment = attempt.payment
         if attempt.status != CheckoutAttempt.Status.RESERVED or payment is None:
             return _outcome(attempt)

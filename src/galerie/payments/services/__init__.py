@@ -9,7 +9,9 @@ here or at the provider, does the work once.
 """
 
 from galerie.payments.services.payments import (
+    payment_authorization_record,
     payment_authorize,
+    payment_authorize_send,
     payment_capture,
     payment_prepare,
     payment_refresh,
@@ -19,7 +21,9 @@ from galerie.payments.services.refunds import payment_refund
 from galerie.payments.services.webhooks import webhook_handle
 
 __all__ = [
+    "payment_authorization_record",
     "payment_authorize",
+    "payment_authorize_send",
     "payment_capture",
     "payment_prepare",
     "payment_refresh",

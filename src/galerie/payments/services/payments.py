@@ -14,7 +14,7 @@ from galerie.payments.errors import (
     PaymentNotCapturable,
     PaymentNotVoidable,
 )
-from galerie.payments.gateway import get_gateway
+from galerie.payments.gateway import GatewayResult, get_gateway
 from galerie.payments.models import Payment
 from galerie.payments.selectors import payment_get
 from galerie.payments.services.checks import (
@@ -72,6 +72,7 @@ def payment_prepare(
     idempotency_key: str,
     return_url: str,
     description: str = "",
+    new: bool = False,
 ) -> Payment:
     """Record the pending payment that ``payment_authorize`` will send with the same arguments,
     in the caller's transaction (the checkout's reservation), and return it; calls no gateway.
@@ -80,14 +81,17 @@ def payment_prepare(
     InvalidInput or InvalidPaymentMethod, nothing written). The row is inserted without a
     savepoint: a concurrent first use of the key makes the caller's transaction fail with
     IntegrityError (its own key races the same way). A key already used returns its payment
-    (IdempotencyKeyReused for another amount).
+    (IdempotencyKeyReused for another amount). ``new``: the caller knows that no payment has
+    this key yet (it records it in the same transaction as the row that owns the key, which it
+    found missing), so it is not looked up: a payment that has it makes the insert fail with
+    IntegrityError, as a race does.
     """
     check_key(idempotency_key)
     check_amount(amount)
     check_return_url(return_url)
     gateway = get_gateway()
     card_last4 = gateway.check_payment_method(payment_method)
-    payment = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    payment = None if new else Payment.objects.filter(idempotency_key=idempotency_key).first()
     if payment is None:
         payment = Payment(
             gateway=gateway.name,
@@ -123,6 +127,38 @@ def payment_authorize(
     ``payment``: the row ``payment_prepare`` recorded for this key, as the caller just read it
     (the checkout's attempt holds it), so that it is not read again; it must be that key's.
     """
+    payment, result = payment_authorize_send(
+        amount=amount,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        return_url=return_url,
+        description=description,
+        payment=payment,
+    )
+    if result is None:
+        return payment  # the gateway answered this key already: never ask twice
+    return record_answer(payment.pk, result, reason="authorize")
+
+
+def payment_authorize_send(
+    *,
+    amount: Money,
+    payment_method: dict[str, Any],
+    idempotency_key: str,
+    return_url: str,
+    description: str = "",
+    payment: Payment | None = None,
+) -> tuple[Payment, GatewayResult | None]:
+    """Ask the gateway to authorize ``amount`` once per key, and return the payment with the
+    gateway's answer, not yet recorded: the caller records it with
+    ``payment_authorization_record`` in the transaction that acts on it (the checkout's order),
+    so that the answer and its consequence commit together. The answer is None when the payment
+    was already answered (never ask twice): the payment says how.
+
+    Until the answer is recorded the payment stays pending; if it never is (a crash), a
+    ``payment_refresh`` asks the gateway again by the same key. Raises what
+    ``payment_authorize`` raises.
+    """
     outside_transaction("payment_authorize")
     check_key(idempotency_key)
     check_amount(amount)
@@ -142,7 +178,7 @@ def payment_authorize(
             description=description,
         )
     if payment.status != Status.PENDING:
-        return payment  # the gateway answered this key already: never ask twice
+        return payment, None
     result = get_gateway(payment.gateway).authorize(
         amount=amount,
         payment_method=payment_method,
@@ -150,7 +186,18 @@ def payment_authorize(
         return_url=return_url,
         description=description,
     )
-    return record_answer(payment.pk, result, reason="authorize")
+    return payment, result
+
+
+def payment_authorization_record(*, payment_id: int, result: GatewayResult) -> Payment:
+    """Record the answer ``payment_authorize_send`` returned, in the caller's transaction: lock
+    the payment, re-read it, move its status only forward (a webhook that came first wins), and
+    return it. RuntimeError outside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payment_authorization_record() records in the caller's transaction")
+    payment = lock_payment(payment_id)
+    record_payment_result(payment, result, reason="authorize")
+    return payment
 
 
 def payment_refresh(*, payment_id: int) -> Payment:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from galerie.accounts.models import User
 from galerie.cart.models import Cart
 from galerie.cart.selectors import cart_find, cart_item_count, cart_view
-from galerie.cart.services import cart_add, cart_line_set_quantity
+from galerie.cart.services import cart_add_counted, cart_line_set_quantity
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.selectors import checkout_attempt_for
 from galerie.checkout.services import CheckoutOutcome, checkout_return, checkout_submit
@@ -78,7 +78,7 @@ def cart_add_view(request: StorefrontRequest) -> HttpResponse:
     if not back.startswith("/") or back.startswith("//"):
         back = sf_reverse(request, "cart")
     try:
-        added = cart_add(
+        added, count = cart_add_counted(
             storefront=request.storefront,
             cart=current_cart(request),
             customer=request.user,
@@ -90,7 +90,7 @@ def cart_add_view(request: StorefrontRequest) -> HttpResponse:
         return redirect(back)
     if added.customer_id is None:
         request.session[session_cart_key(request.storefront)] = added.uuid.hex
-    remember_cart_count(request, cart_item_count(added))
+    remember_cart_count(request, count)
     messages.success(request, _("Added to your cart."))
     return redirect(sf_reverse(request, "cart"))
 
@@ -165,15 +165,16 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
             },
         )
     if request.method != "POST":
-        if mine is None or not mine.lines.exists():
+        initial = {"name": request.user.full_name, "country": "FR"}
+        context = (
+            _checkout_context(request, mine, address_form=AddressForm(initial=initial), card_form=CardForm())
+            if mine is not None
+            else None
+        )
+        if context is None or context["view"].is_empty:  # no line: the view read them all
             messages.info(request, _("Your cart is empty."))
             return redirect(sf_reverse(request, "cart"))
-        initial = {"name": request.user.full_name, "country": "FR"}
-        return render(
-            request,
-            "galerie/shop/checkout.html",
-            _checkout_context(request, mine, address_form=AddressForm(initial=initial), card_form=CardForm()),
-        )
+        return render(request, "galerie/shop/checkout.html", context)
     address_form, card_form = AddressForm(request.POST), CardForm(request.POST)
     valid = address_form.is_valid() and card_form.is_valid()
     if mine is None or not valid:
