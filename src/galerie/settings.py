@@ -256,10 +256,12 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Galerie <no-reply@galerie.test>")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
-if os.environ.get("EMAIL_FILE_PATH"):
-    # The demo writes its e-mails as files instead of needing an SMTP server.
+if os.environ.get("EMAIL_FILE_PATH") or not (os.environ.get("DATABASE_URL") or os.environ.get("EMAIL_HOST")):
+    # E-mails as files instead of an SMTP server: where EMAIL_FILE_PATH says, and on the embedded
+    # default (no DATABASE_URL, no EMAIL_HOST: the demo, which needs no service) in var/mail/,
+    # whichever process sends them (the demo's worker, or `galerie worker` run by hand).
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+    EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 
 # Absolute links in e-mails; the public address of the operator's site.
 GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
