@@ -7,12 +7,14 @@ that holds the products' row locks, so two indexers of one product never interle
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 import queue
 import threading
 import traceback
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,14 +53,19 @@ DESCRIPTION_CHARS = 2000  # of a description, what the index reads
 PRICE_BANDS = (1000, 2000, 5000, 10000, 20000, 50000, 100000)
 
 
+_BANDS = (
+    *(f"{low}-{high}" for low, high in zip((0, *PRICE_BANDS[:-1]), PRICE_BANDS, strict=True)),
+    f"{PRICE_BANDS[-1]}-",
+)
+_BAND_FACETS = tuple(("price", band, "") for band in _BANDS)
+# Texts an index run keeps split and stemmed (titles, brands, attribute values, variant names):
+# emptied when full.
+PARTS_KEPT = 200_000
+
+
 def price_band(amount_minor: int) -> str:
     """Return the band of a price: ``"<low>-<high>"`` in minor units, the last one open."""
-    low = 0
-    for high in PRICE_BANDS:
-        if amount_minor < high:
-            return f"{low}-{high}"
-        low = high
-    return f"{low}-"
+    return _BANDS[bisect_right(PRICE_BANDS, amount_minor)]
 
 
 @dataclass
@@ -75,6 +82,18 @@ class _Seller:
     slug: str
     name: str
     rule: ShippingRule
+    facet: tuple[str, str, str] = ("", "", "")  # ("seller", slug, name)
+
+
+@dataclass(slots=True)
+class _Place:
+    """A category as a storefront shows it: its facets (the category and those above it in the
+    storefront's scope, root first), their names' words counted in the vocabulary and their
+    terms in the storefront's language."""
+
+    facets: tuple[tuple[str, str, str], ...]
+    counted: list[str]
+    terms: str
 
 
 @dataclass(slots=True)
@@ -128,7 +147,11 @@ class IndexRun:
     products: int = 0
     touched: set[int] = field(default_factory=set)  # storefronts whose entries changed
     rebuilding: bool = False  # a full rebuild: every listing key is bumped at its end
-    _places: dict[tuple[int, int], tuple[list[Category], str]] = field(default_factory=dict)
+    _places: dict[tuple[int, int], _Place] = field(default_factory=dict)
+    # Per text and language: its words the vocabulary counts and its terms (_part).
+    _parts: dict[tuple[str, str], tuple[list[str], list[str]]] = field(default_factory=dict)
+    # Per storefront, the words of the chunk being indexed, counted at its end (one update).
+    _counted: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def start(cls, storefront_ids: Iterable[int] | None = None) -> IndexRun:
@@ -154,17 +177,40 @@ class IndexRun:
         missing = ids - self.sellers.keys()
         for seller in Seller.objects.filter(pk__in=missing).select_related("shipping_profile"):
             rule = ShippingRule.of(getattr(seller, "shipping_profile", None))
-            self.sellers[seller.pk] = _Seller(seller.slug, seller.display_name, rule)
+            name = seller.display_name
+            self.sellers[seller.pk] = _Seller(seller.slug, name, rule, ("seller", seller.slug, name))
 
-    def _placed(self, category: Category, storefront: _Storefront) -> tuple[list[Category], str]:
-        """The category and those above it that a storefront shows, root first, and their
-        names as one text; computed once per category and storefront."""
+    def _placed(self, category: Category, storefront: _Storefront) -> _Place:
+        """The category and those above it that a storefront shows, as facets, words and
+        terms (``_Place``); computed once per category and storefront."""
         key = (category.pk, storefront.pk)
         if (found := self._places.get(key)) is None:
             ancestors = self._ancestors(category)
             if scope := storefront.scope:  # what lies above the scope's roots is not a facet here
                 ancestors = [c for c in ancestors if any(c.path.startswith(root) for root in scope)]
-            found = self._places[key] = (ancestors, " ".join(c.name for c in ancestors))
+            counted: list[str] = []
+            for c in ancestors:
+                counted += self._part(c.name, storefront.language)[0]
+            found = self._places[key] = _Place(
+                facets=tuple(("category", c.slug, c.name) for c in ancestors),
+                counted=counted,
+                terms=text.terms_text(" ".join(c.name for c in ancestors), storefront.language),
+            )
+        return found
+
+    def _part(self, part: str, language: str) -> tuple[list[str], list[str]]:
+        """The words of one text that the vocabulary counts (3 to 64 letters) and its terms
+        in ``language``; kept for the run (a catalogue repeats its titles, brands and values).
+
+        The terms of texts joined by spaces are those of each text one after the other
+        (tests/search/test_text.py): an entry's body terms are its parts' terms, joined."""
+        key = (part, language)
+        if (found := self._parts.get(key)) is None:
+            if len(self._parts) >= PARTS_KEPT:
+                self._parts.clear()
+            folded = text.words(part)
+            counted = [w for w in folded if 3 <= len(w) <= 64]
+            found = self._parts[key] = (counted, text.stems(folded, language))
         return found
 
     def _ancestors(self, category: Category) -> list[Category]:
@@ -188,8 +234,6 @@ class IndexRun:
             entries = _of_products(SearchEntry.objects.filter(storefront_id__in=storefront_ids), product_ids)
             before = {} if self.rebuilding else {(row[0], row[1]): row for row in entries.values_list(*SHOWN)}
             _entries_delete(entries)
-            self._terms: dict[tuple[str, str], str] = {}  # per chunk: the same text, stemmed once
-            self._words: dict[str, list[str]] = {}  # and split into words once
             built = [
                 built
                 for product in products
@@ -197,6 +241,9 @@ class IndexRun:
                 for storefront in self.storefronts
                 if (built := self._entry(product, variants[product["id"]], offers[product["id"]], storefront))
             ]
+            for storefront_id, counted in self._counted.items():
+                self.words[storefront_id].update(counted)
+            self._counted.clear()
             self._deals([entry for entry, _ in built])
             self._resolve_values(built)
             _entries_insert([entry for entry, _ in built])
@@ -207,15 +254,18 @@ class IndexRun:
                 )
             # The pages of the storefronts whose entries changed may show other products now:
             # on commit, their listing key changes (core/surrogates.py). An entry rebuilt the
-            # same (a stock change that leaves it on sale) changes nothing.
-            after = {(e.storefront_id, e.product_id): _shown(e) for e, _ in built}
-            changed = {
-                storefront_id
-                for key in before.keys() | after.keys()
-                if force_bump or before.get(key) != after.get(key)
-                for storefront_id in (key[0],)
-            }
-            if not self.rebuilding:
+            # same (a stock change that leaves it on sale) changes nothing. A full rebuild
+            # compares nothing: every entry it writes is new.
+            if self.rebuilding:
+                changed = {e.storefront_id for e, _ in built}
+            else:
+                after = {(e.storefront_id, e.product_id): _shown(e) for e, _ in built}
+                changed = {
+                    storefront_id
+                    for key in before.keys() | after.keys()
+                    if force_bump or before.get(key) != after.get(key)
+                    for storefront_id in (key[0],)
+                }
                 surrogates.bump_on_commit(surrogates.key("listing", pk) for pk in changed)
             self.touched |= changed
         self.products += len(product_ids)
@@ -224,12 +274,6 @@ class IndexRun:
     def _price_shipped(self, offer: Mapping[str, Any]) -> int:
         price = offer["price_minor"]
         return price + self.sellers[offer["seller_id"]].rule.cost(items_minor=price, quantity=1)
-
-    def _stemmed(self, value: str, language: str) -> str:
-        key = (value, language)
-        if (found := self._terms.get(key)) is None:
-            found = self._terms[key] = text.terms_text(value, language)
-        return found
 
     def _entry(
         self,
@@ -247,46 +291,59 @@ class IndexRun:
         if not sellable:
             return None
         # The price a customer pays for one item: the offer's price and its seller's shipping.
+        sellers = self.sellers
         prices = [
-            o["price_minor"]
-            + self.sellers[o["seller_id"]].rule.cost(items_minor=o["price_minor"], quantity=1)
+            o["price_minor"] + sellers[o["seller_id"]].rule.cost(items_minor=o["price_minor"], quantity=1)
             for o in sellable
         ]
-        best = min(prices)
         language = storefront.language
-        ancestors, category_text = self._placed(category, storefront)
+        place = self._placed(category, storefront)
+        part = self._part
         # "all": one row per entry, so that the facet query counts the results too.
         # Price bands, conditions and sellers: those of every sellable offer (the offer facets).
-        facets: set[tuple[str, str, str]] = {("all", "", "")}
-        facets.update(("price", price_band(price), "") for price in prices)
-        facets.update(("category", c.slug, c.name) for c in ancestors)
+        facets: set[tuple[str, str, str]] = {("all", "", ""), *place.facets}
+        facets.update([_BAND_FACETS[bisect_right(PRICE_BANDS, price)] for price in prices])
         if product["brand_id"] is not None:
             facets.add(("brand", product["brand__slug"], product["brand__name"]))
         per_offer: list[tuple[str, str]] = []
         for offer in sellable:
-            seller = self.sellers[offer["seller_id"]]
-            facets.add(("condition", offer["condition"], ""))
-            facets.add(("seller", seller.slug, seller.name))
-            per_offer.append((seller.slug, offer["condition"]))
-        body = []
+            seller = sellers[offer["seller_id"]]
+            condition = offer["condition"]
+            facets.add(("condition", condition, ""))
+            facets.add(seller.facet)
+            per_offer.append((seller.slug, condition))
+        # The vocabulary counts the words of the title, the brand, the categories and the body
+        # but the description; the body's terms are those of its parts, the description last.
+        title = product["title"]
+        brand_name = product["brand__name"] or ""
+        title_counted, title_terms_list = part(title, language)
+        brand_counted, brand_terms_list = part(brand_name, language)
+        counted = self._counted[storefront.pk]
+        counted += title_counted
+        counted += brand_counted
+        counted += place.counted
+        body: list[str] = []
         for attributes in [product["attributes"], *(v["attributes"] for v in variants)]:
             for code, value in attributes.items():
                 if value is None or value == "":
                     continue
-                shown = _attribute_text(value)
+                shown = value if value.__class__ is str else _attribute_text(value)
                 facets.add((f"a:{code}"[:64], shown[:140], shown[:255]))
-                body.append(shown)
-        body += [v["name"] for v in variants if v["name"]]
-        body += [v["gtin"] for v in variants if v["gtin"]]
-        body.append(product["description"][:DESCRIPTION_CHARS])
-        brand_name = product["brand__name"] or ""
-        title = product["title"]
-        counter = self.words[storefront.pk]
-        for part in [title, brand_name, *(c.name for c in ancestors), *body[:-1]]:
-            if (found := self._words.get(part)) is None:
-                found = self._words[part] = [w for w in text.words(part) if 3 <= len(w) <= 64]
-            counter.update(found)
-        title_terms = self._stemmed(title, language)
+                words, terms = part(shown, language)
+                counted += words
+                body += terms
+        for v in variants:
+            if name := v["name"]:
+                words, terms = part(name, language)
+                counted += words
+                body += terms
+        for v in variants:
+            if gtin := v["gtin"]:  # one per variant: not kept
+                folded = text.words(gtin)
+                counted += [w for w in folded if 3 <= len(w) <= 64]
+                body += text.stems(folded, language)
+        body += text.terms(product["description"][:DESCRIPTION_CHARS], language)
+        title_terms = " ".join(title_terms_list)
         entry = _Entry(
             storefront_id=storefront.pk,
             product_id=product["id"],
@@ -294,24 +351,28 @@ class IndexRun:
             brand_id=product["brand_id"],
             product_type_id=product["product_type_id"],
             title_terms=title_terms,
-            brand_terms=self._stemmed(brand_name, language),
-            category_terms=self._stemmed(category_text, language),
-            body_terms=self._stemmed(" ".join(body), language),
+            brand_terms=" ".join(brand_terms_list),
+            category_terms=place.terms,
+            body_terms=" ".join(body),
             title_key=title_terms[:255],
-            best_price_minor=best,
+            best_price_minor=min(prices),
             offer_count=len(sellable),
             created_at=product["created_at"],
         )
         # Filled by _resolve_values (value ids) and _deals, for the whole chunk at once.
         entry._offers = list(zip(per_offer, prices, strict=True))
-        entry._best_offer = min(
-            sellable,
-            key=lambda o: (
-                o["price_minor"],
-                CONDITION_RANK.get(o["condition"], 9),
-                o["lead_time_days"],
-                o["id"],
-            ),
+        entry._best_offer = (
+            sellable[0]
+            if len(sellable) == 1
+            else min(
+                sellable,
+                key=lambda o: (
+                    o["price_minor"],
+                    CONDITION_RANK.get(o["condition"], 9),
+                    o["lead_time_days"],
+                    o["id"],
+                ),
+            )
         )
         return entry, sorted(facets)
 
@@ -421,11 +482,12 @@ class IndexRun:
 
 
 def _terms_replace(storefront_id: int, counts: Mapping[str, int]) -> None:
-    """Replace a storefront's vocabulary on PostgreSQL: COPY into a temporary table, then one
-    upsert from it (a worker may add one of these words meanwhile) — a rebuild writes a few
-    hundred thousand words, which row-by-row INSERTs took most of half a minute to write."""
+    """Replace a storefront's vocabulary on PostgreSQL: COPY into a temporary table, then write
+    only what differs — delete the words gone, upsert the new ones and those whose frequency
+    changed (a worker may add one of these words meanwhile). A rebuild finds a few hundred
+    thousand words, nearly all as they were: rewriting them all (their trigram index, a
+    deferred foreign-key check each) took 7 s of the rebuild's end, the difference a second."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM search_searchterm WHERE storefront_id = %s", [storefront_id])
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS search_terms_load (word varchar(64), frequency integer)"
             " ON COMMIT DELETE ROWS"
@@ -434,10 +496,17 @@ def _terms_replace(storefront_id: int, counts: Mapping[str, int]) -> None:
         with raw.copy("COPY search_terms_load (word, frequency) FROM STDIN") as copy:
             for row in counts.items():
                 copy.write_row(row)
+        cursor.execute("ANALYZE search_terms_load")  # a temporary table has no statistics
+        cursor.execute(
+            "DELETE FROM search_searchterm t WHERE t.storefront_id = %s"
+            " AND NOT EXISTS (SELECT 1 FROM search_terms_load l WHERE l.word = t.word)",
+            [storefront_id],
+        )
         cursor.execute(
             "INSERT INTO search_searchterm (storefront_id, word, frequency)"
             " SELECT %s, word, frequency FROM search_terms_load"
-            " ON CONFLICT (storefront_id, word) DO UPDATE SET frequency = excluded.frequency",
+            " ON CONFLICT (storefront_id, word) DO UPDATE SET frequency = excluded.frequency"
+            " WHERE search_searchterm.frequency <> excluded.frequency",
             [storefront_id],
         )
         cursor.execute("TRUNCATE search_terms_load")
@@ -836,12 +905,20 @@ def _index_in_workers(
 
 
 def _worker(run: IndexRun, chunks: list[list[int]], messages: Any) -> None:
-    """One process of ``_index_in_workers``: index its chunks, report each, then its words."""
+    """One process of ``_index_in_workers``: index its chunks, report each, then its words.
+
+    The garbage collector runs once per chunk, on what the chunk left: a chunk allocates
+    millions of objects that reference counting frees, and the collections their allocation
+    set off (walking the run's dictionaries each time) took a quarter of the process's time.
+    What the process inherits (Django, the run's dictionaries) is frozen: never walked."""
     try:
+        gc.freeze()
+        gc.disable()
         run.words = defaultdict(Counter)
         for chunk in chunks:
             products, entries = run.products, run.entries
             run.index(chunk)
+            gc.collect(1)
             messages.put(("chunk", run.products - products, run.entries - entries))
         messages.put(("done", dict(run.words), run.touched))
     except BaseException:
