@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from galerie.catalog.models import Category, Product, ProductImage
+from galerie.catalog.models import Category
 from galerie.core import surrogates
 from galerie.core.caching import cache_bypassed
 from galerie.offers.models import Condition
@@ -444,16 +444,6 @@ def offer_passes(offers: OfferFilter, seller: int, condition: int, price: int) -
     return not offers.prices or any(
         (low is None or price >= low) and (high is None or price <= high) for low, high in offers.prices
     )
-
-
-def attach_first_images(products: list[Product]) -> None:
-    """Set ``first_image`` on each product (its first image, or None); one query."""
-    first: dict[int, ProductImage] = {}
-    for image in ProductImage.objects.filter(product__in=products).order_by("product_id", "position", "id"):
-        first.setdefault(image.product_id, image)
-    for product in products:
-        # A display value for the template, set on the row: not a field of Product.
-        product.first_image = first.get(product.pk)  # type: ignore[attr-defined]
 
 
 # --- facets --------------------------------------------------------------------------------------
