@@ -144,13 +144,13 @@ class Period:
             return None
         return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
 
-    def posted_within(self, field_name: str = "entry__posted_at") -> Q:
-        """The lines (or entries, with ``field_name="posted_at"``) posted within the period."""
+    def posted_within(self) -> Q:
+        """The journal lines posted within the period."""
         within = Q()
         if self.starts_at is not None:
-            within &= Q(**{f"{field_name}__gte": self.starts_at})
+            within &= Q(entry__posted_at__gte=self.starts_at)
         if self.ends_before is not None:
-            within &= Q(**{f"{field_name}__lt": self.ends_before})
+            within &= Q(entry__posted_at__lt=self.ends_before)
         return within
 
 

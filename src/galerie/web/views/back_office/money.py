@@ -6,6 +6,8 @@ both days included, either optional) and come as a page or, with the same parame
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -15,15 +17,21 @@ from galerie.web.forms_staff import PeriodForm
 from galerie.web.requests import OperatorRequest
 from galerie.web.views.back_office.access import operator_view
 
+TRIAL_BALANCE = "galerie/operator/trial_balance.html"
+COMMISSIONS = "galerie/operator/commissions.html"
 
-def _period(request: OperatorRequest) -> tuple[PeriodForm, reports.Period | None]:
-    """The period the request asks for, or None with the form's errors when it is malformed."""
+
+def _over_period(
+    request: OperatorRequest, template: str, respond: Callable[[PeriodForm, reports.Period], HttpResponse]
+) -> HttpResponse:
+    """Answer with ``respond`` for the period the request asks for (all time when it names
+    none), or with the report's page and the form's errors (400) when the period is malformed."""
     form = PeriodForm(request.GET or None)
     if not form.is_bound:
-        return form, reports.ALL_TIME
+        return respond(form, reports.ALL_TIME)
     if not form.is_valid():
-        return form, None
-    return form, reports.Period(form.cleaned_data["start"], form.cleaned_data["end"])
+        return render(request, template, {"form": form, "rows": [], "bad_period": True}, status=400)
+    return respond(form, reports.Period(form.cleaned_data["start"], form.cleaned_data["end"]))
 
 
 def _csv(content: str, name: str, period: reports.Period) -> HttpResponse:
@@ -34,45 +42,39 @@ def _csv(content: str, name: str, period: reports.Period) -> HttpResponse:
     return response
 
 
-def _bad_period(request: OperatorRequest, template: str, form: PeriodForm) -> HttpResponse:
-    return render(request, template, {"form": form, "rows": [], "bad_period": True}, status=400)
-
-
 @operator_view()
 def trial_balance(request: OperatorRequest) -> HttpResponse:
-    template = "galerie/operator/trial_balance.html"
-    form, period = _period(request)
-    if period is None:
-        return _bad_period(request, template, form)
-    context = {**reports.trial_balance_by_kind(period), "form": form, "period": period}
-    return render(request, template, {**context, "iban_warnings": payout_iban_warnings()})
+    def page(form: PeriodForm, period: reports.Period) -> HttpResponse:
+        context = {**reports.trial_balance_by_kind(period), "form": form, "period": period}
+        return render(request, TRIAL_BALANCE, {**context, "iban_warnings": payout_iban_warnings()})
+
+    return _over_period(request, TRIAL_BALANCE, page)
 
 
 @operator_view()
 def trial_balance_csv(request: OperatorRequest) -> HttpResponse:
-    form, period = _period(request)
-    if period is None:
-        return _bad_period(request, "galerie/operator/trial_balance.html", form)
-    return _csv(reports.trial_balance_csv(reports.trial_balance_by_kind(period)), "trial-balance", period)
+    def sheet(form: PeriodForm, period: reports.Period) -> HttpResponse:
+        return _csv(reports.trial_balance_csv(reports.trial_balance_by_kind(period)), "trial-balance", period)
+
+    return _over_period(request, TRIAL_BALANCE, sheet)
 
 
 @operator_view()
 def commissions(request: OperatorRequest) -> HttpResponse:
-    template = "galerie/operator/commissions.html"
-    form, period = _period(request)
-    if period is None:
-        return _bad_period(request, template, form)
-    rows = reports.commission_revenue_by_storefront_month(period)
-    return render(request, template, {"rows": rows, "form": form, "period": period})
+    def page(form: PeriodForm, period: reports.Period) -> HttpResponse:
+        rows = reports.commission_revenue_by_storefront_month(period)
+        return render(request, COMMISSIONS, {"rows": rows, "form": form, "period": period})
+
+    return _over_period(request, COMMISSIONS, page)
 
 
 @operator_view()
 def commissions_csv(request: OperatorRequest) -> HttpResponse:
-    form, period = _period(request)
-    if period is None:
-        return _bad_period(request, "galerie/operator/commissions.html", form)
-    rows = reports.commission_revenue_by_storefront_month(period)
-    return _csv(reports.commission_revenue_csv(rows), "commission-revenue", period)
+    def sheet(form: PeriodForm, period: reports.Period) -> HttpResponse:
+        rows = reports.commission_revenue_by_storefront_month(period)
+        return _csv(reports.commission_revenue_csv(rows), "commission-revenue", period)
+
+    return _over_period(request, COMMISSIONS, sheet)
 
 
 @operator_view()
