@@ -31,7 +31,8 @@ class Storefront(models.Model):
     TRANSITIONS = {
         Status.DRAFT: frozenset({Status.OPEN}),
         Status.OPEN: frozenset({Status.CLOSING}),
-        Status.CLOSING: frozenset({Status.CLOSED, Status.TRANSFERRED}),
+        # Re-opening is allowed until the storefront is closed for good.
+        Status.CLOSING: frozenset({Status.OPEN, Status.CLOSED, Status.TRANSFERRED}),
         Status.CLOSED: frozenset(),
         Status.TRANSFERRED: frozenset(),
     }
@@ -72,6 +73,37 @@ class Storefront(models.Model):
             " deemed delivered this many days after shipping; the withdrawal period counts from then."
         ),
     )
+    # Sellers' deadlines on this storefront: a seller order not accepted in time is cancelled and
+    # refunded; one shipped after its ship-by date counts as late (seller quality).
+    accept_within_hours = models.PositiveSmallIntegerField(
+        "sellers accept within (hours)",
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+    )
+    ship_within_days = models.PositiveSmallIntegerField(
+        "sellers ship within (days of the order)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    # Seller quality thresholds on this storefront (basis points of the seller's orders in the
+    # window); a seller past one of them is warned by e-mail. Below quality_min_orders orders in
+    # the window a seller is not judged.
+    quality_window_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(7), MaxValueValidator(365)]
+    )
+    quality_min_orders = models.PositiveSmallIntegerField(default=10)
+    quality_min_acceptance_bp = models.PositiveIntegerField(
+        default=9000, validators=[MaxValueValidator(10000)]
+    )
+    quality_max_late_bp = models.PositiveIntegerField(default=1000, validators=[MaxValueValidator(10000)])
+    quality_max_refusal_bp = models.PositiveIntegerField(default=500, validators=[MaxValueValidator(10000)])
+    quality_max_refund_bp = models.PositiveIntegerField(default=1000, validators=[MaxValueValidator(10000)])
+    # Closure (docs/storefront-closure.md): announced at closure_announced_at, no sale from
+    # closing_on (a local date), closed for good at closed_at once nothing is left open.
+    closing_on = models.DateField(null=True, blank=True, editable=False)
+    closure_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closure_reason = models.TextField(blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
