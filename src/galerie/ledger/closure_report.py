@@ -266,16 +266,29 @@ def closure_report_rows(storefront: Storefront) -> Iterator[tuple[Any, ...]]:
 def blocker_lines(blockers: ClosureBlockers) -> list[str]:
     """What still blocks the end, in words of the reader's language (empty when nothing)."""
     lines = []
-    counted = (
-        (blockers.open_seller_orders, "%(n)d seller order not yet delivered, refused or cancelled",
-         "%(n)d seller orders not yet delivered, refused or cancelled"),
-        (blockers.pending_refunds, "%(n)d refund not yet settled", "%(n)d refunds not yet settled"),
-        (blockers.withdrawal_open, "%(n)d order still within its withdrawal period",
-         "%(n)d orders still within their withdrawal period"),
-    )  # fmt: skip
-    for n, singular, plural in counted:
-        if n:
-            lines.append(ngettext(singular, plural, n) % {"n": n})
+    n = blockers.open_seller_orders
+    if n:
+        lines.append(
+            ngettext(
+                "%(n)d seller order not yet delivered, refused or cancelled",
+                "%(n)d seller orders not yet delivered, refused or cancelled",
+                n,
+            )
+            % {"n": n}
+        )
+    n = blockers.pending_refunds
+    if n:
+        lines.append(ngettext("%(n)d refund not yet settled", "%(n)d refunds not yet settled", n) % {"n": n})
+    n = blockers.withdrawal_open
+    if n:
+        lines.append(
+            ngettext(
+                "%(n)d order still within its withdrawal period",
+                "%(n)d orders still within their withdrawal period",
+                n,
+            )
+            % {"n": n}
+        )
     for currency, amount in sorted(blockers.held_minor.items()):
         if amount:
             held = format_minor(amount, currency, get_language() or "en")

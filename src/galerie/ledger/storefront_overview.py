@@ -91,6 +91,6 @@ def storefront_get_for_operator(*, storefront_id: int) -> Storefront:
 def commission_plan_of(storefront: Storefront) -> CommissionPlan | None:
     """The storefront's commission plan, or None (read from storefront_get_for_operator's join)."""
     try:
-        return storefront.commission_plan  # type: ignore[attr-defined]
+        return storefront.commission_plan
     except CommissionPlan.DoesNotExist:
         return None

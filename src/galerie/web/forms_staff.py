@@ -277,7 +277,7 @@ class StorefrontForm(forms.Form):
         help_text=_("Each with its subcategories; none: the whole catalog."),
     )
     commission_rate = forms.DecimalField(
-        label=_("Commission rate (%)"),
+        label=_("Commission rate (per cent)"),
         min_value=Decimal(0),
         max_value=Decimal(100),
         decimal_places=2,

@@ -60,6 +60,7 @@ ADD = "storefronts.add_storefront"
 CHANGE = "storefronts.change_storefront"
 FORM = "galerie/operator/storefront_form.html"
 CLOSE = "galerie/operator/closure_form.html"
+THEME_DEFAULTS = {f.name: f.default for f in Storefront._meta.fields if f.name in StorefrontForm.THEME}
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 RENAMED = {"host": "hosts", "rate_bp": "commission_rate", "fixed_fee_minor": "commission_fixed_fee"}
 
@@ -95,8 +96,7 @@ def storefront_list(request: OperatorRequest) -> HttpResponse:
 
 def _initial(storefront: Storefront | None) -> dict[str, Any]:
     if storefront is None:
-        defaults = {f.name: f.default for f in Storefront._meta.fields if f.name in StorefrontForm.THEME}
-        return {**defaults, "default_language": "fr", "currency": "EUR", "commission_rate": 0}
+        return {**THEME_DEFAULTS, "default_language": "fr", "currency": "EUR", "commission_rate": 0}
     plan = commission_plan_of(storefront)
     return {
         "name": storefront.name,
@@ -122,7 +122,7 @@ def _preview(form: StorefrontForm) -> dict[str, str]:
     shown = {}
     for name in StorefrontForm.THEME:
         value = str(form[name].value() or "")
-        fallback = str(form.initial.get(name) or Storefront._meta.get_field(name).default)
+        fallback = str(form.initial.get(name) or THEME_DEFAULTS[name])
         valid = value in Storefront.Font.values if name == "font" else bool(COLOUR.match(value))
         shown[name] = value if valid else fallback
     return shown
@@ -274,6 +274,10 @@ def storefront_close(request: OperatorRequest, storefront_id: int) -> HttpRespon
 @needs(CHANGE)
 def storefront_reopen(request: OperatorRequest, storefront_id: int) -> HttpResponse:
     storefront = storefront_get_for_operator(storefront_id=storefront_id)
+    if storefront.status != Storefront.Status.CLOSING:
+        # storefront_closure_cancel would take a draft to open: re-opening is for a closing one.
+        messages.error(request, _("Only a storefront announced for closure can be re-opened."))
+        return redirect("back_office:storefront", storefront_id=storefront.pk)
     try:
         storefront_closure_cancel(
             storefront_id=storefront.pk, by=request.user, reason=request.POST.get("reason", "")
