@@ -438,36 +438,73 @@ def _blockers(monkeypatch, found: ClosureBlockers) -> None:
     monkeypatch.setattr(report_module, "closure_blockers", lambda *, storefront_id: found)
 
 
-def test_the_report_lists_what_happened_since_the_decision_and_what_still_blocks(client, market, monkeypatch):
+def test_the_report_lists_what_happened_since_the_decision_and_what_still_blocks(client, market):
     storefront = market.storefront
-    before_decision = market.order
+    parts = market.order.seller_orders.all()
     storefront_closure_announce(storefront_id=storefront.pk, closing_on=in_a_week(), reason="Sold", by=None)
-    _blockers(
-        monkeypatch, ClosureBlockers(open_seller_orders=2, pending_refunds=1, held_minor={"EUR": 12345})
-    )
     client.force_login(manager())
     page = client.get(url(storefront, "closure/"))
     assert page.status_code == 200
     report = page.context["report"]
-    assert {so.pk for so in report.orders} == set(before_decision.seller_orders.values_list("pk", flat=True))
+    assert {so.pk for so in report.orders} == {so.pk for so in parts}
+    assert report.blockers.open_seller_orders == 2 and not report.can_finish
     html = page.content.decode()
     assert "Still open" in html and "Close for good" not in html
-    for words in ("2 seller orders not yet delivered", "1 refund not yet settled", "€123.45 still held"):
-        assert words in html, words
+    assert "2 open seller orders" in html
+    for part in parts:  # the blocking orders are named
+        assert part.number in html
     only_open = client.get(url(storefront, "closure/") + "?open=1")
     assert len(only_open.context["report"].orders) == 2
 
 
-def test_the_report_ends_green_and_offers_to_close_for_good_once_past_the_date(client, market, monkeypatch):
+def test_every_kind_of_blocker_is_said(client, market, monkeypatch):
     storefront = market.storefront
+    storefront_closure_announce(storefront_id=storefront.pk, closing_on=in_a_week(), reason="Sold", by=None)
+    found = ClosureBlockers(
+        open_seller_orders=2, pending_refunds=1, withdrawal_open=3, payments_unsettled=1,
+        held_minor={"EUR": 12345}, ledger_balanced=False, debts_minor={"EUR": 500},
+        details={"sellers_in_debt": [{"seller_id": market.shop.seller_b.pk, "currency": "EUR", "debt": 500}]},
+    )  # fmt: skip
+    _blockers(monkeypatch, found)
+    client.force_login(manager())
+    html = client.get(url(storefront, "closure/")).content.decode()
+    for words in ("2 open seller orders", "1 refund not settled", "3 delivered orders still in their",
+                  "1 payment not settled", "€123.45 still held", "The ledger does not balance",
+                  "not blocking", market.shop.seller_b.display_name):  # fmt: skip
+        assert words in html, words
+
+
+def test_an_empty_storefront_ends_green_and_is_closed_for_good_from_the_report(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "gone.test"]
+    storefront = make_storefront(name="Clust", hosts=["gone.test"])
+    make_storefront(name="Top Achat")  # the closed page links the operator's other storefronts
     storefront_closure_announce(
         storefront_id=storefront.pk, closing_on=timezone.localdate(), reason="Sold", by=None
     )
-    _blockers(monkeypatch, ClosureBlockers())
     client.force_login(manager())
     html = client.get(url(storefront, "closure/")).content.decode()
     assert "Nothing is left open" in html and "0 open seller orders" in html and "The ledger balances" in html
     assert "Close for good" in html and url(storefront, "closure/finish/") in html
+    response = client.post(url(storefront, "closure/finish/"), follow=True)
+    assert "Closed for good" in response.content.decode()
+    storefront.refresh_from_db()
+    assert storefront.status == Storefront.Status.CLOSED and storefront.closed_at is not None
+    page = client.get(url(storefront, "closure/")).content.decode()  # still readable
+    assert "Nothing is left open" in page and "Close for good</button>" not in page
+    client.logout()
+    assert client.get("/", HTTP_HOST="gone.test").status_code == 410
+
+
+def test_closing_for_good_while_something_is_open_is_refused_and_changes_nothing(client, market):
+    storefront = market.storefront
+    storefront_closure_announce(
+        storefront_id=storefront.pk, closing_on=timezone.localdate(), reason="Sold", by=None
+    )
+    client.force_login(manager())
+    before = snapshot()
+    response = client.post(url(storefront, "closure/finish/"), follow=True)
+    assert "cannot be closed yet" in response.content.decode()
+    assert snapshot() == before
 
 
 def test_the_report_pages_its_lists_by_keyset(client, market, monkeypatch):
@@ -535,12 +572,13 @@ def test_the_storefront_pages_are_wholly_french(client, market, monkeypatch, tra
     storefront_closure_announce(storefront_id=storefront.pk, closing_on=in_a_week(), reason="Vendu", by=None)
     pages["closing"] = client.get(url(storefront), **fr)
     _blockers(monkeypatch, ClosureBlockers(open_seller_orders=2, pending_refunds=1, withdrawal_open=1,
-                                           held_minor={"EUR": 990}, ledger_balanced=False))  # fmt: skip
+                                           held_minor={"EUR": 990}, ledger_balanced=False,
+                                           payments_unsettled=1))  # fmt: skip
     pages["blocked"] = client.get(url(storefront, "closure/"), **fr)
     _blockers(monkeypatch, ClosureBlockers())
     pages["green"] = client.get(url(storefront, "closure/"), **fr)
     assert "Plus rien n’est en cours" in pages["green"].content.decode()
-    assert "2 commandes vendeur ni livrées" in pages["blocked"].content.decode()
+    assert "2 commandes vendeur" in pages["blocked"].content.decode()
     english = {
         name: found
         for name, response in pages.items()

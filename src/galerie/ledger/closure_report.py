@@ -17,15 +17,12 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext as _
 
-from galerie.core.money import format_minor
 from galerie.ledger.models import Payout
 from galerie.orders.models import SellerOrder
 from galerie.payments.models import Refund
 from galerie.search.models import SearchCount, SearchValue
-from galerie.sellers.models import SellerAdmission
+from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.closure import ClosureBlockers, closure_blockers
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.selectors import VISIBLE
@@ -135,6 +132,7 @@ class ClosureReport:
     more_orders: bool = False
     more_refunds: bool = False
     more_payouts: bool = False
+    seller_names: dict[int, str] = field(default_factory=dict)  # of the sellers the blockers name
 
     @property
     def orders_next(self) -> int | None:
@@ -223,9 +221,16 @@ def closure_report(
     )
     refunds, more_refunds = _page(report_refunds(storefront).select_related("payment__order"), refunds_after)
     payouts, more_payouts = _page(report_payouts(storefront).select_related("seller"), payouts_after)
+    blockers = closure_blockers(storefront_id=storefront.pk)
+    named = {  # an empty set asks the database nothing
+        row["seller_id"]
+        for kind in ("held_by_seller", "sellers_in_debt")
+        for row in blockers.details.get(kind, ())
+    }
     return ClosureReport(
         storefront=storefront,
-        blockers=closure_blockers(storefront_id=storefront.pk),
+        blockers=blockers,
+        seller_names=dict(Seller.objects.filter(pk__in=named).values_list("pk", "display_name")),
         orders=orders,
         refunds=refunds,
         payouts=payouts,
@@ -261,38 +266,3 @@ def closure_report_rows(storefront: Storefront) -> Iterator[tuple[Any, ...]]:
     )
     for pk, seller, amount, currency, created in payouts.iterator(chunk_size=2000):
         yield ("payout", f"GALERIE-P{pk}", "", seller, "", amount, "", currency, _when(created))
-
-
-def blocker_lines(blockers: ClosureBlockers) -> list[str]:
-    """What still blocks the end, in words of the reader's language (empty when nothing)."""
-    lines = []
-    n = blockers.open_seller_orders
-    if n:
-        lines.append(
-            ngettext(
-                "%(n)d seller order not yet delivered, refused or cancelled",
-                "%(n)d seller orders not yet delivered, refused or cancelled",
-                n,
-            )
-            % {"n": n}
-        )
-    n = blockers.pending_refunds
-    if n:
-        lines.append(ngettext("%(n)d refund not yet settled", "%(n)d refunds not yet settled", n) % {"n": n})
-    n = blockers.withdrawal_open
-    if n:
-        lines.append(
-            ngettext(
-                "%(n)d order still within its withdrawal period",
-                "%(n)d orders still within their withdrawal period",
-                n,
-            )
-            % {"n": n}
-        )
-    for currency, amount in sorted(blockers.held_minor.items()):
-        if amount:
-            held = format_minor(amount, currency, get_language() or "en")
-            lines.append(_("%(amount)s still held for its sellers") % {"amount": held})
-    if not blockers.ledger_balanced:
-        lines.append(_("The ledger does not balance"))
-    return lines

@@ -25,7 +25,6 @@ from galerie.core.errors import DomainError
 from galerie.core.money import Money
 from galerie.ledger.closure_report import (
     CSV_HEADER,
-    blocker_lines,
     closure_preview,
     closure_report,
     closure_report_rows,
@@ -303,10 +302,33 @@ def storefront_closure(request: OperatorRequest, storefront_id: int) -> HttpResp
     context = {
         "storefront": storefront,
         "report": report,
-        "blocking": blocker_lines(report.blockers) if report.blockers is not None else [],
+        "blocking": report.blockers.describe() if report.blockers is not None else [],
+        "details": _details(report),
         "only_open": request.GET.get("open") == "1",
     }
     return render(request, "galerie/operator/closure_report.html", context)
+
+
+def _details(report: Any) -> dict[str, Any]:
+    """What the blockers name, for the report: order numbers and sellers' amounts."""
+    if report.blockers is None:
+        return {}
+    details = report.blockers.details
+    names = report.seller_names
+
+    def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**row, "name": names.get(row["seller_id"], "")} for row in rows]
+
+    return {
+        "numbers": [
+            (_("Open seller orders"), details.get("open_seller_orders", [])),
+            (_("Delivered, in the withdrawal period"), details.get("withdrawal_open", [])),
+            (_("Refused or cancelled, refund due"), details.get("refunds_due", [])),
+            (_("Payments not settled"), details.get("payments_unsettled", [])),
+        ],
+        "held": with_names(details.get("held_by_seller", [])),
+        "debts": with_names(details.get("sellers_in_debt", [])),
+    }
 
 
 @operator_view()
