@@ -151,15 +151,24 @@ class ClosureReport:
         return self.storefront.closure_announced_at is not None
 
     @property
+    def only_money_held(self) -> bool:
+        """Whether nothing blocks but the money held for its sellers, which the final payouts of
+        "close for good" settle (storefront_closure_finish)."""
+        if self.blockers is None or not self.blockers:
+            return False
+        return not ClosureBlockers(**{**self.blockers.__dict__, "held_minor": {}})
+
+    @property
     def can_finish(self) -> bool:
-        """Whether "Close for good" may be offered: closing, past its closing date, nothing open."""
+        """Whether "Close for good" may be offered: closing, past its closing date, nothing open
+        but the money its final payouts settle."""
         closing_on = self.storefront.closing_on
         return bool(
             self.storefront.status == Storefront.Status.CLOSING
             and closing_on is not None
             and closing_on <= timezone.localdate()
             and self.blockers is not None
-            and not self.blockers
+            and (not self.blockers or self.only_money_held)
         )
 
 

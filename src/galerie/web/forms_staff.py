@@ -4,7 +4,7 @@ proposal decisions. They parse and label; the services decide."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
@@ -238,7 +238,7 @@ class StorefrontForm(forms.Form):
     code = forms.SlugField(
         label=_("Code"),
         max_length=32,
-        help_text=_("Short name in lower case, also the /s/<code>/ address; it cannot change."),
+        help_text=_("Short name in lower case, also the storefront’s /s/code/ address; it cannot change."),
     )
     name = forms.CharField(label=_("Name"), max_length=120)
     tagline = forms.CharField(label=_("Tagline"), max_length=200, required=False)
@@ -276,12 +276,9 @@ class StorefrontForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Each with its subcategories; none: the whole catalog."),
     )
-    commission_rate = forms.DecimalField(
+    commission_rate = forms.CharField(
         label=_("Commission rate (per cent)"),
-        min_value=Decimal(0),
-        max_value=Decimal(100),
-        decimal_places=2,
-        max_digits=5,
+        max_length=8,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Of each line's price, VAT included, e.g. 12.5."),
     )
@@ -344,8 +341,18 @@ class StorefrontForm(forms.Form):
         return code
 
     def clean_commission_rate(self) -> int:
-        rate = self.cleaned_data["commission_rate"]
-        return int(rate * 100)  # basis points; two decimals at most, so exact
+        """The rate in basis points, from "12.5" or "12,5" (two decimals at most: exact)."""
+        text = self.cleaned_data["commission_rate"].strip().replace(",", ".")
+        try:
+            rate = Decimal(text)
+            exact = rate.is_finite() and rate == rate.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            exact = False
+        if not exact:
+            raise forms.ValidationError(_("Write the rate like 12.5, with two decimals at most."))
+        if not 0 <= rate <= 100:
+            raise forms.ValidationError(_("The rate is from 0 to 100 (per cent)."))
+        return int(rate * 100)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
