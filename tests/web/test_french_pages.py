@@ -338,4 +338,4 @@ def test_creating_an_offer_says_so_on_the_next_page(client, world):
     response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr", follow=True)
     assert response.status_code == 200 and response.redirect_chain
     html = response.content.decode()
-    assert 'class="messages" role="status"' in html and "Votre offre est en vente." in html
+    assert '<div role="status"><ul class="messages">' in html and "Votre offre est en vente." in html
