@@ -73,7 +73,8 @@ def closure_preview(*, storefront: Storefront, closing_on: date) -> ClosurePrevi
     admitted = SellerAdmission.objects.filter(
         storefront=storefront, status=SellerAdmission.Status.ADMITTED
     ).values_list("seller_id", flat=True)
-    with_orders = _open_seller_orders(storefront).values_list("seller_id", flat=True).distinct()
+    # order_by(): the models' default ordering would join the DISTINCT and make it one row per order.
+    with_orders = _open_seller_orders(storefront).order_by().values_list("seller_id", flat=True).distinct()
     sellers = set(admitted) | set(with_orders)
     listed = _listed(storefront)
     elsewhere = (
