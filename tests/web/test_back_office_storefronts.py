@@ -11,6 +11,9 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from galerie.core.models import OutboxEvent
 from galerie.ledger import closure_report as report_module
@@ -22,6 +25,7 @@ from galerie.sellers.services import seller_member_add
 from galerie.storefronts.closure import ClosureBlockers, storefront_closure_announce
 from galerie.storefronts.models import Storefront, StorefrontHost
 from galerie.storefronts.selectors import storefront_id_for_host
+from galerie.web.forms_staff import StorefrontForm
 from tests.checkout.conftest import shop as shop  # the fixture
 from tests.factories import make_category, make_offer, make_seller, make_storefront, make_user, make_variant
 from tests.ledger.test_payouts import _place_order
@@ -134,6 +138,9 @@ def test_every_storefront_route_is_for_operator_staff_with_the_storefront_permis
     client.force_login(reader)
     for target in gets:
         assert client.get(target).status_code == 200, target
+    page = client.get(url(storefront)).content.decode()
+    assert "Save the storefront" not in page and "Close this storefront" not in page
+    assert "needs the permission to change storefronts" in page
     assert client.get(NEW).status_code == 403  # reading is not creating
     assert snapshot() == before
     # The permissions of the admin, or a superuser: every page.
@@ -587,3 +594,19 @@ def test_the_storefront_pages_are_wholly_french(client, market, monkeypatch, tra
         if (found := _english(response.content.decode(), translated_msgids))
     }
     assert not english, english
+
+
+@settings_hypothesis(max_examples=200, deadline=None)
+@given(bp=st.integers(min_value=0, max_value=10000), comma=st.booleans(), fee=st.integers(0, 10**7))
+def test_a_rate_and_a_fee_written_either_way_are_read_exactly(bp, comma, fee):
+    rate = f"{bp // 100}.{bp % 100:02d}".rstrip("0").rstrip(".") if bp % 100 else str(bp // 100)
+    fee_text = f"{fee // 100}.{fee % 100:02d}"
+    if comma:
+        rate, fee_text = rate.replace(".", ","), fee_text.replace(".", ",")
+    form = StorefrontForm(valid(code="x", hosts="", commission_rate=rate, commission_fixed_fee=fee_text))
+    form.fields["catalog_scope"].queryset = form.fields["catalog_scope"].queryset.none()
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["commission_rate"], form.cleaned_data["commission_fixed_fee_minor"]) == (
+        bp,
+        fee,
+    )

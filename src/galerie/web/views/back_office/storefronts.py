@@ -130,7 +130,12 @@ def _preview(form: StorefrontForm) -> dict[str, str]:
 def _form_page(
     request: OperatorRequest, form: StorefrontForm, storefront: Storefront | None, status: int = 200
 ) -> HttpResponse:
-    context = {"form": form, "storefront": storefront, "preview": _preview(form)}
+    context = {
+        "form": form,
+        "storefront": storefront,
+        "preview": _preview(form),
+        "can_change": request.user.has_perm(CHANGE if storefront else ADD),
+    }
     return render(request, FORM, context, status=status)
 
 
