@@ -183,7 +183,7 @@ def test_from_the_closing_date_the_cart_and_the_checkout_refuse_in_french_and_ch
     assert "Alapage a cessé de vendre le" in response.content.decode()
 
 
-def test_from_the_closing_date_listings_search_and_sitemaps_show_no_offer_and_the_other_storefront_is_untouched():
+def test_from_the_closing_date_listings_search_and_sitemaps_show_no_offer_the_other_storefront_unchanged():
     world = make_world()
     work()
     client = Client()
@@ -325,7 +325,7 @@ def test_payouts_already_made_count_first_in_first_out():
 # --- closed -----------------------------------------------------------------------------------
 
 
-def test_a_closed_storefront_answers_410_in_french_with_its_other_storefronts_and_the_customer_keeps_its_orders(
+def test_a_closed_storefront_answers_410_in_french_with_its_other_storefronts_and_keeps_the_orders(
     settings,
 ):
     settings.ALLOWED_HOSTS = ["*"]
