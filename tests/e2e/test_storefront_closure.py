@@ -66,7 +66,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     sign_in(operator, f"{base}/admin/login/?next=/back-office/storefronts/", operator_user.email, PASSWORD)
     row = operator.locator(f"#storefront-{world.closing.pk}")
     assert "Open" in _text(row) and "Alapage" in _text(row)
-    screenshot(operator, "closure-01-portfolio")
+    screenshot(operator, "office-closure-01-portfolio")
     _accessible(operator, source, "portfolio")
     row.locator(f"a[href='/back-office/storefronts/{world.closing.pk}/']").click()
     operator.wait_for_load_state()
@@ -90,7 +90,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
         assert words in consequences, (words, consequences)
     world.closing.refresh_from_db()
     assert world.closing.status == Storefront.Status.OPEN
-    screenshot(operator, "closure-02-confirmation")
+    screenshot(operator, "office-closure-02-confirmation")
     _accessible(operator, source, "confirmation")
     operator.locator("main form button[type=submit]").click()
     operator.wait_for_load_state()
@@ -99,7 +99,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     assert operator.url.endswith(f"/back-office/storefronts/{world.closing.pk}/closure/")
     assert "Still open" in _text(operator.locator("#proof"))
     assert ours.number in _text(operator.locator("#proof"))
-    screenshot(operator, "closure-03-report-open")
+    screenshot(operator, "office-closure-03-report-open")
     _accessible(operator, source, "report while open")
     work()  # the announcement's e-mails
 
@@ -109,7 +109,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     buyer.goto(f"{base}/s/alapage/")
     banner = buyer.locator(".closure-banner")
     assert banner.is_visible() and "Alapage" in _text(banner)
-    screenshot(buyer, "closure-04-banner")
+    screenshot(buyer, "office-closure-04-banner")
     _accessible(buyer, source, "home with the banner")
     variant = world.book.variant
     buyer.goto(f"{base}/s/alapage/p/{variant.product.slug}/?v={variant.uuid.hex}")
@@ -126,7 +126,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     refusal = _text(buyer.locator("#cart .notice-error"))
     assert "Alapage" in refusal, refusal
     assert buyer.locator("a[href$='/checkout/']").count() == 0
-    screenshot(buyer, "closure-05-cart-refused")
+    screenshot(buyer, "office-closure-05-cart-refused")
     _accessible(buyer, source, "cart after the date")
     buyer.goto(f"{base}/s/alapage/checkout/")
     assert buyer.url.endswith("/s/alapage/cart/")  # sent back, with the reason
@@ -146,7 +146,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     seller.wait_for_load_state()
     ours.refresh_from_db()
     assert ours.status == SellerOrder.Status.SHIPPED
-    screenshot(seller, "closure-06-seller-shipped")
+    screenshot(seller, "office-closure-06-seller-shipped")
     buyer.goto(f"{base}/s/alapage/account/orders/{order.number}/")
     buyer.locator("form.receipt button").click()
     buyer.wait_for_load_state()
@@ -163,7 +163,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     operator.goto(f"{base}/back-office/storefronts/{world.closing.pk}/closure/")
     proof = _text(operator.locator("#proof"))
     assert "Only the money held for its sellers is left" in proof, proof
-    screenshot(operator, "closure-07-report-money-held")
+    screenshot(operator, "office-closure-07-report-money-held")
     operator.locator("#proof button[type=submit]").click()
     operator.wait_for_load_state()
     world.closing.refresh_from_db()
@@ -173,7 +173,7 @@ def test_the_operator_closes_a_storefront_and_nothing_is_left_open(
     assert "Nothing is left open" in _text(proof) and "The ledger balances" in _text(proof)
     report = _text(operator.locator("main"))
     assert ours.number in report and theirs.number in report and "GALERIE-P" in report
-    screenshot(operator, "closure-08-report-green")
+    screenshot(operator, "office-closure-08-report-green")
     _accessible(operator, source, "report green")
     world.other.refresh_from_db()
     assert world.other.status == Storefront.Status.OPEN  # Clust goes on
@@ -209,7 +209,7 @@ def test_the_operator_opens_a_new_storefront_without_a_deploy(live_server, brows
     errors = operator.locator(".field.has-error")
     assert errors.count() == 1 and "https://alapage.test/" in _text(errors), _text(errors)
     assert not Storefront.objects.filter(code="alapage").exists()
-    screenshot(operator, "closure-09-new-storefront-errors")
+    screenshot(operator, "office-closure-09-new-storefront-errors")
     _accessible(operator, source, "new storefront with errors")
     operator.fill("#id_hosts", "alapage.test")
     operator.locator("main form button[type=submit]:not([name=preview])").click()
@@ -218,7 +218,7 @@ def test_the_operator_opens_a_new_storefront_without_a_deploy(live_server, brows
     assert storefront.status == Storefront.Status.DRAFT and storefront.colour_primary == "#7a1f5c"
     assert list(storefront.catalog_scope.all()) == [books]
     assert storefront.commission_plan.rate_bp == 1250
-    screenshot(operator, "closure-10-new-storefront-draft")
+    screenshot(operator, "office-closure-10-new-storefront-draft")
     _accessible(operator, source, "draft storefront")
     operator.locator("button", has_text="Open to customers").click()
     operator.wait_for_load_state()

@@ -19,8 +19,15 @@ from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.models import Seller, SellerMember, ShippingProfile
 from galerie.sellers.services import seller_member_add
 from galerie.storefronts.models import Storefront
-from tests.factories import make_category, make_offer, make_product, make_seller, make_storefront, make_user
-from tests.factories import make_variant
+from tests.factories import (
+    make_category,
+    make_offer,
+    make_product,
+    make_seller,
+    make_storefront,
+    make_user,
+    make_variant,
+)
 
 SUCCESS = {
     "type": "card",

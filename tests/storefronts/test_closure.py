@@ -183,7 +183,7 @@ def test_from_the_closing_date_the_cart_and_the_checkout_refuse_in_french_and_ch
     assert "Alapage a cessé de vendre le" in response.content.decode()
 
 
-def test_from_the_closing_date_listings_search_and_sitemaps_show_no_offer_and_the_other_storefront_is_untouched():
+def test_from_the_closing_date_listings_search_and_sitemaps_show_no_offer_the_other_storefront_unchanged():
     world = make_world()
     work()
     client = Client()
@@ -325,7 +325,7 @@ def test_payouts_already_made_count_first_in_first_out():
 # --- closed -----------------------------------------------------------------------------------
 
 
-def test_a_closed_storefront_answers_410_in_french_with_its_other_storefronts_and_the_customer_keeps_its_orders(
+def test_a_closed_storefront_answers_410_in_french_with_its_other_storefronts_and_keeps_the_orders(
     settings,
 ):
     settings.ALLOWED_HOSTS = ["*"]
@@ -354,6 +354,22 @@ def test_a_closed_storefront_answers_410_in_french_with_its_other_storefronts_an
     assert account.status_code == 200 and order.number in account.content.decode()
     assert client.get(f"/s/alapage/account/orders/{order.number}/").status_code == 200
     assert Client(HTTP_HOST="clust.example.test").get("/").status_code == 200
+    # Its search entries go with the status change; the other storefront's stay.
+    clust_entries = SearchEntry.objects.filter(storefront=world.other).count()
+    work()
+    assert not SearchEntry.objects.filter(storefront=world.closing).exists()
+    assert SearchEntry.objects.filter(storefront=world.other).count() == clust_entries > 0
+
+
+def test_announcing_does_not_rebuild_the_index():
+    world = make_world()
+    work()
+    entries = list(SearchEntry.objects.filter(storefront=world.closing).values_list("pk", "indexed_at"))
+    announce(world, days=3)
+    work()
+    assert (
+        list(SearchEntry.objects.filter(storefront=world.closing).values_list("pk", "indexed_at")) == entries
+    )
 
 
 # --- the command ------------------------------------------------------------------------------

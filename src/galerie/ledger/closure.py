@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -120,8 +121,8 @@ class _Queue:
     """A seller's available balance as credits in order, each with what is left of it."""
 
     def __init__(self) -> None:
-        self.credits: deque[list] = deque()  # [part, ours, left]
-        self.by_part: dict[int, list[list]] = defaultdict(list)
+        self.credits: deque[list[Any]] = deque()  # [part, ours, left]
+        self.by_part: dict[int, list[list[Any]]] = defaultdict(list)
 
     def add(self, part: int | None, ours: bool, amount: int) -> None:
         item = [part, ours, amount]

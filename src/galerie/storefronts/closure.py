@@ -132,7 +132,7 @@ def storefronts_sales_stop(*, now: datetime | None = None) -> int:
                 continue
             storefront.sales_stopped_at = now
             storefront.save(update_fields=["sales_stopped_at"])
-            emit("storefront.sales_stopped", storefront_id=pk, closing_on=storefront.closing_on.isoformat())
+            emit("storefront.sales_stopped", storefront_id=pk, closing_on=str(storefront.closing_on))
             marked += 1
     return marked
 

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(_error(error)) from None
         self.stdout.write(
-            f"{done.name} ({done.code}) is closing: no sale from {done.closing_on.isoformat()}"
+            f"{done.name} ({done.code}) is closing: no sale from {done.closing_on}"
             " on; sellers and customers with open orders are told by e-mail."
         )
 
