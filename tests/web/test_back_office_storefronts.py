@@ -610,3 +610,27 @@ def test_a_rate_and_a_fee_written_either_way_are_read_exactly(bp, comma, fee):
         bp,
         fee,
     )
+
+
+def test_the_report_and_the_confirmation_ask_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    from tests.storefronts.closure_world import make_world, place, work
+
+    world = make_world()
+    place(world.closing, world.book, world.lamp)
+    work()
+    client.force_login(manager())
+    data = {"closing_on": in_a_week().isoformat(), "reason": "Sold"}
+    with django_assert_max_num_queries(40) as first_confirm:
+        client.post(url(world.closing, "close/"), data)
+    storefront_closure_announce(storefront_id=world.closing.pk, closing_on=in_a_week(), reason="Sold")
+    with django_assert_max_num_queries(60) as first_report:
+        client.get(url(world.closing, "closure/"))
+    for _ in range(4):
+        place(world.closing, world.book, world.lamp)
+    work()
+    with django_assert_max_num_queries(len(first_report.captured_queries)):
+        page = client.get(url(world.closing, "closure/"))
+    assert len(page.context["report"].orders) == 10
+    Storefront.objects.filter(pk=world.closing.pk).update(status="open", closure_announced_at=None)
+    with django_assert_max_num_queries(len(first_confirm.captured_queries)):
+        assert client.post(url(world.closing, "close/"), data).context["preview"].open_seller_orders == 10
