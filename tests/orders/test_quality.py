@@ -120,7 +120,7 @@ def test_rates_round_half_up_in_basis_points():
 
 def test_worst_first_ranks_by_breaches_then_by_the_worst_ratio():
     thresholds = Thresholds(
-        min_orders=1, min_acceptance_bp=9000, max_late_bp=1000, max_refusal_bp=500, max_refund_bp=1000
+        window_days=90, min_orders=1, min_acceptance_bp=9000, max_late_bp=1000, max_refusal_bp=500, max_refund_bp=1000
     )
 
     def q(name, **figures):

@@ -48,11 +48,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from galerie.core.models import StatusChange
 from galerie.core.outbox import emit
 from galerie.orders.models import SellerOrder, SellerQualityWarning
 from galerie.sellers.models import Seller
+from galerie.storefronts.errors import StorefrontNotFound
 from galerie.storefronts.models import Storefront
 
 Figure = SellerQualityWarning.Figure
@@ -73,8 +75,14 @@ def rate_bp(part: int, whole: int) -> int | None:
     return (2 * part * BP + whole) // (2 * whole)
 
 
+def percent(bp: int | None) -> Decimal | None:
+    """Basis points as a percentage (exact)."""
+    return None if bp is None else Decimal(bp) / 100
+
+
 @dataclass(frozen=True)
 class Thresholds:
+    window_days: int
     min_orders: int
     min_acceptance_bp: int
     max_late_bp: int
@@ -84,12 +92,17 @@ class Thresholds:
     @classmethod
     def of(cls, storefront: Storefront) -> Thresholds:
         return cls(
+            window_days=storefront.quality_window_days,
             min_orders=storefront.quality_min_orders,
             min_acceptance_bp=storefront.quality_min_acceptance_bp,
             max_late_bp=storefront.quality_max_late_bp,
             max_refusal_bp=storefront.quality_max_refusal_bp,
             max_refund_bp=storefront.quality_max_refund_bp,
         )
+
+    @property
+    def percents(self) -> dict[str, Decimal | None]:
+        return {figure: percent(self.of_figure(figure)) for figure in Figure.values}
 
     def of_figure(self, figure: str) -> int:
         return {
@@ -166,6 +179,11 @@ class SellerQuality:
         }[Figure(figure)]
 
     @property
+    def percents(self) -> dict[str, Decimal | None]:
+        """Each rate as a percentage with two decimals (exact: basis points / 100)."""
+        return {figure: percent(self.value_bp(figure)) for figure in Figure.values}
+
+    @property
     def judged(self) -> bool:
         """Whether the seller had enough orders in the window to be held to the thresholds."""
         return self.received >= self.thresholds.min_orders
@@ -196,6 +214,11 @@ class SellerQuality:
         return [figure for figure in Figure.values if self.breaches(figure)]
 
     @property
+    def breached_by(self) -> dict[str, bool]:
+        """Whether each figure is past its threshold (for the pages)."""
+        return {figure: self.breaches(figure) for figure in Figure.values}
+
+    @property
     def worst_ratio_bp(self) -> int:
         return max(self.ratio_bp(figure) for figure in Figure.values)
 
@@ -208,6 +231,27 @@ class SellerQuality:
 def worst_first(rows: Iterable[SellerQuality]) -> list[SellerQuality]:
     """Sort by score, worst first; then by orders received (more first), then by name."""
     return sorted(rows, key=lambda r: (-r.score[0], -r.score[1], -r.received, r.seller_name, r.seller_id))
+
+
+# --- the operator's choice ---------------------------------------------------------------------
+
+
+def storefronts_for_quality() -> list[Storefront]:
+    """Every storefront, by name: the back office's quality page chooses among them."""
+    return list(Storefront.objects.order_by("name", "pk"))
+
+
+def storefront_for_quality(storefronts: list[Storefront], code: str | None) -> Storefront:
+    """The storefront of ``code`` among ``storefronts`` (the first when no code is given); raise
+    StorefrontNotFound for an unknown code."""
+    if not code:
+        if storefronts:
+            return storefronts[0]
+    else:
+        for storefront in storefronts:
+            if storefront.code == code:
+                return storefront
+    raise StorefrontNotFound(_("There is no such storefront."))
 
 
 # --- the one query -----------------------------------------------------------------------------
