@@ -186,7 +186,7 @@ def test_the_page_in_french(client, market):
     storefront, *_ = market
     client.force_login(make_user(is_staff=True))
     html = client.get(PAGE, {"storefront": storefront.code}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "Qualité des vendeurs" in html and "Seuil dépassé" in html and "80,00 %" in html
+    assert "Qualité des vendeurs" in html and "Seuil dépassé" in html and "80,00\u00a0%" in html
 
 
 def test_the_seller_dashboard_shows_its_own_figures(client, market):
