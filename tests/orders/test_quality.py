@@ -89,9 +89,7 @@ def test_the_figures_of_a_hand_built_set_are_exact(market, django_assert_num_que
     assert not second.judged and second.breached == []
 
     # A chosen period: only the orders placed in it.
-    period = storefront_seller_quality(
-        storefront=storefront, since=NOW - 25 * D, until=NOW - 9 * D, now=NOW
-    )
+    period = storefront_seller_quality(storefront=storefront, since=NOW - 25 * D, until=NOW - 9 * D, now=NOW)
     [only_a] = period
     assert (only_a.received, only_a.accepted, only_a.refused) == (4, 3, 1)
 
@@ -105,7 +103,7 @@ def test_the_figures_of_a_hand_built_set_are_exact(market, django_assert_num_que
 
 
 def test_the_query_count_does_not_grow_with_the_sellers(market, django_assert_num_queries):
-    storefront, _, a, b, customer = market
+    storefront, _, _a, _b, customer = market
     for _ in range(3):
         seller = make_seller(storefronts=[storefront])
         place(storefront, seller, customer, placed_at=NOW - D, status=Status.REFUSED)
@@ -120,7 +118,12 @@ def test_rates_round_half_up_in_basis_points():
 
 def test_worst_first_ranks_by_breaches_then_by_the_worst_ratio():
     thresholds = Thresholds(
-        window_days=90, min_orders=1, min_acceptance_bp=9000, max_late_bp=1000, max_refusal_bp=500, max_refund_bp=1000
+        window_days=90,
+        min_orders=1,
+        min_acceptance_bp=9000,
+        max_late_bp=1000,
+        max_refusal_bp=500,
+        max_refund_bp=1000,
     )
 
     def q(name, **figures):
@@ -196,7 +199,9 @@ def test_the_selector_equals_a_brute_force_recomputation(market, specs, ship_day
     storefront, other, a, b, customer = market
     sellers = [a, b, make_seller(storefronts=[storefront, other])] if specs else [a, b]
     with transaction.atomic():
-        Storefront.objects.filter(pk=storefront.pk).update(ship_within_days=ship_days, quality_window_days=window)
+        Storefront.objects.filter(pk=storefront.pk).update(
+            ship_within_days=ship_days, quality_window_days=window
+        )
         storefronts = list(Storefront.objects.filter(pk__in=[storefront.pk, other.pk]).order_by("pk"))
         for s in specs:
             placed = NOW - s["age_hours"] * H
@@ -211,7 +216,9 @@ def test_the_selector_equals_a_brute_force_recomputation(market, specs, ship_day
                 shipped_after=s["ship_hours"] * H if shipped else None, refunded_minor=refunded,
                 missed_deadline=kind == "missed",
             )  # fmt: skip
-            s.update(_status=status, _accepted_at=so.accepted_at, _shipped_at=so.shipped_at, _refunded=refunded)
+            s.update(
+                _status=status, _accepted_at=so.accepted_at, _shipped_at=so.shipped_at, _refunded=refunded
+            )
         for index, sf in enumerate(storefronts):
             expected = _expected(specs, index, storefronts, NOW)
             got = {
@@ -228,7 +235,9 @@ def test_the_selector_equals_a_brute_force_recomputation(market, specs, ship_day
                 assert (row.refunds, row.refunded_minor) == (e["refunds"], e["refunded"])
                 assert (row.delay_orders, row.delay_total) == (e["delay_n"], e["delay"])
                 decided = e["accepted"] + e["refused"] + e["missed"]
-                assert row.acceptance_bp == (None if not decided else round_half_up_bp(e["accepted"], decided))
+                assert row.acceptance_bp == (
+                    None if not decided else round_half_up_bp(e["accepted"], decided)
+                )
                 assert row.late_bp == (None if not e["due"] else round_half_up_bp(e["late"], e["due"]))
         transaction.set_rollback(True)
 

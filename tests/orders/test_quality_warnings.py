@@ -51,10 +51,12 @@ def breach(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_seller_is_warned_once_in_its_members_languages(breach, smtp_inbox):
-    storefront, seller, owner, manager = breach
+    storefront, seller, _owner, _manager = breach
     smtp_inbox.messages.clear()
 
-    assert jobs_autodiscover()["orders.quality_warnings"].run() == 3  # acceptance 50 %, late 50 %, refusals 50 %
+    assert (
+        jobs_autodiscover()["orders.quality_warnings"].run() == 3
+    )  # acceptance 50 %, late 50 %, refusals 50 %
     assert seller_quality_warnings_send() == 0  # the same window: nothing new
     outbox_deliver_batch(HANDLERS, batch=50)
     outbox_deliver_batch(HANDLERS, batch=50)
@@ -94,7 +96,7 @@ def test_the_seller_is_warned_once_in_its_members_languages(breach, smtp_inbox):
 
 @pytest.mark.django_db
 def test_no_warning_below_the_minimum_orders_nor_on_a_closed_storefront(breach):
-    storefront, seller, *_ = breach
+    storefront, _seller, *_ = breach
     Storefront.objects.filter(pk=storefront.pk).update(quality_min_orders=5)
     assert seller_quality_warnings_send() == 0
     Storefront.objects.filter(pk=storefront.pk).update(quality_min_orders=4)
@@ -128,7 +130,7 @@ def test_two_workers_at_once_warn_once(breach):
         try:
             barrier.wait()
             counts.append(seller_quality_warnings_send())
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()

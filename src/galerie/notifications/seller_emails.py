@@ -168,7 +168,7 @@ def seller_quality_warning(event: OutboxEvent) -> None:
         "storefront_name": storefront.name,
         "figures": figures,
         "window_days": storefront.quality_window_days,
-        "orders": warnings[0].orders,
+        "quality_orders": warnings[0].orders,
         "sell_url": site_url(reverse("seller_area:dashboard", urlconf=URLCONF)),
     }
     for recipient, language in seller_quality_recipients(seller=seller):

@@ -387,7 +387,9 @@ def seller_quality_by_storefront(*, seller: Seller, now: datetime | None = None)
         return []
     in_window = Q()
     for storefront in storefronts.values():
-        in_window |= Q(order__storefront_id=storefront.pk, order__placed_at__gte=window_start(storefront, now))
+        in_window |= Q(
+            order__storefront_id=storefront.pk, order__placed_at__gte=window_start(storefront, now)
+        )
     ship_within_days = {pk: storefront.ship_within_days for pk, storefront in storefronts.items()}
     rows = _figures(Q(seller_id=seller.pk) & in_window, ("order__storefront_id",), now, ship_within_days)
     result = [

@@ -12,13 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from galerie.storefronts.models import Storefront
 
-PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 5, "decimal_places": 2}
 PERCENT_FIELDS = (
     "quality_min_acceptance_bp",
     "quality_max_late_bp",
     "quality_max_refusal_bp",
     "quality_max_refund_bp",
 )
+
+
+def _percent(label: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2
+    )
 
 
 class QualitySettingsForm(forms.Form):
@@ -35,10 +40,10 @@ class QualitySettingsForm(forms.Form):
     quality_min_orders = forms.IntegerField(
         label=_("Orders before a seller is judged"), min_value=0, max_value=32767
     )
-    quality_min_acceptance_bp = forms.DecimalField(label=_("Lowest acceptance rate (%)"), **PERCENT)
-    quality_max_late_bp = forms.DecimalField(label=_("Most late shipments (%)"), **PERCENT)
-    quality_max_refusal_bp = forms.DecimalField(label=_("Most refusals (%)"), **PERCENT)
-    quality_max_refund_bp = forms.DecimalField(label=_("Most refunds (%)"), **PERCENT)
+    quality_min_acceptance_bp = _percent(_("Lowest acceptance rate (%)"))
+    quality_max_late_bp = _percent(_("Most late shipments (%)"))
+    quality_max_refusal_bp = _percent(_("Most refusals (%)"))
+    quality_max_refund_bp = _percent(_("Most refunds (%)"))
 
     @classmethod
     def for_storefront(cls, storefront: Storefront) -> QualitySettingsForm:

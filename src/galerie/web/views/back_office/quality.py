@@ -50,8 +50,10 @@ def _page(
     now = timezone.now()
     until = min(period.ends_before or now, now)
     since = period.starts_at
-    rows = [] if bad_period else storefront_seller_quality(
-        storefront=storefront, since=since, until=until, now=now
+    rows = (
+        []
+        if bad_period
+        else storefront_seller_quality(storefront=storefront, since=since, until=until, now=now)
     )
     context: dict[str, Any] = {
         "storefronts": storefronts,
