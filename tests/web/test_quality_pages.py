@@ -193,3 +193,16 @@ def test_the_seller_dashboard_shows_its_own_figures(client, market):
     assert "Alapage" in html and "Top Achat" in html
     assert "80.00 %" in html and "Threshold breached" in html
     assert "Rapides" not in html
+
+
+def test_the_sellers_come_a_page_at_a_time(client, market, monkeypatch):
+    storefront, _, bad, good = market
+    monkeypatch.setattr("galerie.web.views.back_office.quality.PAGE_SIZE", 1)
+    client.force_login(make_user(is_staff=True))
+    first = client.get(PAGE, {"storefront": storefront.code}).content.decode()
+    assert "Lents &amp; Cie" in first and "Rapides SARL" not in first
+    assert "1 seller past a threshold" in first and "out of 2 sellers with orders" in first
+    assert 'href="?storefront=alapage&amp;page=2" rel="next"' in first
+    second = client.get(PAGE, {"storefront": storefront.code, "page": "2"}).content.decode()
+    assert "Rapides SARL" in second and "Lents &amp; Cie" not in second and 'rel="prev"' in second
+    assert client.get(PAGE, {"storefront": storefront.code, "page": "x"}).status_code == 200

@@ -31,6 +31,9 @@ from galerie.web.requests import OperatorRequest
 from galerie.web.views.back_office.access import operator_view
 
 TEMPLATE = "galerie/operator/quality.html"
+# Sellers per page: the figures of every seller come from one query and are ranked in memory
+# (a few thousand rows at most); the page shows them a hundred at a time.
+PAGE_SIZE = 100
 Figure = SellerQualityWarning.Figure
 
 
@@ -55,10 +58,20 @@ def _page(
         if bad_period
         else storefront_seller_quality(storefront=storefront, since=since, until=until, now=now)
     )
+    number = _page_number(request.GET.get("page"), len(rows))
+    first = (number - 1) * PAGE_SIZE
+    query = request.GET.copy()
+    query["storefront"] = storefront.code
     context: dict[str, Any] = {
         "storefronts": storefronts,
         "storefront": storefront,
-        "rows": rows,
+        "rows": rows[first : first + PAGE_SIZE],
+        "total": len(rows),
+        "breaching": sum(1 for row in rows if row.breached),
+        "first": first + 1,
+        "last": min(first + PAGE_SIZE, len(rows)),
+        "previous_url": _with_page(query, number - 1) if number > 1 else "",
+        "next_url": _with_page(query, number + 1) if first + PAGE_SIZE < len(rows) else "",
         "figures": Figure,
         "form": period_form,
         "bad_period": bad_period,
@@ -68,6 +81,20 @@ def _page(
         "settings_form": settings_form or QualitySettingsForm.for_storefront(storefront),
     }
     return render(request, TEMPLATE, context, status=400 if bad_period else status)
+
+
+def _page_number(value: str | None, count: int) -> int:
+    pages = max(1, -(-count // PAGE_SIZE))
+    try:
+        return min(max(1, int(value or 1)), pages)
+    except ValueError:
+        return 1
+
+
+def _with_page(query: Any, number: int) -> str:
+    query = query.copy()
+    query["page"] = str(number)
+    return "?" + query.urlencode()
 
 
 @operator_view()
