@@ -196,7 +196,7 @@ def test_the_seller_dashboard_shows_its_own_figures(client, market):
 
 
 def test_the_sellers_come_a_page_at_a_time(client, market, monkeypatch):
-    storefront, _, bad, good = market
+    storefront, *_ = market
     monkeypatch.setattr("galerie.web.views.back_office.quality.PAGE_SIZE", 1)
     client.force_login(make_user(is_staff=True))
     first = client.get(PAGE, {"storefront": storefront.code}).content.decode()
