@@ -71,7 +71,7 @@ def test_the_seller_is_warned_once_in_its_members_languages(breach, smtp_inbox):
     assert sorted(m["To"] for m in smtp_inbox.messages) == ["manager@lents.test", "owner@lents.test"]
     (french,) = smtp_inbox.to("owner@lents.test")
     (english,) = smtp_inbox.to("manager@lents.test")
-    assert french["Subject"].strip() == "Lents & Cie sur Alapage\u00a0: qualité sous les seuils de la vitrine"
+    assert french["Subject"].strip() == "Lents & Cie sur Alapage\u00a0: qualité sous les seuils du site"
     text = french.get_body(("plain",)).get_content()
     assert "Taux d’acceptation\u00a0: 50,00\u00a0% (au moins 90,00\u00a0% attendus)" in text
     assert "Retards d’expédition\u00a0: 50,00\u00a0% (au plus 10,00\u00a0% admis)" in text
