@@ -10,15 +10,12 @@ import pytest
 from django.utils import timezone
 
 from galerie.storefronts.models import Storefront
-from tests.e2e import conftest as e2e
 from tests.e2e.axe import PACKAGE, axe_violations, describe
 from tests.e2e.steps import sign_in
 from tests.factories import make_seller, make_staff_member, make_storefront, make_user
 from tests.orders.quality_data import Status, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-# The browser fixtures of tests/e2e/, for this file of tests/web/.
-chromium_path, browser, screenshot = e2e.chromium_path, e2e.browser, e2e.screenshot
 H, D = timedelta(hours=1), timedelta(days=1)
 
 
