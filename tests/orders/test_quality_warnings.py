@@ -145,3 +145,10 @@ def test_two_workers_at_once_warn_once(breach):
     assert SellerQualityWarning.objects.filter(seller=seller).count() == 3
     events = OutboxEvent.objects.filter(topic="seller.quality_warning")
     assert sum(len(e.payload["warning_ids"]) for e in events) == 3 and events.count() <= 2
+
+
+@pytest.mark.django_db
+def test_a_second_run_in_the_window_costs_two_queries_per_storefront(breach, django_assert_num_queries):
+    assert seller_quality_warnings_send() == 3
+    with django_assert_num_queries(3):  # the storefronts, then the warnings sent and the figures
+        assert seller_quality_warnings_send() == 0

@@ -420,16 +420,25 @@ def warning_window_start(storefront: Storefront, today: date) -> date:
     return epoch + timedelta(days=(today - epoch).days // days * days)
 
 
-def seller_quality_warn(*, quality: SellerQuality, storefront: Storefront, today: date) -> list[int]:
+def seller_quality_warn(
+    *,
+    quality: SellerQuality,
+    storefront: Storefront,
+    today: date,
+    warned: frozenset[str] = frozenset(),
+) -> list[int]:
     """Record a warning for each figure of ``quality`` past its threshold not warned of yet in
     this window, and emit ``seller.quality_warning`` with them (one e-mail); return their ids.
 
     Idempotent and safe concurrently: the warning's unique (seller, storefront, figure, window)
-    lets one of two concurrent runs insert it; the other skips it."""
+    lets one of two concurrent runs insert it; the other skips it. ``warned``: the figures known
+    to be warned of already in this window (not tried again)."""
     start = warning_window_start(storefront, today)
     created: list[int] = []
     with transaction.atomic():
         for figure in quality.breached:
+            if figure in warned:
+                continue
             try:
                 with transaction.atomic():
                     warning = SellerQualityWarning.objects.create(
@@ -456,12 +465,22 @@ def seller_quality_warn(*, quality: SellerQuality, storefront: Storefront, today
 
 def seller_quality_warnings_send(*, now: datetime | None = None) -> int:
     """Warn every seller past a threshold on an open or closing storefront; return how many
-    warnings were recorded (the job ``orders.quality_warnings``). One query per storefront."""
+    warnings were recorded (the job ``orders.quality_warnings``). Two queries per storefront,
+    and a few per new warning."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     count = 0
     for storefront in Storefront.objects.filter(status__in=WARNED_STATUSES).order_by("pk"):
+        warned: dict[int, set[str]] = {}
+        sent = SellerQualityWarning.objects.filter(
+            storefront=storefront, window_start=warning_window_start(storefront, today)
+        )
+        for seller_id, figure in sent.values_list("seller_id", "figure"):
+            warned.setdefault(seller_id, set()).add(figure)
         for quality in storefront_seller_quality(storefront=storefront, now=now):
-            if quality.breached:
-                count += len(seller_quality_warn(quality=quality, storefront=storefront, today=today))
+            already = frozenset(warned.get(quality.seller_id, ()))
+            if set(quality.breached) - already:
+                count += len(
+                    seller_quality_warn(quality=quality, storefront=storefront, today=today, warned=already)
+                )
     return count
