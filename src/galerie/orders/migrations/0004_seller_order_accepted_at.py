@@ -2,15 +2,23 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Cast
 
 
 def accepted_at_from_history(apps, schema_editor):
-    """Seller orders accepted before the field existed: their acceptance is the history's row."""
+    """Seller orders accepted before the field existed: their acceptance is the history's row.
+    One UPDATE with a correlated subquery (on the history's (model, object_pk, id) index)."""
     SellerOrder = apps.get_model("orders", "SellerOrder")
     StatusChange = apps.get_model("core", "StatusChange")
-    changes = StatusChange.objects.filter(model="orders.SellerOrder", to_status="accepted")
-    for object_pk, at in changes.order_by("id").values_list("object_pk", "at").iterator():
-        SellerOrder.objects.filter(pk=int(object_pk), accepted_at__isnull=True).update(accepted_at=at)
+    acceptance = StatusChange.objects.filter(
+        model="orders.SellerOrder",
+        object_pk=Cast(OuterRef("pk"), output_field=models.CharField()),
+        to_status="accepted",
+    ).order_by("id")
+    SellerOrder.objects.filter(accepted_at__isnull=True).filter(Exists(acceptance)).update(
+        accepted_at=Subquery(acceptance.values("at")[:1])
+    )
 
 
 class Migration(migrations.Migration):
