@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from galerie.core.models import StatusChange
+from galerie.orders.deadlines import seller_orders_expire
 from galerie.orders.models import SellerOrder
 from galerie.orders.quality import (
     SellerQuality,
@@ -282,3 +284,13 @@ def test_the_migration_backfills_accepted_at_from_the_history(market):
     assert seller_order.accepted_at == history.at
     assert untouched.accepted_at == NOW + H  # already known: kept
     assert SellerOrder.objects.filter(accepted_at__isnull=True).count() == 0
+
+
+def test_a_cancellation_by_the_acceptance_deadline_job_counts_as_a_missed_deadline(market):
+    storefront, _, a, _, customer = market
+    now = timezone.now()
+    place(storefront, a, customer, placed_at=now - 49 * H)  # past the 48 hours
+    place(storefront, a, customer, placed_at=now - 47 * H)  # not yet
+    assert seller_orders_expire(now=now) == 1
+    [row] = storefront_seller_quality(storefront=storefront, now=now)
+    assert (row.received, row.missed_deadline, row.decided, row.acceptance_bp) == (2, 1, 1, 0)

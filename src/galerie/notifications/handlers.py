@@ -51,6 +51,15 @@ def seller_order_refused(event: OutboxEvent) -> None:
     _send(event, [emails.seller_order_refused_email(seller_order=seller_order)])
 
 
+def seller_order_cancelled(event: OutboxEvent) -> None:
+    """E-mail the customer that a part was cancelled because its seller did not accept it in
+    time, and that this part is refunded."""
+    if event.payload.get("reason") != "acceptance_deadline":
+        return
+    seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
+    _send(event, [emails.seller_order_refused_email(seller_order=seller_order, expired=True)])
+
+
 def refund_succeeded(event: OutboxEvent) -> None:
     """E-mail the customer that a refund reached their card (with or without an order)."""
     refund = selectors.refund_for_email(refund_id=event.payload["refund_id"])
@@ -69,6 +78,7 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller_order.placed": [seller_order_placed],
     "seller_order.shipped": [seller_order_shipped],
     "seller_order.refused": [seller_order_refused],
+    "seller_order.cancelled": [seller_order_cancelled],
     "refund.succeeded": [refund_succeeded],
     "seller.applied": [seller_emails.seller_applied],
     "seller.curation_approved": [seller_emails.seller_curation_approved],

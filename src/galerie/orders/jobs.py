@@ -3,6 +3,7 @@
 from django.db.models import F
 
 from galerie.core.jobs import periodic
+from galerie.orders.deadlines import seller_orders_expire
 from galerie.orders.delivery import seller_orders_deem_delivered
 from galerie.orders.models import SellerOrder
 from galerie.orders.quality import seller_quality_warnings_send
@@ -25,6 +26,13 @@ def deemed_delivered() -> int:
     """Deem delivered the shipped seller orders nobody marked, N days after shipping (N per
     storefront: Storefront.deemed_delivered_days)."""
     return seller_orders_deem_delivered()
+
+
+@periodic("orders.acceptance_deadline", every_seconds=300)
+def acceptance_deadline() -> int:
+    """Cancel and refund the seller orders their seller did not accept in time (per storefront:
+    Storefront.accept_within_hours)."""
+    return seller_orders_expire()
 
 
 @periodic("orders.quality_warnings", every_seconds=3600)

@@ -6,6 +6,7 @@ part of each line is kept at the rate of its tax class on the day of the order.
 
 import re
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -135,6 +136,12 @@ class SellerOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def accept_by(self) -> datetime:
+        """When the seller must have accepted it: after that the acceptance-deadline job cancels
+        and refunds it (orders/deadlines.py). Reads the order and its storefront."""
+        return self.order.placed_at + timedelta(hours=self.order.storefront.accept_within_hours)
 
 
 class OrderLine(models.Model):
