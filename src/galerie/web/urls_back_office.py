@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, proposals, sellers
+from galerie.web.views.back_office import money, proposals, quality, sellers
 
 app_name = "back_office"
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("money/commissions/", money.commissions, name="commissions"),
     path("money/commissions.csv", money.commissions_csv, name="commissions_csv"),
     path("money/reconciliation/", money.reconciliation, name="reconciliation"),
+    path("quality/", quality.quality, name="quality"),
+    path("quality/settings/", quality.quality_settings, name="quality_settings"),
 ]
