@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from galerie.core.models import OutboxEvent
-from galerie.notifications import emails, selectors, seller_emails, staff_emails
+from galerie.notifications import emails, selectors, seller_emails, staff_emails, storefront_emails
 from galerie.notifications.services import email_send_once
 
 logger = logging.getLogger(__name__)
@@ -90,4 +90,6 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller.quality_warning": [seller_emails.seller_quality_warning],
     "seller.invitation_created": [staff_emails.seller_invitation_created],
     "productproposal.status_changed": [staff_emails.product_proposal_status_changed],
+    "storefront.closure_announced": [storefront_emails.storefront_closure_announced],
+    "storefront.closure_cancelled": [storefront_emails.storefront_closure_cancelled],
 }

@@ -114,20 +114,6 @@ def storefront_open(*, storefront_id: int, by: Actor | None = None) -> Storefron
 
 
 @transaction.atomic
-def storefront_start_closing(*, storefront_id: int, reason: str, by: Actor | None = None) -> Storefront:
-    """Stop new sales on an open storefront; open orders go on being fulfilled."""
-    if not reason.strip():
-        raise InvalidInput({"reason": ["Say why the storefront closes: customers and sellers are told."]})
-    return _transition(storefront_id, Storefront.Status.CLOSING, by, reason)
-
-
-@transaction.atomic
-def storefront_close(*, storefront_id: int, by: Actor | None = None, reason: str = "") -> Storefront:
-    """Close a storefront that is closing."""
-    return _transition(storefront_id, Storefront.Status.CLOSED, by, reason)
-
-
-@transaction.atomic
 def storefront_mark_transferred(
     *, storefront_id: int, by: Actor | None = None, reason: str = ""
 ) -> Storefront:
