@@ -21,12 +21,14 @@ from galerie.cart.services import cart_add
 from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import jobs_autodiscover
 from galerie.core.models import OutboxEvent
+from galerie.core.money import Money
 from galerie.ledger.closure import storefront_held_funds
 from galerie.ledger.models import Payout
 from galerie.ledger.payouts import payouts_run
 from galerie.ledger.selectors import seller_position
 from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_accept, seller_order_deliver, seller_order_ship
+from galerie.payments.services.refunds import payment_refund
 from galerie.search.models import SearchEntry
 from galerie.storefronts.closure import (
     closure_blockers,
@@ -417,3 +419,45 @@ def test_the_command_closes_reopens_reports_and_finishes_with_clear_errors():
     assert "Nothing blocks the closure." in run("status", "vide", "--check")
     assert "is closed" in run("finish", "vide")
     assert Storefront.objects.get(pk=empty.pk).status == "closed"
+
+
+def test_a_seller_debt_is_netted_from_its_final_payout_and_what_is_left_is_listed():
+    world = make_world()
+    first, second = place(world.closing, world.lamp), place(world.closing, world.lamp)
+    work()
+    deliver(part(first, world.seller_b), world.owner_b, days_ago=40)
+    deliver(part(second, world.seller_b), world.owner_b, days_ago=5)
+    t0 = timezone.now()
+    payouts_run(run_date=TODAY(), now=t0)  # pays the first order's money (less the reserve)
+    paid = Payout.objects.get(seller=world.seller_b)
+    assert paid.amount_minor > 0
+    # The first order is refunded in full after its money was paid: the seller owes the rest.
+    payment_refund(
+        payment_id=first.payment_id,
+        amount=Money(first.total_minor, "EUR"),
+        idempotency_key="return-all-first",
+    )
+    work()
+    debt = seller_position(seller_id=world.seller_b.pk, currency="EUR")["debt"]
+    assert debt > 0
+    announce(world, days=0)
+    later = t0 + timedelta(days=10)  # the second order's withdrawal period is over
+    held = storefront_held_funds(storefront_id=world.closing.pk)[(world.seller_b.pk, "EUR")]
+    assert held.pending > 0 and held.debt == debt
+
+    closed = storefront_closure_finish(storefront_id=world.closing.pk, now=later)
+
+    assert closed.status == "closed"
+    final = Payout.objects.filter(
+        seller=world.seller_b, entry__idempotency_key__startswith="closure-payout:"
+    ).get()
+    assert final.reserve_minor == 0
+    assert final.debt_netted_minor == min(debt, held.pending)
+    assert final.amount_minor + final.debt_netted_minor == held.pending
+    assert final.debt_left_minor == debt - final.debt_netted_minor
+    after = closure_blockers(storefront_id=world.closing.pk, now=later)
+    assert not after
+    left = debt - final.debt_netted_minor
+    assert after.debts_minor == ({"EUR": left} if left else {})
+    event = OutboxEvent.objects.get(topic="storefront.closed")
+    assert event.payload["debts_minor"] == after.debts_minor

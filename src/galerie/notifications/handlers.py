@@ -87,6 +87,7 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller.info_requested": [seller_emails.seller_info_requested],
     "seller.suspended": [seller_emails.seller_suspended],
     "seller.closed": [seller_emails.seller_closed],
+    "seller.quality_warning": [seller_emails.seller_quality_warning],
     "seller.invitation_created": [staff_emails.seller_invitation_created],
     "productproposal.status_changed": [staff_emails.product_proposal_status_changed],
     "storefront.closure_announced": [storefront_emails.storefront_closure_announced],

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, proposals, sellers, storefronts
+from galerie.web.views.back_office import money, proposals, quality, sellers, storefronts
 
 app_name = "back_office"
 urlpatterns = [
@@ -41,4 +41,6 @@ urlpatterns = [
         storefronts.storefront_closure_finish_view,
         name="storefront_closure_finish",
     ),
+    path("quality/", quality.quality, name="quality"),
+    path("quality/settings/", quality.quality_settings, name="quality_settings"),
 ]
