@@ -16,8 +16,8 @@ from galerie.notifications.handlers import HANDLERS
 from galerie.notifications.models import SentEmail
 from galerie.orders.models import SellerQualityWarning
 from galerie.orders.quality import seller_quality_warnings_send, warning_window_start
+from galerie.storefronts.closure import storefront_closure_announce
 from galerie.storefronts.models import Storefront
-from galerie.storefronts.services import storefront_start_closing
 from tests.factories import make_seller, make_staff_member, make_storefront, make_user
 from tests.orders.quality_data import Status, place
 
@@ -100,7 +100,9 @@ def test_no_warning_below_the_minimum_orders_nor_on_a_closed_storefront(breach):
     Storefront.objects.filter(pk=storefront.pk).update(quality_min_orders=5)
     assert seller_quality_warnings_send() == 0
     Storefront.objects.filter(pk=storefront.pk).update(quality_min_orders=4)
-    storefront_start_closing(storefront_id=storefront.pk, reason="Portfolio review")
+    storefront_closure_announce(
+        storefront_id=storefront.pk, closing_on=timezone.localdate(), reason="Portfolio review"
+    )
     assert seller_quality_warnings_send() == 3  # closing: open orders go on, so do warnings
     Storefront.objects.filter(pk=storefront.pk).update(status="closed")
     SellerQualityWarning.objects.all().delete()
