@@ -7,10 +7,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from babel.numbers import get_currency_name
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import AttributeDefinition, Category, ProductType
@@ -217,9 +219,15 @@ class PeriodForm(forms.Form):
 
 # The operator's storefronts: a new one, its settings, its closure.
 
-CURRENCIES = [("EUR", "EUR — euro"), ("GBP", "GBP — pound sterling"), ("CHF", "CHF — Swiss franc"),
-              ("USD", "USD — US dollar"), ("SEK", "SEK — Swedish krona"), ("DKK", "DKK — Danish krone"),
-              ("PLN", "PLN — złoty")]  # fmt: skip
+CURRENCIES = ("EUR", "GBP", "CHF", "USD", "SEK", "DKK", "PLN")
+
+
+def _currency_choices() -> list[tuple[str, str]]:
+    """The currencies a storefront may sell in, named in the reader's language."""
+    locale = to_locale(get_language() or "en")
+    return [(code, f"{code} — {get_currency_name(code, locale=locale)}") for code in CURRENCIES]
+
+
 COLOUR = forms.TextInput(attrs={"type": "color"})
 HOST_NAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -245,7 +253,7 @@ class StorefrontForm(forms.Form):
     default_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     currency = forms.ChoiceField(
         label=_("Currency"),
-        choices=CURRENCIES,
+        choices=_currency_choices,
         help_text=_(
             "Offers, carts and orders are in it; it can change only while the storefront is a draft."
         ),
