@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -129,6 +130,7 @@ def world(paid):
         "payout_id": paid.payout.pk,
         "seller_id": seller_a.pk,
         "document_id": document.pk,
+        "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",
     }
     markers = [SECRET, seller_order.number, "a-prices.csv", "A&#x27;s secret proposal", "future@a.test"]
@@ -249,6 +251,8 @@ def test_the_open_seller_routes_reveal_nothing(client, world):
 def test_every_back_office_route_is_closed_to_sellers_customers_and_anonymous_visitors(client, world):
     before = _snapshot(world["a"])
     staff = make_user(is_staff=True)
+    # The storefront pages ask for the admin's storefront permissions too.
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="storefronts"))
     routes = _routes("back_office")
     for route in routes:
         assert getattr(route.callback, "operator_only", False), f"back_office:{route.name} is not gated"

@@ -1,13 +1,19 @@
-"""The commission terms a storefront set in the ledger (plan and overrides), read for a quote.
+"""The commission terms a storefront set in the ledger (plan and overrides), read for a quote;
+and the one write of a storefront's plan (:func:`commission_plan_set`).
 
 The rule that turns them into each line's commission is :mod:`galerie.pricing.commissions`.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 
 from galerie.catalog.models import Category, Variant
+from galerie.core.actors import Actor
+from galerie.core.errors import InvalidInput
+from galerie.core.locking import lock_row
+from galerie.core.outbox import emit
 from galerie.ledger.models import CommissionOverride, CommissionPlan
 from galerie.pricing.commissions import CommissionTerms, LineCommission, commissions_compute
 from galerie.pricing.quote import Quote
@@ -75,3 +81,37 @@ def commissions_for_quote(*, storefront: Storefront, quote: Quote) -> list[list[
     return commissions_compute(
         quote=quote, terms=commission_terms_for_quote(storefront=storefront, quote=quote)
     )
+
+
+@transaction.atomic
+def commission_plan_set(
+    *,
+    storefront_id: int,
+    rate_bp: int,
+    fixed_fee_minor: int = 0,
+    on_shipping: bool = False,
+    by: Actor | None = None,
+) -> CommissionPlan:
+    """Set the storefront's commission plan (created on first use); it applies to the orders
+    placed from now on, each line keeping the terms it was placed under. Locks the storefront's
+    row; raises InvalidInput for a rate above 100 % or a negative fee."""
+    errors: dict[str, list[str]] = {}
+    if not 0 <= rate_bp <= 10000:
+        errors["rate_bp"] = ["The commission rate is between 0 and 100 %."]
+    if fixed_fee_minor < 0:
+        errors["fixed_fee_minor"] = ["The fixed fee cannot be negative."]
+    if errors:
+        raise InvalidInput(errors)
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    plan, _ = CommissionPlan.objects.update_or_create(
+        storefront=storefront,
+        defaults={"rate_bp": rate_bp, "fixed_fee_minor": fixed_fee_minor, "on_shipping": on_shipping},
+    )
+    emit(
+        "commission_plan.set",
+        storefront_id=storefront.pk,
+        rate_bp=rate_bp,
+        fixed_fee_minor=fixed_fee_minor,
+        on_shipping=on_shipping,
+    )
+    return plan

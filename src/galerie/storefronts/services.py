@@ -121,6 +121,68 @@ def storefront_mark_transferred(
     return _transition(storefront_id, Storefront.Status.TRANSFERRED, by, reason)
 
 
+@transaction.atomic
+def storefront_update(
+    *,
+    storefront_id: int,
+    name: str,
+    tagline: str,
+    default_language: str,
+    currency: str | None = None,
+    by: Actor | None = None,
+) -> Storefront:
+    """Change a storefront's name, tagline and language; its currency only while it is a draft
+    (offers, carts and orders are priced in it once it sells). Raises InvalidInput."""
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    fields = ["name", "tagline", "default_language"]
+    storefront.name, storefront.tagline, storefront.default_language = name, tagline, default_language
+    if currency is not None and currency != storefront.currency:
+        if storefront.status != Storefront.Status.DRAFT:
+            raise InvalidInput(
+                {"currency": ["The currency of a storefront can change only while it is a draft."]}
+            )
+        storefront.currency = currency
+        fields.append("currency")
+    full_clean(storefront)
+    storefront.save(update_fields=fields)
+    emit("storefront.updated", storefront_id=storefront.pk, fields=fields)
+    for host in storefront.hosts.values_list("host", flat=True):
+        transaction.on_commit(partial(cache.delete, HOST_CACHE_KEY.format(host=host)))
+    return storefront
+
+
+@transaction.atomic
+def storefront_hosts_set(*, storefront_id: int, hosts: Iterable[str]) -> list[StorefrontHost]:
+    """Route exactly these host names to the storefront, the first one primary: a host added
+    routes at once, a host removed stops at once (their cached routes are dropped on commit).
+    Raises InvalidInput naming the host at fault (malformed, or another storefront's)."""
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    wanted = list(dict.fromkeys(h.strip().lower().rstrip(".") for h in hosts if h.strip()))
+    current = {entry.host: entry for entry in storefront.hosts.all()}
+    gone = [host for host in current if host not in wanted]
+    StorefrontHost.objects.filter(storefront=storefront, host__in=gone).delete()
+    StorefrontHost.objects.filter(storefront=storefront).update(is_primary=False)
+    kept = []
+    for position, host in enumerate(wanted):
+        entry = current.get(host)
+        if entry is None:
+            try:
+                entry = storefront_host_add(storefront=storefront, host=host, is_primary=position == 0)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    {"hosts": [f"{host}: {m}" for ms in error.errors.values() for m in ms]}
+                ) from None
+        elif position == 0:
+            entry.is_primary = True
+            entry.save(update_fields=["is_primary"])
+        kept.append(entry)
+    for host in gone:
+        transaction.on_commit(partial(cache.delete, HOST_CACHE_KEY.format(host=host)))
+    if gone or len(kept) != len(current):
+        emit("storefront.hosts_changed", storefront_id=storefront.pk, hosts=wanted)
+    return kept
+
+
 QUALITY_SETTINGS = (
     "accept_within_hours",
     "ship_within_days",

@@ -3,10 +3,16 @@ proposal decisions. They parse and label; the services decide."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from babel.numbers import get_currency_name
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.models import AttributeDefinition, Category, ProductType
@@ -14,6 +20,7 @@ from galerie.core.identifiers import clean_gtin
 from galerie.core.money import Money, MoneyError
 from galerie.offers.models import Condition
 from galerie.sellers.models import SellerMember
+from galerie.storefronts.models import Storefront, StorefrontHost
 
 Role = SellerMember.Role
 ROLE_CHOICES = [
@@ -208,3 +215,199 @@ class PeriodForm(forms.Form):
         if start and end and end < start:
             self.add_error("end", _("The end of the period is before its start."))
         return data
+
+
+# The operator's storefronts: a new one, its settings, its closure.
+
+CURRENCIES = ("EUR", "GBP", "CHF", "USD", "SEK", "DKK", "PLN")
+
+
+def _currency_choices() -> list[tuple[str, str]]:
+    """The currencies a storefront may sell in, named in the reader's language."""
+    locale = to_locale(get_language() or "en")
+    return [(code, f"{code} — {get_currency_name(code, locale=locale)}") for code in CURRENCIES]
+
+
+COLOUR = forms.TextInput(attrs={"type": "color"})
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+class ScopeChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return "— " * (obj.depth - 1) + obj.name
+
+
+class StorefrontForm(forms.Form):
+    """A storefront's settings: identity, language and currency, theme, hosts, catalog scope and
+    commission plan. ``storefront`` None: a new one (its code is asked; its currency too)."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("Short name in lower case, also the storefront’s /s/code/ address; it cannot change."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=120)
+    tagline = forms.CharField(label=_("Tagline"), max_length=200, required=False)
+    default_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        choices=_currency_choices,
+        help_text=_(
+            "Offers, carts and orders are in it; it can change only while the storefront is a draft."
+        ),
+    )
+    colour_primary = forms.RegexField(label=_("Main colour"), regex=r"^#[0-9a-fA-F]{6}$", widget=COLOUR)
+    colour_accent = forms.RegexField(label=_("Accent colour"), regex=r"^#[0-9a-fA-F]{6}$", widget=COLOUR)
+    colour_background = forms.RegexField(
+        label=_("Background colour"), regex=r"^#[0-9a-fA-F]{6}$", widget=COLOUR
+    )
+    colour_text = forms.RegexField(label=_("Text colour"), regex=r"^#[0-9a-fA-F]{6}$", widget=COLOUR)
+    font = forms.ChoiceField(
+        label=_("Headings font"),
+        choices=[("sans", _("Sans-serif")), ("serif", _("Serif")), ("rounded", _("Rounded"))],
+    )
+    hosts = forms.CharField(
+        label=_("Host names"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "One per line, the first one primary, e.g. shop.example.com; each routes to the storefront"
+            " at once (its DNS must point at this installation)."
+        ),
+    )
+    catalog_scope = ScopeChoice(
+        label=_("Categories sold"),
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each with its subcategories; none: the whole catalog."),
+    )
+    commission_rate = forms.CharField(
+        label=_("Commission rate (per cent)"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Of each line's price, VAT included, e.g. 12.5."),
+    )
+    commission_fixed_fee = forms.CharField(
+        label=_("Fixed fee per order line"),
+        max_length=14,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("In the storefront's currency, e.g. 0.30; empty: none."),
+    )
+    commission_on_shipping = forms.BooleanField(label=_("Also take the rate on shipping"), required=False)
+
+    THEME = ("colour_primary", "colour_accent", "colour_background", "colour_text", "font")
+
+    def __init__(self, *args: Any, storefront: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.storefront = storefront
+        scope = cast(forms.ModelMultipleChoiceField, self.fields["catalog_scope"])
+        scope.queryset = Category.objects.filter(depth__lte=2).order_by("path")
+        if storefront is not None:
+            del self.fields["code"]
+            if storefront.status != "draft":
+                self.fields["currency"].disabled = True
+
+    @property
+    def identity_fields(self) -> list[forms.BoundField]:
+        names = ("code", "name", "tagline", "default_language", "currency", "hosts")
+        return [self[n] for n in names if n in self.fields]
+
+    @property
+    def theme_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in self.THEME]
+
+    @property
+    def commission_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("commission_rate", "commission_fixed_fee", "commission_on_shipping")]
+
+    def clean_hosts(self) -> list[str]:
+        hosts = [h.strip().lower().rstrip(".") for h in self.cleaned_data.get("hosts", "").splitlines()]
+        hosts = list(dict.fromkeys(h for h in hosts if h))
+        bad = [h for h in hosts if not HOST_NAME.match(h)]
+        if bad:
+            raise forms.ValidationError(
+                _("Not a host name: %(hosts)s. Write each in lower case without scheme, port or path,"
+                  " e.g. shop.example.com.") % {"hosts": ", ".join(bad)}
+            )  # fmt: skip
+        taken = StorefrontHost.objects.filter(host__in=hosts)
+        if self.storefront is not None:
+            taken = taken.exclude(storefront=self.storefront)
+        if found := sorted(taken.values_list("host", flat=True)):
+            raise forms.ValidationError(
+                _("Already routed to another storefront: %(hosts)s.") % {"hosts": ", ".join(found)}
+            )
+        return hosts
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].lower()
+        if Storefront.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("Another storefront has this code."))
+        return code
+
+    def clean_commission_rate(self) -> int:
+        """The rate in basis points, from "12.5" or "12,5" (two decimals at most: exact)."""
+        text = self.cleaned_data["commission_rate"].strip().replace(",", ".")
+        try:
+            rate = Decimal(text)
+            exact = rate.is_finite() and rate == rate.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            exact = False
+        if not exact:
+            raise forms.ValidationError(_("Write the rate like 12.5, with two decimals at most."))
+        if not 0 <= rate <= 100:
+            raise forms.ValidationError(_("The rate is from 0 to 100 (per cent)."))
+        return int(rate * 100)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        text = (data.get("commission_fixed_fee") or "").strip()
+        currency = data.get("currency") or (self.storefront.currency if self.storefront else "EUR")
+        if not text:
+            data["commission_fixed_fee_minor"] = 0
+        else:
+            try:
+                fee = Money.parse(text, currency)
+            except MoneyError:
+                self.add_error("commission_fixed_fee", _("Write the fee like 0.30."))
+            else:
+                if fee.amount_minor < 0:
+                    self.add_error("commission_fixed_fee", _("The fixed fee cannot be negative."))
+                data["commission_fixed_fee_minor"] = fee.amount_minor
+        return data
+
+    def theme(self) -> dict[str, str]:
+        return {n: self.cleaned_data[n] for n in self.THEME}
+
+
+class StorefrontClosureForm(forms.Form):
+    """The closure of a storefront: the first day without sales and why; ``confirm`` is sent by
+    the confirmation page, after the operator has read what will happen."""
+
+    closing_on = forms.DateField(
+        label=_("First day without sales"),
+        widget=DAY,
+        help_text=_("From this day on, no new cart line nor order; open orders go on until done."),
+    )
+    reason = forms.CharField(
+        label=_("Reason (sellers and customers read it)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_closing_on(self) -> Any:
+        day = self.cleaned_data["closing_on"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("The closing date cannot be in the past."))
+        return day
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the storefront closes: customers and sellers are told."))
+        return reason

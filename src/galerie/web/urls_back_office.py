@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, proposals, quality, sellers
+from galerie.web.views.back_office import money, proposals, quality, sellers, storefronts
 
 app_name = "back_office"
 urlpatterns = [
@@ -22,6 +22,25 @@ urlpatterns = [
     path("money/commissions/", money.commissions, name="commissions"),
     path("money/commissions.csv", money.commissions_csv, name="commissions_csv"),
     path("money/reconciliation/", money.reconciliation, name="reconciliation"),
+    path("storefronts/", storefronts.storefront_list, name="storefronts"),
+    path("storefronts/new/", storefronts.storefront_new, name="storefront_new"),
+    path("storefronts/<int:storefront_id>/", storefronts.storefront_detail, name="storefront"),
+    path("storefronts/<int:storefront_id>/open/", storefronts.storefront_open_view, name="storefront_open"),
+    path("storefronts/<int:storefront_id>/close/", storefronts.storefront_close, name="storefront_close"),
+    path("storefronts/<int:storefront_id>/reopen/", storefronts.storefront_reopen, name="storefront_reopen"),
+    path(
+        "storefronts/<int:storefront_id>/closure/", storefronts.storefront_closure, name="storefront_closure"
+    ),
+    path(
+        "storefronts/<int:storefront_id>/closure.csv",
+        storefronts.storefront_closure_csv,
+        name="storefront_closure_csv",
+    ),
+    path(
+        "storefronts/<int:storefront_id>/closure/finish/",
+        storefronts.storefront_closure_finish_view,
+        name="storefront_closure_finish",
+    ),
     path("quality/", quality.quality, name="quality"),
     path("quality/settings/", quality.quality_settings, name="quality_settings"),
 ]
