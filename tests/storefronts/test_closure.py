@@ -20,6 +20,7 @@ from galerie.cart.models import CartLine
 from galerie.cart.services import cart_add
 from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import jobs_autodiscover
+from galerie.core.errors import InvalidTransition
 from galerie.core.models import OutboxEvent
 from galerie.core.money import Money
 from galerie.ledger.closure import storefront_held_funds
@@ -461,3 +462,13 @@ def test_a_seller_debt_is_netted_from_its_final_payout_and_what_is_left_is_liste
     assert after.debts_minor == ({"EUR": left} if left else {})
     event = OutboxEvent.objects.get(topic="storefront.closed")
     assert event.payload["debts_minor"] == after.debts_minor
+
+
+@pytest.mark.django_db
+def test_only_a_closing_storefront_can_be_reopened_a_draft_stays_a_draft():
+    draft = make_storefront(open_=False)
+    with pytest.raises(InvalidTransition):
+        storefront_closure_cancel(storefront_id=draft.pk)
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert not OutboxEvent.objects.filter(topic="storefront.closure_cancelled").exists()

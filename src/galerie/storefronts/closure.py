@@ -100,6 +100,12 @@ def storefront_closure_cancel(*, storefront_id: int, by: Actor | None = None, re
     storefront = lock_row(Storefront.objects.all(), storefront_id)
     if storefront.status == Storefront.Status.OPEN:
         return storefront  # a retried request
+    if storefront.status != Storefront.Status.CLOSING:  # a draft opens with storefront_open
+        raise InvalidTransition(
+            _("Only a storefront announced for closure can be re-opened; this one is %(status)s.")
+            % {"status": storefront.get_status_display()},
+            field="status",
+        )
     _transition(storefront_id, Storefront.Status.OPEN, by, reason)
     storefront.refresh_from_db()
     storefront.closing_on = None
