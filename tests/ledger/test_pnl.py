@@ -302,7 +302,10 @@ def test_a_known_month_by_hand():
         ).order  # fmt: skip
         settle()
         payment_refund(
-            payment_id=order.payment_id, amount=Money(500, "EUR"), idempotency_key="known-month-refund-1", reason="x"
+            payment_id=order.payment_id,
+            amount=Money(500, "EUR"),
+            idempotency_key="known-month-refund-1",
+            reason="x",
         )
         settle()
         storefront_cost_record(

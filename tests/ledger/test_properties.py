@@ -289,7 +289,8 @@ def test_an_order_is_allocated_then_a_refused_part_is_reversed_and_refunded(shop
     ).order  # fmt: skip
     settle()
     settle()  # delivering again posts nothing more
-    assert list(JournalEntry.objects.values_list("kind", flat=True)) == ["capture", "payment_fee", "allocation"]
+    kinds = list(JournalEntry.objects.values_list("kind", flat=True))
+    assert kinds == ["capture", "payment_fee", "allocation"]
     fee = Payment.objects.get(pk=order.payment_id).fee_minor
     assert (order.total_minor, fee) == (9518, 143 + 25)  # the default fee: 1.5 % of 95.18, plus 0.25
     part_a = order.seller_orders.get(seller=shop.seller_a)

@@ -176,7 +176,7 @@ def _customer_rows(period: Period, *, by_month: bool) -> QuerySet[Order, dict[st
     if by_month:
         orders = orders.annotate(month=TruncMonth("placed_at"), first_month=TruncMonth("first_at"))
         is_new = Q(first_month=F("month"))
-        keys = ("storefront_id", "month", "currency")
+        keys: tuple[str, ...] = ("storefront_id", "month", "currency")
     else:
         is_new = Q()
         if period.starts_at is not None:
@@ -198,7 +198,10 @@ def _seller_rows(period: Period, *, by_month: bool) -> QuerySet[SellerOrder, dic
     if by_month:
         parts = parts.annotate(month=TruncMonth("order__placed_at"))
         keys = (*keys, "month")
-    return parts.order_by().values(*keys).annotate(n=Count("seller_id", distinct=True))
+    rows: QuerySet[SellerOrder, dict[str, Any]] = (
+        parts.order_by().values(*keys).annotate(n=Count("seller_id", distinct=True))
+    )
+    return rows
 
 
 def _cost_rows(period: Period) -> QuerySet[StorefrontCost, dict[str, Any]]:
@@ -285,13 +288,14 @@ def storefront_pnl(period: Period = ALL_TIME, *, today: date | None = None) -> P
     # lines no storefront can be named for.
     present = sorted({(s, c) for (s, c, _m) in cells}, key=lambda k: (k[0] is None, k[0] or 0, k[1]))
     result: list[StorefrontPnl] = []
-    for pk, info in storefronts.items():
+    for pk, fields in storefronts.items():
+        info: dict[str, Any] = dict(fields)
         for currency in [c for s, c in present if s == pk] or [info["currency"]]:
             result.append(_storefront(pk, info, currency, months, cells, totals, listed.get(pk, 0)))
-    for pk, currency in present:
-        if pk is None:
-            info = {"name": "", "code": "", "status": ""}
-            result.append(_storefront(None, info, currency, months, cells, totals, 0))
+    for unattributed, currency in present:
+        if unattributed is None:
+            nameless = {"name": "", "code": "", "status": ""}
+            result.append(_storefront(None, nameless, currency, months, cells, totals, 0))
     grand: dict[str, Figures] = {}
     for (_pk, currency), figures in totals.items():
         grand.setdefault(currency, Figures(currency=currency)).add(figures)

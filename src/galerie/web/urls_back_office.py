@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, proposals, sellers
+from galerie.web.views.back_office import money, portfolio, proposals, sellers
 
 app_name = "back_office"
 urlpatterns = [
@@ -22,4 +22,8 @@ urlpatterns = [
     path("money/commissions/", money.commissions, name="commissions"),
     path("money/commissions.csv", money.commissions_csv, name="commissions_csv"),
     path("money/reconciliation/", money.reconciliation, name="reconciliation"),
+    path("money/storefronts/", portfolio.storefronts, name="storefronts_pnl"),
+    path("money/storefronts.csv", portfolio.storefronts_csv, name="storefronts_pnl_csv"),
+    path("money/storefronts/costs/", portfolio.cost_record, name="storefront_cost_record"),
+    path("money/storefronts/costs/delete/", portfolio.cost_delete, name="storefront_cost_delete"),
 ]
