@@ -176,6 +176,7 @@ def generate(per_month: int, months: int, seed: int) -> dict:
 
 
 def measure(runs: int, months: int) -> dict:
+    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -186,6 +187,7 @@ def measure(runs: int, months: int) -> dict:
     from galerie.ledger.reports import Period
     from galerie.orders.models import Order
 
+    call_command("collectstatic", interactive=False, verbosity=0)  # the page's static tags (DEBUG off)
     first, today = _months_back(months)[0], date.today()
     period = Period(first, today)
     report_times, page_times = [], []

@@ -32,6 +32,7 @@ from galerie.ledger.reports import (
     reconciliation,
     trial_balance_by_kind,
 )
+from galerie.ledger.services import entry_reverse
 from galerie.orders.models import Order, SellerOrder
 from galerie.orders.services import seller_order_refuse
 from galerie.payments.models import Payment
@@ -142,14 +143,16 @@ def brute_force(period: Period) -> dict[tuple[int | None, str, date], Figures]:
 
     storefront_of_payment = dict(Order.objects.values_list("payment_id", "storefront_id"))
     captured: dict[tuple, set[int]] = defaultdict(set)
-    for line in JournalLine.objects.select_related("entry", "account"):
+    for line in JournalLine.objects.select_related("entry__reverses", "account"):
         if not within(period, line.entry.posted_at):
             continue
         key = (storefront_of_payment.get(line.payment_id), line.currency, local_month(line.entry.posted_at))
         figures, kind, entry_kind = cell(*key), line.account.kind, line.entry.kind
+        if entry_kind == JournalEntry.Kind.REVERSAL:  # counted as the kind of entry it reverses
+            entry_kind = line.entry.reverses.kind
         if kind == AccountKind.GATEWAY_RECEIVABLE and entry_kind == JournalEntry.Kind.CAPTURE:
             figures.gmv_minor += line.debit_minor - line.credit_minor
-            captured[key].add(line.payment_id)
+            captured[key].add(line.payment_id) if line.debit_minor else captured[key].discard(line.payment_id)
         elif kind == AccountKind.GATEWAY_RECEIVABLE and entry_kind == JournalEntry.Kind.REFUND:
             figures.refunds_minor += line.credit_minor - line.debit_minor
         elif kind == AccountKind.COMMISSION_REVENUE:
@@ -276,13 +279,13 @@ def test_fixed_number_of_queries_whatever_the_storefronts_and_months(django_asse
     for month in range(3):
         with at(month_day(month)):
             market.order(month % 2, month, 3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         small = storefront_pnl(ALL_TIME)
     market.storefronts.append(make_storefront())
     for month in range(3, 6):
         with at(month_day(month)):
             market.order(month % 2, 0, 1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         big = storefront_pnl(ALL_TIME)
     assert len(big.storefronts) > len(small.storefronts)
 
@@ -337,3 +340,11 @@ def test_a_known_month_by_hand():
     assert csv_text.splitlines()[0].startswith("storefront_id,storefront,month,currency,gmv,orders")
     assert f"{storefront.pk},Alapage,2031-01,EUR,{Money(total, 'EUR').to_decimal()},1," in csv_text
     assert pnl_module.CSV_HEADER[-1] == "offers_listed_now"
+    # A reversed capture and fee (a correction) take the order out of GMV, orders and costs.
+    with at(month_day(0, 20)):
+        for kind in ("capture", "payment_fee"):
+            entries = JournalEntry.objects.filter(kind=kind, lines__payment_id=order.payment_id).distinct()
+            entry_reverse(entry_id=entries.get().pk)
+    check(ALL_TIME)
+    [row] = [s for s in storefront_pnl(ALL_TIME).storefronts if s.storefront_id == storefront.pk]
+    assert (row.total.gmv_minor, row.total.orders, row.total.fees_minor) == (0, 0, 0)

@@ -147,3 +147,34 @@ def test_the_page_is_in_french(client, paid):
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     for french in ("Compte de résultat par boutique", "Marge sur coûts variables", "Coûts de paiement"):
         assert french in html
+
+
+def test_a_cost_is_corrected_by_whoever_corrects_it_and_keeps_its_storefront(client):
+    storefront, other = make_storefront(), make_storefront()
+    first, second = make_user(is_staff=True), make_user(is_staff=True)
+    client.force_login(first)
+    data = {"storefront": storefront.pk, "month": "2026-03", "kind": "staff", "amount": "300,00", "note": "a"}
+    client.post(RECORD, data)
+    cost = StorefrontCost.objects.get()
+    client.force_login(second)
+    form = client.get(PAGE, {"correct": cost.pk}).context["cost_form"]
+    assert (form.initial["amount"], form.initial["cost_id"]) == ("300.00", cost.pk)
+    refused = client.post(RECORD, {**data, "storefront": other.pk, "cost_id": cost.pk})
+    assert refused.status_code == 400 and list(refused.context["cost_form"].errors) == ["storefront"]
+    cost.refresh_from_db()
+    assert (cost.amount_minor, cost.updated_by) == (30000, None)  # nothing changed
+    assert (
+        client.post(RECORD, {**data, "amount": "350.5", "month": "2026-04", "cost_id": cost.pk}).status_code
+        == 302
+    )
+    cost.refresh_from_db()
+    assert (cost.amount_minor, cost.month, cost.created_by, cost.updated_by) == (
+        35050,
+        date(2026, 4, 1),
+        first,
+        second,
+    )
+    event = OutboxEvent.objects.get(topic="storefront_cost.corrected")
+    assert (event.payload["before"]["amount_minor"], event.payload["amount_minor"]) == (30000, 35050)
+    assert event.payload["user_id"] == second.pk
+    assert StorefrontCost.objects.count() == 1

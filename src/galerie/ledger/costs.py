@@ -93,10 +93,23 @@ def _locked(cost_id: int, acting_user: User) -> StorefrontCost:
 
 @transaction.atomic
 def storefront_cost_correct(
-    *, cost_id: int, month: date, kind: str, amount: Money, note: str = "", acting_user: User
+    *,
+    cost_id: int,
+    month: date,
+    kind: str,
+    amount: Money,
+    note: str = "",
+    acting_user: User,
+    storefront_id: int | None = None,
 ) -> StorefrontCost:
-    """Correct a recorded cost (its month, kind, amount or note); lock its row; keep who did it."""
+    """Correct a recorded cost (its month, kind, amount or note); lock its row; keep who did it.
+    A cost stays with its storefront: ``storefront_id``, when given, must be its own."""
     cost = _locked(cost_id, acting_user)
+    if storefront_id is not None and storefront_id != cost.storefront_id:
+        raise StorefrontCostInvalid(
+            _("A correction keeps the storefront: delete this cost and record it for the other one."),
+            field="storefront",
+        )
     _check(acting_user=acting_user, amount=amount, kind=kind, month=month, storefront=cost.storefront)
     before = _payload(cost, acting_user)
     cost.month, cost.kind, cost.amount_minor, cost.note = month, kind, amount.amount_minor, note.strip()[:200]

@@ -33,6 +33,7 @@ class StorefrontCostForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    cost_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

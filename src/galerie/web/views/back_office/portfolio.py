@@ -15,8 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from galerie.core.errors import DomainError
+from galerie.core.money import Money
 from galerie.ledger import pnl as ledger_pnl
-from galerie.ledger.costs import storefront_cost_delete, storefront_cost_record
+from galerie.ledger.costs import (
+    storefront_cost_correct,
+    storefront_cost_delete,
+    storefront_cost_record,
+)
 from galerie.ledger.models import StorefrontCost
 from galerie.ledger.reports import ALL_TIME, Period
 from galerie.web.forms_portfolio import StorefrontCostForm
@@ -136,10 +141,25 @@ def _page(
         "series": [(s, monthly_chart(s)) for s in report.storefronts if s.storefront_id is not None],
         "cost_kinds": StorefrontCost.Kind.choices,
         "costs": costs[:200],
-        "cost_form": cost_form or StorefrontCostForm(initial={"month": date.today().replace(day=1)}),
+        "cost_form": cost_form or _cost_form(request.GET.get("correct", "")),
         "query": request.GET.urlencode(),
     }
     return render(request, TEMPLATE, context, status=status)
+
+
+def _cost_form(correct: str) -> StorefrontCostForm:
+    """An empty cost form for this month, or the form filled with the cost ``?correct=<id>`` names."""
+    cost = StorefrontCost.objects.filter(pk=int(correct)).first() if correct.isdigit() else None
+    if cost is None:
+        return StorefrontCostForm(initial={"month": date.today().replace(day=1)})
+    amount = Money(cost.amount_minor, cost.currency).to_decimal()
+    initial = {
+        "storefront": cost.storefront_id,
+        "month": cost.month,
+        "kind": cost.kind,
+        "amount": str(amount),
+    }
+    return StorefrontCostForm(initial={**initial, "note": cost.note, "cost_id": cost.pk})
 
 
 @operator_view()
@@ -164,15 +184,21 @@ def cost_record(request: OperatorRequest) -> HttpResponse:
     form = StorefrontCostForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        fields = {"month": data["month"].replace(day=1), "kind": data["kind"], "amount": data["money"]}
         try:
-            storefront_cost_record(
-                storefront_id=data["storefront"].pk, month=data["month"].replace(day=1), kind=data["kind"],
-                amount=data["money"], note=data["note"], acting_user=request.user,
-            )  # fmt: skip
+            if data.get("cost_id"):
+                storefront_cost_correct(
+                    cost_id=data["cost_id"], storefront_id=data["storefront"].pk, note=data["note"],
+                    acting_user=request.user, **fields,
+                )  # fmt: skip
+            else:
+                storefront_cost_record(
+                    storefront_id=data["storefront"].pk, note=data["note"], acting_user=request.user, **fields
+                )
         except DomainError as problem:
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)
         else:
-            messages.success(request, _("Cost recorded."))
+            messages.success(request, _("Cost corrected.") if data.get("cost_id") else _("Cost recorded."))
             return redirect("back_office:storefronts_pnl")
     return _page(request, PeriodForm(), ALL_TIME, cost_form=form, status=400)
 
