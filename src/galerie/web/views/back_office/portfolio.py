@@ -77,6 +77,7 @@ def comparison_chart(report: ledger_pnl.Pnl) -> dict[str, Any]:
             y += BAR_HEIGHT
         y += GAP * 2
     return {
+        "empty": not any(v for row in values for v in row),
         "width": WIDTH,
         "height": max(y, 40),
         "zero_x": plot_x + zero * plot_w,
@@ -93,20 +94,21 @@ def monthly_chart(storefront: ledger_pnl.StorefrontPnl) -> dict[str, Any]:
     zero, unit = _scale(values)
     top, plot_h, left = 10, 180, 10
     slot = (WIDTH - 2 * left) / max(len(months), 1)
-    bar_w = max(slot / 2 - 3, 2)
+    bar_w = min(max(slot / 2 - 3, 2), 36)  # one month alone is not a wall of colour
+    pad = (slot - 2 * bar_w - 2) / 2
     baseline = top + (1 - zero) * plot_h
     bars, ticks = [], []
     for i, (month, f) in enumerate(months):
-        x0 = left + i * slot
+        x0 = left + i * slot + pad
         for j, (key, value) in enumerate((("gmv", f.gmv_minor), ("margin", f.margin_minor))):
             height = abs(value) * unit * plot_h
             y = baseline - height if value >= 0 else baseline
             bars.append(
                 Bar(f"{month:%Y-%m}", value, f.currency, x0 + j * (bar_w + 2), bar_w, y, max(height, 1), key)
             )
-        ticks.append({"x": x0 + slot / 2, "text": f"{month:%m/%y}"})
-    return {"width": WIDTH, "height": top + plot_h + 30, "baseline": baseline, "bars": bars, "ticks": ticks,
-            "tick_y": top + plot_h + 22}  # fmt: skip
+        ticks.append({"x": x0 + bar_w + 1, "text": f"{month:%m/%y}"})
+    return {"empty": not any(values), "width": WIDTH, "height": top + plot_h + 30, "baseline": baseline,
+            "bars": bars, "ticks": ticks, "tick_y": top + plot_h + 22}  # fmt: skip
 
 
 def _page(
