@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -72,6 +73,15 @@ def cache_empty() -> None:
 def _fresh_cache():
     """Start every test with an empty cache."""
     cache_empty()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in the site's default language, as a new process does: a request served
+    in French leaves French active in the thread, and a command run next would answer in it."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -25,7 +25,7 @@ from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry
 from galerie.offers.models import Offer, OfferChange, PriceHistory
 from galerie.offers.services import offer_price_set
-from galerie.orders.models import Order, SellerOrder
+from galerie.orders.models import Order, SellerOrder, SellerQualityWarning
 from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.models import SellerAdmission, SellerMember
@@ -55,6 +55,7 @@ def _png_bytes() -> bytes:
 PNG = _png_bytes()
 # Written by services only: the back office shows them and runs their actions, never adds them.
 READ_ONLY = {OutboxEvent, StatusChange, Payment, PaymentEvent, Order, SellerOrder, CheckoutAttempt}
+READ_ONLY |= {SellerQualityWarning}
 READ_ONLY |= {Account, JournalEntry}
 READ_ONLY |= {Offer, OfferChange, PriceHistory}  # changed only through the offers' services
 READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, managed by the seller
@@ -75,6 +76,10 @@ def populate(n: int) -> None:
         offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
         offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(900, "EUR"))
         Group.objects.create(name=f"Team {seller.pk}")
+        SellerQualityWarning.objects.create(  # what the quality job records (orders/quality.py)
+            seller=seller, storefront=storefront, figure="refusal", window_start=timezone.localdate(),
+            value_bp=2000, threshold_bp=500, orders=10,
+        )  # fmt: skip
         customer = make_user()
         cart = cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)
         checkout_place_order(

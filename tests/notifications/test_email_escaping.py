@@ -62,7 +62,11 @@ class Payload(str):
 TAG = re.compile(r"{[{%](.*?)[%}]}", re.S)
 QUOTED = re.compile(r'"[^"]*"')
 NAME = re.compile(r"(?<![\w.|:])([a-z_][a-z0-9_]*)")
-NOT_TEXT = {"decided_at": datetime(2026, 12, 4, 9, 30, tzinfo=UTC)}  # a date, formatted by |date
+NOT_TEXT = {
+    "decided_at": datetime(2026, 12, 4, 9, 30, tzinfo=UTC),  # a date, formatted by |date
+    "window_days": 90,  # numbers, for {% blocktranslate count %}
+    "quality_orders": 4,
+}
 SET_BY_EMAIL_RENDER = {"storefront", "s", "theme", "language", "site", "site_host", "recipient", "subject"}
 
 

@@ -33,7 +33,6 @@ from galerie.storefronts.models import Storefront
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import make_user
 from tests.ledger.test_properties import settle
-from tests.orders.test_seller_orders import placed as placed  # the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,7 +21,6 @@ from galerie.orders.services import seller_order_deliver
 from tests.checkout.conftest import shop as shop  # the fixture
 from tests.notifications.test_worker_postgres import in_threads
 from tests.orders.test_delivery import shipped as shipped  # the fixture
-from tests.orders.test_seller_orders import placed as placed  # the fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

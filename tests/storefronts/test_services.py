@@ -1,17 +1,17 @@
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from galerie.core.errors import InvalidInput, InvalidTransition
 from galerie.core.models import OutboxEvent, StatusChange
+from galerie.storefronts.closure import storefront_closure_announce, storefront_closure_finish
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.selectors import storefront_id_for_host, storefronts_public
 from galerie.storefronts.services import (
-    storefront_close,
     storefront_create,
     storefront_host_add,
     storefront_mark_transferred,
     storefront_open,
-    storefront_start_closing,
     storefront_theme_update,
 )
 from tests.factories import make_category, make_storefront, make_user
@@ -26,8 +26,10 @@ def test_lifecycle_draft_open_closing_closed_with_history_and_events():
     assert storefront not in storefronts_public()
 
     storefront_open(storefront_id=storefront.pk, by=operator)
-    storefront_start_closing(storefront_id=storefront.pk, reason="Portfolio review", by=operator)
-    storefront_close(storefront_id=storefront.pk, by=operator)
+    storefront_closure_announce(
+        storefront_id=storefront.pk, closing_on=timezone.localdate(), reason="Portfolio review", by=operator
+    )
+    storefront_closure_finish(storefront_id=storefront.pk, by=operator)
 
     storefront.refresh_from_db()
     assert storefront.status == Storefront.Status.CLOSED
@@ -43,6 +45,7 @@ def test_lifecycle_draft_open_closing_closed_with_history_and_events():
     ]
     topics = list(OutboxEvent.objects.values_list("topic", flat=True))
     assert topics.count("storefront.status_changed") == 3
+    assert topics.count("storefront.closure_announced") == topics.count("storefront.closed") == 1
     assert OutboxEvent.objects.filter(
         topic="storefront.status_changed", payload__to_status="closing", payload__reason="Portfolio review"
     ).exists()
@@ -51,9 +54,9 @@ def test_lifecycle_draft_open_closing_closed_with_history_and_events():
 @pytest.mark.parametrize(
     ("path", "illegal"),
     [
-        ([], storefront_close),  # draft → closed
+        ([], storefront_closure_finish),  # draft → closed
         ([], storefront_mark_transferred),  # draft → transferred
-        (["open"], storefront_close),  # open → closed without closing first
+        (["open"], storefront_closure_finish),  # open → closed without closing first
         (["open", "closing", "closed"], storefront_open),  # closed is final
     ],
 )
@@ -61,8 +64,10 @@ def test_illegal_transitions_are_refused_and_change_nothing(path, illegal):
     storefront = make_storefront(open_=False)
     steps = {
         "open": lambda: storefront_open(storefront_id=storefront.pk),
-        "closing": lambda: storefront_start_closing(storefront_id=storefront.pk, reason="end"),
-        "closed": lambda: storefront_close(storefront_id=storefront.pk),
+        "closing": lambda: storefront_closure_announce(
+            storefront_id=storefront.pk, closing_on=timezone.localdate(), reason="end"
+        ),
+        "closed": lambda: storefront_closure_finish(storefront_id=storefront.pk),
     }
     for step in path:
         steps[step]()
@@ -84,7 +89,7 @@ def test_a_retried_transition_is_a_no_op():
 def test_closing_needs_a_reason():
     storefront = make_storefront()
     with pytest.raises(InvalidInput, match="Say why"):
-        storefront_start_closing(storefront_id=storefront.pk, reason="  ")
+        storefront_closure_announce(storefront_id=storefront.pk, closing_on=timezone.localdate(), reason="  ")
     assert Storefront.objects.get(pk=storefront.pk).status == "open"
 
 

@@ -18,7 +18,7 @@ from galerie.storefronts.models import Storefront
 from tests.checkout.conftest import shop as shop  # the fixture
 from tests.factories import make_seller, make_user
 from tests.ledger.test_properties import settle
-from tests.orders.test_seller_orders import placed as placed  # the fixture
+from tests.orders.conftest import placed as placed  # the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

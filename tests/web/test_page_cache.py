@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,7 +24,8 @@ from galerie.offers.imports import offer_import_create, offer_import_run
 from galerie.offers.services import offer_price_set, offers_stock_take
 from galerie.search.services import search_reindex
 from galerie.sellers.services import seller_suspend
-from galerie.storefronts.services import storefront_start_closing, storefront_theme_update
+from galerie.storefronts.closure import storefront_closure_announce
+from galerie.storefronts.services import storefront_theme_update
 from galerie.web.page_cache import CLOCK_SKEW
 from tests.factories import (
     TESTS,
@@ -178,9 +180,14 @@ def test_a_storefront_that_starts_closing_says_so_on_every_page_at_once(client, 
     storefront, _, _ = shop
     for url in PAGES:
         get(client, url)
-    storefront_start_closing(storefront_id=storefront.pk, reason="The shop moves", by=TESTS)
+    storefront_closure_announce(
+        storefront_id=storefront.pk,
+        closing_on=date.today() + timedelta(days=30),
+        reason="The shop moves",
+        by=TESTS,
+    )
     for url in PAGES:
-        assert 'class="notice wrap"' in get(client, url).content.decode(), url
+        assert 'class="notice closure-banner wrap"' in get(client, url).content.decode(), url
 
 
 def test_a_change_to_another_product_leaves_this_product_page_cached(client, shop):

@@ -15,6 +15,7 @@ from galerie.cart.selectors import cart_lines
 from galerie.core.errors import InvalidInput
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
+from galerie.storefronts.closure import storefront_sells_check
 from galerie.storefronts.models import Storefront
 
 
@@ -94,9 +95,11 @@ def cart_add_counted(
     """``cart_add``, returning the cart and the number of items now in it.
 
     The line's quantity never passes the offer's stock nor MAX_QUANTITY, even when two
-    additions race: the limit is checked by the statement that raises it."""
+    additions race: the limit is checked by the statement that raises it. Raises
+    StorefrontNotSelling (in the storefront's language) from its closing date on."""
     if (offer_id is None) == (offer_uuid is None):
         raise TypeError("cart_add() takes one of offer_id and offer_uuid")
+    storefront_sells_check(storefront)
     quantity = _quantity(quantity)
     if quantity < 1:
         raise InvalidInput({"quantity": [_("Add at least one item.")]})

@@ -64,6 +64,7 @@ from galerie.pricing.quote import (
 )
 from galerie.pricing.quote import quote_fingerprint as fingerprint_of
 from galerie.sellers.models import Seller
+from galerie.storefronts.closure import storefront_sells_check
 from galerie.storefronts.models import Storefront
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,9 @@ def checkout_place_order(
     ``quote_fingerprint`` is the fingerprint of the quote the customer was shown (see
     ``checkout_submit``): if the cart's quote is not that one any more, QuoteChanged is raised
     and nothing is taken. None charges the prices of now: for scripts and the demo only.
-    Raises InvalidInput (address), CheckoutNotPossible (cart, stock) before anything is taken.
+    Raises InvalidInput (address), CheckoutNotPossible (cart, stock), StorefrontNotSelling (from
+    the storefront's closing date on; a retry of an attempt made before goes on) before anything
+    is taken.
     Returns the outcome: completed (with the order), requires_action (send the customer to
     ``action_url``), declined (stock given back, no order) or failed.
     """
@@ -234,6 +237,7 @@ def checkout_place_order(
         if existing.customer_id != customer.pk:
             raise InvalidInput({"idempotency_key": [_("The checkout form has expired: reload the page.")]})
         return _resume(existing, payment_method=payment_method, return_url=return_url)
+    storefront_sells_check(storefront)
     if cart is None:
         raise CheckoutNotPossible(_("Your cart is empty."), field="cart")
     address = _address_clean(address)

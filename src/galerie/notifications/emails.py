@@ -343,13 +343,15 @@ def seller_order_shipped_email(*, seller_order: SellerOrder) -> Email:
     return _seller_part_email("seller_order_shipped", seller_order, address=_address)
 
 
-def seller_order_refused_email(*, seller_order: SellerOrder) -> Email:
-    """Tell the customer a seller cannot fulfil its part, why, and that this part is refunded."""
+def seller_order_refused_email(*, seller_order: SellerOrder, expired: bool = False) -> Email:
+    """Tell the customer a seller cannot fulfil its part, why (its reason, or ``expired``: it did
+    not accept the order in time), and that this part is refunded."""
     return _seller_part_email(
         "seller_order_refused",
         seller_order,
         refund=lambda order, language: _money(seller_order.total_minor, order.currency, language),
         card_last4=lambda order, language: order.payment.card_last4,
+        expired=lambda order, language: expired,
     )
 
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from galerie.core.models import OutboxEvent
-from galerie.notifications import emails, selectors, seller_emails, staff_emails
+from galerie.notifications import emails, selectors, seller_emails, staff_emails, storefront_emails
 from galerie.notifications.services import email_send_once
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,15 @@ def seller_order_refused(event: OutboxEvent) -> None:
     _send(event, [emails.seller_order_refused_email(seller_order=seller_order)])
 
 
+def seller_order_cancelled(event: OutboxEvent) -> None:
+    """E-mail the customer that a part was cancelled because its seller did not accept it in
+    time, and that this part is refunded."""
+    if event.payload.get("reason") != "acceptance_deadline":
+        return
+    seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
+    _send(event, [emails.seller_order_refused_email(seller_order=seller_order, expired=True)])
+
+
 def refund_succeeded(event: OutboxEvent) -> None:
     """E-mail the customer that a refund reached their card (with or without an order)."""
     refund = selectors.refund_for_email(refund_id=event.payload["refund_id"])
@@ -69,6 +78,7 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller_order.placed": [seller_order_placed],
     "seller_order.shipped": [seller_order_shipped],
     "seller_order.refused": [seller_order_refused],
+    "seller_order.cancelled": [seller_order_cancelled],
     "refund.succeeded": [refund_succeeded],
     "seller.applied": [seller_emails.seller_applied],
     "seller.curation_approved": [seller_emails.seller_curation_approved],
@@ -77,6 +87,9 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "seller.info_requested": [seller_emails.seller_info_requested],
     "seller.suspended": [seller_emails.seller_suspended],
     "seller.closed": [seller_emails.seller_closed],
+    "seller.quality_warning": [seller_emails.seller_quality_warning],
     "seller.invitation_created": [staff_emails.seller_invitation_created],
     "productproposal.status_changed": [staff_emails.product_proposal_status_changed],
+    "storefront.closure_announced": [storefront_emails.storefront_closure_announced],
+    "storefront.closure_cancelled": [storefront_emails.storefront_closure_cancelled],
 }

@@ -43,6 +43,25 @@ def seller_order_recipients(*, seller: Seller) -> list[str]:
     return list(seen.values())
 
 
+def seller_quality_recipients(*, seller: Seller) -> list[tuple[str, str]]:
+    """Return (address, preferred language) of the seller's active owners and managers, each once;
+    the seller's contact address (no language) when it has none."""
+    members = (
+        SellerMember.objects.filter(
+            seller=seller,
+            role__in=[SellerMember.Role.OWNER, SellerMember.Role.MANAGER],
+            user__is_active=True,
+        )
+        .order_by("id")
+        .values_list("user__email", "user__preferred_language")
+    )
+    seen: dict[str, tuple[str, str]] = {}
+    for address, language in members or [(seller.email, "")]:
+        if address and address.strip().lower() not in seen:
+            seen[address.strip().lower()] = (address.strip(), language or "")
+    return list(seen.values())
+
+
 def refund_for_email(*, refund_id: int) -> Refund:
     """Return the refund with its payment."""
     return Refund.objects.select_related("payment").get(pk=refund_id)

@@ -8,13 +8,16 @@ first storefront the seller applied to, once per outbox event (:func:`email_send
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
 
 from galerie.core.models import OutboxEvent
 from galerie.notifications.emails import URLCONF, Email, email_render, site_url
+from galerie.notifications.selectors import seller_quality_recipients
 from galerie.notifications.services import email_send_once
+from galerie.orders.models import SellerQualityWarning
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
 from galerie.sellers.selectors import seller_application_recipients, seller_for_email
 from galerie.storefronts.models import Storefront
@@ -138,3 +141,44 @@ def seller_suspended(event: OutboxEvent) -> None:
 def seller_closed(event: OutboxEvent) -> None:
     """E-mail the seller that its shop is closed."""
     _deliver(event, "seller_closed", context=lambda seller: {"reason": event.payload.get("reason", "")})
+
+
+def seller_quality_warning(event: OutboxEvent) -> None:
+    """E-mail the seller's owners and managers, each in their language, the quality figures it
+    breached on a storefront: each figure, its value and the threshold (once per event)."""
+    warnings = list(
+        SellerQualityWarning.objects.filter(pk__in=event.payload["warning_ids"])
+        .select_related("seller", "storefront")
+        .order_by("id")
+    )
+    if not warnings:
+        return
+    seller, storefront = warnings[0].seller, warnings[0].storefront
+    figures = [
+        {
+            "label": SellerQualityWarning.Figure(w.figure).label,
+            "is_minimum": w.figure == SellerQualityWarning.Figure.ACCEPTANCE,
+            "value": Decimal(w.value_bp) / 100,
+            "threshold": Decimal(w.threshold_bp) / 100,
+        }
+        for w in warnings
+    ]
+    context = {
+        "shop": seller.display_name,
+        "storefront_name": storefront.name,
+        "figures": figures,
+        "window_days": storefront.quality_window_days,
+        "quality_orders": warnings[0].orders,
+        "sell_url": site_url(reverse("seller_area:dashboard", urlconf=URLCONF)),
+    }
+    for recipient, language in seller_quality_recipients(seller=seller):
+        message = email_render(
+            kind="seller_quality_warning",
+            template="seller_quality_warning",
+            storefront=storefront,
+            language=language or storefront.default_language,
+            recipient=recipient,
+            reference=seller.slug[:40],
+            context=context,
+        )
+        email_send_once(event_uuid=event.uuid, email=message)

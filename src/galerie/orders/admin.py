@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from galerie.core.pagination import EstimatedCountPaginator
-from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.orders.models import Order, OrderLine, SellerOrder, SellerQualityWarning
 
 
 class SellerOrderInline(admin.TabularInline):
@@ -58,4 +58,24 @@ class SellerOrderAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: SellerOrder | None = None) -> bool:
+        return False
+
+
+@admin.register(SellerQualityWarning)
+class SellerQualityWarningAdmin(admin.ModelAdmin):
+    """The warnings the quality job sent: a record, read only."""
+
+    list_display = ["seller", "storefront", "figure", "value_bp", "threshold_bp", "window_start"]
+    list_filter = ["storefront", "figure"]
+    list_select_related = ["seller", "storefront"]
+    search_fields = ["seller__display_name"]
+    readonly_fields = [f.name for f in SellerQualityWarning._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SellerQualityWarning | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SellerQualityWarning | None = None) -> bool:
         return False

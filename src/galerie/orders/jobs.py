@@ -3,8 +3,10 @@
 from django.db.models import F
 
 from galerie.core.jobs import periodic
+from galerie.orders.deadlines import seller_orders_expire
 from galerie.orders.delivery import seller_orders_deem_delivered
 from galerie.orders.models import SellerOrder
+from galerie.orders.quality import seller_quality_warnings_send
 from galerie.orders.services import seller_order_refund_due
 
 
@@ -24,3 +26,16 @@ def deemed_delivered() -> int:
     """Deem delivered the shipped seller orders nobody marked, N days after shipping (N per
     storefront: Storefront.deemed_delivered_days)."""
     return seller_orders_deem_delivered()
+
+
+@periodic("orders.acceptance_deadline", every_seconds=300)
+def acceptance_deadline() -> int:
+    """Cancel and refund the seller orders their seller did not accept in time (per storefront:
+    Storefront.accept_within_hours)."""
+    return seller_orders_expire()
+
+
+@periodic("orders.quality_warnings", every_seconds=3600)
+def quality_warnings() -> int:
+    """E-mail the sellers past a storefront's quality threshold, once per figure and window."""
+    return seller_quality_warnings_send()

@@ -6,6 +6,7 @@ part of each line is kept at the rate of its tax class on the day of the order.
 
 import re
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -109,6 +110,8 @@ class SellerOrder(models.Model):
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
     refusal_reason = models.TextField(blank=True)
+    # When the seller accepted it (seller quality: the acceptance delay counts from placed_at).
+    accepted_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     # When the parcel reached the customer: the click of the seller or the customer, the carrier's
     # scan, or shipping + the storefront's deemed_delivered_days. The withdrawal period counts from it.
@@ -133,6 +136,12 @@ class SellerOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def accept_by(self) -> datetime:
+        """When the seller must have accepted it: after that the acceptance-deadline job cancels
+        and refunds it (orders/deadlines.py). Reads the order and its storefront."""
+        return self.order.placed_at + timedelta(hours=self.order.storefront.accept_within_hours)
 
 
 class OrderLine(models.Model):
@@ -173,3 +182,39 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_title}"
+
+
+class SellerQualityWarning(models.Model):
+    """A seller warned that one quality figure breached a storefront's threshold in one window.
+
+    The unique (seller, storefront, figure, window_start) is what makes the warning job send at
+    most one e-mail per seller × storefront × figure per window, also when two workers run it
+    at once (galerie.orders.quality).
+    """
+
+    class Figure(models.TextChoices):
+        ACCEPTANCE = "acceptance", _("Acceptance rate")
+        LATE = "late", _("Late shipments")
+        REFUSAL = "refusal", _("Refusals")
+        REFUND = "refund", _("Refunds")
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="quality_warnings")
+    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="+")
+    figure = models.CharField(max_length=12, choices=Figure.choices)
+    window_start = models.DateField(help_text="First day of the window the warning counts for.")
+    value_bp = models.PositiveIntegerField(help_text="The seller's figure, in basis points.")
+    threshold_bp = models.PositiveIntegerField(help_text="The storefront's threshold, in basis points.")
+    orders = models.PositiveIntegerField(help_text="Seller orders received in the window so far.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "storefront", "figure", "window_start"],
+                name="one_quality_warning_per_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} on {self.storefront_id}: {self.figure} {self.value_bp} bp"

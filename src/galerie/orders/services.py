@@ -175,7 +175,13 @@ def seller_order_accept(*, seller_order_id: int, acting_user: User) -> SellerOrd
     seller_order = _lock_for_member(acting_user, seller_order_id, DECIDERS)
     if seller_order.status == SellerOrder.Status.ACCEPTED:
         return seller_order
-    transition(seller_order, to=SellerOrder.Status.ACCEPTED, by=acting_user, extra_fields=("updated_at",))
+    seller_order.accepted_at = timezone.now()
+    transition(
+        seller_order,
+        to=SellerOrder.Status.ACCEPTED,
+        by=acting_user,
+        extra_fields=("accepted_at", "updated_at"),
+    )
     emit("seller_order.accepted", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
     return seller_order
 

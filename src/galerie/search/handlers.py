@@ -35,6 +35,7 @@ SHOP_TOPICS = ("seller.shop_updated",)
 SHOP_FIELDS = {"shipping_profile", "display_name"}
 # A storefront's catalog scope or status changed: its whole index.
 STOREFRONT_TOPICS = ("storefront.catalog_scope_changed", "storefront.status_changed")
+VISIBLE_STATUSES = {"open", "closing"}
 
 
 @batched
@@ -61,6 +62,8 @@ def search_events_index(events: list[OutboxEvent]) -> None:
         elif event.topic in SHOP_TOPICS and SHOP_FIELDS & set(payload.get("fields", ())):
             seller_ids.add(payload["seller_id"])
         elif event.topic in STOREFRONT_TOPICS:
+            if {payload.get("from_status"), payload.get("to_status")} <= VISIBLE_STATUSES:
+                continue  # open <-> closing: the same entries (listings stop at the date, not here)
             storefront_ids.add(payload.get("storefront_id", payload.get("id")))
     if offer_ids:
         offers = Offer.objects.filter(pk__in=offer_ids).order_by()

@@ -785,6 +785,13 @@ def search_reindex(
         gone, terms_gone = gone.filter(storefront_id__in=wanted), terms_gone.filter(storefront_id__in=wanted)
     _entries_delete(gone)
     terms_gone.delete()
+    if wanted is not None and not kept:
+        # Only storefronts no longer visible were asked for (a storefront closed): nothing to
+        # read from the catalog once their entries and words are gone (docs/storefront-closure.md).
+        with transaction.atomic():
+            counts_rebuild(wanted)
+        surrogates.bump(surrogates.key("listing", pk) for pk in wanted)
+        return ReindexSummary(storefronts=0, products=0, entries=0, words=0)
     candidates = Product.objects.filter(status=Product.Status.PUBLISHED).order_by("pk")
     ids = list(candidates.values_list("pk", flat=True))
     _entries_delete(

@@ -15,7 +15,17 @@ class StorefrontAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "status", "default_language", "currency", "created_at"]
     list_filter = ["status"]
     search_fields = ["name", "code"]
-    readonly_fields = ["uuid", "status", "created_at"]
+    readonly_fields = [
+        "uuid",
+        "status",
+        "created_at",
+        # The closure's record (docs/storefront-closure.md): readable, changed only by its services.
+        "closing_on",
+        "closure_announced_at",
+        "closure_reason",
+        "sales_stopped_at",
+        "closed_at",
+    ]
     filter_horizontal = ["catalog_scope"]
     inlines = [StorefrontHostInline]
     actions = [service_action(storefront_open, description="Open to customers", id_arg="storefront_id")]

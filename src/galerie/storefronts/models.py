@@ -104,6 +104,9 @@ class Storefront(models.Model):
     closure_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     closure_reason = models.TextField(blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the daily job saw the closing date come (storefronts.sales_stop): cached pages of
+    # before it were made stale then (docs/storefront-closure.md, "The date passes").
+    sales_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

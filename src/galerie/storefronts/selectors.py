@@ -9,12 +9,15 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from galerie.catalog.models import Category
-from galerie.storefronts.errors import StorefrontNotFound
+from galerie.storefronts.errors import StorefrontClosed, StorefrontNotFound
 from galerie.storefronts.models import Storefront, StorefrontHost
 
 HOST_CACHE_KEY = "storefront-host:{host}"
 HOST_CACHE_SECONDS = 300
 VISIBLE = (Storefront.Status.OPEN, Storefront.Status.CLOSING)
+# A closed storefront's host still routes to it: its pages answer 410 with a notice
+# (docs/storefront-closure.md).
+ROUTED = (*VISIBLE, Storefront.Status.CLOSED)
 
 
 def storefronts_public() -> QuerySet[Storefront]:
@@ -22,14 +25,24 @@ def storefronts_public() -> QuerySet[Storefront]:
     return Storefront.objects.filter(status__in=VISIBLE).prefetch_related("hosts").order_by("name")
 
 
+def storefronts_selling_others(storefront: Storefront) -> list[Storefront]:
+    """Return the operator's other storefronts that take orders today (open, or closing before
+    their date), by name, with their hosts: where a closing or closed storefront sends customers."""
+    from galerie.storefronts.closure import sells_on
+
+    others = storefronts_public().exclude(pk=storefront.pk)
+    return [other for other in others if sells_on(other)]
+
+
 def storefront_id_for_host(host: str) -> int | None:
-    """Return the id of the storefront a host name routes to, cached; None if none does."""
+    """Return the id of the storefront a host name routes to (open, closing or closed), cached;
+    None if none does."""
     host = host.lower().rstrip(".")
     key = HOST_CACHE_KEY.format(host=host)
     cached = cache.get(key)
     if cached is None:
         cached = (
-            StorefrontHost.objects.filter(host=host, storefront__status__in=VISIBLE)
+            StorefrontHost.objects.filter(host=host, storefront__status__in=ROUTED)
             .values_list("storefront_id", flat=True)
             .first()
         ) or 0
@@ -38,7 +51,8 @@ def storefront_id_for_host(host: str) -> int | None:
 
 
 def storefront_get_public(*, code: str | None = None, storefront_id: int | None = None) -> Storefront:
-    """Return a visible storefront by code or id; raise StorefrontNotFound otherwise.
+    """Return a visible storefront by code or id; raise StorefrontClosed (a StorefrontNotFound
+    carrying it) for a closed one, StorefrontNotFound otherwise.
 
     Every storefront page starts here: plain SQL, which the ORM took longer to build than
     PostgreSQL to run (docs/performance.md).
@@ -51,6 +65,9 @@ def storefront_get_public(*, code: str | None = None, storefront_id: int | None 
         )
     )
     if not found:
+        closed = Storefront.objects.filter(**{column: value}, status=Storefront.Status.CLOSED).first()
+        if closed is not None:
+            raise StorefrontClosed(f"{closed.name} is closed.", storefront=closed)
         raise StorefrontNotFound("There is no such storefront, or it is not open.")
     return found[0]
 

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from galerie.catalog.models import Category
-from galerie.core.actors import Actor
+from galerie.core.actors import Actor, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
@@ -114,22 +114,47 @@ def storefront_open(*, storefront_id: int, by: Actor | None = None) -> Storefron
 
 
 @transaction.atomic
-def storefront_start_closing(*, storefront_id: int, reason: str, by: Actor | None = None) -> Storefront:
-    """Stop new sales on an open storefront; open orders go on being fulfilled."""
-    if not reason.strip():
-        raise InvalidInput({"reason": ["Say why the storefront closes: customers and sellers are told."]})
-    return _transition(storefront_id, Storefront.Status.CLOSING, by, reason)
-
-
-@transaction.atomic
-def storefront_close(*, storefront_id: int, by: Actor | None = None, reason: str = "") -> Storefront:
-    """Close a storefront that is closing."""
-    return _transition(storefront_id, Storefront.Status.CLOSED, by, reason)
-
-
-@transaction.atomic
 def storefront_mark_transferred(
     *, storefront_id: int, by: Actor | None = None, reason: str = ""
 ) -> Storefront:
     """Record that a closing storefront was handed over to another installation."""
     return _transition(storefront_id, Storefront.Status.TRANSFERRED, by, reason)
+
+
+QUALITY_SETTINGS = (
+    "accept_within_hours",
+    "ship_within_days",
+    "quality_window_days",
+    "quality_min_orders",
+    "quality_min_acceptance_bp",
+    "quality_max_late_bp",
+    "quality_max_refusal_bp",
+    "quality_max_refund_bp",
+)
+
+
+@transaction.atomic
+def storefront_quality_settings_update(
+    *, storefront_id: int, settings: dict[str, int], by: Actor | None = None
+) -> Storefront:
+    """Change the sellers' deadlines and the seller quality thresholds of a storefront; raise
+    InvalidInput (nothing saved) on an unknown setting or a value out of its bounds."""
+    if unknown := set(settings) - set(QUALITY_SETTINGS):
+        raise InvalidInput({"settings": [f"Unknown quality settings: {', '.join(sorted(unknown))}."]})
+    storefront = lock_row(Storefront.objects.all(), storefront_id)
+    before = {name: getattr(storefront, name) for name in settings}
+    for name, value in settings.items():
+        setattr(storefront, name, value)
+    full_clean(storefront)
+    changed = {name: value for name, value in settings.items() if before[name] != value}
+    if not changed:
+        return storefront
+    storefront.save(update_fields=list(changed))
+    emit(
+        "storefront.quality_settings_updated",
+        storefront_id=storefront.pk,
+        by_user_id=actor_user_id(by),
+        before={name: before[name] for name in changed},
+        after=changed,
+    )
+    return storefront

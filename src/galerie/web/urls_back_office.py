@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, portfolio, proposals, sellers
+from galerie.web.views.back_office import money, portfolio, proposals, quality, sellers
 
 app_name = "back_office"
 urlpatterns = [
@@ -26,4 +26,6 @@ urlpatterns = [
     path("money/storefronts.csv", portfolio.storefronts_csv, name="storefronts_pnl_csv"),
     path("money/storefronts/costs/", portfolio.cost_record, name="storefront_cost_record"),
     path("money/storefronts/costs/delete/", portfolio.cost_delete, name="storefront_cost_delete"),
+    path("quality/", quality.quality, name="quality"),
+    path("quality/settings/", quality.quality_settings, name="quality_settings"),
 ]

@@ -76,7 +76,7 @@ def signup(request: StorefrontRequest) -> HttpResponse:
     )
 
 
-@storefront_view(("GET", "HEAD", "POST"))
+@storefront_view(("GET", "HEAD", "POST"), closed_too=True)
 def sign_in(request: StorefrontRequest) -> HttpResponse:
     form = ThrottledAuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +90,7 @@ def sign_in(request: StorefrontRequest) -> HttpResponse:
     )
 
 
-@storefront_view(("POST",))
+@storefront_view(("POST",), closed_too=True)
 def sign_out(request: StorefrontRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are signed out."))
@@ -101,7 +101,7 @@ def _to_sign_in(request: StorefrontRequest) -> HttpResponse:
     return redirect(f"{sf_reverse(request, 'login')}?next={request.get_full_path()}")
 
 
-@storefront_view()
+@storefront_view(closed_too=True)
 def account(request: StorefrontRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_sign_in(request)
@@ -111,7 +111,7 @@ def account(request: StorefrontRequest) -> HttpResponse:
     return render(request, "galerie/account/home.html", {"orders": orders})
 
 
-@storefront_view()
+@storefront_view(closed_too=True)
 def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_sign_in(request)
@@ -121,7 +121,7 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
     )
 
 
-@storefront_view(("POST",))
+@storefront_view(("POST",), closed_too=True)
 def order_confirm_receipt(request: StorefrontRequest, number: str) -> HttpResponse:
     """The customer says one seller's parcel arrived."""
     if not request.user.is_authenticated:
@@ -176,11 +176,13 @@ class _StorefrontPasswordResetConfirm(auth_views.PasswordResetConfirmView):
         return sf_reverse(self.request, "password_reset_complete")
 
 
-password_reset = storefront_view(("GET", "HEAD", "POST"))(_StorefrontPasswordReset.as_view())
-password_reset_done = storefront_view()(
+password_reset = storefront_view(("GET", "HEAD", "POST"), closed_too=True)(_StorefrontPasswordReset.as_view())
+password_reset_done = storefront_view(closed_too=True)(
     auth_views.PasswordResetDoneView.as_view(template_name="galerie/account/password_reset_done.html")
 )
-password_reset_confirm = storefront_view(("GET", "HEAD", "POST"))(_StorefrontPasswordResetConfirm.as_view())
-password_reset_complete = storefront_view()(
+password_reset_confirm = storefront_view(("GET", "HEAD", "POST"), closed_too=True)(
+    _StorefrontPasswordResetConfirm.as_view()
+)
+password_reset_complete = storefront_view(closed_too=True)(
     auth_views.PasswordResetCompleteView.as_view(template_name="galerie/account/password_reset_complete.html")
 )

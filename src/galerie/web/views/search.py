@@ -28,10 +28,11 @@ from galerie.search.selectors import (
     search_suggest,
 )
 from galerie.search.services import PRICE_BANDS
+from galerie.storefronts.closure import sells_on
 from galerie.web.page_cache import shared_page
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
-from galerie.web.views.storefront import CONDITION_LABELS, storefront_page
+from galerie.web.views.storefront import CONDITION_LABELS, not_selling_page, storefront_page
 
 MAX_VALUES = 20  # per facet; a longer list is cut, not refused
 VALUE = re.compile(r"[^\x00-\x1f]{1,140}")
@@ -147,6 +148,8 @@ def _facet_views(page, params: SearchParams, currency: str, language: str) -> li
 @shared_page(listing=True)
 @storefront_page
 def search(request: StorefrontRequest) -> HttpResponse:
+    if (closed := not_selling_page(request)) is not None:
+        return closed
     storefront = request.storefront
     params = SearchParams.read(request.GET)
     if not params.typed.strip() and not params.filters.chosen:
@@ -188,7 +191,9 @@ def search(request: StorefrontRequest) -> HttpResponse:
 def suggest(request: StorefrontRequest) -> HttpResponse:
     typed = request.GET.get("q", "")[:200]
     suggestions = (
-        search_suggest(storefront=request.storefront, typed=typed) if len(typed.strip()) >= 2 else None
+        search_suggest(storefront=request.storefront, typed=typed)
+        if len(typed.strip()) >= 2 and sells_on(request.storefront)  # none from its closing date
+        else None
     )
     response = render(request, "galerie/storefront/search_suggest.html", {"suggestions": suggestions})
     response.headers["Cache-Control"] = "public, max-age=60"

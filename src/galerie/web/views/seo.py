@@ -21,6 +21,7 @@ from galerie.search.sitemap import (
     storefront_product_id_range,
     storefront_sitemap_products,
 )
+from galerie.storefronts.closure import sells_on
 from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_view
 
@@ -58,7 +59,8 @@ def robots_txt(request: StorefrontRequest) -> HttpResponse:
 @cache_control(max_age=SITEMAP_CACHE_SECONDS)
 def sitemap_index(request: StorefrontRequest) -> HttpResponse:
     files = [_absolute(request, "sitemap_pages")]
-    if (bounds := storefront_product_id_range(request.storefront)) is not None:
+    selling = sells_on(request.storefront)  # from its closing date its sitemaps list nothing
+    if selling and (bounds := storefront_product_id_range(request.storefront)) is not None:
         low, high = bounds
         files += [
             _absolute(request, "sitemap_products", chunk=chunk)
@@ -75,6 +77,8 @@ def sitemap_index(request: StorefrontRequest) -> HttpResponse:
 @seo_page
 @cache_control(max_age=SITEMAP_CACHE_SECONDS)
 def sitemap_pages(request: StorefrontRequest) -> HttpResponse:
+    if not sells_on(request.storefront):
+        return _urlset(())
     categories = storefront_category_tree(request.storefront)
     urls = [_absolute(request, "home")] + [_absolute(request, "category", slug=c.slug) for c in categories]
     return _urlset((url, None) for url in urls)
@@ -85,6 +89,8 @@ def sitemap_pages(request: StorefrontRequest) -> HttpResponse:
 def sitemap_products(request: StorefrontRequest, chunk: int) -> HttpResponse:
     if chunk > MAX_CHUNK:
         raise Http404("There is no such sitemap.")
+    if not sells_on(request.storefront):
+        return _urlset(())
     start = chunk * SITEMAP_ID_SPAN
     rows = storefront_sitemap_products(request.storefront, id_from=start, id_to=start + SITEMAP_ID_SPAN)
     # One reverse() for the whole file: tens of thousands of them would cost more than the query.

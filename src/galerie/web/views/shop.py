@@ -23,6 +23,8 @@ from galerie.checkout.services import CheckoutOutcome, checkout_return, checkout
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.selectors import order_get_for_customer
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
+from galerie.storefronts.closure import sells_on, storefront_not_selling
+from galerie.storefronts.errors import StorefrontNotSelling
 from galerie.web.forms import AddressForm, CardForm, SignupForm
 from galerie.web.page_cache import cart_count_key
 from galerie.web.requests import StorefrontRequest
@@ -69,7 +71,13 @@ def _first_error(error: DomainError) -> str:
 def cart(request: StorefrontRequest) -> HttpResponse:
     view = cart_view(storefront=request.storefront, cart=current_cart(request))
     remember_cart_count(request, sum(v.line.quantity for group in view.groups for v in group.lines))
-    return render(request, "galerie/shop/cart.html", {"view": view})
+    return render(request, "galerie/shop/cart.html", {"view": view, "not_selling": _not_selling(request)})
+
+
+def _not_selling(request: StorefrontRequest) -> str:
+    """Why the storefront takes no order (its closing date came), in its language; "" if it sells."""
+    storefront = request.storefront
+    return "" if sells_on(storefront) else storefront_not_selling(storefront).message
 
 
 @storefront_view(("POST",))
@@ -164,6 +172,9 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
                 "next": sf_reverse(request, "checkout"),
             },
         )
+    if request.method != "POST" and (not_selling := _not_selling(request)):
+        messages.error(request, not_selling)  # a POST goes on: the service refuses, or resumes a retry
+        return redirect(sf_reverse(request, "cart"))
     if request.method != "POST":
         initial = {"name": request.user.full_name, "country": "FR"}
         context = (
@@ -217,7 +228,7 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
             ),
             status=409,
         )
-    except CheckoutNotPossible as error:
+    except (CheckoutNotPossible, StorefrontNotSelling) as error:
         messages.error(request, error.message)
         return redirect(sf_reverse(request, "cart"))
     except InvalidInput as error:

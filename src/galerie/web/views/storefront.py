@@ -25,9 +25,11 @@ from galerie.pricing.shipping import ShippingRule
 from galerie.search.home import home_deals, home_featured_categories, home_newest
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
 from galerie.sellers.selectors import seller_get_public
+from galerie.storefronts.closure import sells_on
+from galerie.storefronts.selectors import storefronts_selling_others
 from galerie.web.page_cache import page_keys, shared_page
 from galerie.web.requests import StorefrontRequest
-from galerie.web.views.decorators import storefront_view
+from galerie.web.views.decorators import storefront_home_url, storefront_view
 
 PAGE_SIZE = 24
 HOME_PRODUCTS = 10
@@ -171,9 +173,30 @@ def _price_param(amount_minor: int, currency: str) -> str:
 storefront_page = storefront_view(("GET", "HEAD"))
 
 
+def not_selling_page(request: StorefrontRequest) -> HttpResponse | None:
+    """From its closing date a storefront lists no offer: its home, category and search pages are
+    this notice instead (the search index is not read; docs/storefront-closure.md). None while it
+    sells."""
+    storefront = request.storefront
+    if sells_on(storefront):
+        return None
+    return render(
+        request,
+        "galerie/storefront/not_selling.html",
+        {
+            "others": [
+                (other, storefront_home_url(request, other))
+                for other in storefronts_selling_others(storefront)
+            ]
+        },
+    )
+
+
 @shared_page(listing=True)
 @storefront_page
 def home(request: StorefrontRequest) -> HttpResponse:
+    if (closed := not_selling_page(request)) is not None:
+        return closed
     storefront = request.storefront
     return render(
         request,
@@ -191,6 +214,8 @@ def home(request: StorefrontRequest) -> HttpResponse:
 @shared_page(listing=True)
 @storefront_page
 def category(request: StorefrontRequest, slug: str) -> HttpResponse:
+    if (closed := not_selling_page(request)) is not None:
+        return closed
     storefront = request.storefront
     tree = storefront_category_page_get(storefront, slug=slug)
     category_ids = [c.pk for c in tree.subtree]
@@ -251,7 +276,9 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
         raise Http404("This product has nothing on sale.")
     wanted = request.GET.get("v", "")
     variant = next((v for v in variants if v.uuid.hex == wanted), variants[0])
-    offers = product_page_offers(storefront=storefront, variant_id=variant.pk)
+    # From its closing date the storefront shows the product, not its offers (no buy box).
+    selling = sells_on(storefront)
+    offers = product_page_offers(storefront=storefront, variant_id=variant.pk) if selling else []
     rules: dict[object, ShippingRule] = {}  # one per shipping profile, not per offer
     for offer in offers:
         if (rule := rules.get(offer.shipping_profile)) is None:
@@ -284,6 +311,7 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
             "other_offers": offers[1:],
             "attributes": sorted(attributes, key=lambda pair: pair[0].position),
             "images": page.images,
+            "selling": selling,
         },
     )
 
