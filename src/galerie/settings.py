@@ -269,6 +269,8 @@ GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").r
 GALERIE_PAYMENT_GATEWAY = os.environ.get("GALERIE_PAYMENT_GATEWAY", "test")
 GALERIE_PAYMENT_WEBHOOK_URL = os.environ.get("GALERIE_PAYMENT_WEBHOOK_URL") or None
 GALERIE_TEST_GATEWAY_WEBHOOK_SECRET = os.environ.get("GALERIE_TEST_GATEWAY_WEBHOOK_SECRET", "")
+# The test gateway's fee on a capture: percentage + fixed amount (payments/testgateway/fees.py).
+GALERIE_TEST_GATEWAY_FEE = os.environ.get("GALERIE_TEST_GATEWAY_FEE", "1.5%+0.25")
 # Money (docs/payouts.md): when funds become available, the reserve, the operator's bank account.
 GALERIE_WITHDRAWAL_DAYS = int(os.environ.get("GALERIE_WITHDRAWAL_DAYS", "14"))
 GALERIE_PAYOUT_RESERVE_BP = int(os.environ.get("GALERIE_PAYOUT_RESERVE_BP", "1000"))

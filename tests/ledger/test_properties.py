@@ -201,10 +201,13 @@ class Books(RuleBasedStateMachine):
         )
         payments = Payment.objects.filter(currency="EUR")
         captured = payments.aggregate(s=Sum("captured_minor"))["s"] or 0
+        fees = payments.aggregate(s=Sum("fee_minor"))["s"] or 0
         succeeded = Refund.objects.filter(status="succeeded", currency="EUR").aggregate(s=Sum("amount_minor"))
         assert held + refunds == captured
         assert refunds == (succeeded["s"] or 0)
-        assert b.get(AccountKind.GATEWAY_RECEIVABLE, 0) == captured - refunds
+        # The gateway keeps its fees out of what it settles: they are an expense of the operator.
+        assert b.get(AccountKind.GATEWAY_RECEIVABLE, 0) == captured - refunds - fees
+        assert b.get(AccountKind.PAYMENT_FEES, 0) == fees
         owing = SellerOrder.objects.filter(status__in=["refused", "cancelled"]).exclude(
             refunded_minor=F("total_minor")
         )
@@ -286,22 +289,26 @@ def test_an_order_is_allocated_then_a_refused_part_is_reversed_and_refunded(shop
     ).order  # fmt: skip
     settle()
     settle()  # delivering again posts nothing more
-    assert list(JournalEntry.objects.values_list("kind", flat=True)) == ["capture", "allocation"]
+    kinds = list(JournalEntry.objects.values_list("kind", flat=True))
+    assert kinds == ["capture", "payment_fee", "allocation"]
+    fee = Payment.objects.get(pk=order.payment_id).fee_minor
+    assert (order.total_minor, fee) == (9518, 143 + 25)  # the default fee: 1.5 % of 95.18, plus 0.25
     part_a = order.seller_orders.get(seller=shop.seller_a)
     part_b = order.seller_orders.get(seller=shop.seller_b)
     # A: 10 % of 2 × 19.90 = 3.98, VAT 0.80; B: 10 % of 45.00 = 4.50, VAT 0.90 (shipping not commissioned)
     b = balances_by_kind(currency="EUR")
-    assert b[AccountKind.GATEWAY_RECEIVABLE] == order.total_minor
+    assert b[AccountKind.GATEWAY_RECEIVABLE] == order.total_minor - fee
+    assert b[AccountKind.PAYMENT_FEES] == fee
     assert b[AccountKind.COMMISSION_REVENUE] == -(398 + 450)
     assert b[AccountKind.COMMISSION_VAT] == -(80 + 90)
     assert b[AccountKind.CUSTOMER_CLEARING] == 0
     seller_order_refuse(seller_order_id=part_b.pk, acting_user=owner, reason="out of stock")
     settle()
     assert list(JournalEntry.objects.values_list("kind", flat=True)) == [
-        "capture", "allocation", "seller_order_reversal", "refund",
+        "capture", "payment_fee", "allocation", "seller_order_reversal", "refund",
     ]  # fmt: skip
     b = balances_by_kind(currency="EUR")
-    assert b[AccountKind.GATEWAY_RECEIVABLE] == part_a.total_minor
+    assert b[AccountKind.GATEWAY_RECEIVABLE] == part_a.total_minor - fee  # the fee is not given back
     assert (b[AccountKind.COMMISSION_REVENUE], b[AccountKind.COMMISSION_VAT]) == (-398, -80)
     assert b[AccountKind.CUSTOMER_CLEARING] == 0
     assert b[AccountKind.SELLER_PAYABLE] == -(part_a.total_minor - 398 - 80)

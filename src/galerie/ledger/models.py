@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn, TypeVar
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ class AccountKind(models.TextChoices):
     PAYOUTS_IN_TRANSIT = "payouts_in_transit", _("Payouts in transit")
     SELLER_AVAILABLE = "seller_available", _("Seller available balance")
     SELLER_DEBT = "seller_debt", _("Seller debt")
+    PAYMENT_FEES = "payment_fees", _("Payment gateway fees")
 
 
 SELLER_KINDS = [AccountKind.SELLER_PAYABLE, AccountKind.SELLER_AVAILABLE, AccountKind.SELLER_DEBT]
@@ -107,6 +109,7 @@ class JournalEntry(ImmutableModel):
         ADJUSTMENT = "adjustment", _("Manual adjustment")
         AVAILABILITY = "availability", _("Funds available to the seller")
         PAYOUT = "payout", _("Payout to a seller")
+        PAYMENT_FEE = "payment_fee", _("Payment gateway fee")
 
     idempotency_key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -270,3 +273,50 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"Payout {self.pk}: seller {self.seller_id} {self.amount_minor} {self.currency}"
+
+
+class StorefrontCost(models.Model):
+    """What running a storefront cost the operator in one month, outside the ledger (hosting,
+    staff, marketing…): entered by operator staff, read by the profit and loss report. A
+    correction changes the row and says who did it; ``ledger.costs`` holds the services."""
+
+    class Kind(models.TextChoices):
+        HOSTING = "hosting", _("Hosting")
+        STAFF = "staff", _("Staff")
+        MARKETING = "marketing", _("Marketing")
+        OTHER = "other", _("Other")
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.PROTECT, related_name="operator_costs"
+    )
+    month = models.DateField(help_text="The first day of the month the cost belongs to.")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", help_text="Who entered it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who corrected it last.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["storefront_id", "-month", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="storefront_cost_amount_positive"
+            ),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="storefront_cost_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["storefront", "month"], name="storefront_cost_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id} {self.month:%Y-%m} {self.kind}: {self.amount_minor} {self.currency}"

@@ -32,6 +32,7 @@ COMMISSION = AccountKind.COMMISSION_REVENUE
 VAT = AccountKind.COMMISSION_VAT
 AVAILABLE = AccountKind.SELLER_AVAILABLE
 DEBT = AccountKind.SELLER_DEBT
+FEES = AccountKind.PAYMENT_FEES
 CLOSED = (SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED)
 
 EventUuid = uuid.UUID | str | None
@@ -41,8 +42,10 @@ EventUuid = uuid.UUID | str | None
 def payment_captured_post(*, payment_id: int, event_uuid: EventUuid = None) -> list[JournalEntry]:
     """Post the capture of a payment, then allocate its order (if any) to sellers and commission.
 
-    Capture: Dr gateway receivable / Cr customer clearing. Allocation: see ``_allocate``.
-    Locks the payment's row. Does nothing while the payment is not captured.
+    Capture: Dr gateway receivable / Cr customer clearing. The gateway's fee on it, if any:
+    Dr payment fees / Cr gateway receivable (the gateway keeps it out of what it settles).
+    Allocation: see ``_allocate``. Locks the payment's row. Does nothing while the payment is
+    not captured.
     """
     payment = lock_row(Payment.objects.all(), payment_id)
     if payment.captured_minor <= 0:
@@ -60,6 +63,19 @@ def payment_captured_post(*, payment_id: int, event_uuid: EventUuid = None) -> l
             event_uuid=event_uuid,
         )
     ]
+    if payment.fee_minor > 0:
+        posted.append(
+            entry_post(
+                idempotency_key=f"payment-fee:{payment.pk}",
+                kind=JournalEntry.Kind.PAYMENT_FEE,
+                description=f"Gateway fee on payment {payment.pk}",
+                postings=[
+                    debit(AccountRef(FEES, payment.currency), payment.fee_minor, **about),
+                    credit(AccountRef(GR, payment.currency), payment.fee_minor, **about),
+                ],
+                event_uuid=event_uuid,
+            )
+        )
     order = Order.objects.filter(payment_id=payment.pk).first()
     if order is not None and (entry := _allocate(order, payment, event_uuid)) is not None:
         posted.append(entry)

@@ -63,6 +63,7 @@ class GatewayResult:
     amount: Money
     captured_minor: int = 0
     refunded_minor: int = 0
+    fee_minor: int = 0  # the provider's fee on the capture, in the payment's currency (0: none said)
     card_last4: str = ""
     decline_code: str = ""
     decline_message: str = ""  # for the customer: "Your card was declined."
@@ -154,6 +155,7 @@ def _test_result(obj: dict[str, Any]) -> GatewayResult:
         amount=_money(obj),
         captured_minor=int(obj["captured_minor"]),
         refunded_minor=int(obj["refunded_minor"]),
+        fee_minor=int(obj.get("fee_minor", 0)),
         card_last4=obj.get("card_last4", ""),
         decline_code=obj.get("decline_code", ""),
         decline_message=obj.get("decline_message", ""),

@@ -94,6 +94,7 @@ class Payment(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
     captured_minor = models.BigIntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0, help_text="Refunds the provider confirmed.")
+    fee_minor = models.BigIntegerField(default=0, help_text="The gateway's fee on the capture.")
     card_last4 = models.CharField(max_length=4, blank=True)
     decline_code = models.CharField(max_length=40, blank=True)
     decline_message = models.CharField(max_length=200, blank=True)
@@ -120,6 +121,11 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=PaymentStatus.values),
                 name="payment_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee_minor__gte=0) & models.Q(fee_minor__lte=models.F("captured_minor")),
+                name="payment_fee_within_capture",
+                violation_error_message="0 ≤ fee ≤ captured must hold.",
             ),
             models.UniqueConstraint(
                 fields=["gateway", "provider_reference"],

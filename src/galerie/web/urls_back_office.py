@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, proposals, quality, sellers, storefronts
+from galerie.web.views.back_office import money, portfolio, proposals, quality, sellers, storefronts
 
 app_name = "back_office"
 urlpatterns = [
@@ -41,6 +41,10 @@ urlpatterns = [
         storefronts.storefront_closure_finish_view,
         name="storefront_closure_finish",
     ),
+    path("money/storefronts/", portfolio.storefronts, name="storefronts_pnl"),
+    path("money/storefronts.csv", portfolio.storefronts_csv, name="storefronts_pnl_csv"),
+    path("money/storefronts/costs/", portfolio.cost_record, name="storefront_cost_record"),
+    path("money/storefronts/costs/delete/", portfolio.cost_delete, name="storefront_cost_delete"),
     path("quality/", quality.quality, name="quality"),
     path("quality/settings/", quality.quality_settings, name="quality_settings"),
 ]

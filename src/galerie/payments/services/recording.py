@@ -118,7 +118,8 @@ def record_payment_result(
         changed += ["decline_code", "decline_message"]
     if target == Status.CAPTURED:
         payment.captured_minor = result.captured_minor or payment.amount_minor
-        changed.append("captured_minor")
+        payment.fee_minor = min(max(result.fee_minor, 0), payment.captured_minor)
+        changed += ["captured_minor", "fee_minor"]
     previous = payment.status
     transition(
         payment, to=target, reason=reason, extra_fields=(*changed, "updated_at"), payment_id=payment.pk

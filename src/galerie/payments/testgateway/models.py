@@ -24,6 +24,7 @@ class ProviderCharge(models.Model):
     currency = models.CharField(max_length=3)
     captured_minor = models.BigIntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0, help_text="Every refund made, pending or not.")
+    fee_minor = models.BigIntegerField(default=0, help_text="The provider's fee, taken at capture.")
     status = models.CharField(max_length=16, choices=Status.choices)
     card_last4 = models.CharField(max_length=4)
     card_brand = models.CharField(max_length=12)

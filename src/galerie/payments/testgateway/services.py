@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from galerie.payments.errors import GatewayObjectNotFound, GatewayRefused, IdempotencyKeyReused
 from galerie.payments.testgateway.cards import CANCELLED_CONFIRMATION, card_check
+from galerie.payments.testgateway.fees import fee_schedule
 from galerie.payments.testgateway.models import ProviderCharge, ProviderIdempotencyKey, ProviderRefund
 from galerie.payments.testgateway.webhooks import webhook_schedule
 
@@ -40,6 +41,7 @@ def charge_snapshot(charge: ProviderCharge, *, status: str = "") -> dict[str, An
         "currency": charge.currency,
         "captured_minor": charge.captured_minor,
         "refunded_minor": charge.refunded_minor,
+        "fee_minor": charge.fee_minor,
         "card_last4": charge.card_last4,
         "card_brand": charge.card_brand,
         "decline_code": charge.decline_code,
@@ -174,7 +176,8 @@ def charge_capture(*, reference: str, amount_minor: int, idempotency_key: str) -
             raise GatewayRefused(f"At most {charge.amount_minor} can be captured on this payment.")
         charge.status = Status.CAPTURED
         charge.captured_minor = amount_minor
-        charge.save(update_fields=["status", "captured_minor", "updated_at"])
+        charge.fee_minor = fee_schedule().fee_minor(amount_minor, charge.currency)
+        charge.save(update_fields=["status", "captured_minor", "fee_minor", "updated_at"])
         webhook_schedule(type="payment.captured", obj=charge_snapshot(charge))
         return charge_snapshot(charge, status="capture_pending")
 
