@@ -1,5 +1,6 @@
 """The seller quality page in Chromium: the operator chooses a storefront, reads the worst seller
-first with its breaches worded, saves a threshold; in English and in French; axe-core finds no serious violation; screenshots in test-artifacts/screenshots/."""
+first with its breaches worded, saves a threshold; in English and in French; axe-core finds no
+serious violation; screenshots in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
