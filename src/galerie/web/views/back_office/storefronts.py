@@ -20,6 +20,7 @@ from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from galerie.core.actors import Actor
 from galerie.core.csvsafe import safe_writer
 from galerie.core.errors import DomainError
 from galerie.core.money import Money
@@ -162,18 +163,22 @@ def storefront_new(request: OperatorRequest) -> HttpResponse:
                 hosts=data["hosts"],
                 catalog_scope=data["catalog_scope"],
             )
-            commission_plan_set(
-                storefront_id=storefront.pk,
-                rate_bp=data["commission_rate"],
-                fixed_fee_minor=data["commission_fixed_fee_minor"],
-                on_shipping=data["commission_on_shipping"],
-                by=request.user,
-            )
+            _commission_plan_save(storefront.pk, data, request.user)
     except DomainError as problem:
         add_domain_errors(form, problem, renamed=RENAMED)
         return _form_page(request, form, None, status=400)
     messages.success(request, _("Storefront created as a draft: customers see it once you open it."))
     return redirect("back_office:storefront", storefront_id=storefront.pk)
+
+
+def _commission_plan_save(storefront_id: int, data: dict[str, Any], by: Actor) -> None:
+    commission_plan_set(
+        storefront_id=storefront_id,
+        rate_bp=data["commission_rate"],
+        fixed_fee_minor=data["commission_fixed_fee_minor"],
+        on_shipping=data["commission_on_shipping"],
+        by=by,
+    )
 
 
 @operator_view(methods=("GET", "HEAD", "POST"))
@@ -205,13 +210,7 @@ def storefront_detail(request: OperatorRequest, storefront_id: int) -> HttpRespo
             storefront_catalog_scope_set(
                 storefront_id=storefront.pk, category_ids=[c.pk for c in data["catalog_scope"]]
             )
-            commission_plan_set(
-                storefront_id=storefront.pk,
-                rate_bp=data["commission_rate"],
-                fixed_fee_minor=data["commission_fixed_fee_minor"],
-                on_shipping=data["commission_on_shipping"],
-                by=request.user,
-            )
+            _commission_plan_save(storefront.pk, data, request.user)
     except DomainError as problem:
         add_domain_errors(form, problem, renamed=RENAMED)
         return _form_page(request, form, storefront, status=400)
