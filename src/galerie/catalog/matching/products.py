@@ -87,10 +87,11 @@ class ProductCandidate:
 class Reason:
     """One signal: its code, whether it agreed (True), disagreed (False) or was missing (None)."""
 
-    signal: str  # gtin, brand, title, attribute:<code>, mpn, category
+    signal: str  # gtin, brand, title, attributes, attribute:<code>
     agrees: bool | None
-    detail: str = ""
+    detail: str = ""  # values only (a GTIN, "128 Go / 128GB", a similarity): no words to translate
     points: int = 0
+    note: str = ""  # why, as a stable code: invalid, not_in_catalog, no_brand, brand_unknown, no_close_title
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,7 +198,7 @@ def _score_product(
         if best is None or score > best[0]:
             reasons = [
                 Reason("brand", True, product.brand.name if product.brand else "", BRAND_POINTS),
-                Reason("title", similarity >= 0.5, f"{similarity:.2f}: {product.title}", title_points),
+                Reason("title", similarity >= 0.5, f"{similarity:.2f}", title_points),
                 *attribute_reasons,
                 Reason("attributes", None if not attribute_reasons else not disagree, "", attribute_points),
             ]
@@ -311,7 +312,7 @@ def _match_one(
 ) -> MatchResult:
     reasons: list[Reason] = []
     if candidate.gtin and gtin is None:
-        reasons.append(Reason("gtin", None, f"not a valid GTIN or ISBN: {candidate.gtin}"))
+        reasons.append(Reason("gtin", False, candidate.gtin, note="invalid"))
     if gtin and (variant := by_gtin.get(gtin)) is not None:
         product = variant.product
         stored_brand = brand_key(product.brand.name) if product.brand else ""
@@ -326,15 +327,15 @@ def _match_one(
             reasons.append(Reason("brand", True, product.brand.name if product.brand else ""))
         return MatchResult("match", GTIN_SCORE, product, variant, tuple(reasons))
     if gtin:
-        reasons.append(Reason("gtin", None, f"{gtin}: not in the catalog"))
+        reasons.append(Reason("gtin", None, gtin, note="not_in_catalog"))
     if not key:
-        reasons.append(Reason("brand", None, "no brand: the title alone is not enough"))
+        reasons.append(Reason("brand", None, note="no_brand"))
         return MatchResult("new", 0, None, None, tuple(reasons))
     if not brand_known:
-        reasons.append(Reason("brand", None, f"no product of the brand “{candidate.brand}” in the catalog"))
+        reasons.append(Reason("brand", None, candidate.brand, note="brand_unknown"))
         return MatchResult("new", 0, None, None, tuple(reasons))
     if not shortlist:
-        reasons.append(Reason("title", False, "no title of the brand is close enough"))
+        reasons.append(Reason("title", False, note="no_close_title"))
         return MatchResult("new", 0, None, None, tuple(reasons))
     words = _title_words(candidate.title, key)
     best: tuple[int, Product, Variant | None, list[Reason]] | None = None

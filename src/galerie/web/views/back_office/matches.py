@@ -25,6 +25,44 @@ from galerie.web.views.back_office.access import operator_view
 PAGE_SIZE = 50
 
 
+def _signal_label(signal: str) -> str:
+    if signal.startswith("attribute:"):
+        return _("Key attribute “%(code)s”") % {"code": signal.partition(":")[2]}
+    labels = {
+        "gtin": _("GTIN / ISBN"),
+        "brand": _("Brand"),
+        "title": _("Title similarity"),
+        "attributes": _("Key attributes"),
+    }
+    return labels.get(signal, signal)
+
+
+def _note(note: str) -> str:
+    notes = {
+        "invalid": _("not a valid GTIN or ISBN"),
+        "not_in_catalog": _("not in the catalog"),
+        "no_brand": _("no brand: the title alone is not enough"),
+        "brand_unknown": _("no product of this brand in the catalog"),
+        "no_close_title": _("no title of the brand is close enough"),
+    }
+    return notes.get(note, note)
+
+
+def _reasons(review: MatchReview) -> list[dict[str, object]]:
+    """The review's signals in the reader's language: label, verdict, values, points."""
+    return [
+        {
+            "label": _signal_label(str(reason.get("signal", ""))),
+            "agrees": reason.get("agrees"),
+            "detail": reason.get("detail", ""),
+            "note": _note(str(reason.get("note", ""))),
+            "points": reason.get("points", 0),
+        }
+        for reason in review.reasons
+        if isinstance(reason, dict)
+    ]
+
+
 def _back(batch: str, status: str) -> str:
     query = {k: v for k, v in (("batch", batch), ("status", status)) if v}
     return reverse("back_office:matches") + (f"?{urlencode(query)}" if query else "")
@@ -37,6 +75,8 @@ def match_queue(request: OperatorRequest) -> HttpResponse:
     status = status if status in MatchReview.Status.values or status == "all" else MatchReview.Status.PENDING
     images = Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
     reviews = list(match_reviews_queue(batch=batch, status=status).prefetch_related(images)[:PAGE_SIZE])
+    for review in reviews:
+        review.signals = _reasons(review)  # type: ignore[attr-defined]
     return render(
         request,
         "galerie/operator/matches.html",
