@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from hypothesis import given
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from stdnum import ean, isbn
 
@@ -342,3 +343,32 @@ def test_only_doubtful_results_are_recorded(phones):
         batch="b", results=list(zip(candidates, products_match(candidates), strict=True))
     )
     assert len(created) == 1 and MatchReview.objects.count() == 1
+
+
+@hypothesis_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(["accept", "reject", "undo"]), max_size=8))
+def test_any_sequence_of_decisions_ends_where_the_last_one_says_and_each_change_is_recorded(phones, actions):
+    operator = make_user(is_staff=True)
+    review = _review(phones, batch=f"b-{MatchReview.objects.count()}")
+    expected, changes = "pending", 0
+    for action in actions:
+        if action == "undo":
+            match_review_undo(review_id=review.pk, by=operator)
+            target = "pending"
+        else:
+            match_review_decide(review_id=review.pk, accept=action == "accept", by=operator)
+            target = "accepted" if action == "accept" else "rejected"
+        changes += target != expected
+        expected = target
+    review.refresh_from_db()
+    assert review.status == expected
+    assert (
+        StatusChange.objects.filter(model="catalog.MatchReview", object_pk=str(review.pk)).count() == changes
+    )
+    if expected == "pending":
+        with pytest.raises(MatchBatchUndecided):
+            match_batch_commit(batch=review.batch, by=operator)
+    else:
+        assert match_batch_commit(batch=review.batch, by=operator) == 1

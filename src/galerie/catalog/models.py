@@ -45,7 +45,8 @@ class Brand(models.Model):
     slug = models.SlugField(max_length=140, unique=True)
     # The name's normal form (catalog.matching.normalise.brand_key), kept by save(); what product
     # matching looks brands up by. Rows written in bulk get theirs from the matcher's first batch.
-    match_key = models.CharField(max_length=120, blank=True, default="", editable=False)
+    # A default in the database too: the seeder writes brands with COPY, naming its columns.
+    match_key = models.CharField(max_length=120, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -103,6 +104,7 @@ class AttributeDefinition(models.Model):
     is_required = models.BooleanField(default=False)
     is_key = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Tells one product from another of the same brand and title (capacity, colour,"
         " author, format): product matching compares it.",
     )

@@ -212,12 +212,14 @@ def _score_product(
 
 
 def _brands_missing_keys_fill() -> None:
-    """Give their key to brands written in bulk (``bulk_create`` skips ``save``): usually none."""
-    missing = list(Brand.objects.filter(match_key="").exclude(name="").only("id", "name")[:10_000])
-    for brand in missing:
-        brand.match_key = brand_key(brand.name)
-    if missing:
+    """Give their key to brands written in bulk (``bulk_create`` skips ``save``): one query that
+    finds none, usually; after a bulk load, a few more the first time only."""
+    while missing := list(Brand.objects.filter(match_key="").exclude(name="").only("id", "name")[:5000]):
+        for brand in missing:
+            brand.match_key = brand_key(brand.name)
         Brand.objects.bulk_update(missing, ["match_key"], batch_size=1000)
+        if any(not brand.match_key for brand in missing):
+            break  # a name with nothing to keep ("—"): its key stays empty, nothing to retry
 
 
 def _shortlist(words: list[str], titles: list[tuple[int, frozenset[str]]]) -> list[tuple[float, int]]:
