@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from django.conf import settings
@@ -132,6 +133,13 @@ def title_similarity(a: Iterable[str], b: Iterable[str]) -> float:
 def brands_contradict(a: str, b: str) -> bool:
     """Say whether two brand keys plainly name different brands: both given, no word in common."""
     return bool(a and b) and not set(a.split()) & set(b.split())
+
+
+@lru_cache(maxsize=65_536)
+def _catalog_title_words(title: str, brand: str) -> frozenset[str]:
+    """A catalog title's words, remembered: the batches of one import meet a brand's titles
+    again and again (tokenising is most of the matcher's time)."""
+    return frozenset(_title_words(title, brand))
 
 
 def _title_words(title: str, brand: str) -> list[str]:
@@ -271,7 +279,7 @@ def products_match(candidates: list[ProductCandidate]) -> list[MatchResult]:
                 "id", "brand_id", "title"
             ):
                 key = brand_ids[brand_id]
-                titles_by_key[key].append((pk, frozenset(_title_words(title, key))))
+                titles_by_key[key].append((pk, _catalog_title_words(title, key)))
     shortlists: list[list[tuple[float, int]]] = []
     for candidate, gtin, key in zip(candidates, gtins, brand_keys, strict=True):
         settled = (gtin and gtin in by_gtin) or not key
