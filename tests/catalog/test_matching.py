@@ -196,6 +196,15 @@ def test_brand_title_and_key_attributes_match(phones):
     assert (result.decision, result.score, result.variant) == ("match", 1000, phones.black)
 
 
+def test_attributes_named_in_french_are_compared(phones):
+    result = product_match(
+        ProductCandidate(
+            brand="Samsung", title="Galaxy S21 5G", attributes={"Capacité": "256 Go", "Couleur": "blanc"}
+        )
+    )
+    assert (result.decision, result.score, result.variant) == ("match", 1000, phones.white)
+
+
 def test_a_doubtful_title_lands_in_review(phones):
     result = product_match(ProductCandidate(brand="Samsung", title="Galaxy S21 smartphone 5G reconditionné"))
     assert result.decision == "review", result

@@ -51,7 +51,7 @@ def reviews():
             brand="SAMSUNG",
             title=title,
             gtin="",
-            attributes={"couleur": "noir"},
+            attributes={"grade": "A+"},
             image_url="https://cdn.example.test/s21.jpg",
         )
         result = product_match(candidate)
@@ -111,7 +111,7 @@ def test_side_by_side_filter_decide_undo(client, reviews, django_assert_max_num_
         "SAMSUNG",
         "Samsung",
         "8806090987137",
-        "couleur: noir",
+        "grade: A+",
         "colour: Noir",
         "cdn.example.test/s21.jpg",
         "bundle-topachat",

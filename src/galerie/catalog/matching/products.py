@@ -36,6 +36,15 @@ TITLE_POINTS = 600
 ATTRIBUTE_POINTS = 200
 GTIN_SCORE = 1000
 
+# Names merchants' files give the usual key attributes, in French and English → the codes the
+# seeded product types use; a catalog's own codes and names are matched as they are.
+ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
+    "couleur": ("colour",), "color": ("colour",), "coloris": ("colour",),
+    "capacite": ("capacity", "storage"), "stockage": ("storage",), "memoire": ("storage", "ram"),
+    "taille": ("size",), "pointure": ("size",), "auteur": ("author",), "auteurs": ("author",),
+    "artiste": ("artist",), "realisateur": ("director",), "support": ("format",),
+}  # fmt: skip
+
 
 def upper_bound() -> int:
     """Return the score from which a candidate is matched without review (default 850)."""
@@ -156,10 +165,13 @@ def _key_attributes(
 ) -> tuple[int, int, list[Reason]]:
     """Compare the key attributes both sides give; return (agreeing, disagreeing, reasons)."""
     incoming = {fold(str(name)).strip(): value for name, value in candidate.items()}
+    aliased = {code: value for name, value in incoming.items() for code in ATTRIBUTE_ALIASES.get(name, ())}
     agree = disagree = 0
     reasons: list[Reason] = []
     for definition in definitions:
         value = incoming.get(definition.code, incoming.get(fold(definition.name).strip()))
+        if value is None:
+            value = aliased.get(definition.code)
         source = (
             variant.attributes
             if variant is not None and definition.level == "variant"
