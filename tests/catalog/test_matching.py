@@ -18,7 +18,6 @@ from galerie.catalog.matching import (
     MatchBatchUndecided,
     ProductCandidate,
     brand_key,
-    customer_match,
     identifier_key,
     match_batch_commit,
     match_review_decide,
@@ -26,12 +25,12 @@ from galerie.catalog.matching import (
     match_reviews_create,
     product_match,
     products_match,
-    seller_match,
     title_key,
 )
 from galerie.catalog.matching.products import title_similarity
 from galerie.catalog.models import Brand, MatchReview
 from galerie.core.models import StatusChange
+from galerie.sellers.matching import customer_match, seller_match
 from tests.factories import (
     gtin13,
     make_category,

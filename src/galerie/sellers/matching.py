@@ -1,4 +1,8 @@
-"""Matching incoming sellers and customers: never a silent merge.
+"""Matching incoming sellers and customers (a bundle's, an import's): never a silent merge.
+
+    seller_match(registration_number="40303265045107", vat_number="FR40303265045")  # "confirm" | "new"
+    customer_match(email="ann@example.org")                                        # "confirm" | "new"
+
 
 A seller found by its SIREN (the first 9 digits of a SIRET) or its intra-EU VAT number is
 proposed with the decision ``confirm``: the seller is asked to confirm that the incoming shop
