@@ -1,5 +1,6 @@
-"""`galerie offers_import FILE --seller SLUG [--user EMAIL] [--check-only] [--all-or-nothing]`: a bulk
-offer update in the foreground.
+"""`galerie offers_import FILE --seller SLUG [--user EMAIL] [--check-only] [--all-or-nothing]
+[--format shopify|woocommerce|gmc|magento]`: a bulk offer update in the foreground, from an offer
+file or a merchant's own export (docs/merchant-formats.md).
 
 With ``--user`` the file is imported as that user, whose role must let them change the seller's
 offers (a shipping clerk's import is refused, nothing stored); without it the operator running
@@ -55,6 +56,12 @@ class Command(BaseCommand):
             "--all-or-nothing",
             action="store_true",
             help="Apply the file only if every row is valid; otherwise change nothing.",
+        )
+        parser.add_argument(
+            "--format",
+            choices=("shopify", "woocommerce", "gmc", "magento"),
+            help="The file's merchant format (docs/merchant-formats.md); by default recognised from its"
+            " header or root element. A ZIP of the file with its images is read too.",
         )
         parser.add_argument("--resume", type=int, metavar="ID", help="Run the existing import ID (again).")
 
@@ -112,6 +119,7 @@ class Command(BaseCommand):
                     upload=File(handle, name=path.name),
                     check_only=options["check_only"],
                     all_or_nothing=options["all_or_nothing"],
+                    file_format=options.get("format"),
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
