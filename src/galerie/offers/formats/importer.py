@@ -35,7 +35,7 @@ from galerie.offers.formats.records import MerchantProduct, MerchantVariant
 from galerie.offers.imports.checks import OUTSIDE_SCOPE_REASON, _Checker
 from galerie.offers.imports.files import _column_name, _refuse
 from galerie.offers.imports.rows import CONDITION_ALIASES, MAX_STOCK, _price, _Problem, _Row, _whole
-from galerie.offers.models import Condition, OfferImport, OfferImportError
+from galerie.offers.models import Condition, Offer, OfferImport, OfferImportError
 from galerie.offers.proposals import proposal_categories_for_seller
 from galerie.offers.selectors.seller import seller_storefront_scopes, storefront_for_category
 from galerie.sellers.models import Seller
@@ -234,6 +234,21 @@ def merchant_check(
                 )
             )
     matches = _match_product(pairs)
+    # A row without a catalog match that names one of the seller's own offers by SKU updates it.
+    skus = {
+        variant.sku
+        for (_p, variant), match in zip(pairs, matches, strict=True)
+        if match is None and variant.sku
+    }
+    own_skus = (
+        set(
+            Offer.objects.filter(seller=seller, seller_sku__in=sorted(skus)).values_list(
+                "seller_sku", flat=True
+            )
+        )
+        if skus
+        else set()
+    )
     offer_rows: list[_Row] = []
     proposals: list[_Proposal] = []
     leaves = list(proposal_categories_for_seller(seller=seller))
@@ -262,6 +277,9 @@ def merchant_check(
             continue
         if match is not None:
             row.gtin = match.gtin or row.gtin
+            offer_rows.append(row)
+            continue
+        if variant.sku in own_skus:
             offer_rows.append(row)
             continue
         title = product.title

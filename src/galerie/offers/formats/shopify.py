@@ -17,6 +17,7 @@ VARIANT_COLUMNS = {
     "compare_at": "Variant Compare At Price",
     "stock": "Variant Inventory Qty",
     "image": "Variant Image",
+    "condition": "Variant Condition",  # not Shopify's: what Galerie's export adds
 }
 
 
@@ -65,6 +66,7 @@ def read(raw: bytes, name: str) -> list[MerchantProduct]:
                 compare_at=row.get("Variant Compare At Price"),
                 stock=row.get("Variant Inventory Qty"),
                 image=row.get("Variant Image"),
+                condition=row.get("Variant Condition"),
                 columns=VARIANT_COLUMNS,
             )
         )
