@@ -17,7 +17,7 @@ from galerie.offers.imports import offer_import_create, offer_import_run
 from galerie.offers.models import Offer, OfferImport
 from galerie.search.services import search_reindex
 from tests.factories import TESTS, make_offer, make_seller
-from tests.offers.formats.test_import import run, shop  # noqa: F401  (the fixture)
+from tests.offers.formats.conftest import run
 
 pytestmark = pytest.mark.django_db
 G = "{http://base.google.com/ns/1.0}"
@@ -25,7 +25,7 @@ G = "{http://base.google.com/ns/1.0}"
 
 def test_the_google_feed_lists_each_variants_buy_box_with_its_price_condition_and_gtin(
     shop, django_assert_max_num_queries
-):  # noqa: F811
+):
     storefront, seller, products = shop
     run(seller, "gmc_feed.xml")
     run(seller, "woocommerce_products.csv")
@@ -54,7 +54,7 @@ def test_the_google_feed_lists_each_variants_buy_box_with_its_price_condition_an
     assert {item["identifier_exists"] for item in items.values()} == {"yes"}
 
 
-def test_the_feed_command_writes_the_file_and_refuses_an_unknown_storefront(shop, tmp_path):  # noqa: F811
+def test_the_feed_command_writes_the_file_and_refuses_an_unknown_storefront(shop, tmp_path):
     storefront, seller, _products = shop
     run(seller, "gmc_feed.xml")
     search_reindex()
@@ -66,7 +66,7 @@ def test_the_feed_command_writes_the_file_and_refuses_an_unknown_storefront(shop
     assert not (tmp_path / "x.xml").exists()
 
 
-def test_a_sellers_offers_export_reads_back_unchanged_and_neutralises_formulas(shop):  # noqa: F811
+def test_a_sellers_offers_export_reads_back_unchanged_and_neutralises_formulas(shop):
     _storefront, seller, products = shop
     run(seller, "shopify_products.csv")
     run(seller, "gmc_feed.xml")

@@ -28,7 +28,7 @@ from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.identifiers import clean_gtin
 from galerie.core.money import Money
 from galerie.offers.formats import gmc, magento, shopify, woocommerce
-from galerie.offers.formats.detect import detect_format
+from galerie.offers.formats.detect import FORMAT_NAMES, detect_format
 from galerie.offers.formats.images import ImageSource, unpack
 from galerie.offers.formats.matching import _match_product
 from galerie.offers.formats.records import MerchantProduct, MerchantVariant
@@ -69,7 +69,11 @@ def read_merchant_file(
     data, data_name, archive = unpack(raw, name)
     found = detect_format(data)
     if found is None or (fmt and found != fmt):
-        what = f"a {fmt} file" if fmt else "a Shopify, WooCommerce, Magento 2 or Google Merchant Center file"
+        what = (
+            f"a {FORMAT_NAMES[fmt]}"
+            if fmt
+            else "a Shopify, WooCommerce, Magento 2 or Google Merchant Center file"
+        )
         raise _refuse(f"“{data_name}” is not {what}: its first row (or root element) is not that system's.")
     return found, READERS[found](data, data_name), ImageSource(archive=archive)
 
