@@ -31,7 +31,7 @@ from galerie.offers.formats import gmc, magento, shopify, woocommerce
 from galerie.offers.formats.detect import FORMAT_NAMES, detect_format
 from galerie.offers.formats.images import ImageSource, unpack
 from galerie.offers.formats.matching import _match_product
-from galerie.offers.formats.records import MerchantProduct, MerchantVariant
+from galerie.offers.formats.records import MerchantProduct, MerchantVariant, html_to_text
 from galerie.offers.imports.checks import OUTSIDE_SCOPE_REASON, _Checker
 from galerie.offers.imports.files import _column_name, _refuse
 from galerie.offers.imports.rows import CONDITION_ALIASES, MAX_STOCK, _price, _Problem, _Row, _whole
@@ -394,7 +394,7 @@ def merchant_proposals_create(*, seller: Seller, by: User | None, proposals: lis
             title=proposal.title,
             brand_name=proposal.product.brand[:120],
             gtin=proposal.gtin,
-            description=proposal.product.description,
+            description=html_to_text(proposal.product.description),
             image=image,
             condition=row.condition,
             price=Money(cast(int, row.price), proposal.currency),

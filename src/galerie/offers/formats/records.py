@@ -43,6 +43,21 @@ def plain_text(value: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(nh3.clean(value, tags=set()))).strip()
 
 
+_BREAKS = re.compile(r"<\s*(br\s*/?|/\s*(p|li|h[1-6]|tr|blockquote|ul|ol|table))\s*>", re.IGNORECASE)
+_ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
+
+
+def html_to_text(value: str) -> str:
+    """Return sanitised HTML as the catalog's plain text: paragraphs and list items on their own lines.
+
+    The catalog's descriptions are text (the product page escapes them and keeps line breaks).
+    """
+    text = _ITEM.sub("• ", _BREAKS.sub("\n", sanitise_html(value)))
+    text = html.unescape(nh3.clean(text, tags=set()))
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 @dataclass
 class MerchantVariant:
     """One sellable unit of a product and the seller's offer of it, as the file gives them."""
