@@ -248,6 +248,8 @@ def test_the_command_takes_the_format_and_reports_rows(shop, capsys):
     out = capsys.readouterr().out
     assert "row 4, g:price “douze euros”" in out
     assert Offer.objects.filter(seller=seller).count() == 3
+    call_command("offers_import", str(FIXTURES / "shopify_products.csv"), seller=seller.slug)
+    assert "2 products not in the catalog were proposed to the operator" in capsys.readouterr().out
 
 
 def _left(n: int) -> str:

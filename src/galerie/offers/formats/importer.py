@@ -422,7 +422,7 @@ def merchant_proposals_create(*, seller: Seller, by: User | None, proposals: lis
 
 def merchant_import_check(
     offer_import: OfferImport, raw: bytes, progress: Progress | None
-) -> tuple[_Checker, Callable[[], None]]:
+) -> tuple[_Checker, Callable[[], int]]:
     """Check a stored merchant file as ``run._check_all`` checks an offer file: record every problem.
 
     Returns the checker (its valid offer rows) and what to call inside the apply transaction to
@@ -448,7 +448,7 @@ def merchant_import_check(
         progress("check", result.total, result.total)
     by = offer_import.uploaded_by
 
-    def propose() -> None:
-        merchant_proposals_create(seller=offer_import.seller, by=by, proposals=result.proposals)
+    def propose() -> int:
+        return merchant_proposals_create(seller=offer_import.seller, by=by, proposals=result.proposals)
 
     return checker, propose

@@ -273,7 +273,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         raise _refuse(f"The uploaded file can no longer be read ({error}): upload it again.") from None
     from galerie.offers.formats.importer import is_merchant_upload, merchant_import_check
 
-    propose: Callable[[], None] | None = None
+    propose: Callable[[], int] | None = None
     if is_merchant_upload(raw):  # Shopify, WooCommerce, Magento, Google (offers/formats)
         checker, propose = merchant_import_check(offer_import, raw, progress)
     else:
@@ -312,8 +312,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         user = actor_user(by)
         who = _By(user.pk if user else None, actor_label(by)[:150], OfferChange.Reason.IMPORT)
         counts = apply(offer_import.seller_id, checker.valid, timezone.now(), who)
-        if propose is not None:
-            propose()  # the file's new products, as proposals: in the same transaction
+        proposed = propose() if propose is not None else 0  # new products: proposals, same transaction
         # The per-offer events are written set-based, not through emit(): the cached pages of
         # the variants the rows touch go stale here (core/surrogates.py), once, at the commit.
         surrogates.bump_on_commit(surrogates.key("variant", row.variant_id) for row in checker.valid)
@@ -326,6 +325,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
             updated=counts.updated,
             unchanged=counts.unchanged,
             error_rows=offer_import.error_rows,
+            proposed=proposed,
         )
     if progress:
         progress("apply", len(checker.valid), len(checker.valid))

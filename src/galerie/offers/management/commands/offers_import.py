@@ -23,6 +23,7 @@ from django.urls import reverse
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from galerie.catalog.models import ProductProposal
 from galerie.core.actors import Actor, System
 from galerie.core.errors import DomainError
 from galerie.offers.errors import OfferImportBusy
@@ -172,6 +173,20 @@ class Command(BaseCommand):
             f" {verb}updated, {offer_import.unchanged_offers:,} unchanged in {seconds:.{digits}f} s"
             f" ({rows / max(seconds, 1e-9):,.0f} rows/s)."
         )
+        proposed = (
+            ProductProposal.objects.filter(
+                seller_id=offer_import.seller_id,
+                created_at__gte=offer_import.started_at or offer_import.created_at,
+                created_at__lte=offer_import.finished_at or offer_import.created_at,
+            ).count()
+            if offer_import.status == OfferImport.Status.APPLIED
+            else 0
+        )
+        if proposed:
+            self.stdout.write(
+                f"{proposed:,} products not in the catalog were proposed to the operator"
+                " (docs/merchant-formats.md)."
+            )
 
     def _problems(self, offer_import: OfferImport) -> None:
         problems = offer_import_errors(offer_import=offer_import)
