@@ -141,34 +141,47 @@ def seller_offers_write(*, seller: Seller, out: TextIO) -> int:
     """
     writer = safe_writer(out)
     writer.writerow(OFFER_COLUMNS)
-    offers = (
-        Offer.objects.filter(seller=seller)
-        .exclude(status=Offer.Status.CLOSED)
-        .select_related("variant__product__brand", "variant__product__category")
-        .order_by("variant__product_id", "variant__position", "variant_id", "id")
-    )
-    previous, count = None, 0
-    for offer in offers.iterator(chunk_size=2000):
-        variant, product = offer.variant, offer.variant.product
-        first = product.pk != previous
-        previous = product.pk
-        writer.writerow(
-            [
-                product.slug,
-                product.title if first else "",
-                product.description if first else "",
-                (product.brand.name if product.brand else "") if first else "",
-                product.category.name if first else "",
-                ("Variant" if variant.name else "Title") if first else "",
-                variant.name or "Default Title",
-                offer.seller_sku,
-                offer.stock,
-                f"{offer.price_minor // 100}.{offer.price_minor % 100:02d}",
-                variant.gtin or "",
-                offer.condition,
-                "",
-                offer.status,
-            ]
+    offers = Offer.objects.filter(seller=seller).exclude(status=Offer.Status.CLOSED)
+    fields = (
+        "variant__product_id", "variant__product__slug", "variant__product__title",
+        "variant__product__description", "variant__product__brand__name", "variant__product__category__name",
+        "variant__name", "variant__gtin", "seller_sku", "stock", "price_minor", "condition", "status",
+    )  # fmt: skip
+    last, count = 0, 0
+    while True:  # keyset over the products, FEED_CHUNK at a time: memory stays flat
+        ids = list(
+            offers.filter(variant__product_id__gt=last)
+            .order_by("variant__product_id")
+            .values_list("variant__product_id", flat=True)
+            .distinct()[:FEED_CHUNK]
         )
-        count += 1
-    return count
+        if not ids:
+            return count
+        last, previous = ids[-1], None
+        rows = offers.filter(variant__product_id__in=ids).order_by(
+            "variant__product_id", "variant__position", "variant_id", "id"
+        )
+        for row in rows.values_list(*fields):
+            (product_id, slug, title, description, brand, category, name, gtin, sku, stock, price, condition,
+             status) = row  # fmt: skip
+            first = product_id != previous
+            previous = product_id
+            writer.writerow(
+                [
+                    slug,
+                    title if first else "",
+                    description if first else "",
+                    (brand or "") if first else "",
+                    category if first else "",
+                    ("Variant" if name else "Title") if first else "",
+                    name or "Default Title",
+                    sku,
+                    stock,
+                    f"{price // 100}.{price % 100:02d}",
+                    gtin or "",
+                    condition,
+                    "",
+                    status,
+                ]
+            )
+            count += 1

@@ -31,8 +31,7 @@ def _match_product(rows: list[tuple[MerchantProduct, MerchantVariant]]) -> list[
     wanted = sorted({g for g in gtins if g})
     found: dict[str, Variant] = {}
     for start in range(0, len(wanted), 5_000):
-        for variant in Variant.objects.filter(gtin__in=wanted[start : start + 5_000]).select_related(
-            "product"
-        ):
+        chunk = wanted[start : start + 5_000]
+        for variant in Variant.objects.filter(gtin__in=chunk).only("id", "gtin", "product_id"):
             found[variant.gtin or ""] = variant
     return [found.get(g) if g else None for g in gtins]
