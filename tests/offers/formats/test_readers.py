@@ -70,10 +70,11 @@ def test_magento_reads_configurables_children_additional_attributes_and_skips_st
     assert (bag.title, bag.brand, bag.category_path) == ("Sac à dos Joust", "Joust", ["Gear", "Bags"])
     assert bag.images == ["/m/b/mb01.jpg", "/m/b/mb01-back.jpg", "/m/b/mb01-side.jpg"]
     assert [(v.sku, v.gtin, v.options, v.price, v.sale_price, v.stock) for v in bag.variants] == [
-        ("MB01-S", "3760000004022", {"color": "Noir", "size": "S"}, "54.00", "", "8"),
-        ("MB01-L", "", {"color": "Noir", "size": "L"}, "59.00", "49.00", "0"),
+        ("MB01-S", "3760000004022", {"color": "Noir", "size": "S"}, "54.000000", "", "8.0000"),
+        ("MB01-L", "", {"color": "Noir", "size": "L"}, "59.000000", "49.000000", "0.0000"),
     ]
     assert products["MB02"].variants[0].mpn == "FUS-2"
+    assert bag.variants[1].sale_from == "1/1/20"  # Magento's short US date: read as 2020-01-01
 
 
 def test_google_feeds_rss_and_atom_group_items_and_read_the_g_namespace():
@@ -120,3 +121,56 @@ def test_html_keeps_structure_drops_scripts_handlers_and_images_and_becomes_text
         html_to_text("<p>Un</p><ul><li>deux</li><li>trois &amp; quatre</li></ul>")
         == "Un\n• deux\n• trois & quatre"
     )
+
+
+@pytest.mark.parametrize(
+    ("sale_from", "sale_to", "price", "problem"),
+    [
+        ("", "", 900, None),  # a sale price without dates is in force
+        ("2026-01-01", "2026-12-31", 900, None),
+        ("2026-12-01T00:00+0100", "2027-01-31T00:00+0100", 1200, None),  # not yet
+        ("2025-01-01", "2026-06-01", 1200, None),  # over
+        ("6/1/26", "", 900, None),  # Magento's short US date
+        ("2026-02-30", "", 1200, ("Date sale price starts", "2026-02-30")),
+        ("demain", "", 1200, ("Date sale price starts", "demain")),
+    ],
+)
+def test_the_sale_price_in_force_at_the_import_is_the_offers_price(sale_from, sale_to, price, problem):
+    from datetime import UTC, datetime
+
+    from galerie.offers.formats.importer import _parse_variant
+    from galerie.offers.formats.records import MerchantProduct, MerchantVariant
+    from galerie.offers.formats.woocommerce import VARIANT_COLUMNS
+
+    variant = MerchantVariant(
+        row=7, price="12,00", sale_price="9,00", sale_from=sale_from, sale_to=sale_to, columns=VARIANT_COLUMNS
+    )
+    row, problems = _parse_variant(
+        MerchantProduct(row=7, key="x"), variant, datetime(2026, 7, 1, tzinfo=UTC), {"EUR"}
+    )
+    assert row.price == price
+    assert [(p.row, p.column, p.value) for p in problems] == ([(7, *problem)] if problem else [])
+
+
+def test_a_magento_quantity_written_as_a_decimal_is_a_whole_stock_and_a_fraction_is_refused():
+    from datetime import UTC, datetime
+
+    from galerie.offers.formats.importer import _parse_variant
+    from galerie.offers.formats.magento import VARIANT_COLUMNS
+    from galerie.offers.formats.records import MerchantProduct, MerchantVariant
+
+    now = datetime(2026, 7, 1, tzinfo=UTC)
+    whole, problems = _parse_variant(
+        MerchantProduct(row=2, key="x"),
+        MerchantVariant(row=2, stock="8.0000", columns=VARIANT_COLUMNS),
+        now,
+        set(),
+    )
+    assert (whole.stock, problems) == (8, [])
+    _row, problems = _parse_variant(
+        MerchantProduct(row=3, key="x"),
+        MerchantVariant(row=3, stock="2.5", columns=VARIANT_COLUMNS),
+        now,
+        set(),
+    )
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "qty", "2.5")]

@@ -9,9 +9,10 @@ problem is recorded with its row, the file's column, the value and the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
@@ -93,9 +94,20 @@ def _when(text: str) -> datetime | None:
     text = text.strip()
     if not text:
         return None
-    moment = parse_datetime(text.replace(" ", "T", 1)) if len(text) > 10 else None
+    try:
+        moment = parse_datetime(text.replace(" ", "T", 1)) if len(text) > 10 else None
+        day = None if moment is not None else parse_date(text[:10])
+    except ValueError:  # well-formed but impossible: 2026-02-30
+        moment = day = None
+    if moment is None and day is None:
+        us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", text.split(" ")[0])  # Magento: 1/31/26
+        if us:
+            month, dom, year = (int(part) for part in us.groups())
+            try:
+                day = date(year + 2000 if year < 100 else year, month, dom)
+            except ValueError:
+                day = None
     if moment is None:
-        day = parse_date(text[:10])
         if day is None:
             raise ValueError(f"“{text}” is not a date: write 2026-12-31 or 2026-12-31T23:59+01:00.")
         moment = datetime(day.year, day.month, day.day)
@@ -171,12 +183,10 @@ def _parse_variant(
         price = row.price
     row.price = price
     if variant.stock:
+        # Magento writes quantities as decimals ("8.0000"): a whole number is read as one.
+        stock = re.sub(r"^(\d+)[.,]0+$", r"\1", variant.stock)
         try:
-            row.stock = _whole(
-                variant.stock.split(".")[0] if variant.stock.endswith(".0") else variant.stock,
-                maximum=MAX_STOCK,
-                what="stock",
-            )
+            row.stock = _whole(stock, maximum=MAX_STOCK, what="stock")
         except ValueError as error:
             problem("stock", variant.stock, str(error))
     elif variant.availability:
