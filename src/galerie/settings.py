@@ -280,6 +280,11 @@ GALERIE_WITHDRAWAL_DAYS = int(os.environ.get("GALERIE_WITHDRAWAL_DAYS", "14"))
 GALERIE_PAYOUT_RESERVE_BP = int(os.environ.get("GALERIE_PAYOUT_RESERVE_BP", "1000"))
 GALERIE_PAYOUT_RESERVE_DAYS = int(os.environ.get("GALERIE_PAYOUT_RESERVE_DAYS", "30"))
 GALERIE_PAYOUT_DIR = Path(os.environ.get("GALERIE_PAYOUT_DIR", VAR_DIR / "payouts"))
+# Product matching (docs/product-matching.md): from UPPER a candidate is matched, from LOWER it
+# goes to the operator's review, below it is new; scores run from 0 to 1000.
+GALERIE_MATCH_UPPER = int(os.environ.get("GALERIE_MATCH_UPPER", "850"))
+GALERIE_MATCH_LOWER = int(os.environ.get("GALERIE_MATCH_LOWER", "600"))
+GALERIE_MATCH_BRAND_CANDIDATES = int(os.environ.get("GALERIE_MATCH_BRAND_CANDIDATES", "2000"))
 GALERIE_OPERATOR_NAME = os.environ.get("GALERIE_OPERATOR_NAME", "Galerie Demo SAS")
 GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
 GALERIE_OPERATOR_BIC = os.environ.get("GALERIE_OPERATOR_BIC", "AGRIFRPPXXX")

@@ -132,6 +132,7 @@ def world(paid):
         "document_id": document.pk,
         "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",
+        "review_id": 1,  # the back office's match reviews: refused before any look-up
     }
     markers = [SECRET, seller_order.number, "a-prices.csv", "A&#x27;s secret proposal", "future@a.test"]
     markers += ["aaaa1111", clerk_a.email, owner_a.email, seller_a.display_name]

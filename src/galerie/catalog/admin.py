@@ -93,7 +93,7 @@ class ProductTypeAdmin(admin.ModelAdmin):
 
 @admin.register(AttributeDefinition)
 class AttributeDefinitionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "product_type", "kind", "level", "is_required"]
+    list_display = ["code", "name", "product_type", "kind", "level", "is_required", "is_key"]
     list_filter = ["kind", "level", "product_type"]
     list_select_related = ["product_type"]
     search_fields = ["code", "name"]

@@ -8,6 +8,7 @@ Variant and are checked against the ProductType's schema by the services.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -42,13 +43,29 @@ class Category(MP_Node):
 class Brand(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
+    # The name's normal form (catalog.matching.normalise.brand_key), kept by save(); what product
+    # matching looks brands up by. Rows written in bulk get theirs from the matcher's first batch.
+    # A default in the database too: the seeder writes brands with COPY, naming its columns.
+    match_key = models.CharField(max_length=120, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"], name="brand_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="brand_name_idx"),
+            models.Index(fields=["match_key"], name="brand_match_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from galerie.catalog.matching.normalise import brand_key  # the matching package imports models
+
+        self.match_key = brand_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "match_key"}
+        super().save(*args, **kwargs)
 
 
 class ProductType(models.Model):
@@ -85,6 +102,12 @@ class AttributeDefinition(models.Model):
     unit = models.CharField(max_length=16, blank=True, help_text="Shown after the value: in, GB, cm …")
     choices = models.JSONField(default=list, blank=True, help_text="Allowed values of a choice attribute.")
     is_required = models.BooleanField(default=False)
+    is_key = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Tells one product from another of the same brand and title (capacity, colour,"
+        " author, format): product matching compares it.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -230,3 +253,52 @@ class ProductProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (proposed by {self.seller_id}: {self.status})"
+
+
+class MatchReview(models.Model):
+    """A doubtful product match waiting for the operator: the incoming candidate, the catalog
+    product it may be, the score and the reasons (docs/product-matching.md).
+
+    Accepting uses the proposed product; rejecting creates the candidate as a new product when
+    its batch is committed. Decisions can be changed or undone until ``committed_at`` is set
+    (``match_batch_commit``); each one is a history row (``StatusChange``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    TRANSITIONS = {
+        Status.PENDING: frozenset({Status.ACCEPTED, Status.REJECTED}),
+        Status.ACCEPTED: frozenset({Status.PENDING, Status.REJECTED}),
+        Status.REJECTED: frozenset({Status.PENDING, Status.ACCEPTED}),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    batch = models.CharField(max_length=120, help_text="Where the candidate came from: an import, a bundle.")
+    candidate = models.JSONField(help_text="The incoming product as the matcher saw it.")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["batch", "status", "id"], name="match_review_batch_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__lte=1000), name="match_review_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch}: {self.candidate.get('title', '')} ({self.status})"

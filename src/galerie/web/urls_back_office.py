@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import money, portfolio, proposals, quality, sellers, storefronts
+from galerie.web.views.back_office import matches, money, portfolio, proposals, quality, sellers, storefronts
 
 app_name = "back_office"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("proposals/", proposals.proposal_queue, name="proposals"),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal"),
+    path("matches/", matches.match_queue, name="matches"),
+    path("matches/<int:review_id>/decide/", matches.match_decide, name="match_decide"),
     path("money/", money.trial_balance, name="trial_balance"),
     path("money/trial-balance.csv", money.trial_balance_csv, name="trial_balance_csv"),
     path("money/commissions/", money.commissions, name="commissions"),
