@@ -286,3 +286,24 @@ def test_a_storefront_filled_from_each_format_shows_its_prices_stock_and_variant
     for snippet in expected:
         snippet = snippet() if callable(snippet) else snippet
         assert snippet in text, snippet
+
+
+def test_a_row_without_gtin_matched_by_brand_and_title_sells_the_catalog_variant_not_a_proposal(shop):
+    from galerie.catalog.models import Category
+    from galerie.catalog.services import brand_create
+    from tests.factories import make_product, make_product_type, make_variant
+
+    _storefront, seller, _products = shop
+    notebook = make_product(
+        category=Category.objects.get(name="Notebooks"),
+        product_type=make_product_type(attributes=[]),
+        title="Carnet en cuir",
+        brand=brand_create(name="Atelier Nord"),
+    )
+    make_variant(product=notebook, gtin="3760000004039", attributes={})
+    result = run(seller, "shopify_products.csv")
+    assert result.status == OfferImport.Status.APPLIED, result.failure
+    assert offers(seller)["3760000004039"] == (1850, 7, "new", "CARNET-A5")
+    assert list(ProductProposal.objects.filter(seller=seller).values_list("title", flat=True)) == [
+        "T-shirt en lin — L / Natural"  # the T-shirt's L: its product has no such variant
+    ]
