@@ -265,6 +265,10 @@ if os.environ.get("EMAIL_FILE_PATH") or not (os.environ.get("DATABASE_URL") or o
 
 # Absolute links in e-mails; the public address of the operator's site.
 GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Hosts a merchant file's image URLs may be fetched from (docs/merchant-formats.md); empty: none.
+GALERIE_IMPORT_IMAGE_HOSTS = [
+    host.strip() for host in os.environ.get("GALERIE_IMPORT_IMAGE_HOSTS", "").split(",") if host.strip()
+]
 # Payments: the gateway (docs/payments.md); "test" is the built-in test gateway.
 GALERIE_PAYMENT_GATEWAY = os.environ.get("GALERIE_PAYMENT_GATEWAY", "test")
 GALERIE_PAYMENT_WEBHOOK_URL = os.environ.get("GALERIE_PAYMENT_WEBHOOK_URL") or None

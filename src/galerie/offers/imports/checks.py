@@ -195,6 +195,8 @@ class _Checker:
             if row.price is None:
                 return problem("price", "", "A new offer needs a price.")
             if row.stock is None:
+                row.stock = row.stock_if_new
+            if row.stock is None:
                 return problem("stock", "", "A new offer needs a stock.")
         self.seen[key] = row.row
         if row.sku:

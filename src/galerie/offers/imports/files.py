@@ -198,6 +198,28 @@ def _delimiter(first_line: str) -> str:
     return max((";", ",", "\t"), key=score)
 
 
+def _csv_cells(raw: bytes, name: str, score: Callable[[list[str]], int]) -> Iterator[tuple[int, list[str]]]:
+    """Yield a CSV file's rows as (row number in the file, cells), the header as row 1.
+
+    The text is decoded as an offer file is (UTF-8 with or without BOM, else Windows-1252) and
+    split on the delimiter whose header cells ``score`` best (merchants' formats:
+    :mod:`galerie.offers.formats`). Quoted line breaks stay in their cell: rows are numbered as a
+    spreadsheet shows them, not by line.
+    """
+    text = _decode(raw, name)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+
+    def ranked(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        return score(cells), first_line.count(delimiter)
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=max((",", ";", "\t"), key=ranked))
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise _refuse(f"“{name}” is not a well-formed CSV file (row {reader.line_num}: {error}).") from None
+
+
 def _csv_table(text: str, name: str) -> _Table:
     first_line = text.split("\n", 1)[0].rstrip("\r")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))

@@ -60,6 +60,7 @@ class _Row:
     condition: str = Condition.NEW.value
     condition_given: bool = False
     lead: int | None = None
+    stock_if_new: int | None = None  # a feed that says "in stock" without a quantity (offers/formats)
 
 
 def _price(text: str) -> int:

@@ -61,6 +61,7 @@ def offer_import_create(
     upload: File,
     check_only: bool = False,
     all_or_nothing: bool = False,
+    file_format: str | None = None,
 ) -> OfferImport:
     """Vet and store a seller's file of offers, queue it (event ``offer_import.queued``).
 
@@ -69,7 +70,10 @@ def offer_import_create(
 
     Raises OfferImportRefused, and stores nothing, for a file that is not a CSV or an XLSX
     workbook (judged by its content), is empty, larger than 20 MB, longer than 100,000 rows or
-    without a header naming the columns; SellerNotActive for a seller that may not list;
+    without a header naming the columns. A file in a merchant's format (Shopify, WooCommerce,
+    Magento 2 CSV, a Google Merchant Center feed, or a ZIP of one with its images) is recognised
+    by its header or root element (``file_format`` demands one: shopify, woocommerce, gmc,
+    magento) and read by :mod:`galerie.offers.formats`. SellerNotActive for a seller that may not list;
     OfferEditDenied when ``by`` may not change the seller's offers (a shipping clerk). The run
     applies the rows as the uploading user (checked again then), or as ``System("import")``.
     """
@@ -77,9 +81,17 @@ def offer_import_create(
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot update offers while its account is {seller.status}.")
     raw, name = _read_upload(upload)
-    kind = _sniff(raw, name)  # an XLSX's parts are vetted here, from the ZIP directory alone
+    from galerie.offers.formats.importer import is_merchant_upload, read_merchant_file
+
+    merchant = bool(file_format) or is_merchant_upload(raw)
+    kind = "merchant" if merchant else _sniff(raw, name)  # an XLSX's parts are vetted here
     total = 0  # an XLSX's rows are counted by the run, which parses it once, off the request
-    if kind == "csv":  # plain text: its header and rows are cheap to check now
+    if merchant:
+        _format, products, _images = read_merchant_file(raw, name, file_format)
+        total = sum(len(product.variants) for product in products) or len(products)
+        if total == 0:
+            raise _refuse(f"“{name}” holds no product.")
+    elif kind == "csv":  # plain text: its header and rows are cheap to check now
         table = _open_table(raw, name, kind)
         try:
             total = _count_rows(table, name)
@@ -259,11 +271,17 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
             raw = stored.read()
     except (OSError, ValueError) as error:  # ValueError: an import without a file
         raise _refuse(f"The uploaded file can no longer be read ({error}): upload it again.") from None
-    table = _open_table(raw, offer_import.original_name)
-    try:
-        checker = _check_all(offer_import, table, progress)
-    finally:
-        table.close()
+    from galerie.offers.formats.importer import is_merchant_upload, merchant_import_check
+
+    propose: Callable[[], int] | None = None
+    if is_merchant_upload(raw):  # Shopify, WooCommerce, Magento, Google (offers/formats)
+        checker, propose = merchant_import_check(offer_import, raw, progress)
+    else:
+        table = _open_table(raw, offer_import.original_name)
+        try:
+            checker = _check_all(offer_import, table, progress)
+        finally:
+            table.close()
     if offer_import.check_only:
         with transaction.atomic():
             lock_row(OfferImport.objects.all(), offer_import.pk)
@@ -294,6 +312,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         user = actor_user(by)
         who = _By(user.pk if user else None, actor_label(by)[:150], OfferChange.Reason.IMPORT)
         counts = apply(offer_import.seller_id, checker.valid, timezone.now(), who)
+        proposed = propose() if propose is not None else 0  # new products: proposals, same transaction
         # The per-offer events are written set-based, not through emit(): the cached pages of
         # the variants the rows touch go stale here (core/surrogates.py), once, at the commit.
         surrogates.bump_on_commit(surrogates.key("variant", row.variant_id) for row in checker.valid)
@@ -306,6 +325,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
             updated=counts.updated,
             unchanged=counts.unchanged,
             error_rows=offer_import.error_rows,
+            proposed=proposed,
         )
     if progress:
         progress("apply", len(checker.valid), len(checker.valid))

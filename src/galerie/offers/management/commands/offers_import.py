@@ -1,5 +1,6 @@
-"""`galerie offers_import FILE --seller SLUG [--user EMAIL] [--check-only] [--all-or-nothing]`: a bulk
-offer update in the foreground.
+"""`galerie offers_import FILE --seller SLUG [--user EMAIL] [--check-only] [--all-or-nothing]
+[--format shopify|woocommerce|gmc|magento]`: a bulk offer update in the foreground, from an offer
+file or a merchant's own export (docs/merchant-formats.md).
 
 With ``--user`` the file is imported as that user, whose role must let them change the seller's
 offers (a shipping clerk's import is refused, nothing stored); without it the operator running
@@ -22,6 +23,7 @@ from django.urls import reverse
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from galerie.catalog.models import ProductProposal
 from galerie.core.actors import Actor, System
 from galerie.core.errors import DomainError
 from galerie.offers.errors import OfferImportBusy
@@ -55,6 +57,12 @@ class Command(BaseCommand):
             "--all-or-nothing",
             action="store_true",
             help="Apply the file only if every row is valid; otherwise change nothing.",
+        )
+        parser.add_argument(
+            "--format",
+            choices=("shopify", "woocommerce", "gmc", "magento"),
+            help="The file's merchant format (docs/merchant-formats.md); by default recognised from its"
+            " header or root element. A ZIP of the file with its images is read too.",
         )
         parser.add_argument("--resume", type=int, metavar="ID", help="Run the existing import ID (again).")
 
@@ -112,6 +120,7 @@ class Command(BaseCommand):
                     upload=File(handle, name=path.name),
                     check_only=options["check_only"],
                     all_or_nothing=options["all_or_nothing"],
+                    file_format=options.get("format"),
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
@@ -164,6 +173,20 @@ class Command(BaseCommand):
             f" {verb}updated, {offer_import.unchanged_offers:,} unchanged in {seconds:.{digits}f} s"
             f" ({rows / max(seconds, 1e-9):,.0f} rows/s)."
         )
+        proposed = (
+            ProductProposal.objects.filter(
+                seller_id=offer_import.seller_id,
+                created_at__gte=offer_import.started_at or offer_import.created_at,
+                created_at__lte=offer_import.finished_at or offer_import.created_at,
+            ).count()
+            if offer_import.status == OfferImport.Status.APPLIED
+            else 0
+        )
+        if proposed:
+            self.stdout.write(
+                f"{proposed:,} products not in the catalog were proposed to the operator"
+                " (docs/merchant-formats.md)."
+            )
 
     def _problems(self, offer_import: OfferImport) -> None:
         problems = offer_import_errors(offer_import=offer_import)

@@ -48,7 +48,21 @@ class OfferImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File (CSV or Excel .xlsx)"),
         help_text=gettext_lazy("Up to 100,000 rows and 20 MB. Start from the template."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xml,.zip,text/csv"}),
+    )
+    file_format = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Format"),
+        help_text=gettext_lazy(
+            "Another system's export is recognised from its first row; a ZIP may hold it with its images."
+        ),
+        choices=[
+            ("", gettext_lazy("Recognise it from the file")),
+            ("shopify", gettext_lazy("Shopify product CSV")),
+            ("woocommerce", gettext_lazy("WooCommerce product CSV")),
+            ("gmc", gettext_lazy("Google Merchant Center feed (XML)")),
+            ("magento", gettext_lazy("Magento 2 catalog CSV")),
+        ],
     )
     check_only = forms.BooleanField(
         required=False,
@@ -74,6 +88,7 @@ def import_list(request: SellerRequest) -> HttpResponse:
                     upload=form.cleaned_data["file"],
                     check_only=form.cleaned_data["check_only"],
                     all_or_nothing=form.cleaned_data["all_or_nothing"],
+                    file_format=form.cleaned_data["file_format"] or None,
                 )
             except DomainError as error:
                 add_domain_errors(form, error, fallback="file")
