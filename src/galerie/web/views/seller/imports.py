@@ -46,7 +46,7 @@ TEMPLATE_ROWS = [
 
 class OfferImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("File (CSV or Excel .xlsx)"),
+        label=gettext_lazy("File (CSV, Excel .xlsx, XML feed or ZIP)"),
         help_text=gettext_lazy("Up to 100,000 rows and 20 MB. Start from the template."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xml,.zip,text/csv"}),
     )
