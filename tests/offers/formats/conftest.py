@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from galerie.offers.imports import offer_import_create, offer_import_run
-from tests.e2e.conftest import browser, chromium_path, screenshot  # noqa: F401  (the browser test's fixtures)
 from tests.factories import (
     TESTS,
     make_category,

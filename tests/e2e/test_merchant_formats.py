@@ -11,6 +11,7 @@ from galerie.sellers.models import SellerMember
 from tests.e2e.axe import axe_source, axe_violations, describe
 from tests.e2e.steps import sign_in
 from tests.offers.formats.conftest import FIXTURES
+from tests.offers.formats.conftest import shop as shop  # the fixture
 from tests.web.portal_data import member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
