@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import Model
 
 from galerie.accounts.models import User
@@ -231,8 +231,11 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
                     for line in seller_order["lines"]:
                         ref("offer", line["offer"], name, number, "offer")
                         ref("variant", line["variant"], name, number, "variant")
-            elif name == "url_map.jsonl" and row["kind"] in ("category", "product", "seller"):
-                ref(row["kind"], row["key"], name, number, row["kind"])
+            elif name == "url_map.jsonl":
+                if row["kind"] in ("category", "product", "seller"):
+                    ref(row["kind"], row["key"], name, number, row["kind"])
+                elif row["kind"] != "redirect":
+                    problems.add(name, number, f"unknown kind {row['kind']!r}")
             if count % BATCH == 0:
                 progress(f"check {name}", count, files.get(name, {}).get("rows"))
         verified.rows[name] = count
@@ -349,12 +352,14 @@ class _Import:
         self.verified = verified
         self.progress = on_progress or (lambda name, done, total: None)
         self.saved_media: dict[tuple[str, str], str] = {}
+        self.at: tuple[str, int] = (MANIFEST, 0)  # the last line read, for a refusal's message
 
     def rows(self, name: str) -> Iterator[dict[str, Any]]:
         total = self.verified.rows.get(name)
         problems = _Problems()
         done = 0
-        for _, row in _lines(self.path, name, problems):
+        for number, row in _lines(self.path, name, problems):
+            self.at = (name, number)
             yield row
             done += 1
             if done % BATCH == 0:
@@ -576,24 +581,36 @@ class _Import:
         for batch in _batches(self.rows("orders.jsonl")):
             self.orders(storefront, batch, sellers)
 
-        redirects = []
-        for r in self.rows("url_map.jsonl"):
-            new = r["key"] if r["kind"] == "redirect" else self.new_path(r)
-            if new != r["path"]:
-                redirects.append(StorefrontRedirect(storefront=storefront, old_path=r["path"], new_path=new))
-        StorefrontRedirect.objects.bulk_create(redirects, batch_size=BATCH)
+        for batch in _batches(self.rows("url_map.jsonl")):
+            StorefrontRedirect.objects.bulk_create(
+                StorefrontRedirect(storefront=storefront, old_path=r["path"], new_path=new)
+                for r, new in zip(batch, self.new_paths(batch), strict=True)
+                if new != r["path"]
+            )
         emit("storefront.imported", storefront_id=storefront.pk, code=storefront.code)
         return storefront
 
-    def new_path(self, row: dict[str, Any]) -> str:
-        # Slugs travel unchanged into an empty installation; a merge that renames one (a later
-        # session) finds the new slug by the natural key here.
-        kind, key = row["kind"], row["key"]
-        if kind == "category":
-            return f"c/{Category.objects.values_list('slug', flat=True).get(slug=key)}/"
-        if kind == "product":
-            return f"p/{Product.objects.values_list('slug', flat=True).get(uuid=key)}/"
-        return f"seller/{Seller.objects.values_list('slug', flat=True).get(uuid=key)}/"
+    def new_paths(self, batch: list[dict[str, Any]]) -> list[str]:
+        """Where each old path of the URL map leads here: its entity's path, found by its natural
+        key (slugs travel unchanged into an empty installation; a merge that renames one finds
+        the new slug here), or a redirect's own target."""
+        slugs: dict[tuple[str, str], str] = {}
+        for kind, model, field_name in (
+            ("category", Category, "slug"),
+            ("product", Product, "uuid"),
+            ("seller", Seller, "uuid"),
+        ):
+            keys = {r["key"] for r in batch if r["kind"] == kind}
+            if keys:
+                found = model._default_manager.filter(**{f"{field_name}__in": keys}).values_list(
+                    field_name, "slug"
+                )
+                slugs |= {(kind, str(key)): slug for key, slug in found}
+        prefix = {"category": "c", "product": "p", "seller": "seller"}
+        return [
+            r["key"] if r["kind"] == "redirect" else f"{prefix[r['kind']]}/{slugs[(r['kind'], r['key'])]}/"
+            for r in batch
+        ]
 
     def orders(self, storefront: Storefront, batch: list[dict[str, Any]], sellers: dict[str, int]) -> None:
         customers = {
@@ -677,5 +694,12 @@ def storefront_import(*, path: Path, on_progress: Progress | None = None) -> Sto
     """
     verified = bundle_verify(path, on_progress=on_progress)
     _conflicts(verified)
-    with transaction.atomic(), _keep_given_dates():
-        return _Import(verified, on_progress).run()
+    writer = _Import(verified, on_progress)
+    try:
+        with transaction.atomic(), _keep_given_dates():
+            return writer.run()
+    except (KeyError, TypeError, ValueError, DatabaseError) as error:
+        # A field inside a line that the check does not look at (rows are written in batches:
+        # the line is the last one read). The transaction was rolled back: nothing is written.
+        name, number = writer.at
+        raise BundleInvalid(name, number, f"cannot be written ({type(error).__name__}: {error})") from error
