@@ -97,5 +97,7 @@ def wipe_database() -> None:
         if model._meta.managed and not model._meta.proxy
     ]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # TRUNCATE refuses while deferred checks are pending
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True):
             cursor.execute(sql)

@@ -375,7 +375,7 @@ class _Import:
         if key not in self.saved_media:
             data = (self.path / bundle_name).read_bytes()
             self.saved_media[key] = default_storage.save(
-                f"{folder}/{Path(bundle_name).name}", ContentFile(data)
+                f"{folder}/{Path(bundle_name).stem[:16]}{Path(bundle_name).suffix}", ContentFile(data)
             )
         return self.saved_media[key]
 
