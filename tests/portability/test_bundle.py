@@ -3,6 +3,7 @@ the round trip byte for byte, damaged bundles refused before anything is written
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -150,8 +151,6 @@ def truncate_products(path: Path) -> None:
 
     def same_facts(manifest):  # a truncation the manifest agrees with: the line must tell
         manifest["files"]["products.jsonl"]["bytes"] = len(data) - 40
-        import hashlib
-
         manifest["files"]["products.jsonl"]["sha256"] = hashlib.sha256(data[:-40]).hexdigest()
 
     rewrite_manifest(path, same_facts)
@@ -192,8 +191,6 @@ def test_a_reference_to_nothing_is_refused_with_its_line(exported):
     (path / "offers.jsonl").write_bytes(data)
 
     def facts(manifest):
-        import hashlib
-
         manifest["files"]["offers.jsonl"].update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
     rewrite_manifest(path, facts)
@@ -230,3 +227,35 @@ def test_the_command_exports_and_imports_with_a_summary(exported, tmp_path):
     out = io.StringIO()
     call_command("storefront", "status", code, stdout=out)
     assert out.getvalue().strip()
+
+
+def test_a_line_that_cannot_be_written_rolls_everything_back(exported, settings):
+    _world, path = exported
+    wipe_database()
+    lines = (path / "offers.jsonl").read_text().splitlines(keepends=True)
+    row = json.loads(lines[-1])
+    row["price_minor"] = -5  # the database's check refuses it, after the products were written
+    lines[-1] = json.dumps(row) + "\n"
+    data = "".join(lines).encode()
+    (path / "offers.jsonl").write_bytes(data)
+
+    def facts(manifest):
+        manifest["files"]["offers.jsonl"].update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    rewrite_manifest(path, facts)
+    media = Path(settings.MEDIA_ROOT)
+    files_before = sorted(media.rglob("*")) if media.exists() else []
+    with pytest.raises(BundleInvalid, match=rf"^offers.jsonl, line {len(lines)}: cannot be written"):
+        storefront_import(path=path)
+    assert counts() == {k: 0 for k in counts()}
+    assert (sorted(media.rglob("*")) if media.exists() else []) == files_before
+
+
+def test_categories_carry_their_path_of_slugs(exported):
+    _world, path = exported
+    rows = [json.loads(line) for line in (path / "categories.jsonl").read_text().splitlines()]
+    by_slug = {row["slug"]: row for row in rows}
+    for row in rows:
+        expected = f"{by_slug[row['parent']]['path']}/{row['slug']}" if row["parent"] else row["slug"]
+        assert row["path"] == expected
+    assert max(row["path"].count("/") for row in rows) == 2  # Books / Novels / Adventure

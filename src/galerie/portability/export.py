@@ -177,6 +177,11 @@ class _Export:
                 "name": category.name,
                 "description": category.description,
                 "parent": by_path[category.path[: -Category.steplen]] if category.depth > 1 else None,
+                # Its place in the tree, as slugs from the root: "books/novels/adventure".
+                "path": "/".join(
+                    by_path[category.path[:end]]
+                    for end in range(Category.steplen, len(category.path) + 1, Category.steplen)
+                ),
             }
 
     def product_type_rows(self) -> Iterator[dict[str, Any]]:

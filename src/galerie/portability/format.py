@@ -27,7 +27,7 @@ FILES: dict[str, frozenset[str]] = {
         {"code", "uuid", "name", "theme", "settings", "status", "catalog_scope", "commission_plan"}
     ),
     "hosts.jsonl": frozenset({"host", "is_primary"}),
-    "categories.jsonl": frozenset({"slug", "name", "description", "parent"}),
+    "categories.jsonl": frozenset({"slug", "name", "description", "parent", "path"}),
     "product_types.jsonl": frozenset({"code", "name", "tax_class", "attributes"}),
     "brands.jsonl": frozenset({"slug", "name"}),
     "products.jsonl": frozenset(

@@ -698,8 +698,15 @@ def storefront_import(*, path: Path, on_progress: Progress | None = None) -> Sto
     try:
         with transaction.atomic(), _keep_given_dates():
             return writer.run()
-    except (KeyError, TypeError, ValueError, DatabaseError) as error:
-        # A field inside a line that the check does not look at (rows are written in batches:
-        # the line is the last one read). The transaction was rolled back: nothing is written.
-        name, number = writer.at
-        raise BundleInvalid(name, number, f"cannot be written ({type(error).__name__}: {error})") from error
+    except BaseException as error:
+        # The transaction was rolled back; the media files it stored go too.
+        for name in writer.saved_media.values():
+            default_storage.delete(name)
+        if isinstance(error, KeyError | TypeError | ValueError | DatabaseError):
+            # A field inside a line that the check does not look at (rows are written in batches:
+            # the line is the last one read).
+            file, number = writer.at
+            raise BundleInvalid(
+                file, number, f"cannot be written ({type(error).__name__}: {error})"
+            ) from error
+        raise
