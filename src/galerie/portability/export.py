@@ -85,7 +85,7 @@ class _Export:
             if writer.rows % CHUNK == 0:
                 self.on_progress(name, writer.rows, total)
         self.files[name] = writer.close()
-        self.on_progress(name, writer.rows, total)
+        self.on_progress(name, writer.rows, writer.rows)  # done: the bar is full
         return writer.rows
 
     @staticmethod
@@ -308,9 +308,12 @@ class _Export:
         ]
         yield from sorted(rows, key=lambda r: (r["seller"] or "", r["category"] or ""))
 
+    def offers(self) -> QuerySet[Offer]:
+        return Offer.objects.filter(seller_id__in=self.seller_ids, variant__product__in=self.products)
+
     def offer_rows(self) -> Iterator[dict[str, Any]]:
         offers = (
-            Offer.objects.filter(seller_id__in=self.seller_ids, variant__product__in=self.products)
+            self.offers()
             .select_related("seller", "variant")
             .only("seller__uuid", "variant__uuid", *OFFER_FIELDS, "uuid", "created_at")
             .order_by("uuid")
@@ -449,9 +452,11 @@ class _Export:
         self.write("products.jsonl", self.product_rows(), self.products.count())
         self.write("sellers.jsonl", self.seller_rows(), len(self.seller_ids))
         self.write("commission_overrides.jsonl", self.override_rows())
-        self.write("offers.jsonl", self.offer_rows())
+        self.write("offers.jsonl", self.offer_rows(), self.offers().count())
         self.write("customers.jsonl", self.customer_rows())
-        self.write("orders.jsonl", self.order_rows())
+        self.write(
+            "orders.jsonl", self.order_rows(), Order.objects.filter(storefront=self.storefront).count()
+        )
         self.write("url_map.jsonl", self.url_rows())
         manifest = {
             "format": FORMAT,

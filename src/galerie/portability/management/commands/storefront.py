@@ -59,10 +59,10 @@ class Command(closure.Command):
                 bars.update(tasks[name], completed=done, total=total)
 
             if options["action"] == "export":
-                summary = self._export(options, progress)
+                summary, after = self._export(options, progress), ""
             else:
-                summary = self._import(options, progress)
-        self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s.")
+                summary, after = self._import(options, progress)
+        self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s.{after}")
 
     def _export(self, options: dict[str, Any], progress: Any) -> str:
         storefront = Storefront.objects.filter(code=options["code"]).first()
@@ -85,13 +85,13 @@ class Command(closure.Command):
             f" {media} media files, {size / 1_000_000:.1f} MB"
         )
 
-    def _import(self, options: dict[str, Any], progress: Any) -> str:
+    def _import(self, options: dict[str, Any], progress: Any) -> tuple[str, str]:
         path = Path(options["path"])
         try:
             storefront = storefront_import(path=path, on_progress=progress)
         except DomainError as error:
             raise CommandError(f"Bundle refused, nothing written: {error.message}") from None
         return (
-            f"Imported {storefront.code} ({storefront.name}) from {path}; rebuild its search index:"
-            f" galerie search reindex --storefront {storefront.code}"
+            f"Imported {storefront.code} ({storefront.name}) from {path}",
+            f" Next: galerie search reindex --storefront {storefront.code}",
         )
