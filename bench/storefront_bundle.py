@@ -64,6 +64,11 @@ def main() -> None:
     parser.add_argument("--storefront", default="")
     parser.add_argument("--out", default="/tmp/bundle-bench")
     parser.add_argument(
+        "--round-trip",
+        action="store_true",
+        help="Then export the imported storefront again and compare the two bundles byte for byte.",
+    )
+    parser.add_argument(
         "--whole-catalog",
         action="store_true",
         help="First widen the storefront to the whole catalog and admit every seller (on the copy):"
@@ -98,6 +103,27 @@ def main() -> None:
     print(f"bundle: {size / 1e6:.1f} MB in {sum(1 for _ in out.rglob('*') if _.is_file())} files")
     for label, figures in (("export", exported), ("import", imported)):
         print(f"{label}: {figures['seconds']:.1f} s, peak RSS {figures['peak_mib']:.0f} MiB")
+    if args.round_trip:
+        again = out.with_name(out.name + "-again")
+        shutil.rmtree(again, ignore_errors=True)
+        figures = run([*galerie, "storefront", "-v0", "export", code, str(again)], args.empty, measured=True)
+        seconds, peak = figures["seconds"], figures["peak_mib"]
+        print(f"export of the imported storefront: {seconds:.1f} s, peak RSS {peak:.0f} MiB")
+        first, second = (json.loads((d / "manifest.json").read_text()) for d in (out, again))
+        for manifest in (first, second):
+            for name in manifest["volatile"]:
+                manifest.pop(name)
+        different = [
+            str(f.relative_to(out))
+            for f in sorted(out.rglob("*"))
+            if f.is_file()
+            and f.name != "manifest.json"
+            and f.read_bytes() != (again / f.relative_to(out)).read_bytes()
+        ]
+        same = not different and first == second
+        print(
+            "round trip:", "byte-identical but for the volatile fields" if same else f"DIFFERENT: {different}"
+        )
 
 
 if __name__ == "__main__":
