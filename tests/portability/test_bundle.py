@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -140,9 +141,12 @@ def rewrite_manifest(path: Path, change) -> None:
 
 
 def damage_checksum(path: Path) -> None:
-    data = bytearray((path / "offers.jsonl").read_bytes())
-    data[10] = ord("X") if data[10] != ord("X") else ord("Y")
-    (path / "offers.jsonl").write_bytes(bytes(data))
+    # Still valid lines, one stock changed: only the checksum tells.
+    text = (path / "offers.jsonl").read_text()
+    stock = re.search(r'"stock":(\d+)', text)
+    assert stock is not None
+    text = text.replace(stock.group(0), f'"stock":{int(stock.group(1)) + 1}', 1)
+    (path / "offers.jsonl").write_text(text)
 
 
 def truncate_products(path: Path) -> None:
@@ -156,9 +160,18 @@ def truncate_products(path: Path) -> None:
     rewrite_manifest(path, same_facts)
 
 
+def cut_products(path: Path) -> None:
+    data = (path / "products.jsonl").read_bytes()
+    (path / "products.jsonl").write_bytes(data[:-40])  # the manifest still has the whole file
+
+
+CUT = "products.jsonl, line 2: the line is cut short (no end of line): the file is truncated (and "
+
+
 @pytest.mark.parametrize(
     ("damage", "where"),
     [
+        (cut_products, CUT),
         (damage_checksum, "offers.jsonl: its SHA-256 is not the manifest's"),
         (lambda path: (path / "sellers.jsonl").unlink(), "sellers.jsonl: missing"),
         (
@@ -167,7 +180,7 @@ def truncate_products(path: Path) -> None:
         ),
         (truncate_products, "products.jsonl, line 2: the line is cut short"),
     ],
-    ids=["bad-checksum", "missing-file", "unknown-version", "truncated-line"],
+    ids=["cut-file", "bad-checksum", "missing-file", "unknown-version", "truncated-line"],
 )
 def test_a_damaged_bundle_is_refused_before_anything_is_written(exported, damage, where):
     _world, path = exported

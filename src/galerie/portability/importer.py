@@ -104,11 +104,27 @@ class Verified:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def _lines(path: Path, name: str, problems: _Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+class _Digest:
+    """The SHA-256 and size of a file, taken from its lines as they are parsed."""
+
+    def __init__(self) -> None:
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+
+    def update(self, data: bytes) -> None:
+        self.sha256.update(data)
+        self.bytes += len(data)
+
+
+def _lines(
+    path: Path, name: str, problems: _Problems, digest: _Digest | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """The parsed lines of one file, with their numbers; bad lines are reported, not yielded."""
     required = FILES[name]
     with (path / name).open("rb") as stream:
         for number, raw in enumerate(stream, start=1):
+            if digest is not None:
+                digest.update(raw)
             if not raw.endswith(b"\n"):
                 problems.add(name, number, "the line is cut short (no end of line): the file is truncated")
                 continue
@@ -158,6 +174,8 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
         if not target.is_file():
             problems.add(name, None, "missing")
             continue
+        if name in FILES:
+            continue  # hashed while its lines are read, below: a bad line is named before the sum
         digest, size = hashlib.sha256(), 0
         with target.open("rb") as stream:
             while block := stream.read(1 << 20):
@@ -188,8 +206,8 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
     for name in FILES:
         if not (path / name).is_file():
             continue
-        count = 0
-        for number, row in _lines(path, name, problems):
+        count, read = 0, _Digest()
+        for number, row in _lines(path, name, problems, read):
             count += 1
             if name == "storefront.jsonl":
                 if number > 1:
@@ -239,10 +257,13 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
             if count % BATCH == 0:
                 progress(f"check {name}", count, files.get(name, {}).get("rows"))
         verified.rows[name] = count
-        if count != files.get(name, {}).get("rows"):
-            problems.add(
-                name, None, f"{count} rows where the manifest says {files.get(name, {}).get('rows')}"
-            )
+        facts = files[name] if isinstance(files[name], dict) else {}
+        if read.bytes != facts.get("bytes"):
+            problems.add(name, None, f"{read.bytes} bytes where the manifest says {facts.get('bytes')}")
+        elif read.sha256.hexdigest() != facts.get("sha256"):
+            problems.add(name, None, "its SHA-256 is not the manifest's: the file was changed or damaged")
+        elif count != facts.get("rows"):
+            problems.add(name, None, f"{count} rows where the manifest says {facts.get('rows')}")
         progress(f"check {name}", count, count)
     scope_row = next(_lines(path, "storefront.jsonl", _Problems()), None)
     if scope_row is None:
