@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("checkout",),
     ("notifications",),
     ("seeding",),
+    ("portability",),
     ("web",),
 )
 ROOT = "(root)"

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "treebeard",
     "galerie.core",
     "galerie.accounts",
+    # Before storefronts: its `storefront` command adds export and import to storefronts' own.
+    "galerie.portability",
     "galerie.storefronts",
     "galerie.sellers",
     "galerie.catalog",
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "galerie.storefronts.middleware.StorefrontMiddleware",
+    "galerie.storefronts.redirects.StorefrontRedirectMiddleware",  # a 404's old path: 301
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -38,6 +38,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Operator staff: may sign in to the back office.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Whether the customer agreed that their account and orders go with a storefront sold to
+    # another operator (docs/storefront-bundle.md); without it a bundle carries a pseudonym.
+    transfer_consent = models.BooleanField(
+        default=False,
+        db_default=False,  # rows the seed writes in bulk, without the column, are off too
+        help_text="Agreed that their account goes with a storefront sold or merged.",
+    )
 
     objects = UserManager()
 

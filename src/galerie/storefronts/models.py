@@ -137,3 +137,25 @@ class StorefrontHost(models.Model):
 
     def __str__(self) -> str:
         return self.host
+
+
+class StorefrontRedirect(models.Model):
+    """An old path of a storefront that answers 301 to its new one (a bundle's URL map).
+
+    Paths are relative to the storefront's root (``p/old-slug/``), so one row serves the
+    storefront's hosts and its ``/s/<code>/`` prefix alike; consulted only on a 404.
+    """
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="redirects")
+    old_path = models.CharField(max_length=500)
+    new_path = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["storefront", "old_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "old_path"], name="one_redirect_per_old_path")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_path} → {self.new_path}"

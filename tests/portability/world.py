@@ -1,0 +1,103 @@
+"""A storefront with every kind of row a bundle carries, and a helper that empties the database."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.management.color import no_style
+from django.db import connection
+from django.utils import timezone
+from PIL import Image
+
+from galerie.catalog import services as catalog
+from galerie.core.money import Money
+from galerie.ledger.models import CommissionOverride, CommissionPlan
+from galerie.offers.services import offer_price_set
+from galerie.storefronts.models import StorefrontRedirect
+from tests.factories import (
+    TESTS,
+    make_category,
+    make_offer,
+    make_product,
+    make_product_type,
+    make_seller,
+    make_storefront,
+    make_user,
+    make_variant,
+)
+from tests.notifications.orders import make_order
+
+
+def png(colour: str = "red") -> ContentFile:
+    data = io.BytesIO()
+    Image.new("RGB", (8, 6), colour).save(data, format="PNG")
+    return ContentFile(data.getvalue(), name="picture.png")
+
+
+def build_world() -> dict[str, Any]:
+    """A storefront with hosts, theme, scope (a subtree three deep), a commission plan and
+    overrides, products with variants, attributes, brands and images, two sellers with offers
+    and price history, a consenting and a non-consenting customer, an order with two seller
+    orders, and an old path that redirects."""
+    root = make_category("Books")
+    child = make_category("Novels", parent=root)
+    leaf = make_category("Adventure", parent=child)
+    sibling = make_category("Poetry", parent=root)
+    make_category("Elsewhere")  # out of scope: not in the bundle
+    storefront = make_storefront(
+        scope=[root], hosts=["books.example.test", "www.books.example.test"], tagline="Read on"
+    )
+    CommissionPlan.objects.create(storefront=storefront, rate_bp=1200, fixed_fee_minor=30, on_shipping=True)
+    brand = catalog.brand_create(name="Hetzel")
+    product_type = make_product_type()
+    novel = make_product(category=leaf, product_type=product_type, brand=brand, title="Vingt mille lieues")
+    poems = make_product(category=sibling, product_type=product_type, title="Les Fleurs du mal")
+    paperback = make_variant(product=novel, name="Paperback")
+    hardcover = make_variant(product=novel, name="Hardcover", attributes={"format": "hardcover"})
+    poems_variant = make_variant(product=poems)
+    catalog.product_image_add(product=novel, upload=png("red"), alt="Cover")
+    catalog.product_image_add(product=novel, upload=png("blue"), alt="Back")
+    first = make_seller(storefronts=[storefront], display_name="Librairie Martin")
+    second = make_seller(storefronts=[storefront], kind="private", display_name="Marie")
+    CommissionOverride.objects.create(storefront=storefront, seller=first, rate_bp=900)
+    CommissionOverride.objects.create(storefront=storefront, category=child, rate_bp=800)
+    offer_a = make_offer(seller=first, variant=paperback, price_minor=2000)
+    # A reduction: the prior price (Omnibus) is read from the price history.
+    offer_price_set(
+        offer_id=offer_a.pk, price=Money(1500, "EUR"), by=TESTS, at=timezone.now() + timedelta(seconds=1)
+    )
+    offer_b = make_offer(seller=second, variant=hardcover, price_minor=3500, condition="used")
+    make_offer(seller=second, variant=poems_variant, price_minor=1200)
+    offer_a.refresh_from_db()
+    consenting = make_user(email="anne@example.test", full_name="Anne Martin", transfer_consent=True)
+    make_user(email="paul@example.test", full_name="Paul Durand")
+    order = make_order(storefront=storefront, lines=[(offer_a, 2), (offer_b, 1)], email="anne@example.test")
+    make_order(storefront=storefront, lines=[(offer_a, 1)], email="paul@example.test")
+    StorefrontRedirect.objects.create(
+        storefront=storefront, old_path="p/vingt-mille-lieues-old/", new_path=f"p/{novel.slug}/"
+    )
+    return {
+        "storefront": storefront,
+        "novel": novel,
+        "order": order,
+        "consenting": consenting,
+        "sellers": (first, second),
+    }
+
+
+def wipe_database() -> None:
+    """Empty every table of the project (inside the test's transaction): an empty installation."""
+    tables = [
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # TRUNCATE refuses while deferred checks are pending
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True):
+            cursor.execute(sql)
