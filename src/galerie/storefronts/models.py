@@ -115,10 +115,6 @@ class Storefront(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_selling(self) -> bool:
-        return self.status == self.Status.OPEN
-
 
 class StorefrontHost(models.Model):
     storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="hosts")
