@@ -32,6 +32,7 @@ from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.portability.format import FORMAT, MANIFEST, MEDIA, VERSION, VOLATILE, HashingWriter
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
 from galerie.storefronts.models import Storefront, StorefrontRedirect
+from galerie.storefronts.services import QUALITY_SETTINGS
 
 CHUNK = 2000
 Progress = Callable[[str, int, int | None], None]  # (file, rows written, rows expected or None)
@@ -475,17 +476,7 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-STOREFRONT_SETTINGS = (
-    "deemed_delivered_days",
-    "accept_within_hours",
-    "ship_within_days",
-    "quality_window_days",
-    "quality_min_orders",
-    "quality_min_acceptance_bp",
-    "quality_max_late_bp",
-    "quality_max_refusal_bp",
-    "quality_max_refund_bp",
-)
+STOREFRONT_SETTINGS = ("deemed_delivered_days", *QUALITY_SETTINGS)
 SELLER_IDENTITY = (
     "legal_name", "email", "phone", "address_line1", "address_line2", "postal_code", "city", "country",
     "id_document_reference", "iban", "trade_register_number", "vat_number",
