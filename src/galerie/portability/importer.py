@@ -368,12 +368,23 @@ def _keep_given_dates() -> Iterator[None]:
 
 
 class _Import:
+    """Writes a checked bundle's rows. Each step is a method, so that the merge
+    (galerie/portability/merge.py) can change how rows are found or renamed: it maps a bundle's
+    key onto a row that exists here through ``alias`` (model → bundle key → pk) and
+    ``slug_of`` ((kind, bundle key) → the path's slug here)."""
+
     def __init__(self, verified: Verified, on_progress: Progress | None) -> None:
         self.path = verified.path
         self.verified = verified
         self.progress = on_progress or (lambda name, done, total: None)
         self.saved_media: dict[tuple[str, str], str] = {}
         self.at: tuple[str, int] = (MANIFEST, 0)  # the last line read, for a refusal's message
+        self.alias: dict[type[Model], dict[str, int]] = {}
+        self.slug_of: dict[tuple[str, str], str] = {}
+        self.categories: dict[str, Category] = {}  # bundle slug → the category here
+        self.types: dict[str, int] = {}
+        self.brands: dict[str, int] = {}
+        self.sellers: dict[str, int] = {}
 
     def rows(self, name: str) -> Iterator[dict[str, Any]]:
         total = self.verified.rows.get(name)
@@ -401,18 +412,71 @@ class _Import:
         return self.saved_media[key]
 
     def lookup(self, model: type[Model], values: set[str], field_name: str = "uuid") -> dict[str, int]:
-        return {
-            str(key): pk
-            for key, pk in model._default_manager.filter(**{f"{field_name}__in": values}).values_list(
-                field_name, "pk"
-            )
-        }
+        """The pks here of the bundle's keys: an alias first (a merged row), else the row by key."""
+        aliases = self.alias.get(model, {})
+        found = {key: aliases[key] for key in values if key in aliases}
+        rest = values - found.keys()
+        if rest:
+            found |= {
+                str(key): pk
+                for key, pk in model._default_manager.filter(**{f"{field_name}__in": rest}).values_list(
+                    field_name, "pk"
+                )
+            }
+        return found
 
-    def run(self) -> Storefront:
+    def created_ids(self, model: type[Model], created: list[Any], keys: set[str]) -> dict[str, int]:
+        """The pks of rows just written by ``bulk_create`` (read back where the database does not
+        return them)."""
+        if created and created[0].pk is None:
+            return self.lookup(model, keys)
+        return {str(row.uuid): row.pk for row in created}
+
+    def run(self, code: str | None = None) -> Storefront:
         sf = next(self.rows("storefront.jsonl"))
+        storefront = self.write_storefront(sf, code or sf["code"])
+        self.write_categories(sf, storefront)
+        self.write_product_types()
+        self.write_brands()
+        for batch in _batches(self.rows("products.jsonl")):
+            self.write_products(batch)
+        for batch in _batches(self.rows("sellers.jsonl")):
+            self.write_sellers(storefront, batch)
+        CommissionOverride.objects.bulk_create(
+            CommissionOverride(
+                storefront=storefront,
+                seller_id=self.sellers[r["seller"]] if r["seller"] else None,
+                category_id=self.categories[r["category"]].pk if r["category"] else None,
+                rate_bp=r["rate_bp"],
+            )
+            for r in self.rows("commission_overrides.jsonl")
+        )
+        for batch in _batches(self.rows("offers.jsonl")):
+            self.write_offers(batch)
+        for batch in _batches(self.rows("customers.jsonl")):
+            self.write_customers(batch)
+        for batch in _batches(self.rows("orders.jsonl")):
+            self.orders(storefront, batch)
+        # Two passes: the entities' paths that moved first, so that a carried redirect whose
+        # target moved leads straight to the new page (no chain of 301s).
+        moved: dict[str, str] = {}
+        for batch in _batches(self.rows("url_map.jsonl")):
+            entities = [r for r in batch if r["kind"] != "redirect"]
+            for r, new in zip(entities, self.new_paths(entities), strict=True):
+                if new != r["path"]:
+                    moved[r["path"]] = new
+        for batch in _batches(self.rows("url_map.jsonl")):
+            StorefrontRedirect.objects.bulk_create(
+                StorefrontRedirect(storefront=storefront, old_path=r["path"], new_path=moved.get(new, new))
+                for r, new in zip(batch, self.new_paths(batch), strict=True)
+                if moved.get(new, new) != r["path"]
+            )
+        return storefront
+
+    def write_storefront(self, sf: dict[str, Any], code: str) -> Storefront:
         storefront = Storefront.objects.create(
             uuid=sf["uuid"],
-            code=sf["code"],
+            code=code,
             name=sf["name"],
             tagline=sf.get("tagline", ""),
             status=sf["status"],
@@ -434,19 +498,24 @@ class _Import:
         )
         if plan := sf["commission_plan"]:
             CommissionPlan.objects.create(storefront=storefront, **plan)
+        return storefront
 
-        categories: dict[str, Category] = {}
+    def add_category(self, row: dict[str, Any], slug: str) -> Category:
+        """Add a category of the bundle under its parent (already added), with ``slug``."""
+        fields = {"slug": slug, "name": row["name"], "description": row["description"]}
+        parent = self.categories[row["parent"]] if row["parent"] else None
+        if parent is None:
+            return Category.objects.add_root(fields)
+        category = Category.objects.add_child(parent, fields)
+        parent.refresh_from_db()  # treebeard counts the children on the parent row
+        return category
+
+    def write_categories(self, sf: dict[str, Any], storefront: Storefront) -> None:
         for row in self.rows("categories.jsonl"):
-            fields = {"slug": row["slug"], "name": row["name"], "description": row["description"]}
-            parent = categories[row["parent"]] if row["parent"] else None
-            categories[row["slug"]] = (
-                Category.objects.add_child(parent, fields) if parent else Category.objects.add_root(fields)
-            )
-            if parent:
-                parent.refresh_from_db()  # treebeard counts the children on the parent row
-        storefront.catalog_scope.set([categories[slug] for slug in sf["catalog_scope"]])
+            self.categories[row["slug"]] = self.add_category(row, row["slug"])
+        storefront.catalog_scope.set([self.categories[slug] for slug in sf["catalog_scope"]])
 
-        types: dict[str, int] = {}
+    def write_product_types(self) -> None:
         for row in self.rows("product_types.jsonl"):
             product_type = ProductType.objects.create(
                 code=row["code"], name=row["name"], tax_class=row["tax_class"]
@@ -454,192 +523,170 @@ class _Import:
             AttributeDefinition.objects.bulk_create(
                 AttributeDefinition(product_type=product_type, **attribute) for attribute in row["attributes"]
             )
-            types[row["code"]] = product_type.pk
-        brands: dict[str, int] = {}
+            self.types[row["code"]] = product_type.pk
+
+    def write_brands(self) -> None:
         for batch in _batches(self.rows("brands.jsonl")):
             for brand in Brand.objects.bulk_create(Brand(slug=r["slug"], name=r["name"]) for r in batch):
-                brands[brand.slug] = brand.pk
+                self.brands[brand.slug] = brand.pk
 
-        for batch in _batches(self.rows("products.jsonl")):
-            products = Product.objects.bulk_create(
-                Product(
-                    uuid=r["uuid"],
-                    slug=r["slug"],
-                    title=r["title"],
-                    description=r["description"],
-                    attributes=r["attributes"],
-                    status=r["status"],
-                    created_at=_at(r["created_at"]),
-                    product_type_id=types[r["product_type"]],
-                    category_id=categories[r["category"]].pk,
-                    brand_id=brands[r["brand"]] if r["brand"] else None,
-                )
-                for r in batch
-            )
-            ids = (
-                self.lookup(Product, {r["uuid"] for r in batch})
-                if products[0].pk is None
-                else {str(p.uuid): p.pk for p in products}
-            )
-            Variant.objects.bulk_create(
-                Variant(product_id=ids[r["uuid"]], **v) for r in batch for v in r["variants"]
-            )
-            images = []
-            for r in batch:
-                folder = f"products/{r['uuid'].replace('-', '')[:2]}/{r['uuid'].replace('-', '')}"
-                for image in r["images"]:
-                    images.append(
-                        ProductImage(
-                            product_id=ids[r["uuid"]],
-                            image=self.media(image["image"], folder),
-                            thumbnail=self.media(image.get("thumbnail"), folder),
-                            width=image["width"],
-                            height=image["height"],
-                            alt=image["alt"],
-                            position=image["position"],
-                        )
-                    )
-            ProductImage.objects.bulk_create(images)
-
-        sellers: dict[str, int] = {}
-        for batch in _batches(self.rows("sellers.jsonl")):
-            created = Seller.objects.bulk_create(
-                Seller(
-                    uuid=r["uuid"],
-                    slug=r["slug"],
-                    kind=r["kind"],
-                    status=r["status"],
-                    display_name=r["display_name"],
-                    description=r["description"],
-                    return_policy=r["return_policy"],
-                    low_stock_threshold=r["low_stock_threshold"],
-                    logo=self.media(r.get("logo"), "sellers/logos"),
-                    created_at=_at(r["created_at"]),
-                    **{name: r["trader"][name] for name in SELLER_IDENTITY},
-                    compliance_certified_at=_dt(r["trader"]["compliance_certified_at"]),
-                )
-                for r in batch
-            )
-            ids = (
-                self.lookup(Seller, {r["uuid"] for r in batch})
-                if created[0].pk is None
-                else {str(s.uuid): s.pk for s in created}
-            )
-            sellers |= ids
-            SellerAdmission.objects.bulk_create(
-                SellerAdmission(
-                    seller_id=ids[r["uuid"]],
-                    storefront=storefront,
-                    status=r["admission"]["status"],
-                    reason=r["admission"]["reason"],
-                    decided_at=_dt(r["admission"]["decided_at"]),
-                )
-                for r in batch
-                if r["admission"]
-            )
-            ShippingProfile.objects.bulk_create(
-                ShippingProfile(seller_id=ids[r["uuid"]], **r["shipping_profile"])
-                for r in batch
-                if r["shipping_profile"]
-            )
-        CommissionOverride.objects.bulk_create(
-            CommissionOverride(
-                storefront=storefront,
-                seller_id=sellers[r["seller"]] if r["seller"] else None,
-                category_id=categories[r["category"]].pk if r["category"] else None,
-                rate_bp=r["rate_bp"],
-            )
-            for r in self.rows("commission_overrides.jsonl")
+    def new_product(self, r: dict[str, Any], slug: str) -> Product:
+        return Product(
+            uuid=r["uuid"],
+            slug=slug,
+            title=r["title"],
+            description=r["description"],
+            attributes=r["attributes"],
+            status=r["status"],
+            created_at=_at(r["created_at"]),
+            product_type_id=self.types[r["product_type"]],
+            category_id=self.categories[r["category"]].pk,
+            brand_id=self.brands[r["brand"]] if r["brand"] else None,
         )
 
-        for batch in _batches(self.rows("offers.jsonl")):
-            variants = self.lookup(Variant, {r["variant"] for r in batch})
-            offers = Offer.objects.bulk_create(
-                Offer(
-                    uuid=r["uuid"],
-                    seller_id=sellers[r["seller"]],
-                    variant_id=variants[r["variant"]],
-                    created_at=_at(r["created_at"]),
-                    **{name: r[name] for name in OFFER_FIELDS},
-                )
-                for r in batch
-            )
-            ids = (
-                self.lookup(Offer, {r["uuid"] for r in batch})
-                if offers[0].pk is None
-                else {str(o.uuid): o.pk for o in offers}
-            )
-            PriceHistory.objects.bulk_create(
-                PriceHistory(
-                    offer_id=ids[r["uuid"]],
-                    price_minor=h["price_minor"],
-                    currency=h["currency"],
-                    valid_from=_at(h["valid_from"]),
-                )
-                for r in batch
-                for h in r["price_history"]
-            )
+    def write_products(self, batch: list[dict[str, Any]]) -> None:
+        products = Product.objects.bulk_create(self.new_product(r, r["slug"]) for r in batch)
+        ids = self.created_ids(Product, products, {r["uuid"] for r in batch})
+        Variant.objects.bulk_create(
+            Variant(product_id=ids[r["uuid"]], **v) for r in batch for v in r["variants"]
+        )
+        self.write_images(batch, ids)
 
-        for batch in _batches(self.rows("customers.jsonl")):
-            users = []
-            for r in batch:
-                if r["transfer_consent"]:
-                    user = User(
-                        uuid=r["uuid"],
-                        email=r["email"],
-                        full_name=r["full_name"],
-                        preferred_language=r["preferred_language"],
-                        is_active=r["is_active"],
-                        date_joined=_at(r["date_joined"]),
-                        transfer_consent=True,
+    def write_images(self, batch: list[dict[str, Any]], ids: dict[str, int]) -> None:
+        images = []
+        for r in batch:
+            folder = f"products/{r['uuid'].replace('-', '')[:2]}/{r['uuid'].replace('-', '')}"
+            for image in r["images"]:
+                images.append(
+                    ProductImage(
+                        product_id=ids[r["uuid"]],
+                        image=self.media(image["image"], folder),
+                        thumbnail=self.media(image.get("thumbnail"), folder),
+                        width=image["width"],
+                        height=image["height"],
+                        alt=image["alt"],
+                        position=image["position"],
                     )
-                else:  # a pseudonym: no e-mail, no name; the account cannot sign in
-                    user = User(uuid=r["uuid"], email=f"{r['pseudonym']}@{PSEUDONYM_DOMAIN}", is_active=False)
-                user.set_unusable_password()  # passwords never travel: the customer sets a new one
-                users.append(user)
-            User.objects.bulk_create(users)
+                )
+        ProductImage.objects.bulk_create(images)
 
-        for batch in _batches(self.rows("orders.jsonl")):
-            self.orders(storefront, batch, sellers)
+    def new_seller(self, r: dict[str, Any], slug: str, uuid: str) -> Seller:
+        return Seller(
+            uuid=uuid,
+            slug=slug,
+            kind=r["kind"],
+            status=r["status"],
+            display_name=r["display_name"],
+            description=r["description"],
+            return_policy=r["return_policy"],
+            low_stock_threshold=r["low_stock_threshold"],
+            logo=self.media(r.get("logo"), "sellers/logos"),
+            created_at=_at(r["created_at"]),
+            **{name: r["trader"][name] for name in SELLER_IDENTITY},
+            compliance_certified_at=_dt(r["trader"]["compliance_certified_at"]),
+        )
 
-        for batch in _batches(self.rows("url_map.jsonl")):
-            StorefrontRedirect.objects.bulk_create(
-                StorefrontRedirect(storefront=storefront, old_path=r["path"], new_path=new)
-                for r, new in zip(batch, self.new_paths(batch), strict=True)
-                if new != r["path"]
+    def admit(self, storefront: Storefront, batch: list[dict[str, Any]], ids: dict[str, int]) -> None:
+        """This storefront's admissions of the batch's sellers (``ids``: bundle uuid → pk)."""
+        SellerAdmission.objects.bulk_create(
+            SellerAdmission(
+                seller_id=ids[r["uuid"]],
+                storefront=storefront,
+                status=r["admission"]["status"],
+                reason=r["admission"]["reason"],
+                decided_at=_dt(r["admission"]["decided_at"]),
             )
-        emit("storefront.imported", storefront_id=storefront.pk, code=storefront.code)
-        return storefront
+            for r in batch
+            if r["admission"] and r["uuid"] in ids
+        )
+
+    def write_sellers(self, storefront: Storefront, batch: list[dict[str, Any]]) -> None:
+        created = Seller.objects.bulk_create(self.new_seller(r, r["slug"], r["uuid"]) for r in batch)
+        ids = self.created_ids(Seller, created, {r["uuid"] for r in batch})
+        self.sellers |= ids
+        self.admit(storefront, batch, ids)
+        ShippingProfile.objects.bulk_create(
+            ShippingProfile(seller_id=ids[r["uuid"]], **r["shipping_profile"])
+            for r in batch
+            if r["shipping_profile"]
+        )
+
+    def new_offer(self, r: dict[str, Any], variant_id: int) -> Offer:
+        return Offer(
+            uuid=r["uuid"],
+            seller_id=self.sellers[r["seller"]],
+            variant_id=variant_id,
+            created_at=_at(r["created_at"]),
+            **{name: r[name] for name in OFFER_FIELDS},
+        )
+
+    def write_offers(self, batch: list[dict[str, Any]]) -> None:
+        variants = self.lookup(Variant, {r["variant"] for r in batch})
+        self.write_offer_rows(batch, variants)
+
+    def write_offer_rows(self, batch: list[dict[str, Any]], variants: dict[str, int]) -> dict[str, int]:
+        """Write the offers and their price history; return their pks by bundle uuid."""
+        offers = Offer.objects.bulk_create(self.new_offer(r, variants[r["variant"]]) for r in batch)
+        ids = self.created_ids(Offer, offers, {r["uuid"] for r in batch})
+        PriceHistory.objects.bulk_create(
+            PriceHistory(
+                offer_id=ids[r["uuid"]],
+                price_minor=h["price_minor"],
+                currency=h["currency"],
+                valid_from=_at(h["valid_from"]),
+            )
+            for r in batch
+            for h in r["price_history"]
+        )
+        return ids
+
+    def new_user(self, r: dict[str, Any]) -> User:
+        if r["transfer_consent"]:
+            user = User(
+                uuid=r["uuid"],
+                email=r["email"],
+                full_name=r["full_name"],
+                preferred_language=r["preferred_language"],
+                is_active=r["is_active"],
+                date_joined=_at(r["date_joined"]),
+                transfer_consent=True,
+            )
+        else:  # a pseudonym: no e-mail, no name; the account cannot sign in
+            user = User(uuid=r["uuid"], email=f"{r['pseudonym']}@{PSEUDONYM_DOMAIN}", is_active=False)
+        user.set_unusable_password()  # passwords never travel: the customer sets a new one
+        return user
+
+    def write_customers(self, batch: list[dict[str, Any]]) -> None:
+        User.objects.bulk_create(self.new_user(r) for r in batch)
 
     def new_paths(self, batch: list[dict[str, Any]]) -> list[str]:
         """Where each old path of the URL map leads here: its entity's path, found by its natural
-        key (slugs travel unchanged into an empty installation; a merge that renames one finds
-        the new slug here), or a redirect's own target."""
+        key (slugs travel unchanged into an empty installation; a merge that renamed one or mapped
+        it onto a row here says so in ``slug_of``), or a redirect's own target."""
         slugs: dict[tuple[str, str], str] = {}
         for kind, model, field_name in (
             ("category", Category, "slug"),
             ("product", Product, "uuid"),
             ("seller", Seller, "uuid"),
         ):
-            keys = {r["key"] for r in batch if r["kind"] == kind}
+            keys = {r["key"] for r in batch if r["kind"] == kind and (kind, r["key"]) not in self.slug_of}
             if keys:
                 found = model._default_manager.filter(**{f"{field_name}__in": keys}).values_list(
                     field_name, "slug"
                 )
                 slugs |= {(kind, str(key)): slug for key, slug in found}
+        slugs |= self.slug_of
         prefix = {"category": "c", "product": "p", "seller": "seller"}
         return [
             r["key"] if r["kind"] == "redirect" else f"{prefix[r['kind']]}/{slugs[(r['kind'], r['key'])]}/"
             for r in batch
         ]
 
-    def orders(self, storefront: Storefront, batch: list[dict[str, Any]], sellers: dict[str, int]) -> None:
-        customers = {
-            str(u): (pk, email)
-            for u, pk, email in User.objects.filter(uuid__in={r["customer"] for r in batch}).values_list(
-                "uuid", "pk", "email"
-            )
-        }
+    def orders(self, storefront: Storefront, batch: list[dict[str, Any]]) -> None:
+        user_ids = self.lookup(User, {r["customer"] for r in batch})
+        emails = dict(User.objects.filter(pk__in=user_ids.values()).values_list("pk", "email"))
+        customers = {key: (pk, emails[pk]) for key, pk in user_ids.items()}
+        sellers = self.sellers
         payments = Payment.objects.bulk_create(
             Payment(
                 uuid=r["payment"]["uuid"],
@@ -648,11 +695,7 @@ class _Import:
             )
             for r in batch
         )
-        payment_ids = (
-            self.lookup(Payment, {r["payment"]["uuid"] for r in batch})
-            if payments[0].pk is None
-            else {str(p.uuid): p.pk for p in payments}
-        )
+        payment_ids = self.created_ids(Payment, payments, {r["payment"]["uuid"] for r in batch})
         orders = Order.objects.bulk_create(
             Order(
                 uuid=r["uuid"],
@@ -669,11 +712,7 @@ class _Import:
             )
             for r in batch
         )
-        order_ids = (
-            self.lookup(Order, {r["uuid"] for r in batch})
-            if orders[0].pk is None
-            else {str(o.uuid): o.pk for o in orders}
-        )
+        order_ids = self.created_ids(Order, orders, {r["uuid"] for r in batch})
         seller_orders = SellerOrder.objects.bulk_create(
             SellerOrder(
                 uuid=so["uuid"],
@@ -688,10 +727,8 @@ class _Import:
             for r in batch
             for so in r["seller_orders"]
         )
-        so_ids = (
-            self.lookup(SellerOrder, {so["uuid"] for r in batch for so in r["seller_orders"]})
-            if seller_orders and seller_orders[0].pk is None
-            else {str(so.uuid): so.pk for so in seller_orders}
+        so_ids = self.created_ids(
+            SellerOrder, seller_orders, {so["uuid"] for r in batch for so in r["seller_orders"]}
         )
         lines = [(so["uuid"], line) for r in batch for so in r["seller_orders"] for line in so["lines"]]
         offers = self.lookup(Offer, {line["offer"] for _, line in lines})
@@ -718,7 +755,9 @@ def storefront_import(*, path: Path, on_progress: Progress | None = None) -> Sto
     writer = _Import(verified, on_progress)
     try:
         with transaction.atomic(), _keep_given_dates():
-            return writer.run()
+            storefront = writer.run()
+            emit("storefront.imported", storefront_id=storefront.pk, code=storefront.code)
+            return storefront
     except BaseException as error:
         # The transaction was rolled back; the media files it stored go too.
         for name in writer.saved_media.values():

@@ -19,6 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from galerie.core.errors import DomainError
 from galerie.portability.export import storefront_export
 from galerie.portability.importer import storefront_import
+from galerie.portability.merge import (
+    merge_abandon,
+    merge_commit,
+    merge_plan,
+    merge_product_review,
+    merge_progress,
+)
+from galerie.portability.models import StorefrontMerge
 from galerie.storefronts.management.commands import storefront as closure
 from galerie.storefronts.models import Storefront
 
@@ -37,10 +45,38 @@ class Command(closure.Command):
         export.add_argument("path", help="A directory that does not exist yet, or is empty.")
         imported = sub.add_parser("import", help="Check a bundle, then recreate its storefront here.")
         imported.add_argument("path", help="The bundle's directory.")
+        merge = sub.add_parser(
+            "merge", help="Merge a bundle into this installation's catalog: plan, status, commit, abandon."
+        )
+        steps = merge.add_subparsers(dest="step", required=True, metavar="plan|status|commit|abandon|review")
+        plan = steps.add_parser(
+            "plan", help="Match the bundle here and ask for the decisions; writes no catalog row."
+        )
+        plan.add_argument("path", help="The bundle's directory.")
+        plan.add_argument("--code", help="The storefront's code here, when the bundle's is taken.")
+        status = steps.add_parser("status", help="The merges, or one merge: what is decided, what waits.")
+        status.add_argument("merge", nargs="?", type=int, help="The merge's number.")
+        commit = steps.add_parser("commit", help="Write the merge as decided, in one transaction.")
+        commit.add_argument("merge", type=int)
+        commit.add_argument(
+            "--sellers-apart",
+            action="store_true",
+            help="Do not wait for the sellers who have not answered: keep their shops apart.",
+        )
+        abandon = steps.add_parser("abandon", help="Give the merge up (nothing was written).")
+        abandon.add_argument("merge", type=int)
+        review = steps.add_parser("review", help="Send a product the plan decided alone to the review queue.")
+        review.add_argument("merge", type=int)
+        review.add_argument("product", help="The product's uuid in the bundle.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] not in ("export", "import"):
+        if options["action"] not in ("export", "import", "merge"):
             return super().handle(*args, **options)
+        if options["action"] == "merge" and options["step"] != "plan":
+            try:
+                return self._merge_step(options)
+            except DomainError as error:
+                raise CommandError(error.message) from None
         quiet = options["verbosity"] < 1
         console = Console(file=self.stdout._out, quiet=quiet)  # type: ignore[arg-type]
         columns = (
@@ -60,6 +96,8 @@ class Command(closure.Command):
 
             if options["action"] == "export":
                 summary, after = self._export(options, progress), ""
+            elif options["action"] == "merge":
+                summary, after = self._plan(options, progress)
             else:
                 summary, after = self._import(options, progress)
         self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s.{after}")
@@ -95,3 +133,61 @@ class Command(closure.Command):
             f"Imported {storefront.code} ({storefront.name}) from {path}",
             f" Next: galerie search reindex --storefront {storefront.code}",
         )
+
+    def _plan(self, options: dict[str, Any], progress: Any) -> tuple[str, str]:
+        path = Path(options["path"])
+        try:
+            merge = merge_plan(path=path, code=options["code"], on_progress=progress)
+        except DomainError as error:
+            raise CommandError(f"Bundle refused, nothing written: {error.message}") from None
+        c = merge.counts
+        return (
+            f"Planned merge {merge.pk} of {merge.bundle_code} as {merge.code}: {c['products']} products"
+            f" ({c['products_match']} same as here, {c['products_review']} to review,"
+            f" {c['products_new']} new),"
+            f" {c['sellers_to_confirm']} of {c['sellers']} sellers and {c['customers_to_confirm']} of"
+            f" {c['customers']} customers asked to confirm",
+            f" Next: decide the reviews at /back-office/matches/?batch={merge.batch}, then"
+            f" galerie storefront merge commit {merge.pk}",
+        )
+
+    def _merge_step(self, options: dict[str, Any]) -> None:
+        step = options["step"]
+        if step == "status" and options["merge"] is None:
+            for merge in StorefrontMerge.objects.order_by("-id")[:20]:
+                self.stdout.write(
+                    f"{merge.pk:>4}  {merge.status:<9}  {merge.bundle_code} → {merge.code}  {merge.path}"
+                )
+            return
+        found = StorefrontMerge.objects.filter(pk=options["merge"]).first()
+        if found is None:
+            raise CommandError(f"No merge {options['merge']} (galerie storefront merge status lists them).")
+        merge = found
+        if step == "status":
+            self.stdout.write(f"Merge {merge.pk}: {merge.bundle_code} → {merge.code}, {merge.status}")
+            for key, value in {**merge.counts, **merge_progress(merge=merge)}.items():
+                self.stdout.write(f"  {key.replace('_', ' ')}: {value}")
+        elif step == "commit":
+            started = time.monotonic()
+            storefront = merge_commit(
+                merge_id=merge.pk, by=None, sellers_unanswered_apart=options["sellers_apart"]
+            )
+            merge.refresh_from_db()
+            written = ", ".join(
+                f"{v} {k.removeprefix('written_').replace('_', ' ')}"
+                for k, v in merge.counts.items()
+                if k.startswith("written_")
+            )
+            self.stdout.write(
+                f"Merged {merge.bundle_code} as {storefront.code}"
+                f" in {time.monotonic() - started:.1f} s: {written}."
+                f" Next: galerie search reindex --storefront {storefront.code}"
+            )
+        elif step == "abandon":
+            merge_abandon(merge_id=merge.pk, by=None)
+            self.stdout.write(f"Merge {merge.pk} abandoned: nothing was written.")
+        elif step == "review":
+            review = merge_product_review(merge_id=merge.pk, incoming=options["product"], by=None)
+            self.stdout.write(
+                f"Product {options['product']} is now in the review queue (review {review.pk})."
+            )

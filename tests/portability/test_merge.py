@@ -1,0 +1,254 @@
+"""Merging a storefront's bundle into an installation that has a catalog (docs/storefront-merge.md):
+overlapping GTINs, a doubtful title in the review queue, a seller present in both, a customer in
+both who has not confirmed, every decision reversible until the commit, 301s for every old URL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from galerie.accounts.models import User
+from galerie.catalog import services as catalog
+from galerie.catalog.matching.reviews import MatchBatchCommitted, match_review_decide, match_review_undo
+from galerie.catalog.models import Category, MatchReview, Product, Variant
+from galerie.offers.models import Offer, PriceHistory
+from galerie.orders.models import Order
+from galerie.portability.errors import BundleConflict
+from galerie.portability.export import storefront_export
+from galerie.portability.merge import (
+    MergeBundleChanged,
+    MergeClosed,
+    MergeUndecided,
+    merge_abandon,
+    merge_commit,
+    merge_party_decide,
+    merge_plan,
+    party_from_token,
+    party_token,
+)
+from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
+from galerie.sellers.models import Seller, SellerAdmission
+from galerie.storefronts.models import Storefront, StorefrontRedirect
+from tests.factories import (
+    make_offer,
+    make_product,
+    make_product_type,
+    make_seller,
+    make_storefront,
+    make_user,
+    make_variant,
+)
+from tests.portability.world import build_world, wipe_database
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def merging(tmp_path):
+    """The bundle of the world's storefront, and another installation with a catalog that
+    overlaps it: the novel under its GTIN, the poems under a longer title of the same brand,
+    the same first category, a category with the poems' slug but another name, a seller with
+    the first seller's SIREN, an account with the consenting customer's address."""
+    world = build_world()
+    poems = Product.objects.get(title="Les Fleurs du mal")
+    poems.brand = world["novel"].brand
+    poems.save(update_fields=["brand"])
+    paperback = world["novel"].variants.get(name="Paperback")
+    bundle = tmp_path / "bundle"
+    storefront_export(storefront=world["storefront"], path=bundle)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    url_map = [json.loads(line) for line in (bundle / "url_map.jsonl").read_text().splitlines()]
+    categories = [json.loads(line) for line in (bundle / "categories.jsonl").read_text().splitlines()]
+    wipe_database()
+
+    books = catalog.category_create(name="Books", slug=categories[0]["slug"])
+    poetry_slug = next(c["slug"] for c in categories if c["name"] == "Poetry")
+    catalog.category_create(name="Garden tools", slug=poetry_slug)  # the same slug, another category
+    here_type = make_product_type()
+    brand = catalog.brand_create(name="Hetzel")
+    novel = make_product(category=books, product_type=here_type, brand=brand, title="20 000 lieues (Hetzel)")
+    novel_variant = make_variant(product=novel, gtin=paperback.gtin, name="Poche")
+    fleurs = make_product(
+        category=books,
+        product_type=here_type,
+        brand=brand,
+        title="Les Fleurs du mal illustrées édition collector",
+    )
+    fleurs_variant = make_variant(product=fleurs)
+    shop = make_storefront(code="here", scope=[books])
+    seller_here = make_seller(storefronts=[shop], display_name="Martin & fils")  # the same SIREN
+    kept_offer = make_offer(seller=seller_here, variant=novel_variant, price_minor=1800)
+    anne = make_user(email="anne@example.test", full_name="Anne M.")
+    return {
+        "bundle": bundle,
+        "manifest": manifest,
+        "url_map": url_map,
+        "novel": novel,
+        "novel_variant": novel_variant,
+        "fleurs": fleurs,
+        "fleurs_variant": fleurs_variant,
+        "seller": seller_here,
+        "kept_offer": kept_offer,
+        "anne": anne,
+        "code": manifest["storefront"],
+        "operator": make_user(email="op@example.test", is_staff=True),
+    }
+
+
+def test_the_plan_decides_without_writing_anything(merging):
+    products_before = Product.objects.count()
+    merge = merge_plan(path=merging["bundle"], by=merging["operator"])
+
+    assert merge.status == StorefrontMerge.Status.PLANNED
+    assert merge.counts["products_match"] == 1 and merge.counts["products_review"] == 1
+    assert merge.counts["sellers_to_confirm"] == 1 and merge.counts["customers_to_confirm"] == 1
+    decided = {p.title: p for p in MergeProduct.objects.filter(merge=merge)}
+    assert decided["Vingt mille lieues"].product == merging["novel"]
+    assert decided["Vingt mille lieues"].signal == "gtin"
+    review = decided["Les Fleurs du mal"].review
+    assert review.status == MatchReview.Status.PENDING and review.product == merging["fleurs"]
+    assert 600 <= review.score < 850
+    seller_party = MergeParty.objects.get(merge=merge, kind="seller")
+    assert seller_party.seller == merging["seller"] and seller_party.signal == "siren"
+    customer_party = MergeParty.objects.get(merge=merge, kind="customer")
+    assert customer_party.user == merging["anne"] and customer_party.status == MergeParty.Status.PENDING
+    # Nothing of the catalog moved.
+    assert Product.objects.count() == products_before
+    assert not Storefront.objects.filter(code=merging["code"]).exists()
+
+
+def test_commit_waits_for_the_review_and_the_seller(merging):
+    merge = merge_plan(path=merging["bundle"], by=merging["operator"])
+    with pytest.raises(MergeUndecided, match="pending"):
+        merge_commit(merge_id=merge.pk, by=merging["operator"])
+    review = MergeProduct.objects.get(merge=merge, decision="review").review
+    match_review_decide(review_id=review.pk, accept=True, by=merging["operator"])
+    with pytest.raises(MergeUndecided, match="sellers"):
+        merge_commit(merge_id=merge.pk, by=merging["operator"])
+    assert not Storefront.objects.filter(code=merging["code"]).exists()
+    # The operator may go on without the seller: its shop is then kept apart.
+    merge_commit(merge_id=merge.pk, by=merging["operator"], sellers_unanswered_apart=True)
+    party = MergeParty.objects.get(merge=merge, kind="seller")
+    assert party.status == MergeParty.Status.LAPSED
+    assert Seller.objects.filter(display_name="Librairie Martin").exists()
+
+
+def test_the_whole_merge(merging, client, settings):
+    operator, anne = merging["operator"], merging["anne"]
+    merge = merge_plan(path=merging["bundle"], by=operator)
+    review = MergeProduct.objects.get(merge=merge, decision="review").review
+
+    # Every decision can change until the commit.
+    match_review_decide(review_id=review.pk, accept=False, by=operator)
+    match_review_undo(review_id=review.pk, by=operator)
+    match_review_decide(review_id=review.pk, accept=True, by=operator)
+    seller_party = MergeParty.objects.get(merge=merge, kind="seller")
+    assert party_from_token(party_token(seller_party)) == seller_party
+    merge_party_decide(party_id=seller_party.pk, confirm=False)
+    merge_party_decide(party_id=seller_party.pk, confirm=True)
+
+    products_before = Product.objects.count()
+    storefront = merge_commit(merge_id=merge.pk, by=operator)
+
+    # The storefront keeps its own hosts, theme, plan and language.
+    assert storefront.code == merging["code"]
+    assert set(storefront.hosts.values_list("host", flat=True)) == {
+        "books.example.test",
+        "www.books.example.test",
+    }
+    assert storefront.commission_plan.rate_bp == 1200
+    # Both products were matched: no product added; the novel's two variants map onto the
+    # one with the same GTIN and a new one (the hardcover) added to it.
+    assert Product.objects.count() == products_before
+    novel = merging["novel"]
+    assert novel.variants.count() == 2
+    hardcover = novel.variants.exclude(pk=merging["novel_variant"].pk).get()
+    # The seller who confirmed is the seller here: its offer on the same variant stays, the
+    # others are added to it, admitted to the merged storefront.
+    seller = merging["seller"]
+    assert SellerAdmission.objects.get(seller=seller, storefront=storefront).status == "admitted"
+    kept = Offer.objects.get(pk=merging["kept_offer"].pk)
+    assert kept.price_minor == 1800 and kept.seller == seller
+    assert not Seller.objects.filter(display_name="Librairie Martin").exists()
+    # The private seller is added; its offers sit on the matched products.
+    marie = Seller.objects.get(display_name="Marie")
+    assert set(Offer.objects.filter(seller=marie).values_list("variant", flat=True)) == {
+        hardcover.pk,
+        merging["fleurs_variant"].pk,
+    }
+    assert PriceHistory.objects.filter(offer__seller=marie).exists()
+    # Anne did not confirm: her orders are on an account of their own, not hers.
+    orders = Order.objects.filter(storefront=storefront)
+    assert orders.count() == 2
+    assert not orders.filter(customer=anne).exists()
+    # Decisions are frozen now.
+    with pytest.raises(MatchBatchCommitted):
+        match_review_undo(review_id=review.pk, by=operator)
+    with pytest.raises(MergeClosed):
+        merge_party_decide(party_id=seller_party.pk, confirm=False)
+    # She confirms later: her orders move to her account.
+    customer_party = MergeParty.objects.get(merge=merge, kind="customer")
+    assert customer_party.status == MergeParty.Status.LAPSED
+    merge_party_decide(party_id=customer_party.pk, confirm=True)
+    assert orders.filter(customer=anne).count() == 1
+    with pytest.raises(MergeClosed):
+        merge_party_decide(party_id=customer_party.pk, confirm=False)
+
+    # Every old URL of the bundle answers 301 to the page here.
+    settings.ALLOWED_HOSTS = ["*"]
+    renamed = Category.objects.get(name="Poetry").slug
+    assert renamed != next(
+        e["key"] for e in merging["url_map"] if e["path"] == f"c/{renamed.removesuffix('-2')}/"
+    )
+    for entry in merging["url_map"]:
+        response = client.get(f"/{entry['path']}", HTTP_HOST="books.example.test")
+        if response.status_code == 200:
+            continue  # a path the merge kept (a category reused under its own slug)
+        assert response.status_code == 301, entry
+        target = client.get(response["Location"], HTTP_HOST="books.example.test")
+        assert target.status_code == 200, (entry, response["Location"])
+    assert StorefrontRedirect.objects.filter(storefront=storefront, new_path=f"p/{novel.slug}/").exists()
+    assert StorefrontRedirect.objects.filter(storefront=storefront, new_path=f"c/{renamed}/").exists()
+
+
+def test_a_refused_review_adds_the_product_and_a_second_commit_is_refused(merging):
+    operator = merging["operator"]
+    merge = merge_plan(path=merging["bundle"], by=operator)
+    review = MergeProduct.objects.get(merge=merge, decision="review").review
+    match_review_decide(review_id=review.pk, accept=False, by=operator)
+    before = Product.objects.count()
+    merge_commit(merge_id=merge.pk, by=operator, sellers_unanswered_apart=True)
+    assert Product.objects.count() == before + 1
+    added = Product.objects.get(title="Les Fleurs du mal")
+    assert added.variants.count() == 1
+    with pytest.raises(MergeClosed):
+        merge_commit(merge_id=merge.pk, by=operator)
+
+
+def test_a_host_taken_here_is_refused_before_the_plan(merging):
+    make_storefront(code="other", hosts=["books.example.test"])
+    with pytest.raises(BundleConflict, match=r"books\.example\.test"):
+        merge_plan(path=merging["bundle"])
+    assert not StorefrontMerge.objects.exists()
+
+
+def test_abandon_drops_the_reviews(merging):
+    merge = merge_plan(path=merging["bundle"], by=merging["operator"])
+    merge_abandon(merge_id=merge.pk, by=merging["operator"])
+    assert not MatchReview.objects.filter(batch=merge.batch).exists()
+    with pytest.raises(MergeClosed):
+        merge_commit(merge_id=merge.pk, by=merging["operator"])
+    assert not Variant.objects.filter(product__title="Les Fleurs du mal").exists()
+    assert User.objects.filter(email="anne@example.test").count() == 1
+
+
+def test_a_bundle_changed_since_the_plan_is_refused(merging):
+    merge = merge_plan(path=merging["bundle"], by=merging["operator"])
+    manifest = merging["bundle"] / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["exported_at"] = "2030-01-01T00:00:00.000000Z"  # a volatile field: the bundle still checks
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(MergeBundleChanged):
+        merge_commit(merge_id=merge.pk, by=merging["operator"], sellers_unanswered_apart=True)
+    assert not Storefront.objects.filter(code=merging["code"]).exists()
