@@ -4,9 +4,11 @@ both who has not confirmed, every decision reversible until the commit, 301s for
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from galerie.accounts.models import User
 from galerie.catalog import services as catalog
@@ -252,3 +254,24 @@ def test_a_bundle_changed_since_the_plan_is_refused(merging):
     with pytest.raises(MergeBundleChanged):
         merge_commit(merge_id=merge.pk, by=merging["operator"], sellers_unanswered_apart=True)
     assert not Storefront.objects.filter(code=merging["code"]).exists()
+
+
+def test_the_commands_plan_show_commit_and_say_what_waits(merging):
+    out = io.StringIO()
+    call_command("storefront", "merge", "plan", str(merging["bundle"]), stdout=out)
+    assert "1 same as here, 1 to review, 0 new" in out.getvalue()
+    assert "1 of 2 sellers and 1 of 2 customers asked to confirm" in out.getvalue()
+    merge = StorefrontMerge.objects.get()
+    out = io.StringIO()
+    call_command("storefront", "merge", "status", str(merge.pk), stdout=out)
+    assert "reviews pending: 1" in out.getvalue() and "seller pending: 1" in out.getvalue()
+    with pytest.raises(CommandError, match="still pending"):
+        call_command("storefront", "merge", "commit", str(merge.pk), stdout=io.StringIO())
+    review = MergeProduct.objects.get(merge=merge, decision="review").review
+    match_review_decide(review_id=review.pk, accept=True, by=merging["operator"])
+    out = io.StringIO()
+    call_command("storefront", "merge", "commit", str(merge.pk), "--sellers-apart", stdout=out)
+    assert f"Merged {merging['code']} as {merging['code']}" in out.getvalue()
+    assert "2 product matched" in out.getvalue()
+    with pytest.raises(CommandError, match="No merge 999"):
+        call_command("storefront", "merge", "abandon", "999")
