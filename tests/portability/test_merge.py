@@ -9,6 +9,9 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from galerie.accounts.models import User
 from galerie.catalog import services as catalog
@@ -275,3 +278,37 @@ def test_the_commands_plan_show_commit_and_say_what_waits(merging):
     assert "2 product matched" in out.getvalue()
     with pytest.raises(CommandError, match="No merge 999"):
         call_command("storefront", "merge", "abandon", "999")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    before=st.lists(st.booleans(), max_size=4),
+    after=st.lists(st.booleans(), max_size=4),
+)
+def test_a_customer_is_joined_only_by_their_own_confirmation(merging, before, after):
+    """Any sequence of answers before and after the commit: the customer's orders are in their
+    account exactly when they confirmed — by their last answer before the commit, or by a
+    confirmation after it — and once joined they stay joined."""
+    anne, operator = merging["anne"], merging["operator"]
+    with transaction.atomic():
+        merge = merge_plan(path=merging["bundle"], by=operator)
+        party = MergeParty.objects.get(merge=merge, kind="customer")
+        review = MergeProduct.objects.get(merge=merge, decision="review").review
+        match_review_decide(review_id=review.pk, accept=True, by=operator)
+        for confirm in before:
+            merge_party_decide(party_id=party.pk, confirm=confirm)
+        storefront = merge_commit(merge_id=merge.pk, by=operator, sellers_unanswered_apart=True)
+        joined = bool(before) and before[-1]
+        for confirm in after:
+            try:
+                merge_party_decide(party_id=party.pk, confirm=confirm)
+            except MergeClosed:
+                assert joined  # only a joined customer's answer is final
+                continue
+            joined = joined or confirm
+        party.refresh_from_db()
+        mine = Order.objects.filter(storefront=storefront, customer=anne).count()
+        assert mine == (1 if joined else 0)
+        assert (party.joined_at is not None) == joined
+        assert Order.objects.filter(storefront=storefront).count() == 2  # never an order lost
+        transaction.set_rollback(True)
