@@ -115,7 +115,7 @@ class MergeParty(models.Model):
         Status.PENDING: frozenset({Status.CONFIRMED, Status.DECLINED, Status.LAPSED}),
         Status.CONFIRMED: frozenset({Status.DECLINED}),
         Status.DECLINED: frozenset({Status.CONFIRMED}),
-        Status.LAPSED: frozenset({Status.CONFIRMED}),
+        Status.LAPSED: frozenset({Status.CONFIRMED, Status.DECLINED}),
     }
 
     merge = models.ForeignKey(StorefrontMerge, on_delete=models.CASCADE, related_name="parties")
