@@ -112,6 +112,7 @@ def test_the_doubtful_row_waits_then_accepted_and_committed_is_the_offer_on_the_
     _operator(client)
     body = client.get(PAGE).content.decode()
     assert "Lampe de bureau Arc laiton articulée" in body and batch in body
+    assert f"from the seller {seller.display_name}" in body
     assert "Commit decisions" not in body
     decide = reverse("back_office:match_decide", kwargs={"review_id": review.pk})
     assert client.post(decide, {"action": "accept"}).status_code == 302
@@ -263,3 +264,54 @@ def test_a_proposal_carries_the_files_options_mapped_and_a_missing_required_one_
     offer_import = _import(seller)
     assert not ProductProposal.objects.filter(title__startswith="Carnet").exists()
     assert (4, "Title", MISSING_ATTRIBUTES_REASON) in _report(offer_import)
+
+
+@pytest.mark.parametrize(
+    ("actor", "status"),
+    [
+        ("anonymous", 302),
+        ("customer", 403),
+        ("seller_owner", 403),
+        ("inactive_staff", 302),
+        ("operator", 302),
+    ],
+)
+def test_only_the_operator_commits_a_batch(client, shop, lamp, actor, status):
+    _storefront, seller, _products = shop
+    offer_import = _import(seller)
+    review = MatchReview.objects.get()
+    match_review_decide(review_id=review.pk, accept=True, by=make_user(is_staff=True))
+    user = {
+        "anonymous": None,
+        "customer": make_user(),
+        "seller_owner": make_staff_member(seller, role="owner"),
+        "inactive_staff": make_user(is_staff=True, is_active=False),
+        "operator": make_user(is_staff=True),
+    }[actor]
+    if user is not None:
+        client.force_login(user)
+    assert client.post(COMMIT, {"batch": f"offers-import:{offer_import.pk}"}).status_code == status
+    review.refresh_from_db()
+    assert (review.committed_at is not None) == (actor == "operator")
+    assert Offer.objects.filter(variant=lamp).exists() == (actor == "operator")
+
+
+def test_an_accepted_match_updates_the_sellers_offer_of_that_variant_and_a_batch_without_applier_is_404(
+    client, shop, lamp
+):
+    from tests.factories import make_offer
+
+    _storefront, seller, _products = shop
+    existing = make_offer(seller=seller, variant=lamp, price_minor=9900, stock=1)
+    offer_import = _import(seller)
+    review = MatchReview.objects.get()
+    _operator(client)
+    client.post(reverse("back_office:match_decide", kwargs={"review_id": review.pk}), {"action": "accept"})
+    client.post(COMMIT, {"batch": f"offers-import:{offer_import.pk}"})
+    existing.refresh_from_db()
+    assert (existing.price_minor, existing.stock, existing.seller_sku) == (8900, 3, "LAMPE-ARC")
+    assert Offer.objects.filter(variant=lamp).count() == 1
+    offer_import.refresh_from_db()
+    assert offer_import.updated_offers == 1
+    assert _report(offer_import) == [(3, "Title", review_rules.ACCEPTED_UPDATED_REASON)]
+    assert client.post(COMMIT, {"batch": "bundle:elsewhere"}).status_code == 404

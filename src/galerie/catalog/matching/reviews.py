@@ -111,7 +111,7 @@ def match_reviews_create(
 
 def match_reviews_queue(*, batch: str = "", status: str = Status.PENDING) -> QuerySet[MatchReview]:
     """Return the reviews for the operator, oldest first, filtered by batch and status ("" = all)."""
-    rows = MatchReview.objects.select_related("product__brand", "variant", "decided_by")
+    rows = MatchReview.objects.select_related("product__brand", "variant", "decided_by", "seller")
     if batch:
         rows = rows.filter(batch=batch)
     if status in Status.values:

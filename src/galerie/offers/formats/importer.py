@@ -414,7 +414,9 @@ def merchant_check(
             continue
         column = product.columns.get("title", "title")
         if match.review:
-            title = product.title
+            title = product.title  # with the variant's options, as a proposal's: one review per variant
+            if variant.options:
+                title = f"{title} — {' / '.join(variant.options.values())}"
             if (variant.sku and variant.sku in reviewed_skus) or title.lower() in reviewed_titles:
                 problems.append(_Problem(variant.row, column, title[:200], ALREADY_IN_REVIEW_REASON))
                 continue
