@@ -119,6 +119,10 @@ def test_the_doubtful_row_waits_then_accepted_and_committed_is_the_offer_on_the_
     body = client.get(PAGE).content.decode()
     assert "Commit decisions" in body and f'name="batch" value="{batch}"' in body
     assert not Offer.objects.filter(variant=lamp).exists()  # decided, not committed: nothing yet
+    with translation.override("fr"):
+        french = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Lots prêts à valider" in french and "Valider les décisions" in french
+    assert f"du vendeur {seller.display_name}" not in french  # decided: off the pending list
 
     response = client.post(COMMIT, {"batch": batch})
     assert response.status_code == 302
