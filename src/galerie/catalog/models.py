@@ -292,6 +292,12 @@ class MatchReview(models.Model):
     committed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the batch's caller needs to apply the decision later (a merchant import: the seller
+    # and its parsed offer row); the catalog stores it and never reads it.
+    seller = models.ForeignKey(
+        "sellers.Seller", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    payload = models.JSONField(null=True, blank=True, help_text="The caller's data to apply the decision.")
 
     class Meta:
         ordering = ["id"]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal"),
     path("matches/", matches.match_queue, name="matches"),
     path("matches/<int:review_id>/decide/", matches.match_decide, name="match_decide"),
+    path("matches/commit/", matches.match_commit, name="match_commit"),
     path("money/", money.trial_balance, name="trial_balance"),
     path("money/trial-balance.csv", money.trial_balance_csv, name="trial_balance_csv"),
     path("money/commissions/", money.commissions, name="commissions"),

@@ -9,6 +9,8 @@ The public API (docs/product-matching.md)::
     match_reviews_create(batch="bundle:topachat-2026-12", results=list(zip(candidates, results)))
     match_review_decide(review_id=…, accept=True, by=operator)   # or match_review_undo
     match_batch_commit(batch="bundle:topachat-2026-12", by=operator)  # freezes the decisions
+    match_batch_applier_register("offers-import:", applier)  # in the caller's AppConfig.ready()
+    match_batch_apply(batch="offers-import:42", by=operator)  # commits, then calls the applier
 """
 
 from galerie.catalog.matching.normalise import brand_key, identifier_key, title_key
@@ -20,10 +22,15 @@ from galerie.catalog.matching.products import (
     products_match,
 )
 from galerie.catalog.matching.reviews import (
+    MatchBatchApplier,
     MatchBatchCommitted,
     MatchBatchUndecided,
     MatchReviewNotFound,
+    match_batch_applier,
+    match_batch_applier_register,
+    match_batch_apply,
     match_batch_commit,
+    match_batches_to_commit,
     match_review_decide,
     match_review_undo,
     match_reviews_create,
@@ -31,6 +38,7 @@ from galerie.catalog.matching.reviews import (
 )
 
 __all__ = [
+    "MatchBatchApplier",
     "MatchBatchCommitted",
     "MatchBatchUndecided",
     "MatchResult",
@@ -39,7 +47,11 @@ __all__ = [
     "Reason",
     "brand_key",
     "identifier_key",
+    "match_batch_applier",
+    "match_batch_applier_register",
+    "match_batch_apply",
     "match_batch_commit",
+    "match_batches_to_commit",
     "match_review_decide",
     "match_review_undo",
     "match_reviews_create",

@@ -4,12 +4,25 @@ A review is recorded for a candidate whose result is ``review``. The operator ac
 proposed product is used) or rejects it (the candidate will be created as a new product); a
 decision can be changed or undone (back to pending) until the batch is committed, which
 freezes every review of the batch. Every change is a ``StatusChange`` history row.
+
+Applying the decisions is the caller's business, not the catalog's: the caller of a batch
+(a merchant file's import, a storefront bundle's merge) sits in an app above the catalog, which
+must not import it (docs/architecture.md, layers). So a caller registers an *applier* for the
+prefix of its batch labels (``offers-import:``, ``merge:``) with
+:func:`match_batch_applier_register`, in its ``AppConfig.ready()`` — as the apps above sellers
+register their closure hooks with ``sellers.closing``: the registry is complete once Django is
+set up, whatever module a page or a command happened to import first, and the catalog never
+names the apps that fill it. :func:`match_batch_apply` commits a batch and calls its applier in
+one transaction; the back office's *Commit decisions* button calls it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,10 +49,45 @@ class MatchBatchUndecided(DomainError):
     code = "match_batch_undecided"
 
 
+class MatchBatchApplier(Protocol):
+    """Apply a committed batch's decisions: ``applier(reviews=…, by=…)``, inside the commit's
+    transaction; the reviews are the batch's, oldest first, each accepted or rejected."""
+
+    def __call__(self, *, reviews: list[MatchReview], by: User) -> None: ...
+
+
+_APPLIERS: dict[str, MatchBatchApplier] = {}
+
+
+def match_batch_applier_register(prefix: str, applier: MatchBatchApplier) -> None:
+    """Register the applier of the batches whose label starts with ``prefix`` (once per prefix:
+    registering it again replaces it, so that a reloaded app does not add a second one)."""
+    if not prefix:
+        raise ValueError("An applier needs a batch prefix such as “offers-import:”.")
+    _APPLIERS[prefix] = applier
+
+
+def match_batch_applier(batch: str) -> MatchBatchApplier | None:
+    """Return the applier registered for the batch's label (the longest prefix wins), or None."""
+    found = [prefix for prefix in _APPLIERS if batch.startswith(prefix)]
+    return _APPLIERS[max(found, key=len)] if found else None
+
+
 def match_reviews_create(
-    *, batch: str, results: list[tuple[ProductCandidate, MatchResult]]
+    *,
+    batch: str,
+    results: list[tuple[ProductCandidate, MatchResult]],
+    seller_id: int | None = None,
+    payloads: Sequence[dict[str, Any] | None] | None = None,
 ) -> list[MatchReview]:
-    """Record a review for each result whose decision is ``review``, in one insert; return them."""
+    """Record a review for each result whose decision is ``review``, in one insert; return them.
+
+    ``seller_id`` and ``payloads`` (one per result, in their order) are what the batch's applier
+    needs to apply a decision later; the catalog keeps them as they are.
+    """
+    if payloads is not None and len(payloads) != len(results):
+        raise ValueError("One payload per result, or none.")
+    extras: Sequence[dict[str, Any] | None] = payloads if payloads is not None else [None] * len(results)
     rows = [
         MatchReview(
             batch=batch,
@@ -48,8 +96,10 @@ def match_reviews_create(
             variant=result.variant,
             score=result.score,
             reasons=result.reasons_as_dicts(),
+            seller_id=seller_id,
+            payload=payload,
         )
-        for candidate, result in results
+        for (candidate, result), payload in zip(results, extras, strict=True)
         if result.decision == "review"
     ]
     with transaction.atomic():
@@ -61,7 +111,7 @@ def match_reviews_create(
 
 def match_reviews_queue(*, batch: str = "", status: str = Status.PENDING) -> QuerySet[MatchReview]:
     """Return the reviews for the operator, oldest first, filtered by batch and status ("" = all)."""
-    rows = MatchReview.objects.select_related("product__brand", "variant", "decided_by")
+    rows = MatchReview.objects.select_related("product__brand", "variant", "decided_by", "seller")
     if batch:
         rows = rows.filter(batch=batch)
     if status in Status.values:
@@ -71,8 +121,6 @@ def match_reviews_queue(*, batch: str = "", status: str = Status.PENDING) -> Que
 
 def match_review_batches() -> list[tuple[str, int]]:
     """Return the batches that have pending reviews, with their count."""
-    from django.db.models import Count
-
     return list(
         MatchReview.objects.filter(status=Status.PENDING)
         .values_list("batch")
@@ -138,4 +186,41 @@ def match_batch_commit(*, batch: str, by: User) -> int:
     )
     if count:
         emit("match_batch.committed", batch=batch, count=count)
+    return count
+
+
+def match_batches_to_commit() -> list[tuple[str, int]]:
+    """Return the batches whose every review is decided and not yet committed, and that have an
+    applier (the others are committed by their own caller), with their count of reviews."""
+    rows = (
+        MatchReview.objects.filter(committed_at__isnull=True)
+        .values("batch")
+        .annotate(n=Count("id"), pending=Count("id", filter=Q(status=Status.PENDING)))
+        .filter(pending=0)
+        .order_by("batch")
+        .values_list("batch", "n")
+    )
+    return [(batch, n) for batch, n in rows if match_batch_applier(batch) is not None]
+
+
+@transaction.atomic
+def match_batch_apply(*, batch: str, by: User) -> int:
+    """Commit the batch (:func:`match_batch_commit`) and apply its decisions through the applier
+    registered for its prefix, in one transaction: a failing applier leaves the batch uncommitted
+    and its decisions reversible. Return how many reviews it applied (0 for a retry: a committed
+    batch was applied in its commit's transaction). Raises MatchBatchUndecided while a review is
+    pending, MatchReviewNotFound for a batch without an applier or without reviews."""
+    applier = match_batch_applier(batch)
+    if applier is None or not MatchReview.objects.filter(batch=batch).exists():
+        raise MatchReviewNotFound(_("No match batch of that name can be committed from here."))
+    waiting = MatchReview.objects.select_for_update().filter(batch=batch, committed_at__isnull=True)
+    ids = list(waiting.order_by("id").values_list("id", flat=True))
+    count = match_batch_commit(batch=batch, by=by)
+    if count:
+        reviews = list(
+            MatchReview.objects.filter(pk__in=ids)
+            .select_related("product__category", "variant", "seller")
+            .order_by("id")
+        )
+        applier(reviews=reviews, by=by)
     return count

@@ -3,12 +3,15 @@
 :func:`merchant_import_run` is what :mod:`galerie.offers.imports.run` calls for a file in a
 merchant format. Rows that match a catalog variant become offer rows checked and applied by the
 offer import itself (``checks``, ``apply``: the same rules, the same all-or-nothing transaction);
-the others become product proposals for the operator, created in that same transaction. Every
+rows the matcher is unsure of wait in the operator's match queue (``reviews``); the others
+become product proposals for the operator (their attributes mapped onto the product type's
+schema: ``attributes``). Queue and proposals are written in that same transaction. Every
 problem is recorded with its row, the file's column, the value and the reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,15 +27,28 @@ from django.utils.translation import gettext_noop
 
 from galerie.accounts.models import User
 from galerie.catalog import services_proposals as catalog_proposals
-from galerie.catalog.models import Category, Product, ProductProposal, ProductType
+from galerie.catalog.models import (
+    AttributeDefinition,
+    Category,
+    MatchReview,
+    Product,
+    ProductProposal,
+    ProductType,
+)
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.identifiers import clean_gtin
 from galerie.core.money import Money
 from galerie.offers.formats import gmc, magento, shopify, woocommerce
+from galerie.offers.formats.attributes import attributes_for_type
 from galerie.offers.formats.detect import FORMAT_NAMES, detect_format
 from galerie.offers.formats.images import ImageSource, unpack
-from galerie.offers.formats.matching import _match_product
+from galerie.offers.formats.matching import RowMatch, _match_product
 from galerie.offers.formats.records import MerchantProduct, MerchantVariant, html_to_text
+from galerie.offers.formats.reviews import (
+    REVIEW_BATCH_PREFIX,
+    merchant_review_notes_create,
+    merchant_reviews_create,
+)
 from galerie.offers.imports.checks import OUTSIDE_SCOPE_REASON, _Checker
 from galerie.offers.imports.files import _column_name, _refuse
 from galerie.offers.imports.rows import CONDITION_ALIASES, MAX_STOCK, _price, _Problem, _Row, _whole
@@ -58,6 +74,13 @@ NO_CATEGORY_REASON = gettext_noop(
 )
 NEEDS_PRICE_REASON = gettext_noop("A new product needs a price and a stock.")
 NO_TYPE_REASON = gettext_noop("The catalog has no product type yet: the operator must create one.")
+MISSING_ATTRIBUTES_REASON = gettext_noop(
+    "The product type of this category requires attributes the file does not give (the value names"
+    " them): the product cannot be proposed."
+)
+ALREADY_IN_REVIEW_REASON = gettext_noop(
+    "This product already waits for the operator's review from an earlier import: wait for the decision."
+)
 
 
 def read_merchant_file(
@@ -125,16 +148,30 @@ class _Proposal:
     gtin: str
     image: bytes | None
     currency: str
+    attributes: dict[str, Any] = dataclasses.field(default_factory=dict)  # mapped onto the type's schema
+
+
+@dataclass
+class _Review:
+    """A row whose product may be a catalog one: it waits for the operator's decision."""
+
+    match: RowMatch
+    row: _Row
+    column: str  # the file's title column, for the report
+    title: str
+    proposal: _Proposal | _Problem  # what rejecting the match proposes, or why it cannot
 
 
 @dataclass
 class MerchantRun:
-    """What a merchant file's check found: offer rows for the checker, proposals, problems."""
+    """What a merchant file's check found: offer rows for the checker, proposals, rows waiting
+    for the operator's review, problems."""
 
     rows: list[_Row]
     proposals: list[_Proposal]
     problems: list[_Problem]
     total: int
+    reviews: list[_Review] = dataclasses.field(default_factory=list)
 
 
 def _parse_variant(
@@ -225,6 +262,98 @@ def _category(path: list[str], leaves: list[Category]) -> Category | None:
     return found[0] if len(found) == 1 else None
 
 
+def _pending_reviews(seller: Seller) -> tuple[set[str], set[str]]:
+    """The SKUs and titles of the seller's rows still waiting in the match queue (not committed)."""
+    skus: set[str] = set()
+    titles: set[str] = set()
+    waiting = MatchReview.objects.filter(
+        seller=seller, batch__startswith=REVIEW_BATCH_PREFIX, committed_at__isnull=True
+    ).values_list("payload", flat=True)
+    for payload in waiting:
+        if isinstance(payload, dict):
+            skus.add(str((payload.get("offer") or {}).get("sku") or ""))
+            titles.add(str(payload.get("title") or "").lower())
+    return skus - {""}, titles - {""}
+
+
+@dataclass
+class _Catalog:
+    """What proposing a row needs from the catalog, read once per file."""
+
+    leaves: list[Category]
+    types_by_category: dict[int, int]
+    types: dict[int, tuple[ProductType, list[AttributeDefinition]]]
+    default_type: int | None
+
+    @classmethod
+    def read(cls, seller: Seller) -> _Catalog:
+        leaves = list(proposal_categories_for_seller(seller=seller))
+        types_by_category = dict(
+            Product.objects.filter(category__in=leaves)
+            .order_by("category_id", "id")
+            .values_list("category_id", "product_type_id")
+            .distinct()
+        )
+        default_type = ProductType.objects.order_by("id").values_list("id", flat=True).first()
+        wanted = {*types_by_category.values(), *([default_type] if default_type else [])}
+        types = {
+            product_type.pk: (product_type, list(product_type.attributes.all()))
+            for product_type in ProductType.objects.filter(pk__in=wanted).prefetch_related("attributes")
+        }
+        return cls(leaves, types_by_category, types, default_type)
+
+
+def _proposal_for(
+    product: MerchantProduct,
+    variant: MerchantVariant,
+    row: _Row,
+    catalog: _Catalog,
+    scopes: list[Any],
+) -> _Proposal | _Problem:
+    """The proposal a row makes of a product the catalog lacks, or the problem that prevents it
+    (its image is read later, only for rows proposed now)."""
+    title = product.title
+    if variant.options:
+        title = f"{title} — {' / '.join(variant.options.values())}"
+    column = product.columns.get("title", "title")
+    if not product.title:
+        return _Problem(variant.row, column, "", NO_TITLE_REASON)
+    category = _category(product.category_path, catalog.leaves)
+    if category is None:
+        shown = " > ".join(product.category_path)
+        return _Problem(
+            variant.row, product.columns.get("category", "category"), shown[:200], NO_CATEGORY_REASON
+        )
+    if row.price is None or (row.stock is None and row.stock_if_new is None):
+        field = "price" if row.price is None else "stock"
+        return _Problem(variant.row, variant.columns.get(field, field), "", NEEDS_PRICE_REASON)
+    product_type_id = catalog.types_by_category.get(category.pk) or catalog.default_type
+    if product_type_id is None:
+        return _Problem(variant.row, column, title[:200], NO_TYPE_REASON)
+    product_type, definitions = catalog.types[product_type_id]
+    attributes = attributes_for_type(definitions, {**product.attributes, **variant.options})
+    if attributes.missing:
+        shown = ", ".join(attributes.missing)
+        return _Problem(variant.row, column, shown[:200], MISSING_ATTRIBUTES_REASON)
+    storefront = storefront_for_category(scopes, category.path)
+    if storefront is None:
+        return _Problem(
+            variant.row, product.columns.get("category", "category"), category.name, OUTSIDE_SCOPE_REASON
+        )
+    return _Proposal(
+        product,
+        variant,
+        row,
+        category,
+        product_type,
+        title[:255],
+        row.gtin,
+        None,
+        storefront.currency,
+        attributes.values,
+    )
+
+
 def merchant_check(
     *, seller: Seller, checker: _Checker, raw: bytes, name: str, now: datetime | None = None
 ) -> MerchantRun:
@@ -248,11 +377,11 @@ def merchant_check(
                 )
             )
     matches = _match_product(pairs)
-    # A row without a catalog match that names one of the seller's own offers by SKU updates it.
+    # A row without a sure catalog match that names one of the seller's own offers by SKU updates it.
     skus = {
         variant.sku
         for (_p, variant), match in zip(pairs, matches, strict=True)
-        if match is None and variant.sku
+        if match.variant is None and variant.sku
     }
     own_skus = (
         set(
@@ -265,125 +394,58 @@ def merchant_check(
     )
     offer_rows: list[_Row] = []
     proposals: list[_Proposal] = []
-    leaves = list(proposal_categories_for_seller(seller=seller))
-    types = dict(
-        Product.objects.filter(category__in=leaves)
-        .order_by("category_id", "id")
-        .values_list("category_id", "product_type_id")
-        .distinct()
-    )
-    default_type = ProductType.objects.order_by("id").first()
-    pending_gtins = set(
-        ProductProposal.objects.filter(seller=seller, status=ProductProposal.Status.PENDING).values_list(
-            "gtin", flat=True
-        )
-    )
-    pending_titles = {
-        t.lower()
-        for t in ProductProposal.objects.filter(
-            seller=seller, status=ProductProposal.Status.PENDING
-        ).values_list("title", flat=True)
-    }
+    reviews: list[_Review] = []
+    catalog = _Catalog.read(seller)
+    pending = ProductProposal.objects.filter(seller=seller, status=ProductProposal.Status.PENDING)
+    pending_gtins = set(pending.values_list("gtin", flat=True))
+    pending_titles = {t.lower() for t in pending.values_list("title", flat=True)}
+    reviewed_skus, reviewed_titles = _pending_reviews(seller)
     for (product, variant), match in zip(pairs, matches, strict=True):
         row, found = _parse_variant(product, variant, now, currencies)
         if found:
             problems.extend(found)
             continue
-        if match is not None:
-            row.gtin = match.gtin or row.gtin
+        if match.variant is not None:
+            row.gtin = match.variant.gtin or row.gtin
             offer_rows.append(row)
             continue
         if variant.sku in own_skus:
             offer_rows.append(row)
             continue
-        title = product.title
-        if variant.options:
-            title = f"{title} — {' / '.join(variant.options.values())}"
         column = product.columns.get("title", "title")
-        if not product.title:
-            problems.append(
-                _Problem(
-                    variant.row,
-                    column,
-                    "",
-                    NO_TITLE_REASON,
+        if match.review:
+            title = product.title  # with the variant's options, as a proposal's: one review per variant
+            if variant.options:
+                title = f"{title} — {' / '.join(variant.options.values())}"
+            if (variant.sku and variant.sku in reviewed_skus) or title.lower() in reviewed_titles:
+                problems.append(_Problem(variant.row, column, title[:200], ALREADY_IN_REVIEW_REASON))
+                continue
+            if row.price is None or (row.stock is None and row.stock_if_new is None):
+                field = "price" if row.price is None else "stock"
+                problems.append(
+                    _Problem(variant.row, variant.columns.get(field, field), "", NEEDS_PRICE_REASON)
                 )
-            )
+                continue
+            proposal = _proposal_for(product, variant, row, catalog, checker.scopes)
+            reviews.append(_Review(match, row, column, title[:200], proposal))
+            reviewed_titles.add(title.lower())
+            if variant.sku:
+                reviewed_skus.add(variant.sku)
             continue
-        if (row.gtin in pending_gtins and row.gtin) or title.lower() in pending_titles:
-            problems.append(
-                _Problem(
-                    variant.row,
-                    column,
-                    title[:200],
-                    ALREADY_PROPOSED_REASON,
-                )
-            )
+        proposal = _proposal_for(product, variant, row, catalog, checker.scopes)
+        if isinstance(proposal, _Problem):
+            problems.append(proposal)
             continue
-        category = _category(product.category_path, leaves)
-        if category is None:
-            shown = " > ".join(product.category_path)
-            problems.append(
-                _Problem(
-                    variant.row,
-                    product.columns.get("category", "category"),
-                    shown[:200],
-                    NO_CATEGORY_REASON,
-                )
-            )
+        if (row.gtin in pending_gtins and row.gtin) or proposal.title.lower() in pending_titles:
+            problems.append(_Problem(variant.row, column, proposal.title[:200], ALREADY_PROPOSED_REASON))
             continue
-        if row.price is None or (row.stock is None and row.stock_if_new is None):
-            field = "price" if row.price is None else "stock"
-            problems.append(
-                _Problem(
-                    variant.row,
-                    variant.columns.get(field, field),
-                    "",
-                    NEEDS_PRICE_REASON,
-                )
-            )
-            continue
-        product_type_id = types.get(category.pk) or (default_type.pk if default_type else None)
-        if product_type_id is None:
-            problems.append(
-                _Problem(
-                    variant.row,
-                    column,
-                    title[:200],
-                    NO_TYPE_REASON,
-                )
-            )
-            continue
-        image = images.get(variant.image or (product.images[0] if product.images else ""))
-        storefront = storefront_for_category(checker.scopes, category.path)
-        if storefront is None:
-            problems.append(
-                _Problem(
-                    variant.row,
-                    product.columns.get("category", "category"),
-                    category.name,
-                    OUTSIDE_SCOPE_REASON,
-                )
-            )
-            continue
-        proposals.append(
-            _Proposal(
-                product,
-                variant,
-                row,
-                category,
-                ProductType.objects.get(pk=product_type_id),
-                title[:255],
-                row.gtin,
-                image,
-                storefront.currency,
-            )
-        )
-        pending_titles.add(title.lower())
+        proposal.image = images.get(variant.image or (product.images[0] if product.images else ""))
+        proposals.append(proposal)
+        pending_titles.add(proposal.title.lower())
         if row.gtin:
             pending_gtins.add(row.gtin)
     problems.extend(checker.check(offer_rows))
-    return MerchantRun(offer_rows, proposals, problems, len(pairs) or len(products))
+    return MerchantRun(offer_rows, proposals, problems, len(pairs) or len(products), reviews)
 
 
 def merchant_proposals_create(*, seller: Seller, by: User | None, proposals: list[_Proposal]) -> int:
@@ -409,6 +471,7 @@ def merchant_proposals_create(*, seller: Seller, by: User | None, proposals: lis
             condition=row.condition,
             price=Money(cast(int, row.price), proposal.currency),
             stock=row.stock if row.stock is not None else row.stock_if_new,
+            attributes=proposal.attributes,
         )
 
     for proposal in proposals:
@@ -436,7 +499,9 @@ def merchant_import_check(
     """Check a stored merchant file as ``run._check_all`` checks an offer file: record every problem.
 
     Returns the checker (its valid offer rows) and what to call inside the apply transaction to
-    create the file's product proposals.
+    create the file's product proposals and put its doubtful rows in the operator's match queue.
+    The rows waiting for review are noted in the report (not counted as rows with a problem): at
+    once for a check-only run, in the apply transaction otherwise.
     """
     checker = _Checker(seller_id=offer_import.seller_id, scopes=seller_storefront_scopes(offer_import.seller))
     result = merchant_check(
@@ -448,6 +513,8 @@ def merchant_import_check(
         OfferImportError.objects.bulk_create(
             OfferImportError(offer_import_id=offer_import.pk, **p._asdict()) for p in problems
         )
+        if offer_import.check_only:
+            merchant_review_notes_create(offer_import=offer_import, reviews=result.reviews, check_only=True)
         OfferImport.objects.filter(pk=offer_import.pk).update(
             processed_rows=result.total, error_rows=error_rows, total_rows=result.total
         )
@@ -459,6 +526,7 @@ def merchant_import_check(
     by = offer_import.uploaded_by
 
     def propose() -> int:
+        merchant_reviews_create(offer_import=offer_import, reviews=result.reviews)
         return merchant_proposals_create(seller=offer_import.seller, by=by, proposals=result.proposals)
 
     return checker, propose

@@ -20,6 +20,7 @@ from galerie.offers.imports.selectors import (
     offer_import_elapsed,
     offer_import_errors,
     offer_import_get_for_seller,
+    offer_import_reviews_waiting,
     offer_imports_for_seller,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "offer_import_elapsed",
     "offer_import_errors",
     "offer_import_get_for_seller",
+    "offer_import_reviews_waiting",
     "offer_import_run",
     "offer_imports_for_seller",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from galerie.catalog.models import MatchReview
 from galerie.offers.errors import OfferImportNotFound
 from galerie.offers.models import OfferImport, OfferImportError
 from galerie.sellers.models import Seller
@@ -34,3 +35,12 @@ def offer_import_elapsed(offer_import: OfferImport) -> float | None:
         return None
     end = offer_import.finished_at or timezone.now()
     return max((end - offer_import.started_at).total_seconds(), 0.0)
+
+
+def offer_import_reviews_waiting(*, offer_import: OfferImport) -> int:
+    """Return how many rows of a merchant import wait for the operator's match review (not committed)."""
+    from galerie.offers.formats.reviews import REVIEW_BATCH_PREFIX
+
+    return MatchReview.objects.filter(
+        batch=f"{REVIEW_BATCH_PREFIX}{offer_import.pk}", committed_at__isnull=True
+    ).count()

@@ -1,5 +1,6 @@
 """The back office's review queue of doubtful product matches: incoming and proposed side by
-side, accept / reject / undo, filtered by batch (docs/product-matching.md)."""
+side, accept / reject / undo, filtered by batch, and the commit of a batch whose every review is
+decided when its caller registered an applier (docs/product-matching.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from galerie.catalog.matching.reviews import (
+    match_batch_apply,
+    match_batches_to_commit,
     match_review_batches,
     match_review_decide,
     match_review_undo,
@@ -85,6 +88,7 @@ def match_queue(request: OperatorRequest) -> HttpResponse:
             "batch": batch,
             "status": status,
             "batches": match_review_batches(),
+            "to_commit": match_batches_to_commit(),
             "statuses": [*MatchReview.Status.choices, ("all", _("All"))],
             "page_size": PAGE_SIZE,
         },
@@ -113,4 +117,26 @@ def match_decide(request: OperatorRequest, review_id: int) -> HttpResponse:
         if error.http_status == 404:
             raise
         messages.error(request, error.message)
+    return redirect(back)
+
+
+@operator_view(methods=("POST",))
+def match_commit(request: OperatorRequest) -> HttpResponse:
+    batch = request.POST.get("batch", "")[:120]
+    back = _back(request.POST.get("filter_batch", "")[:120], request.POST.get("status", ""))
+    try:
+        count = match_batch_apply(batch=batch, by=request.user)
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        messages.error(request, error.message)
+    else:
+        if count:
+            messages.success(
+                request,
+                _("Batch %(batch)s committed: its %(count)s decisions are applied.")
+                % {"batch": batch, "count": count},
+            )
+        else:
+            messages.info(request, _("Batch %(batch)s was already committed.") % {"batch": batch})
     return redirect(back)

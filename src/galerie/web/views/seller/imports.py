@@ -26,6 +26,7 @@ from galerie.offers.imports import (
     offer_import_elapsed,
     offer_import_errors,
     offer_import_get_for_seller,
+    offer_import_reviews_waiting,
     offer_imports_for_seller,
 )
 from galerie.offers.models import OfferImport
@@ -136,6 +137,7 @@ def import_detail(request: SellerRequest, import_id: int) -> HttpResponse:
         "shown_errors": SHOWN_ERRORS,
         "seconds": seconds,
         "rate": round(total / seconds) if seconds and seconds >= 1 and total and not running else None,
+        "reviews_waiting": 0 if running else offer_import_reviews_waiting(offer_import=offer_import),
     }
     if request.headers.get("HX-Request") == "true":
         return render(request, "galerie/seller/_import_progress.html", context)
