@@ -8,7 +8,8 @@
 2. Rewrites the bundle as another marketplace's would be: new uuids for every product,
    variant, seller and offer, a new storefront code, uuid and hosts, and products in three
    thirds: the first keep their GTINs (they match by GTIN), the second lose them and have their
-   title re-cased and its words shuffled (they match by brand and title), the third lose them
+   title re-cased and its words shuffled, every other one a word short (they match by brand and
+   title, or go to the review queue), the third lose them
    and get a title of their own (new products). Half the sellers keep their SIREN (asked to
    confirm), the others get another one (added). Slugs stay, so every one collides and is
    renamed.
@@ -108,6 +109,8 @@ def rewrite(source: Path, target: Path, seed: int = 7) -> dict[str, int]:
                     if third == 1:
                         words = row["title"].split()
                         rng.shuffle(words)
+                        if number % 2 and len(words) > 3:
+                            words.pop()  # one word fewer: a doubtful match, for the review queue
                         row["title"] = " ".join(words).upper()
                     elif third == 2:
                         row["title"] = (
