@@ -8,12 +8,14 @@ freezes every review of the batch. Every change is a ``StatusChange`` history ro
 Applying the decisions is the caller's business, not the catalog's: the caller of a batch
 (a merchant file's import, a storefront bundle's merge) sits in an app above the catalog, which
 must not import it (docs/architecture.md, layers). So a caller registers an *applier* for the
-prefix of its batch labels (``offers-import:``, ``merge:``) with
+prefix of its batch labels (``offers-import:``) with
 :func:`match_batch_applier_register`, in its ``AppConfig.ready()`` — as the apps above sellers
 register their closure hooks with ``sellers.closing``: the registry is complete once Django is
 set up, whatever module a page or a command happened to import first, and the catalog never
 names the apps that fill it. :func:`match_batch_apply` commits a batch and calls its applier in
-one transaction; the back office's *Commit decisions* button calls it.
+one transaction; the back office's *Commit decisions* button calls it. A storefront merge
+(``merge:``) registers none: its commit writes the whole storefront and freezes its batch in
+the same transaction (docs/storefront-merge.md).
 """
 
 from __future__ import annotations
