@@ -173,10 +173,13 @@ class Command(closure.Command):
                 merge_id=merge.pk, by=None, sellers_unanswered_apart=options["sellers_apart"]
             )
             merge.refresh_from_db()
+            order = ("product", "variant", "gtin", "seller", "offer", "customer", "brand", "category")
+            keys = sorted(
+                (k for k in merge.counts if k.startswith("written_")),
+                key=lambda k: (next((i for i, w in enumerate(order) if k[8:].startswith(w)), 99), k),
+            )
             written = ", ".join(
-                f"{v} {k.removeprefix('written_').replace('_', ' ')}"
-                for k, v in merge.counts.items()
-                if k.startswith("written_")
+                f"{merge.counts[k]} {k.removeprefix('written_').replace('_', ' ')}" for k in keys
             )
             self.stdout.write(
                 f"Merged {merge.bundle_code} as {storefront.code}"
