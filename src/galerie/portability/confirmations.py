@@ -55,8 +55,9 @@ def party_for_email(*, party_id: int) -> MergeParty | None:
 
 def party_storefront(*, party: MergeParty) -> Storefront:
     """The storefront here whose name and theme the party's e-mail and page wear: a seller's first
-    storefront, a customer's latest order's; else the merged one, else the first open one, else an
-    unsaved one named after the operator (an installation without storefronts)."""
+    storefront, a customer's latest order's (not on the merged one); else the first open one, else
+    any but the merged one, else the merged one, else an unsaved one named after the operator (an
+    installation without storefronts)."""
     storefront_id: int | None = None
     if party.kind == MergeParty.Kind.SELLER and party.seller_id is not None:
         storefront_id = (
@@ -75,12 +76,10 @@ def party_storefront(*, party: MergeParty) -> Storefront:
         )
     if storefront_id is not None:
         return Storefront.objects.get(pk=storefront_id)
-    if party.merge.storefront is not None:
-        return party.merge.storefront
-    found = Storefront.objects.order_by("id").filter(status=Storefront.Status.OPEN).first()
-    return (
-        found or Storefront.objects.order_by("id").first() or Storefront(name=settings.GALERIE_OPERATOR_NAME)
-    )
+    # Not the merged storefront: the e-mail and the page speak of it joining another.
+    others = Storefront.objects.exclude(pk=party.merge.storefront_id).order_by("id")
+    found = others.filter(status=Storefront.Status.OPEN).first() or others.first()
+    return found or party.merge.storefront or Storefront(name=settings.GALERIE_OPERATOR_NAME)
 
 
 def _owners(party: MergeParty) -> list[tuple[str, str, str]]:
