@@ -114,7 +114,9 @@ def test_the_customer_is_asked_at_their_address_in_their_language(merging, smtp_
     assert f"Confirmez pour voir vos commandes de {merge.name} dans ce compte." in text
     assert "Librairie Martin" not in text and "Martin & fils" not in text
     party = MergeParty.objects.get(merge=merge, kind="customer")
-    assert LINK.search(text) and SentEmail.objects.filter(recipient="anne@example.test", kind="merge_party_customer")
+    assert LINK.search(text) and SentEmail.objects.filter(
+        recipient="anne@example.test", kind="merge_party_customer"
+    )
     assert party.status == MergeParty.Status.PENDING
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -94,13 +94,15 @@ def build_world() -> dict[str, Any]:
 
 
 def wipe_database() -> None:
-    """Empty every table of the project (inside the test's transaction): an empty installation."""
+    """Empty every table of the project: an empty installation."""
     tables = [
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
         if model._meta.managed and not model._meta.proxy
     ]
-    with connection.cursor() as cursor:
+    # One transaction: a transactional test (the browser's) runs in autocommit, where SQLite would
+    # check each table's foreign keys at once instead of at the end.
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # TRUNCATE refuses while deferred checks are pending
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True):

@@ -41,8 +41,9 @@ def test_a_customer_gives_then_withdraws_their_consent(client, shop):
     html = page.content.decode()
     assert '<label class="check" for="id_transfer_consent">' in html
     assert 'aria-describedby="id_transfer_consent_helptext"' in html
-    assert "If this shop is sold or merged into another marketplace, my account and order history may move" in (
-        _text(page)
+    assert (
+        "If this shop is sold or merged into another marketplace, my account and order history may move"
+        in (_text(page))
     )
     assert "checked" not in _consent_input(html)
 

@@ -99,6 +99,7 @@ def test_commit_asks_first_then_writes_the_merge(planned, client, operator):
     confirm = client.get(url)  # without "keep apart": the page warns the commit will be refused
     assert confirm.status_code == 200
     assert "1 seller has not answered: the commit will be refused." in _text(confirm)
+    assert "Commit the merge now" not in _text(confirm)  # no button that can only fail
     refused = client.post(url, {"confirm": "on"}, follow=True)
     assert "1 sellers have not answered yet" in _text(refused)
     merge.refresh_from_db()
@@ -106,6 +107,7 @@ def test_commit_asks_first_then_writes_the_merge(planned, client, operator):
 
     confirm = client.get(url, {"apart": "on"})
     assert "its shop is added as a new one, apart from its shop here" in _text(confirm)
+    assert "Commit the merge now" in _text(confirm)
     assert not Storefront.objects.filter(code=merge.code).exists()  # asking wrote nothing
     done = client.post(url, {"confirm": "on", "apart": "on"}, follow=True)
     assert done.status_code == 200
@@ -144,7 +146,9 @@ def test_abandon_asks_first_then_drops_the_reviews(planned, client, operator):
     assert "Merge abandoned" in _text(done) and "This merge was abandoned" in _text(done)
 
 
-def test_the_detail_page_reads_a_fixed_number_of_queries(planned, client, operator, django_assert_max_num_queries):
+def test_the_detail_page_reads_a_fixed_number_of_queries(
+    planned, client, operator, django_assert_max_num_queries
+):
     url = reverse("back_office:merge", kwargs={"merge_id": planned["merge"].pk})
     client.get(url)
     with django_assert_max_num_queries(12):

@@ -80,6 +80,8 @@ def test_the_seller_confirms_then_changes_its_mind_without_signing_in(planned):
     party.refresh_from_db()
     assert party.status == MergeParty.Status.CONFIRMED and party.decided_at is not None
 
+    html = done.content.decode()
+    assert 'value="decline"' in html and 'value="confirm"' not in html  # the other answer is left
     again = client.post(url, {"answer": "decline", "csrfmiddlewaretoken": token})
     assert "Your answer is recorded: you declined." in _text(again)
     assert "The shop “Librairie Martin” stays a shop of its own." in _text(again)

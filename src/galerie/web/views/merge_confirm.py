@@ -29,11 +29,11 @@ ANSWERS = {"confirm": True, "decline": False}
 
 
 def _choices(party: MergeParty) -> tuple[bool, bool]:
-    """(may confirm, may decline) now: both until the merge is done; after it, a customer whose
-    orders are not yet joined may still confirm."""
+    """(may confirm, may decline) now: until the merge is done, the answer not given yet; after it,
+    a customer whose orders are not yet joined may still confirm."""
     merge = party.merge
     if merge.status == StorefrontMerge.Status.PLANNED:
-        return True, True
+        return party.status != MergeParty.Status.CONFIRMED, party.status != MergeParty.Status.DECLINED
     late = (
         merge.status == StorefrontMerge.Status.COMMITTED
         and party.kind == MergeParty.Kind.CUSTOMER

@@ -133,10 +133,13 @@ def merge_commit_view(request: OperatorRequest, merge_id: int) -> HttpResponse:
         return closed
     apart = (request.POST if request.method == "POST" else request.GET).get("apart") == "on"
     if request.method != "POST" or request.POST.get("confirm") != "on":
+        progress = _progress(merge)
+        blocked = progress["reviews_pending"] > 0 or (progress["sellers_pending"] > 0 and not apart)
         context = {
             "merge": merge,
             "apart": apart,
-            "progress": _progress(merge),
+            "progress": progress,
+            "blocked": blocked,  # the commit would be refused: no button, the page says why
             "matches_url": _matches_url(merge),
         }
         return render(request, "galerie/operator/merge_commit.html", context)
