@@ -59,6 +59,7 @@ def party_storefront(*, party: MergeParty) -> Storefront:
     any but the merged one, else the merged one, else an unsaved one named after the operator (an
     installation without storefronts)."""
     storefront_id: int | None = None
+    merged = party.merge.storefront_id or 0  # no storefront has id 0
     if party.kind == MergeParty.Kind.SELLER and party.seller_id is not None:
         storefront_id = (
             SellerAdmission.objects.filter(seller_id=party.seller_id)
@@ -69,7 +70,7 @@ def party_storefront(*, party: MergeParty) -> Storefront:
     elif party.user_id is not None:
         storefront_id = (
             Order.objects.filter(customer_id=party.user_id)
-            .exclude(storefront_id=party.merge.storefront_id)
+            .exclude(storefront_id=merged)
             .order_by("-id")
             .values_list("storefront_id", flat=True)
             .first()
@@ -77,13 +78,15 @@ def party_storefront(*, party: MergeParty) -> Storefront:
     if storefront_id is not None:
         return Storefront.objects.get(pk=storefront_id)
     # Not the merged storefront: the e-mail and the page speak of it joining another.
-    others = Storefront.objects.exclude(pk=party.merge.storefront_id).order_by("id")
+    others = Storefront.objects.exclude(pk=merged).order_by("id")
     found = others.filter(status=Storefront.Status.OPEN).first() or others.first()
     return found or party.merge.storefront or Storefront(name=settings.GALERIE_OPERATOR_NAME)
 
 
 def _owners(party: MergeParty) -> list[tuple[str, str, str]]:
     """(address, language, role) of the matched seller's active owners and managers, owners first."""
+    if party.seller_id is None:
+        return []
     rows = (
         SellerMember.objects.filter(
             seller_id=party.seller_id,
