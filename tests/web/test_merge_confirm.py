@@ -114,7 +114,9 @@ def test_a_customer_who_confirms_after_the_commit_finds_their_orders_in_their_ac
     assert page.status_code == 200
     assert "The merge is done. Your orders from" in text and "stay apart from your account" in text
     html = page.content.decode()
-    assert 'value="confirm"' in html and 'value="decline"' not in html  # only confirming is left
+    # Confirming is left, and declining as far as the status table allows it after the commit.
+    late_decline = MergeParty.Status.DECLINED in MergeParty.TRANSITIONS[MergeParty.Status.LAPSED]
+    assert 'value="confirm"' in html and ('value="decline"' in html) == late_decline
 
     done = client.post(url, {"answer": "confirm"})
     assert done.status_code == 200
@@ -181,3 +183,23 @@ def test_a_bad_or_old_link_is_a_404_with_a_clear_message(planned, client, kind):
     assert "This confirmation link is not valid, or too old." in _text(response)
     post = client.post(reverse("merge_confirm", kwargs={"token": token}), {"answer": "confirm"})
     assert post.status_code == 404
+
+
+def test_a_customer_who_declines_after_the_commit_may_still_confirm_later(planned, client, monkeypatch):
+    # The status table on main lets a lapsed customer decline too: the page follows the table.
+    lapsed = MergeParty.Status.LAPSED
+    both = frozenset({MergeParty.Status.CONFIRMED, MergeParty.Status.DECLINED})
+    monkeypatch.setitem(MergeParty.TRANSITIONS, lapsed, both)
+    party = planned["customer_party"]
+    _commit(planned)
+    url = _url(party)
+    declined = client.post(url, {"answer": "decline"})
+    assert declined.status_code == 200
+    text = _text(declined)
+    assert "Your answer is recorded: you declined." in text
+    assert "You can still confirm later with the same link." in text
+    assert "until the merge is done" not in text
+    html = declined.content.decode()
+    assert 'value="confirm"' in html and 'value="decline"' not in html
+    joined = client.post(url, {"answer": "confirm"})
+    assert "are now in your account" in _text(joined)

@@ -29,17 +29,18 @@ ANSWERS = {"confirm": True, "decline": False}
 
 
 def _choices(party: MergeParty) -> tuple[bool, bool]:
-    """(may confirm, may decline) now: until the merge is done, the answer not given yet; after it,
-    a customer whose orders are not yet joined may still confirm."""
+    """(may confirm, may decline) now, as the party's status table allows: until the merge is done;
+    after it, only a customer whose orders are not joined yet (joining is final)."""
     merge = party.merge
-    if merge.status == StorefrontMerge.Status.PLANNED:
-        return party.status != MergeParty.Status.CONFIRMED, party.status != MergeParty.Status.DECLINED
-    late = (
+    open_ = merge.status == StorefrontMerge.Status.PLANNED or (
         merge.status == StorefrontMerge.Status.COMMITTED
         and party.kind == MergeParty.Kind.CUSTOMER
         and party.joined_at is None
     )
-    return late, False
+    if not open_:
+        return False, False
+    allowed = MergeParty.TRANSITIONS[MergeParty.Status(party.status)]
+    return MergeParty.Status.CONFIRMED in allowed, MergeParty.Status.DECLINED in allowed
 
 
 def _account_url(party: MergeParty) -> str:
