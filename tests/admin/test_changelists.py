@@ -3,6 +3,7 @@ do not grow with the number of rows (no N+1)."""
 
 import io
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from django.contrib import admin
@@ -15,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from galerie.cart.services import cart_add
+from galerie.catalog.models import MatchReview
 from galerie.catalog.services import brand_create, product_image_add
 from galerie.checkout.models import CheckoutAttempt
 from galerie.checkout.services import checkout_place_order
@@ -28,8 +30,10 @@ from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder, SellerQualityWarning
 from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
+from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
 from galerie.sellers.models import SellerAdmission, SellerMember
 from galerie.sellers.services import seller_member_add
+from galerie.storefronts.models import StorefrontRedirect
 from tests.checkout.conftest import ADDRESS, SUCCESS, capture_placed_orders, new_key
 from tests.factories import (
     TESTS,
@@ -59,6 +63,7 @@ READ_ONLY |= {SellerQualityWarning}
 READ_ONLY |= {Account, JournalEntry}
 READ_ONLY |= {Offer, OfferChange, PriceHistory}  # changed only through the offers' services
 READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, managed by the seller
+READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided by their services
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -87,6 +92,29 @@ def populate(n: int) -> None:
             idempotency_key=new_key(), return_url="http://testserver/r/",
         )  # fmt: skip
         cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)  # a cart kept
+        # What a merge's plan records (portability/merge.py), and the redirects a commit writes.
+        MatchReview.objects.create(
+            batch=f"import:{seller.pk}", candidate={"title": "A"}, product=product, score=700
+        )
+        merge = StorefrontMerge.objects.create(
+            code=f"merged{seller.pk}", bundle_code="bundle", name="Merged", path="/nowhere",
+            manifest_sha256="0" * 64, storefront=storefront,
+        )  # fmt: skip
+        MergeProduct.objects.create(
+            merge=merge, incoming=uuid4(), title="A", decision="match", product=product
+        )
+        MergeParty.objects.create(
+            merge=merge,
+            kind="seller",
+            incoming=uuid4(),
+            name="A",
+            signal="siren",
+            email=seller.email,
+            seller=seller,
+        )
+        StorefrontRedirect.objects.create(
+            storefront=storefront, old_path=f"p/old-{seller.pk}/", new_path=f"p/{product.slug}/"
+        )
     capture_placed_orders()  # the worker's capture on order.placed
     deliver_due_webhooks(now=timezone.now() + timedelta(hours=1))
     while outbox_deliver_batch(LEDGER_HANDLERS, batch=500).claimed:  # post to the ledger

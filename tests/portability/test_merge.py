@@ -14,13 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from galerie.accounts.models import User
-from galerie.catalog import services as catalog
 from galerie.catalog.matching.reviews import MatchBatchCommitted, match_review_decide, match_review_undo
 from galerie.catalog.models import Category, MatchReview, Product, Variant
 from galerie.offers.models import Offer, PriceHistory
 from galerie.orders.models import Order
 from galerie.portability.errors import BundleConflict
-from galerie.portability.export import storefront_export
 from galerie.portability.merge import (
     MergeBundleChanged,
     MergeClosed,
@@ -36,69 +34,16 @@ from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront, StorefrontRedirect
 from tests.factories import (
-    make_offer,
-    make_product,
-    make_product_type,
-    make_seller,
     make_storefront,
-    make_user,
-    make_variant,
 )
-from tests.portability.world import build_world, wipe_database
+from tests.portability.world import build_merging
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def merging(tmp_path):
-    """The bundle of the world's storefront, and another installation with a catalog that
-    overlaps it: the novel under its GTIN, the poems under a longer title of the same brand,
-    the same first category, a category with the poems' slug but another name, a seller with
-    the first seller's SIREN, an account with the consenting customer's address."""
-    world = build_world()
-    poems = Product.objects.get(title="Les Fleurs du mal")
-    poems.brand = world["novel"].brand
-    poems.save(update_fields=["brand"])
-    paperback = world["novel"].variants.get(name="Paperback")
-    bundle = tmp_path / "bundle"
-    storefront_export(storefront=world["storefront"], path=bundle)
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    url_map = [json.loads(line) for line in (bundle / "url_map.jsonl").read_text().splitlines()]
-    categories = [json.loads(line) for line in (bundle / "categories.jsonl").read_text().splitlines()]
-    wipe_database()
-
-    books = catalog.category_create(name="Books", slug=categories[0]["slug"])
-    poetry_slug = next(c["slug"] for c in categories if c["name"] == "Poetry")
-    catalog.category_create(name="Garden tools", slug=poetry_slug)  # the same slug, another category
-    here_type = make_product_type()
-    brand = catalog.brand_create(name="Hetzel")
-    novel = make_product(category=books, product_type=here_type, brand=brand, title="20 000 lieues (Hetzel)")
-    novel_variant = make_variant(product=novel, gtin=paperback.gtin, name="Poche")
-    fleurs = make_product(
-        category=books,
-        product_type=here_type,
-        brand=brand,
-        title="Les Fleurs du mal illustrées édition collector",
-    )
-    fleurs_variant = make_variant(product=fleurs)
-    shop = make_storefront(code="here", scope=[books])
-    seller_here = make_seller(storefronts=[shop], display_name="Martin & fils")  # the same SIREN
-    kept_offer = make_offer(seller=seller_here, variant=novel_variant, price_minor=1800)
-    anne = make_user(email="anne@example.test", full_name="Anne M.")
-    return {
-        "bundle": bundle,
-        "manifest": manifest,
-        "url_map": url_map,
-        "novel": novel,
-        "novel_variant": novel_variant,
-        "fleurs": fleurs,
-        "fleurs_variant": fleurs_variant,
-        "seller": seller_here,
-        "kept_offer": kept_offer,
-        "anne": anne,
-        "code": manifest["storefront"],
-        "operator": make_user(email="op@example.test", is_staff=True),
-    }
+    return build_merging(tmp_path)
 
 
 def test_the_plan_decides_without_writing_anything(merging):

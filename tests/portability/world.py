@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
 from galerie.catalog import services as catalog
+from galerie.catalog.models import Product
 from galerie.core.money import Money
 from galerie.ledger.models import CommissionOverride, CommissionPlan
 from galerie.offers.services import offer_price_set
+from galerie.portability.export import storefront_export
 from galerie.storefronts.models import StorefrontRedirect
 from tests.factories import (
     TESTS,
@@ -90,14 +94,68 @@ def build_world() -> dict[str, Any]:
 
 
 def wipe_database() -> None:
-    """Empty every table of the project (inside the test's transaction): an empty installation."""
+    """Empty every table of the project: an empty installation."""
     tables = [
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
         if model._meta.managed and not model._meta.proxy
     ]
-    with connection.cursor() as cursor:
+    # One transaction: a transactional test (the browser's) runs in autocommit, where SQLite would
+    # check each table's foreign keys at once instead of at the end.
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # TRUNCATE refuses while deferred checks are pending
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True):
             cursor.execute(sql)
+
+
+def build_merging(tmp_path: Path) -> dict[str, Any]:
+    """The bundle of the world's storefront, and another installation with a catalog that
+    overlaps it: the novel under its GTIN, the poems under a longer title of the same brand,
+    the same first category, a category with the poems' slug but another name, a seller with
+    the first seller's SIREN, an account with the consenting customer's address."""
+    world = build_world()
+    poems = Product.objects.get(title="Les Fleurs du mal")
+    poems.brand = world["novel"].brand
+    poems.save(update_fields=["brand"])
+    paperback = world["novel"].variants.get(name="Paperback")
+    bundle = tmp_path / "bundle"
+    storefront_export(storefront=world["storefront"], path=bundle)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    url_map = [json.loads(line) for line in (bundle / "url_map.jsonl").read_text().splitlines()]
+    categories = [json.loads(line) for line in (bundle / "categories.jsonl").read_text().splitlines()]
+    wipe_database()
+
+    books = catalog.category_create(name="Books", slug=categories[0]["slug"])
+    poetry_slug = next(c["slug"] for c in categories if c["name"] == "Poetry")
+    catalog.category_create(name="Garden tools", slug=poetry_slug)  # the same slug, another category
+    here_type = make_product_type()
+    brand = catalog.brand_create(name="Hetzel")
+    novel = make_product(category=books, product_type=here_type, brand=brand, title="20 000 lieues (Hetzel)")
+    novel_variant = make_variant(product=novel, gtin=paperback.gtin, name="Poche")
+    fleurs = make_product(
+        category=books,
+        product_type=here_type,
+        brand=brand,
+        title="Les Fleurs du mal illustrées édition collector",
+    )
+    fleurs_variant = make_variant(product=fleurs)
+    shop = make_storefront(code="here", scope=[books])
+    seller_here = make_seller(storefronts=[shop], display_name="Martin & fils")  # the same SIREN
+    kept_offer = make_offer(seller=seller_here, variant=novel_variant, price_minor=1800)
+    anne = make_user(email="anne@example.test", full_name="Anne M.")
+    return {
+        "bundle": bundle,
+        "manifest": manifest,
+        "url_map": url_map,
+        "novel": novel,
+        "novel_variant": novel_variant,
+        "fleurs": fleurs,
+        "fleurs_variant": fleurs_variant,
+        "here": shop,
+        "seller": seller_here,
+        "kept_offer": kept_offer,
+        "anne": anne,
+        "code": manifest["storefront"],
+        "operator": make_user(email="op@example.test", is_staff=True),
+    }

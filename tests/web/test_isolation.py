@@ -25,6 +25,7 @@ from django.utils import timezone
 from galerie.catalog.models import ProductProposal
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
+from galerie.portability.models import StorefrontMerge
 from galerie.sellers.access import ROLE_PERMS
 from galerie.sellers.models import (
     Seller,
@@ -133,6 +134,9 @@ def world(paid):
         "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",
         "review_id": 1,  # the back office's match reviews: refused before any look-up
+        "merge_id": StorefrontMerge.objects.create(
+            code="merged", bundle_code="merged", name="Merged", path="/nowhere", manifest_sha256="0" * 64
+        ).pk,
     }
     markers = [SECRET, seller_order.number, "a-prices.csv", "A&#x27;s secret proposal", "future@a.test"]
     markers += ["aaaa1111", clerk_a.email, owner_a.email, seller_a.display_name]

@@ -42,3 +42,24 @@ def customer_signup(*, email: str, password: str, full_name: str = "", language:
         ) from None
     emit("customer.signed_up", user_id=user.pk)
     return user
+
+
+@transaction.atomic
+def customer_profile_update(*, user_id: int, full_name: str, transfer_consent: bool) -> User:
+    """Save a customer's name and whether their account and orders may move with a storefront
+    sold or merged (docs/merge-confirmations.md); a change of consent is recorded as an event."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    full_name = (full_name or "").strip()[:200]
+    changed = [
+        name
+        for name, value in (("full_name", full_name), ("transfer_consent", bool(transfer_consent)))
+        if getattr(user, name) != value
+    ]
+    if not changed:
+        return user
+    consent_changed = user.transfer_consent != bool(transfer_consent)
+    user.full_name, user.transfer_consent = full_name, bool(transfer_consent)
+    user.save(update_fields=changed)
+    if consent_changed:
+        emit("customer.transfer_consent_changed", user_id=user.pk, transfer_consent=user.transfer_consent)
+    return user

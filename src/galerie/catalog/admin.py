@@ -8,11 +8,13 @@ from galerie.catalog.models import (
     AttributeDefinition,
     Brand,
     Category,
+    MatchReview,
     Product,
     ProductImage,
     ProductType,
     Variant,
 )
+from galerie.core.admin_actions import ViewOnly
 from galerie.core.pagination import EstimatedCountPaginator
 
 
@@ -149,3 +151,19 @@ class ProductImageAdmin(ReportsProductEdits, admin.ModelAdmin):
     list_select_related = ["product"]
     raw_id_fields = ["product"]
     show_full_result_count = False
+
+
+@admin.register(MatchReview)
+class MatchReviewAdmin(ViewOnly, admin.ModelAdmin):
+    """Doubtful product matches (docs/product-matching.md): decided in the back office's review
+    queue (/back-office/matches/), shown here read-only."""
+
+    list_display = ["id", "batch", "title", "product", "score", "status", "decided_by", "committed_at"]
+    list_filter = ["status", "batch"]
+    list_select_related = ["product", "decided_by"]
+    search_fields = ["batch"]
+    show_full_result_count = False
+
+    @admin.display(description="Incoming title")
+    def title(self, obj: MatchReview) -> str:
+        return str(obj.candidate.get("title", "")) if isinstance(obj.candidate, dict) else ""

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from galerie.core.admin_actions import service_action
-from galerie.storefronts.models import Storefront, StorefrontHost
+from galerie.storefronts.models import Storefront, StorefrontHost, StorefrontRedirect
 from galerie.storefronts.services import storefront_open
 
 
@@ -36,3 +36,16 @@ class StorefrontHostAdmin(admin.ModelAdmin):
     list_display = ["host", "storefront", "is_primary"]
     list_select_related = ["storefront"]
     search_fields = ["host"]
+
+
+@admin.register(StorefrontRedirect)
+class StorefrontRedirectAdmin(admin.ModelAdmin):
+    """Old paths that answer 301 (a bundle's URL map, a merge's renamed slugs); the operator may
+    add or correct one. Paths are relative to the storefront's root: ``p/old-slug/``."""
+
+    list_display = ["old_path", "new_path", "storefront", "created_at"]
+    list_filter = ["storefront"]
+    list_select_related = ["storefront"]
+    search_fields = ["old_path", "new_path"]
+    show_full_result_count = False
+    fields = ["storefront", "old_path", "new_path"]

@@ -117,3 +117,22 @@ class CardForm(forms.Form):
             "cvc": self.cleaned_data["cvc"],
             "holder": self.cleaned_data["holder"],
         }
+
+
+class ProfileForm(forms.Form):
+    """A customer's own details: their name, and their consent to a transfer of their account."""
+
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    transfer_consent = forms.BooleanField(
+        label=_("My account may move with this shop"),
+        required=False,
+        help_text=_(
+            "If this shop is sold or merged into another marketplace, my account and order history"
+            " may move with it; otherwise they travel pseudonymised."
+        ),
+    )

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from galerie.web.views.back_office import matches, money, portfolio, proposals, quality, sellers, storefronts
+from galerie.web.views.back_office import (
+    matches,
+    merges,
+    money,
+    portfolio,
+    proposals,
+    quality,
+    sellers,
+    storefronts,
+)
 
 app_name = "back_office"
 urlpatterns = [
@@ -50,4 +59,8 @@ urlpatterns = [
     path("money/storefronts/costs/delete/", portfolio.cost_delete, name="storefront_cost_delete"),
     path("quality/", quality.quality, name="quality"),
     path("quality/settings/", quality.quality_settings, name="quality_settings"),
+    path("merges/", merges.merge_list, name="merges"),
+    path("merges/<int:merge_id>/", merges.merge_detail, name="merge"),
+    path("merges/<int:merge_id>/commit/", merges.merge_commit_view, name="merge_commit"),
+    path("merges/<int:merge_id>/abandon/", merges.merge_abandon_view, name="merge_abandon"),
 ]

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from galerie.web.views.landing import health
+from galerie.web.views.merge_confirm import merge_confirm
 
 urlpatterns = [
     path("back-office/", include("galerie.web.urls_back_office")),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("payments/", include("galerie.payments.urls")),
     path("sell/", include("galerie.web.urls_seller")),
+    path("merge/confirm/<str:token>/", merge_confirm, name="merge_confirm"),
 ]
 if settings.GALERIE_BENCH:
     from galerie.web.bench import floor

@@ -28,6 +28,7 @@ urlpatterns = [
     path("checkout/return/", shop.checkout_return_view, name="checkout_return"),
     path("orders/<str:number>/placed/", shop.order_confirmation, name="order_confirmation"),
     path("account/", account.account, name="account"),
+    path("account/settings/", account.account_settings, name="account_settings"),
     path("account/signup/", account.signup, name="signup"),
     path("account/login/", account.sign_in, name="login"),
     path("account/logout/", account.sign_out, name="logout"),

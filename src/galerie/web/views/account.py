@@ -1,4 +1,5 @@
-"""Customer account pages of a storefront: sign up, sign in and out, password reset, orders."""
+"""Customer account pages of a storefront: sign up, sign in and out, password reset, orders,
+the customer's own details (name, consent to a transfer)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from galerie.accounts.services import customer_signup
+from galerie.accounts.services import customer_profile_update, customer_signup
 from galerie.cart.selectors import cart_find, cart_item_count
 from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
 from galerie.web.form_errors import add_domain_errors
-from galerie.web.forms import SignupForm
+from galerie.web.forms import ProfileForm, SignupForm
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_prefix, sf_reverse
 from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
@@ -109,6 +110,27 @@ def account(request: StorefrontRequest) -> HttpResponse:
         "seller_orders__seller"
     )[:50]
     return render(request, "galerie/account/home.html", {"orders": orders})
+
+
+@storefront_view(("GET", "HEAD", "POST"), closed_too=True)
+def account_settings(request: StorefrontRequest) -> HttpResponse:
+    """The customer's details: their name and their consent to a transfer of their account."""
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
+    user = request.user
+    initial = {"full_name": user.full_name, "transfer_consent": user.transfer_consent}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        customer_profile_update(
+            user_id=user.pk,
+            full_name=form.cleaned_data["full_name"],
+            transfer_consent=form.cleaned_data["transfer_consent"],
+        )
+        messages.success(request, _("Your details are saved."))
+        return redirect(sf_reverse(request, "account_settings"))
+    return render(
+        request, "galerie/account/settings.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @storefront_view(closed_too=True)
