@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from galerie.accounts.models import User
 from galerie.catalog.matching.reviews import MatchBatchCommitted, match_review_decide, match_review_undo
-from galerie.catalog.models import Category, MatchReview, Product, Variant
+from galerie.catalog.models import Brand, Category, MatchReview, Product, Variant
 from galerie.offers.models import Offer, PriceHistory
 from galerie.orders.models import Order
 from galerie.portability.errors import BundleConflict
@@ -257,3 +257,15 @@ def test_a_customer_is_joined_only_by_their_own_confirmation(merging, before, af
         assert (party.joined_at is not None) == joined
         assert Order.objects.filter(storefront=storefront).count() == 2  # never an order lost
         transaction.set_rollback(True)
+
+
+def test_a_brand_written_in_bulk_here_is_found_all_the_same(merging):
+    """Brands loaded by a seed or an import have no match key yet: the merge gives them theirs
+    and finds the brand, rather than adding a second one under a renamed slug."""
+    merge = merge_plan(path=merging["bundle"], by=merging["operator"])
+    Brand.objects.update(match_key="")  # as if loaded in bulk after the plan's matcher filled them
+    review = MergeProduct.objects.get(merge=merge, decision="review").review
+    match_review_decide(review_id=review.pk, accept=False, by=merging["operator"])
+    merge_commit(merge_id=merge.pk, by=merging["operator"], sellers_unanswered_apart=True)
+    assert list(Brand.objects.values_list("name", flat=True)) == ["Hetzel"]
+    assert Product.objects.get(title="Les Fleurs du mal").brand.name == "Hetzel"

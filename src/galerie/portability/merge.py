@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from galerie.accounts.models import User
 from galerie.catalog.matching import ProductCandidate, match_reviews_create, products_match
 from galerie.catalog.matching.normalise import attribute_value_key, brand_key, fold, identifier_key
+from galerie.catalog.matching.products import brands_missing_keys_fill
 from galerie.catalog.matching.reviews import MatchBatchUndecided, match_batch_commit
 from galerie.catalog.models import (
     AttributeDefinition,
@@ -509,6 +510,7 @@ class _Merge(_Import):
     def write_brands(self) -> None:
         """A brand is found by slug when its name means the same, else by its normal form (the
         matcher's key); any other is added (its slug renamed when taken)."""
+        brands_missing_keys_fill()  # brands written in bulk here (a seed, an import) have no key yet
         for batch in _batches(self.rows("brands.jsonl")):
             keys = {r["slug"]: brand_key(r["name"]) for r in batch}
             by_slug = {

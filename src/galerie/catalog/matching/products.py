@@ -231,7 +231,7 @@ def _score_product(
     return score, chosen, reasons
 
 
-def _brands_missing_keys_fill() -> None:
+def brands_missing_keys_fill() -> None:
     """Give their key to brands written in bulk (``bulk_create`` skips ``save``): one query that
     finds none, usually; after a bulk load, a few more the first time only."""
     while missing := list(Brand.objects.filter(match_key="").exclude(name="").only("id", "name")[:5000]):
@@ -265,7 +265,7 @@ def products_match(candidates: list[ProductCandidate]) -> list[MatchResult]:
     per candidate, in their order. Reads only (the brands' keys filled in apart)."""
     if not candidates:
         return []
-    _brands_missing_keys_fill()
+    brands_missing_keys_fill()
     gtins = [identifier_key(c.gtin) if c.gtin else None for c in candidates]
     by_gtin: dict[str, Variant] = {}
     wanted = sorted({g for g in gtins if g})
