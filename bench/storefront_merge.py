@@ -3,6 +3,9 @@
 
     createdb -h 127.0.0.1 -U postgres -T galerie_large merge_target
     python bench/storefront_merge.py --source galerie_large --target merge_target [--storefront CODE]
+    # or a storefront of the whole catalog (250,000 products, 1,000,000 offers), from a copy:
+    createdb -h 127.0.0.1 -U postgres -T galerie_large merge_source
+    python bench/storefront_merge.py --source merge_source --target merge_target --whole-catalog
 
 1. Exports the storefront from ``--source`` (``galerie storefront export``).
 2. Rewrites the bundle as another marketplace's would be: new uuids for every product,
@@ -150,10 +153,28 @@ def main() -> None:
     parser.add_argument("--target", default="merge_target")
     parser.add_argument("--storefront", default="atelier-onze")
     parser.add_argument("--out", default="/tmp/merge-bench")
+    parser.add_argument(
+        "--whole-catalog",
+        action="store_true",
+        help="First widen the storefront to the whole catalog and admit every seller, in --source"
+        " (give a copy): a storefront of every product and offer of the database.",
+    )
     args = parser.parse_args()
     galerie = [shutil.which("galerie") or "galerie"]
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
+    if args.whole_catalog:
+        code = args.storefront
+        psql(
+            args.source,
+            f"""DELETE FROM storefronts_storefront_catalog_scope
+                 WHERE storefront_id = (SELECT id FROM storefronts_storefront WHERE code = '{code}');
+                INSERT INTO sellers_selleradmission (seller_id, storefront_id, status, reason)
+                SELECT s.id, f.id, 'admitted', '' FROM sellers_seller s, storefronts_storefront f
+                 WHERE f.code = '{code}' AND NOT EXISTS (
+                       SELECT 1 FROM sellers_selleradmission a
+                        WHERE a.seller_id = s.id AND a.storefront_id = f.id)""",
+        )
     exported = run(
         [*galerie, "storefront", "-v0", "export", args.storefront, str(out / "bundle")], args.source
     )
