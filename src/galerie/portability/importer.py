@@ -278,36 +278,44 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
 # --- conflicts -------------------------------------------------------------------------------
 
 
-def _conflicts(verified: Verified) -> None:
-    """Refuse the natural keys of the bundle that this installation already has."""
-    found: list[str] = []
-    total = 0
+class _Existing:
+    """The bundle's natural keys that this installation has already: how many, and the first 20."""
 
-    def check(model: type[Model], field_name: str, values: list[Any]) -> None:
-        nonlocal total
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.total = 0
+
+    def check(self, model: type[Model], field_name: str, values: list[Any]) -> None:
         values = [v for v in values if v not in (None, "")]
         if not values:
             return
         existing = list(
             model._default_manager.filter(**{f"{field_name}__in": values}).values_list(field_name, flat=True)
         )
-        total += len(existing)
-        for value in existing[: max(0, 20 - len(found))]:
-            found.append(f"{model._meta.label}.{field_name}={value}")
+        self.total += len(existing)
+        for value in existing[: max(0, 20 - len(self.found))]:
+            self.found.append(f"{model._meta.label}.{field_name}={value}")
 
+    def raise_if_any(self, code: str) -> None:
+        if self.total:
+            exists = code if Storefront.objects.filter(code=code).exists() else ""
+            raise BundleConflict(self.found, total=self.total, storefront_exists=exists)
+
+
+def _conflicts(verified: Verified) -> None:
+    """Refuse the natural keys of the bundle that this installation already has."""
+    existing = _Existing()
     path = verified.path
     rows = dict(_lines(path, "storefront.jsonl", _Problems()))
     storefront = rows[1]
-    check(Storefront, "code", [storefront["code"]])
-    check(Storefront, "uuid", [storefront["uuid"]])
+    existing.check(Storefront, "code", [storefront["code"]])
+    existing.check(Storefront, "uuid", [storefront["uuid"]])
     ignore = _Problems()
     for name, specs in CONFLICT_KEYS.items():
         for batch in _batches(row for _, row in _lines(path, name, ignore)):
             for model, field_name, get in specs:
-                check(model, field_name, [value for row in batch for value in get(row)])
-    if total:
-        exists = storefront["code"] if Storefront.objects.filter(code=storefront["code"]).exists() else ""
-        raise BundleConflict(found, total=total, storefront_exists=exists)
+                existing.check(model, field_name, [value for row in batch for value in get(row)])
+    existing.raise_if_any(storefront["code"])
 
 
 def _one(key: str) -> Callable[[dict[str, Any]], list[Any]]:

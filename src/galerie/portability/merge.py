@@ -50,16 +50,16 @@ from galerie.core.locking import lock_row
 from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
 from galerie.offers.models import Offer
-from galerie.orders.models import Order, SellerOrder
-from galerie.payments.models import Payment
-from galerie.portability.errors import BundleConflict
+from galerie.orders.models import Order
 from galerie.portability.format import MANIFEST
 from galerie.portability.importer import (
     BATCH,
+    CONFLICT_KEYS,
     PSEUDONYM_DOMAIN,
     Progress,
     Verified,
     _batches,
+    _Existing,
     _Import,
     _keep_given_dates,
     _lines,
@@ -124,36 +124,16 @@ def _rows(path: Path, name: str) -> Iterator[dict[str, Any]]:
 def _merge_conflicts(verified: Verified, code: str) -> None:
     """Refuse what a merge cannot map onto rows here: the storefront's code and hosts (the merged
     storefront keeps its own), and the orders' and payments' keys (an order is never merged)."""
-    found: list[str] = []
-    total = 0
-
-    def check(model: type[Model], field_name: str, values: list[Any]) -> None:
-        nonlocal total
-        values = [v for v in values if v not in (None, "")]
-        if not values:
-            return
-        existing = list(
-            model._default_manager.filter(**{f"{field_name}__in": values}).values_list(field_name, flat=True)
-        )
-        total += len(existing)
-        for value in existing[: max(0, 20 - len(found))]:
-            found.append(f"{model._meta.label}.{field_name}={value}")
-
+    existing = _Existing()
     path = verified.path
     storefront = _first(path, "storefront.jsonl")
-    check(Storefront, "code", [code])
-    check(Storefront, "uuid", [storefront["uuid"]])
-    check(StorefrontHost, "host", [row["host"] for row in _rows(path, "hosts.jsonl")])
+    existing.check(Storefront, "code", [code])
+    existing.check(Storefront, "uuid", [storefront["uuid"]])
+    existing.check(StorefrontHost, "host", [row["host"] for row in _rows(path, "hosts.jsonl")])
     for batch in _batches(_rows(path, "orders.jsonl")):
-        check(Order, "uuid", [r["uuid"] for r in batch])
-        check(Order, "number", [r["number"] for r in batch])
-        check(Payment, "uuid", [r["payment"]["uuid"] for r in batch])
-        check(Payment, "idempotency_key", [r["payment"]["idempotency_key"] for r in batch])
-        check(SellerOrder, "uuid", [so["uuid"] for r in batch for so in r["seller_orders"]])
-        check(SellerOrder, "number", [so["number"] for r in batch for so in r["seller_orders"]])
-    if total:
-        exists = code if Storefront.objects.filter(code=code).exists() else ""
-        raise BundleConflict(found, total=total, storefront_exists=exists)
+        for model, field_name, get in CONFLICT_KEYS["orders.jsonl"]:
+            existing.check(model, field_name, [value for row in batch for value in get(row)])
+    existing.raise_if_any(code)
 
 
 # --- plan -------------------------------------------------------------------------------------
