@@ -176,35 +176,21 @@ def _plan_products(
         review_of = iter(reviews)
         rows = []
         for r in batch:
+            row = MergeProduct(merge=merge, incoming=r["uuid"], title=r["title"][:255])
             if r["uuid"] in here:  # the same product (the bundle came from here, or went and came back)
-                rows.append(
-                    MergeProduct(
-                        merge=merge,
-                        incoming=r["uuid"],
-                        title=r["title"][:255],
-                        decision=Decision.MATCH,
-                        score=1000,
-                        signal="uuid",
-                        product_id=here[r["uuid"]],
-                    )
+                row.decision, row.score, row.signal, row.product_id = (
+                    Decision.MATCH,
+                    1000,
+                    "uuid",
+                    here[r["uuid"]],
                 )
-                counts["match"] += 1
-                continue
-            result = results[r["uuid"]]
-            signal = next((reason.signal for reason in result.reasons if reason.agrees and reason.points), "")
-            rows.append(
-                MergeProduct(
-                    merge=merge,
-                    incoming=r["uuid"],
-                    title=r["title"][:255],
-                    decision=result.decision,
-                    score=result.score,
-                    signal=signal,
-                    product=result.product,
-                    review=next(review_of) if result.decision == "review" else None,
-                )
-            )
-            counts[result.decision] += 1
+            else:
+                result = results[r["uuid"]]
+                row.decision, row.score, row.product = result.decision, result.score, result.product
+                row.signal = next((why.signal for why in result.reasons if why.agrees and why.points), "")
+                row.review = next(review_of) if result.decision == "review" else None
+            rows.append(row)
+            counts[row.decision] += 1
         MergeProduct.objects.bulk_create(rows, batch_size=BATCH)
         done += len(batch)
         progress("match products", done, total)
