@@ -347,7 +347,10 @@ def _open_merge(merge_id: int) -> StorefrontMerge:
     except StorefrontMerge.DoesNotExist:
         raise MergeNotFound(_("There is no such merge.")) from None
     if merge.status != StorefrontMerge.Status.PLANNED:
-        raise MergeClosed(_("This merge is %(status)s: it can no longer change.") % {"status": merge.status})
+        raise MergeClosed(
+            _("This merge is %(status)s: it can no longer change.")
+            % {"status": merge.get_status_display().lower()}
+        )
     return merge
 
 
@@ -775,6 +778,9 @@ def merge_commit(
     merge = StorefrontMerge.objects.filter(pk=merge_id).first()
     if merge is None:
         raise MergeNotFound(_("There is no such merge."))
+    if merge.status != StorefrontMerge.Status.PLANNED:
+        with transaction.atomic():
+            _open_merge(merge_id)  # says why, before reading the bundle again
     path = Path(merge.path)
     verified = bundle_verify(path, on_progress=on_progress)
     if manifest_sha256(path) != merge.manifest_sha256:

@@ -72,7 +72,7 @@ class Command(closure.Command):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] not in ("export", "import", "merge"):
             return super().handle(*args, **options)
-        if options["action"] == "merge" and options["step"] != "plan":
+        if options["action"] == "merge" and options["step"] not in ("plan", "commit"):
             try:
                 return self._merge_step(options)
             except DomainError as error:
@@ -96,8 +96,10 @@ class Command(closure.Command):
 
             if options["action"] == "export":
                 summary, after = self._export(options, progress), ""
-            elif options["action"] == "merge":
+            elif options["action"] == "merge" and options["step"] == "plan":
                 summary, after = self._plan(options, progress)
+            elif options["action"] == "merge":
+                summary, after = self._commit(options, progress)
             else:
                 summary, after = self._import(options, progress)
         self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s.{after}")
@@ -167,25 +169,6 @@ class Command(closure.Command):
             self.stdout.write(f"Merge {merge.pk}: {merge.bundle_code} → {merge.code}, {merge.status}")
             for key, value in {**merge.counts, **merge_progress(merge=merge)}.items():
                 self.stdout.write(f"  {key.replace('_', ' ')}: {value}")
-        elif step == "commit":
-            started = time.monotonic()
-            storefront = merge_commit(
-                merge_id=merge.pk, by=None, sellers_unanswered_apart=options["sellers_apart"]
-            )
-            merge.refresh_from_db()
-            order = ("product", "variant", "gtin", "seller", "offer", "customer", "brand", "category")
-            keys = sorted(
-                (k for k in merge.counts if k.startswith("written_")),
-                key=lambda k: (next((i for i, w in enumerate(order) if k[8:].startswith(w)), 99), k),
-            )
-            written = ", ".join(
-                f"{merge.counts[k]} {k.removeprefix('written_').replace('_', ' ')}" for k in keys
-            )
-            self.stdout.write(
-                f"Merged {merge.bundle_code} as {storefront.code}"
-                f" in {time.monotonic() - started:.1f} s: {written}."
-                f" Next: galerie search reindex --storefront {storefront.code}"
-            )
         elif step == "abandon":
             merge_abandon(merge_id=merge.pk, by=None)
             self.stdout.write(f"Merge {merge.pk} abandoned: nothing was written.")
@@ -194,3 +177,28 @@ class Command(closure.Command):
             self.stdout.write(
                 f"Product {options['product']} is now in the review queue (review {review.pk})."
             )
+
+    def _commit(self, options: dict[str, Any], progress: Any) -> tuple[str, str]:
+        merge = StorefrontMerge.objects.filter(pk=options["merge"]).first()
+        if merge is None:
+            raise CommandError(f"No merge {options['merge']} (galerie storefront merge status lists them).")
+        try:
+            storefront = merge_commit(
+                merge_id=merge.pk,
+                by=None,
+                sellers_unanswered_apart=options["sellers_apart"],
+                on_progress=progress,
+            )
+        except DomainError as error:
+            raise CommandError(f"Merge not committed, nothing written: {error.message}") from None
+        merge.refresh_from_db()
+        order = ("product", "variant", "gtin", "seller", "offer", "customer", "brand", "category")
+        keys = sorted(
+            (k for k in merge.counts if k.startswith("written_")),
+            key=lambda k: (next((i for i, w in enumerate(order) if k[8:].startswith(w)), 99), k),
+        )
+        written = ", ".join(f"{merge.counts[k]} {k.removeprefix('written_').replace('_', ' ')}" for k in keys)
+        return (
+            f"Merged {merge.bundle_code} as {storefront.code}: {written}",
+            f" Next: galerie search reindex --storefront {storefront.code}",
+        )
