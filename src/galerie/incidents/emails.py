@@ -44,7 +44,7 @@ def _url(incident: Incident, role: str) -> str:
     if role == SELLER:
         number = incident.seller_order.number
         return site_url(reverse("seller_area:order", kwargs={"number": number}, urlconf=URLCONF))
-    return site_url(reverse("back_office:incident", kwargs={"uuid": incident.uuid}, urlconf=URLCONF))
+    return site_url(reverse("back_office:incident", kwargs={"incident": incident.uuid}, urlconf=URLCONF))
 
 
 def incident_emails(*, incident: Incident, step: str, roles: list[str]) -> list[Email]:

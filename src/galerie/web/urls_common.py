@@ -16,7 +16,7 @@ urlpatterns = [
     path("payments/", include("galerie.payments.urls")),
     path("sell/", include("galerie.web.urls_seller")),
     path("merge/confirm/<str:token>/", merge_confirm, name="merge_confirm"),
-    path("incidents/photos/<uuid:uuid>/", incident_photo, name="incident_photo"),
+    path("incidents/photos/<uuid:photo>/", incident_photo, name="incident_photo"),
 ]
 if settings.GALERIE_BENCH:
     from galerie.web.bench import floor

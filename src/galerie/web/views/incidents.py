@@ -91,39 +91,39 @@ def incident_open_view(request: StorefrontRequest, number: str) -> HttpResponse:
 
 
 @storefront_view(("POST",), closed_too=True)
-def incident_customer_action(request: StorefrontRequest, uuid: str) -> HttpResponse:
+def incident_customer_action(request: StorefrontRequest, incident: str) -> HttpResponse:
     """The customer accepts the seller's answer or asks the marketplace to decide."""
     if not request.user.is_authenticated:
         return _to_sign_in(request)
-    incident = incident_get_for_customer(customer=request.user, incident_uuid=uuid)
-    order = incident.seller_order.order
+    found = incident_get_for_customer(customer=request.user, incident_uuid=incident)
+    order = found.seller_order.order
     if order.storefront_id != request.storefront.pk:
         raise IncidentNotFound(_("There is no such incident in your account."))
     try:
         if request.POST.get("action") == "accept":
-            incident_accept(incident_id=incident.pk, customer=request.user)
+            incident_accept(incident_id=found.pk, customer=request.user)
             messages.success(request, _("Thank you: the incident is resolved."))
         elif request.POST.get("action") == "escalate":
-            incident_escalate(incident_id=incident.pk, customer=request.user, note=request.POST.get("note", ""))
+            incident_escalate(incident_id=found.pk, customer=request.user, note=request.POST.get("note", ""))
             messages.success(request, _("The marketplace will look at your incident and decide."))
         else:
             raise InvalidInput({"action": [_("Choose to accept the answer or ask the marketplace.")]})
     except DomainError as error:
         _error(request, error)
-    return redirect(sf_reverse(request, "order", number=order.number) + f"#incident-{incident.uuid.hex}")
+    return redirect(sf_reverse(request, "order", number=order.number) + f"#incident-{found.uuid.hex}")
 
 
 # --- the photos, to the parties only ---------------------------------------------------------
 
 
 @require_GET
-def incident_photo(request: HttpRequest, uuid: str) -> FileResponse:
+def incident_photo(request: HttpRequest, photo: str) -> FileResponse:
     """Serve an incident's photo to its customer, its seller's members or operator staff; 404 else."""
     try:
-        photo = photo_get_for_user(user=request.user, photo_uuid=uuid)
+        found = photo_get_for_user(user=request.user, photo_uuid=photo)
     except IncidentNotFound:
         raise Http404(_("There is no such photo.")) from None
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
@@ -141,16 +141,16 @@ def seller_incidents(request: SellerRequest) -> HttpResponse:
 
 
 @seller_view(Perm.FULFIL_ORDERS, methods=("POST",))
-def seller_incident_answer(request: SellerRequest, uuid: str) -> HttpResponse:
+def seller_incident_answer(request: SellerRequest, incident: str) -> HttpResponse:
     """The seller answers an incident of its own."""
-    incident = incident_get_for_seller(seller_id=request.seller_access.seller.pk, incident_uuid=uuid)
+    found = incident_get_for_seller(seller_id=request.seller_access.seller.pk, incident_uuid=incident)
     try:
         proposal = request.POST.get("proposal", "")
         amount = 0
         if proposal == Incident.Proposal.REFUND_PARTIAL:
-            amount = _amount_minor(request.POST.get("amount", ""), incident.seller_order.order.currency)
+            amount = _amount_minor(request.POST.get("amount", ""), found.seller_order.order.currency)
         incident_answer(
-            incident_id=incident.pk,
+            incident_id=found.pk,
             acting_user=request.user,
             proposal=proposal,
             answer=request.POST.get("answer", ""),
@@ -159,7 +159,7 @@ def seller_incident_answer(request: SellerRequest, uuid: str) -> HttpResponse:
         messages.success(request, _("Your answer is sent to the customer."))
     except DomainError as error:
         _error(request, error)
-    return redirect(reverse("seller_area:order", kwargs={"number": incident.seller_order.number}))
+    return redirect(reverse("seller_area:order", kwargs={"number": found.seller_order.number}))
 
 
 # --- the back office ---------------------------------------------------------------------------
@@ -172,17 +172,18 @@ def escalations(request: OperatorRequest) -> HttpResponse:
 
 
 @operator_view(("GET", "HEAD", "POST"))
-def escalation_detail(request: OperatorRequest, uuid: str) -> HttpResponse:
+def escalation_detail(request: OperatorRequest, incident: str) -> HttpResponse:
     """One incident with its history and photos; the operator's decision."""
-    incident = incident_get_for_operator(incident_uuid=uuid)
+    uuid = incident
+    found = incident_get_for_operator(incident_uuid=uuid)
     if request.method == "POST":
         try:
             decision = request.POST.get("decision", "")
             amount = 0
             if decision != Incident.Decision.REJECTED:
-                amount = _amount_minor(request.POST.get("amount", ""), incident.seller_order.order.currency)
+                amount = _amount_minor(request.POST.get("amount", ""), found.seller_order.order.currency)
             incident_decide(
-                incident_id=incident.pk,
+                incident_id=found.pk,
                 operator=request.user,
                 decision=decision,
                 reason=request.POST.get("reason", ""),
@@ -193,11 +194,11 @@ def escalation_detail(request: OperatorRequest, uuid: str) -> HttpResponse:
         else:
             messages.success(request, _("Decision recorded; both parties are told."))
             return redirect(reverse("back_office:incidents"))
-        incident = incident_get_for_operator(incident_uuid=uuid)
-    seller_order = incident.seller_order
+        found = incident_get_for_operator(incident_uuid=uuid)
+    seller_order = found.seller_order
     context = {
-        "incident": incident,
-        "history": incident_history(incident=incident),
+        "incident": found,
+        "history": incident_history(incident=found),
         "left_minor": seller_order.total_minor - seller_order.refunded_minor,
         "currency": seller_order.order.currency,
         "decisions": Incident.Decision.choices,
