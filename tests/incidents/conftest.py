@@ -22,7 +22,14 @@ from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.sellers.models import ShippingProfile
 from tests.checkout.conftest import ADDRESS, SUCCESS, capture_placed_orders, new_key
-from tests.factories import make_offer, make_seller, make_staff_member, make_storefront, make_user, make_variant
+from tests.factories import (
+    make_offer,
+    make_seller,
+    make_staff_member,
+    make_storefront,
+    make_user,
+    make_variant,
+)
 
 
 def png(name: str = "photo.png") -> SimpleUploadedFile:
@@ -69,9 +76,13 @@ def make_sale() -> Sale:
     settle()
     part_a = order.seller_orders.get(seller=seller_a)
     seller_order_accept(seller_order_id=part_a.pk, acting_user=owner_a)
-    seller_order_ship(seller_order_id=part_a.pk, acting_user=owner_a, carrier="La Poste", tracking_number="T1")
+    seller_order_ship(
+        seller_order_id=part_a.pk, acting_user=owner_a, carrier="La Poste", tracking_number="T1"
+    )
     part_a.refresh_from_db()
-    return Sale(order, part_a, order.seller_orders.get(seller=seller_b), customer, owner_a, owner_b, storefront)
+    return Sale(
+        order, part_a, order.seller_orders.get(seller=seller_b), customer, owner_a, owner_b, storefront
+    )
 
 
 @pytest.fixture

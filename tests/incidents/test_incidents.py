@@ -58,7 +58,11 @@ def test_not_received_opens_only_once_the_parcel_is_late(sale):
                       description="?", now=due)  # fmt: skip
     assert not Incident.objects.exists()
     incident = incident_open(
-        seller_order_id=sale.part_a.pk, customer=sale.customer, kind="not_received", description="Nothing", now=due
+        seller_order_id=sale.part_a.pk,
+        customer=sale.customer,
+        kind="not_received",
+        description="Nothing",
+        now=due,
     )
     assert incident.answer_due_at == due + timedelta(hours=48)
     with pytest.raises(IncidentNotAllowed):  # one incident under way per parcel
@@ -71,7 +75,9 @@ def test_another_customer_cannot_open_and_a_fake_picture_is_refused(sale):
         incident_open(seller_order_id=sale.part_a.pk, customer=make_user(), kind="damaged", description="x")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    fake = SimpleUploadedFile("photo.png", b"<html><script>alert(1)</script></html>", content_type="image/png")
+    fake = SimpleUploadedFile(
+        "photo.png", b"<html><script>alert(1)</script></html>", content_type="image/png"
+    )
     with pytest.raises(InvalidInput) as refused:
         incident_open(seller_order_id=sale.part_a.pk, customer=sale.customer, kind="damaged",
                       description="Broken", photos=[fake])  # fmt: skip
@@ -118,7 +124,9 @@ def test_escalation_comes_only_after_the_deadline_or_the_answer_and_the_job_take
     incident = incident_open(seller_order_id=sale.part_a.pk, customer=sale.customer, kind="wrong_item",
                              description="A lamp instead of books")  # fmt: skip
     with pytest.raises(IncidentNotAllowed):
-        incident_escalate(incident_id=incident.pk, customer=sale.customer, now=incident.answer_due_at - timedelta(seconds=1))
+        incident_escalate(
+            incident_id=incident.pk, customer=sale.customer, now=incident.answer_due_at - timedelta(seconds=1)
+        )
     assert incidents_escalate_overdue(now=incident.answer_due_at - timedelta(seconds=1)) == 0
     assert incidents_escalate_overdue(now=incident.answer_due_at) == 1
     assert incidents_escalate_overdue(now=incident.answer_due_at + timedelta(days=3)) == 0
@@ -136,14 +144,18 @@ def test_escalation_comes_only_after_the_deadline_or_the_answer_and_the_job_take
 def test_each_storefront_sets_its_own_deadline(sale):
     sale.storefront.incident_answer_hours = 2
     sale.storefront.save(update_fields=["incident_answer_hours"])
-    incident = incident_open(seller_order_id=sale.part_a.pk, customer=sale.customer, kind="damaged", description="x")
+    incident = incident_open(
+        seller_order_id=sale.part_a.pk, customer=sale.customer, kind="damaged", description="x"
+    )
     assert incident.answer_due_at == incident.opened_at + timedelta(hours=2)
 
 
 def test_the_operator_pays_the_refund_and_charges_the_seller(sale, operator, smtp_inbox):
     incident = incident_open(seller_order_id=sale.part_a.pk, customer=sale.customer, kind="damaged",
                              description="Broken", photos=[png()])  # fmt: skip
-    incident_answer(incident_id=incident.pk, acting_user=sale.owner_a, proposal="rejected", answer="It was fine")
+    incident_answer(
+        incident_id=incident.pk, acting_user=sale.owner_a, proposal="rejected", answer="It was fine"
+    )
     incident_escalate(incident_id=incident.pk, customer=sale.customer, note="Look at the photo")
     left = sale.part_a.total_minor
     with pytest.raises(IncidentRefundTooLarge):

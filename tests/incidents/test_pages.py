@@ -23,8 +23,12 @@ def test_the_whole_round_through_the_pages(client, sale, operator):
     page = client.get(order_url(sale)).content.decode()
     assert "A problem with a parcel?" in page and 'value="damaged"' in page
     assert 'value="not_received"' not in page  # not late yet
-    url = reverse("sf:incident_open", kwargs={"storefront": sale.storefront.code, "number": sale.order.number})
-    response = client.post(url, {"part": sale.part_a.pk, "kind": "damaged", "description": "Torn", "photos": [png()]})
+    url = reverse(
+        "sf:incident_open", kwargs={"storefront": sale.storefront.code, "number": sale.order.number}
+    )
+    response = client.post(
+        url, {"part": sale.part_a.pk, "kind": "damaged", "description": "Torn", "photos": [png()]}
+    )
     assert response.status_code == 302
     incident = Incident.objects.get()
     photo = incident.photos.get()
@@ -39,7 +43,9 @@ def test_the_whole_round_through_the_pages(client, sale, operator):
             client.force_login(user)
         assert client.get(photo_url).status_code == 404
     client.force_login(stranger)
-    action = reverse("sf:incident_action", kwargs={"storefront": sale.storefront.code, "incident": incident.uuid})
+    action = reverse(
+        "sf:incident_action", kwargs={"storefront": sale.storefront.code, "incident": incident.uuid}
+    )
     assert client.post(action, {"action": "escalate"}).status_code == 404
     client.force_login(owner_b)
     answer_url = reverse("seller_area:incident_answer", kwargs={"incident": incident.uuid})
@@ -74,8 +80,8 @@ def test_the_whole_round_through_the_pages(client, sale, operator):
 
 def test_a_clerk_of_another_shop_sees_no_incident_of_this_one(client, sale):
     Incident.objects.create(
-        seller_order=sale.part_a, seller=sale.part_a.seller, storefront=sale.storefront, customer=sale.customer,
-        kind="damaged", description="SECRET-INCIDENT", opened_at=sale.order.placed_at,
+        seller_order=sale.part_a, seller=sale.part_a.seller, storefront=sale.storefront,
+        customer=sale.customer, kind="damaged", description="SECRET-INCIDENT", opened_at=sale.order.placed_at,
         answer_due_at=sale.order.placed_at,
     )  # fmt: skip
     clerk_b = make_staff_member(sale.part_b.seller, role="shipping_clerk")

@@ -45,7 +45,9 @@ STEPS = st.lists(
 def test_the_machine_keeps_to_its_table_and_its_deadline(steps):
     sale = make_sale()
     operator = make_user(is_staff=True)
-    incident = incident_open(seller_order_id=sale.part_a.pk, customer=sale.customer, kind="damaged", description="x")
+    incident = incident_open(
+        seller_order_id=sale.part_a.pk, customer=sale.customer, kind="damaged", description="x"
+    )
     opened, due = incident.opened_at, incident.answer_due_at
     for action, hours, proposal in steps:
         now = opened + timedelta(hours=hours)
@@ -61,7 +63,9 @@ def test_the_machine_keeps_to_its_table_and_its_deadline(steps):
             elif action == "job":
                 incidents_escalate_overdue(now=now)
             else:
-                incident_decide(incident_id=incident.pk, operator=operator, decision="rejected", reason="no", now=now)
+                incident_decide(
+                    incident_id=incident.pk, operator=operator, decision="rejected", reason="no", now=now
+                )
         except DomainError:
             pass
         after = Incident.objects.get(pk=incident.pk)
@@ -72,7 +76,9 @@ def test_the_machine_keeps_to_its_table_and_its_deadline(steps):
             )
         if after.status == "escalated" and before.status != "escalated":
             assert before.status == "answered" or now >= due
-    history = StatusChange.objects.filter(model="incidents.Incident", object_pk=str(incident.pk)).order_by("id")
+    history = StatusChange.objects.filter(model="incidents.Incident", object_pk=str(incident.pk)).order_by(
+        "id"
+    )
     for change in history:
         assert change.to_status in Incident.TRANSITIONS[change.from_status]
 
@@ -81,7 +87,9 @@ def test_the_machine_keeps_to_its_table_and_its_deadline(steps):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     refunds=st.lists(
-        st.tuples(st.sampled_from(["seller", "operator", "accepted"]), st.integers(min_value=1, max_value=6000)),
+        st.tuples(
+            st.sampled_from(["seller", "operator", "accepted"]), st.integers(min_value=1, max_value=6000)
+        ),
         min_size=1,
         max_size=4,
     )
@@ -99,7 +107,9 @@ def test_incident_refunds_never_pass_what_was_paid_and_the_books_balance(refunds
                                 amount_minor=amount, answer="part")  # fmt: skip
                 incident_accept(incident_id=incident.pk, customer=sale.customer)
             else:
-                incident_answer(incident_id=incident.pk, acting_user=sale.owner_a, proposal="rejected", answer="no")
+                incident_answer(
+                    incident_id=incident.pk, acting_user=sale.owner_a, proposal="rejected", answer="no"
+                )
                 incident_escalate(incident_id=incident.pk, customer=sale.customer)
                 decision = "refund_seller" if route == "seller" else "refund_operator"
                 incident_decide(incident_id=incident.pk, operator=operator, decision=decision,
@@ -110,7 +120,9 @@ def test_incident_refunds_never_pass_what_was_paid_and_the_books_balance(refunds
                 Incident.objects.filter(pk=incident.pk).update(status="closed")
         settle()
         part = SellerOrder.objects.get(pk=sale.part_a.pk)
-        refunded = Refund.objects.filter(payment_id=sale.order.payment_id).aggregate(s=Sum("amount_minor"))["s"] or 0
+        refunded = (
+            Refund.objects.filter(payment_id=sale.order.payment_id).aggregate(s=Sum("amount_minor"))["s"] or 0
+        )
         assert refunded == part.refunded_minor <= total
         assert unbalanced_entry_ids() == []
         lines = JournalLine.objects.aggregate(d=Sum("debit_minor"), c=Sum("credit_minor"))
@@ -120,5 +132,7 @@ def test_incident_refunds_never_pass_what_was_paid_and_the_books_balance(refunds
         )
         assert (goodwill["d"] or 0) == (goodwill["c"] or 0)  # every operator-paid refund charged in full
     # Seller B's part is never touched by A's incidents.
-    b_lines = JournalLine.objects.filter(seller_order_id=sale.part_b.pk, account__kind=AccountKind.SELLER_PAYABLE)
+    b_lines = JournalLine.objects.filter(
+        seller_order_id=sale.part_b.pk, account__kind=AccountKind.SELLER_PAYABLE
+    )
     assert sum(line.credit_minor - line.debit_minor for line in b_lines) > 0

@@ -121,8 +121,9 @@ def world(paid):
     document.file.save("id.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
     document.save()
     incident = Incident.objects.create(  # seller A's incident (tests/incidents: the customer side)
-        seller_order=seller_order, seller=seller_a, storefront=shop.storefront, customer=customer, kind="damaged",
-        description="A's secret incident", opened_at=timezone.now(), answer_due_at=timezone.now(),
+        seller_order=seller_order, seller=seller_a, storefront=shop.storefront, customer=customer,
+        kind="damaged", description="A's secret incident", opened_at=timezone.now(),
+        answer_due_at=timezone.now(),
     )  # fmt: skip
     kwargs = {
         "incident": incident.uuid,

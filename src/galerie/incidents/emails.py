@@ -32,7 +32,10 @@ def operator_recipients() -> list[str]:
     if address := getattr(settings, "GALERIE_INCIDENTS_EMAIL", ""):
         return [address]
     return list(
-        User.objects.filter(is_staff=True, is_active=True).exclude(email="").order_by("pk").values_list("email", flat=True)
+        User.objects.filter(is_staff=True, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
     )
 
 
@@ -40,7 +43,9 @@ def _url(incident: Incident, role: str) -> str:
     order = incident.seller_order.order
     if role == CUSTOMER:
         kwargs = {"storefront": order.storefront.code, "number": order.number}
-        return site_url(reverse("sf:order", kwargs=kwargs, urlconf=URLCONF) + f"#incident-{incident.uuid.hex}")
+        return site_url(
+            reverse("sf:order", kwargs=kwargs, urlconf=URLCONF) + f"#incident-{incident.uuid.hex}"
+        )
     if role == SELLER:
         number = incident.seller_order.number
         return site_url(reverse("seller_area:order", kwargs={"number": number}, urlconf=URLCONF))

@@ -139,7 +139,10 @@ def incident_open(
     """
     now = now or timezone.now()
     description = _text(
-        description, "description", required=True, message=_("Describe the problem (at most 4,000 characters).")
+        description,
+        "description",
+        required=True,
+        message=_("Describe the problem (at most 4,000 characters)."),
     )
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput({"photos": [_("Join at most %(n)d photos.") % {"n": MAX_PHOTOS}]})

@@ -314,7 +314,9 @@ def refund_post(*, refund_id: int, event_uuid: EventUuid = None) -> JournalEntry
     )
 
 
-def operator_paid_refund_post(*, refund: Refund, payment: Payment, event_uuid: EventUuid = None) -> JournalEntry:
+def operator_paid_refund_post(
+    *, refund: Refund, payment: Payment, event_uuid: EventUuid = None
+) -> JournalEntry:
     """Post a refund the operator pays from its own account, then charge it to the seller.
 
     Called by ``refund_post`` (the payment's row locked) for a key matching
