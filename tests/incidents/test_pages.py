@@ -21,13 +21,13 @@ def order_url(sale) -> str:
 def test_the_whole_round_through_the_pages(client, sale, operator):
     client.force_login(sale.customer)
     page = client.get(order_url(sale)).content.decode()
-    assert "A problem with a parcel?" in page and 'value="damaged"' in page
+    assert "Un problème avec un colis\u00a0?" in page and 'value="damaged"' in page
     assert 'value="not_received"' not in page  # not late yet
     url = reverse(
         "sf:incident_open", kwargs={"storefront": sale.storefront.code, "number": sale.order.number}
     )
     response = client.post(
-        url, {"part": sale.part_a.pk, "kind": "damaged", "description": "Torn", "photos": [png()]}
+        url, {"seller_order": sale.part_a.pk, "kind": "damaged", "description": "Torn", "photos": [png()]}
     )
     assert response.status_code == 302
     incident = Incident.objects.get()

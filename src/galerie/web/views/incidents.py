@@ -66,7 +66,7 @@ def incident_open_view(request: StorefrontRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_sign_in(request)
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
-    part = next((p for p in order.seller_orders.all() if str(p.pk) == request.POST.get("part")), None)
+    part = next((p for p in order.seller_orders.all() if str(p.pk) == request.POST.get("seller_order")), None)
     back = sf_reverse(request, "order", number=order.number)
     if part is None:
         messages.error(request, _("Choose the parcel the problem is about."))
