@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from galerie.catalog.models import ProductProposal
+from galerie.incidents.models import Incident
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
@@ -119,7 +120,13 @@ def world(paid):
     )
     document.file.save("id.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
     document.save()
+    incident = Incident.objects.create(  # seller A's incident (tests/incidents: the customer side)
+        seller_order=seller_order, seller=seller_a, storefront=shop.storefront, customer=customer,
+        kind="damaged", description="A's secret incident", opened_at=timezone.now(),
+        answer_due_at=timezone.now(),
+    )  # fmt: skip
     kwargs = {
+        "incident": incident.uuid,
         "number": seller_order.number,
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,

@@ -20,6 +20,7 @@ H, D = timedelta(hours=1), timedelta(days=1)
 SAVED = {
     "accept_within_hours": "24",
     "ship_within_days": "3",
+    "incident_answer_hours": "72",
     "quality_window_days": "30",
     "quality_min_orders": "2",
     "quality_min_acceptance_bp": "95.5",

@@ -29,6 +29,7 @@ class AccountKind(models.TextChoices):
     SELLER_AVAILABLE = "seller_available", _("Seller available balance")
     SELLER_DEBT = "seller_debt", _("Seller debt")
     PAYMENT_FEES = "payment_fees", _("Payment gateway fees")
+    OPERATOR_GOODWILL = "operator_goodwill", _("Refunds paid by the operator")
 
 
 SELLER_KINDS = [AccountKind.SELLER_PAYABLE, AccountKind.SELLER_AVAILABLE, AccountKind.SELLER_DEBT]
@@ -110,6 +111,7 @@ class JournalEntry(ImmutableModel):
         AVAILABILITY = "availability", _("Funds available to the seller")
         PAYOUT = "payout", _("Payout to a seller")
         PAYMENT_FEE = "payment_fee", _("Payment gateway fee")
+        SELLER_CHARGE = "seller_charge", _("Charge to a seller")
 
     idempotency_key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -9,6 +9,7 @@ are read from the lines already posted, and two workers must not both take the s
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterable
 
@@ -33,9 +34,14 @@ VAT = AccountKind.COMMISSION_VAT
 AVAILABLE = AccountKind.SELLER_AVAILABLE
 DEBT = AccountKind.SELLER_DEBT
 FEES = AccountKind.PAYMENT_FEES
+GOODWILL = AccountKind.OPERATOR_GOODWILL
 CLOSED = (SellerOrder.Status.REFUSED, SellerOrder.Status.CANCELLED)
 
 EventUuid = uuid.UUID | str | None
+
+# A refund the operator pays from its own account and charges to one seller order's seller
+# afterwards (docs/ledger.md, "Refunds paid by the operator"): the incidents' operator decision.
+OPERATOR_PAID_REFUND_KEY = re.compile(r"^operator-paid-seller-order-([0-9a-f]{32})-")
 
 
 @transaction.atomic
@@ -268,6 +274,8 @@ def refund_post(*, refund_id: int, event_uuid: EventUuid = None) -> JournalEntry
     payment = lock_row(Payment.objects.all(), refund.payment_id)
     if done := JournalEntry.objects.filter(idempotency_key=f"refund:{refund.pk}").first():
         return done
+    if OPERATOR_PAID_REFUND_KEY.match(refund.idempotency_key):
+        return operator_paid_refund_post(refund=refund, payment=payment, event_uuid=event_uuid)
     taker = _RefundTaker(payment, refund.amount_minor)
     order = Order.objects.filter(payment_id=payment.pk).first()
     parts = list(SellerOrder.objects.filter(order=order).order_by("pk")) if order else []
@@ -304,3 +312,53 @@ def refund_post(*, refund_id: int, event_uuid: EventUuid = None) -> JournalEntry
         postings=taker.postings,
         event_uuid=event_uuid,
     )
+
+
+def operator_paid_refund_post(
+    *, refund: Refund, payment: Payment, event_uuid: EventUuid = None
+) -> JournalEntry:
+    """Post a refund the operator pays from its own account, then charge it to the seller.
+
+    Called by ``refund_post`` (the payment's row locked) for a key matching
+    ``OPERATOR_PAID_REFUND_KEY``. Two entries:
+    ``refund:<refund>``: Dr operator_goodwill / Cr gateway_receivable, the amount (the operator's
+    money goes back to the card, whatever the seller order still holds);
+    ``seller-charge:<refund>``: Dr what the seller order holds, split as a refund of that part
+    would be (payable, available — beyond the seller's balance, seller debt —, commission, VAT)
+    / Cr operator_goodwill. What the part no longer holds stays on operator_goodwill: the
+    operator's own loss. Takes the seller's funds lock.
+    """
+    match = OPERATOR_PAID_REFUND_KEY.match(refund.idempotency_key)
+    part = SellerOrder.objects.filter(uuid=match.group(1)).first() if match else None
+    currency, amount = payment.currency, refund.amount_minor
+    about = {"payment_id": payment.pk, "seller_order_id": part.pk if part else None}
+    paid = entry_post(
+        idempotency_key=f"refund:{refund.pk}",
+        kind=JournalEntry.Kind.REFUND,
+        description=f"Refund {refund.pk} of payment {payment.pk}, paid by the operator",
+        postings=[
+            debit(AccountRef(GOODWILL, currency), amount, **about),
+            credit(AccountRef(GR, currency), amount, payment_id=payment.pk),
+        ],
+        event_uuid=event_uuid,
+    )
+    if part is None or part.order.payment_id != payment.pk:
+        logger.warning("refund %s: no seller order of payment %s to charge", refund.pk, payment.pk)
+        return paid
+    taker = _RefundTaker(payment, amount)
+    taker.parts([part])
+    charged = amount - taker.left
+    if charged <= 0:
+        return paid
+    # The same lines as a refund of the part, but the credit recovers the operator's money.
+    taker.postings[0] = credit(AccountRef(GOODWILL, currency), charged, **about)
+    seller_funds_lock(seller_ids=[part.seller_id], currency=currency)
+    taker.debts()
+    entry_post(
+        idempotency_key=f"seller-charge:{refund.pk}",
+        kind=JournalEntry.Kind.SELLER_CHARGE,
+        description=f"Refund {refund.pk} paid by the operator, charged to seller order {part.number}",
+        postings=taker.postings,
+        event_uuid=event_uuid,
+    )
+    return paid

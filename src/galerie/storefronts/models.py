@@ -85,6 +85,13 @@ class Storefront(models.Model):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    # A seller not answering a customer's incident within this many hours sees it escalated to
+    # the operator (incidents.jobs; docs/incidents.md).
+    incident_answer_hours = models.PositiveSmallIntegerField(
+        "sellers answer incidents within (hours)",
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+    )
     # Seller quality thresholds on this storefront (basis points of the seller's orders in the
     # window); a seller past one of them is warned by e-mail. Below quality_min_orders orders in
     # the window a seller is not judged.

@@ -186,6 +186,7 @@ def storefront_hosts_set(*, storefront_id: int, hosts: Iterable[str]) -> list[St
 QUALITY_SETTINGS = (
     "accept_within_hours",
     "ship_within_days",
+    "incident_answer_hours",
     "quality_window_days",
     "quality_min_orders",
     "quality_min_acceptance_bp",

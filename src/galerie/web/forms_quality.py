@@ -36,6 +36,12 @@ class QualitySettingsForm(forms.Form):
     ship_within_days = forms.IntegerField(
         label=_("Sellers ship within (days of the order)"), min_value=1, max_value=60
     )
+    incident_answer_hours = forms.IntegerField(
+        label=_("Sellers answer incidents within (hours)"),
+        min_value=1,
+        max_value=720,
+        help_text=_("An incident the seller has not answered in time goes to the back office."),
+    )
     quality_window_days = forms.IntegerField(label=_("Quality window (days)"), min_value=7, max_value=365)
     quality_min_orders = forms.IntegerField(
         label=_("Orders before a seller is judged"), min_value=0, max_value=32767

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from galerie.web.views import incidents
 from galerie.web.views.back_office import (
     matches,
     merges,
@@ -60,6 +61,8 @@ urlpatterns = [
     path("quality/", quality.quality, name="quality"),
     path("quality/settings/", quality.quality_settings, name="quality_settings"),
     path("merges/", merges.merge_list, name="merges"),
+    path("incidents/", incidents.escalations, name="incidents"),
+    path("incidents/<uuid:incident>/", incidents.escalation_detail, name="incident"),
     path("merges/<int:merge_id>/", merges.merge_detail, name="merge"),
     path("merges/<int:merge_id>/commit/", merges.merge_commit_view, name="merge_commit"),
     path("merges/<int:merge_id>/abandon/", merges.merge_abandon_view, name="merge_abandon"),

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from galerie.web.views.incidents import incident_photo
 from galerie.web.views.landing import health
 from galerie.web.views.merge_confirm import merge_confirm
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("payments/", include("galerie.payments.urls")),
     path("sell/", include("galerie.web.urls_seller")),
     path("merge/confirm/<str:token>/", merge_confirm, name="merge_confirm"),
+    path("incidents/photos/<uuid:photo>/", incident_photo, name="incident_photo"),
 ]
 if settings.GALERIE_BENCH:
     from galerie.web.bench import floor

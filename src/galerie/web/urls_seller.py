@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from galerie.web.views import incidents
 from galerie.web.views.seller import (
     application,
     dashboard,
@@ -28,6 +29,8 @@ urlpatterns = [
     path("orders/<str:number>/", orders.order_detail, name="order"),
     path("orders/<str:number>/action/", orders.order_action, name="order_action"),
     path("orders/<str:number>/packing-slip/", orders.packing_slip, name="packing_slip"),
+    path("incidents/", incidents.seller_incidents, name="incidents"),
+    path("incidents/<uuid:incident>/answer/", incidents.seller_incident_answer, name="incident_answer"),
     path("offers/", offers.offer_list, name="offers"),
     path("offers/new/", offers.offer_find, name="offer_find"),
     path("offers/new/<int:variant_id>/", offers.offer_new, name="offer_new"),
