@@ -51,6 +51,7 @@ class ShownReview:
 class ProductReviews:
     rating: Rating | None
     reviews: list[ShownReview] = field(default_factory=list)
+    seller_ratings: dict[int, Rating | None] = field(default_factory=dict)  # by seller id
 
 
 def _rating(summary: RatingSummary | None) -> Rating | None:
@@ -60,16 +61,13 @@ def _rating(summary: RatingSummary | None) -> Rating | None:
 
 
 def product_reviews_block(*, storefront: Storefront, product: Product, offers: list[Any]) -> ProductReviews:
-    """Return the product's rating and latest published reviews, and set ``seller.rating`` (a
-    Rating or None) on the seller of each offer: one query on the summaries, whatever the
-    number of offers."""
-    seller_ids = sorted({offer.seller_id for offer in offers})
+    """Return the product's rating, its latest published reviews and the rating of the seller of
+    each offer: one query on the summaries, whatever the number of offers."""
+    seller_ids = sorted({offer.seller.pk for offer in offers})
     wanted = Q(kind=RatingSummary.Kind.PRODUCT, subject_id=product.pk)
     if seller_ids:
         wanted |= Q(kind=RatingSummary.Kind.SELLER, subject_id__in=seller_ids)
     found = {(s.kind, s.subject_id): s for s in RatingSummary.objects.filter(wanted, storefront=storefront)}
-    for offer in offers:
-        offer.seller.rating = _rating(found.get((RatingSummary.Kind.SELLER, offer.seller_id)))
     summary = found.get((RatingSummary.Kind.PRODUCT, product.pk))
     reviews = [
         ShownReview(
@@ -84,7 +82,11 @@ def product_reviews_block(*, storefront: Storefront, product: Product, offers: l
         )
         for r in (summary.recent if summary is not None and summary.count else [])
     ]
-    return ProductReviews(rating=_rating(summary), reviews=reviews)
+    return ProductReviews(
+        rating=_rating(summary),
+        reviews=reviews,
+        seller_ratings={pk: _rating(found.get((RatingSummary.Kind.SELLER, pk))) for pk in seller_ids},
+    )
 
 
 def seller_rating(*, storefront: Storefront, seller: Seller) -> Rating | None:
