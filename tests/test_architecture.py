@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("portability",),
+    ("reviews",),
     ("web",),
 )
 ROOT = "(root)"
