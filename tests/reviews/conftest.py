@@ -1,6 +1,6 @@
 """A placed order (tests/orders/conftest.py) whose parts the tests deliver or not."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from galerie.orders.services import seller_order_accept, seller_order_deliver, s
 from tests.orders.conftest import placed as placed  # the fixture
 from tests.orders.conftest import shop as shop  # the fixture
 
-DELIVERED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+DELIVERED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
 def deliver(part: SellerOrder, owner, *, at: datetime = DELIVERED_AT) -> SellerOrder:
@@ -48,12 +48,14 @@ def delivered_orders(shop, count: int) -> list:
     lines = []
     for _ in range(count):
         customer = make_user(full_name="Ann Buyer")
-        cart = cart_add(storefront=shop.storefront, cart=None, customer=customer, offer_id=shop.book.pk, quantity=1)
+        cart = cart_add(
+            storefront=shop.storefront, cart=None, customer=customer, offer_id=shop.book.pk, quantity=1
+        )
         order = checkout_place_order(
             storefront=shop.storefront, cart=cart, customer=customer, address=ADDRESS,
             payment_method=SUCCESS, idempotency_key=new_key(), return_url="http://testserver/r/",
         ).order  # fmt: skip
-        part = deliver(order.seller_orders.get(), owner, at=datetime.now(timezone.utc) - timedelta(days=1))
+        part = deliver(order.seller_orders.get(), owner, at=datetime.now(UTC) - timedelta(days=1))
         lines.append(part.lines.get())
     shop.delivered_lines = lines
     return lines

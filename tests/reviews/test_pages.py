@@ -5,10 +5,9 @@ through a real SMTP server."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-import pytest
 
 from galerie.core.models import OutboxEvent
 from galerie.reviews.handlers import review_requested, review_status_changed
@@ -84,13 +83,17 @@ def test_report_then_the_back_office_hides_it_and_the_author_is_emailed(client, 
     review = write(delivered)
     reporter = make_user()
     client.force_login(reporter)
-    response = client.post(f"/s/{delivered.storefront.code}/reviews/{review.uuid.hex}/report/", {"reason": "spam"})
+    response = client.post(
+        f"/s/{delivered.storefront.code}/reviews/{review.uuid.hex}/report/", {"reason": "spam"}
+    )
     assert response.status_code == 302 and review.reports.count() == 1
     staff = make_user(is_staff=True)
     client.force_login(staff)
     queue = client.get("/back-office/reviews/").content.decode()
     assert f"review-{review.uuid.hex}" in queue
-    client.post(f"/back-office/reviews/{review.uuid.hex}/decide/", {"decision": "hide", "reason": "Advertising."})
+    client.post(
+        f"/back-office/reviews/{review.uuid.hex}/decide/", {"decision": "hide", "reason": "Advertising."}
+    )
     review.refresh_from_db()
     assert (review.status, review.hidden_reason) == ("hidden", "Advertising.")
     assert f"review-{review.uuid.hex}" not in client.get("/back-office/reviews/").content.decode()
@@ -136,7 +139,9 @@ def test_the_seller_lists_and_answers_its_reviews(client, delivered):
 
 def test_reporting_needs_a_signed_in_user(client, delivered):
     review = write(delivered)
-    response = client.post(f"/s/{delivered.storefront.code}/reviews/{review.uuid.hex}/report/", {"reason": "spam"})
+    response = client.post(
+        f"/s/{delivered.storefront.code}/reviews/{review.uuid.hex}/report/", {"reason": "spam"}
+    )
     assert response.status_code == 302 and "/account/login/" in response["Location"]
     assert not review.reports.exists()
     review_report(review_id=review.pk, reporter=make_user(), reason="spam")

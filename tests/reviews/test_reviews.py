@@ -52,10 +52,15 @@ def summary(shop, kind: str, subject_id: int) -> tuple[int, int]:
 
 
 def test_the_customer_reviews_a_delivered_line_once(delivered):
-    review = create(delivered, delivered.line_a, title="  Good <b>book</b>\x00 ", text="Line 1\r\n\r\n\r\nLine 2")
+    review = create(
+        delivered, delivered.line_a, title="  Good <b>book</b>\x00 ", text="Line 1\r\n\r\n\r\nLine 2"
+    )
 
     assert review.status == Review.Status.PUBLISHED
-    assert (review.product_id, review.seller_id) == (delivered.line_a.variant.product_id, delivered.seller_a.pk)
+    assert (review.product_id, review.seller_id) == (
+        delivered.line_a.variant.product_id,
+        delivered.seller_a.pk,
+    )
     assert review.title == "Good <b>book</b>"  # stored as text; every page escapes it
     assert review.text == "Line 1\n\nLine 2"
     assert summary(delivered, "product", review.product_id) == (1, 400)
@@ -76,7 +81,9 @@ def test_a_line_not_delivered_is_refused(delivered):
 def test_another_customers_line_is_refused(delivered):
     other = make_user()
     with pytest.raises(ReviewNotAllowed):
-        review_create(customer=other, order_line_id=delivered.line_a.pk, product_stars=5, seller_stars=5, now=NOW)
+        review_create(
+            customer=other, order_line_id=delivered.line_a.pk, product_stars=5, seller_stars=5, now=NOW
+        )
     assert not Review.objects.exists()
 
 
@@ -120,7 +127,12 @@ def test_report_hide_publish_keep(delivered):
     assert (review.status, review.hidden_reason) == ("hidden", "Insults the seller.")
     assert summary(delivered, "product", review.product_id) == (0, 0)
     assert ReviewReport.objects.get().resolved_at == NOW
-    assert StatusChange.objects.filter(model="reviews.Review", object_pk=str(review.pk), to_status="hidden").count() == 1
+    assert (
+        StatusChange.objects.filter(
+            model="reviews.Review", object_pk=str(review.pk), to_status="hidden"
+        ).count()
+        == 1
+    )
     with pytest.raises(InvalidTransition):
         review_hide(review_id=review.pk, by=staff, reason="again")
     with pytest.raises(ReviewNotFound):  # a hidden review cannot be reported
@@ -175,9 +187,9 @@ def test_no_request_for_an_old_delivery_or_an_undelivered_part(delivered):
 def _brute(kind: str, subject_id: int, storefront_id: int) -> tuple[int, int]:
     field, lookup = ("product_stars", "product_id") if kind == "product" else ("seller_stars", "seller_id")
     stars = list(
-        Review.objects.filter(storefront_id=storefront_id, status="published", **{lookup: subject_id}).values_list(
-            field, flat=True
-        )
+        Review.objects.filter(
+            storefront_id=storefront_id, status="published", **{lookup: subject_id}
+        ).values_list(field, flat=True)
     )
     return (len(stars), round(sum(stars) * 100 / len(stars) + 1e-9) if stars else 0)
 
@@ -185,7 +197,12 @@ def _brute(kind: str, subject_id: int, storefront_id: int) -> tuple[int, int]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     steps=st.lists(
-        st.tuples(st.sampled_from(["create", "hide", "publish"]), st.integers(0, 3), st.integers(1, 5), st.integers(1, 5)),
+        st.tuples(
+            st.sampled_from(["create", "hide", "publish"]),
+            st.integers(0, 3),
+            st.integers(1, 5),
+            st.integers(1, 5),
+        ),
         max_size=14,
     )
 )
@@ -208,5 +225,8 @@ def test_summaries_equal_brute_force_after_any_sequence(shop, steps):
             review_hide(review_id=review.pk, by=staff, reason="rule")
         elif action == "publish" and review is not None and review.status == "hidden":
             review_publish(review_id=review.pk, by=staff)
-        for kind, subject_id in (("product", lines[0].variant.product_id), ("seller", lines[0].seller_order.seller_id)):
+        for kind, subject_id in (
+            ("product", lines[0].variant.product_id),
+            ("seller", lines[0].seller_order.seller_id),
+        ):
             assert summary(shop, kind, subject_id) == _brute(kind, subject_id, shop.storefront.pk)

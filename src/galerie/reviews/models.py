@@ -46,9 +46,7 @@ class Review(models.Model):
     title = models.CharField(max_length=TITLE_MAX, blank=True)
     text = models.TextField(blank=True)
     language = models.CharField(max_length=8)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False)
     hidden_reason = models.TextField(blank=True, help_text="Shown to the author.")
     reply_text = models.TextField(blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
@@ -98,12 +96,18 @@ class ReviewReport(models.Model):
             models.UniqueConstraint(fields=["review", "reporter"], name="one_report_per_reporter"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.review_id})"
+
 
 class ReviewRequest(models.Model):
     """The review-request e-mail of one delivered seller order: at most one."""
 
     seller_order = models.OneToOneField(SellerOrder, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"request {self.seller_order_id}"
 
 
 class RatingSummary(models.Model):
@@ -129,6 +133,9 @@ class RatingSummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["storefront", "kind", "subject_id"], name="one_rating_summary"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id}: {self.count}"
 
     @property
     def average(self) -> float:

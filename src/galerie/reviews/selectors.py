@@ -3,15 +3,14 @@ reviews, the public published ones, the operator's queue."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
-from galerie.catalog.models import Product
 from galerie.orders.models import Order, OrderLine
 from galerie.reviews.errors import ReviewNotFound
 from galerie.reviews.models import RatingSummary, Review, ReviewReport
@@ -42,9 +41,9 @@ class ShownReview:
     title: str
     text: str
     author: str
-    date: date
+    date: dt.date
     reply: str
-    replied: date | None
+    replied: dt.date | None
 
 
 @dataclass
@@ -60,7 +59,7 @@ def _rating(summary: RatingSummary | None) -> Rating | None:
     return Rating(count=summary.count, average_centi=summary.average_centi)
 
 
-def product_reviews_block(*, storefront: Storefront, product: Product, offers: list[Any]) -> ProductReviews:
+def product_reviews_block(*, storefront: Storefront, product: Any, offers: list[Any]) -> ProductReviews:
     """Return the product's rating, its latest published reviews and the rating of the seller of
     each offer: one query on the summaries, whatever the number of offers."""
     seller_ids = sorted({offer.seller.pk for offer in offers})
@@ -76,9 +75,9 @@ def product_reviews_block(*, storefront: Storefront, product: Product, offers: l
             title=r["title"],
             text=r["text"],
             author=r["author"],
-            date=date.fromisoformat(r["date"]),
+            date=dt.date.fromisoformat(r["date"]),
             reply=r["reply"],
-            replied=date.fromisoformat(r["replied"]) if r["replied"] else None,
+            replied=dt.date.fromisoformat(r["replied"]) if r["replied"] else None,
         )
         for r in (summary.recent if summary is not None and summary.count else [])
     ]

@@ -85,7 +85,10 @@ def review_report(request: StorefrontRequest, review_uuid: str) -> HttpResponse:
             messages.success(request, _("Thank you: we will check this review."))
             return redirect(sf_reverse(request, "product", slug=review.product.slug))
     return render(
-        request, "galerie/reviews/report.html", {"review": review, "form": form}, status=400 if form.errors else 200
+        request,
+        "galerie/reviews/report.html",
+        {"review": review, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
