@@ -15,9 +15,9 @@ from galerie.core.money import Money
 from galerie.offers.selectors import category_subtree
 from galerie.offers.services import offer_create
 from galerie.pricing.shipping import ShippingRule
+from galerie.reviews.models import RatingSummary
 from galerie.search import listing
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
-from galerie.reviews.models import RatingSummary
 from galerie.search.services import search_reindex
 from galerie.sellers.models import ShippingProfile
 from galerie.sellers.services import seller_suspend

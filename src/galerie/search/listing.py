@@ -71,7 +71,9 @@ def rating_sql(entry: str) -> str:
 
 def rating_annotation() -> RawSQL:
     """``rating_sql`` for a queryset of entries (unaliased: the outer query's table)."""
-    return RawSQL(rating_sql(connection.ops.quote_name(SearchEntry._meta.db_table)), (), output_field=IntegerField())
+    return RawSQL(
+        rating_sql(connection.ops.quote_name(SearchEntry._meta.db_table)), (), output_field=IntegerField()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,11 +272,12 @@ def listing_page(
     """Return one page of the listed products of ``category_ids`` (the whole storefront when None).
 
     Keyset pagination, never OFFSET: newest by product id, price sorts by (price, id),
-    descending for ``price_desc``, rating by (rating, id) descending. Pass ``after`` (a page's ``next_cursor``) or ``before`` (its
-    ``prev_cursor``). Each product carries ``best_price_minor`` (its cheapest offer passing the
-    offer filters, shipping for one item included), ``offer_count`` (its offers passing them)
-    and its card's title, brand and first image (search/cards.py). Two queries, three with
-    filters on values, whatever the catalog's size.
+    descending for ``price_desc``, rating by (rating, id) descending. Pass ``after`` (a page's
+    ``next_cursor``) or ``before`` (its ``prev_cursor``). Each product carries
+    ``best_price_minor`` (its cheapest offer passing the offer filters, shipping for one item
+    included), ``offer_count`` (its offers passing them) and its card's title, brand and first
+    image (search/cards.py). Two queries, three with filters on values, whatever the catalog's
+    size.
     """
     applied = _applied(filters, _value_ids(filters))
     by_price = sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC)
@@ -315,7 +318,14 @@ def listing_page(
                     | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
                 )
             order = ("price", "product_id") if ascending else ("-price", "-product_id")
-        columns = ("product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices")
+        columns: tuple[str, ...] = (
+            "product_id",
+            "price",
+            "offer_count",
+            "offer_sellers",
+            "offer_conditions",
+            "offer_prices",
+        )
         if by_rating:
             columns += ("rating",)  # the cursor's value, last
         found_first = None

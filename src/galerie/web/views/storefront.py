@@ -44,6 +44,7 @@ SORT_LABELS = {
     ProductSort.NEWEST: gettext_lazy("Newest"),
     ProductSort.PRICE_ASC: gettext_lazy("Price: low to high"),
     ProductSort.PRICE_DESC: gettext_lazy("Price: high to low"),
+    ProductSort.RATING: gettext_lazy("Best rated"),
 }
 CONDITION_LABELS = {
     Condition.NEW.value: gettext_lazy("New"),
