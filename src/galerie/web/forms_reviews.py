@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from galerie.reviews.models import REASON_MAX, REPLY_MAX, TEXT_MAX, TITLE_MAX, ReviewReport
@@ -23,8 +24,14 @@ class ReviewForm(forms.Form):
         max_length=TEXT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Plain text, at most %(n)d characters. No personal data, please.") % {"n": TEXT_MAX},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Interpolated per request, in the page's language (a lazy string would be evaluated now).
+        self.fields["text"].help_text = gettext(
+            "Plain text, at most %(n)d characters. No personal data, please."
+        ) % {"n": TEXT_MAX}
 
 
 class ReportForm(forms.Form):
