@@ -85,3 +85,53 @@ def test_the_customer_reviews_a_delivered_item_and_it_shows_on_the_product_page(
 
     assert RatingSummary.objects.get(kind="product", subject_id=product.pk).count == 1
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_the_seller_replies_and_the_operator_hides_a_reported_review(
+    delivered, live_server, browser, screenshot
+):
+    from galerie.accounts.models import User
+    from galerie.reviews.services import review_create, review_report
+
+    source = axe_source()
+    review = review_create(
+        customer=delivered.customer, order_line_id=delivered.line_a.pk, product_stars=2, seller_stars=3,
+        title="Bof", text="Achetez ailleurs : www.example.test",
+    )  # fmt: skip
+    review_report(review_id=review.pk, reporter=delivered.owner_b, reason="spam", details="Une publicité")
+    owner = delivered.owner_a
+    owner.set_password(PASSWORD)
+    owner.save(update_fields=["password"])
+    staff = User.objects.create_user(email="staff@galerie.test", password=PASSWORD, is_staff=True)
+    base, problems = live_server.url, {}
+
+    seller = browser.new_context(viewport=DESKTOP, bypass_csp=True).new_page()
+    sign_in(seller, f"{base}/sell/login/", owner.email, PASSWORD)
+    seller.goto(f"{base}/sell/")
+    card = seller.locator("[data-stat=reviews-unanswered]")
+    assert card.locator("strong").inner_text() == "1"
+    problems["dashboard"] = describe(axe_violations(seller, source))
+    card.click()
+    seller.wait_for_load_state()
+    problems["seller-reviews"] = describe(axe_violations(seller, source))
+    seller.fill(f"#reply-{review.uuid.hex}", "Désolés : nous vous remboursons volontiers.")
+    screenshot(seller, "reviews-seller-list")
+    seller.locator(f"#review-{review.uuid.hex} form [type=submit]").click()
+    seller.wait_for_load_state()
+    review.refresh_from_db()
+    assert review.reply_text == "Désolés : nous vous remboursons volontiers."
+    assert seller.locator(f"#reply-{review.uuid.hex}").count() == 0  # one reply only
+
+    operator = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
+    sign_in(operator, f"{base}/admin/login/?next=/back-office/reviews/", staff.email, PASSWORD)
+    operator.goto(f"{base}/back-office/reviews/")
+    assert operator.locator(f"#review-{review.uuid.hex}").count() == 1
+    problems["queue"] = describe(axe_violations(operator, source))
+    operator.fill(f"#reason-{review.uuid.hex}", "Publicité pour un autre site.")
+    screenshot(operator, "reviews-queue-phone")
+    operator.locator(f"#review-{review.uuid.hex} button[value=hide]").click()
+    operator.wait_for_load_state()
+    review.refresh_from_db()
+    assert (review.status, review.hidden_reason) == ("hidden", "Publicité pour un autre site.")
+    assert RatingSummary.objects.get(kind="product", subject_id=review.product_id).count == 0
+    assert {name: found for name, found in problems.items() if found} == {}
