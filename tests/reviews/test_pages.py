@@ -83,6 +83,8 @@ def test_report_then_the_back_office_hides_it_and_the_author_is_emailed(client, 
     review = write(delivered)
     reporter = make_user()
     client.force_login(reporter)
+    form = client.get(f"/s/{delivered.storefront.code}/reviews/{review.uuid.hex}/report/")
+    assert form.status_code == 200 and 'name="reason"' in form.content.decode()
     response = client.post(
         f"/s/{delivered.storefront.code}/reviews/{review.uuid.hex}/report/", {"reason": "spam"}
     )

@@ -283,7 +283,7 @@ def review_keep(*, review_id: int, by: Actor, now: datetime | None = None) -> in
     review = lock_row(Review.objects.all(), review_id)
     closed = _resolve_reports(review, now or timezone.now())
     if closed:
-        emit("review.kept", review_id=review.pk, by=str(by))
+        emit("review.kept", review_id=review.pk, reports=closed)
     return closed
 
 
