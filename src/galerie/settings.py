@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     # Before storefronts: its `storefront` command adds export and import to storefronts' own.
     "galerie.portability",
     "galerie.incidents",
+    "galerie.reviews",
     "galerie.storefronts",
     "galerie.sellers",
     "galerie.catalog",

@@ -15,6 +15,7 @@ from galerie.core.money import Money
 from galerie.offers.selectors import category_subtree
 from galerie.offers.services import offer_create
 from galerie.pricing.shipping import ShippingRule
+from galerie.reviews.models import RatingSummary
 from galerie.search import listing
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
 from galerie.search.services import search_reindex
@@ -47,6 +48,7 @@ class World:
     brand_slugs: list = field(default_factory=list)
     seller_slugs: list = field(default_factory=list)
     rules: list = field(default_factory=list)  # each seller's shipping
+    elsewhere: object = None  # another storefront: its ratings must not count here
 
 
 @pytest.fixture
@@ -74,6 +76,7 @@ def world():
     for seller in sellers:
         seller.refresh_from_db()
     w.rules = [ShippingRule.of(getattr(s, "shipping_profile", None)) for s in sellers]
+    w.elsewhere = elsewhere
     return w
 
 
@@ -89,6 +92,8 @@ product_spec = st.fixed_dictionaries(
         "category": st.sampled_from([0, 0, 0, 1, 2, 3]),
         "brand": st.sampled_from([None, 0, 1, 2]),
         "published": st.sampled_from([True, True, True, True, False]),
+        # The product's rating on the storefront (average × 100; None: no summary row): ties happen.
+        "rating": st.sampled_from([None, None, 0, 250, 400, 400, 500]),
         "variants": st.lists(
             st.lists(offer_spec, min_size=1, max_size=4, unique_by=lambda o: (o[0], o[1])),
             min_size=1,
@@ -146,9 +151,19 @@ def build(world, products):
                         "currency": currency,
                     }
                 )
+        if spec.get("rating") is not None:  # the summaries galerie.reviews keeps (the rating sort reads them)
+            RatingSummary.objects.create(
+                storefront=world.shop, kind="product", subject_id=product.pk, count=1,
+                stars_sum=spec["rating"] // 100, average_centi=spec["rating"],
+            )  # fmt: skip
+        RatingSummary.objects.create(  # another storefront's rating, higher than any here: ignored
+            storefront=world.elsewhere, kind="product", subject_id=product.pk, count=1, stars_sum=5,
+            average_centi=600 + n,
+        )  # fmt: skip
         model.append(
             {
                 "id": product.pk,
+                "rating": spec.get("rating") or 0,
                 "category": spec["category"],
                 "brand": brand.slug if brand else None,
                 "published": spec["published"],
@@ -182,12 +197,15 @@ def brute_force(world, model, categories, f: ProductFilters):
             if (f.price_min is None or price >= f.price_min) and (f.price_max is None or price <= f.price_max)
         ]
         if prices:
-            listed[p["id"]] = (min(prices), len(prices))
+            listed[p["id"]] = (min(prices), len(prices), p["rating"])
     return listed
 
 
 def ordered(listed, sort):
-    rows = [(pid, best, n) for pid, (best, n) in listed.items()]
+    rating = {pid: r for pid, (_, _, r) in listed.items()}
+    rows = [(pid, best, n) for pid, (best, n, _) in listed.items()]
+    if sort == ProductSort.RATING:  # best rated first, ties by product id as the other sorts
+        return sorted(rows, key=lambda r: (-rating[r[0]], -r[0]))
     if sort == ProductSort.NEWEST:
         return sorted(rows, key=lambda r: -r[0])
     if sort == ProductSort.PRICE_ASC:
@@ -215,6 +233,7 @@ def walk_backward(shop, ids, filters, sort, limit):
         ProductSort.NEWEST: Cursor(0),
         ProductSort.PRICE_ASC: Cursor(10**12, 10**12),
         ProductSort.PRICE_DESC: Cursor(0, 0),
+        ProductSort.RATING: Cursor(0, 0),
     }[sort]
     pages, cursor = [], end
     while True:

@@ -27,6 +27,7 @@ from galerie.incidents.models import Incident
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
+from galerie.reviews.models import Review
 from galerie.sellers.access import ROLE_PERMS
 from galerie.sellers.models import (
     Seller,
@@ -125,8 +126,15 @@ def world(paid):
         kind="damaged", description="A's secret incident", opened_at=timezone.now(),
         answer_due_at=timezone.now(),
     )  # fmt: skip
+    line = seller_order.lines.first()
+    review = Review.objects.create(  # seller A's review, made as data: the walker needs its uuid
+        storefront=shop.storefront, order_line=line, seller_order=seller_order, seller=seller_a,
+        product_id=line.variant.product_id, customer=customer, author_name="A. Buyer", product_stars=5,
+        seller_stars=5, language="en", created_at=timezone.now(),
+    )  # fmt: skip
     kwargs = {
         "incident": incident.uuid,
+        "review_uuid": review.uuid.hex,
         "number": seller_order.number,
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,
@@ -175,6 +183,7 @@ def _snapshot(seller: Seller) -> tuple:
         sorted(ProductProposal.objects.filter(seller=seller).values_list("pk", "status")),
         sorted(seller.admissions.values_list("storefront_id", "status")),
         seller.documents.count(),
+        sorted(Review.objects.filter(seller=seller).values_list("pk", "status", "reply_text")),
     )
 
 

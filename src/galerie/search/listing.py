@@ -23,7 +23,8 @@ from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from galerie.catalog.models import Category
 from galerie.core import surrogates
@@ -49,6 +50,30 @@ class ProductSort(StrEnum):
     NEWEST = "newest"
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
+    RATING = "rating"  # best rated first: the product's average on the storefront, then newest
+
+
+# The rating sort reads the product summaries that galerie.reviews keeps (reviews/models.py
+# RatingSummary: one row per storefront and product, average × 100) by table name: search sits
+# below reviews and does not import it. A product without reviews rates 0. One lookup by the
+# summaries' unique key per entry ordered (docs/reviews.md: why a join and not a column).
+RATING_TABLE = "reviews_ratingsummary"
+_RATING = (
+    f"COALESCE((SELECT r.average_centi FROM {RATING_TABLE} r WHERE r.storefront_id = {{entry}}.storefront_id"
+    " AND r.kind = 'product' AND r.subject_id = {entry}.product_id), 0)"
+)
+
+
+def rating_sql(entry: str) -> str:
+    """The SQL of an entry's rating (average × 100, 0 without reviews); ``entry``: its table or alias."""
+    return _RATING.format(entry=entry)
+
+
+def rating_annotation() -> RawSQL:
+    """``rating_sql`` for a queryset of entries (unaliased: the outer query's table)."""
+    return RawSQL(
+        rating_sql(connection.ops.quote_name(SearchEntry._meta.db_table)), (), output_field=IntegerField()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +89,9 @@ class ProductFilters:
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    """A position in a listing: a product's id, and its price in the price sorts."""
+    """A position in a listing: a product's id, and its sort value in the other sorts: the price
+    in the price sorts, the rating (average × 100) in the rating sort (``price_minor`` then
+    holds the rating)."""
 
     id: int
     price_minor: int | None = None
@@ -74,7 +101,7 @@ class Cursor:
 
     @classmethod
     def from_param(cls, text: str, sort: ProductSort) -> Cursor | None:
-        """Read ``<id>`` (newest) or ``<price>_<id>`` (price sorts); None when it does not fit."""
+        """Read ``<id>`` (newest) or ``<value>_<id>`` (price and rating sorts); None when it does not fit."""
         parts = text.split("_")
         if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
             return None
@@ -245,17 +272,19 @@ def listing_page(
     """Return one page of the listed products of ``category_ids`` (the whole storefront when None).
 
     Keyset pagination, never OFFSET: newest by product id, price sorts by (price, id),
-    descending for ``price_desc``. Pass ``after`` (a page's ``next_cursor``) or ``before`` (its
-    ``prev_cursor``). Each product carries ``best_price_minor`` (its cheapest offer passing the
-    offer filters, shipping for one item included), ``offer_count`` (its offers passing them)
-    and its card's title, brand and first image (search/cards.py). Two queries, three with
-    filters on values, whatever the catalog's size.
+    descending for ``price_desc``, rating by (rating, id) descending. Pass ``after`` (a page's
+    ``next_cursor``) or ``before`` (its ``prev_cursor``). Each product carries
+    ``best_price_minor`` (its cheapest offer passing the offer filters, shipping for one item
+    included), ``offer_count`` (its offers passing them) and its card's title, brand and first
+    image (search/cards.py). Two queries, three with filters on values, whatever the catalog's
+    size.
     """
     applied = _applied(filters, _value_ids(filters))
-    by_price = sort != ProductSort.NEWEST
+    by_price = sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC)
+    by_rating = sort == ProductSort.RATING
     cursor = after or before
-    if by_price and cursor is not None and cursor.price_minor is None:
-        raise ValueError("A price sort pages with a cursor that holds a price.")
+    if (by_price or by_rating) and cursor is not None and cursor.price_minor is None:
+        raise ValueError("A price or rating sort pages with a cursor that holds its value.")
     rows: list[tuple[Any, ...]]
     if applied == _UNFILTERED:
         rows = _unfiltered_rows(storefront, category_ids, sort, after=after, before=before, count=limit + 1)
@@ -265,11 +294,21 @@ def listing_page(
             entries = entries.annotate(price=offer_best_price(applied.offers)).filter(price__isnull=False)
         else:
             entries = entries.annotate(price=F("best_price_minor"))
-        if not by_price:
+        if by_rating:
+            descending = before is None
+            entries = entries.annotate(rating=rating_annotation())
+            if cursor is not None:
+                beyond = "lt" if descending else "gt"
+                entries = entries.filter(
+                    Q(**{f"rating__{beyond}": cursor.price_minor})
+                    | Q(rating=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
+                )
+            order: tuple[str, ...] = ("-rating", "-product_id") if descending else ("rating", "product_id")
+        elif not by_price:
             descending = before is None
             if cursor is not None:
                 entries = entries.filter(**{"product_id__lt" if descending else "product_id__gt": cursor.id})
-            order: tuple[str, ...] = ("-product_id",) if descending else ("product_id",)
+            order = ("-product_id",) if descending else ("product_id",)
         else:
             ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
             if cursor is not None:
@@ -279,7 +318,16 @@ def listing_page(
                     | Q(price=cursor.price_minor, **{f"product_id__{beyond}": cursor.id})
                 )
             order = ("price", "product_id") if ascending else ("-price", "-product_id")
-        columns = ("product_id", "price", "offer_count", "offer_sellers", "offer_conditions", "offer_prices")
+        columns: tuple[str, ...] = (
+            "product_id",
+            "price",
+            "offer_count",
+            "offer_sellers",
+            "offer_conditions",
+            "offer_prices",
+        )
+        if by_rating:
+            columns += ("rating",)  # the cursor's value, last
         found_first = None
         if applied.offers.active and sort == ProductSort.PRICE_ASC and cursor is None:
             # Candidates per row, then four times as many, then every matching entry.
@@ -296,6 +344,10 @@ def listing_page(
     rows = rows[:limit]
     if before is not None:
         rows.reverse()
+    # In the rating sort every row ends with the rating: the cursor's value, not a card field.
+    ratings = [row[-1] for row in rows] if by_rating else [None] * len(rows)
+    if by_rating:
+        rows = [row[:-1] for row in rows]
     if applied == _UNFILTERED:
         products = [card_of_row(row) for row in rows]
     else:
@@ -308,7 +360,9 @@ def listing_page(
                 )
             shown.append((product_id, price, count))
         products = product_cards(shown)
-    cursors = [Cursor(row[0], row[1] if by_price else None) for row in rows]
+    cursors = [
+        Cursor(row[0], row[1] if by_price else rating) for row, rating in zip(rows, ratings, strict=True)
+    ]
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
     if before is not None:
@@ -346,12 +400,22 @@ def _unfiltered_rows(
         where.append(f"e.category_id IN ({', '.join(['%s'] * len(ids))})")
         params += ids
     cursor = after or before
+    last = ""  # a column after the card's: the rating sort's value
     if sort == ProductSort.NEWEST:
         descending = before is None
         if cursor is not None:
             where.append("e.product_id < %s" if descending else "e.product_id > %s")
             params.append(cursor.id)
         order = "e.product_id DESC" if descending else "e.product_id"
+    elif sort == ProductSort.RATING:
+        descending = before is None
+        rating = rating_sql("e")
+        if cursor is not None:
+            beyond = "<" if descending else ">"
+            where.append(f"({rating} {beyond} %s OR ({rating} = %s AND e.product_id {beyond} %s))")
+            params += [cursor.price_minor, cursor.price_minor, cursor.id]
+        order = "rating DESC, e.product_id DESC" if descending else "rating, e.product_id"
+        last = f", {rating} AS rating"
     else:
         ascending = (sort == ProductSort.PRICE_ASC) == (before is None)
         if cursor is not None:
@@ -364,7 +428,8 @@ def _unfiltered_rows(
             "e.best_price_minor, e.product_id" if ascending else "e.best_price_minor DESC, e.product_id DESC"
         )
     sql = (
-        "SELECT e.product_id, e.best_price_minor, e.offer_count, {card_columns} FROM {entries} e {card_joins}"
+        "SELECT e.product_id, e.best_price_minor, e.offer_count, {card_columns}"
+        f"{last} FROM {{entries}} e {{card_joins}}"
         f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
     )
     return entry_rows(sql, [*params, count])

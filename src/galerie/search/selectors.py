@@ -50,6 +50,7 @@ from galerie.search.listing import (
     entry_value_counts,
     offer_counts_sql,
     offer_passes,
+    rating_annotation,
     value_counts_sql,
 )
 from galerie.search.models import SearchEntry, SearchTerm, SearchValue
@@ -91,6 +92,7 @@ class SearchSort(StrEnum):
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
     NEWEST = "newest"
+    RATING = "rating"  # best rated first (search/listing.py rating_sql), then newest
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +390,8 @@ def _ordered(entries: QuerySet[SearchEntry], query: SearchQuery, sort: SearchSor
         return entries.order_by("price", "product_id")
     if sort == SearchSort.PRICE_DESC:
         return entries.order_by("-price", "-product_id")
+    if sort == SearchSort.RATING:
+        return entries.annotate(rating=rating_annotation()).order_by("-rating", "-product_id")
     if sort == SearchSort.NEWEST or query.text_query is None:
         return entries.order_by("-created_at", "-product_id")
     key = " ".join(query.text_query.terms)  # the title holds exactly these terms

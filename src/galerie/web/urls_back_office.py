@@ -3,6 +3,7 @@
 from django.urls import path
 
 from galerie.web.views import incidents
+from galerie.web.views import reviews as review_views
 from galerie.web.views.back_office import (
     matches,
     merges,
@@ -26,6 +27,8 @@ urlpatterns = [
         name="seller_document",
     ),
     path("proposals/", proposals.proposal_queue, name="proposals"),
+    path("reviews/", review_views.review_queue, name="reviews"),
+    path("reviews/<str:review_uuid>/decide/", review_views.review_decide, name="review_decide"),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal"),
     path("matches/", matches.match_queue, name="matches"),
     path("matches/<int:review_id>/decide/", matches.match_decide, name="match_decide"),

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from galerie.web.views import incidents
+from galerie.web.views import reviews as review_views
 from galerie.web.views.seller import (
     application,
     dashboard,
@@ -26,6 +27,8 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("switch/", dashboard.switch, name="switch"),
     path("orders/", orders.orders, name="orders"),
+    path("reviews/", review_views.seller_reviews, name="reviews"),
+    path("reviews/<str:review_uuid>/reply/", review_views.seller_review_reply, name="review_reply"),
     path("orders/<str:number>/", orders.order_detail, name="order"),
     path("orders/<str:number>/action/", orders.order_action, name="order_action"),
     path("orders/<str:number>/packing-slip/", orders.packing_slip, name="packing_slip"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views import account, incidents, legal, search, shop, storefront, storefront_apply
+from galerie.web.views import account, incidents, legal, reviews, search, shop, storefront, storefront_apply
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
@@ -36,6 +36,9 @@ urlpatterns = [
     path("account/orders/<str:number>/received/", account.order_confirm_receipt, name="order_received"),
     path("account/orders/<str:number>/incidents/", incidents.incident_open_view, name="incident_open"),
     path("account/incidents/<uuid:incident>/", incidents.incident_customer_action, name="incident_action"),
+    path("account/orders/<str:number>/review/<int:line_id>/", reviews.review_write, name="review_write"),
+    path("reviews/", reviews.about, name="reviews_about"),
+    path("reviews/<str:review_uuid>/report/", reviews.review_report, name="review_report"),
     path("account/password-reset/", account.password_reset, name="password_reset"),
     path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),

@@ -44,6 +44,7 @@ SORT_LABELS = {
     SearchSort.RELEVANCE: gettext_lazy("Relevance"),
     SearchSort.PRICE_ASC: gettext_lazy("Price: low to high"),
     SearchSort.PRICE_DESC: gettext_lazy("Price: high to low"),
+    SearchSort.RATING: gettext_lazy("Best rated"),
     SearchSort.NEWEST: gettext_lazy("Newest"),
 }
 FACET_LABELS = {

@@ -22,6 +22,7 @@ from galerie.offers.selectors import (
 )
 from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
 from galerie.pricing.shipping import ShippingRule
+from galerie.reviews.selectors import product_reviews_block
 from galerie.search.home import home_deals, home_featured_categories, home_newest
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
 from galerie.sellers.selectors import seller_get_public
@@ -43,6 +44,7 @@ SORT_LABELS = {
     ProductSort.NEWEST: gettext_lazy("Newest"),
     ProductSort.PRICE_ASC: gettext_lazy("Price: low to high"),
     ProductSort.PRICE_DESC: gettext_lazy("Price: high to low"),
+    ProductSort.RATING: gettext_lazy("Best rated"),
 }
 CONDITION_LABELS = {
     Condition.NEW.value: gettext_lazy("New"),
@@ -312,6 +314,7 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
             "attributes": sorted(attributes, key=lambda pair: pair[0].position),
             "images": page.images,
             "selling": selling,
+            "reviews": product_reviews_block(storefront=storefront, product=item, offers=offers),
         },
     )
 
