@@ -3,6 +3,7 @@
 from django.urls import path
 
 from galerie.web.views import account, legal, search, shop, storefront, storefront_apply
+from galerie.web.views.returns import customer as returns_customer
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
@@ -34,6 +35,9 @@ urlpatterns = [
     path("account/logout/", account.sign_out, name="logout"),
     path("account/orders/<str:number>/", account.order_detail, name="order"),
     path("account/orders/<str:number>/received/", account.order_confirm_receipt, name="order_received"),
+    path("account/orders/<str:number>/withdraw/<int:part_id>/", returns_customer.withdraw, name="withdraw"),
+    path("account/orders/<str:number>/defect/<int:part_id>/", returns_customer.defect, name="defect"),
+    path("account/returns/<str:uuid>/label.pdf", returns_customer.label, name="return_label"),
     path("account/password-reset/", account.password_reset, name="password_reset"),
     path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),

@@ -17,6 +17,7 @@ from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
+from galerie.returns.selectors import order_returns
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms import ProfileForm, SignupForm
 from galerie.web.requests import StorefrontRequest
@@ -139,7 +140,9 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
         return _to_sign_in(request)
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
     return render(
-        request, "galerie/account/order.html", {"order": order, "refunds": order_refunds(order=order)}
+        request,
+        "galerie/account/order.html",
+        {"order": order, "refunds": order_refunds(order=order), "returns_ctx": order_returns(order=order)},
     )
 
 
