@@ -44,8 +44,7 @@ def _context(ret: Return, language: str) -> dict:
         "shipping": _money(ret.shipping_minor, order.currency, language) if ret.shipping_minor else "",
         "order_url": site_url(
             reverse("sf:order", kwargs={"storefront": order.storefront.code, "number": order.number}, urlconf=URLCONF)
-        )
-        + "#withdrawal",
+        ),
     }
 
 
@@ -61,7 +60,7 @@ def return_declared_customer_email(*, ret: Return) -> Email:
         language=language,
         recipient=order.email,
         reference=ret.seller_order.number,
-        context={**_context(ret, language), "name": order.customer.full_name, "status": status},
+        context={**_context(ret, language), "name": order.customer.full_name},
     )
     if ret.reason != Return.Reason.WITHDRAWAL:
         return email

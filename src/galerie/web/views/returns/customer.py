@@ -13,9 +13,9 @@ from galerie.core.money import Money
 from galerie.orders.models import Order, SellerOrder
 from galerie.orders.selectors import order_get_for_customer
 from galerie.returns.errors import ReturnNotFound
-from galerie.returns.periods import exclusion_text
+
 from galerie.returns.selectors import order_returns, return_get_for_customer
-from galerie.returns.services import defect_declare, withdrawal_declare, withdrawal_preview
+from galerie.returns.services import defect_declare, exclusion_text, withdrawal_declare, withdrawal_preview
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.views.account import _to_sign_in
