@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("checkout",),
     ("notifications",),
     ("seeding",),
-    ("portability",),
+    ("portability", "returns"),
     ("web",),
 )
 ROOT = "(root)"

@@ -49,16 +49,22 @@ def deliver(part: SellerOrder, owner, when: datetime, tracking: str | None = Non
     """Accept and ship ``part`` now, then have the carrier scan it delivered at ``when``."""
     tracking = tracking or f"T{part.pk}X"
     seller_order_accept(seller_order_id=part.pk, acting_user=owner)
-    seller_order_ship(seller_order_id=part.pk, acting_user=owner, carrier="Colissimo", tracking_number=tracking)
+    seller_order_ship(
+        seller_order_id=part.pk, acting_user=owner, carrier="Colissimo", tracking_number=tracking
+    )
     SellerOrder.objects.filter(pk=part.pk).update(shipped_at=when - timedelta(days=2))
-    seller_order_deliver_from_carrier(carrier="Colissimo", tracking_number=tracking, delivered_at=when, now=when)
+    seller_order_deliver_from_carrier(
+        carrier="Colissimo", tracking_number=tracking, delivered_at=when, now=when
+    )
     part.refresh_from_db()
     return part
 
 
 @pytest.fixture
 def placed(shop):
-    CommissionPlan.objects.create(storefront=shop.storefront, rate_bp=1500, fixed_fee_minor=0, on_shipping=True)
+    CommissionPlan.objects.create(
+        storefront=shop.storefront, rate_bp=1500, fixed_fee_minor=0, on_shipping=True
+    )
     outcome = checkout_place_order(
         storefront=shop.storefront, cart=shop.cart, customer=shop.customer, address=ADDRESS,
         payment_method=SUCCESS, idempotency_key=new_key(), return_url="http://testserver/r/",

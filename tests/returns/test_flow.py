@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from galerie.core.errors import InvalidInput
+from galerie.core.models import OutboxEvent
 from galerie.ledger.availability import seller_orders_make_available
 from galerie.ledger.models import AccountKind, JournalEntry
 from galerie.ledger.selectors import owed_by_kind, seller_position, trial_balance, unbalanced_entry_ids
@@ -26,13 +27,16 @@ from galerie.returns.services import (
     return_refuse,
     withdrawal_declare,
 )
-from galerie.core.models import OutboxEvent
 from tests.factories import make_user
 from tests.returns.conftest import at, deliver, settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PAYABLE, AVAILABLE = AccountKind.SELLER_PAYABLE, AccountKind.SELLER_AVAILABLE
-COMMISSION, VAT, CC = AccountKind.COMMISSION_REVENUE, AccountKind.COMMISSION_VAT, AccountKind.CUSTOMER_CLEARING
+COMMISSION, VAT, CC = (
+    AccountKind.COMMISSION_REVENUE,
+    AccountKind.COMMISSION_VAT,
+    AccountKind.CUSTOMER_CLEARING,
+)
 
 
 def books_balance() -> None:
@@ -83,11 +87,16 @@ def test_a_partial_withdrawal_is_held_refunded_with_a_depreciation_and_reversed_
     )  # fmt: skip
     return_receive(return_id=ret.pk, acting_user=placed.owner_a, note="Cover scratched")
     with pytest.raises(InvalidInput, match="between 0"):
-        return_refund(return_id=ret.pk, acting_user=placed.owner_a, depreciation_minor=1991, depreciation_reason="x")
+        return_refund(
+            return_id=ret.pk, acting_user=placed.owner_a, depreciation_minor=1991, depreciation_reason="x"
+        )
     with pytest.raises(InvalidInput, match="Justify"):
         return_refund(return_id=ret.pk, acting_user=placed.owner_a, depreciation_minor=300)
     ret = return_refund(
-        return_id=ret.pk, acting_user=placed.owner_a, depreciation_minor=300, depreciation_reason="Cover scratched"
+        return_id=ret.pk,
+        acting_user=placed.owner_a,
+        depreciation_minor=300,
+        depreciation_reason="Cover scratched",
     )
     settle()
     ret.refresh_from_db()
@@ -96,7 +105,9 @@ def test_a_partial_withdrawal_is_held_refunded_with_a_depreciation_and_reversed_
     refund = Refund.objects.get(idempotency_key=refund_key(ret))
     assert (refund.status, refund.amount_minor) == ("succeeded", 1690)
     entry = JournalEntry.objects.get(idempotency_key=f"refund:{refund.pk}")
-    assert {line.seller_order_id for line in entry.lines.exclude(account__kind="gateway_receivable")} == {part.pk}
+    assert {line.seller_order_id for line in entry.lines.exclude(account__kind="gateway_receivable")} == {
+        part.pk
+    }
     books_balance()
 
     after = owed(part)
@@ -109,7 +120,9 @@ def test_a_partial_withdrawal_is_held_refunded_with_a_depreciation_and_reversed_
     # The seller keeps the depreciation: its balance is what it had less its share of the refund.
     position = seller_position(seller_id=part.seller_id, currency="EUR")
     assert position["available"] + position["pending"] == after[PAYABLE] + after.get(AVAILABLE, 0)
-    assert after[PAYABLE] + after.get(AVAILABLE, 0) + after[COMMISSION] + after[VAT] == part.total_minor - 1690
+    assert (
+        after[PAYABLE] + after.get(AVAILABLE, 0) + after[COMMISSION] + after[VAT] == part.total_minor - 1690
+    )
     # The customer's order page lists the refund of this seller's part.
     refunds = order_refunds(order=part.order)
     assert [(r.amount_minor, r.seller_order.pk) for r in refunds.lines] == [(1690, part.pk)]
@@ -162,8 +175,8 @@ def test_a_refusal_gives_the_withdrawn_part_back_to_the_seller_as_available_afte
     books_balance()
     with pytest.raises(RefundTooLarge):
         other = Return.objects.create(
-            seller_order=part, customer=placed.customer, reason="withdrawal", declared_at=at("2026-03-05 10:00"),
-            refund_due_by=at("2026-03-19 10:00"), items_minor=100,
+            seller_order=part, customer=placed.customer, reason="withdrawal",
+            declared_at=at("2026-03-05 10:00"), refund_due_by=at("2026-03-19 10:00"), items_minor=100,
         )  # fmt: skip
         return_overrule(return_id=other.pk, operator=operator)
 
@@ -188,6 +201,24 @@ def test_the_acknowledgement_is_mailed_with_the_filled_in_form(placed, smtp_inbo
     assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
     assert pdf.get_filename().endswith(f"{part.number}.pdf")
     seller_mails = smtp_inbox.to(placed.seller_a.email)
-    assert len(seller_mails) == 1 and placed.order.email not in seller_mails[0].get_body(("plain",)).get_content()
+    assert (
+        len(seller_mails) == 1
+        and placed.order.email not in seller_mails[0].get_body(("plain",)).get_content()
+    )
     assert ret.pk
 
+
+def test_a_depreciation_of_the_whole_price_refunds_nothing_and_gives_the_hold_back(placed):
+    part = deliver(placed.part_a, placed.owner_a, at("2026-03-02 14:05"))
+    before = owed(part)
+    ret = withdrawal_declare(
+        seller_order_id=part.pk, customer=placed.customer,
+        quantities={part.lines.get().pk: 1}, now=at("2026-03-05 10:00"),
+    )  # fmt: skip
+    ret = return_refund(
+        return_id=ret.pk, acting_user=placed.owner_a, depreciation_minor=1990, depreciation_reason="Destroyed"
+    )
+    assert (ret.status, ret.refund_minor, ret.refund_id) == ("refunded", 0, None)
+    assert owed(part) == {**before, CC: 0} or owed(part) == before
+    assert not Refund.objects.filter(idempotency_key=refund_key(ret)).exists()
+    books_balance()

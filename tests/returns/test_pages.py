@@ -95,7 +95,9 @@ def test_the_seller_instructs_receives_refunds_and_the_customer_sees_the_refund(
 def test_the_back_office_lists_overdue_refunds_first_and_overrules(placed, client):
     part = deliver(placed.part_a, placed.owner_a, timezone.now() - timedelta(days=2))
     client.force_login(placed.customer)
-    client.post(f"{order_url(placed)}withdraw/{part.pk}/", {"step": "confirm", f"qty-{part.lines.get().pk}": "1"})
+    client.post(
+        f"{order_url(placed)}withdraw/{part.pk}/", {"step": "confirm", f"qty-{part.lines.get().pk}": "1"}
+    )
     ret = Return.objects.get()
     Return.objects.filter(pk=ret.pk).update(refund_due_by=timezone.now() - timedelta(days=1))
     client.force_login(make_user(is_staff=True))
@@ -107,3 +109,13 @@ def test_the_back_office_lists_overdue_refunds_first_and_overrules(placed, clien
     assert ret.status == "refunded"
     client.force_login(placed.owner_a)
     assert client.get("/back-office/returns/").status_code == 403
+
+
+def test_a_private_sellers_offer_says_plainly_there_is_no_withdrawal(shop, client):
+    from tests.factories import make_offer, make_seller, make_variant
+
+    private = make_seller(storefronts=[shop.storefront], kind="private")
+    offer = make_offer(seller=private, variant=make_variant(), price_minor=1500, stock=3)
+    page = client.get(f"/s/{shop.storefront.code}/p/{offer.variant.product.slug}/").content.decode()
+    assert "Vendeur particulier" in page or "Particulier" in page
+    assert "pas de droit de rétractation du consommateur" in page

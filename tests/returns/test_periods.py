@@ -125,7 +125,11 @@ def test_excluded_product_types_say_why(placed, exception, seal, refused):
     if refused:
         with pytest.raises((LineNotReturnable, WithdrawalNotOffered), match="L221-28"):
             withdrawal_declare(
-                seller_order_id=part.pk, customer=placed.customer, quantities={line.pk: 1}, seals=seals, now=now
+                seller_order_id=part.pk,
+                customer=placed.customer,
+                quantities={line.pk: 1},
+                seals=seals,
+                now=now,
             )
         assert Return.objects.count() == 0
     else:

@@ -26,6 +26,7 @@ from galerie.catalog.models import ProductProposal
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
+from galerie.returns.models import Return
 from galerie.sellers.access import ROLE_PERMS
 from galerie.sellers.models import (
     Seller,
@@ -119,7 +120,13 @@ def world(paid):
     )
     document.file.save("id.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
     document.save()
+    ret = Return.objects.create(
+        seller_order=seller_order, customer=customer, reason="withdrawal", declared_at=timezone.now(),
+        refund_due_by=timezone.now(), items_minor=100, instructions="A's secret return address",
+    )  # fmt: skip
+    ret.label.save("label.pdf", ContentFile(b"%PDF-1.4\n"))
     kwargs = {
+        "return_id": ret.pk,
         "number": seller_order.number,
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,
@@ -139,7 +146,13 @@ def world(paid):
         ).pk,
     }
     markers = [SECRET, seller_order.number, "a-prices.csv", "A&#x27;s secret proposal", "future@a.test"]
-    markers += ["aaaa1111", clerk_a.email, owner_a.email, seller_a.display_name]
+    markers += [
+        "aaaa1111",
+        clerk_a.email,
+        owner_a.email,
+        seller_a.display_name,
+        "A&#x27;s secret return address",
+    ]
     return {
         "a": seller_a,
         "b": seller_b,
@@ -168,6 +181,9 @@ def _snapshot(seller: Seller) -> tuple:
         sorted(ProductProposal.objects.filter(seller=seller).values_list("pk", "status")),
         sorted(seller.admissions.values_list("storefront_id", "status")),
         seller.documents.count(),
+        sorted(
+            Return.objects.filter(seller_order__seller=seller).values_list("pk", "status", "instructions")
+        ),
     )
 
 

@@ -43,7 +43,11 @@ def _context(ret: Return, language: str) -> dict:
         "items": _money(ret.items_minor, order.currency, language),
         "shipping": _money(ret.shipping_minor, order.currency, language) if ret.shipping_minor else "",
         "order_url": site_url(
-            reverse("sf:order", kwargs={"storefront": order.storefront.code, "number": order.number}, urlconf=URLCONF)
+            reverse(
+                "sf:order",
+                kwargs={"storefront": order.storefront.code, "number": order.number},
+                urlconf=URLCONF,
+            )
         ),
     }
 

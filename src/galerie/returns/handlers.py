@@ -31,7 +31,10 @@ def return_status_changed(event: OutboxEvent) -> None:
     if event.payload.get("to_status") not in (Return.Status.INSTRUCTED, Return.Status.REFUSED):
         return
     ret = _load(event.payload["id"])
-    email_send_once(event_uuid=event.uuid, email=emails.return_update_customer_email(ret=ret, status=event.payload["to_status"]))
+    email_send_once(
+        event_uuid=event.uuid,
+        email=emails.return_update_customer_email(ret=ret, status=event.payload["to_status"]),
+    )
 
 
 HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {

@@ -32,7 +32,11 @@ PAYABLE, AVAILABLE, DEBT = (
     AccountKind.SELLER_AVAILABLE,
     AccountKind.SELLER_DEBT,
 )
-COMMISSION, VAT, CC = AccountKind.COMMISSION_REVENUE, AccountKind.COMMISSION_VAT, AccountKind.CUSTOMER_CLEARING
+COMMISSION, VAT, CC = (
+    AccountKind.COMMISSION_REVENUE,
+    AccountKind.COMMISSION_VAT,
+    AccountKind.CUSTOMER_CLEARING,
+)
 KEYS = ("payable", "available", "debt", "commission", "vat")
 
 
@@ -53,7 +57,9 @@ def return_hold_post(*, ret: Return, amount_minor: int) -> dict[str, int]:
     take = min(amount_minor, sum(weights))
     if take <= 0:
         return {}
-    payable, available, commission, vat = (m.amount_minor for m in Money(take, payment.currency).allocate(weights))
+    payable, available, commission, vat = (
+        m.amount_minor for m in Money(take, payment.currency).allocate(weights)
+    )
     # Beyond the seller's available balance (paid out already), the hold is a seller debt.
     balance = max(seller_position(seller_id=part.seller_id, currency=payment.currency)["available"], 0)
     from_available = min(available, balance)
@@ -94,7 +100,9 @@ def return_hold_release(*, ret: Return, refunded_minor: int) -> JournalEntry | N
     payment = lock_row(Payment.objects.all(), part.order.payment_id)
     seller_funds_lock(seller_ids=[part.seller_id], currency=payment.currency)
     weights = [held["payable"] + held["available"] + held["debt"], held["commission"], held["vat"]]
-    seller_share, commission, vat = (m.amount_minor for m in Money(release, payment.currency).allocate(weights))
+    seller_share, commission, vat = (
+        m.amount_minor for m in Money(release, payment.currency).allocate(weights)
+    )
     cur, seller = payment.currency, part.seller_id
     about = {"payment_id": payment.pk, "seller_order_id": part.pk}
     to_debt = min(seller_share, held["debt"])

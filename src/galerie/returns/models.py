@@ -32,7 +32,9 @@ class WithdrawalPeriod(models.Model):
 
     TRANSITIONS = {Status.OPEN: frozenset({Status.OVER}), Status.OVER: frozenset()}
 
-    seller_order = models.OneToOneField(SellerOrder, on_delete=models.PROTECT, related_name="withdrawal_period")
+    seller_order = models.OneToOneField(
+        SellerOrder, on_delete=models.PROTECT, related_name="withdrawal_period"
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN, editable=False)
     starts_at = models.DateTimeField(help_text="The delivery of the last item (SellerOrder.delivered_at).")
     ends_at = models.DateTimeField()
@@ -145,7 +147,9 @@ class ReturnLine(models.Model):
     class Meta:
         ordering = ["ret", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0, amount_minor__gt=0), name="return_line_qty"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0, amount_minor__gt=0), name="return_line_qty"
+            ),
             models.UniqueConstraint(fields=["ret", "order_line"], name="one_return_line_per_line"),
         ]
 

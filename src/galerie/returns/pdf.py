@@ -54,24 +54,31 @@ def withdrawal_form_pdf(*, ret: Return, language: str) -> bytes:
                         order.ship_country] if x
         )  # fmt: skip
         declared = formats.date_format(timezone.localtime(ret.declared_at), "DATETIME_FORMAT")
+        ordered = formats.date_format(timezone.localtime(order.placed_at), "DATE_FORMAT")
+        received = (
+            formats.date_format(timezone.localtime(part.delivered_at), "DATE_FORMAT")
+            if part.delivered_at
+            else "—"
+        )
+        to = _("To: %(seller)s, through %(storefront)s (order page)")
+        notice = _(
+            "I hereby give notice that I withdraw from my contract of sale of the following goods: %(goods)s"
+        )
+        dates = _("Ordered on %(ordered)s, received on %(received)s (order %(number)s)")
+        signature = _(
+            "Signature of consumer (only if this form is notified on paper): not needed, declared online"
+        )
         paragraphs = [
             ("title", _("Model withdrawal form")),
             ("note", _("(complete and return this form only if you wish to withdraw from the contract)")),
-            ("text", _("To: %(seller)s, through %(storefront)s (order page)")
-             % {"seller": seller_address, "storefront": order.storefront.name}),
-            ("text", _("I hereby give notice that I withdraw from my contract of sale of the following goods: %(goods)s")
-             % {"goods": goods}),
-            ("text", _("Ordered on %(ordered)s, received on %(received)s (order %(number)s)") % {
-                "ordered": formats.date_format(timezone.localtime(order.placed_at), "DATE_FORMAT"),
-                "received": formats.date_format(timezone.localtime(part.delivered_at), "DATE_FORMAT")
-                if part.delivered_at else "—",
-                "number": part.number,
-            }),
+            ("text", to % {"seller": seller_address, "storefront": order.storefront.name}),
+            ("text", notice % {"goods": goods}),
+            ("text", dates % {"ordered": ordered, "received": received, "number": part.number}),
             ("text", _("Name of consumer: %(name)s") % {"name": order.ship_name}),
             ("text", _("Address of consumer: %(address)s") % {"address": customer_address}),
-            ("text", _("Signature of consumer (only if this form is notified on paper): not needed, declared online")),
+            ("text", signature),
             ("text", _("Date: %(date)s") % {"date": declared}),
-        ]  # fmt: skip
+        ]
     pdf, font = _pdf()
     pdf.set_title(_latin(paragraphs[0][1], font))
     for style, text in paragraphs:

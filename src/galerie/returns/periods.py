@@ -85,7 +85,9 @@ def returned_quantities(seller_order: SellerOrder) -> dict[int, int]:
     """Per order line, the quantity in withdrawals and returns not refused."""
     from galerie.returns.models import Return, ReturnLine
 
-    rows = ReturnLine.objects.filter(ret__seller_order=seller_order).exclude(ret__status=Return.Status.REFUSED)
+    rows = ReturnLine.objects.filter(ret__seller_order=seller_order).exclude(
+        ret__status=Return.Status.REFUSED
+    )
     taken: dict[int, int] = {}
     for line_id, quantity in rows.values_list("order_line_id", "quantity"):
         taken[line_id] = taken.get(line_id, 0) + quantity
@@ -139,7 +141,9 @@ def withdrawal_state(
     defect_until = seller_order.delivered_at + timedelta(days=GUARANTEE_DAYS)
     rows = returnable_lines(seller_order, lines=lines, taken=taken)
     if now >= ends_at:
-        return WithdrawalState(offered=False, why="over", ends_at=ends_at, defect_until=defect_until, lines=rows)
+        return WithdrawalState(
+            offered=False, why="over", ends_at=ends_at, defect_until=defect_until, lines=rows
+        )
     if not any(r.left > 0 and not r.excluded for r in rows):
         why = "excluded" if any(r.left > 0 for r in rows) else "nothing_left"
         return WithdrawalState(offered=False, why=why, ends_at=ends_at, defect_until=defect_until, lines=rows)

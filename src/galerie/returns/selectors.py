@@ -48,9 +48,10 @@ def order_returns(*, order: Order, now: datetime | None = None) -> dict[int, Par
     for ret in _with_lines(Return.objects.filter(seller_order__order=order).order_by("id")):
         returns.setdefault(ret.seller_order_id, []).append(ret)
         if ret.status != Return.Status.REFUSED:
-            for line in ret.lines.all():
+            for returned in ret.lines.all():
                 part_taken = taken.setdefault(ret.seller_order_id, {})
-                part_taken[line.order_line_id] = part_taken.get(line.order_line_id, 0) + line.quantity
+                line_id = returned.order_line_id
+                part_taken[line_id] = part_taken.get(line_id, 0) + returned.quantity
     return {
         part.pk: PartReturns(
             state=withdrawal_state(
@@ -76,9 +77,7 @@ def returns_for_member(user: User, *, seller_id: int) -> QuerySet[Return]:
     """The returns of one seller the user works for (none otherwise), open ones first."""
     if seller_id not in seller_ids_for_member(user):
         return Return.objects.none()
-    order = Case(
-        When(status__in=Return.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
+    order = Case(When(status__in=Return.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (
         Return.objects.filter(seller_order__seller_id=seller_id)
         .select_related("seller_order__order")

@@ -63,7 +63,9 @@ def _why_not(why: str) -> str:
             "The items left in this part are excluded from the right of withdrawal (Code de la"
             " consommation L221-28)."
         ),
-        "nothing_left": _("Every item of this part that can be withdrawn is already in a withdrawal or return."),
+        "nothing_left": _(
+            "Every item of this part that can be withdrawn is already in a withdrawal or return."
+        ),
         "closed": _("This part was refused or cancelled and refunded: there is nothing to withdraw from."),
     }.get(why, why)
 
@@ -113,7 +115,9 @@ def _lines_and_amounts(
 def exclusion_text(exception: str, title: str) -> str:
     """Why a line cannot be withdrawn (L221-28), in the reader's language."""
     texts = {
-        "personalised": _("“%(title)s” was made to your specifications or personalised: no withdrawal (L221-28 3°)."),
+        "personalised": _(
+            "“%(title)s” was made to your specifications or personalised: no withdrawal (L221-28 3°)."
+        ),
         "sealed_hygiene": _(
             "“%(title)s” is sealed for health or hygiene reasons: it can be withdrawn only with its seal"
             " intact (L221-28 5°). Tick the box if the seal is intact."
@@ -182,7 +186,9 @@ def defect_declare(
     with transaction.atomic():
         part = _lock_customer_part(customer, seller_order_id)
         if not part.seller.is_trader:
-            raise WithdrawalNotOffered(_("The legal guarantee of conformity binds professional sellers only."))
+            raise WithdrawalNotOffered(
+                _("The legal guarantee of conformity binds professional sellers only.")
+            )
         if part.status != SellerOrder.Status.DELIVERED or part.delivered_at is None:
             raise WithdrawalNotOffered(_("You can report a defect once the parcel is delivered."))
         if now >= part.delivered_at + timedelta(days=GUARANTEE_DAYS):
@@ -249,7 +255,9 @@ def return_instruct(
     return ret
 
 
-def return_receive(*, return_id: int, acting_user: User, note: str = "", now: datetime | None = None) -> Return:
+def return_receive(
+    *, return_id: int, acting_user: User, note: str = "", now: datetime | None = None
+) -> Return:
     """Mark the returned items received, with what the inspection found."""
     with transaction.atomic():
         ret = _lock_for_member(acting_user, return_id, HANDLERS)
@@ -327,7 +335,10 @@ def return_refund(
         if ret.status == Status.REFUSED:
             raise ReturnNotFound(_("You refused this return; only the operator can refund it now."))
         _decide_refund(
-            ret, by=acting_user, depreciation_minor=depreciation_minor, depreciation_reason=depreciation_reason
+            ret,
+            by=acting_user,
+            depreciation_minor=depreciation_minor,
+            depreciation_reason=depreciation_reason,
         )
     return return_refund_send(return_id=ret.pk, now=now)
 
@@ -359,6 +370,14 @@ def return_refund_send(*, return_id: int, now: datetime | None = None) -> Return
     if ret.status != Status.REFUNDING or ret.refund_minor is None:
         return ret
     order = ret.seller_order.order
+    if ret.refund_minor == 0:  # all of it depreciated: nothing to ask of the gateway
+        with transaction.atomic():
+            ret = lock_row(Return.objects.select_related("seller_order__order"), return_id)
+            if ret.status == Status.REFUNDING:
+                ret.refunded_at = now or timezone.now()
+                transition(ret, to=Status.REFUNDED, extra_fields=("refunded_at",))
+                return_hold_release(ret=ret, refunded_minor=0)
+        return ret
     try:
         refund = payment_refund(
             payment_id=order.payment_id,
@@ -389,7 +408,9 @@ def return_refund_send(*, return_id: int, now: datetime | None = None) -> Return
 def returns_refunds_send(*, batch: int = 100) -> int:
     """Retry every decided refund the gateway has not taken yet; return how many were made."""
     done = 0
-    for pk in Return.objects.filter(status=Status.REFUNDING).order_by("pk").values_list("pk", flat=True)[:batch]:
+    for pk in (
+        Return.objects.filter(status=Status.REFUNDING).order_by("pk").values_list("pk", flat=True)[:batch]
+    ):
         done += return_refund_send(return_id=pk).status == Status.REFUNDED
     return done
 
@@ -414,6 +435,7 @@ def withdrawal_periods_sync(*, now: datetime | None = None, batch: int = 500) ->
         [
             WithdrawalPeriod(seller_order_id=pk, starts_at=at, ends_at=withdrawal_ends_at(at))
             for pk, at in new
+            if at is not None  # filtered above; for the type checker
         ],
         ignore_conflicts=True,
     )

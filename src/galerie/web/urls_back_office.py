@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from galerie.web.views.returns import operator as returns_operator
 from galerie.web.views.back_office import (
     matches,
     merges,
@@ -13,6 +12,7 @@ from galerie.web.views.back_office import (
     sellers,
     storefronts,
 )
+from galerie.web.views.returns import operator as returns_operator
 
 app_name = "back_office"
 urlpatterns = [

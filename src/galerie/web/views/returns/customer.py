@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,6 @@ from galerie.core.money import Money
 from galerie.orders.models import Order, SellerOrder
 from galerie.orders.selectors import order_get_for_customer
 from galerie.returns.errors import ReturnNotFound
-
 from galerie.returns.selectors import order_returns, return_get_for_customer
 from galerie.returns.services import defect_declare, exclusion_text, withdrawal_declare, withdrawal_preview
 from galerie.web.requests import StorefrontRequest
@@ -33,7 +32,8 @@ def _part(request: StorefrontRequest, number: str, part_id: int) -> tuple[Order,
 def _choices(request: StorefrontRequest) -> tuple[dict[int, int], dict[int, bool]]:
     quantities: dict[int, int] = {}
     seals: dict[int, bool] = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if key.startswith("qty-") and key[4:].isdigit():
             try:
                 quantities[int(key[4:])] = max(int(value or 0), 0)
@@ -121,13 +121,15 @@ def defect(request: StorefrontRequest, number: str, part_id: int) -> HttpRespons
         except DomainError as error:
             context["errors"] = _errors(error)
             return render(request, "galerie/returns/defect.html", context, status=400)
-        messages.success(request, _("Your defect report is recorded; the seller sends you return instructions."))
+        messages.success(
+            request, _("Your defect report is recorded; the seller sends you return instructions.")
+        )
         return redirect(sf_reverse(request, "order", number=order.number) + "#withdrawal")
     return render(request, "galerie/returns/defect.html", context)
 
 
 @storefront_view(closed_too=True)
-def label(request: StorefrontRequest, uuid: str) -> HttpResponse:
+def label(request: StorefrontRequest, uuid: str) -> HttpResponseBase:
     """The customer's prepaid return label (a private file, never a public URL)."""
     if not request.user.is_authenticated:
         return _to_sign_in(request)

@@ -26,9 +26,7 @@ def return_queue(request: HttpRequest) -> HttpResponse:
 
 @operator_view()
 def return_detail(request: HttpRequest, return_id: int) -> HttpResponse:
-    ret = get_object_or_404(
-        returns_for_operator().prefetch_related("lines__order_line"), pk=return_id
-    )
+    ret = get_object_or_404(returns_for_operator().prefetch_related("lines__order_line"), pk=return_id)
     return render(request, "galerie/returns/operator_return.html", {"ret": ret, "now": timezone.now()})
 
 
@@ -41,7 +39,9 @@ def return_overrule_view(request: HttpRequest, return_id: int) -> HttpResponse:
                 request.POST.get("depreciation", "") or "0", ret.seller_order.order.currency
             ).amount_minor
         except MoneyError:
-            raise InvalidInput({"depreciation": [_("Type the depreciation as an amount, like 4.50.")]}) from None
+            raise InvalidInput(
+                {"depreciation": [_("Type the depreciation as an amount, like 4.50.")]}
+            ) from None
         done = return_overrule(
             return_id=ret.pk,
             operator=request.user,  # type: ignore[arg-type]

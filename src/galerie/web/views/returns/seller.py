@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -81,7 +81,7 @@ def return_action(request: SellerRequest, return_id: int) -> HttpResponse:
 
 
 @seller_view(Perm.VIEW_ORDERS)
-def return_label(request: SellerRequest, return_id: int) -> HttpResponse:
+def return_label(request: SellerRequest, return_id: int) -> HttpResponseBase:
     ret = return_get_for_member(request.user, seller_id=request.seller_access.seller.pk, return_id=return_id)
     if not ret.label:
         raise Http404
