@@ -77,6 +77,7 @@ class WithdrawalState:
     offered: bool
     why: str  # "open", "private_seller", "not_delivered", "over", "excluded", "nothing_left", "closed"
     ends_at: datetime | None = None
+    last_day: date | None = None  # the last whole day of the period (``ends_at`` is midnight after it)
     defect_until: datetime | None = None
     lines: list[ReturnableLine] = field(default_factory=list)
 
@@ -138,13 +139,23 @@ def withdrawal_state(
         # yet: the function opens with the delivery (docs/withdrawal-and-returns.md).
         return WithdrawalState(offered=False, why="not_delivered")
     ends_at = withdrawal_ends_at(seller_order.delivered_at)
+    last_day = timezone.localdate(ends_at) - timedelta(days=1)
     defect_until = seller_order.delivered_at + timedelta(days=GUARANTEE_DAYS)
     rows = returnable_lines(seller_order, lines=lines, taken=taken)
     if now >= ends_at:
         return WithdrawalState(
-            offered=False, why="over", ends_at=ends_at, defect_until=defect_until, lines=rows
+            offered=False,
+            why="over",
+            ends_at=ends_at,
+            last_day=last_day,
+            defect_until=defect_until,
+            lines=rows,
         )
     if not any(r.left > 0 and not r.excluded for r in rows):
         why = "excluded" if any(r.left > 0 for r in rows) else "nothing_left"
-        return WithdrawalState(offered=False, why=why, ends_at=ends_at, defect_until=defect_until, lines=rows)
-    return WithdrawalState(offered=True, why="open", ends_at=ends_at, defect_until=defect_until, lines=rows)
+        return WithdrawalState(
+            offered=False, why=why, ends_at=ends_at, last_day=last_day, defect_until=defect_until, lines=rows
+        )
+    return WithdrawalState(
+        offered=True, why="open", ends_at=ends_at, last_day=last_day, defect_until=defect_until, lines=rows
+    )

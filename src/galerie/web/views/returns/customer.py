@@ -9,7 +9,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from galerie.core.errors import DomainError, InvalidInput
-from galerie.core.money import Money
 from galerie.orders.models import Order, SellerOrder
 from galerie.orders.selectors import order_get_for_customer
 from galerie.returns.errors import ReturnNotFound
@@ -89,9 +88,9 @@ def withdraw(request: StorefrontRequest, number: str, part_id: int) -> HttpRespo
             )
             context.update(
                 review=lines,
-                items=Money(items, order.currency),
-                shipping=Money(shipping, order.currency),
-                total=Money(items + shipping, order.currency),
+                items=items,
+                shipping=shipping,
+                total=items + shipping,
             )
             return render(request, "galerie/returns/withdraw_confirm.html", context)
         except DomainError as error:
