@@ -222,3 +222,53 @@ def test_a_depreciation_of_the_whole_price_refunds_nothing_and_gives_the_hold_ba
     assert owed(part) == {**before, CC: 0} or owed(part) == before
     assert not Refund.objects.filter(idempotency_key=refund_key(ret)).exists()
     books_balance()
+
+
+def test_the_sellers_statement_shows_the_part_net_of_the_refunded_item(placed, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from galerie.ledger.models import Payout
+    from galerie.ledger.payouts import payouts_run
+    from galerie.ledger.statements import statement_rows
+
+    part = deliver(placed.part_a, placed.owner_a, timezone.now() - timedelta(days=20))
+    before = owed(part)
+    ret = withdrawal_declare(
+        seller_order_id=part.pk, customer=placed.customer, quantities={part.lines.get().pk: 1},
+        now=timezone.now() - timedelta(days=19),
+    )  # fmt: skip
+    return_refund(return_id=ret.pk, acting_user=placed.owner_a)
+    settle()
+    after = owed(part)
+    seller_orders_make_available(now=timezone.now())
+    settings.GALERIE_PAYOUT_DIR = tmp_path
+    settings.GALERIE_PAYOUT_RESERVE_BP = 0
+    payouts_run(run_date=timezone.localdate(), now=timezone.now())
+    payout = Payout.objects.get(seller=part.seller)
+    [row] = [r for r in statement_rows(payout=payout) if r["type"] == "order"]
+    assert row["reference"] == part.number and row["gross"] == part.total_minor
+    # Net: what the seller keeps once the refunded book's share (payable) is taken off.
+    assert row["net"] == after[PAYABLE] == before[PAYABLE] - (before[PAYABLE] - after[PAYABLE])
+    assert row["refunds"] == part.total_minor - row["commission"] - row["commission_vat"] - row["net"] > 0
+    assert payout.amount_minor == after[PAYABLE]
+
+
+def test_the_customer_gets_the_instructions_and_a_refusal_by_e_mail(placed, smtp_inbox):
+    from galerie.returns.handlers import return_status_changed
+
+    part = deliver(placed.part_a, placed.owner_a, at("2026-03-02 14:05"))
+    ret = withdrawal_declare(
+        seller_order_id=part.pk, customer=placed.customer,
+        quantities={part.lines.get().pk: 1}, now=at("2026-03-05 10:00"),
+    )  # fmt: skip
+    return_instruct(return_id=ret.pk, acting_user=placed.owner_a, instructions="5 place Bellecour, Lyon")
+    return_refuse(return_id=ret.pk, acting_user=placed.owner_a, reason="Never arrived")
+    for event in OutboxEvent.objects.filter(topic="return.status_changed").order_by("id"):
+        return_status_changed(event)
+    mails = smtp_inbox.to(placed.order.email)
+    bodies = [m.get_body(("plain",)).get_content() for m in mails]
+    assert len(mails) == 2
+    assert "5 place Bellecour, Lyon" in bodies[0] and "Never arrived" in bodies[1]
+    assert placed.seller_a.email not in bodies[0] + bodies[1]

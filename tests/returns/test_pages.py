@@ -119,3 +119,19 @@ def test_a_private_sellers_offer_says_plainly_there_is_no_withdrawal(shop, clien
     page = client.get(f"/s/{shop.storefront.code}/p/{offer.variant.product.slug}/").content.decode()
     assert "Vendeur particulier" in page or "Particulier" in page
     assert "pas de droit de rétractation du consommateur" in page
+
+
+def test_the_customer_reports_a_defect_from_the_order_page(placed, client):
+    part = deliver(placed.part_a, placed.owner_a, timezone.now() - timedelta(days=200))
+    client.force_login(placed.customer)
+    page = client.get(order_url(placed)).content.decode()
+    url = f"{order_url(placed)}defect/{part.pk}/"
+    assert url in page and "Se rétracter du contrat ici" not in page
+    line = part.lines.get()
+    empty = client.post(url, {f"qty-{line.pk}": "1", "description": ""})
+    assert empty.status_code == 400 and "Décrivez le défaut" in empty.content.decode()
+    assert (
+        client.post(url, {f"qty-{line.pk}": "1", "description": "La reliure se décolle"}).status_code == 302
+    )
+    ret = Return.objects.get()
+    assert (ret.reason, ret.held_minor, ret.defect_description) == ("defect", {}, "La reliure se décolle")
