@@ -369,8 +369,8 @@ def return_refund_send(*, return_id: int, now: datetime | None = None) -> Return
     ret = Return.objects.select_related("seller_order__order").get(pk=return_id)
     if ret.status != Status.REFUNDING or ret.refund_minor is None:
         return ret
-    order = ret.seller_order.order
-    if ret.refund_minor == 0:  # all of it depreciated: nothing to ask of the gateway
+    order, amount = ret.seller_order.order, ret.refund_minor
+    if amount == 0:  # all of it depreciated: nothing to ask of the gateway
         with transaction.atomic():
             ret = lock_row(Return.objects.select_related("seller_order__order"), return_id)
             if ret.status == Status.REFUNDING:
@@ -381,7 +381,7 @@ def return_refund_send(*, return_id: int, now: datetime | None = None) -> Return
     try:
         refund = payment_refund(
             payment_id=order.payment_id,
-            amount=Money(ret.refund_minor, order.currency),
+            amount=Money(amount, order.currency),
             idempotency_key=refund_key(ret),
             reason=f"{ret.seller_order.number} return {ret.pk}",
         )
