@@ -84,6 +84,6 @@ def withdrawal_form_pdf(*, ret: Return, language: str) -> bytes:
     for style, text in paragraphs:
         size = {"title": 16, "note": 9}.get(style, 11)
         pdf.set_font(font, size=size)
-        pdf.multi_cell(0, size * 0.6, _latin(text, font), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size * 0.6, _latin(text, font), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
     return bytes(pdf.output())
