@@ -135,3 +135,33 @@ def test_the_customer_reports_a_defect_from_the_order_page(placed, client):
     )
     ret = Return.objects.get()
     assert (ret.reason, ret.held_minor, ret.defect_description) == ("defect", {}, "La reliure se décolle")
+
+
+def test_a_private_sellers_part_says_there_is_no_withdrawal_on_the_order_page(shop, client):
+    from galerie.cart.services import cart_add
+    from galerie.checkout.services import checkout_place_order
+    from galerie.notifications.emails import order_placed_email
+    from galerie.sellers.models import SellerMember
+    from galerie.sellers.services import seller_member_add
+    from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
+    from tests.factories import make_offer, make_seller, make_variant
+
+    private = make_seller(storefronts=[shop.storefront], kind="private")
+    offer = make_offer(seller=private, variant=make_variant(), price_minor=1500, stock=3)
+    customer, owner = make_user(), make_user()
+    seller_member_add(seller=private, user=owner, role=SellerMember.Role.OWNER)
+    cart = cart_add(storefront=shop.storefront, cart=None, customer=customer, offer_id=offer.pk, quantity=1)
+    order = checkout_place_order(
+        storefront=shop.storefront, cart=cart, customer=customer, address=ADDRESS,
+        payment_method=SUCCESS, idempotency_key=new_key(), return_url="http://testserver/r/",
+    ).order  # fmt: skip
+    settle()
+    deliver(order.seller_orders.get(), owner, timezone.now() - timedelta(days=1))
+    client.force_login(customer)
+    page = client.get(f"/s/{shop.storefront.code}/account/orders/{order.number}/").content.decode()
+    assert "Se rétracter du contrat ici" not in page
+    assert "le droit de rétractation et la garantie légale de conformité ne s'appliquent pas" in page
+    # Every order e-mail links to the withdrawal function on the order page.
+    email = order_placed_email(order=order)
+    assert f"/account/orders/{order.number}/#withdrawal" in email.text
+    assert "Se rétracter du contrat ici" in email.text and "#withdrawal" in email.html

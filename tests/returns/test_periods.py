@@ -137,3 +137,11 @@ def test_excluded_product_types_say_why(placed, exception, seal, refused):
             seller_order_id=part.pk, customer=placed.customer, quantities={line.pk: 1}, seals=seals, now=now
         )
         assert ret.lines.get().seal_intact is seal
+
+
+def test_the_worker_knows_the_jobs():
+    from galerie.core.delivery import jobs_autodiscover
+
+    jobs = jobs_autodiscover()
+    assert jobs["returns.withdrawal_periods"].every_seconds == 300
+    assert jobs["returns.refunds_due"].every_seconds == 60
