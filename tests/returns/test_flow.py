@@ -272,3 +272,22 @@ def test_the_customer_gets_the_instructions_and_a_refusal_by_e_mail(placed, smtp
     assert len(mails) == 2
     assert "5 place Bellecour, Lyon" in bodies[0] and "Never arrived" in bodies[1]
     assert placed.seller_a.email not in bodies[0] + bodies[1]
+
+
+def test_overruling_a_refusal_holds_again_and_never_takes_another_withdrawals_hold(placed):
+    # Found by the Hypothesis machine: the overruled refund must not consume what a second,
+    # still open withdrawal of the same part holds.
+    part = deliver(placed.part_a, placed.owner_a, at("2026-03-02 14:05"))
+    line = part.lines.get()
+    first = withdrawal_declare(
+        seller_order_id=part.pk, customer=placed.customer, quantities={line.pk: 1}, now=at("2026-03-03 10:00")
+    )
+    return_refuse(return_id=first.pk, acting_user=placed.owner_a, reason="Not received")
+    second = withdrawal_declare(
+        seller_order_id=part.pk, customer=placed.customer, quantities={line.pk: 1}, now=at("2026-03-04 10:00")
+    )
+    return_overrule(return_id=first.pk, operator=make_user(is_staff=True))
+    settle()
+    second.refresh_from_db()
+    assert owed(part)[CC] == sum(second.held_minor.values()) == second.items_minor + second.shipping_minor
+    books_balance()

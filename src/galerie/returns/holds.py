@@ -40,7 +40,7 @@ COMMISSION, VAT, CC = (
 KEYS = ("payable", "available", "debt", "commission", "vat")
 
 
-def return_hold_post(*, ret: Return, amount_minor: int) -> dict[str, int]:
+def return_hold_post(*, ret: Return, amount_minor: int, again: bool = False) -> dict[str, int]:
     """Move up to ``amount_minor`` of what the return's seller order holds to its clearing; return
     the split (``Return.held_minor``). The caller holds the transaction; locks the payment, then
     the seller's funds (the ledger's order)."""
@@ -73,7 +73,8 @@ def return_hold_post(*, ret: Return, amount_minor: int) -> dict[str, int]:
     about = {"payment_id": payment.pk, "seller_order_id": part.pk}
     cur, seller = payment.currency, part.seller_id
     entry_post(
-        idempotency_key=f"return-hold:{ret.pk}",
+        # ``again``: the operator overrules a refusal, whose release gave the hold back already.
+        idempotency_key=f"return-hold:{ret.pk}" + (":overruled" if again else ""),
         kind=JournalEntry.Kind.ADJUSTMENT,
         description=f"Withdrawal {ret.pk} of seller order {part.number}: held until refunded",
         postings=[
@@ -108,8 +109,11 @@ def return_hold_release(*, ret: Return, refunded_minor: int) -> JournalEntry | N
     to_debt = min(seller_share, held["debt"])
     made_available = JournalEntry.objects.filter(idempotency_key=f"availability:{part.pk}").exists()
     rest_kind = AVAILABLE if made_available or held["available"] or held["debt"] else PAYABLE
+    key = f"return-release:{ret.pk}"
+    if JournalEntry.objects.filter(idempotency_key=key).exists():
+        key += ":overruled"  # released at the refusal, held again when the operator overruled it
     return entry_post(
-        idempotency_key=f"return-release:{ret.pk}",
+        idempotency_key=key,
         kind=JournalEntry.Kind.ADJUSTMENT,
         description=f"Withdrawal {ret.pk} of seller order {part.number}: kept by the seller",
         postings=[

@@ -355,9 +355,16 @@ def return_overrule(
     if not operator.is_staff:
         raise ReturnNotFound(_("There is no such return."))
     with transaction.atomic():
-        ret = lock_row(Return.objects.all(), return_id)
+        ret = lock_row(Return.objects.select_related("seller_order__order"), return_id)
         ret.overruled_by = operator
-        ret.save(update_fields=["overruled_by"])
+        fields = ["overruled_by"]
+        if ret.status == Status.REFUSED and ret.reason == Return.Reason.WITHDRAWAL:
+            # The refusal gave the held value back to the seller: hold it again until the refund.
+            ret.held_minor = return_hold_post(
+                ret=ret, amount_minor=ret.items_minor + ret.shipping_minor, again=True
+            )
+            fields.append("held_minor")
+        ret.save(update_fields=fields)
         _decide_refund(
             ret, by=operator, depreciation_minor=depreciation_minor, depreciation_reason=depreciation_reason
         )
