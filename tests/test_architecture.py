@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("checkout",),
     ("notifications",),
     ("seeding",),
-    ("portability", "incidents"),
+    ("portability", "incidents", "returns"),
     ("reviews",),
     ("web",),
 )

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "galerie.portability",
     "galerie.incidents",
     "galerie.reviews",
+    "galerie.returns",
     "galerie.storefronts",
     "galerie.sellers",
     "galerie.catalog",

@@ -27,6 +27,7 @@ from galerie.incidents.models import Incident
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
+from galerie.returns.models import Return
 from galerie.reviews.models import Review
 from galerie.sellers.access import ROLE_PERMS
 from galerie.sellers.models import (
@@ -132,9 +133,15 @@ def world(paid):
         product_id=line.variant.product_id, customer=customer, author_name="A. Buyer", product_stars=5,
         seller_stars=5, language="en", created_at=timezone.now(),
     )  # fmt: skip
+    ret = Return.objects.create(
+        seller_order=seller_order, customer=customer, reason="withdrawal", declared_at=timezone.now(),
+        refund_due_by=timezone.now(), items_minor=100, instructions="A's secret return address",
+    )  # fmt: skip
+    ret.label.save("label.pdf", ContentFile(b"%PDF-1.4\n"))
     kwargs = {
         "incident": incident.uuid,
         "review_uuid": review.uuid.hex,
+        "return_id": ret.pk,
         "number": seller_order.number,
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,
@@ -154,7 +161,13 @@ def world(paid):
         ).pk,
     }
     markers = [SECRET, seller_order.number, "a-prices.csv", "A&#x27;s secret proposal", "future@a.test"]
-    markers += ["aaaa1111", clerk_a.email, owner_a.email, seller_a.display_name]
+    markers += [
+        "aaaa1111",
+        clerk_a.email,
+        owner_a.email,
+        seller_a.display_name,
+        "A&#x27;s secret return address",
+    ]
     return {
         "a": seller_a,
         "b": seller_b,
@@ -184,6 +197,9 @@ def _snapshot(seller: Seller) -> tuple:
         sorted(seller.admissions.values_list("storefront_id", "status")),
         seller.documents.count(),
         sorted(Review.objects.filter(seller=seller).values_list("pk", "status", "reply_text")),
+        sorted(
+            Return.objects.filter(seller_order__seller=seller).values_list("pk", "status", "instructions")
+        ),
     )
 
 

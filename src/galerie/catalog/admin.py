@@ -88,7 +88,8 @@ class AttributeDefinitionInline(admin.TabularInline):
 
 @admin.register(ProductType)
 class ProductTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "tax_class"]
+    list_display = ["name", "code", "tax_class", "withdrawal_exception"]
+    list_filter = ["withdrawal_exception"]
     search_fields = ["name", "code"]
     inlines = [AttributeDefinitionInline]
 

@@ -69,9 +69,23 @@ class Brand(models.Model):
 
 
 class ProductType(models.Model):
+    class WithdrawalException(models.TextChoices):
+        """The exceptions to the right of withdrawal (Code de la consommation L221-28, directive
+        2011/83/EU art. 16) a product type falls under (docs/withdrawal-and-returns.md)."""
+
+        NONE = "none", _("None: the right of withdrawal applies")
+        PERSONALISED = "personalised", _("Made to the customer's specifications or personalised")
+        SEALED_HYGIENE = "sealed_hygiene", _("Sealed for health or hygiene, not returnable once unsealed")
+        SEALED_MEDIA = "sealed_media", _("Sealed audio, video or software, not returnable once unsealed")
+        PRESS = "press", _("Newspaper, periodical or magazine")
+        PERISHABLE = "perishable", _("Liable to deteriorate or expire rapidly")
+
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
     tax_class = models.CharField(max_length=16, choices=TaxClass.choices, default=TaxClass.STANDARD)
+    withdrawal_exception = models.CharField(
+        max_length=16, choices=WithdrawalException.choices, default=WithdrawalException.NONE
+    )
 
     class Meta:
         ordering = ["name"]

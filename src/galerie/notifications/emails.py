@@ -43,6 +43,7 @@ class Email:
     language: str
     reference: str = ""
     reply_to: str = ""
+    attachments: tuple[tuple[str, bytes, str], ...] = ()  # (file name, content, MIME type)
 
 
 # --- theme -------------------------------------------------------------------------------

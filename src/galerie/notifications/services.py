@@ -73,6 +73,8 @@ def email_send_once(
         },
     )
     message.attach_alternative(email.html, "text/html")
+    for name, content, mimetype in email.attachments:
+        message.attach(name, content, mimetype)
     try:
         message.send()
     except Exception:

@@ -14,6 +14,7 @@ from galerie.web.views.back_office import (
     sellers,
     storefronts,
 )
+from galerie.web.views.returns import operator as returns_operator
 
 app_name = "back_office"
 urlpatterns = [
@@ -33,6 +34,9 @@ urlpatterns = [
     path("matches/", matches.match_queue, name="matches"),
     path("matches/<int:review_id>/decide/", matches.match_decide, name="match_decide"),
     path("matches/commit/", matches.match_commit, name="match_commit"),
+    path("returns/", returns_operator.return_queue, name="returns"),
+    path("returns/<int:return_id>/", returns_operator.return_detail, name="return"),
+    path("returns/<int:return_id>/overrule/", returns_operator.return_overrule_view, name="return_overrule"),
     path("money/", money.trial_balance, name="trial_balance"),
     path("money/trial-balance.csv", money.trial_balance_csv, name="trial_balance_csv"),
     path("money/commissions/", money.commissions, name="commissions"),

@@ -5,6 +5,7 @@ from django.urls import path
 
 from galerie.web.views import incidents
 from galerie.web.views import reviews as review_views
+from galerie.web.views.returns import seller as returns_seller
 from galerie.web.views.seller import (
     application,
     dashboard,
@@ -55,6 +56,10 @@ urlpatterns = [
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("money/", money.money, name="money"),
+    path("returns/", returns_seller.return_list, name="returns"),
+    path("returns/<int:return_id>/", returns_seller.return_detail, name="return"),
+    path("returns/<int:return_id>/action/", returns_seller.return_action, name="return_action"),
+    path("returns/<int:return_id>/label.pdf", returns_seller.return_label, name="return_label"),
     path("money/payouts/<int:payout_id>/statement.csv", money.statement_csv, name="statement_csv"),
     path("money/payouts/<int:payout_id>/statement/", money.statement_page, name="statement"),
 ]

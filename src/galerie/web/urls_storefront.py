@@ -3,6 +3,7 @@
 from django.urls import path
 
 from galerie.web.views import account, incidents, legal, reviews, search, shop, storefront, storefront_apply
+from galerie.web.views.returns import customer as returns_customer
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
@@ -39,6 +40,9 @@ urlpatterns = [
     path("account/orders/<str:number>/review/<int:line_id>/", reviews.review_write, name="review_write"),
     path("reviews/", reviews.about, name="reviews_about"),
     path("reviews/<str:review_uuid>/report/", reviews.review_report, name="review_report"),
+    path("account/orders/<str:number>/withdraw/<int:part_id>/", returns_customer.withdraw, name="withdraw"),
+    path("account/orders/<str:number>/defect/<int:part_id>/", returns_customer.defect, name="defect"),
+    path("account/returns/<str:uuid>/label.pdf", returns_customer.label, name="return_label"),
     path("account/password-reset/", account.password_reset, name="password_reset"),
     path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),

@@ -17,6 +17,7 @@ from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
+from galerie.returns.selectors import order_returns
 from galerie.reviews.selectors import order_reviews
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms import ProfileForm, SignupForm
@@ -142,7 +143,12 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
     return render(
         request,
         "galerie/account/order.html",
-        {"order": order, "refunds": order_refunds(order=order), "order_reviews": order_reviews(order=order)},
+        {
+            "order": order,
+            "refunds": order_refunds(order=order),
+            "order_reviews": order_reviews(order=order),
+            "returns_ctx": order_returns(order=order),
+        },
     )
 
 
