@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("portability",),
+    ("messaging",),
     ("web",),
 )
 ROOT = "(root)"

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "galerie.accounts",
     # Before storefronts: its `storefront` command adds export and import to storefronts' own.
     "galerie.portability",
+    "galerie.messaging",
     "galerie.storefronts",
     "galerie.sellers",
     "galerie.catalog",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views import account, legal, search, shop, storefront, storefront_apply
+from galerie.web.views import account, legal, messaging, search, shop, storefront, storefront_apply
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
 app_name = "sf"
@@ -34,6 +34,14 @@ urlpatterns = [
     path("account/logout/", account.sign_out, name="logout"),
     path("account/orders/<str:number>/", account.order_detail, name="order"),
     path("account/orders/<str:number>/received/", account.order_confirm_receipt, name="order_received"),
+    path("account/messages/<str:number>/", messaging.customer_thread, name="message_thread"),
+    path("account/messages/<str:number>/read/", messaging.customer_thread_read, name="message_read"),
+    path(
+        "account/messages/<str:number>/operator/", messaging.customer_thread_operator, name="message_operator"
+    ),
+    path(
+        "account/messages/<str:number>/files/<uuid:attachment>/", messaging.customer_file, name="message_file"
+    ),
     path("account/password-reset/", account.password_reset, name="password_reset"),
     path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),
