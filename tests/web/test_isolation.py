@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from galerie.catalog.models import ProductProposal
+from galerie.messaging.services import message_post
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
@@ -36,6 +37,7 @@ from galerie.sellers.models import (
 )
 from tests.checkout.conftest import shop as shop
 from tests.factories import make_category, make_product, make_storefront, make_user, make_variant
+from tests.messaging.conftest import picture
 from tests.web.test_money_pages import _payout_dir as _payout_dir
 from tests.web.test_money_pages import member
 from tests.web.test_money_pages import paid as paid
@@ -119,7 +121,12 @@ def world(paid):
     )
     document.file.save("id.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
     document.save()
+    message = message_post(  # a thread of A's order with a picture: its routes name both
+        seller_order_id=seller_order.pk, party="customer", by=customer, body="?", files=[picture()]
+    )
     kwargs = {
+        "thread": message.thread.uuid,
+        "attachment": message.attachments.get().uuid,
         "number": seller_order.number,
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,
