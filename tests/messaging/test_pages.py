@@ -104,7 +104,7 @@ def test_unread_counts_show_on_the_order_and_account_pages_and_clear_when_read(c
     assert 'data-unread="1"' in client.get(order_page).content.decode()
     assert 'data-unread="1"' in client.get(f"/s/{world.storefront.code}/account/").content.decode()
     page = client.get(customer_url(world)).content.decode()
-    assert 'hx-trigger="load"' in page and f'name="upto" value="{message.pk}"' in page
+    assert 'hx-trigger="load delay:1s"' in page and f'name="upto" value="{message.pk}"' in page
     response = client.post(customer_url(world, suffix="read/"), {"upto": message.pk}, HTTP_HX_REQUEST="true")
     assert response.status_code == 204
     assert "data-unread" not in client.get(order_page).content.decode()

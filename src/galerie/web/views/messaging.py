@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages as flash
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -227,7 +227,7 @@ def customer_thread_operator(request: StorefrontRequest, number: str) -> HttpRes
 
 
 @storefront_view(closed_too=True)
-def customer_file(request: StorefrontRequest, number: str, attachment: str) -> HttpResponse:
+def customer_file(request: StorefrontRequest, number: str, attachment: str) -> HttpResponseBase:
     if gate := _signed_in(request):
         return gate
     seller_order = seller_order_for_customer(
@@ -304,7 +304,7 @@ def seller_thread_operator(request: SellerRequest, number: str) -> HttpResponse:
 
 
 @seller_view(Perm.VIEW_ORDERS)
-def seller_file(request: SellerRequest, number: str, attachment: str) -> HttpResponse:
+def seller_file(request: SellerRequest, number: str, attachment: str) -> HttpResponseBase:
     return _file_response(
         attachment_in_thread(seller_order=_seller_order(request, number), attachment_uuid=attachment)
     )
@@ -381,5 +381,5 @@ def operator_thread_done(request: OperatorRequest, thread: str) -> HttpResponse:
 
 
 @operator_view()
-def operator_file(request: OperatorRequest, thread: str, attachment: str) -> HttpResponse:
+def operator_file(request: OperatorRequest, thread: str, attachment: str) -> HttpResponseBase:
     return _file_response(attachment_for_operator(thread_uuid=thread, attachment_uuid=attachment))
