@@ -195,7 +195,7 @@ def test_the_seller_response_time_is_kept_per_question_and_its_median_per_seller
         == {}
     )
     mine = seller_response_by_storefront(seller=world.seller_a, now=T0 + 20 * H)
-    assert mine[world.storefront.pk].hours == 3
+    assert mine[world.storefront.pk][0] == "Page & Plume" and mine[world.storefront.pk][1].hours == 3
 
 
 def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two_rounded_up():

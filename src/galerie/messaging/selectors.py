@@ -25,6 +25,9 @@ from galerie.orders.models import SellerOrder
 from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 
+# The longest quality window a storefront may set (Storefront.quality_window_days' validator).
+MAX_WINDOW_DAYS = 365
+
 
 @dataclass(frozen=True)
 class ThreadPage:
@@ -157,12 +160,15 @@ class SellerInbox:
     threads: list[Thread]  # the threads with unread messages, newest first (at most ``limit``)
 
 
-def seller_inbox(*, seller: Seller, limit: int = 5) -> SellerInbox:
-    """The seller's unread messages and the threads holding them (two queries, indexed by seller)."""
+def seller_inbox(*, seller: Seller, limit: int = 5, scan: int = 50) -> SellerInbox:
+    """The seller's unread messages and the threads holding them, newest first: one query over the
+    threads with unread messages (indexed by seller); a second, a sum, only past ``scan`` of them."""
     unread = Thread.objects.filter(seller=seller, seller_unread__gt=0)
-    total = unread.aggregate(n=Sum("seller_unread"))["n"] or 0
-    threads = list(unread.select_related("seller_order").order_by("-last_message_at", "-id")[:limit])
-    return SellerInbox(unread=int(total), threads=threads)
+    threads = list(unread.select_related("seller_order").order_by("-last_message_at", "-id")[:scan])
+    total = sum(t.seller_unread for t in threads)
+    if len(threads) == scan:
+        total = unread.aggregate(n=Sum("seller_unread"))["n"] or 0
+    return SellerInbox(unread=int(total), threads=threads[:limit])
 
 
 def threads_for_operator(*, asked_only: bool = True, limit: int = 100) -> list[Thread]:
@@ -224,26 +230,26 @@ def seller_response_times(
     return _medians(responses, "seller_id")
 
 
-def seller_response_by_storefront(*, seller: Seller, now: datetime | None = None) -> dict[int, ResponseTime]:
-    """The seller's own median response time per storefront, each over its quality window (one
-    query for the storefronts, one for the times)."""
+def seller_response_by_storefront(
+    *, seller: Seller, now: datetime | None = None
+) -> dict[int, tuple[str, ResponseTime]]:
+    """The seller's own median response time per storefront (its name, the time), each over the
+    storefront's quality window: one query over the longest window a storefront may have."""
     now = now or timezone.now()
-    storefronts = Storefront.objects.filter(
-        pk__in=SellerResponse.objects.filter(seller=seller).values("storefront_id")
-    )
-    result: dict[int, ResponseTime] = {}
-    windows = {s.pk: now - timedelta(days=s.quality_window_days) for s in storefronts}
-    if not windows:
-        return result
-    earliest = min(windows.values())
-    responses = SellerResponse.objects.filter(seller=seller, asked_at__gte=earliest, asked_at__lt=now)
+    responses = SellerResponse.objects.filter(
+        seller=seller, asked_at__gte=now - timedelta(days=MAX_WINDOW_DAYS), asked_at__lt=now
+    ).order_by("seconds")
     values: dict[int, list[int]] = {}
-    for storefront_id, asked_at, seconds in responses.order_by("seconds").values_list(
-        "storefront_id", "asked_at", "seconds"
+    names: dict[int, str] = {}
+    for storefront_id, name, days, asked_at, seconds in responses.values_list(
+        "storefront_id", "storefront__name", "storefront__quality_window_days", "asked_at", "seconds"
     ):
-        if asked_at >= windows[storefront_id]:
+        if asked_at >= now - timedelta(days=days):
             values.setdefault(storefront_id, []).append(seconds)
-    return {pk: ResponseTime(answered=len(v), median_seconds=median(v)) for pk, v in values.items()}
+            names[storefront_id] = name
+    return {
+        pk: (names[pk], ResponseTime(answered=len(v), median_seconds=median(v))) for pk, v in values.items()
+    }
 
 
 def thread_of_seller_order(*, seller_order_id: int) -> Thread | None:
@@ -265,11 +271,10 @@ class SellerMessaging:
 
 def seller_messaging_summary(*, seller: Seller, now: datetime | None = None) -> SellerMessaging:
     """What the seller's dashboard shows of messages: unread, the threads holding them, and the
-    median response time per storefront over its quality window (four queries)."""
-    times = seller_response_by_storefront(seller=seller, now=now)
-    names = dict(Storefront.objects.filter(pk__in=list(times)).values_list("pk", "name"))
+    median response time per storefront over its quality window (two queries)."""
+    times = seller_response_by_storefront(seller=seller, now=now).values()
     rows = sorted(
-        (StorefrontResponseTime(storefront=names[pk], time=time) for pk, time in times.items()),
-        key=lambda row: row.storefront,
+        (StorefrontResponseTime(storefront=name, time=time) for name, time in times),
+        key=lambda r: r.storefront,
     )
     return SellerMessaging(inbox=seller_inbox(seller=seller), response_times=rows)
