@@ -87,10 +87,9 @@ def test_a_thread_with_a_picture_both_ways(marketplace, live_server, browser, sc
     seller.goto(f"{base}/sell/orders/")
     assert seller.locator(f"a.message-new[href$='/sell/orders/{part.number}/messages/']").count() == 1
     seller.goto(f"{base}/sell/orders/{part.number}/")
-    seller.get_by_role("link", name="Ouvrir la conversation").click()
-    seller.wait_for_load_state()
+    with seller.expect_response(lambda r: r.url.endswith("/read/") and r.status == 204):
+        seller.get_by_role("link", name="Ouvrir la conversation").click()
     assert "[coordonnées masquées]" in seller.locator(".message-customer").inner_text()
-    seller.wait_for_function("() => !document.querySelector('.thread-read') || true")
     _check(seller, axe, "fr-seller-thread", screenshot)
     seller.fill("#message-body", "Désolé ! Je vous envoie un autre exemplaire, voici l'emballage prévu.")
     seller.set_input_files("#message-files", str(answer))
@@ -136,8 +135,9 @@ def test_a_thread_with_a_picture_both_ways(marketplace, live_server, browser, sc
     row = operator.locator("tbody tr", has_text=part.number)
     assert "[contact details hidden]" in row.inner_text() and "alice@" not in row.inner_text()
     _check(operator, axe, "en-back-office-conversations", screenshot)
-    row.get_by_role("link", name=part.number).click()
-    operator.wait_for_load_state()
+    # The page marks itself read a second after it loads: wait for it before writing.
+    with operator.expect_response(lambda r: r.url.endswith("/read/") and r.status == 204):
+        row.get_by_role("link", name=part.number).click()
     assert operator.locator(".message-files img").count() == 2
     operator.fill("#message-body", "We are sending a new copy today.")
     operator.get_by_role("button", name="Send").click()

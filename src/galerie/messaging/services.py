@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
-from galerie.core.actors import System
 from galerie.core.errors import PermissionDenied
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
@@ -220,5 +219,5 @@ def thread_operator_done(*, thread_id: int, by: User) -> Thread:
         if thread is None:
             raise ThreadNotFound(_("There is no such conversation."))
         if thread.status != Thread.Status.OPERATOR_DONE:
-            transition(thread, to=Thread.Status.OPERATOR_DONE, by=by or System("operator"))
+            transition(thread, to=Thread.Status.OPERATOR_DONE, by=by)
     return thread
