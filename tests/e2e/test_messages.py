@@ -145,3 +145,14 @@ def test_a_thread_with_a_picture_both_ways(marketplace, live_server, browser, sc
     _check(operator, axe, "en-back-office-thread", screenshot)
     customer.goto(order_page)
     assert customer.locator(".thread-link .message-new").inner_text() == "1 non lu"
+
+    # Under the site's own Content-Security-Policy (no bypass): the read mark still goes out and
+    # nothing is refused.
+    strict = browser.new_context(viewport=PHONE, locale="fr").new_page()
+    refused: list[str] = []
+    strict.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(strict, f"{base}/s/pageplume/account/login/", "alice@galerie.test", "galerie-customer")
+    with strict.expect_response(lambda r: r.url.endswith("/read/") and r.status == 204):
+        strict.goto(f"{base}/s/pageplume/account/messages/{part.number}/")
+    assert strict.locator(".message-files img").first.evaluate("img => img.naturalWidth") == 640
+    assert not refused, refused
