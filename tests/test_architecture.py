@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("portability", "incidents", "returns"),
-    ("reviews",),
+    ("reviews", "messaging"),
     ("web",),
 )
 ROOT = "(root)"

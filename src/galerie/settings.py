@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "galerie.incidents",
     "galerie.reviews",
     "galerie.returns",
+    "galerie.messaging",
     "galerie.storefronts",
     "galerie.sellers",
     "galerie.catalog",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from galerie.catalog.models import ProductProposal
 from galerie.incidents.models import Incident
+from galerie.messaging.services import message_post
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
@@ -39,6 +40,7 @@ from galerie.sellers.models import (
 )
 from tests.checkout.conftest import shop as shop
 from tests.factories import make_category, make_product, make_storefront, make_user, make_variant
+from tests.messaging.conftest import picture
 from tests.web.test_money_pages import _payout_dir as _payout_dir
 from tests.web.test_money_pages import member
 from tests.web.test_money_pages import paid as paid
@@ -138,10 +140,15 @@ def world(paid):
         refund_due_by=timezone.now(), items_minor=100, instructions="A's secret return address",
     )  # fmt: skip
     ret.label.save("label.pdf", ContentFile(b"%PDF-1.4\n"))
+    message = message_post(  # a thread of A's order with a picture: its routes name both
+        seller_order_id=seller_order.pk, party="customer", by=customer, body="?", files=[picture()]
+    )
     kwargs = {
         "incident": incident.uuid,
         "review_uuid": review.uuid.hex,
         "return_id": ret.pk,
+        "thread": message.thread.uuid,
+        "attachment": message.attachments.get().uuid,
         "number": seller_order.number,
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views import incidents
+from galerie.web.views import incidents, messaging
 from galerie.web.views import reviews as review_views
 from galerie.web.views.back_office import (
     matches,
@@ -67,6 +67,12 @@ urlpatterns = [
     path("money/storefronts/costs/delete/", portfolio.cost_delete, name="storefront_cost_delete"),
     path("quality/", quality.quality, name="quality"),
     path("quality/settings/", quality.quality_settings, name="quality_settings"),
+    path("messages/", messaging.operator_threads, name="message_threads"),
+    path("messages/<uuid:thread>/", messaging.operator_thread, name="message_thread"),
+    path("messages/<uuid:thread>/post/", messaging.operator_thread_post, name="message_post"),
+    path("messages/<uuid:thread>/read/", messaging.operator_thread_read, name="message_read"),
+    path("messages/<uuid:thread>/done/", messaging.operator_thread_done, name="message_done"),
+    path("messages/<uuid:thread>/files/<uuid:attachment>/", messaging.operator_file, name="message_file"),
     path("merges/", merges.merge_list, name="merges"),
     path("incidents/", incidents.escalations, name="incidents"),
     path("incidents/<uuid:incident>/", incidents.escalation_detail, name="incident"),

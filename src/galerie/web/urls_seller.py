@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from galerie.web.views import incidents
+from galerie.web.views import incidents, messaging
 from galerie.web.views import reviews as review_views
 from galerie.web.views.returns import seller as returns_seller
 from galerie.web.views.seller import (
@@ -35,6 +35,11 @@ urlpatterns = [
     path("orders/<str:number>/packing-slip/", orders.packing_slip, name="packing_slip"),
     path("incidents/", incidents.seller_incidents, name="incidents"),
     path("incidents/<uuid:incident>/answer/", incidents.seller_incident_answer, name="incident_answer"),
+    path("orders/<str:number>/messages/", messaging.seller_thread, name="message_thread"),
+    path("orders/<str:number>/messages/post/", messaging.seller_thread_post, name="message_post"),
+    path("orders/<str:number>/messages/read/", messaging.seller_thread_read, name="message_read"),
+    path("orders/<str:number>/messages/operator/", messaging.seller_thread_operator, name="message_operator"),
+    path("orders/<str:number>/messages/files/<uuid:attachment>/", messaging.seller_file, name="message_file"),
     path("offers/", offers.offer_list, name="offers"),
     path("offers/new/", offers.offer_find, name="offer_find"),
     path("offers/new/<int:variant_id>/", offers.offer_new, name="offer_new"),

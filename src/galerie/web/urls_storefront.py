@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from galerie.web.views import account, incidents, legal, reviews, search, shop, storefront, storefront_apply
+from galerie.web.views import (
+    account,
+    incidents,
+    legal,
+    messaging,
+    reviews,
+    search,
+    shop,
+    storefront,
+    storefront_apply,
+)
 from galerie.web.views.returns import customer as returns_customer
 from galerie.web.views.seo import robots_txt, sitemap_index, sitemap_pages, sitemap_products
 
@@ -43,6 +53,14 @@ urlpatterns = [
     path("account/orders/<str:number>/withdraw/<int:part_id>/", returns_customer.withdraw, name="withdraw"),
     path("account/orders/<str:number>/defect/<int:part_id>/", returns_customer.defect, name="defect"),
     path("account/returns/<str:uuid>/label.pdf", returns_customer.label, name="return_label"),
+    path("account/messages/<str:number>/", messaging.customer_thread, name="message_thread"),
+    path("account/messages/<str:number>/read/", messaging.customer_thread_read, name="message_read"),
+    path(
+        "account/messages/<str:number>/operator/", messaging.customer_thread_operator, name="message_operator"
+    ),
+    path(
+        "account/messages/<str:number>/files/<uuid:attachment>/", messaging.customer_file, name="message_file"
+    ),
     path("account/password-reset/", account.password_reset, name="password_reset"),
     path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path("account/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password_reset_confirm"),

@@ -15,6 +15,7 @@ from galerie.accounts.services import customer_profile_update, customer_signup
 from galerie.cart.selectors import cart_find, cart_item_count
 from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
+from galerie.messaging.selectors import customer_unread_by_order, threads_of_order
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
 from galerie.returns.selectors import order_returns
@@ -111,7 +112,8 @@ def account(request: StorefrontRequest) -> HttpResponse:
     orders = orders_for_customer(customer=request.user, storefront=request.storefront).prefetch_related(
         "seller_orders__seller"
     )[:50]
-    return render(request, "galerie/account/home.html", {"orders": orders})
+    unread = customer_unread_by_order(customer=request.user, storefront=request.storefront)
+    return render(request, "galerie/account/home.html", {"orders": orders, "messaging_unread": unread})
 
 
 @storefront_view(("GET", "HEAD", "POST"), closed_too=True)
@@ -140,6 +142,7 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_sign_in(request)
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
+    threads = threads_of_order(order_id=order.pk)
     return render(
         request,
         "galerie/account/order.html",
@@ -148,6 +151,7 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
             "refunds": order_refunds(order=order),
             "order_reviews": order_reviews(order=order),
             "returns_ctx": order_returns(order=order),
+            "messaging_threads": threads,
         },
     )
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from galerie.core.errors import InvalidInput
 from galerie.ledger.reports import Period
+from galerie.messaging.selectors import seller_response_times
 from galerie.orders.models import SellerQualityWarning
 from galerie.orders.quality import (
     Thresholds,
@@ -79,6 +80,9 @@ def _page(
         "window_days": storefront.quality_window_days,
         "thresholds": Thresholds.of(storefront),
         "settings_form": settings_form or QualitySettingsForm.for_storefront(storefront),
+        "response_times": seller_response_times(
+            storefront=storefront, seller_ids=[r.seller_id for r in rows], since=since, until=until
+        ),
     }
     return render(request, TEMPLATE, context, status=400 if bad_period else status)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from galerie.core.errors import NotFound
 from galerie.core.money import Money
+from galerie.messaging.selectors import seller_messaging_summary
 from galerie.offers.selectors.seller import seller_offers_low_stock_count
 from galerie.orders.quality import seller_quality_by_storefront
 from galerie.orders.selectors import (
@@ -100,6 +101,7 @@ def dashboard(request: SellerRequest) -> HttpResponse:
         "can_money": access.can(Perm.VIEW_MONEY),
         "sales_days": SALES_DAYS,
         "quality": seller_quality_by_storefront(seller=seller),
+        "messaging": seller_messaging_summary(seller=seller),
     }
     if context["can_offers"]:
         context["low_stock"] = seller_offers_low_stock_count(seller)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from galerie.core.errors import DomainError, InvalidInput
+from galerie.messaging.selectors import seller_orders_with_unread, thread_of_seller_order
 from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import (
     seller_order_get_for_member,
@@ -60,6 +61,7 @@ def orders(request: SellerRequest) -> HttpResponse:
         rows = rows.filter(pk__in=seller_order_ids_late(seller))
     elif status in SellerOrder.Status.values:
         rows = rows.filter(status=status)
+    rows = seller_orders_with_unread(rows)
     return render(
         request,
         "galerie/seller/orders.html",
@@ -72,7 +74,12 @@ def order_detail(request: SellerRequest, number: str) -> HttpResponse:
     seller_order = seller_order_get_for_member(
         request.user, number=number, seller_id=request.seller_access.seller.pk
     )
-    return render(request, "galerie/seller/order.html", {"so": seller_order, "carriers": CARRIERS})
+    thread = thread_of_seller_order(seller_order_id=seller_order.pk)
+    return render(
+        request,
+        "galerie/seller/order.html",
+        {"so": seller_order, "carriers": CARRIERS, "messaging_thread": thread},
+    )
 
 
 @seller_view(Perm.FULFIL_ORDERS, methods=("POST",))
