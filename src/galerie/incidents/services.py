@@ -31,6 +31,8 @@ from galerie.core.statemachine import transition
 from galerie.incidents.errors import IncidentNotAllowed, IncidentNotFound, IncidentRefundTooLarge
 from galerie.incidents.models import Incident, IncidentPhoto
 from galerie.incidents.rules import incident_refusal
+from galerie.ledger.models import AccountKind
+from galerie.ledger.selectors import owed_by_kind
 from galerie.orders.models import SellerOrder
 from galerie.payments.services.refunds import payment_refund
 from galerie.sellers.access import Perm, seller_access_for
@@ -60,7 +62,14 @@ def _locked(incident_id: int) -> Incident:
 
 
 def _left_minor(seller_order: SellerOrder) -> int:
-    return seller_order.total_minor - seller_order.refunded_minor
+    """What an incident may still refund of the seller order: its total, less what was refunded
+    or reserved, less what its clearing holds — a customer's withdrawal not refunded yet holds its
+    value there until its return is refunded or refused (returns/holds.py), and that value is the
+    return's to refund, not the incident's."""
+    held = owed_by_kind(payment_id=seller_order.order.payment_id, seller_order_id=seller_order.pk).get(
+        AccountKind.CUSTOMER_CLEARING, 0
+    )
+    return seller_order.total_minor - seller_order.refunded_minor - max(held, 0)
 
 
 def _reserve_refund(incident: Incident, amount_minor: int, *, operator_paid: bool) -> None:

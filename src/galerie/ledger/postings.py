@@ -42,6 +42,7 @@ EventUuid = uuid.UUID | str | None
 # A refund the operator pays from its own account and charges to one seller order's seller
 # afterwards (docs/ledger.md, "Refunds paid by the operator"): the incidents' operator decision.
 OPERATOR_PAID_REFUND_KEY = re.compile(r"^operator-paid-seller-order-([0-9a-f]{32})-")
+INCIDENT_REFUND = re.compile(r"-incident-\d+$")  # incidents' refund keys (docs/incidents.md)
 
 
 @transaction.atomic
@@ -283,8 +284,14 @@ def refund_post(*, refund_id: int, event_uuid: EventUuid = None) -> JournalEntry
     target = next((p for p in parts if match and p.uuid.hex == match.group(1)), None)
     if target is not None:
         others = [p for p in parts if p.pk != target.pk]
-        taker.clearing(target.pk)
-        taker.parts([target])
+        if INCIDENT_REFUND.search(refund.idempotency_key):
+            # An incident's refund comes out of what the part still holds for the seller: its
+            # clearing may hold a withdrawal's value until that return is refunded (returns/holds.py).
+            taker.parts([target])
+            taker.clearing(target.pk)
+        else:
+            taker.clearing(target.pk)
+            taker.parts([target])
         taker.clearing(None)
         # Only after an unattributed partial refund can a part's refund exceed what it holds:
         # the rest is the customer's money of the same order, held by the other parts.

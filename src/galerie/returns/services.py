@@ -207,6 +207,9 @@ def defect_declare(
         for line in lines:
             line.ret = ret
         ReturnLine.objects.bulk_create(lines)
+        # Held like a withdrawal's value: the seller is not paid what it may have to refund.
+        ret.held_minor = return_hold_post(ret=ret, amount_minor=items + shipping)
+        ret.save(update_fields=["held_minor"])
         emit("return.declared", return_id=ret.pk, seller_order_id=part.pk, order_id=part.order_id)
     return ret
 
@@ -296,6 +299,12 @@ def _decide_refund(ret: Return, *, by: User, depreciation_minor: int, depreciati
     part = lock_row(SellerOrder.objects.all(), ret.seller_order_id)
     amount = ret.items_minor + ret.shipping_minor - depreciation_minor
     left = part.total_minor - part.refunded_minor
+    held = sum(int(v) for v in ret.held_minor.values())
+    if 0 < held < amount <= left:
+        # The hold kept what the part still held of this return's value: less than the value when
+        # an incident gave some of it back already. The refund is at most that, so that no two
+        # refunds pay the same money back and every other return keeps its hold.
+        amount = held
     if amount > left:
         raise RefundTooLarge(
             _("At most %(left)s can still be refunded on this seller order.")
@@ -358,7 +367,7 @@ def return_overrule(
         ret = lock_row(Return.objects.select_related("seller_order__order"), return_id)
         ret.overruled_by = operator
         fields = ["overruled_by"]
-        if ret.status == Status.REFUSED and ret.reason == Return.Reason.WITHDRAWAL:
+        if ret.status == Status.REFUSED:
             # The refusal gave the held value back to the seller: hold it again until the refund.
             ret.held_minor = return_hold_post(
                 ret=ret, amount_minor=ret.items_minor + ret.shipping_minor, again=True
