@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 # lookup included where the scenario is signed in or writes a cart).
 LIMITS = {
     "home": 22, "category": 15, "filtered": 15, "product": 12, "add_to_cart": 16,
-    "seller_dashboard": 10, "seller_offers": 10, "search": 12, "autocomplete": 6,
+    # The dashboard: 9, plus one count each for returns, incidents and reviews to answer and two
+    # for the messages panel (issue 17); none grows with the data (checked below).
+    "seller_dashboard": 14, "seller_offers": 10, "search": 12, "autocomplete": 6,
 }  # fmt: skip
 
 
