@@ -21,7 +21,9 @@ from galerie.ledger.models import AccountKind, JournalLine
 from galerie.ledger.selectors import owed_by_kind
 from galerie.orders.models import SellerOrder
 from galerie.payments.models import Refund
+from galerie.returns.errors import LineNotReturnable
 from galerie.returns.models import Return
+from galerie.returns.services import return_overrule
 from tests.returns.conftest import settle
 from tests.returns.test_properties import OPEN_HOLDING, SELLER, Withdrawals
 
@@ -98,3 +100,39 @@ def test_withdrawals_returns_and_incidents_together_never_pay_back_more_than_pai
         WithdrawalsAndIncidents, settings=settings(max_examples=12, stateful_step_count=12, deadline=None)
     )
     assert {"refund_seller", "refund_operator"} == ROUTES
+
+
+def _checked(machine: WithdrawalsAndIncidents) -> None:
+    machine.the_books_balance()
+    machine.never_more_back_than_paid_and_each_part_adds_up()
+    machine.the_operator_is_paid_back_every_goodwill_refund()
+
+
+def test_a_withdrawal_after_an_incident_refunded_everything_refunds_nothing_more():
+    # The case Hypothesis found (seed 21): the hold finds nothing left to hold, which is recorded
+    # as a hold of zero, and the refund is at most the hold.
+    machine = WithdrawalsAndIncidents()
+    machine.an_incident_is_refunded(pick=0, route="refund_seller", share=100)
+    machine.the_customer_withdraws(pick=0, qty=1)
+    ret = Return.objects.get()
+    assert ret.held_minor and sum(ret.held_minor.values()) == 0
+    machine.the_seller_refunds(pick=0, share=0)
+    ret.refresh_from_db()
+    assert (ret.status, ret.refund_minor) == (Return.Status.REFUNDED, 0)
+    _checked(machine)
+
+
+def test_a_refused_return_whose_items_were_withdrawn_again_cannot_be_overruled():
+    # The case Hypothesis found (seed 21): the customer withdraws the refused item again with the
+    # rest of the part; refunding the refused return as well would pay that item twice, out of
+    # the later return's hold.
+    machine = WithdrawalsAndIncidents()
+    machine.the_customer_withdraws(pick=6, qty=1)
+    refused = Return.objects.get()
+    machine.the_seller_refuses(pick=0)
+    machine.the_customer_withdraws(pick=2, qty=3)
+    with pytest.raises(LineNotReturnable):
+        return_overrule(return_id=refused.pk, operator=machine.operator)
+    refused.refresh_from_db()
+    assert refused.status == Return.Status.REFUSED
+    _checked(machine)

@@ -56,7 +56,10 @@ def return_hold_post(*, ret: Return, amount_minor: int, again: bool = False) -> 
     ]
     take = min(amount_minor, sum(weights))
     if take <= 0:
-        return {}
+        # Recorded as a hold of nothing (not ``{}``, "never held"): the part holds nothing of this
+        # return's value any more (an incident or another return gave it back or holds it), so
+        # its refund is at most zero (services ``_decide_refund``).
+        return dict.fromkeys(KEYS, 0)
     payable, available, commission, vat = (
         m.amount_minor for m in Money(take, payment.currency).allocate(weights)
     )

@@ -31,7 +31,7 @@ from galerie.payments.services import payment_refund
 from galerie.returns.errors import LineNotReturnable, RefundTooLarge, ReturnNotFound, WithdrawalNotOffered
 from galerie.returns.holds import return_hold_post, return_hold_release
 from galerie.returns.models import Return, ReturnLine, WithdrawalPeriod
-from galerie.returns.periods import GUARANTEE_DAYS, returnable_lines, withdrawal_state
+from galerie.returns.periods import GUARANTEE_DAYS, returnable_lines, returned_quantities, withdrawal_state
 
 Status = Return.Status
 REFUND_DAYS = 14  # L221-24: the refund is due within 14 days of the withdrawal statement
@@ -299,12 +299,12 @@ def _decide_refund(ret: Return, *, by: User, depreciation_minor: int, depreciati
     part = lock_row(SellerOrder.objects.all(), ret.seller_order_id)
     amount = ret.items_minor + ret.shipping_minor - depreciation_minor
     left = part.total_minor - part.refunded_minor
-    held = sum(int(v) for v in ret.held_minor.values())
-    if 0 < held < amount <= left:
-        # The hold kept what the part still held of this return's value: less than the value when
-        # an incident gave some of it back already. The refund is at most that, so that no two
-        # refunds pay the same money back and every other return keeps its hold.
-        amount = held
+    if ret.held_minor:  # ``{}``: declared before holds existed, nothing to cap by
+        # The hold kept what the part still held of this return's value: less than the value, down
+        # to nothing, when an incident gave some or all of it back already. The refund is at most
+        # that, so that no two refunds pay the same money back and every other return keeps its
+        # hold (what open returns hold is the part's clearing).
+        amount = min(amount, sum(int(v) for v in ret.held_minor.values()))
     if amount > left:
         raise RefundTooLarge(
             _("At most %(left)s can still be refunded on this seller order.")
@@ -352,6 +352,18 @@ def return_refund(
     return return_refund_send(return_id=ret.pk, now=now)
 
 
+def _check_still_returnable(ret: Return) -> None:
+    """A refused return's items count as kept by the customer, who may withdraw or return them
+    again: overruling the refusal then would refund the same items twice (and its hold would find
+    their value held by the later return). Raise LineNotReturnable if that happened."""
+    taken = returned_quantities(ret.seller_order)  # refused returns, this one too, left out
+    for line in ret.lines.select_related("order_line"):
+        if taken.get(line.order_line_id, 0) + line.quantity > line.order_line.quantity:
+            raise LineNotReturnable(
+                _("The items of this return are in a later withdrawal or return: decide that one instead.")
+            )
+
+
 def return_overrule(
     *,
     return_id: int,
@@ -368,6 +380,7 @@ def return_overrule(
         ret.overruled_by = operator
         fields = ["overruled_by"]
         if ret.status == Status.REFUSED:
+            _check_still_returnable(ret)
             # The refusal gave the held value back to the seller: hold it again until the refund.
             ret.held_minor = return_hold_post(
                 ret=ret, amount_minor=ret.items_minor + ret.shipping_minor, again=True
