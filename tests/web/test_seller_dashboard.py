@@ -94,7 +94,7 @@ def test_the_query_count_does_not_grow_with_the_data(client, shop, django_assert
     with CaptureQueriesContext(connection) as many:
         html = client.get(DASHBOARD).content.decode()
     assert len(many) == len(few)
-    with django_assert_max_num_queries(14):  # 9; 2 for the messages panel, 1 each: returns, incidents, reviews
+    with django_assert_max_num_queries(14):  # 9; messages panel 2; returns, incidents, reviews 1 each
         client.get(DASHBOARD)
     assert stat(html, "late") > 1
 
