@@ -26,3 +26,12 @@ def fill_seller_application(page, storefront_url: str, fields: dict[str, str], d
     page.check("#id_certifies_compliance")
     for kind in ("identity", "registration", "bank"):
         page.set_input_files(f"#id_document_{kind}", str(document))
+
+
+def image_width(img) -> int:
+    """The natural width of an image once it has loaded (scrolled into view: it may be lazy)."""
+    img.scroll_into_view_if_needed()
+    return img.evaluate(
+        "img => img.complete && img.naturalWidth ? img.naturalWidth : new Promise(done =>"
+        " img.addEventListener('load', () => done(img.naturalWidth), {once: true}))"
+    )

@@ -11,7 +11,7 @@ from PIL import Image
 from galerie.incidents.models import Incident
 from galerie.payments.models import Refund
 from tests.e2e.axe import axe_source, axe_violations, describe
-from tests.e2e.steps import sign_in
+from tests.e2e.steps import image_width, sign_in
 from tests.factories import make_user
 from tests.incidents.conftest import make_sale
 
@@ -54,7 +54,7 @@ def test_damaged_parcel_from_report_to_the_operators_refund(
     assert "doit répondre sous 48" in customer.locator("body").inner_text()
     incident = Incident.objects.get()
     assert incident.photos.count() == 1
-    assert customer.locator(f"#incident-{incident.uuid.hex} img").evaluate("img => img.naturalWidth") == 64
+    assert image_width(customer.locator(f"#incident-{incident.uuid.hex} img")) == 64
     _checked(customer, axe, screenshot, "fr-phone-incident-opened")
 
     # The seller, on a desktop: rejects with a reason.
@@ -91,7 +91,7 @@ def test_damaged_parcel_from_report_to_the_operators_refund(
     operator.locator("table a").first.click()
     operator.wait_for_load_state()
     assert "La photo montre les dégâts." in operator.locator("main").inner_text()
-    assert operator.locator(".incident-photos img").evaluate("img => img.naturalWidth") == 64
+    assert image_width(operator.locator(".incident-photos img")) == 64
     operator.locator("input[value=refund_operator]").check()
     operator.fill("#decision-amount", "20.00")
     operator.fill("#decision-reason", "The photo shows the damage.")

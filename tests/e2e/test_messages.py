@@ -15,7 +15,7 @@ from PIL import Image
 from galerie.messaging.models import Attachment, Thread
 from galerie.orders.models import SellerOrder
 from tests.e2e.axe import axe_source, axe_violations, describe
-from tests.e2e.steps import sign_in
+from tests.e2e.steps import image_width, sign_in
 from tests.factories import make_seller, make_staff_member, make_storefront, make_user
 from tests.orders.quality_data import place
 
@@ -75,7 +75,7 @@ def test_a_thread_with_a_picture_both_ways(marketplace, live_server, browser, sc
     customer.wait_for_load_state()
     mine = customer.locator(".message-item.is-mine")
     assert "[coordonnées masquées]" in mine.inner_text() and "06 12" not in mine.inner_text()
-    assert customer.locator(".message-files img").evaluate("img => img.naturalWidth") == 640
+    assert image_width(customer.locator(".message-files img")) == 640
     _check(customer, axe, "fr-phone-customer-thread-sent", screenshot)
 
     # The seller sees one unread message on its dashboard and its orders, and answers.
@@ -108,7 +108,7 @@ def test_a_thread_with_a_picture_both_ways(marketplace, live_server, browser, sc
         customer.get_by_role("link", name="Messages avec Librairie Martin").click()
     theirs = customer.locator(".message-seller")
     assert "autre exemplaire" in theirs.inner_text()
-    assert theirs.locator("img").evaluate("img => img.complete && img.naturalWidth") == 640
+    assert image_width(theirs.locator("img")) == 640
     _check(customer, axe, "fr-phone-customer-thread-answer", screenshot)
     customer.goto(order_page)
     assert customer.locator(".thread-link .message-new").count() == 0
@@ -154,5 +154,5 @@ def test_a_thread_with_a_picture_both_ways(marketplace, live_server, browser, sc
     sign_in(strict, f"{base}/s/pageplume/account/login/", "alice@galerie.test", "galerie-customer")
     with strict.expect_response(lambda r: r.url.endswith("/read/") and r.status == 204):
         strict.goto(f"{base}/s/pageplume/account/messages/{part.number}/")
-    assert strict.locator(".message-files img").first.evaluate("img => img.naturalWidth") == 640
+    assert image_width(strict.locator(".message-files img").first) == 640
     assert not refused, refused
