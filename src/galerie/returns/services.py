@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -153,21 +154,40 @@ def withdrawal_declare(
         if not state.offered:
             raise WithdrawalNotOffered(_why_not(state.why))
         lines, items, shipping = _lines_and_amounts(part, quantities, seals or {}, withdrawal=True)
-        ret = Return.objects.create(
-            seller_order=part,
-            customer=customer,
-            reason=Return.Reason.WITHDRAWAL,
-            declared_at=now,
-            refund_due_by=now + timedelta(days=REFUND_DAYS),
-            items_minor=items,
-            shipping_minor=shipping,
+        return _return_create(
+            part, customer, Return.Reason.WITHDRAWAL, now, REFUND_DAYS, lines, items, shipping
         )
-        for line in lines:
-            line.ret = ret
-        ReturnLine.objects.bulk_create(lines)
-        ret.held_minor = return_hold_post(ret=ret, amount_minor=items + shipping)
-        ret.save(update_fields=["held_minor"])
-        emit("return.declared", return_id=ret.pk, seller_order_id=part.pk, order_id=part.order_id)
+
+
+def _return_create(
+    part: SellerOrder,
+    customer: User,
+    reason: str,
+    now: datetime,
+    due_days: int,
+    lines: list[ReturnLine],
+    items: int,
+    shipping: int,
+    **extra: Any,
+) -> Return:
+    """Write a declared return with its lines and hold its value off the seller's balances (a
+    defect's too: the seller is not paid what it may have to refund); emit ``return.declared``."""
+    ret = Return.objects.create(
+        seller_order=part,
+        customer=customer,
+        reason=reason,
+        declared_at=now,
+        refund_due_by=now + timedelta(days=due_days),
+        items_minor=items,
+        shipping_minor=shipping,
+        **extra,
+    )
+    for line in lines:
+        line.ret = ret
+    ReturnLine.objects.bulk_create(lines)
+    ret.held_minor = return_hold_post(ret=ret, amount_minor=items + shipping)
+    ret.save(update_fields=["held_minor"])
+    emit("return.declared", return_id=ret.pk, seller_order_id=part.pk, order_id=part.order_id)
     return ret
 
 
@@ -194,24 +214,10 @@ def defect_declare(
         if now >= part.delivered_at + timedelta(days=GUARANTEE_DAYS):
             raise WithdrawalNotOffered(_("The two-year legal guarantee of this part is over."))
         lines, items, shipping = _lines_and_amounts(part, quantities, {}, withdrawal=False)
-        ret = Return.objects.create(
-            seller_order=part,
-            customer=customer,
-            reason=Return.Reason.DEFECT,
-            declared_at=now,
-            refund_due_by=now + timedelta(days=DEFECT_REFUND_DAYS),
-            items_minor=items,
-            shipping_minor=shipping,
+        return _return_create(
+            part, customer, Return.Reason.DEFECT, now, DEFECT_REFUND_DAYS, lines, items, shipping,
             defect_description=description.strip(),
-        )
-        for line in lines:
-            line.ret = ret
-        ReturnLine.objects.bulk_create(lines)
-        # Held like a withdrawal's value: the seller is not paid what it may have to refund.
-        ret.held_minor = return_hold_post(ret=ret, amount_minor=items + shipping)
-        ret.save(update_fields=["held_minor"])
-        emit("return.declared", return_id=ret.pk, seller_order_id=part.pk, order_id=part.order_id)
-    return ret
+        )  # fmt: skip
 
 
 def _lock_for_member(user: User, return_id: int, roles: tuple[str, ...]) -> Return:
