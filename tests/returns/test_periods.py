@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from galerie.catalog.models import ProductType
+from galerie.orders.models import SellerOrder
 from galerie.returns.errors import LineNotReturnable, WithdrawalNotOffered
 from galerie.returns.models import Return, WithdrawalPeriod
 from galerie.returns.periods import french_holidays, withdrawal_ends_at, withdrawal_state
@@ -145,3 +146,21 @@ def test_the_worker_knows_the_jobs():
     jobs = jobs_autodiscover()
     assert jobs["returns.withdrawal_periods"].every_seconds == 300
     assert jobs["returns.refunds_due"].every_seconds == 60
+
+
+def test_a_part_refunded_in_full_already_offers_no_withdrawal(placed):
+    """An incident (or the operator) gave the whole part back: a withdrawal would refund nothing."""
+    part = deliver(placed.part_a, placed.owner_a, at("2026-03-02 14:05"))
+    SellerOrder.objects.filter(pk=part.pk).update(refunded_minor=part.total_minor)
+    part.refresh_from_db()
+    state = withdrawal_state(seller_order=part, now=at("2026-03-05 10:00"))
+    assert (state.offered, state.why) == (False, "refunded")
+    line = part.lines.first()
+    with pytest.raises(WithdrawalNotOffered, match="refunded in full"):
+        withdrawal_declare(
+            seller_order_id=part.pk,
+            customer=placed.customer,
+            quantities={line.pk: 1},
+            now=at("2026-03-05 10:00"),
+        )
+    assert not Return.objects.filter(seller_order=part).exists()

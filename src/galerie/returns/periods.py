@@ -75,7 +75,7 @@ class WithdrawalState:
     """What the order page shows for one seller order (``why`` when nothing is offered)."""
 
     offered: bool
-    why: str  # "open", "private_seller", "not_delivered", "over", "excluded", "nothing_left", "closed"
+    why: str  # open, private_seller, not_delivered, over, excluded, nothing_left, refunded, closed
     ends_at: datetime | None = None
     last_day: date | None = None  # the last whole day of the period (``ends_at`` is midnight after it)
     defect_until: datetime | None = None
@@ -146,6 +146,16 @@ def withdrawal_state(
         return WithdrawalState(
             offered=False,
             why="over",
+            ends_at=ends_at,
+            last_day=last_day,
+            defect_until=defect_until,
+            lines=rows,
+        )
+    if seller_order.refunded_minor >= seller_order.total_minor:
+        # An incident (or the operator) gave everything back already: a withdrawal would refund nothing.
+        return WithdrawalState(
+            offered=False,
+            why="refunded",
             ends_at=ends_at,
             last_day=last_day,
             defect_until=defect_until,

@@ -68,6 +68,7 @@ def _why_not(why: str) -> str:
             "Every item of this part that can be withdrawn is already in a withdrawal or return."
         ),
         "closed": _("This part was refused or cancelled and refunded: there is nothing to withdraw from."),
+        "refunded": _("This part was refunded in full already: there is nothing left to withdraw from."),
     }.get(why, why)
 
 
