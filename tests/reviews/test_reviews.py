@@ -18,6 +18,7 @@ from galerie.reviews.errors import (
     ReviewNotFound,
 )
 from galerie.reviews.models import RatingSummary, Review, ReviewReport, ReviewRequest
+from galerie.reviews.selectors import reviews_reported
 from galerie.reviews.services import (
     REVIEW_WINDOW_DAYS,
     author_name,
@@ -145,6 +146,18 @@ def test_report_hide_publish_keep(delivered):
     assert review_keep(review_id=review.pk, by=staff, now=NOW) == 1
     assert Review.objects.get().status == "published"
     assert not ReviewReport.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_the_queue_lists_only_reviews_with_open_reports(delivered):
+    review = create(delivered, delivered.line_a)
+    staff = make_user(is_staff=True)
+    assert list(reviews_reported()) == []  # no report at all: not in the queue
+    review_report(review_id=review.pk, reporter=make_user(), reason="spam")
+    review_report(review_id=review.pk, reporter=make_user(), reason="fake")
+    review_keep(review_id=review.pk, by=staff, now=NOW)
+    assert list(reviews_reported()) == []  # reports closed: out of the queue
+    review_report(review_id=review.pk, reporter=make_user(), reason="offensive")
+    assert [(r.pk, r.open_reports) for r in reviews_reported()] == [(review.pk, 1)]
 
 
 def test_the_seller_replies_once_to_its_own_reviews_only(delivered):
