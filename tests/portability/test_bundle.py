@@ -21,9 +21,10 @@ from galerie.portability.export import storefront_export
 from galerie.portability.format import MANIFEST, VOLATILE
 from galerie.portability.importer import storefront_import
 from galerie.reviews.models import RatingSummary, Review, ReviewRequest
-from galerie.reviews.services import review_requests_send
+from galerie.reviews.services import review_report, review_requests_send
 from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
+from tests.factories import make_user
 from tests.portability.world import build_world, wipe_database
 
 pytestmark = pytest.mark.django_db
@@ -229,8 +230,14 @@ def test_the_command_exports_and_imports_with_a_summary(exported, tmp_path):
     world, _ = exported
     code = world["storefront"].code
     out = io.StringIO()
+    # A report still open is said: reports do not travel.
+    review_report(review_id=world["reviews"]["published"].pk, reporter=make_user(), reason="spam")
     call_command("storefront", "export", code, str(tmp_path / "cmd"), stdout=out, verbosity=0)
     assert f"Exported {code} to" in out.getvalue() and "2 products, 3 offers" in out.getvalue()
+    assert (
+        "3 reviews" in out.getvalue()
+        and "(1 reviews with open reports: reports do not travel" in out.getvalue()
+    )
     with pytest.raises(
         CommandError, match=f"Bundle refused, nothing written: a storefront with code '{code}' exists"
     ):
