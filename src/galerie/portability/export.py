@@ -428,7 +428,11 @@ class _Export:
         return Review.objects.filter(storefront=self.storefront)
 
     def review_rows(self) -> Iterator[dict[str, Any]]:
-        reviews = self.reviews().select_related("customer", "seller_order__order").order_by("uuid")
+        # In the order they were written (uuid for a tie), not by uuid: the import writes them in
+        # the file's order, so their ids keep it, and "the latest reviews" (by id) stay the same.
+        reviews = (
+            self.reviews().select_related("customer", "seller_order__order").order_by("created_at", "uuid")
+        )
         for chunk in self.chunks(reviews):
             # A review names its line by the seller order's number and the line's position in the
             # bundle (1, 2…): the lines of those seller orders, in the order orders.jsonl has them.
