@@ -36,8 +36,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("checkout",),
     ("notifications",),
     ("seeding",),
+    ("reviews",),
     ("portability", "incidents", "returns"),
-    ("reviews", "messaging"),
+    ("messaging",),
     ("web",),
 )
 ROOT = "(root)"

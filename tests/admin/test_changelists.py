@@ -23,14 +23,23 @@ from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
+from galerie.incidents.models import Incident
+from galerie.incidents.services import incident_open
 from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry
+from galerie.messaging.models import Thread
+from galerie.messaging.services import message_post
 from galerie.offers.models import Offer, OfferChange, PriceHistory
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder, SellerQualityWarning
+from galerie.orders.services import seller_order_accept, seller_order_deliver, seller_order_ship
 from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
+from galerie.returns.models import Return
+from galerie.returns.services import withdrawal_declare
+from galerie.reviews.models import Review
+from galerie.reviews.services import review_create, review_report
 from galerie.sellers.models import SellerAdmission, SellerMember
 from galerie.sellers.services import seller_member_add
 from galerie.storefronts.models import StorefrontRedirect
@@ -64,6 +73,7 @@ READ_ONLY |= {Account, JournalEntry}
 READ_ONLY |= {Offer, OfferChange, PriceHistory}  # changed only through the offers' services
 READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, managed by the seller
 READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided by their services
+READ_ONLY |= {Return, Incident, Review, Thread}  # the parties' pages and the back office's
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -71,10 +81,12 @@ def populate(n: int) -> None:
     """Create n of everything the back office lists, through the services."""
     storefront = make_storefront(scope=[make_category()], hosts=[f"shop{make_user().pk}.example.test"])
     CommissionPlan.objects.create(storefront=storefront, rate_bp=1000)
+    sales = []
     for i in range(n):
         seller = make_seller(storefronts=[storefront])
         CommissionOverride.objects.create(storefront=storefront, seller=seller, rate_bp=800)
-        seller_member_add(seller=seller, user=make_user(), role="manager")
+        member = make_user()
+        seller_member_add(seller=seller, user=member, role="manager")
         brand = brand_create(name=f"Brand {seller.pk}")
         product = make_product(brand=brand)
         product_image_add(product=product, upload=ContentFile(PNG, name=f"p{i}.png"))
@@ -87,10 +99,11 @@ def populate(n: int) -> None:
         )  # fmt: skip
         customer = make_user()
         cart = cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)
-        checkout_place_order(
+        placed = checkout_place_order(
             storefront=storefront, cart=cart, customer=customer, address=ADDRESS, payment_method=SUCCESS,
             idempotency_key=new_key(), return_url="http://testserver/r/",
         )  # fmt: skip
+        sales.append((placed.order, customer, member))
         cart_add(storefront=storefront, cart=None, customer=customer, offer_id=offer.pk)  # a cart kept
         # What a merge's plan records (portability/merge.py), and the redirects a commit writes.
         MatchReview.objects.create(
@@ -119,6 +132,31 @@ def populate(n: int) -> None:
     deliver_due_webhooks(now=timezone.now() + timedelta(hours=1))
     while outbox_deliver_batch(LEDGER_HANDLERS, batch=500).claimed:  # post to the ledger
         pass
+    for order, customer, member in sales:
+        after_delivery(order, customer, member)
+
+
+def after_delivery(order: Order, customer, member) -> None:
+    """Deliver the order's seller order, then what its customer and seller may do after: a
+    review, a withdrawal, an incident, a conversation with an attachment."""
+    part = order.seller_orders.get()
+    seller_order_accept(seller_order_id=part.pk, acting_user=member)
+    seller_order_ship(seller_order_id=part.pk, acting_user=member, carrier="Colissimo", tracking_number="6A")
+    seller_order_deliver(seller_order_id=part.pk, acting_user=member)
+    line = part.lines.get()
+    review = review_create(
+        customer=customer, order_line_id=line.pk, product_stars=4, seller_stars=5, title="Good"
+    )
+    review_report(review_id=review.pk, reporter=member, reason="spam")
+    withdrawal_declare(seller_order_id=part.pk, customer=customer, quantities={line.pk: 1})
+    incident_open(
+        seller_order_id=part.pk, customer=customer, kind="damaged", description="A corner is broken."
+    )
+    message_post(
+        seller_order_id=part.pk, party="customer", by=customer, body="Where do I send it?",
+        files=[ContentFile(PNG, name="box.png")],
+    )  # fmt: skip
+    message_post(seller_order_id=part.pk, party="seller", by=member, body="To our shop.")
 
 
 def changelist_queries(client, model) -> int:
@@ -207,3 +245,24 @@ def test_an_illegal_action_is_reported_and_changes_nothing(operator_client):
     assert "cannot go from “Applied” to “Active”" in response.content.decode()
     seller.refresh_from_db()
     assert seller.status == "applied"
+
+
+def test_a_thread_shows_who_when_and_how_many_never_what_was_written(operator_client):
+    populate(1)
+    thread = Thread.objects.get()
+    listed = operator_client.get(reverse("admin:messaging_thread_changelist")).content.decode()
+    assert '<td class="field-messages">2</td>' in listed and '<td class="field-attachments">1</td>' in listed
+    shown = operator_client.get(reverse("admin:messaging_thread_change", args=[thread.pk])).content.decode()
+    assert thread.seller_order.number in shown
+    for page in (listed, shown):
+        assert "Where do I send it?" not in page and "To our shop." not in page and "box.png" not in page
+    found = operator_client.get(reverse("admin:messaging_thread_changelist"), {"q": "send it"})
+    assert '<td class="field-messages">' not in found.content.decode()  # text is not searched
+
+
+def test_a_return_shows_its_lines(operator_client):
+    populate(1)
+    ret = Return.objects.get()
+    page = operator_client.get(reverse("admin:returns_return_change", args=[ret.pk])).content.decode()
+    line = ret.lines.get()
+    assert str(line.order_line) in page and f"<p>{line.amount_minor}</p>" in page

@@ -20,7 +20,11 @@ from galerie.portability.errors import BundleConflict, BundleInvalid
 from galerie.portability.export import storefront_export
 from galerie.portability.format import MANIFEST, VOLATILE
 from galerie.portability.importer import storefront_import
+from galerie.reviews.models import RatingSummary, Review, ReviewRequest
+from galerie.reviews.services import review_report, review_requests_send
+from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
+from tests.factories import make_user
 from tests.portability.world import build_world, wipe_database
 
 pytestmark = pytest.mark.django_db
@@ -226,8 +230,14 @@ def test_the_command_exports_and_imports_with_a_summary(exported, tmp_path):
     world, _ = exported
     code = world["storefront"].code
     out = io.StringIO()
+    # A report still open is said: reports do not travel.
+    review_report(review_id=world["reviews"]["published"].pk, reporter=make_user(), reason="spam")
     call_command("storefront", "export", code, str(tmp_path / "cmd"), stdout=out, verbosity=0)
     assert f"Exported {code} to" in out.getvalue() and "2 products, 3 offers" in out.getvalue()
+    assert (
+        "3 reviews" in out.getvalue()
+        and "(1 reviews with open reports: reports do not travel" in out.getvalue()
+    )
     with pytest.raises(
         CommandError, match=f"Bundle refused, nothing written: a storefront with code '{code}' exists"
     ):
@@ -272,3 +282,143 @@ def test_categories_carry_their_path_of_slugs(exported):
         expected = f"{by_slug[row['parent']]['path']}/{row['slug']}" if row["parent"] else row["slug"]
         assert row["path"] == expected
     assert max(row["path"].count("/") for row in rows) == 2  # Books / Novels / Adventure
+
+
+def test_the_bundle_carries_the_reviews_without_a_pseudonym_s_name(exported):
+    world, path = exported
+    rows = {r["uuid"]: r for r in map(json.loads, (path / "reviews.jsonl").read_text().splitlines())}
+    reviews = world["reviews"]
+    assert set(rows) == {str(r.uuid) for r in reviews.values()}
+    replied, hidden, published = (rows[str(reviews[k].uuid)] for k in ("replied", "hidden", "published"))
+    assert (replied["author_name"], replied["product_stars"], replied["seller_stars"]) == ("Anne M.", 5, 4)
+    assert (replied["title"], replied["text"], replied["reply_text"]) == (
+        "Superbe",
+        "Bien\nlu.",
+        "Merci Anne !",
+    )
+    assert replied["replied_at"].endswith("Z") and replied["status"] == "published"
+    assert (hidden["status"], hidden["hidden_reason"]) == ("hidden", "Not about the product")
+    # Paul did not consent: his review travels, his name does not (shown as "A customer").
+    assert Review.objects.get(uuid=published["uuid"]).author_name == "Paul D."
+    assert published["author_name"] == "" and "Paul" not in (path / "reviews.jsonl").read_text()
+    # The line: its seller order's number and its position among that seller order's lines.
+    order = next(json.loads(line) for line in (path / "orders.jsonl").read_text().splitlines())
+    part = next(so for so in order["seller_orders"] if so["number"] == hidden["seller_order"])
+    assert hidden["order"] == order["number"] and len(part["lines"]) == 2
+    assert part["lines"][hidden["line"] - 1]["product_title"] == reviews["hidden"].order_line.product_title
+    assert part["lines"][hidden["line"] - 1]["offer"] == str(reviews["hidden"].order_line.offer.uuid)
+    assert all(so["review_requested_at"] for so in order["seller_orders"])
+    assert json.loads((path / MANIFEST).read_text())["version"] == 2
+
+
+def summaries() -> set[tuple[str, str, int, int, int]]:
+    """Every rating summary by natural keys: (kind, subject, count, stars sum, average × 100)."""
+    names = {
+        "product": dict(Product.objects.values_list("pk", "uuid")),
+        "seller": dict(Seller.objects.values_list("pk", "uuid")),
+    }
+    return {
+        (s.kind, str(names[s.kind][s.subject_id]), s.count, s.stars_sum, s.average_centi)
+        for s in RatingSummary.objects.exclude(count=0)
+    }
+
+
+def test_import_recreates_the_reviews_and_their_summaries(exported):
+    world, path = exported
+    before = summaries()
+    source = {
+        str(r.uuid): (
+            r.order_line.product_title,
+            str(r.order_line.offer.uuid),
+            r.status,
+            r.hidden_reason,
+            r.reply_text,
+            r.replied_at,
+            r.created_at,
+        )
+        for r in Review.objects.select_related("order_line__offer")
+    }
+    recent_before = RatingSummary.objects.get(kind="product", subject_id=world["novel"].pk).recent
+    wipe_database()
+    storefront = storefront_import(path=path)
+    imported = Review.objects.filter(storefront=storefront).select_related("order_line__offer", "customer")
+    assert {
+        str(r.uuid): (
+            r.order_line.product_title,
+            str(r.order_line.offer.uuid),
+            r.status,
+            r.hidden_reason,
+            r.reply_text,
+            r.replied_at,
+            r.created_at,
+        )
+        for r in imported
+    } == source
+    for review in imported:  # product, seller and customer are the line's, its order's
+        assert review.product_id == review.order_line.variant.product_id
+        assert review.seller_id == review.seller_order.seller_id == review.order_line.seller_order.seller_id
+        assert review.customer_id == review.seller_order.order.customer_id
+    assert {r.customer.email: r.author_name for r in imported if not r.customer.transfer_consent} == {
+        User.objects.get(transfer_consent=False).email: ""
+    }
+    # The summaries, recomputed: the same figures as at the source (the hidden review left out).
+    assert summaries() == before
+    assert ("product", str(world["novel"].uuid), 2, 8, 400) in before
+    novel = Product.objects.get(uuid=world["novel"].uuid)
+    recent = RatingSummary.objects.get(storefront=storefront, kind="product", subject_id=novel.pk).recent
+    assert [(r["uuid"], r["author"], r["reply"]) for r in recent] == [
+        (r["uuid"], "" if r["author"] == "Paul D." else r["author"], r["reply"]) for r in recent_before
+    ]
+    # The review requests went already: the job does not ask these customers again.
+    assert ReviewRequest.objects.count() == 3
+    assert review_requests_send() == 0
+
+
+def test_a_version_1_bundle_is_read_as_having_no_reviews(exported):
+    _world, path = exported
+    (path / "reviews.jsonl").unlink()
+
+    def as_version_1(manifest):
+        manifest["version"] = 1
+        del manifest["files"]["reviews.jsonl"]
+
+    rewrite_manifest(path, as_version_1)
+    wipe_database()
+    storefront = storefront_import(path=path)
+    assert Order.objects.filter(storefront=storefront).count() == 2
+    assert not Review.objects.exists() and not RatingSummary.objects.exists()
+
+
+def rewrite_review(path: Path, change) -> None:
+    lines = (path / "reviews.jsonl").read_text().splitlines(keepends=True)
+    row = json.loads(lines[0])
+    change(row)
+    lines[0] = json.dumps(row) + "\n"
+    data = "".join(lines).encode()
+    (path / "reviews.jsonl").write_bytes(data)
+    rewrite_manifest(
+        path,
+        lambda m: m["files"]["reviews.jsonl"].update(
+            bytes=len(data), sha256=hashlib.sha256(data).hexdigest()
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda row: row.update(line=3), r"line 3 of seller order '.+' is not in the bundle"),
+        (lambda row: row.update(seller_order="XX-0"), r"seller order 'XX-0' is not in the bundle"),
+        (lambda row: row.update(order="XX-0"), r"seller order '.+' is not part of order 'XX-0'"),
+        (lambda row: row.update(customer="0" * 8), r"customer '0{8}' is not the customer of order"),
+        (lambda row: row.update(status="gone"), r"unknown status 'gone'"),
+    ],
+    ids=["no-such-line", "no-such-seller-order", "another-order", "not-the-buyer", "unknown-status"],
+)
+def test_a_review_that_refers_to_nothing_is_refused_with_its_line(exported, change, reason):
+    _world, path = exported
+    wipe_database()
+    rewrite_review(path, change)
+    with pytest.raises(BundleInvalid, match=rf"^reviews.jsonl, line 1: {reason}"):
+        storefront_import(path=path)
+    assert counts() == {k: 0 for k in counts()} and not Review.objects.exists()

@@ -31,6 +31,7 @@ from galerie.portability.merge import (
     party_token,
 )
 from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
+from galerie.reviews.models import RatingSummary, Review
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront, StorefrontRedirect
 from tests.factories import (
@@ -269,3 +270,36 @@ def test_a_brand_written_in_bulk_here_is_found_all_the_same(merging):
     merge_commit(merge_id=merge.pk, by=merging["operator"], sellers_unanswered_apart=True)
     assert list(Brand.objects.values_list("name", flat=True)) == ["Hetzel"]
     assert Product.objects.get(title="Les Fleurs du mal").brand.name == "Hetzel"
+
+
+def test_the_merge_carries_the_reviews_onto_the_matched_product(merging):
+    operator, anne, novel, seller = merging["operator"], merging["anne"], merging["novel"], merging["seller"]
+    merge = merge_plan(path=merging["bundle"], by=operator)
+    assert merge.counts["reviews"] == 3
+    review = MergeProduct.objects.get(merge=merge, decision="review").review
+    match_review_decide(review_id=review.pk, accept=True, by=operator)
+    merge_party_decide(party_id=MergeParty.objects.get(merge=merge, kind="seller").pk, confirm=True)
+    storefront = merge_commit(merge_id=merge.pk, by=operator)
+
+    reviews = Review.objects.filter(storefront=storefront)
+    assert reviews.count() == 3
+    merge.refresh_from_db()
+    assert merge.counts["written_review_added"] == 3
+    # Every review sits on its line here; the reviewed variants (paperback, hardcover) are the
+    # novel's, matched with the novel here: the reviews are the novel's here.
+    assert set(reviews.values_list("product_id", flat=True)) == {novel.pk}
+    for r in reviews.select_related("order_line__variant", "seller_order__order"):
+        assert r.product_id == r.order_line.variant.product_id
+        assert r.seller_id == r.seller_order.seller_id and r.customer_id == r.seller_order.order.customer_id
+    # The summaries of the merged storefront: the hidden review left out, the seller who
+    # confirmed is the seller here.
+    product = RatingSummary.objects.get(storefront=storefront, kind="product", subject_id=novel.pk)
+    assert (product.count, product.stars_sum, product.average_centi) == (2, 8, 400)
+    assert len(product.recent) == 2 and {r["author"] for r in product.recent} == {"Anne M.", ""}
+    mine = RatingSummary.objects.get(storefront=storefront, kind="seller", subject_id=seller.pk)
+    assert (mine.count, mine.stars_sum) == (2, 9)
+    assert not RatingSummary.objects.filter(storefront=merging["here"]).exists()
+    # Anne confirms after the commit: her reviews follow her orders to her account.
+    assert not reviews.filter(customer=anne).exists()
+    merge_party_decide(party_id=MergeParty.objects.get(merge=merge, kind="customer").pk, confirm=True)
+    assert reviews.filter(customer=anne).count() == 2

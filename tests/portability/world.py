@@ -20,7 +20,10 @@ from galerie.catalog.models import Product
 from galerie.core.money import Money
 from galerie.ledger.models import CommissionOverride, CommissionPlan
 from galerie.offers.services import offer_price_set
+from galerie.orders.models import OrderLine, SellerOrder
 from galerie.portability.export import storefront_export
+from galerie.reviews.models import Review
+from galerie.reviews.services import review_create, review_hide, review_reply, review_requests_send
 from galerie.storefronts.models import StorefrontRedirect
 from tests.factories import (
     TESTS,
@@ -46,7 +49,8 @@ def build_world() -> dict[str, Any]:
     """A storefront with hosts, theme, scope (a subtree three deep), a commission plan and
     overrides, products with variants, attributes, brands and images, two sellers with offers
     and price history, a consenting and a non-consenting customer, an order with two seller
-    orders, and an old path that redirects."""
+    orders (the second with two lines), another order, three reviews (published, hidden, with a
+    reply), and an old path that redirects."""
     root = make_category("Books")
     child = make_category("Novels", parent=root)
     leaf = make_category("Adventure", parent=child)
@@ -75,12 +79,15 @@ def build_world() -> dict[str, Any]:
         offer_id=offer_a.pk, price=Money(1500, "EUR"), by=TESTS, at=timezone.now() + timedelta(seconds=1)
     )
     offer_b = make_offer(seller=second, variant=hardcover, price_minor=3500, condition="used")
-    make_offer(seller=second, variant=poems_variant, price_minor=1200)
+    offer_c = make_offer(seller=second, variant=poems_variant, price_minor=1200)
     offer_a.refresh_from_db()
     consenting = make_user(email="anne@example.test", full_name="Anne Martin", transfer_consent=True)
-    make_user(email="paul@example.test", full_name="Paul Durand")
-    order = make_order(storefront=storefront, lines=[(offer_a, 2), (offer_b, 1)], email="anne@example.test")
-    make_order(storefront=storefront, lines=[(offer_a, 1)], email="paul@example.test")
+    paul = make_user(email="paul@example.test", full_name="Paul Durand")
+    order = make_order(
+        storefront=storefront, lines=[(offer_a, 2), (offer_b, 1), (offer_c, 1)], email="anne@example.test"
+    )
+    other = make_order(storefront=storefront, lines=[(offer_a, 1)], email="paul@example.test")
+    reviews = write_reviews(order, other, consenting, paul, first, offer_b)
     StorefrontRedirect.objects.create(
         storefront=storefront, old_path="p/vingt-mille-lieues-old/", new_path=f"p/{novel.slug}/"
     )
@@ -90,7 +97,42 @@ def build_world() -> dict[str, Any]:
         "order": order,
         "consenting": consenting,
         "sellers": (first, second),
+        "reviews": reviews,
     }
+
+
+def write_reviews(order, other, anne, paul, first, offer_b) -> dict[str, Review]:
+    """Both orders delivered ten days ago and asked for a review; Anne's review of her novel with
+    the seller's reply, her review of the hardcover hidden with a reason, Paul's of his novel
+    (Paul did not consent to the transfer: his name must not travel)."""
+    now = timezone.now()
+    SellerOrder.objects.filter(order__in=[order, other]).update(
+        status=SellerOrder.Status.DELIVERED, delivered_at=now - timedelta(days=10)
+    )
+    assert review_requests_send(now=now) == 3
+    line_a = order.seller_orders.get(seller=first).lines.get()
+    line_b = OrderLine.objects.get(seller_order__order=order, offer=offer_b)
+    replied = review_create(
+        customer=anne,
+        order_line_id=line_a.pk,
+        product_stars=5,
+        seller_stars=4,
+        title="Superbe",
+        text="Bien\nlu.",
+    )
+    review_reply(review_id=replied.pk, seller=first, text="Merci Anne !")
+    hidden = review_create(
+        customer=anne, order_line_id=line_b.pk, product_stars=1, seller_stars=2, text="Nul"
+    )
+    review_hide(review_id=hidden.pk, by=TESTS, reason="Not about the product")
+    published = review_create(
+        customer=paul,
+        order_line_id=other.seller_orders.get().lines.get().pk,
+        product_stars=3,
+        seller_stars=5,
+        title="Correct",
+    )
+    return {"replied": replied, "hidden": hidden, "published": published}
 
 
 def wipe_database() -> None:

@@ -18,10 +18,12 @@ from galerie.reviews.errors import (
     ReviewNotFound,
 )
 from galerie.reviews.models import RatingSummary, Review, ReviewReport, ReviewRequest
+from galerie.reviews.selectors import reviews_reported
 from galerie.reviews.services import (
     REVIEW_WINDOW_DAYS,
     author_name,
     clean_text,
+    rating_summaries_rebuild,
     review_create,
     review_hide,
     review_keep,
@@ -146,6 +148,18 @@ def test_report_hide_publish_keep(delivered):
     assert not ReviewReport.objects.filter(resolved_at__isnull=True).exists()
 
 
+def test_the_queue_lists_only_reviews_with_open_reports(delivered):
+    review = create(delivered, delivered.line_a)
+    staff = make_user(is_staff=True)
+    assert list(reviews_reported()) == []  # no report at all: not in the queue
+    review_report(review_id=review.pk, reporter=make_user(), reason="spam")
+    review_report(review_id=review.pk, reporter=make_user(), reason="fake")
+    review_keep(review_id=review.pk, by=staff, now=NOW)
+    assert list(reviews_reported()) == []  # reports closed: out of the queue
+    review_report(review_id=review.pk, reporter=make_user(), reason="offensive")
+    assert [(r.pk, r.open_reports) for r in reviews_reported()] == [(review.pk, 1)]
+
+
 def test_the_seller_replies_once_to_its_own_reviews_only(delivered):
     review = create(delivered, delivered.line_a)
     with pytest.raises(ReviewNotFound):
@@ -230,3 +244,9 @@ def test_summaries_equal_brute_force_after_any_sequence(shop, steps):
             ("seller", lines[0].seller_order.seller_id),
         ):
             assert summary(shop, kind, subject_id) == _brute(kind, subject_id, shop.storefront.pk)
+    # The bulk rebuild (an import's, a merge's) gives the very rows the changes kept, recent
+    # reviews included.
+    fields = ("kind", "subject_id", "count", "stars_sum", "average_centi", "recent")
+    kept = sorted(RatingSummary.objects.filter(storefront=shop.storefront).values_list(*fields))
+    rating_summaries_rebuild(storefront_id=shop.storefront.pk)
+    assert sorted(RatingSummary.objects.filter(storefront=shop.storefront).values_list(*fields)) == kept

@@ -30,6 +30,7 @@ from galerie.ledger.models import CommissionOverride, CommissionPlan
 from galerie.offers.models import Offer, PriceHistory
 from galerie.orders.models import Order, OrderLine, SellerOrder
 from galerie.portability.format import FORMAT, MANIFEST, MEDIA, VERSION, VOLATILE, HashingWriter
+from galerie.reviews.models import Review, ReviewRequest
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
 from galerie.storefronts.models import Storefront, StorefrontRedirect
 from galerie.storefronts.services import QUALITY_SETTINGS
@@ -372,10 +373,19 @@ class _Export:
             seller_orders: dict[int, list[SellerOrder]] = defaultdict(list)
             for so in SellerOrder.objects.filter(order_id__in=[o.pk for o in chunk]).select_related("seller"):
                 seller_orders[so.order_id].append(so)
+            # The review request already sent (reviews' job): the new installation must not send
+            # it a second time.
+            requested = dict(
+                ReviewRequest.objects.filter(seller_order__order_id__in=[o.pk for o in chunk]).values_list(
+                    "seller_order_id", "created_at"
+                )
+            )
             lines: dict[int, list[OrderLine]] = defaultdict(list)
-            for line in OrderLine.objects.filter(
-                seller_order__order_id__in=[o.pk for o in chunk]
-            ).select_related("offer", "variant"):
+            for line in (
+                OrderLine.objects.filter(seller_order__order_id__in=[o.pk for o in chunk])
+                .select_related("offer", "variant")
+                .order_by("id")
+            ):
                 lines[line.seller_order_id].append(line)
             for order in chunk:
                 consent = order.customer.transfer_consent
@@ -407,25 +417,51 @@ class _Export:
                             "accepted_at": _when(so.accepted_at),
                             "shipped_at": _when(so.shipped_at),
                             "delivered_at": _when(so.delivered_at),
-                            "lines": sorted(
-                                (
-                                    {
-                                        "offer": str(line.offer.uuid),
-                                        "variant": str(line.variant.uuid),
-                                        **{name: getattr(line, name) for name in ORDER_LINE_FIELDS},
-                                    }
-                                    for line in lines[so.pk]
-                                ),
-                                key=lambda r: (
-                                    r["offer"],
-                                    r["variant"],
-                                    r["unit_price_minor"],
-                                    r["quantity"],
-                                ),
-                            ),
+                            "review_requested_at": _when(requested.get(so.pk)),
+                            "lines": [line_row(line) for line in lines_in_order(lines[so.pk])],
                         }
                         for so in sorted(seller_orders[order.pk], key=lambda so: so.number)
                     ],
+                }
+
+    def reviews(self) -> QuerySet[Review]:
+        return Review.objects.filter(storefront=self.storefront)
+
+    def review_rows(self) -> Iterator[dict[str, Any]]:
+        # In the order they were written (uuid for a tie), not by uuid: the import writes them in
+        # the file's order, so their ids keep it, and "the latest reviews" (by id) stay the same.
+        reviews = (
+            self.reviews().select_related("customer", "seller_order__order").order_by("created_at", "uuid")
+        )
+        for chunk in self.chunks(reviews):
+            # A review names its line by the seller order's number and the line's position in the
+            # bundle (1, 2…): the lines of those seller orders, in the order orders.jsonl has them.
+            lines: dict[int, list[OrderLine]] = defaultdict(list)
+            for line in (
+                OrderLine.objects.filter(seller_order_id__in={r.seller_order_id for r in chunk})
+                .select_related("offer", "variant")
+                .order_by("id")
+            ):
+                lines[line.seller_order_id].append(line)
+            position = {
+                line.pk: number
+                for so_lines in lines.values()
+                for number, line in enumerate(lines_in_order(so_lines), start=1)
+            }
+            for review in chunk:
+                consent = review.customer.transfer_consent
+                yield {
+                    "uuid": str(review.uuid),
+                    "order": review.seller_order.order.number,
+                    "seller_order": review.seller_order.number,
+                    "line": position[review.order_line_id],
+                    "customer": str(review.customer.uuid),
+                    # Reviews are public text: a customer who did not consent is shown under a
+                    # neutral name here and there ("Verified customer"), never their own.
+                    "author_name": review.author_name if consent else "",
+                    **{name: getattr(review, name) for name in REVIEW_FIELDS},
+                    "created_at": _when(review.created_at),
+                    "replied_at": _when(review.replied_at),
                 }
 
     def url_rows(self) -> Iterator[dict[str, Any]]:
@@ -458,6 +494,7 @@ class _Export:
         self.write(
             "orders.jsonl", self.order_rows(), Order.objects.filter(storefront=self.storefront).count()
         )
+        self.write("reviews.jsonl", self.review_rows(), self.reviews().count())
         self.write("url_map.jsonl", self.url_rows())
         manifest = {
             "format": FORMAT,
@@ -503,6 +540,30 @@ ORDER_LINE_FIELDS = (
     "tax_class", "vat_rate_bp", "vat_minor", "commission_rate_bp", "commission_fixed_fee_minor",
     "commission_minor", "commission_shipping_minor", "commission_vat_rate_bp", "commission_vat_minor",
 )  # fmt: skip
+
+
+REVIEW_FIELDS = (
+    "product_stars", "seller_stars", "title", "text", "language", "status", "hidden_reason", "reply_text",
+)  # fmt: skip
+
+
+def line_row(line: OrderLine) -> dict[str, Any]:
+    """An order line as orders.jsonl has it."""
+    return {
+        "offer": str(line.offer.uuid),
+        "variant": str(line.variant.uuid),
+        **{name: getattr(line, name) for name in ORDER_LINE_FIELDS},
+    }
+
+
+def lines_in_order(lines: list[OrderLine]) -> list[OrderLine]:
+    """A seller order's lines (read in id order) in the order of orders.jsonl: by offer, variant,
+    price and quantity, ties in id order. The import writes them in this order, so ids keep it
+    and a line's position (a review's reference) is the same at every export."""
+    return sorted(
+        lines,
+        key=lambda line: (str(line.offer.uuid), str(line.variant.uuid), line.unit_price_minor, line.quantity),
+    )
 
 
 def storefront_export(

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import IO, Any
 
 FORMAT = "galerie-storefront-bundle"
-VERSION = 1
-VERSIONS = frozenset({1})
+VERSION = 2
+VERSIONS = frozenset({1, 2})
 MANIFEST = "manifest.json"
 MEDIA = "media"
 # The manifest's fields that differ from one export of the same storefront to the next.
@@ -83,8 +83,35 @@ FILES: dict[str, frozenset[str]] = {
             "seller_orders",
         }
     ),
+    "reviews.jsonl": frozenset(
+        {
+            "uuid",
+            "order",
+            "seller_order",
+            "line",
+            "customer",
+            "author_name",
+            "product_stars",
+            "seller_stars",
+            "title",
+            "text",
+            "language",
+            "status",
+            "hidden_reason",
+            "created_at",
+            "reply_text",
+            "replied_at",
+        }
+    ),
     "url_map.jsonl": frozenset({"path", "kind", "key"}),
 }
+# The version that added a file: a bundle of an older version has none (read as empty).
+SINCE: dict[str, int] = {"reviews.jsonl": 2}
+
+
+def files_of_version(version: int) -> list[str]:
+    """The entity files a bundle of ``version`` has, in the order they are written and imported."""
+    return [name for name in FILES if SINCE.get(name, 1) <= version]
 
 
 def dumps(row: dict[str, Any]) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -47,11 +48,14 @@ from galerie.portability.export import (
     ORDER_AMOUNTS,
     ORDER_LINE_FIELDS,
     PAYMENT_FIELDS,
+    REVIEW_FIELDS,
     SELLER_IDENTITY,
     SELLER_ORDER_FIELDS,
     STOREFRONT_SETTINGS,
 )
-from galerie.portability.format import FILES, FORMAT, MANIFEST, MEDIA, VERSIONS
+from galerie.portability.format import FILES, FORMAT, MANIFEST, MEDIA, VERSIONS, files_of_version
+from galerie.reviews.models import Review, ReviewRequest
+from galerie.reviews.services import rating_summaries_rebuild
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
 from galerie.storefronts.models import Storefront, StorefrontHost, StorefrontRedirect
 
@@ -162,7 +166,8 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
     files = manifest.get("files")
     if not isinstance(files, dict):
         raise BundleInvalid(MANIFEST, None, "no list of files")
-    for name in FILES:
+    expected = files_of_version(manifest["version"])  # a version 1 bundle has no reviews.jsonl
+    for name in expected:
         if name not in files:
             problems.add(MANIFEST, None, f"{name} is not listed")
     # Presence, size and checksum of every listed file (media included).
@@ -174,7 +179,7 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
         if not target.is_file():
             problems.add(name, None, "missing")
             continue
-        if name in FILES:
+        if name in expected:
             continue  # hashed while its lines are read, below: a bad line is named before the sum
         digest, size = hashlib.sha256(), 0
         with target.open("rb") as stream:
@@ -185,7 +190,7 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
             problems.add(name, None, f"{size} bytes where the manifest says {facts.get('bytes')}")
         elif digest.hexdigest() != facts.get("sha256"):
             problems.add(name, None, "its SHA-256 is not the manifest's: the file was changed or damaged")
-    if problems.first and any(not (path / n).is_file() for n in FILES if n in files):
+    if problems.first and any(not (path / n).is_file() for n in expected if n in files):
         problems.raise_if_any()
 
     verified = Verified(path, manifest)
@@ -194,6 +199,10 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
         for k in ("category", "product_type", "brand", "product", "variant", "seller", "offer", "customer")
     }
     media = {name for name in files if name.startswith(f"{MEDIA}/")}
+    # A seller order's number → its order's number, its customer and its number of lines: what a
+    # review refers to. And the lines reviewed already (one review per line).
+    seller_orders: dict[str, tuple[str, str, int]] = {}
+    reviewed: set[tuple[str, int]] = set()
 
     def ref(kind: str, value: Any, name: str, number: int, what: str) -> None:
         if value is not None and value not in keys[kind]:
@@ -203,7 +212,7 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
         if value is not None and value not in media:
             problems.add(name, number, f"media file {value!r} is not in the manifest")
 
-    for name in FILES:
+    for name in expected:
         if not (path / name).is_file():
             continue
         count, read = 0, _Digest()
@@ -246,9 +255,17 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
                 ref("customer", row["customer"], name, number, "customer")
                 for seller_order in row["seller_orders"]:
                     ref("seller", seller_order["seller"], name, number, "seller")
+                    seller_orders[seller_order["number"]] = (
+                        row["number"],
+                        row["customer"],
+                        len(seller_order["lines"]),
+                    )
                     for line in seller_order["lines"]:
                         ref("offer", line["offer"], name, number, "offer")
                         ref("variant", line["variant"], name, number, "variant")
+            elif name == "reviews.jsonl":
+                if reason := _check_review(row, seller_orders, reviewed):
+                    problems.add(name, number, reason)
             elif name == "url_map.jsonl":
                 if row["kind"] in ("category", "product", "seller"):
                     ref(row["kind"], row["key"], name, number, row["kind"])
@@ -273,6 +290,31 @@ def bundle_verify(path: Path, *, on_progress: Progress | None = None) -> Verifie
             ref("category", slug, "storefront.jsonl", 1, "scope category")
     problems.raise_if_any()
     return verified
+
+
+def _check_review(
+    row: dict[str, Any], seller_orders: dict[str, tuple[str, str, int]], reviewed: set[tuple[str, int]]
+) -> str | None:
+    """What is wrong with a review's references, or None: it refers to a line of a seller order
+    of its order in the bundle, bought by its author, and is the only review of that line; its
+    status is one Galerie knows."""
+    found = seller_orders.get(row["seller_order"])
+    if found is None:
+        return f"seller order {row['seller_order']!r} is not in the bundle"
+    order, customer, lines = found
+    key = (row["seller_order"], row["line"])
+    if order != row["order"]:
+        return f"seller order {row['seller_order']!r} is not part of order {row['order']!r}"
+    if not isinstance(row["line"], int) or not 1 <= row["line"] <= lines:
+        return f"line {row['line']!r} of seller order {row['seller_order']!r} is not in the bundle"
+    if key in reviewed:
+        return f"line {row['line']} of seller order {row['seller_order']!r} has another review already"
+    reviewed.add(key)
+    if customer != row["customer"]:
+        return f"customer {row['customer']!r} is not the customer of order {row['order']!r}"
+    if row["status"] not in Review.Status.values:
+        return f"unknown status {row['status']!r}"
+    return None
 
 
 # --- conflicts -------------------------------------------------------------------------------
@@ -312,6 +354,8 @@ def _conflicts(verified: Verified) -> None:
     existing.check(Storefront, "uuid", [storefront["uuid"]])
     ignore = _Problems()
     for name, specs in CONFLICT_KEYS.items():
+        if name not in verified.rows:
+            continue  # a file an older version of the bundle does not have
         for batch in _batches(row for _, row in _lines(path, name, ignore)):
             for model, field_name, get in specs:
                 existing.check(model, field_name, [value for row in batch for value in get(row)])
@@ -347,6 +391,7 @@ CONFLICT_KEYS: dict[str, list[tuple[type[Model], str, Callable[[dict[str, Any]],
         (SellerOrder, "uuid", lambda row: [so["uuid"] for so in row["seller_orders"]]),
         (SellerOrder, "number", lambda row: [so["number"] for so in row["seller_orders"]]),
     ],
+    "reviews.jsonl": [(Review, "uuid", _one("uuid"))],
 }
 
 
@@ -395,6 +440,8 @@ class _Import:
         self.sellers: dict[str, int] = {}
 
     def rows(self, name: str) -> Iterator[dict[str, Any]]:
+        if name not in self.verified.rows:
+            return  # a file an older version of the bundle does not have: no rows
         total = self.verified.rows.get(name)
         problems = _Problems()
         done = 0
@@ -465,6 +512,10 @@ class _Import:
             self.write_customers(batch)
         for batch in _batches(self.rows("orders.jsonl")):
             self.orders(storefront, batch)
+        for batch in _batches(self.rows("reviews.jsonl")):
+            self.write_reviews(storefront, batch)
+        if self.verified.rows.get("reviews.jsonl"):
+            rating_summaries_rebuild(storefront_id=storefront.pk)
         # Two passes: the entities' paths that moved first, so that a carried redirect whose
         # target moved leads straight to the new page (no chain of 301s).
         moved: dict[str, str] = {}
@@ -738,6 +789,12 @@ class _Import:
         so_ids = self.created_ids(
             SellerOrder, seller_orders, {so["uuid"] for r in batch for so in r["seller_orders"]}
         )
+        ReviewRequest.objects.bulk_create(
+            ReviewRequest(seller_order_id=so_ids[so["uuid"]], created_at=_at(so["review_requested_at"]))
+            for r in batch
+            for so in r["seller_orders"]
+            if so.get("review_requested_at")  # absent from a version 1 bundle
+        )
         lines = [(so["uuid"], line) for r in batch for so in r["seller_orders"] for line in so["lines"]]
         offers = self.lookup(Offer, {line["offer"] for _, line in lines})
         variants = self.lookup(Variant, {line["variant"] for _, line in lines})
@@ -750,6 +807,49 @@ class _Import:
             )
             for so_uuid, line in lines
         )
+
+    def write_reviews(self, storefront: Storefront, batch: list[dict[str, Any]]) -> None:
+        """The reviews, on the lines written here (the n-th line of a seller order in the bundle is
+        its n-th by id here: the lines were written in the bundle's order). The product is the
+        line's variant's product here (in a merge: the product it was matched with), the seller
+        and the customer those of the seller order and the order here."""
+        so_ids = dict(
+            SellerOrder.objects.filter(number__in={r["seller_order"] for r in batch}).values_list(
+                "number", "pk"
+            )
+        )
+        at: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        position: dict[int, int] = defaultdict(int)
+        for pk, so_id, product_id, seller_id, customer_id in (
+            OrderLine.objects.filter(seller_order_id__in=so_ids.values())
+            .order_by("seller_order_id", "id")
+            .values_list(
+                "pk", "seller_order_id", "variant__product_id", "seller_order__seller_id",
+                "seller_order__order__customer_id",
+            )
+        ):  # fmt: skip
+            position[so_id] += 1
+            at[(so_id, position[so_id])] = (pk, product_id, seller_id, customer_id)
+        reviews = []
+        for r in batch:
+            so_id = so_ids[r["seller_order"]]
+            line_id, product_id, seller_id, customer_id = at[(so_id, r["line"])]
+            reviews.append(
+                Review(
+                    uuid=r["uuid"],
+                    storefront=storefront,
+                    order_line_id=line_id,
+                    seller_order_id=so_id,
+                    product_id=product_id,
+                    seller_id=seller_id,
+                    customer_id=customer_id,
+                    author_name=r["author_name"],
+                    created_at=_at(r["created_at"]),
+                    replied_at=_dt(r["replied_at"]),
+                    **{name: r[name] for name in REVIEW_FIELDS},
+                )
+            )
+        Review.objects.bulk_create(reviews)
 
 
 def storefront_import(*, path: Path, on_progress: Progress | None = None) -> Storefront:

@@ -67,6 +67,7 @@ from galerie.portability.importer import (
     bundle_verify,
 )
 from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
+from galerie.reviews.services import reviews_customer_move
 from galerie.sellers.matching import customer_match, seller_match
 from galerie.sellers.models import Seller, ShippingProfile
 from galerie.storefronts.models import Storefront, StorefrontHost
@@ -130,9 +131,12 @@ def _merge_conflicts(verified: Verified, code: str) -> None:
     existing.check(Storefront, "code", [code])
     existing.check(Storefront, "uuid", [storefront["uuid"]])
     existing.check(StorefrontHost, "host", [row["host"] for row in _rows(path, "hosts.jsonl")])
-    for batch in _batches(_rows(path, "orders.jsonl")):
-        for model, field_name, get in CONFLICT_KEYS["orders.jsonl"]:
-            existing.check(model, field_name, [value for row in batch for value in get(row)])
+    for name in ("orders.jsonl", "reviews.jsonl"):  # a review is never merged either: it is an order's
+        if name not in verified.rows:
+            continue  # a version 1 bundle has no reviews
+        for batch in _batches(_rows(path, name)):
+            for model, field_name, get in CONFLICT_KEYS[name]:
+                existing.check(model, field_name, [value for row in batch for value in get(row)])
     existing.raise_if_any(code)
 
 
@@ -275,6 +279,7 @@ def merge_plan(
             "customers_to_confirm": sum(1 for p in parties if p.kind == MergeParty.Kind.CUSTOMER),
             "offers": verified.rows.get("offers.jsonl", 0),
             "orders": verified.rows.get("orders.jsonl", 0),
+            "reviews": verified.rows.get("reviews.jsonl", 0),
         }
         merge.save(update_fields=["counts"])
         emit("storefront_merge.planned", merge_id=merge.pk, code=code, **merge.counts)
@@ -336,6 +341,7 @@ def _join_customer(party: MergeParty) -> None:
     assert party.user_id is not None
     if party.placeholder_id is not None:
         Order.objects.filter(customer_id=party.placeholder_id).update(customer_id=party.user_id)
+        reviews_customer_move(from_user_id=party.placeholder_id, to_user_id=party.user_id)
     party.joined_at = timezone.now()
     party.save(update_fields=["joined_at"])
     emit("merge_party.joined", party_id=party.pk, user_id=party.user_id)
@@ -713,6 +719,12 @@ class _Merge(_Import):
             offers[uuid] = written[first]
         self.counts["offer_added"] += len(added)
         self.counts["offer_kept"] += len(collapsed)
+
+    def write_reviews(self, storefront: Storefront, batch: list[dict[str, Any]]) -> None:
+        """Every review is added, on its line here: its product is the one the line's variant was
+        matched with, so it counts in that product's summary on the merged storefront."""
+        super().write_reviews(storefront, batch)
+        self.counts["review_added"] += len(batch)
 
     def write_customers(self, batch: list[dict[str, Any]]) -> None:
         """A customer who confirmed their address is the account here; one who did not (yet) gets

@@ -151,9 +151,12 @@ def review_get_for_seller(*, seller: Seller, review_uuid: str) -> Review:
 
 def reviews_reported() -> QuerySet[Review]:
     """The reviews with open reports, oldest report first, with the count of open reports."""
+    # Not ``filter(reports__resolved_at__isnull=True)``: across the reverse relation that is a
+    # LEFT JOIN, which a review without any report passes too.
+    open_reports = ReviewReport.objects.filter(resolved_at__isnull=True)
     return (
-        Review.objects.filter(reports__resolved_at__isnull=True)
-        .annotate(open_reports=Count("reports"))
+        Review.objects.filter(pk__in=open_reports.values("review_id"))
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
         .select_related("product", "seller", "storefront")
         .order_by("id")
     )

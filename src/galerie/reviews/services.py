@@ -9,7 +9,8 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,6 +139,62 @@ def rating_summaries_refresh(*, storefront_id: int, product_id: int, seller_id: 
         summary.save(update_fields=fields)
     # The rating sort of this storefront's listings reads the summaries: cached listings go stale.
     surrogates.bump_on_commit([surrogates.key("listing", storefront_id)])
+
+
+@transaction.atomic
+def rating_summaries_rebuild(*, storefront_id: int) -> int:
+    """Recompute every rating summary of one storefront from its published reviews in a few
+    queries, whatever their number (an import or a merge writes thousands of reviews at once,
+    where ``rating_summaries_refresh`` would take two locks and queries per review): one
+    aggregate per kind, one windowed read of each product's latest reviews, one upsert per kind;
+    a summary left without published reviews goes back to zero. Return the summaries written."""
+    published = Review.objects.filter(storefront_id=storefront_id, status=Review.Status.PUBLISHED)
+    recent: dict[int, list[Review]] = {}
+    latest = published.annotate(
+        rank=Window(RowNumber(), partition_by=[F("product_id")], order_by=F("id").desc())
+    ).filter(rank__lte=RECENT)
+    for review in latest.order_by("product_id", "-id"):
+        recent.setdefault(review.product_id, []).append(review)
+    # Zero first, then write the subjects that have reviews: none is left with an old figure.
+    RatingSummary.objects.filter(storefront_id=storefront_id).update(
+        count=0, stars_sum=0, average_centi=0, recent=[]
+    )
+    written = 0
+    for kind, lookup, field in (
+        (RatingSummary.Kind.PRODUCT, "product_id", "product_stars"),
+        (RatingSummary.Kind.SELLER, "seller_id", "seller_stars"),
+    ):
+        totals = published.values_list(lookup).annotate(n=Count("id"), s=Sum(field)).order_by(lookup)
+        rows = [
+            RatingSummary(
+                storefront_id=storefront_id,
+                kind=kind,
+                subject_id=subject_id,
+                count=n,
+                stars_sum=stars,
+                average_centi=_average_centi(n, stars),
+                recent=_recent(recent.get(subject_id, [])) if kind == RatingSummary.Kind.PRODUCT else [],
+            )
+            for subject_id, n, stars in totals
+        ]
+        RatingSummary.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["storefront", "kind", "subject_id"],
+            update_fields=["count", "stars_sum", "average_centi", "recent"],
+        )
+        written += len(rows)
+    surrogates.bump_on_commit([surrogates.key("listing", storefront_id)])
+    return written
+
+
+@transaction.atomic
+def reviews_customer_move(*, from_user_id: int, to_user_id: int) -> int:
+    """Give the reviews of one account to another (a merged customer's orders, and so their
+    reviews, move from the account that held them to their own); return how many. The shown
+    name stays the one the review was published under."""
+    return Review.objects.filter(customer_id=from_user_id).update(customer_id=to_user_id)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from galerie.portability.merge import (
     merge_progress,
 )
 from galerie.portability.models import StorefrontMerge
+from galerie.reviews.selectors import reviews_reported
 from galerie.storefronts.management.commands import storefront as closure
 from galerie.storefronts.models import Storefront
 
@@ -119,10 +120,16 @@ class Command(closure.Command):
         }
         size = sum(facts["bytes"] for facts in files.values())
         media = sum(1 for name in files if name.startswith("media/"))
+        reported = reviews_reported().filter(storefront=storefront).count()
         return (
             f"Exported {storefront.code} to {path}: {rows['products']} products, {rows['offers']} offers,"
             f" {rows['sellers']} sellers, {rows['orders']} orders, {rows['customers']} customers,"
-            f" {media} media files, {size / 1_000_000:.1f} MB"
+            f" {rows['reviews']} reviews, {media} media files, {size / 1_000_000:.1f} MB"
+            + (
+                f" ({reported} reviews with open reports: reports do not travel, decide them first)"
+                if reported
+                else ""
+            )
         )
 
     def _import(self, options: dict[str, Any], progress: Any) -> tuple[str, str]:
