@@ -391,3 +391,41 @@ def test_quantities_never_exceed_the_order_and_it_is_delivered_exactly_when_ever
 
     run()
     assert seen == {"accepted", "shipped", "delivered"}  # the sequences reached every state
+
+
+def test_the_customer_page_speaks_french_about_parcels(client, part):
+    Storefront.objects.filter(pk=part.storefront.pk).update(default_language="fr")
+    ship(part, "6A-P1", {part.book_line.pk: 1}, day(0))
+    ship(part, "6A-P2", None, day(1))
+    client.force_login(part.customer)
+    page = client.get(f"/s/{part.storefront.code}/account/orders/{part.order.number}/").content.decode()
+    assert f"J’ai reçu le colis 2 de {part.seller_a.display_name}" in page
+    assert "le délai de rétractation de 14 jours commence à la livraison du dernier" in page
+
+
+def test_the_migration_gives_each_shipped_or_delivered_order_one_parcel_with_every_line(part):
+    """Seller orders shipped before parcels existed (the suite builds its tables without
+    migrations: the migration's function runs on the tables as they are, parcels removed)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("galerie.orders.migrations.0005_shipment")
+    ship(part, "6A-OLD", None, day(0))
+    seller_order_deliver(seller_order_id=part.part.pk, acting_user=part.owner_a, now=day(2))
+    other = part.order.seller_orders.get(seller=part.seller_b)  # still new: no parcel
+    Shipment.objects.all().delete()  # the lines go with them (CASCADE)
+    migration.one_shipment_per_shipped_order(apps, None)
+    [parcel] = Shipment.objects.all()
+    assert (parcel.seller_order_id, parcel.number, parcel.carrier, parcel.tracking_number) == (
+        part.part.pk,
+        1,
+        "Colissimo",
+        "6A-OLD",
+    )
+    assert (parcel.shipped_at, parcel.delivered_at) == (day(0), day(2))
+    assert {r.order_line_id: r.quantity for r in parcel.lines.all()} == {
+        part.book_line.pk: 2,
+        part.record_line.pk: 1,
+    }
+    assert not Shipment.objects.filter(seller_order=other).exists()
