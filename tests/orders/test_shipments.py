@@ -26,7 +26,7 @@ from galerie.orders.delivery import (
     seller_orders_deem_delivered,
 )
 from galerie.orders.errors import OrderNotFound
-from galerie.orders.models import OrderLine, SellerOrder, Shipment, ShipmentLine
+from galerie.orders.models import Order, OrderLine, SellerOrder, Shipment, ShipmentLine
 from galerie.orders.services import seller_order_accept, seller_order_deliver, seller_order_ship
 from galerie.sellers.models import SellerMember
 from galerie.sellers.services import seller_member_add
@@ -66,6 +66,7 @@ def part(shop):
     shop.book_line = part.lines.get(offer=shop.book)
     shop.record_line = part.lines.get(offer=shop.record)
     Storefront.objects.filter(pk=shop.storefront.pk).update(default_language="en")
+    Order.objects.filter(pk=order.pk).update(language="en")  # these tests read the English words
     return shop
 
 
