@@ -430,3 +430,10 @@ def test_the_migration_gives_each_shipped_or_delivered_order_one_parcel_with_eve
         part.record_line.pk: 1,
     }
     assert not Shipment.objects.filter(seller_order=other).exists()
+
+
+def test_the_admin_shows_the_parcels_of_a_seller_order_read_only(client, part):
+    ship(part, "6A-ADMIN", {part.book_line.pk: 1}, day(0))
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/orders/sellerorder/{part.part.pk}/change/").content.decode()
+    assert "6A-ADMIN" in page and 'name="shipments-0-tracking_number"' not in page
