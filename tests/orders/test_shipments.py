@@ -263,7 +263,7 @@ def test_the_seller_page_refuses_a_quantity_that_is_not_a_number(client, part):
     assert not Shipment.objects.exists()
 
 
-def test_the_customer_sees_each_parcel_and_confirms_one(client, part, django_assert_max_num_queries):
+def test_the_customer_sees_each_parcel_and_confirms_one(client, part):
     ship(part, "6A-P1", {part.book_line.pk: 2}, day(0))
     ship(part, "6A-P2", None, day(1))
     client.force_login(part.customer)
@@ -437,3 +437,24 @@ def test_the_admin_shows_the_parcels_of_a_seller_order_read_only(client, part):
     client.force_login(make_user(is_staff=True, is_superuser=True))
     page = client.get(f"/admin/orders/sellerorder/{part.part.pk}/change/").content.decode()
     assert "6A-ADMIN" in page and 'name="shipments-0-tracking_number"' not in page
+
+
+def test_the_order_pages_query_count_does_not_grow_with_the_parcels(client, part):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seller_url = f"/sell/orders/{part.part.number}/"
+    customer_url = f"/s/{part.storefront.code}/account/orders/{part.order.number}/"
+
+    def queries(user, url: str) -> int:
+        client.force_login(user)
+        client.get(url)  # sessions and caches warmed
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    ship(part, "6A-Q1", {part.book_line.pk: 1}, day(0))
+    one = (queries(part.owner_a, seller_url), queries(part.customer, customer_url))
+    ship(part, "6A-Q2", {part.book_line.pk: 1}, day(1))
+    ship(part, "6A-Q3", None, day(2))
+    assert (queries(part.owner_a, seller_url), queries(part.customer, customer_url)) == one
