@@ -458,3 +458,41 @@ def test_the_order_pages_query_count_does_not_grow_with_the_parcels(client, part
     ship(part, "6A-Q2", {part.book_line.pk: 1}, day(1))
     ship(part, "6A-Q3", None, day(2))
     assert (queries(part.owner_a, seller_url), queries(part.customer, customer_url)) == one
+
+
+def test_an_imported_shipped_seller_order_comes_back_as_one_parcel(tmp_path):
+    """A storefront bundle carries no parcels: the importer gives each shipped or delivered
+    seller order one parcel with every line, so the delivery doors find it by tracking number."""
+    from galerie.portability.export import storefront_export
+    from galerie.portability.importer import storefront_import
+    from tests.portability.world import build_world, wipe_database
+
+    world = build_world()
+    shipped, delivered = world["order"].seller_orders.order_by("pk")
+    SellerOrder.objects.filter(pk=shipped.pk).update(
+        status="shipped", carrier="DPD", tracking_number="DPD-IMPORT", shipped_at=day(0)
+    )
+    SellerOrder.objects.filter(pk=delivered.pk).update(
+        status="delivered",
+        carrier="Colissimo",
+        tracking_number="6A-IMPORT",
+        shipped_at=day(0),
+        delivered_at=day(3),
+    )
+    storefront_export(storefront=world["storefront"], path=tmp_path / "bundle")
+    wipe_database()
+    storefront_import(path=tmp_path / "bundle")
+    rows = [
+        (p.tracking_number, p.number, p.shipped_at, p.delivered_at)
+        for p in Shipment.objects.order_by("tracking_number")
+    ]
+    assert rows == [("6A-IMPORT", 1, day(0), day(3)), ("DPD-IMPORT", 1, day(0), None)]
+    for parcel in Shipment.objects.all():
+        lines = OrderLine.objects.filter(seller_order=parcel.seller_order)
+        assert {r.order_line_id: r.quantity for r in parcel.lines.all()} == {
+            line.pk: line.quantity for line in lines
+        }
+    part = seller_order_deliver_from_carrier(
+        carrier="", tracking_number="DPD-IMPORT", delivered_at=day(2), now=day(2)
+    )
+    assert (part.status, part.delivered_at) == ("delivered", day(2))
