@@ -27,7 +27,7 @@ from galerie.orders.delivery import (
     seller_orders_deem_delivered,
 )
 from galerie.orders.errors import OrderNotFound
-from galerie.orders.models import Order, SellerOrder
+from galerie.orders.models import Order, SellerOrder, Shipment
 from galerie.orders.services import seller_order_accept, seller_order_deliver, seller_order_ship
 from galerie.storefronts.models import Storefront
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
@@ -51,6 +51,12 @@ def delivered_events(part: SellerOrder) -> list[dict]:
         for e in OutboxEvent.objects.filter(topic="seller_order.delivered").order_by("id")
         if e.payload["seller_order_id"] == part.pk
     ]
+
+
+def backdate_shipping(part_id: int, shipped_at) -> None:
+    """Move the shipping of a seller order and its parcels back to ``shipped_at``."""
+    SellerOrder.objects.filter(pk=part_id).update(shipped_at=shipped_at)
+    Shipment.objects.filter(seller_order_id=part_id).update(shipped_at=shipped_at)
 
 
 def ship(part: SellerOrder, owner, tracking: str = "6A123", carrier: str = "Colissimo") -> SellerOrder:
@@ -109,7 +115,7 @@ def test_the_customer_cannot_confirm_a_parcel_not_shipped_yet(placed):
 
 
 def test_a_carrier_event_delivers_at_the_carriers_scan_time(shipped):
-    SellerOrder.objects.filter(pk=shipped.part_a.pk).update(shipped_at=timezone.now() - timedelta(days=2))
+    backdate_shipping(shipped.part_a.pk, timezone.now() - timedelta(days=2))
     scan = timezone.now() - timedelta(minutes=30)
     part = seller_order_deliver_from_carrier(
         carrier="colissimo", tracking_number=" 6A111 ", delivered_at=scan
@@ -151,7 +157,7 @@ def test_a_bad_carrier_event_is_refused_and_changes_nothing(shipped, carrier, tr
 
 
 def test_two_orders_with_one_tracking_number_need_the_carrier(shipped):
-    SellerOrder.objects.filter(pk=shipped.part_b.pk).update(tracking_number="6A111")
+    Shipment.objects.filter(seller_order_id=shipped.part_b.pk).update(tracking_number="6A111")
     with pytest.raises(InvalidInput):
         seller_order_deliver_from_carrier(carrier="", tracking_number="6A111", delivered_at=timezone.now())
     part = seller_order_deliver_from_carrier(
@@ -207,7 +213,7 @@ def test_the_deemed_delivered_job_follows_each_storefronts_days(shipped):
 
 def test_the_worker_runs_the_deemed_delivered_job(shipped):
     assert "orders.deemed_delivered" in jobs_autodiscover()
-    SellerOrder.objects.filter(pk=shipped.part_a.pk).update(shipped_at=timezone.now() - timedelta(days=11))
+    backdate_shipping(shipped.part_a.pk, timezone.now() - timedelta(days=11))
     call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
     assert SellerOrder.objects.get(pk=shipped.part_a.pk).status == "delivered"
     assert SellerOrder.objects.get(pk=shipped.part_b.pk).status == "shipped"  # shipped just now
@@ -217,12 +223,12 @@ def test_the_withdrawal_period_counts_from_the_effective_delivery_date(shipped, 
     """Deemed delivered 10 days after a shipping 30 days ago: delivered 20 days ago, so the funds
     are available now (14 days) although the job ran only today."""
     settings.GALERIE_WITHDRAWAL_DAYS = 14
-    SellerOrder.objects.filter(pk=shipped.part_a.pk).update(shipped_at=timezone.now() - timedelta(days=30))
+    backdate_shipping(shipped.part_a.pk, timezone.now() - timedelta(days=30))
     assert seller_orders_deem_delivered() == 1
     assert seller_orders_make_available() == 1
     assert JournalEntry.objects.filter(idempotency_key=f"availability:{shipped.part_a.pk}").exists()
     # The carrier scanned B's parcel 13 days ago: one more day to wait, counted from the scan.
-    SellerOrder.objects.filter(pk=shipped.part_b.pk).update(shipped_at=timezone.now() - timedelta(days=20))
+    backdate_shipping(shipped.part_b.pk, timezone.now() - timedelta(days=20))
     seller_order_deliver_from_carrier(
         carrier="DPD", tracking_number="DPD-222", delivered_at=timezone.now() - timedelta(days=13)
     )
@@ -293,7 +299,7 @@ def test_any_sequence_of_doors_delivers_once_at_the_first_doors_date(shipped):
     def check(doors) -> None:
         part = a_shipped_part()
         made.append(part)
-        SellerOrder.objects.filter(pk=part.pk).update(shipped_at=timezone.now() - timedelta(days=31))
+        backdate_shipping(part.pk, timezone.now() - timedelta(days=31))
         part.refresh_from_db()
         first = None
         for door, days in doors:

@@ -20,6 +20,7 @@ from galerie.orders.models import SellerOrder
 from galerie.orders.services import seller_order_deliver
 from tests.checkout.conftest import shop as shop  # the fixture
 from tests.notifications.test_worker_postgres import in_threads
+from tests.orders.test_delivery import backdate_shipping
 from tests.orders.test_delivery import shipped as shipped  # the fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -28,7 +29,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.mark.parametrize("rounds", range(3))
 def test_four_doors_racing_deliver_once(shipped, rounds):
     part_id = shipped.part_a.pk
-    SellerOrder.objects.filter(pk=part_id).update(shipped_at=timezone.now() - timedelta(days=11))
+    backdate_shipping(part_id, timezone.now() - timedelta(days=11))
     doors = [
         lambda: seller_order_deliver(seller_order_id=part_id, acting_user=shipped.clerk_a),
         lambda: seller_order_confirm_receipt(seller_order_id=part_id, customer=shipped.customer),

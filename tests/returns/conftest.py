@@ -46,13 +46,17 @@ def at(text: str) -> datetime:
 
 
 def deliver(part: SellerOrder, owner, when: datetime, tracking: str | None = None) -> SellerOrder:
-    """Accept and ship ``part`` now, then have the carrier scan it delivered at ``when``."""
+    """Accept ``part``, ship it in one parcel two days before ``when``, then have the carrier
+    scan it delivered at ``when``."""
     tracking = tracking or f"T{part.pk}X"
     seller_order_accept(seller_order_id=part.pk, acting_user=owner)
     seller_order_ship(
-        seller_order_id=part.pk, acting_user=owner, carrier="Colissimo", tracking_number=tracking
+        seller_order_id=part.pk,
+        acting_user=owner,
+        carrier="Colissimo",
+        tracking_number=tracking,
+        now=when - timedelta(days=2),
     )
-    SellerOrder.objects.filter(pk=part.pk).update(shipped_at=when - timedelta(days=2))
     seller_order_deliver_from_carrier(
         carrier="Colissimo", tracking_number=tracking, delivered_at=when, now=when
     )

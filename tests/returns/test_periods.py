@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from galerie.catalog.models import ProductType
+from galerie.orders.delivery import seller_order_deliver_from_carrier
 from galerie.orders.models import SellerOrder
+from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.returns.errors import LineNotReturnable, WithdrawalNotOffered
 from galerie.returns.models import Return, WithdrawalPeriod
 from galerie.returns.periods import french_holidays, withdrawal_ends_at, withdrawal_state
@@ -164,3 +166,34 @@ def test_a_part_refunded_in_full_already_offers_no_withdrawal(placed):
             now=at("2026-03-05 10:00"),
         )
     assert not Return.objects.filter(seller_order=part).exists()
+
+
+def test_two_items_of_one_seller_in_two_parcels_count_from_the_later_delivery(placed):
+    """Seller A ships its two books in two parcels (art. 9(2)(b)(ii) of Directive 2011/83/EU,
+    L221-18 2°): the period runs from the receipt of the last one, and not at all before it."""
+    part, [line] = placed.part_a, placed.part_a.lines.all()
+    seller_order_accept(seller_order_id=part.pk, acting_user=placed.owner_a)
+    for tracking, shipped in (("6A-FIRST", "2026-03-02 10:00"), ("6A-SECOND", "2026-03-08 10:00")):
+        seller_order_ship(
+            seller_order_id=part.pk, acting_user=placed.owner_a, carrier="Colissimo",
+            tracking_number=tracking, quantities={line.pk: 1}, now=at(shipped),
+        )  # fmt: skip
+    first = at("2026-03-03 11:00")
+    seller_order_deliver_from_carrier(carrier="", tracking_number="6A-FIRST", delivered_at=first, now=first)
+    part.refresh_from_db()
+    # One book received: the period has not started, the function is not offered yet.
+    assert (part.status, part.delivered_at) == (SellerOrder.Status.SHIPPED, None)
+    state = withdrawal_state(seller_order=part, now=at("2026-03-05 12:00"))
+    assert (state.offered, state.why, state.ends_at) == (False, "not_delivered", None)
+    last = at("2026-03-10 16:45")
+    seller_order_deliver_from_carrier(carrier="", tracking_number="6A-SECOND", delivered_at=last, now=last)
+    part.refresh_from_db()
+    assert (part.status, part.delivered_at) == (SellerOrder.Status.DELIVERED, last)
+    # Counted from the first parcel the period would have ended on 18 March at midnight; it
+    # counts from the second: the 14th day is Tuesday 24 March.
+    on_the_18th = withdrawal_state(seller_order=part, now=at("2026-03-18 09:00"))
+    assert (on_the_18th.offered, on_the_18th.ends_at) == (True, at("2026-03-25 00:00"))
+    assert on_the_18th.last_day == at("2026-03-24 00:00").date()
+    assert withdrawal_state(seller_order=part, now=at("2026-03-24 23:59")).offered
+    over = withdrawal_state(seller_order=part, now=at("2026-03-25 00:00"))
+    assert (over.offered, over.why) == (False, "over")

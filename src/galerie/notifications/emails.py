@@ -23,7 +23,7 @@ from django.utils import translation
 
 from galerie.checkout.models import CheckoutAttempt
 from galerie.core.money import Money
-from galerie.orders.models import Order, SellerOrder
+from galerie.orders.models import Order, SellerOrder, Shipment
 from galerie.payments.models import Refund
 from galerie.storefronts.models import Storefront
 from galerie.storefronts.theme import contrast, luminance, mix
@@ -339,9 +339,40 @@ def _seller_part_email(kind: str, seller_order: SellerOrder, **extra) -> Email:
     )
 
 
-def seller_order_shipped_email(*, seller_order: SellerOrder) -> Email:
-    """Tell the customer which seller shipped which items, with the carrier and tracking number."""
-    return _seller_part_email("seller_order_shipped", seller_order, address=_address)
+def seller_order_shipped_email(*, seller_order: SellerOrder, shipment: Shipment | None = None) -> Email:
+    """Tell the customer which seller shipped which items, with the carrier and tracking number:
+    those of ``shipment`` (one parcel), or of the whole part when no parcel is named (an event
+    written before parcels existed)."""
+
+    def parcel(order: Order, language: str) -> dict[str, Any]:
+        whole = _part(seller_order, order.currency, language)
+        if shipment is None:
+            return {**whole, "number": 1, "partial": False}
+
+        def money(amount: int) -> str:
+            return _money(amount, order.currency, language)
+
+        rows = list(shipment.lines.all())
+        return {
+            "number": shipment.number,
+            "lines": [
+                {
+                    "title": row.order_line.product_title,
+                    "variant": row.order_line.variant_name,
+                    "sku": row.order_line.seller_sku,
+                    "quantity": row.quantity,
+                    "unit": money(row.order_line.unit_price_minor),
+                    "total": money(row.order_line.unit_price_minor * row.quantity),
+                }
+                for row in rows
+            ],
+            "carrier": shipment.carrier,
+            "tracking": shipment.tracking_number,
+            # Other parcels of this seller carry the rest (shipped before, or to come).
+            "partial": sum(row.quantity for row in rows) < sum(line["quantity"] for line in whole["lines"]),
+        }
+
+    return _seller_part_email("seller_order_shipped", seller_order, address=_address, parcel=parcel)
 
 
 def seller_order_refused_email(*, seller_order: SellerOrder, expired: bool = False) -> Email:

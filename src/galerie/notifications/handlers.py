@@ -40,9 +40,12 @@ def seller_order_placed(event: OutboxEvent) -> None:
 
 
 def seller_order_shipped(event: OutboxEvent) -> None:
-    """E-mail the customer that a seller shipped its part, with the tracking number."""
+    """E-mail the customer that a seller shipped a parcel, with its items and tracking number
+    (one e-mail per parcel: the event names it; events written before parcels did not)."""
     seller_order = selectors.seller_order_for_email(seller_order_id=event.payload["seller_order_id"])
-    _send(event, [emails.seller_order_shipped_email(seller_order=seller_order)])
+    shipment_id = event.payload.get("shipment_id")
+    shipment = selectors.shipment_for_email(shipment_id=shipment_id) if shipment_id else None
+    _send(event, [emails.seller_order_shipped_email(seller_order=seller_order, shipment=shipment)])
 
 
 def seller_order_refused(event: OutboxEvent) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from galerie.checkout.models import CheckoutAttempt
-from galerie.orders.models import Order, SellerOrder
+from galerie.orders.models import Order, SellerOrder, Shipment, ShipmentLine
 from galerie.payments.models import Refund
 from galerie.sellers.models import Seller, SellerMember
 
@@ -27,6 +27,15 @@ def seller_order_for_email(*, seller_order_id: int) -> SellerOrder:
         .prefetch_related("lines")
         .get(pk=seller_order_id)
     )
+
+
+def shipment_for_email(*, shipment_id: int) -> Shipment:
+    """Return one parcel with its lines and their order lines."""
+    return Shipment.objects.prefetch_related(
+        Prefetch(
+            "lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("order_line_id")
+        )
+    ).get(pk=shipment_id)
 
 
 def seller_order_recipients(*, seller: Seller) -> list[str]:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from galerie.core.pagination import EstimatedCountPaginator
-from galerie.orders.models import Order, OrderLine, SellerOrder, SellerQualityWarning
+from galerie.orders.models import Order, OrderLine, SellerOrder, SellerQualityWarning, Shipment
 
 
 class SellerOrderInline(admin.TabularInline):
@@ -22,6 +22,19 @@ class OrderLineInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+
+class ShipmentInline(admin.TabularInline):
+    """The parcels, read only: they are written by the seller's and the delivery doors' services."""
+
+    model = Shipment
+    fields = ("number", "carrier", "tracking_number", "shipped_at", "delivered_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: SellerOrder | None = None) -> bool:
+        return False
 
 
 @admin.register(Order)
@@ -50,7 +63,7 @@ class SellerOrderAdmin(admin.ModelAdmin):
     search_fields = ["number"]
     raw_id_fields = ["order", "seller"]
     readonly_fields = ["status"]
-    inlines = [OrderLineInline]
+    inlines = [OrderLineInline, ShipmentInline]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 

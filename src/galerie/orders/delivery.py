@@ -1,9 +1,12 @@
 """The doors to "delivered" other than the seller's own click (``services.seller_order_deliver``).
 
+Each door marks one parcel (``Shipment``); the seller order is delivered with its last parcel,
+at the latest parcel's delivery (``services.shipment_mark_delivered``).
+
 - the customer confirms receipt from their order page;
 - a carrier's tracking event (fed by ``galerie deliveries`` from a carrier's file, or by a
-  future carrier integration) marks the parcel delivered at the carrier's scan time;
-- a shipped order nobody marked is deemed delivered ``Storefront.deemed_delivered_days`` after
+  future carrier integration) marks the parcel with that tracking number delivered at the carrier's scan time;
+- a parcel nobody marked is deemed delivered ``Storefront.deemed_delivered_days`` after
   shipping (periodic job ``orders.deemed_delivered``).
 
 Each writes the history row with its actor (none for the carrier and the job: the system), the
@@ -24,8 +27,8 @@ from galerie.core.actors import System
 from galerie.core.errors import InvalidInput, InvalidTransition
 from galerie.core.locking import lock_row
 from galerie.orders.errors import OrderNotFound
-from galerie.orders.models import SellerOrder
-from galerie.orders.services import seller_order_mark_delivered
+from galerie.orders.models import SellerOrder, Shipment
+from galerie.orders.services import parcels_to_mark, shipment_mark_delivered
 from galerie.storefronts.models import Storefront
 
 # A carrier's clock may run a little ahead of ours; beyond this, a scan "in the future" is an error.
@@ -33,10 +36,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 @transaction.atomic
-def seller_order_confirm_receipt(*, seller_order_id: int, customer: User) -> SellerOrder:
-    """Mark a shipped seller order of the customer's own order delivered now; a retried request
-    returns it unchanged. Raise OrderNotFound when the order is not theirs, InvalidTransition
-    when the part is not shipped yet."""
+def seller_order_confirm_receipt(
+    *, seller_order_id: int, customer: User, shipment_id: int | None = None, now: datetime | None = None
+) -> SellerOrder:
+    """Mark one parcel (``shipment_id``; None: every parcel not delivered yet) of the customer's
+    own order delivered at ``now``; a retried request returns it unchanged. Raise OrderNotFound
+    when the order or the parcel is not theirs, InvalidTransition when the part is not shipped yet."""
     if not getattr(customer, "is_authenticated", False):
         raise OrderNotFound(_("There is no such order in your account."))
     try:
@@ -47,13 +52,16 @@ def seller_order_confirm_receipt(*, seller_order_id: int, customer: User) -> Sel
         return seller_order
     if seller_order.status != SellerOrder.Status.SHIPPED:
         raise InvalidTransition(_("This parcel has not been shipped yet."), field="status")
-    seller_order_mark_delivered(
-        seller_order,
-        by=customer,
-        delivered_at=timezone.now(),
-        door="customer",
-        reason="receipt confirmed by the customer",
-    )
+    when = now or timezone.now()
+    for parcel in parcels_to_mark(seller_order, shipment_id):
+        shipment_mark_delivered(
+            seller_order,
+            parcel,
+            by=customer,
+            delivered_at=when,
+            door="customer",
+            reason="receipt confirmed by the customer",
+        )
     return seller_order
 
 
@@ -61,12 +69,12 @@ def seller_order_confirm_receipt(*, seller_order_id: int, customer: User) -> Sel
 def seller_order_deliver_from_carrier(
     *, carrier: str, tracking_number: str, delivered_at: datetime, now: datetime | None = None
 ) -> SellerOrder:
-    """Mark delivered, at the carrier's scan time, the shipped seller order with this tracking
-    number (and carrier, compared without case). Idempotent.
+    """Mark delivered, at the carrier's scan time, the parcel with this tracking number (and
+    carrier, compared without case); its seller order is delivered with its last parcel. Idempotent.
 
     Raise InvalidInput for an empty tracking number, a naive or future time; OrderNotFound when no
-    shipped or delivered order has this tracking number; InvalidInput when several do. A scan
-    earlier than the recorded shipping (the seller clicked "shipped" late) counts from the shipping.
+    parcel has this tracking number; InvalidInput when several do. A scan earlier than the
+    recorded shipping (the seller clicked "shipped" late) counts from the shipping.
     """
     tracking = tracking_number.strip()
     now = now or timezone.now()
@@ -81,59 +89,65 @@ def seller_order_deliver_from_carrier(
         errors["delivered_at"] = [_("The delivery time is in the future.")]
     if errors:
         raise InvalidInput(errors)
-    candidates = SellerOrder.objects.filter(
-        tracking_number=tracking, status__in=[SellerOrder.Status.SHIPPED, SellerOrder.Status.DELIVERED]
+    candidates = Shipment.objects.filter(
+        tracking_number=tracking,
+        seller_order__status__in=[SellerOrder.Status.SHIPPED, SellerOrder.Status.DELIVERED],
     )
     if carrier.strip():
         candidates = candidates.filter(carrier__iexact=carrier.strip())
-    pks = list(candidates.values_list("pk", flat=True)[:2])
-    if not pks:
+    found = list(candidates.values_list("pk", "seller_order_id")[:2])
+    if not found:
         if carrier.strip():
             message = _("No shipped order has the tracking number %(tracking)s with carrier %(carrier)s.")
         else:
             message = _("No shipped order has the tracking number %(tracking)s.")
         raise OrderNotFound(message % {"tracking": tracking, "carrier": carrier.strip()})
-    if len(pks) > 1:
+    if len(found) > 1:
         raise InvalidInput(
             {"tracking_number": [_("Several shipped orders have this tracking number: name the carrier.")]}
         )
-    seller_order = lock_row(SellerOrder.objects.all(), pks[0])
+    shipment_id, seller_order_id = found[0]
+    seller_order = lock_row(SellerOrder.objects.all(), seller_order_id)
     if seller_order.status == SellerOrder.Status.DELIVERED:
         return seller_order
     if seller_order.status != SellerOrder.Status.SHIPPED:  # changed since the look-up
         raise InvalidTransition(_("This parcel has not been shipped yet."), field="status")
-    effective = max(delivered_at, seller_order.shipped_at) if seller_order.shipped_at else delivered_at
-    seller_order_mark_delivered(
+    parcel = Shipment.objects.get(pk=shipment_id)
+    shipment_mark_delivered(
         seller_order,
+        parcel,
         by=System("carrier"),
-        delivered_at=effective,
+        delivered_at=delivered_at,
         door="carrier",
-        reason=f"delivery scanned by {seller_order.carrier or carrier.strip()}",
+        reason=f"delivery scanned by {parcel.carrier or carrier.strip()}",
     )
     return seller_order
 
 
 def seller_orders_deem_delivered(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Deem delivered every shipped seller order whose storefront's ``deemed_delivered_days`` have
-    passed since shipping, at shipping + those days; return how many. Safe to run concurrently."""
+    """Deem delivered every parcel not delivered whose storefront's ``deemed_delivered_days``
+    have passed since its shipping, at its shipping + those days; return how many parcels. A
+    seller order is delivered with its last parcel. Safe to run concurrently."""
     now = now or timezone.now()
     done = 0
     for storefront_id, days in Storefront.objects.values_list("pk", "deemed_delivered_days"):
-        due = SellerOrder.objects.filter(
-            status=SellerOrder.Status.SHIPPED,
-            order__storefront_id=storefront_id,
+        due = Shipment.objects.filter(
+            delivered_at__isnull=True,
+            seller_order__status=SellerOrder.Status.SHIPPED,
+            seller_order__order__storefront_id=storefront_id,
             shipped_at__lte=now - timedelta(days=days),
         ).order_by("pk")
-        for pk in due.values_list("pk", flat=True)[:batch]:
+        for shipment_id, seller_order_id in due.values_list("pk", "seller_order_id")[:batch]:
             with transaction.atomic():
-                seller_order = lock_row(SellerOrder.objects.all(), pk)
-                shipped_at = seller_order.shipped_at
-                if seller_order.status != SellerOrder.Status.SHIPPED or shipped_at is None:
+                seller_order = lock_row(SellerOrder.objects.all(), seller_order_id)
+                parcel = Shipment.objects.get(pk=shipment_id)
+                if seller_order.status != SellerOrder.Status.SHIPPED or parcel.delivered_at is not None:
                     continue  # delivered meanwhile by another door or worker
-                seller_order_mark_delivered(
+                shipment_mark_delivered(
                     seller_order,
+                    parcel,
                     by=System("job:deemed_delivered"),
-                    delivered_at=shipped_at + timedelta(days=days),
+                    delivered_at=parcel.shipped_at + timedelta(days=days),
                     door="deemed",
                     reason=f"deemed delivered {days} days after shipping",
                 )

@@ -107,14 +107,17 @@ class SellerOrder(models.Model):
     refunded_minor = models.BigIntegerField(default=0)
     delivery_days_min = models.PositiveSmallIntegerField()
     delivery_days_max = models.PositiveSmallIntegerField()
+    # The first parcel's carrier and tracking number (each parcel has its own: Shipment); kept
+    # here for the exports and the readers that show one parcel per seller order.
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
     refusal_reason = models.TextField(blank=True)
     # When the seller accepted it (seller quality: the acceptance delay counts from placed_at).
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # When the first parcel left (the late-shipment figure counts it).
     shipped_at = models.DateTimeField(null=True, blank=True)
-    # When the parcel reached the customer: the click of the seller or the customer, the carrier's
-    # scan, or shipping + the storefront's deemed_delivered_days. The withdrawal period counts from it.
+    # When the last item reached the customer: the latest delivery of its parcels (Shipment), set
+    # when every line is in a delivered parcel. The withdrawal period and the payouts count from it.
     delivered_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -182,6 +185,61 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_title}"
+
+
+class Shipment(models.Model):
+    """One parcel of a seller order: its carrier, tracking number, lines and dates.
+
+    A seller order ships in one or several parcels; it is ``shipped`` from its first parcel and
+    ``delivered`` when every line is in a delivered parcel (docs/delivery.md).
+    """
+
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, related_name="shipments")
+    number = models.PositiveSmallIntegerField(help_text="1 for the first parcel of the seller order.")
+    carrier = models.CharField(max_length=60)
+    tracking_number = models.CharField(max_length=60)
+    shipped_at = models.DateTimeField()
+    # The click of the seller or the customer, the carrier's scan (not before shipped_at), or
+    # shipped_at + the storefront's deemed_delivered_days.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seller_order", "number"]
+        indexes = [
+            models.Index(fields=["tracking_number"], name="shipment_tracking_idx"),
+            models.Index(fields=["delivered_at", "shipped_at"], name="shipment_undelivered_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["seller_order", "number"], name="one_shipment_number_per_order"),
+            models.CheckConstraint(
+                condition=models.Q(delivered_at__isnull=True)
+                | models.Q(delivered_at__gte=models.F("shipped_at")),
+                name="shipment_delivered_after_shipped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_order_id} #{self.number} {self.carrier} {self.tracking_number}"
+
+
+class ShipmentLine(models.Model):
+    """How many of one order line went in one parcel."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["shipment", "order_line"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="one_shipment_line_per_line"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="shipment_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line_id}"
 
 
 class SellerQualityWarning(models.Model):

@@ -16,7 +16,14 @@ from django.utils.translation import ngettext
 
 from galerie.accounts.models import User
 from galerie.orders.errors import OrderNotFound
-from galerie.orders.models import SELLER_ORDER_REFUND_KEY, Order, OrderLine, SellerOrder
+from galerie.orders.models import (
+    SELLER_ORDER_REFUND_KEY,
+    Order,
+    OrderLine,
+    SellerOrder,
+    Shipment,
+    ShipmentLine,
+)
 from galerie.payments.models import Refund
 from galerie.sellers.closing import CloseBlocker
 from galerie.sellers.models import Seller, SellerMember
@@ -35,6 +42,17 @@ def orders_for_customer(
     return orders.order_by("-id")
 
 
+# A seller order's parcels with their lines, in two queries whatever their number.
+_PARCELS = Prefetch(
+    "shipments",
+    queryset=Shipment.objects.order_by("number").prefetch_related(
+        Prefetch(
+            "lines", queryset=ShipmentLine.objects.select_related("order_line").order_by("order_line_id")
+        )
+    ),
+)
+
+
 def order_get_for_customer(
     *, customer: User | AnonymousUser, number: str, storefront: Storefront | None = None
 ) -> Order:
@@ -50,7 +68,7 @@ def order_get_for_customer(
             Prefetch(
                 "seller_orders",
                 queryset=SellerOrder.objects.select_related("seller").prefetch_related(
-                    Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+                    Prefetch("lines", queryset=OrderLine.objects.order_by("id")), _PARCELS
                 ),
             ),
         )
@@ -128,13 +146,32 @@ def seller_order_get_for_member(
     Raise OrderNotFound when it is not theirs."""
     seller_order = (
         seller_orders_for_member(user, seller_id=seller_id)
-        .prefetch_related("lines")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")), _PARCELS)
         .filter(number=number)
         .first()
     )
     if seller_order is None:
         raise OrderNotFound(_("There is no such order for your shop."))
     return seller_order
+
+
+@dataclass(frozen=True)
+class LineToShip:
+    line: OrderLine
+    left: int  # not in any parcel yet
+
+
+def lines_to_ship(seller_order: SellerOrder) -> list[LineToShip]:
+    """Return each line of a seller order from ``seller_order_get_for_member`` (prefetched: no
+    query) with the quantity not in any parcel yet."""
+    shipped: dict[int, int] = {}
+    for parcel in seller_order.shipments.all():
+        for row in parcel.lines.all():
+            shipped[row.order_line_id] = shipped.get(row.order_line_id, 0) + row.quantity
+    return [
+        LineToShip(line=line, left=line.quantity - shipped.get(line.pk, 0))
+        for line in seller_order.lines.all()
+    ]
 
 
 # --- the seller portal's dashboard: what needs doing, the sales of the last days -------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
 from galerie.core.actors import Actor
-from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.errors import DomainError, InvalidInput, InvalidTransition
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
 from galerie.orders.errors import OrderNotFound
-from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.orders.models import Order, OrderLine, SellerOrder, Shipment, ShipmentLine
 from galerie.orders.selectors import seller_ids_for_member
 from galerie.payments.models import Payment
 from galerie.payments.services import payment_refund
@@ -247,11 +247,57 @@ def seller_order_refund_due(*, seller_order_id: int) -> int:
     return due
 
 
+def quantities_left(seller_order: SellerOrder) -> dict[int, int]:
+    """Per order line id, the quantity not in any parcel yet (lines in order)."""
+    shipped: dict[int, int] = {}
+    rows = ShipmentLine.objects.filter(shipment__seller_order=seller_order)
+    for line_id, quantity in rows.values_list("order_line_id", "quantity"):
+        shipped[line_id] = shipped.get(line_id, 0) + quantity
+    lines = seller_order.lines.order_by("pk").values_list("pk", "quantity")
+    return {pk: quantity - shipped.get(pk, 0) for pk, quantity in lines}
+
+
+def _parcel_quantities(left: dict[int, int], quantities: Mapping[int, int] | None) -> dict[int, int]:
+    """Check what the seller puts in the parcel against what is left; return the non-zero lines."""
+    if quantities is None:
+        wanted = {pk: n for pk, n in left.items() if n > 0}
+        if not wanted:
+            raise InvalidInput({"quantities": [_("Everything in this order is shipped already.")]})
+        return wanted
+    problems = []
+    for pk, quantity in quantities.items():
+        if pk not in left:
+            problems.append(_("This item is not in the order."))
+        elif quantity < 0 or quantity > left[pk]:
+            problems.append(
+                _("You can put between 0 and %(left)s of this item in the parcel.") % {"left": left[pk]}
+            )
+    if problems:
+        raise InvalidInput({"quantities": problems})
+    wanted = {pk: n for pk, n in quantities.items() if n > 0}
+    if not wanted:
+        raise InvalidInput({"quantities": [_("Put at least one item in the parcel.")]})
+    return wanted
+
+
 @transaction.atomic
 def seller_order_ship(
-    *, seller_order_id: int, acting_user: User, carrier: str, tracking_number: str
+    *,
+    seller_order_id: int,
+    acting_user: User,
+    carrier: str,
+    tracking_number: str,
+    quantities: Mapping[int, int] | None = None,
+    now: datetime | None = None,
 ) -> SellerOrder:
-    """Mark an accepted seller order shipped with its carrier and tracking number."""
+    """Ship one parcel of an accepted seller order: ``quantities`` per order line id (None: all
+    that is left), with its carrier and tracking number; write ``seller_order.shipped`` with the
+    parcel (one e-mail per parcel). The first parcel moves the seller order to shipped.
+
+    A retried request (a parcel of this order has that tracking number) returns it unchanged.
+    Raise InvalidInput for a quantity above what is left or an empty parcel, InvalidTransition
+    when the order is not accepted or shipped. Locks the seller order.
+    """
     errors = {}
     if not carrier.strip():
         errors["carrier"] = [_("Choose the carrier.")]
@@ -259,30 +305,48 @@ def seller_order_ship(
         errors["tracking_number"] = [_("Type the tracking number the carrier gave you.")]
     if errors:
         raise InvalidInput(errors)
+    carrier, tracking = carrier.strip(), tracking_number.strip()
     seller_order = _lock_for_member(acting_user, seller_order_id, HANDLERS)
-    if (
-        seller_order.status == SellerOrder.Status.SHIPPED
-        and seller_order.tracking_number == tracking_number.strip()
-    ):
+    if seller_order.shipments.filter(tracking_number=tracking).exists():
         return seller_order
-    seller_order.carrier, seller_order.tracking_number = carrier.strip(), tracking_number.strip()
-    seller_order.shipped_at = timezone.now()
-    transition(
-        seller_order,
-        to=SellerOrder.Status.SHIPPED,
-        by=acting_user,
-        extra_fields=("carrier", "tracking_number", "shipped_at", "updated_at"),
+    if seller_order.status not in (SellerOrder.Status.ACCEPTED, SellerOrder.Status.SHIPPED):
+        raise InvalidTransition(_("Only an accepted order can be shipped."), field="status")
+    wanted = _parcel_quantities(quantities_left(seller_order), quantities)
+    now = now or timezone.now()
+    shipment = Shipment.objects.create(
+        seller_order=seller_order,
+        number=seller_order.shipments.count() + 1,
+        carrier=carrier,
+        tracking_number=tracking,
+        shipped_at=now,
     )
-    emit("seller_order.shipped", seller_order_id=seller_order.pk, order_id=seller_order.order_id)
-    _settle_order(seller_order.order_id)
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, order_line_id=pk, quantity=n) for pk, n in wanted.items()
+    )
+    if seller_order.status == SellerOrder.Status.ACCEPTED:
+        seller_order.carrier, seller_order.tracking_number, seller_order.shipped_at = carrier, tracking, now
+        transition(
+            seller_order,
+            to=SellerOrder.Status.SHIPPED,
+            by=acting_user,
+            extra_fields=("carrier", "tracking_number", "shipped_at", "updated_at"),
+        )
+        _settle_order(seller_order.order_id)
+    emit(
+        "seller_order.shipped",
+        seller_order_id=seller_order.pk,
+        order_id=seller_order.order_id,
+        shipment_id=shipment.pk,
+        parcel=shipment.number,
+    )
     return seller_order
 
 
 def seller_order_mark_delivered(
     seller_order: SellerOrder, *, by: Actor, delivered_at: datetime, door: str, reason: str
 ) -> None:
-    """Move a locked, shipped seller order to delivered at ``delivered_at`` (one of the doors of
-    galerie.orders.delivery calls this): history row with actor and reason, event, settle."""
+    """Move a locked, shipped seller order to delivered at ``delivered_at`` (its last parcel's
+    delivery): history row with actor and reason, event, settle."""
     seller_order.delivered_at = delivered_at
     transition(
         seller_order,
@@ -301,21 +365,78 @@ def seller_order_mark_delivered(
     _settle_order(seller_order.order_id)
 
 
-@transaction.atomic
-def seller_order_deliver(*, seller_order_id: int, acting_user: User) -> SellerOrder:
-    """Mark a shipped seller order delivered now, for the seller; a retried request returns it
-    unchanged. Raise InvalidTransition if it is not shipped.
+def shipment_mark_delivered(
+    seller_order: SellerOrder,
+    shipment: Shipment,
+    *,
+    by: Actor,
+    delivered_at: datetime,
+    door: str,
+    reason: str,
+) -> bool:
+    """Mark one parcel of a locked, shipped seller order delivered at ``delivered_at`` (not before
+    its shipping); when every line is then in a delivered parcel, move the seller order to
+    delivered at the latest parcel's delivery. Return False if the parcel was delivered already.
 
-    The delivery starts the withdrawal period after which the ledger makes the funds available.
+    Every door to "delivered" (galerie.orders.delivery, ``seller_order_deliver``) calls this.
+    """
+    if shipment.delivered_at is not None:
+        return False
+    if seller_order.status != SellerOrder.Status.SHIPPED:
+        raise InvalidTransition(_("This parcel has not been shipped yet."), field="status")
+    shipment.delivered_at = max(delivered_at, shipment.shipped_at)
+    shipment.save(update_fields=["delivered_at"])
+    emit(
+        "shipment.delivered",
+        seller_order_id=seller_order.pk,
+        shipment_id=shipment.pk,
+        parcel=shipment.number,
+        delivered_at=shipment.delivered_at.isoformat(),
+        door=door,
+    )
+    parcels = list(seller_order.shipments.values_list("delivered_at", flat=True))
+    if any(at is None for at in parcels) or any(quantities_left(seller_order).values()):
+        return True
+    last = max(at for at in parcels if at is not None)
+    seller_order_mark_delivered(seller_order, by=by, delivered_at=last, door=door, reason=reason)
+    return True
+
+
+def parcels_to_mark(seller_order: SellerOrder, shipment_id: int | None) -> list[Shipment]:
+    """The parcels a delivery door marks: ``shipment_id``'s (OrderNotFound if it is not one of
+    this seller order's), or every parcel not delivered yet."""
+    parcels = seller_order.shipments.order_by("number")
+    if shipment_id is None:
+        return list(parcels.filter(delivered_at__isnull=True))
+    parcel = parcels.filter(pk=shipment_id).first()
+    if parcel is None:
+        raise OrderNotFound(_("There is no such parcel in this order."))
+    return [parcel]
+
+
+@transaction.atomic
+def seller_order_deliver(
+    *, seller_order_id: int, acting_user: User, shipment_id: int | None = None, now: datetime | None = None
+) -> SellerOrder:
+    """Mark one parcel (``shipment_id``; None: every parcel not delivered yet) delivered at
+    ``now``, for the seller; the seller order is delivered with its last item. A retried request
+    returns it unchanged. Raise InvalidTransition if it is not shipped.
+
+    The last delivery starts the withdrawal period after which the ledger makes the funds available.
     """
     seller_order = _lock_for_member(acting_user, seller_order_id, HANDLERS)
     if seller_order.status == SellerOrder.Status.DELIVERED:
         return seller_order
-    seller_order_mark_delivered(
-        seller_order,
-        by=acting_user,
-        delivered_at=timezone.now(),
-        door="seller",
-        reason="marked by the seller",
-    )
+    if seller_order.status != SellerOrder.Status.SHIPPED:
+        raise InvalidTransition(_("This parcel has not been shipped yet."), field="status")
+    when = now or timezone.now()
+    for parcel in parcels_to_mark(seller_order, shipment_id):
+        shipment_mark_delivered(
+            seller_order,
+            parcel,
+            by=acting_user,
+            delivered_at=when,
+            door="seller",
+            reason="marked by the seller",
+        )
     return seller_order

@@ -39,7 +39,7 @@ from galerie.catalog.models import (
 from galerie.core.outbox import emit
 from galerie.ledger.models import CommissionOverride, CommissionPlan
 from galerie.offers.models import Offer, PriceHistory
-from galerie.orders.models import Order, OrderLine, SellerOrder
+from galerie.orders.models import Order, OrderLine, SellerOrder, Shipment, ShipmentLine
 from galerie.payments.models import Payment
 from galerie.portability.errors import BundleConflict, BundleInvalid
 from galerie.portability.export import (
@@ -806,6 +806,42 @@ class _Import:
                 **{name: line[name] for name in ORDER_LINE_FIELDS},
             )
             for so_uuid, line in lines
+        )
+        self.parcels(list(so_ids.values()))
+
+    def parcels(self, seller_order_ids: list[int]) -> None:
+        """A bundle carries no parcels: each shipped seller order comes back as one parcel with
+        every line (as the orders migration made them), so its delivery doors work here."""
+        shipped = SellerOrder.objects.filter(
+            pk__in=seller_order_ids, status__in=[SellerOrder.Status.SHIPPED, SellerOrder.Status.DELIVERED]
+        ).order_by("pk")
+        made = []
+        for so in shipped:
+            shipped_at = so.shipped_at or so.delivered_at or so.updated_at
+            delivered_at = max(so.delivered_at, shipped_at) if so.delivered_at else None
+            if so.status == SellerOrder.Status.DELIVERED and delivered_at is None:
+                delivered_at = shipped_at
+            made.append(
+                Shipment(
+                    seller_order_id=so.pk,
+                    number=1,
+                    carrier=so.carrier or "-",
+                    tracking_number=so.tracking_number or "-",
+                    shipped_at=shipped_at,
+                    delivered_at=delivered_at,
+                )
+            )
+        Shipment.objects.bulk_create(made)
+        parcel_of = dict(
+            Shipment.objects.filter(seller_order_id__in=[p.seller_order_id for p in made]).values_list(
+                "seller_order_id", "pk"
+            )
+        )
+        ShipmentLine.objects.bulk_create(
+            ShipmentLine(shipment_id=parcel_of[so_id], order_line_id=pk, quantity=quantity)
+            for pk, so_id, quantity in OrderLine.objects.filter(seller_order_id__in=parcel_of).values_list(
+                "pk", "seller_order_id", "quantity"
+            )
         )
 
     def write_reviews(self, storefront: Storefront, batch: list[dict[str, Any]]) -> None:

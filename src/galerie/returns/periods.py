@@ -2,8 +2,10 @@
 
 Code de la consommation L221-18: 14 days from the day the customer (or a third party they
 named) takes physical possession of the goods — for several goods delivered separately, of
-the last one. Galerie ships a seller order as one parcel: ``SellerOrder.delivered_at`` is the
-delivery of its last item (docs/delivery.md). Regulation 1182/71 art. 3: the day of delivery is
+the last one (Directive 2011/83/EU art. 9(2)(b)(ii)). A seller order ships in one or several
+parcels; it is delivered, and ``SellerOrder.delivered_at`` set, when its last parcel is: the
+delivery of its last item (docs/delivery.md). While some parcels are still on their way the
+period has not started: the state is ``not_delivered``. Regulation 1182/71 art. 3: the day of delivery is
 not counted and the period ends at the end of its last day; L221-19: a period ending on a
 Saturday, Sunday or public holiday runs to the end of the next working day. So the function is
 open while ``now < ends_at``, ``ends_at`` being midnight (``TIME_ZONE``) after that last day.
@@ -136,7 +138,9 @@ def withdrawal_state(
         return WithdrawalState(offered=False, why="closed")
     if seller_order.status != SellerOrder.Status.DELIVERED or seller_order.delivered_at is None:
         # Before delivery the customer may already withdraw (L221-18), but nothing was sent
-        # yet: the function opens with the delivery (docs/withdrawal-and-returns.md).
+        # yet: the function opens with the delivery (docs/withdrawal-and-returns.md). With some
+        # parcels delivered and others not, the period has not started either (it runs from
+        # the last item): the function opens with the last parcel (docs/delivery.md).
         return WithdrawalState(offered=False, why="not_delivered")
     ends_at = withdrawal_ends_at(seller_order.delivered_at)
     last_day = timezone.localdate(ends_at) - timedelta(days=1)

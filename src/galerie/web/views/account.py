@@ -17,7 +17,7 @@ from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.messaging.selectors import customer_unread_by_order, threads_of_order
 from galerie.orders.delivery import seller_order_confirm_receipt
-from galerie.orders.selectors import order_get_for_customer, order_refunds, orders_for_customer
+from galerie.orders.selectors import lines_to_ship, order_get_for_customer, order_refunds, orders_for_customer
 from galerie.returns.selectors import order_returns
 from galerie.reviews.selectors import order_reviews
 from galerie.web.form_errors import add_domain_errors
@@ -152,6 +152,9 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
             "order_reviews": order_reviews(order=order),
             "returns_ctx": order_returns(order=order),
             "messaging_threads": threads,
+            "partly_shipped": {
+                part.pk for part in order.seller_orders.all() if any(row.left for row in lines_to_ship(part))
+            },
         },
     )
 
@@ -167,7 +170,12 @@ def order_confirm_receipt(request: StorefrontRequest, number: str) -> HttpRespon
         messages.error(request, _("Choose the parcel you received."))
     else:
         try:
-            seller_order_confirm_receipt(seller_order_id=part.pk, customer=request.user)
+            shipment = request.POST.get("shipment", "")
+            seller_order_confirm_receipt(
+                seller_order_id=part.pk,
+                customer=request.user,
+                shipment_id=int(shipment) if shipment.isdigit() else None,
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -17,6 +17,7 @@ from galerie.core.errors import DomainError, InvalidInput
 from galerie.messaging.selectors import seller_orders_with_unread, thread_of_seller_order
 from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import (
+    lines_to_ship,
     seller_order_get_for_member,
     seller_order_ids_late,
     seller_orders_for_member,
@@ -75,11 +76,38 @@ def order_detail(request: SellerRequest, number: str) -> HttpResponse:
         request.user, number=number, seller_id=request.seller_access.seller.pk
     )
     thread = thread_of_seller_order(seller_order_id=seller_order.pk)
+    to_ship = lines_to_ship(seller_order)
     return render(
         request,
         "galerie/seller/order.html",
-        {"so": seller_order, "carriers": CARRIERS, "messaging_thread": thread},
+        {
+            "so": seller_order,
+            "to_ship": to_ship,
+            "left_to_ship": any(row.left > 0 for row in to_ship),
+            "carriers": CARRIERS,
+            "messaging_thread": thread,
+        },
     )
+
+
+def _parcel_quantities(post) -> dict[int, int] | None:
+    """The quantities typed per line (fields ``qty-<line id>``); None when the form has none
+    (then the parcel takes all that is left)."""
+    quantities = {}
+    for key, value in post.items():
+        if key.startswith("qty-"):
+            try:
+                quantities[int(key[4:])] = int(value or 0)
+            except ValueError:
+                raise InvalidInput(
+                    {"quantities": [_("Type a whole number of items for each line.")]}
+                ) from None
+    return quantities or None
+
+
+def _shipment_id(post) -> int | None:
+    value = post.get("shipment", "")
+    return int(value) if value.isdigit() else None
 
 
 @seller_view(Perm.FULFIL_ORDERS, methods=("POST",))
@@ -105,13 +133,22 @@ def order_action(request: SellerRequest, number: str) -> HttpResponse:
                 acting_user=request.user,
                 carrier=request.POST.get("carrier", ""),
                 tracking_number=request.POST.get("tracking_number", ""),
+                quantities=_parcel_quantities(request.POST),
             )
             messages.success(request, _("Marked as shipped: the customer gets the tracking number."))
         elif action == "deliver":
-            seller_order_deliver(seller_order_id=seller_order.pk, acting_user=request.user)
-            messages.success(
-                request, _("Marked as delivered: your funds become available after the withdrawal period.")
+            after = seller_order_deliver(
+                seller_order_id=seller_order.pk,
+                acting_user=request.user,
+                shipment_id=_shipment_id(request.POST),
             )
+            if after.status == SellerOrder.Status.DELIVERED:
+                messages.success(
+                    request,
+                    _("Marked as delivered: your funds become available after the withdrawal period."),
+                )
+            else:
+                messages.success(request, _("Parcel marked as delivered."))
         else:
             raise InvalidInput({"action": [_("Choose accept, refuse, ship or deliver.")]})
     except InvalidInput as error:
