@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reviews",),
     ("portability", "incidents", "returns"),
     ("messaging",),
-    ("web",),
+    ("web", "api"),
 )
 ROOT = "(root)"
 LAYER_OF: dict[str, int] = {app: level for level, apps in enumerate(LAYERS) for app in apps}

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "galerie.accounts",
     # Before storefronts: its `storefront` command adds export and import to storefronts' own.
     "galerie.portability",
+    "galerie.api",
+    "ninja",  # the API's interactive docs: Swagger UI from static files, no CDN
     "galerie.incidents",
     "galerie.reviews",
     "galerie.returns",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "galerie.api.idempotency.IdempotencyMiddleware",  # /api/ writes with an Idempotency-Key
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -218,6 +221,13 @@ for _item in filter(None, (i.strip() for i in os.environ.get("THROTTLE_RATES", "
     _name, _, _rate = _item.partition("=")
     _action, _, _scope = _name.strip().partition(".")
     GALERIE_THROTTLE_RATES.setdefault(_action, {})[_scope] = _rate.strip()
+# "key=1200/m,ip=600/m,failed_auth=20/m": the API's limits (galerie.api.throttles); "key=" turns one off.
+GALERIE_API_RATES: dict[str, str] = {
+    _name.strip(): _rate.strip()
+    for _name, _, _rate in (
+        i.partition("=") for i in os.environ.get("API_RATES", "").split(",") if i.strip()
+    )
+}
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

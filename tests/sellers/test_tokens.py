@@ -88,7 +88,8 @@ def test_use_notes_the_time_at_most_once_a_minute(seller, owner):
     token, raw_key = seller_api_token_create(seller_id=seller.pk, name="ERP", role=Role.MANAGER, by=owner)
     first = timezone.now()
 
-    assert seller_api_token_use(raw_key=raw_key, now=first) == (seller, Role.MANAGER)
+    used = seller_api_token_use(raw_key=raw_key, now=first)
+    assert (used.seller, used.role, used.created_by) == (seller, Role.MANAGER, owner)
     seller_api_token_use(raw_key=raw_key, now=first + timedelta(seconds=30))
     token.refresh_from_db()
     assert token.last_used_at == first

@@ -12,6 +12,7 @@ from galerie.web.views.merge_confirm import merge_confirm
 urlpatterns = [
     path("back-office/", include("galerie.web.urls_back_office")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("galerie.api.urls")),  # a string: web does not import the API
     path("healthz", health, name="health"),
     path("payments/", include("galerie.payments.urls")),
     path("sell/", include("galerie.web.urls_seller")),

@@ -146,16 +146,26 @@ def seller_api_tokens_revoke_beyond(*, seller_id: int, user_id: int, role: str |
     return len(ids)
 
 
-def seller_api_token_use(*, raw_key: str, now: datetime | None = None) -> tuple[Seller, str] | None:
-    """Authenticate a key and note when it was used, at most once a minute; None if it is not live.
+def seller_api_token_use(*, raw_key: str, now: datetime | None = None) -> SellerApiToken | None:
+    """Authenticate a key and note when it was used, at most once a minute; return the live key
+    (its seller and creator loaded: the API acts as the creator, within the key's role), or None.
 
     One conditional UPDATE (no lock): concurrent requests with the same key do not queue.
     """
-    found = seller_api_token_authenticate(raw_key=raw_key)
-    if found is None:
+    if not isinstance(raw_key, str) or not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 100:
+        return None
+    digest = key_hash(raw_key)
+    token = (
+        SellerApiToken.objects.select_related("seller", "created_by")
+        .filter(key_hash=digest, revoked_at__isnull=True, created_by__isnull=False)
+        .exclude(seller__status=Seller.Status.CLOSED)
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.key_hash, digest):
         return None
     now = now or timezone.now()
-    SellerApiToken.objects.filter(key_hash=key_hash(raw_key)).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
-    ).update(last_used_at=now)
-    return found
+    if token.last_used_at is None or token.last_used_at <= now - LAST_USED_RESOLUTION:
+        SellerApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+    return token

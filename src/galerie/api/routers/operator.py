@@ -1,0 +1,29 @@
+"""The operator API: staff keys (``galerie api-key create``), with their user's permissions."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from galerie.api.auth import StaffCaller, staff_key
+from galerie.api.schemas import replies
+
+router = Router(auth=staff_key, tags=["operator"])
+
+
+def caller(request: HttpRequest) -> StaffCaller:
+    auth = request.auth  # type: ignore[attr-defined]
+    assert isinstance(auth, StaffCaller)
+    return auth
+
+
+class StaffOut(Schema):
+    user_id: int
+    email: str
+    superuser: bool
+
+
+@router.get("/me", response=replies(StaffOut), summary="The staff user of this key")
+def me(request: HttpRequest) -> dict[str, object]:
+    user = caller(request).user
+    return {"user_id": user.pk, "email": user.email, "superuser": user.is_superuser}

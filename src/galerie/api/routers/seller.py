@@ -1,0 +1,37 @@
+"""The seller API: a seller's systems with a key from /sell/tokens/, within the key's role."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from galerie.api.auth import SellerCaller, seller_key
+from galerie.api.schemas import replies
+
+router = Router(auth=seller_key, tags=["seller"])
+
+
+def caller(request: HttpRequest) -> SellerCaller:
+    auth = request.auth  # type: ignore[attr-defined]
+    assert isinstance(auth, SellerCaller)
+    return auth
+
+
+class SellerOut(Schema):
+    id: int
+    name: str
+    status: str
+    role: str
+    permissions: list[str]
+
+
+@router.get("/me", response=replies(SellerOut), summary="The seller and role of this key")
+def me(request: HttpRequest) -> dict[str, object]:
+    who = caller(request)
+    return {
+        "id": who.seller.pk,
+        "name": who.seller.display_name,
+        "status": who.seller.status,
+        "role": who.token.role,
+        "permissions": sorted(p.value for p in who.perms),
+    }
