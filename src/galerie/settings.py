@@ -224,9 +224,7 @@ for _item in filter(None, (i.strip() for i in os.environ.get("THROTTLE_RATES", "
 # "key=1200/m,ip=600/m,failed_auth=20/m": the API's limits (galerie.api.throttles); "key=" turns one off.
 GALERIE_API_RATES: dict[str, str] = {
     _name.strip(): _rate.strip()
-    for _name, _, _rate in (
-        i.partition("=") for i in os.environ.get("API_RATES", "").split(",") if i.strip()
-    )
+    for _name, _, _rate in (i.partition("=") for i in os.environ.get("API_RATES", "").split(",") if i.strip())
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -53,7 +53,7 @@ def test_a_revoked_key_or_a_closed_sellers_key_stops_at_once(client):
     assert api.get("/seller/me").status_code == 401
 
 
-def test_seller_staff_and_customer_credentials_do_not_open_each_others_routes(seller_api, staff_api, customer_api):
+def test_credentials_do_not_open_each_others_routes(seller_api, staff_api, customer_api):
     assert seller_api.get("/operator/me").status_code == 401
     assert customer_api.get("/seller/me").status_code == 401
     assert staff_api.get("/seller/me").status_code == 401
