@@ -15,5 +15,7 @@ def staff_with(client: Client, *perms: str) -> Api:
     user = make_user(is_staff=True)
     for perm in perms:
         app_label, codename = perm.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     return Api(client, staff_api_token_create(user=user, name="Automation")[1])

@@ -157,7 +157,9 @@ def matches():
         ("bundle-a", "Galaxy S21 smartphone 5G reconditionné"),
         ("shopify-42", "Galaxy S21 5G neuf scellé"),
     ):
-        candidate = ProductCandidate(brand="SAMSUNG", title=title, gtin="", attributes={"grade": "A+"}, image_url="")
+        candidate = ProductCandidate(
+            brand="SAMSUNG", title=title, gtin="", attributes={"grade": "A+"}, image_url=""
+        )
         result = product_match(candidate)
         assert result.decision == "review", result
         made += match_reviews_create(batch=batch, results=[(candidate, result)])

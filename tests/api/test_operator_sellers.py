@@ -36,7 +36,10 @@ def test_the_list_filters_by_status_and_storefront_and_pages_by_keyset(world):
     api = world["api"]
     body = api.get("/operator/sellers/", status="applied").json()
     assert [s["id"] for s in body["items"]] == [world["applicant"].pk]
-    assert {a["storefront"] for a in body["items"][0]["admissions"]} == {world["books"].code, world["toys"].code}
+    assert {a["storefront"] for a in body["items"][0]["admissions"]} == {
+        world["books"].code,
+        world["toys"].code,
+    }
     body = api.get("/operator/sellers/", storefront=world["toys"].code).json()
     assert [s["id"] for s in body["items"]] == [world["applicant"].pk, world["active"].pk]
     body = api.get("/operator/sellers/", storefront=world["books"].code, status="active").json()
@@ -82,7 +85,8 @@ def test_approve_then_refuse_a_storefront(world):
     admissions = {a["storefront"]: a for a in body["admissions"]}
     assert admissions[world["books"].code]["status"] == "admitted"
     response = api.post(
-        f"/operator/sellers/{seller.pk}/refuse", {"storefront": world["toys"].code, "reason": "No toys licence."}
+        f"/operator/sellers/{seller.pk}/refuse",
+        {"storefront": world["toys"].code, "reason": "No toys licence."},
     )
     assert response.status_code == 200
     admission = SellerAdmission.objects.get(seller=seller, storefront=world["toys"])

@@ -56,10 +56,19 @@ def test_a_patch_changes_only_what_it_sends(api, shop):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["name"], body["tagline"]) == ("Books", "Read more")
-    assert body["theme"] == {**body["theme"], "colour_accent": "#112233", "font": "serif", "colour_primary": "#1f3a5f"}
+    assert body["theme"] == {
+        **body["theme"],
+        "colour_accent": "#112233",
+        "font": "serif",
+        "colour_primary": "#1f3a5f",
+    }
     assert body["hosts"] == ["www.books.example.test", "books.example.test"]
     assert body["catalog_scope"] == [novels.pk]
-    assert body["commission"] == {"rate_bp": 1250, "fixed_fee": {"amount": 30, "currency": "EUR"}, "on_shipping": True}
+    assert body["commission"] == {
+        "rate_bp": 1250,
+        "fixed_fee": {"amount": 30, "currency": "EUR"},
+        "on_shipping": True,
+    }
     assert StorefrontHost.objects.get(host="www.books.example.test").is_primary
 
 
@@ -97,7 +106,9 @@ def test_open_a_draft_then_announce_cancel_and_finish_a_closure(api):
     path = f"/operator/storefronts/{draft.code}/closure"
     body = api.post(path, {"closing_on": str(today + timedelta(days=30)), "reason": "Moving."}).json()
     assert (body["status"], body["closing_on"], body["closure_reason"]) == (
-        "closing", str(today + timedelta(days=30)), "Moving."
+        "closing",
+        str(today + timedelta(days=30)),
+        "Moving.",
     )
     blockers = api.get(f"/operator/storefronts/{draft.code}/closure/blockers").json()
     assert blockers == {"blocked": False, "reasons": []}
@@ -148,5 +159,7 @@ def test_a_replayed_closure_announcement_is_done_once(api, shop):
     first = api.post(path, body, headers={"Idempotency-Key": "close-books"})
     again = api.post(path, body, headers={"Idempotency-Key": "close-books"})
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
-    changes = StatusChange.objects.filter(model="storefronts.Storefront", object_pk=str(shop.pk), to_status="closing")
+    changes = StatusChange.objects.filter(
+        model="storefronts.Storefront", object_pk=str(shop.pk), to_status="closing"
+    )
     assert changes.count() == 1
