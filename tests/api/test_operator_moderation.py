@@ -50,6 +50,7 @@ def world(client):
         )  # fmt: skip
 
     return SimpleNamespace(
+        propose=propose,
         seller=seller,
         first=propose("Michel Strogoff"),
         second=propose("Vingt mille lieues sous les mers"),
@@ -72,6 +73,14 @@ def test_the_queue_lists_pending_oldest_first_then_decisions_and_pages(world):
     assert [p["id"] for p in only["items"]] == [world.first.pk]
     bad = api.get("/operator/moderation/proposals", status="maybe")
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
+
+
+def test_the_queue_costs_the_same_queries_for_two_proposals_or_twenty(world, django_assert_max_num_queries):
+    for n in range(18):
+        world.propose(f"Volume {n}")
+    with django_assert_max_num_queries(7):
+        body = world.api.get("/operator/moderation/proposals").json()
+    assert len(body["items"]) == 20
 
 
 def test_the_detail_has_the_price_and_the_possible_duplicates(world):

@@ -4,14 +4,17 @@ with its reasons, permissions (view / change), bad input, unknown ids, a replaye
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from galerie.core.models import StatusChange
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
+from galerie.sellers.services import seller_document_add
 from tests.api.operator_keys import staff_with
 from tests.factories import make_seller, make_storefront
 
 pytestmark = pytest.mark.django_db
 VIEW, CHANGE = "sellers.view_seller", "sellers.change_seller"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
 
 @pytest.fixture
@@ -62,10 +65,17 @@ def test_a_bad_filter_is_a_422_naming_it(world, params, field):
 
 def test_a_sellers_file_has_its_admissions_documents_and_history(world):
     seller = world["active"]
+    seller_document_add(seller_id=seller.pk, kind="registration", file=SimpleUploadedFile("kbis.pdf", PDF))
     body = world["api"].get(f"/operator/sellers/{seller.pk}").json()
     assert (body["id"], body["status"], body["legal_name"]) == (seller.pk, "active", seller.legal_name)
     assert [(a["storefront"], a["status"]) for a in body["admissions"]] == [(world["toys"].code, "admitted")]
-    assert isinstance(body["documents"], list)
+    (document,) = body["documents"]
+    assert (document["kind"], document["original_name"], document["size"]) == (
+        "registration",
+        "kbis.pdf",
+        len(PDF),
+    )
+    assert "file" not in document and "url" not in document  # metadata only: the file stays private
     assert [h["to_status"] for h in body["history"]] == ["approved", "active"]
     assert "iban" not in body
 
@@ -179,3 +189,12 @@ def test_a_decision_replayed_with_its_idempotency_key_is_done_once(world):
     assert changes(seller) == 3  # approved, active, suspended: once
     other = api.post(path, {"reason": "Another reason."}, headers={"Idempotency-Key": "suspend-1"})
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_the_list_costs_the_same_queries_for_one_seller_or_twenty(world, django_assert_max_num_queries):
+    for _ in range(20):
+        make_seller(storefronts=[world["books"], world["toys"]], active=False)
+    # The key, its last use, its user's permissions, the sellers, their admissions: fixed.
+    with django_assert_max_num_queries(7):
+        body = world["api"].get("/operator/sellers/", status="applied", limit=50).json()
+    assert len(body["items"]) == 21
