@@ -92,6 +92,15 @@ def storefront_get_for_operator(*, storefront_id: int) -> Storefront:
     return found
 
 
+def storefront_get_for_operator_by_code(*, code: str) -> Storefront:
+    """Return any storefront by its code, as :func:`storefront_get_for_operator`; raise
+    StorefrontNotFound."""
+    found = Storefront.objects.filter(code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise StorefrontNotFound(f"There is no storefront with the code {code!r}.")
+    return storefront_get_for_operator(storefront_id=found)
+
+
 def commission_plan_of(storefront: Storefront) -> CommissionPlan | None:
     """The storefront's commission plan, or None (read from storefront_get_for_operator's join)."""
     try:

@@ -7,7 +7,7 @@ from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Cast, Coalesce
 
 from galerie.accounts.models import User
-from galerie.core.errors import NotFound
+from galerie.core.errors import InvalidInput, NotFound
 from galerie.core.models import StatusChange
 from galerie.sellers.errors import SellerDocumentNotFound, SellerNotFound
 from galerie.sellers.models import (
@@ -74,6 +74,29 @@ def sellers_for_queue(
         .prefetch_related(Prefetch("admissions", queryset=admissions))
         .order_by("pk")[:limit]
     )
+
+
+def sellers_for_operator(
+    *, status: str | None = None, storefront_code: str | None = None
+) -> QuerySet[Seller]:
+    """Return every seller, or those in ``status`` and/or applied to the storefront ``code``,
+    with their admissions and storefronts (one more query), unordered: the caller pages it by id.
+    Raise InvalidInput naming the filter for an unknown status or storefront."""
+    errors: dict[str, list[str]] = {}
+    if status and status not in Seller.Status.values:
+        errors["status"] = [f"One of {', '.join(Seller.Status.values)}."]
+    if storefront_code and not Storefront.objects.filter(code=storefront_code).exists():
+        errors["storefront"] = [f"No storefront has the code {storefront_code!r}."]
+    if errors:
+        raise InvalidInput(errors)
+    sellers = Seller.objects.all()
+    if status:
+        sellers = sellers.filter(status=status)
+    if storefront_code:
+        # One admission per seller and storefront: the join adds no duplicate row.
+        sellers = sellers.filter(admissions__storefront__code=storefront_code)
+    admissions = SellerAdmission.objects.select_related("storefront").order_by("storefront__name")
+    return sellers.prefetch_related(Prefetch("admissions", queryset=admissions))
 
 
 def seller_get_for_operator(*, seller_id: int) -> Seller:
