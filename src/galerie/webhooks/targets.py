@@ -61,8 +61,8 @@ def address_problem(address: IPAddress) -> str | None:
         (address.is_loopback, _("a loopback address (this machine)")),
         (address.is_link_local, _("a link-local address (such as a cloud metadata service)")),
         (address.is_multicast, _("a multicast address")),
-        (address.is_private, _("a private network address")),
         (address.is_reserved, _("a reserved address")),
+        (address.is_private, _("a private network address")),
         (not address.is_global, _("an address that is not public")),
     )
     return next((words for hit, words in checks if hit), None)
