@@ -43,7 +43,7 @@ class Receiver:
 
 def _server(receiver_ref: list[Receiver]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             receiver = receiver_ref[0]
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with receiver.lock:

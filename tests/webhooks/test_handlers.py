@@ -13,9 +13,9 @@ from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.webhooks import handlers
 from galerie.webhooks.models import WebhookDelivery
 from galerie.webhooks.services import webhook_endpoint_create
-from tests.checkout.conftest import shop as shop  # noqa: F401 (the fixture)
+from tests.checkout.conftest import shop as shop
 from tests.factories import make_offer, make_seller, make_staff_member, make_user
-from tests.orders.conftest import placed as placed  # noqa: F401 (the fixture)
+from tests.orders.conftest import placed as placed
 
 pytestmark = pytest.mark.django_db(transaction=True)  # checkout calls the gateway outside transactions
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 
@@ -94,7 +95,7 @@ def test_a_receiver_that_always_fails_leaves_the_delivery_dead_after_three_days(
     assert delivery.status == Status.DEAD
     times = list(delivery.attempt_log.order_by("id").values_list("at", flat=True))
     assert times[0] == first and times[-1] == first + GIVE_UP_AFTER
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
     assert len(receiver.received) == tries == delivery.attempts == len(times)
     # A dead delivery is not sent again, however late.
     assert webhooks_send_due(now=first + timedelta(days=30)).claimed == 0
@@ -190,7 +191,7 @@ def test_the_schedule_moves_forward_and_ends_three_days_after_the_first_try(dela
         now = min(retry + timedelta(seconds=next(delays, 0)), first + GIVE_UP_AFTER)
         times.append(now)
     assert times[-1] == first + GIVE_UP_AFTER
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
     assert attempts == len(times)
 
 

@@ -166,7 +166,5 @@ def test_pause_resume_and_delete_are_audited_and_retries_change_nothing(receiver
     topics = list(
         OutboxEvent.objects.filter(topic__startswith="webhook_endpoint.").values_list("topic", flat=True)
     )
-    assert topics == [
-        "webhook_endpoint.created", "webhook_endpoint.paused", "webhook_endpoint.resumed", "webhook_endpoint.deleted",
-    ]  # fmt: skip
+    assert topics == [f"webhook_endpoint.{verb}" for verb in ("created", "paused", "resumed", "deleted")]
     assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
