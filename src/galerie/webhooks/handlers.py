@@ -16,7 +16,6 @@ from typing import Any
 from galerie.core.models import OutboxEvent
 from galerie.incidents.models import Incident
 from galerie.ledger.models import Payout
-from galerie.messaging.models import Message, Party
 from galerie.offers.models import Offer
 from galerie.orders.models import SELLER_ORDER_REFUND_KEY, Order, SellerOrder, Shipment
 from galerie.payments.models import Refund
@@ -27,6 +26,7 @@ from galerie.webhooks.selectors import webhook_subscribed
 from galerie.webhooks.services import Outgoing, webhook_deliveries_enqueue
 
 OPERATOR_PAID_PREFIX = "operator-paid-"
+SELLER_PARTY = "seller"  # messaging.models.Party.SELLER, the value the event carries
 
 
 def money(amount_minor: int | None, currency: str) -> dict[str, Any] | None:
@@ -431,24 +431,27 @@ def return_declared(event: OutboxEvent) -> None:
 
 
 def message_posted(event: OutboxEvent) -> None:
-    """message.received: to the seller when someone else wrote, and to the operator."""
-    message = Message.objects.select_related("thread__seller_order").get(pk=event.payload["message_id"])
-    to_seller = message.party != Party.SELLER
+    """message.received: to the seller when someone else wrote, and to the operator.
+
+    Built from the event alone: ``messaging`` sits in this app's layer, so its rows are not read
+    here; the body names the message and its order, and the text stays in Galerie."""
+    payload = event.payload
+    part = SellerOrder.objects.filter(pk=payload["seller_order_id"]).first()
+    if part is None:
+        return
+    to_seller = payload.get("party") != SELLER_PARTY
 
     def data() -> dict[str, Any]:
         return {
             "message": {
-                "id": message.pk,
-                "thread": str(message.thread.uuid),
-                "from": message.party,
-                "body": message.body,  # as stored: contact details are masked
-                "created_at": _iso(message.created_at),
-                "attachments": message.attachments.count(),
+                "id": payload["message_id"],
+                "thread_id": payload["thread_id"],
+                "from": payload["party"],
             },
-            "seller_order": seller_order_brief(message.thread.seller_order),
+            "seller_order": seller_order_brief(part),
         }
 
-    _queue(event, "message.received", data, seller_ids=[message.thread.seller_id] if to_seller else [])
+    _queue(event, "message.received", data, seller_ids=[part.seller_id] if to_seller else [])
 
 
 HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
