@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "galerie.reviews",
     "galerie.returns",
     "galerie.messaging",
-    "galerie.webhooks",
     "galerie.storefronts",
     "galerie.sellers",
     "galerie.catalog",
@@ -90,6 +89,7 @@ INSTALLED_APPS = [
     "galerie.ledger",
     "galerie.notifications",
     "galerie.search",
+    "galerie.webhooks",  # after the apps whose handlers do the work: its own run last
     "galerie.web",
     "galerie.seeding",
 ]

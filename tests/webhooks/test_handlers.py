@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
 from galerie.core.delivery import handlers_autodiscover
 from galerie.core.models import OutboxEvent
@@ -24,7 +25,7 @@ def run_handlers(*topics: str) -> None:
     """Run this app's handlers on every event of ``topics``, as the worker does."""
     for event in OutboxEvent.objects.filter(topic__in=topics).order_by("id"):
         for handler in handlers.HANDLERS[event.topic]:
-            handler(event)
+            handler([event]) if getattr(handler, "batched", False) else handler(event)
 
 
 def bodies(endpoint) -> list[dict]:
@@ -192,3 +193,32 @@ def test_a_refused_parts_refund_goes_to_its_seller_and_a_customers_message_too(p
     assert message["data"]["message"]["from"] == "customer"
     assert message["data"]["seller_order"]["id"] == placed.part_a.pk
     assert "Is it shipped" not in json.dumps(message)  # the text stays in Galerie
+
+
+def test_offer_events_stay_batched_with_the_search_index(receiver):
+    """The worker gives a topic's events to its handlers in one call each only when all of them
+    take lists: the search index and this app both do on the offer topics."""
+    from galerie.core.delivery import outbox_deliver_batch
+
+    seller = make_seller()
+    owner = make_staff_member(seller)
+    hook = webhook_endpoint_create(
+        seller_id=seller.pk, url=receiver.url, event_types=["offer.created"], by=owner
+    )
+    OutboxEvent.objects.update(delivered_at=timezone.now())
+    offers = [make_offer(seller=seller) for _ in range(3)]
+    calls: list[int] = []
+    collected = handlers_autodiscover()
+
+    def counting(events):
+        calls.append(len(events))
+        handlers.offer_events(events)
+
+    counting.batched = True
+    collected["offer.created"] = [*collected["offer.created"][:-1], counting]
+
+    result = outbox_deliver_batch({"offer.created": collected["offer.created"]}, batch=100)
+
+    assert calls == [3] and result.failed == 0
+    assert not OutboxEvent.objects.filter(topic="offer.created", delivered_at__isnull=True).exists()
+    assert sorted(b["data"]["offer"]["id"] for b in bodies(hook)) == sorted(o.pk for o in offers)

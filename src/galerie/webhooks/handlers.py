@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from galerie.core.delivery import batched
 from galerie.core.models import OutboxEvent
 from galerie.incidents.models import Incident
 from galerie.ledger.models import Payout
@@ -22,7 +23,7 @@ from galerie.payments.models import Refund
 from galerie.returns.models import Return
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront
-from galerie.webhooks.selectors import webhook_subscribed
+from galerie.webhooks.selectors import webhook_subscribed, webhook_subscribers
 from galerie.webhooks.services import Outgoing, webhook_deliveries_enqueue
 
 OPERATOR_PAID_PREFIX = "operator-paid-"
@@ -284,39 +285,43 @@ def payout_paid(event: OutboxEvent) -> None:
 # --- offers --------------------------------------------------------------------------------
 
 
-def _offer(event: OutboxEvent, event_type: str, changes: list[str]) -> None:
-    pk = event.payload.get("offer_id") or event.payload.get("id")
-    seller_id = Offer.objects.filter(pk=pk).values_list("seller_id", flat=True).first()
-    if seller_id is None:
-        return
-
-    def data() -> dict[str, Any]:
-        body: dict[str, Any] = {"offer": offer_data(Offer.objects.select_related("variant").get(pk=pk))}
-        if changes:
-            body["changes"] = changes
-        return body
-
-    _queue(event, event_type, data, seller_ids=[seller_id])
+OFFER_CHANGES = {
+    "offer.created": ("offer.created", []),
+    "offer.stock_changed": ("offer.updated", ["stock"]),
+    "offer.stock_taken": ("offer.updated", ["stock"]),
+    "offer.stock_released": ("offer.updated", ["stock"]),
+    "offer.price_changed": ("offer.updated", ["price"]),
+    "offer.status_changed": ("offer.updated", ["status"]),
+}
 
 
-def offer_created(event: OutboxEvent) -> None:
-    """offer.created."""
-    _offer(event, "offer.created", [])
+@batched
+def offer_events(events: list[OutboxEvent]) -> None:
+    """offer.created and offer.updated (stock set, taken by an order or put back; price; status),
+    to the offer's seller and the operator.
 
+    Batched, like the search index on the same topics (the worker groups a topic's events only
+    when all its handlers take lists): a thousand offers imported cost two queries here when no
+    endpoint wants them."""
+    ids = {e.payload.get("offer_id") or e.payload.get("id") for e in events}
+    sellers = dict(Offer.objects.filter(pk__in=ids).values_list("pk", "seller_id"))
+    wanted = webhook_subscribers(
+        event_types={"offer.created", "offer.updated"}, seller_ids=set(sellers.values())
+    )
+    for event in events:
+        pk = event.payload.get("offer_id") or event.payload.get("id")
+        event_type, changes = OFFER_CHANGES[event.topic]
+        seller_id = sellers.get(pk)
+        if seller_id is None or not ({(None, event_type), (seller_id, event_type)} & wanted):
+            continue
 
-def offer_stock_changed(event: OutboxEvent) -> None:
-    """offer.updated: stock set by the seller, taken by an order or put back."""
-    _offer(event, "offer.updated", ["stock"])
+        def data(pk: int = pk, changes: list[str] = changes) -> dict[str, Any]:
+            body: dict[str, Any] = {"offer": offer_data(Offer.objects.select_related("variant").get(pk=pk))}
+            if changes:
+                body["changes"] = changes
+            return body
 
-
-def offer_price_changed(event: OutboxEvent) -> None:
-    """offer.updated: price."""
-    _offer(event, "offer.updated", ["price"])
-
-
-def offer_status_changed(event: OutboxEvent) -> None:
-    """offer.updated: status (active, paused, closed)."""
-    _offer(event, "offer.updated", ["status"])
+        _queue(event, event_type, data, seller_ids=[seller_id])
 
 
 # --- storefronts ---------------------------------------------------------------------------
@@ -364,6 +369,13 @@ seller_curation_approved = _seller_event("seller.curation_approved", "storefront
 seller_storefront_refused = _seller_event("seller.storefront_refused", "storefront_id", "reason")
 seller_admission_decided = _seller_event("seller.admission_decided", "storefront_id", "status")
 seller_rejected = _seller_event("seller.rejected", "reason")
+
+
+@batched
+def seller_admission_decided_events(events: list[OutboxEvent]) -> None:
+    """seller.admission_decided, batched like the search index's handler of the topic."""
+    for event in events:
+        seller_admission_decided(event)
 
 
 # --- after-sales ---------------------------------------------------------------------------
@@ -464,18 +476,13 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "sellerorder.status_changed": [seller_order_status_changed],
     "refund.succeeded": [refund_succeeded],
     "payout.paid": [payout_paid],
-    "offer.created": [offer_created],
-    "offer.stock_changed": [offer_stock_changed],
-    "offer.stock_taken": [offer_stock_changed],
-    "offer.stock_released": [offer_stock_changed],
-    "offer.price_changed": [offer_price_changed],
-    "offer.status_changed": [offer_status_changed],
+    **{topic: [offer_events] for topic in OFFER_CHANGES},
     "storefront.sales_stopped": [storefront_sales_stopped],
     "seller.applied": [seller_applied],
     "seller.application_answered": [seller_application_answered],
     "seller.curation_approved": [seller_curation_approved],
     "seller.storefront_refused": [seller_storefront_refused],
-    "seller.admission_decided": [seller_admission_decided],
+    "seller.admission_decided": [seller_admission_decided_events],
     "seller.rejected": [seller_rejected],
     "incident.opened": [incident_opened],
     "incident.escalated": [incident_escalated],

@@ -106,3 +106,11 @@ def webhook_subscribed(*, event_type: str, seller_ids: Iterable[int], operator: 
         owners |= Q(seller__isnull=True)
     types = WebhookEndpoint.objects.filter(owners, active=True).values_list("event_types", flat=True)
     return any(event_type in subscribed for subscribed in types)
+
+
+def webhook_subscribers(*, event_types: set[str], seller_ids: Iterable[int]) -> set[tuple[int | None, str]]:
+    """Return the (seller id or None for the operator, event type) pairs that an active endpoint
+    of those sellers or of the operator subscribes to, among ``event_types``: one query."""
+    owners = Q(seller_id__in=list(seller_ids)) | Q(seller__isnull=True)
+    rows = WebhookEndpoint.objects.filter(owners, active=True).values_list("seller_id", "event_types")
+    return {(seller_id, t) for seller_id, types in rows for t in types if t in event_types}
