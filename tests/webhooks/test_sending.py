@@ -200,3 +200,27 @@ def test_the_back_off_doubles_from_one_minute_up_to_six_hours():
         1, 2, 4, 8, 16, 32, 64, 128, 256, 360,
     ]  # fmt: skip
     assert webhook_backoff(1000) == BACKOFF_MAX
+
+
+def test_past_its_time_budget_a_sender_gives_back_what_it_did_not_start(receiver, operator_endpoint):
+    receiver.delay = 0.3
+    for _ in range(4):
+        queue_one(operator_endpoint)
+
+    result = webhooks_send_due(budget_seconds=0.1)
+
+    assert (result.claimed, result.delivered, result.released) == (4, 1, 3)
+    assert (
+        WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=timezone.now()).count()
+        == 3
+    )
+    receiver.delay = 0
+    assert webhooks_send_due().delivered == 3 and len(receiver.received) == 4
+
+
+def test_the_job_sends_what_is_due():
+    from galerie.core.jobs import JOBS
+    from galerie.webhooks import jobs
+
+    assert JOBS["webhooks.send_due"].run is jobs.send_due
+    assert jobs.send_due() == 0

@@ -64,6 +64,7 @@ class SendResult:
     failed: int = 0
     dead: int = 0
     skipped: int = 0  # taken meanwhile by another sender (its lease had run out)
+    released: int = 0  # claimed, then given back unsent: the time budget was spent
 
 
 def _claim(*, now: datetime, batch: int) -> list[WebhookDelivery]:
@@ -159,16 +160,33 @@ def _record(delivery: WebhookDelivery, answer: transport.Answer, *, at: datetime
     return outcome
 
 
-def webhooks_send_due(*, now: datetime | None = None, batch: int = BATCH) -> SendResult:
+def _release(deliveries: list[WebhookDelivery], *, at: datetime) -> int:
+    """Give back claimed deliveries not sent: due again at ``at``, if still this sender's."""
+    released = 0
+    for delivery in deliveries:
+        released += WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=Status.PENDING, next_attempt_at=delivery.next_attempt_at
+        ).update(next_attempt_at=at)
+    return released
+
+
+def webhooks_send_due(
+    *, now: datetime | None = None, batch: int = BATCH, budget_seconds: float | None = None
+) -> SendResult:
     """Claim up to ``batch`` due deliveries and POST each one; return what happened.
 
     ``now`` is the clock of the claim and of the schedule (tests drive it); the signature's
-    time and the attempt's time are ``now`` too."""
+    time and the attempt's time are ``now`` too. Past ``budget_seconds`` the deliveries not
+    started are given back, due at once (slow receivers do not hold the worker)."""
     result = SendResult()
     start = now or timezone.now()
+    started_at = time.monotonic()
     claimed = _claim(now=start, batch=batch)
     result.claimed = len(claimed)
-    for delivery in claimed:
+    for position, delivery in enumerate(claimed):
+        if budget_seconds is not None and time.monotonic() - started_at > budget_seconds:
+            result.released = _release(claimed[position:], at=start)
+            break
         at = now or timezone.now()
         if not _renew(delivery, at):
             result.skipped += 1
