@@ -222,3 +222,30 @@ def test_offer_events_stay_batched_with_the_search_index(receiver):
     assert calls == [3] and result.failed == 0
     assert not OutboxEvent.objects.filter(topic="offer.created", delivered_at__isnull=True).exists()
     assert sorted(b["data"]["offer"]["id"] for b in bodies(hook)) == sorted(o.pk for o in offers)
+
+
+def test_offer_updates_carry_the_value_each_event_set(receiver):
+    from galerie.core.money import Money
+    from galerie.offers.services import offer_price_set, offer_status_set, offer_stock_set
+
+    seller = make_seller()
+    owner = make_staff_member(seller)
+    hook = webhook_endpoint_create(
+        seller_id=seller.pk, url=receiver.url, event_types=["offer.updated"], by=owner
+    )
+    offer = make_offer(seller=seller, price_minor=1990, stock=10)
+    offer_stock_set(offer_id=offer.pk, stock=7, by=owner)
+    offer_stock_set(offer_id=offer.pk, stock=3, by=owner)
+    offer_price_set(offer_id=offer.pk, price=Money(2490, "EUR"), by=owner)
+    offer_status_set(offer_id=offer.pk, status="paused", by=owner)
+
+    run_handlers(*handlers.OFFER_CHANGES)
+
+    got = [
+        (b["data"]["changes"], b["data"]["offer"]["stock"], b["data"]["offer"]["price"]["amount"])
+        for b in bodies(hook)
+    ]
+    assert got == [(["stock"], 7, 2490), (["stock"], 3, 2490), (["price"], 3, 2490), (["status"], 3, 2490)]
+    price = next(b["data"] for b in bodies(hook) if b["data"]["changes"] == ["price"])
+    assert price["previous_price"] == {"amount": 1990, "currency": "EUR"}
+    assert bodies(hook)[-1]["data"]["offer"]["status"] == "paused"

@@ -24,7 +24,7 @@ from galerie.returns.models import Return
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront
 from galerie.webhooks.selectors import webhook_subscribed, webhook_subscribers
-from galerie.webhooks.services import Outgoing, webhook_deliveries_enqueue
+from galerie.webhooks.services import Outgoing, webhook_deliveries_enqueue, webhook_deliveries_enqueue_many
 
 OPERATOR_PAID_PREFIX = "operator-paid-"
 SELLER_PARTY = "seller"  # messaging.models.Party.SELLER, the value the event carries
@@ -295,33 +295,57 @@ OFFER_CHANGES = {
 }
 
 
+def _offer_change(event: OutboxEvent, offer: dict[str, Any]) -> dict[str, Any]:
+    """The offer as the event left it: the row now, with the value the event set, if it names one."""
+    payload, offer = event.payload, dict(offer)
+    if event.topic == "offer.stock_changed":
+        offer["stock"] = payload["stock"]
+    elif event.topic == "offer.price_changed":
+        offer["price"] = money(payload["price_minor"], payload["currency"])
+    body: dict[str, Any] = {"offer": offer}
+    if event.topic == "offer.price_changed":
+        body["previous_price"] = money(payload["previous_minor"], payload["currency"])
+    elif event.topic in ("offer.stock_taken", "offer.stock_released"):
+        quantity = int(payload["quantity"])
+        body["stock_delta"] = -quantity if event.topic == "offer.stock_taken" else quantity
+    changes = OFFER_CHANGES[event.topic][1]
+    if changes:
+        body["changes"] = changes
+    return body
+
+
 @batched
 def offer_events(events: list[OutboxEvent]) -> None:
     """offer.created and offer.updated (stock set, taken by an order or put back; price; status),
     to the offer's seller and the operator.
 
     Batched, like the search index on the same topics (the worker groups a topic's events only
-    when all its handlers take lists): a thousand offers imported cost two queries here when no
-    endpoint wants them."""
+    when all its handlers take lists): two queries when no endpoint wants them, and a handful
+    for the whole batch when some do (the offers read once, one insert)."""
     ids = {e.payload.get("offer_id") or e.payload.get("id") for e in events}
     sellers = dict(Offer.objects.filter(pk__in=ids).values_list("pk", "seller_id"))
     wanted = webhook_subscribers(
         event_types={"offer.created", "offer.updated"}, seller_ids=set(sellers.values())
     )
+    todo: list[tuple[OutboxEvent, int, str]] = []
     for event in events:
         pk = event.payload.get("offer_id") or event.payload.get("id")
-        event_type, changes = OFFER_CHANGES[event.topic]
+        event_type = OFFER_CHANGES[event.topic][0]
         seller_id = sellers.get(pk)
-        if seller_id is None or not ({(None, event_type), (seller_id, event_type)} & wanted):
-            continue
-
-        def data(pk: int = pk, changes: list[str] = changes) -> dict[str, Any]:
-            body: dict[str, Any] = {"offer": offer_data(Offer.objects.select_related("variant").get(pk=pk))}
-            if changes:
-                body["changes"] = changes
-            return body
-
-        _queue(event, event_type, data, seller_ids=[seller_id])
+        if seller_id is not None and {(None, event_type), (seller_id, event_type)} & wanted:
+            todo.append((event, pk, event_type))
+    if not todo:
+        return
+    offers = {
+        o.pk: offer_data(o)
+        for o in Offer.objects.select_related("variant").filter(pk__in={pk for _e, pk, _t in todo})
+    }
+    webhook_deliveries_enqueue_many(
+        items=[
+            (event, Outgoing(event_type, _offer_change(event, offers[pk]), seller_ids=[sellers[pk]]))
+            for event, pk, event_type in todo
+        ]
+    )
 
 
 # --- storefronts ---------------------------------------------------------------------------

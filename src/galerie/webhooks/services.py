@@ -36,6 +36,7 @@ __all__ = [
     "Outgoing",
     "Target",
     "webhook_deliveries_enqueue",
+    "webhook_deliveries_enqueue_many",
     "webhook_delivery_redeliver",
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
@@ -230,25 +231,31 @@ def webhook_deliveries_enqueue(*, event: OutboxEvent, outgoing: Iterable[Outgoin
     """Queue one pending delivery of each outgoing event for every active endpoint of its
     owners subscribed to its type; return how many were new. Idempotent: the unique
     (endpoint, event uuid) makes a second run for the same event insert nothing."""
-    outgoing = list(outgoing)
-    if not outgoing:
+    return webhook_deliveries_enqueue_many(items=[(event, item) for item in outgoing])
+
+
+def webhook_deliveries_enqueue_many(*, items: Sequence[tuple[OutboxEvent, Outgoing]]) -> int:
+    """Queue the deliveries of several events at once (one query for the endpoints, one insert,
+    two counts); return how many were new. Idempotent like ``webhook_deliveries_enqueue``."""
+    if not items:
         return 0
-    sellers = {s for o in outgoing for s in o.seller_ids}
+    sellers = {s for _event, item in items for s in item.seller_ids}
     owners = Q(seller_id__in=sellers) | Q(seller__isnull=True) if sellers else Q(seller__isnull=True)
     endpoints = list(
         WebhookEndpoint.objects.filter(owners, active=True).only("pk", "seller_id", "event_types")
     )
     now = timezone.now()
     rows: list[WebhookDelivery] = []
-    queued: set[int] = set()
-    for item in outgoing:
+    queued: set[tuple[int, str]] = set()
+    for event, item in items:
         body = None
         for endpoint in endpoints:
             owner_ok = endpoint.seller_id in item.seller_ids if endpoint.seller_id else item.operator
-            if not owner_ok or item.type not in endpoint.event_types or endpoint.pk in queued:
+            key = (endpoint.pk, str(event.uuid))
+            if not owner_ok or item.type not in endpoint.event_types or key in queued:
                 continue
             body = body or body_of(event, item)
-            queued.add(endpoint.pk)
+            queued.add(key)
             rows.append(
                 WebhookDelivery(
                     endpoint_id=endpoint.pk,
@@ -260,6 +267,7 @@ def webhook_deliveries_enqueue(*, event: OutboxEvent, outgoing: Iterable[Outgoin
             )
     if not rows:
         return 0
-    before = WebhookDelivery.objects.filter(event_uuid=event.uuid).count()
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    return WebhookDelivery.objects.filter(event_uuid=event.uuid).count() - before
+    uuids = {event.uuid for event, _item in items}
+    before = WebhookDelivery.objects.filter(event_uuid__in=uuids).count()
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return WebhookDelivery.objects.filter(event_uuid__in=uuids).count() - before
