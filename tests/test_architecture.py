@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("seeding",),
     ("reviews",),
     ("portability", "incidents", "returns"),
-    ("messaging",),
+    ("messaging", "webhooks"),
     ("web", "api"),
 )
 ROOT = "(root)"

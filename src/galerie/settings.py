@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "galerie.ledger",
     "galerie.notifications",
     "galerie.search",
+    "galerie.webhooks",  # after the apps whose handlers do the work: its own run last
     "galerie.web",
     "galerie.seeding",
 ]
@@ -287,6 +288,9 @@ GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").r
 GALERIE_IMPORT_IMAGE_HOSTS = [
     host.strip() for host in os.environ.get("GALERIE_IMPORT_IMAGE_HOSTS", "").split(",") if host.strip()
 ]
+# Webhooks (docs/webhooks.md): hosts that may be called over http or at an internal address.
+_hooks = os.environ.get("GALERIE_WEBHOOK_ALLOWED_HOSTS", "")
+GALERIE_WEBHOOK_ALLOWED_HOSTS = [host.strip() for host in _hooks.split(",") if host.strip()]
 # Payments: the gateway (docs/payments.md); "test" is the built-in test gateway.
 GALERIE_PAYMENT_GATEWAY = os.environ.get("GALERIE_PAYMENT_GATEWAY", "test")
 GALERIE_PAYMENT_WEBHOOK_URL = os.environ.get("GALERIE_PAYMENT_WEBHOOK_URL") or None

@@ -177,9 +177,13 @@ def test_handlers_autodiscover_collects_each_apps_handlers_in_the_order_the_apps
         "galerie.checkout.handlers",
         "galerie.ledger.handlers",
         "galerie.notifications.handlers",
+        "galerie.webhooks.handlers",
     ]
     assert [f.__module__ for f in handlers["offer_import.queued"]] == ["galerie.offers.handlers"]
-    assert [f.__module__ for f in handlers["offer.status_changed"]] == ["galerie.search.handlers"]
+    assert [f.__module__ for f in handlers["offer.status_changed"]] == [
+        "galerie.search.handlers",
+        "galerie.webhooks.handlers",
+    ]
     assert handlers_autodiscover() == handlers  # collecting twice lists nothing twice
 
 

@@ -15,6 +15,7 @@ to ``KWARGS`` or gated.
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -38,6 +39,7 @@ from galerie.sellers.models import (
     SellerInvitation,
     SellerMember,
 )
+from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.checkout.conftest import shop as shop
 from tests.factories import make_category, make_product, make_storefront, make_user, make_variant
 from tests.messaging.conftest import picture
@@ -143,7 +145,19 @@ def world(paid):
     message = message_post(  # a thread of A's order with a picture: its routes name both
         seller_order_id=seller_order.pk, party="customer", by=customer, body="?", files=[picture()]
     )
+    hook = WebhookEndpoint.objects.create(  # seller A's webhook and one delivery of it
+        seller=seller_a, url="https://a-hooks.example/in", secret="whsec_a", event_types=["order.placed"]
+    )
+    hook_delivery = WebhookDelivery.objects.create(
+        endpoint=hook, event_uuid=uuid.uuid4(), event_type="order.placed", body="{}", status="dead",
+        next_attempt_at=timezone.now(),
+    )  # fmt: skip
     kwargs = {
+        "endpoint_id": hook.pk,
+        "delivery_id": hook_delivery.pk,
+        "operator_endpoint_id": WebhookEndpoint.objects.create(
+            url="https://operator-hooks.example/in", secret="whsec_o", event_types=["seller.applied"]
+        ).pk,
         "incident": incident.uuid,
         "review_uuid": review.uuid.hex,
         "return_id": ret.pk,
@@ -174,6 +188,7 @@ def world(paid):
         owner_a.email,
         seller_a.display_name,
         "A&#x27;s secret return address",
+        "a-hooks.example",
     ]
     return {
         "a": seller_a,
@@ -207,6 +222,8 @@ def _snapshot(seller: Seller) -> tuple:
         sorted(
             Return.objects.filter(seller_order__seller=seller).values_list("pk", "status", "instructions")
         ),
+        sorted(WebhookEndpoint.objects.filter(seller=seller).values_list("pk", "active", "url")),
+        sorted(WebhookDelivery.objects.filter(endpoint__seller=seller).values_list("pk", "status")),
     )
 
 

@@ -154,8 +154,8 @@ def outbox_deliver_batch(
 ) -> BatchResult:
     """Claim a batch of due events and run each one's handlers, lowest id first.
 
-    Events without a handler are marked delivered at once; those whose one handler is
-    ``batched`` go to it in one call per handler, before the others. When ``stop`` is set the events
+    Events without a handler are marked delivered at once; those whose handlers are all
+    ``batched`` go to them in one call per handler, before the others. When ``stop`` is set the events
     not yet started are given back (due again now) and the batch ends early.
     """
     result = BatchResult()
@@ -166,24 +166,33 @@ def outbox_deliver_batch(
         OutboxEvent.objects.filter(pk__in=unhandled).update(delivered_at=timezone.now())
         result.unhandled = result.delivered = len(unhandled)
     pending = [e for e in events if handlers.get(e.topic)]
-    # Events whose one handler is batched go to it together, one call per handler.
+    # Events whose handlers are all batched go to them together, one call per handler.
     together: dict[Handler, list[OutboxEvent]] = {}
+    grouped: list[OutboxEvent] = []
     for event in pending:
-        if len(handlers[event.topic]) == 1 and _is_batched(handlers[event.topic][0]):
-            together.setdefault(handlers[event.topic][0], []).append(event)
-    done: set[int] = set()
+        if all(_is_batched(handler) for handler in handlers[event.topic]):
+            grouped.append(event)
+            for handler in handlers[event.topic]:
+                together.setdefault(handler, []).append(event)
+    ran: dict[int, int] = {}  # event pk -> how many of its handlers ran
+    failed: set[int] = set()
     for handler, group in together.items():
         if stop is not None and stop.is_set():
-            break  # the groups not run are given back with the rest below
-        done.update(e.pk for e in group)
+            break  # events not run by all their handlers are given back with the rest below
         try:
             handler(group)  # type: ignore[arg-type]  # a batched handler: see batched()
         except Exception as error:
             for event in group:
-                _record_failure(event, handler, error, result)
-        else:
-            OutboxEvent.objects.filter(pk__in=[e.pk for e in group]).update(delivered_at=timezone.now())
-            result.delivered += len(group)
+                if event.pk not in failed:
+                    failed.add(event.pk)
+                    _record_failure(event, handler, error, result)
+        for event in group:
+            ran[event.pk] = ran.get(event.pk, 0) + 1
+    done = {e.pk for e in grouped if ran.get(e.pk) == len(handlers[e.topic])}
+    delivered = [pk for pk in done if pk not in failed]
+    if delivered:
+        OutboxEvent.objects.filter(pk__in=delivered).update(delivered_at=timezone.now())
+        result.delivered += len(delivered)
     pending = [e for e in pending if e.pk not in done]
     for position, event in enumerate(pending):
         if stop is not None and stop.is_set():

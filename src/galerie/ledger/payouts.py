@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from galerie.core.outbox import emit_many
 from galerie.ledger.errors import PayoutRunInFuture
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout, PayoutRun
 from galerie.ledger.services import AccountRef, NewEntry, credit, debit, entries_post, seller_funds_lock
@@ -210,6 +211,9 @@ def sellers_payout_post(*, run: PayoutRun, seller_ids: Sequence[int]) -> dict[in
                 iban=ibans[seller_id],
             )
             for (seller_id, releasable, reserve, netted, debt), entry in zip(plans, entries, strict=True)
+        )
+        emit_many(
+            ("payout.paid", {"payout_id": p.pk, "seller_id": p.seller_id, "run_id": run.pk}) for p in made
         )
     return {**done, **{payout.seller_id: payout for payout in made}}
 

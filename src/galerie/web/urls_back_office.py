@@ -4,6 +4,7 @@ from django.urls import path
 
 from galerie.web.views import incidents, messaging
 from galerie.web.views import reviews as review_views
+from galerie.web.views import webhooks as webhook_views
 from galerie.web.views.back_office import (
     matches,
     merges,
@@ -73,6 +74,24 @@ urlpatterns = [
     path("messages/<uuid:thread>/read/", messaging.operator_thread_read, name="message_read"),
     path("messages/<uuid:thread>/done/", messaging.operator_thread_done, name="message_done"),
     path("messages/<uuid:thread>/files/<uuid:attachment>/", messaging.operator_file, name="message_file"),
+    path("webhooks/", webhook_views.operator_webhooks, name="webhooks"),
+    path("webhooks/failed/", webhook_views.operator_dead_letters, name="webhook_dead_letters"),
+    path("webhooks/<int:operator_endpoint_id>/", webhook_views.operator_webhook, name="webhook"),
+    path(
+        "webhooks/<int:operator_endpoint_id>/active/",
+        webhook_views.operator_webhook_active,
+        name="webhook_active",
+    ),
+    path(
+        "webhooks/<int:operator_endpoint_id>/delete/",
+        webhook_views.operator_webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/redeliver/",
+        webhook_views.operator_webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("merges/", merges.merge_list, name="merges"),
     path("incidents/", incidents.escalations, name="incidents"),
     path("incidents/<uuid:incident>/", incidents.escalation_detail, name="incident"),

@@ -5,6 +5,7 @@ from django.urls import path
 
 from galerie.web.views import incidents, messaging
 from galerie.web.views import reviews as review_views
+from galerie.web.views import webhooks as webhook_views
 from galerie.web.views.returns import seller as returns_seller
 from galerie.web.views.seller import (
     application,
@@ -60,6 +61,15 @@ urlpatterns = [
     path("staff/invitations/<int:invitation_id>/revoke/", staff.invitation_revoke, name="invitation_revoke"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    path("webhooks/", webhook_views.seller_webhooks, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhook_views.seller_webhook, name="webhook"),
+    path("webhooks/<int:endpoint_id>/active/", webhook_views.seller_webhook_active, name="webhook_active"),
+    path("webhooks/<int:endpoint_id>/delete/", webhook_views.seller_webhook_delete, name="webhook_delete"),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/redeliver/",
+        webhook_views.seller_webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("money/", money.money, name="money"),
     path("returns/", returns_seller.return_list, name="returns"),
     path("returns/<int:return_id>/", returns_seller.return_detail, name="return"),
