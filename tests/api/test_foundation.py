@@ -28,6 +28,16 @@ def test_the_schema_is_openapi_3_1_and_the_docs_page_loads(api):
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 
 
+def test_every_operation_has_its_own_id_and_declares_its_errors():
+    from galerie.api.urls import api
+
+    operations = [op for item in api.get_openapi_schema()["paths"].values() for op in item.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for op in operations:
+        assert {401, 404, 422, 429} <= {int(code) for code in op["responses"]}, op["operationId"]
+
+
 def test_a_seller_key_names_its_seller_and_role(client):
     seller = make_seller()
     api = Api(client, seller_key(seller, SellerMember.Role.SHIPPING_CLERK))

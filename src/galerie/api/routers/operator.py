@@ -6,7 +6,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from galerie.api.auth import StaffCaller, staff_key
-from galerie.api.routers import operator_moderation, operator_reports, operator_sellers, operator_storefronts
+from galerie.api.routers import (
+    operator_moderation,
+    operator_reports,
+    operator_sellers,
+    operator_storefronts,
+    webhooks,
+)
 from galerie.api.schemas import replies
 
 router = Router(auth=staff_key, tags=["operator"])
@@ -14,6 +20,7 @@ router.add_router("/sellers", operator_sellers.router)
 router.add_router("/moderation", operator_moderation.router)
 router.add_router("/storefronts", operator_storefronts.router)
 router.add_router("/reports", operator_reports.router)
+router.add_router("/webhooks", webhooks.operator_router)
 
 
 def caller(request: HttpRequest) -> StaffCaller:

@@ -6,9 +6,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from galerie.api.auth import SellerCaller, seller_key
+from galerie.api.routers import webhooks
 from galerie.api.schemas import replies
 
 router = Router(auth=seller_key, tags=["seller"])
+router.add_router("/webhooks", webhooks.seller_router)
 
 
 def caller(request: HttpRequest) -> SellerCaller:

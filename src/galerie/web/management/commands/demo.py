@@ -41,7 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nThe demo marketplace is ready."))
         self.stdout.write(f"  Storefronts:  http://{host}/")
         self.stdout.write(f"  Back office:  http://{host}/back-office/ (and the admin: /admin/)")
-        self.stdout.write(f"  API:          http://{host}/api/v1/docs (keys: /sell/tokens/, `galerie api key`)")
+        self.stdout.write(f"  API:          http://{host}/api/v1/docs (keys: /sell/tokens/, galerie api key)")
         for role, email, password in accounts:
             self.stdout.write(f"  {role:<9} {email:<28} password: {password}")
         if not no_serve:
