@@ -67,8 +67,8 @@ def test_another_sellers_order_is_a_404_everywhere(keys):
     assert keys.owner.get(theirs).status_code == 404
     assert keys.owner.get(f"{theirs}/packing").status_code == 404
     for path, body in [
-        ("accept", None), ("refuse", {"reason": "no"}), ("shipments", {"carrier": "X", "tracking_number": "T"}),
-        ("deliver", {}), ("messages", {"body": "Hello"}),
+        ("accept", None), ("refuse", {"reason": "no"}), ("deliver", {}),
+        ("shipments", {"carrier": "X", "tracking_number": "T"}), ("messages", {"body": "Hi"}),
     ]:  # fmt: skip
         response = keys.owner.post(f"{theirs}/{path}", body)
         assert response.status_code == 404, (path, response.content)
