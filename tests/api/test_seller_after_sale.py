@@ -63,8 +63,8 @@ def test_the_sellers_returns_are_listed_and_one_has_its_lines(returned):
 def test_another_sellers_return_is_a_404_and_stays_as_it_is(returned):
     base = f"/seller/returns/{returned.ret.pk}"
     assert returned.other.get(base).status_code == 404
-    for path, body in [("instruct", {"instructions": "Send it"}), ("receive", {}), ("refuse", {"reason": "No"}),
-                       ("refund", {})]:  # fmt: skip
+    actions = [("instruct", {"instructions": "Send it"}), ("receive", {}), ("refuse", {"reason": "No"})]
+    for path, body in [*actions, ("refund", {})]:
         response = returned.other.post(f"{base}/{path}", body)
         assert response.status_code == 404 and response.json()["error"]["code"] == "return_not_found"
     assert status(returned.ret) == "requested"

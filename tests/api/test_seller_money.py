@@ -35,7 +35,8 @@ def paid(client):
 
     paid = Paid()
     paid.__dict__.update(
-        seller=seller, other=other, payout=Payout.objects.get(seller=seller), theirs=Payout.objects.get(seller=other),
+        seller=seller, other=other,
+        payout=Payout.objects.get(seller=seller), theirs=Payout.objects.get(seller=other),
         owner=Api(client, seller_key(seller)), manager=Api(client, seller_key(seller, Role.MANAGER)),
         clerk=Api(client, seller_key(seller, Role.SHIPPING_CLERK)),
     )  # fmt: skip
