@@ -149,7 +149,9 @@ def seller_order_get_for_member(
     ``number`` (the pages) or ``seller_order_id`` (the API).
 
     Raise OrderNotFound when it is not theirs."""
-    found = {"number": number} if seller_order_id is None else {"pk": seller_order_id}
+    found: dict[str, str | int | None] = (
+        {"number": number} if seller_order_id is None else {"pk": seller_order_id}
+    )
     seller_order = (
         seller_orders_for_member(user, seller_id=seller_id)
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")), _PARCELS)

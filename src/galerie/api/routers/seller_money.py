@@ -76,7 +76,7 @@ def line_out(line: JournalLine) -> dict[str, Any]:
         "debit": money(line.debit_minor, line.currency),
         "credit": money(line.credit_minor, line.currency),
         "seller_order_id": line.seller_order_id,
-        "order_number": line.seller_order.number if line.seller_order_id else None,
+        "order_number": line.seller_order.number if line.seller_order is not None else None,
     }
 
 

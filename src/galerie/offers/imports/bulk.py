@@ -234,8 +234,8 @@ def _apply(
         changed += bool(values or offer["id"] in moves)
     apply(seller.pk, valid, now, who)
     changes: list[OfferChange] = []
-    for offer in Offer.objects.filter(seller_id=seller.pk, pk__in=sorted(moves)).order_by("pk"):
-        changes += _set_status(offer, moves[offer.pk], by=by, reason=who.reason, at=now)
+    for moving in Offer.objects.filter(seller_id=seller.pk, pk__in=sorted(moves)).order_by("pk"):
+        changes += _set_status(moving, moves[moving.pk], by=by, reason=who.reason, at=now)
     OfferChange.objects.bulk_create(changes)
     surrogates.bump_on_commit(surrogates.key("variant", v.variant_id) for v in valid)
     report.updated, report.unchanged = changed, len(valid) - changed
