@@ -95,7 +95,8 @@ def offer_create(
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
     _check_quantity(stock, "stock", minimum=0)
     if seller_sku and Offer.objects.filter(seller_id=seller.pk, seller_sku=seller_sku).exists():
-        raise InvalidInput({"seller_sku": [f"Another of your offers has the SKU “{seller_sku}”."]})
+        message = _("Another of your offers has the SKU “%(sku)s”: give each offer its own.")
+        raise InvalidInput({"seller_sku": [message % {"sku": seller_sku}]})
     offer = Offer(
         seller=seller,
         variant=variant,
