@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -119,6 +119,21 @@ def payout_get_for_member(user: User, *, payout_id: int, seller_id: int | None =
     if payout is None:
         raise PayoutNotFound(_("There is no such payout for your shop."))
     return payout
+
+
+def payouts_for_member(user: User, *, seller_id: int) -> QuerySet[Payout]:
+    """Return the payouts of one of the user's sellers (owner/manager; none otherwise), with their run."""
+    return Payout.objects.filter(seller_id__in=money_seller_ids(user, seller_id=seller_id)).select_related(
+        "run"
+    )
+
+
+def journal_lines_for_member(user: User, *, seller_id: int) -> QuerySet[JournalLine]:
+    """Return the ledger lines of one of the user's sellers' accounts (owner/manager; none
+    otherwise), with their entry, account and seller order."""
+    return JournalLine.objects.filter(
+        account__seller_id__in=money_seller_ids(user, seller_id=seller_id)
+    ).select_related("entry", "account", "seller_order")
 
 
 # --- Back office -------------------------------------------------------------------------------

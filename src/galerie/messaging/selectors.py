@@ -278,3 +278,24 @@ def seller_messaging_summary(*, seller: Seller, now: datetime | None = None) -> 
         key=lambda r: r.storefront,
     )
     return SellerMessaging(inbox=seller_inbox(seller=seller), response_times=rows)
+
+
+def threads_for_seller(*, seller_id: int) -> QuerySet[Thread]:
+    """Return the threads of the seller's orders with their seller order (the API pages them)."""
+    return Thread.objects.filter(seller_id=seller_id).select_related("seller_order")
+
+
+def thread_get_for_seller(*, seller_id: int, thread_id: int) -> ThreadPage:
+    """Return one thread of the seller's orders with its messages, as the seller reads them;
+    raise ThreadNotFound for another seller's."""
+    thread = (
+        threads_for_seller(seller_id=seller_id)
+        .select_related("seller_order__order")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if thread is None:
+        raise ThreadNotFound(_("There is no such conversation for your shop."))
+    return ThreadPage(
+        seller_order=thread.seller_order, thread=thread, messages=_messages(thread), party=Party.SELLER
+    )

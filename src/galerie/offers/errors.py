@@ -1,4 +1,4 @@
-from galerie.core.errors import DomainError, NotFound, PermissionDenied
+from galerie.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 class OfferOutOfStock(DomainError):
@@ -42,3 +42,10 @@ class OfferImportBusy(DomainError):
 
     code = "offer_import_busy"
     http_status = 409
+
+
+class OfferBulkRefused(InvalidInput):
+    """An all-or-nothing bulk update with a bad row: nothing applied; ``errors`` names each row's
+    field at fault (``rows.<index>.<column>``)."""
+
+    code = "offer_bulk_refused"

@@ -149,6 +149,7 @@ class OfferChange(models.Model):
         CHECKOUT = "checkout", _("A customer's order")
         CHECKOUT_RELEASED = "checkout_released", _("Order not paid: stock given back")
         IMPORT = "import", _("File import")
+        API = "api", _("Seller API")
         PROPOSAL = "proposal", _("Product proposal accepted")
         SELLER_CLOSED = "seller_closed", _("Shop closed")
 

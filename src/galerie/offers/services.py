@@ -94,6 +94,9 @@ def offer_create(
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
     _check_quantity(stock, "stock", minimum=0)
+    if seller_sku and Offer.objects.filter(seller_id=seller.pk, seller_sku=seller_sku).exists():
+        message = _("Another of your offers has the SKU “%(sku)s”: give each offer its own.")
+        raise InvalidInput({"seller_sku": [message % {"sku": seller_sku}]})
     offer = Offer(
         seller=seller,
         variant=variant,

@@ -139,15 +139,23 @@ def seller_orders_for_member(
 
 
 def seller_order_get_for_member(
-    user: User | AnonymousUser, *, number: str, seller_id: int | None = None
+    user: User | AnonymousUser,
+    *,
+    number: str | None = None,
+    seller_id: int | None = None,
+    seller_order_id: int | None = None,
 ) -> SellerOrder:
-    """Return one seller order of the user's sellers (or of ``seller_id``) with its lines.
+    """Return one seller order of the user's sellers (or of ``seller_id``) with its lines, by
+    ``number`` (the pages) or ``seller_order_id`` (the API).
 
     Raise OrderNotFound when it is not theirs."""
+    found: dict[str, str | int | None] = (
+        {"number": number} if seller_order_id is None else {"pk": seller_order_id}
+    )
     seller_order = (
         seller_orders_for_member(user, seller_id=seller_id)
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")), _PARCELS)
-        .filter(number=number)
+        .filter(**found)
         .first()
     )
     if seller_order is None:

@@ -6,7 +6,15 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from galerie.api.auth import SellerCaller, seller_key
-from galerie.api.routers import webhooks
+from galerie.api.routers import (
+    seller_incidents,
+    seller_messages,
+    seller_money,
+    seller_offers,
+    seller_orders,
+    seller_returns,
+    webhooks,
+)
 from galerie.api.schemas import replies
 
 router = Router(auth=seller_key, tags=["seller"])
@@ -37,3 +45,12 @@ def me(request: HttpRequest) -> dict[str, object]:
         "role": who.token.role,
         "permissions": sorted(p.value for p in who.perms),
     }
+
+
+router.add_router("/offers", seller_offers.router)
+router.add_router("/orders", seller_orders.router)
+router.add_router("/orders", seller_messages.orders_router)
+router.add_router("/returns", seller_returns.router)
+router.add_router("/incidents", seller_incidents.router)
+router.add_router("/threads", seller_messages.router)
+router.add_router("/money", seller_money.router)

@@ -103,6 +103,16 @@ class _Checker:
 
     def check(self, rows: list[_Row]) -> list[_Problem]:
         problems: list[_Problem] = []
+        by_sku, variants, by_variant = self.lookups(rows)
+        for row in rows:
+            problem = self._resolve(row, by_sku, variants, by_variant)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def lookups(self, rows: list[_Row]) -> tuple[dict, dict, dict]:
+        """Load, in three queries, the seller's offers with the rows' SKUs, the variants with
+        their GTINs and the seller's offers of those variants (what ``_resolve`` takes)."""
         offers = Offer.objects.filter(seller_id=self.seller_id)
         by_sku: dict[str, list[dict]] = defaultdict(list)
         for offer in _values_in(offers, "seller_sku", {r.sku for r in rows if r.sku}, _OFFER_FIELDS):
@@ -120,11 +130,7 @@ class _Checker:
             (o["variant_id"], o["condition"]): o
             for o in _values_in(offers, "variant_id", {v["id"] for v in variants.values()}, _OFFER_FIELDS)
         }
-        for row in rows:
-            problem = self._resolve(row, by_sku, variants, by_variant)
-            if problem:
-                problems.append(problem)
-        return problems
+        return by_sku, variants, by_variant
 
     def _resolve(self, row: _Row, by_sku: dict, variants: dict, by_variant: dict) -> _Problem | None:
         def problem(column: str, value: str, reason: str) -> _Problem:

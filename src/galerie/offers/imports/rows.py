@@ -106,7 +106,11 @@ def _gtin(text: str) -> str:
         raise ValueError(" ".join(error.messages)) from None
 
 
-def _parse(number: int, cells: list[Any], columns: dict[str, int]) -> tuple[_Row, list[_Problem]]:
+def _parse(
+    number: int, cells: list[Any], columns: dict[str, int], *, key_required: bool = True
+) -> tuple[_Row, list[_Problem]]:
+    """Parse one row's cells; ``key_required``: the row must name its offer by sku or gtin (the
+    API's bulk update may name it by id instead)."""
     row, problems = _Row(row=number), []
 
     too_long: set[str] = set()
@@ -137,7 +141,7 @@ def _parse(number: int, cells: list[Any], columns: dict[str, int]) -> tuple[_Row
     elif starts_like_formula(row.sku):
         problems.append(_Problem(number, "sku", row.sku[:200], SKU_FORMULA_REASON))
     row.gtin = check("gtin", _gtin) or ""
-    if not row.sku and not row.gtin and not cell("gtin") and not too_long & {"sku", "gtin"}:
+    if key_required and not row.sku and not row.gtin and not cell("gtin") and not too_long & {"sku", "gtin"}:
         column = "sku" if "sku" in columns else "gtin"
         problems.append(_Problem(number, column, "", "Give the sku or the gtin of the offer."))
     row.price = check("price", _price)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
@@ -151,6 +152,32 @@ def offers_for_seller(
     page = page[:limit]
     offers_link_storefronts(page, seller_storefront_scopes(seller))
     return OfferPage(offers=page, next_after=page[-1].pk if more and page else None)
+
+
+def offers_query_for_seller(
+    seller: Seller,
+    *,
+    status: str = "",
+    sku: str = "",
+    gtin: str = "",
+    updated_since: datetime | None = None,
+) -> QuerySet[Offer]:
+    """Return the seller's offers with their variant and product (the API's list; the caller
+    pages it by ``-id``), filtered by exact status, SKU, GTIN (any GTIN form: compared by its
+    key) and last change; raise InvalidGtin for a GTIN whose check digit is wrong."""
+    rows = _seller_offers(seller)
+    if status:
+        rows = rows.filter(status=status)
+    if sku:
+        rows = rows.filter(seller_sku=sku)
+    if gtin:
+        try:
+            rows = rows.filter(variant__gtin=clean_gtin(gtin))
+        except ValidationError as error:
+            raise InvalidGtin(" ".join(error.messages)) from None
+    if updated_since is not None:
+        rows = rows.filter(updated_at__gte=updated_since)
+    return rows
 
 
 def offer_get_for_seller(seller: Seller, offer_id: int) -> Offer:
