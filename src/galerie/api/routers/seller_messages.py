@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from galerie.api.auth import SellerCaller, seller_key
 from galerie.api.pagination import Page, paginate
@@ -117,11 +117,11 @@ class Post(Schema):
     response=replies(ThreadDetail, status=201),
     summary="Post a message in a thread (contact details are masked)",
 )
-def post(request: HttpRequest, thread_id: int, payload: Post) -> tuple[int, dict[str, Any]]:
+def post(request: HttpRequest, thread_id: int, payload: Post) -> Status[dict[str, Any]]:
     who = seller_caller(request, Perm.FULFIL_ORDERS)
     page = thread_get_for_seller(seller_id=who.seller.pk, thread_id=thread_id)
     message_post(seller_order_id=page.seller_order.pk, party=Party.SELLER, by=who.user, body=payload.body)
-    return 201, _page(who, thread_id)
+    return Status(201, _page(who, thread_id))
 
 
 class ReadMark(Schema):
@@ -154,8 +154,8 @@ orders_router = Router(auth=seller_key, tags=["seller: messages"])
     response=replies(ThreadDetail, status=201),
     summary="Post a message to the customer of an order (starts its thread if none)",
 )
-def post_on_order(request: HttpRequest, seller_order_id: int, payload: Post) -> tuple[int, dict[str, Any]]:
+def post_on_order(request: HttpRequest, seller_order_id: int, payload: Post) -> Status[dict[str, Any]]:
     who = seller_caller(request, Perm.FULFIL_ORDERS)
     so = seller_order_get_for_member(who.user, seller_id=who.seller.pk, seller_order_id=seller_order_id)
     message = message_post(seller_order_id=so.pk, party=Party.SELLER, by=who.user, body=payload.body)
-    return 201, _page(who, message.thread_id)
+    return Status(201, _page(who, message.thread_id))

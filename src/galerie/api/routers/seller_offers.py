@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from galerie.api.auth import seller_key
@@ -195,7 +195,7 @@ class OfferCreate(Schema):
     response=replies(OfferOut, status=201),
     summary="Put a catalog variant on sale (send an Idempotency-Key)",
 )
-def create(request: HttpRequest, payload: OfferCreate) -> tuple[int, dict[str, Any]]:
+def create(request: HttpRequest, payload: OfferCreate) -> Status[dict[str, Any]]:
     who = seller_caller(request, Perm.EDIT_OFFERS)
     variant = variant_get_for_listing(who.seller, payload.variant_id)
     currency = variant.storefront.currency  # type: ignore[attr-defined]
@@ -221,7 +221,7 @@ def create(request: HttpRequest, payload: OfferCreate) -> tuple[int, dict[str, A
         seller_sku=payload.seller_sku.strip(),
         by=who.user,
     )
-    return 201, offer_out(offer_get_for_seller(who.seller, created.pk))
+    return Status(201, offer_out(offer_get_for_seller(who.seller, created.pk)))
 
 
 class OfferPatch(Schema):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from galerie.api.auth import SellerCaller, seller_key
 from galerie.api.pagination import Page, paginate
@@ -230,7 +230,7 @@ class Parcel(Schema):
     response=replies(OrderDetail, status=201),
     summary="Ship one parcel (all that is left, or some lines) with its carrier and tracking number",
 )
-def ship(request: HttpRequest, seller_order_id: int, payload: Parcel) -> tuple[int, dict[str, Any]]:
+def ship(request: HttpRequest, seller_order_id: int, payload: Parcel) -> Status[dict[str, Any]]:
     who = seller_caller(request, Perm.FULFIL_ORDERS)
     so = _get(who, seller_order_id)
     quantities: dict[int, int] | None = None
@@ -245,7 +245,7 @@ def ship(request: HttpRequest, seller_order_id: int, payload: Parcel) -> tuple[i
         tracking_number=payload.tracking_number,
         quantities=quantities,
     )
-    return 201, detail(_get(who, seller_order_id))
+    return Status(201, detail(_get(who, seller_order_id)))
 
 
 class Delivery(Schema):

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from galerie.api.auth import SellerCaller, StaffCaller
 from galerie.api.schemas import replies
@@ -194,7 +194,7 @@ def build(owner: Owner, *, seller: bool) -> Router:
         summary="Subscribe a URL to event types",
         operation_id=f"{who}_webhooks_endpoint_create",
     )
-    def endpoint_create(request: HttpRequest, payload: EndpointIn) -> tuple[int, dict[str, Any]]:
+    def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Status[dict[str, Any]]:
         seller_id, by = owner(request, True)
         endpoint = webhook_endpoint_create(
             seller_id=seller_id,
@@ -203,7 +203,7 @@ def build(owner: Owner, *, seller: bool) -> Router:
             description=payload.description,
             by=by,
         )
-        return 201, _endpoint(endpoint)
+        return Status(201, _endpoint(endpoint))
 
     @router.get(
         "/endpoints/{endpoint_id}",
@@ -234,10 +234,10 @@ def build(owner: Owner, *, seller: bool) -> Router:
         summary="Delete, with its log",
         operation_id=f"{who}_webhooks_endpoint_delete",
     )
-    def endpoint_delete(request: HttpRequest, endpoint_id: int) -> tuple[int, None]:
+    def endpoint_delete(request: HttpRequest, endpoint_id: int) -> Status[None]:
         seller_id, by = owner(request, True)
         webhook_endpoint_delete(endpoint_id=endpoint_id, seller_id=seller_id, by=by)
-        return 204, None
+        return Status(204, None)
 
     @router.get(
         "/endpoints/{endpoint_id}/deliveries",
