@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from galerie.cart.errors import NotEnoughStock, OfferNotAvailable
 from galerie.cart.models import MAX_QUANTITY, Cart, CartLine
 from galerie.cart.selectors import cart_lines
+from galerie.catalog.models import Product
 from galerie.core.errors import InvalidInput
 from galerie.offers.models import Offer
 from galerie.offers.selectors import offers_sellable
 from galerie.storefronts.closure import storefront_sells_check
 from galerie.storefronts.models import Storefront
+from galerie.storefronts.selectors import storefront_scope_filter
 
 
 def _quantity(value: object) -> int:
@@ -30,7 +32,12 @@ def _quantity(value: object) -> int:
 
 
 def _sellable_offer(storefront: Storefront, offer_id: int | None, offer_uuid: uuid.UUID | None) -> Offer:
-    sellable = offers_sellable(storefront)
+    # What the storefront sells: a sellable offer of a published product of its catalog scope
+    # (an offer of another storefront's department is not addable by its id).
+    sellable = offers_sellable(storefront).filter(
+        storefront_scope_filter(storefront, prefix="variant__product__"),
+        variant__product__status=Product.Status.PUBLISHED,
+    )
     if offer_uuid is not None:
         sellable = sellable.filter(uuid=offer_uuid)
     else:
@@ -190,3 +197,21 @@ def cart_merge(*, storefront: Storefront, guest_cart: Cart | None, customer) -> 
 def cart_clear(*, cart_id: int) -> None:
     """Empty a cart (its order was placed)."""
     CartLine.objects.filter(cart_id=cart_id).delete()
+
+
+@transaction.atomic
+def cart_open(*, storefront: Storefront, customer=None, guest_cart: Cart | None = None) -> tuple[Cart, bool]:
+    """Return the cart a headless storefront works on, and whether it was created: a signed-in
+    customer's own cart (a guest cart named alongside is merged into it, as at sign-in), or a
+    guest's cart (``guest_cart`` if given, else a new one). Raise StorefrontNotSelling from the
+    storefront's closing date on."""
+    storefront_sells_check(storefront)
+    if customer is not None and customer.is_authenticated:
+        merged = cart_merge(storefront=storefront, guest_cart=guest_cart, customer=customer)
+        if merged is not None:
+            return merged, False
+        cart, created = Cart.objects.get_or_create(storefront=storefront, customer=customer)
+        return cart, created
+    if guest_cart is not None and guest_cart.customer_id is None:
+        return guest_cart, False
+    return Cart.objects.create(storefront=storefront), True
