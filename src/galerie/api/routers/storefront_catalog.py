@@ -12,13 +12,15 @@ import uuid
 from typing import Any
 
 from django.core import signing
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from galerie.api.read_cache import HEADER, shared_read
 from galerie.api.routers.storefront_common import selling_storefront
 from galerie.api.schemas import Money, money, replies
 from galerie.catalog.errors import ProductNotFound
 from galerie.core.errors import InvalidInput
+from galerie.core.surrogates import key
 from galerie.offers.models import Condition
 from galerie.offers.selectors import storefront_category_page_get
 from galerie.offers.selectors.product_page import (
@@ -38,6 +40,7 @@ from galerie.search.selectors import (
     search_query_parse,
 )
 from galerie.search.sitemap import storefront_category_tree
+from galerie.storefronts.models import Storefront
 
 router = Router(tags=["storefront"])
 
@@ -366,16 +369,28 @@ def _offer(offer: OfferRow, rules: dict[object, ShippingRule]) -> dict[str, Any]
     auth=None,
     summary="A product (product_id: its slug) with its variants on sale, their buy box and other offers",
 )
-def product(request: HttpRequest, code: str, product_id: str) -> dict[str, Any]:
+def product(request: HttpRequest, response: HttpResponse, code: str, product_id: str) -> dict[str, Any]:
     storefront = selling_storefront(code)
     if not SLUG.fullmatch(product_id):
         raise ProductNotFound("This product is not sold on this storefront.")
-    page = storefront_product_page_get(storefront, slug=product_id)
+    shown, state = shared_read(
+        "product", (storefront.pk, product_id), lambda: _product(storefront, product_id)
+    )
+    response.headers[HEADER] = state
+    return shown
+
+
+def _product(storefront: Storefront, slug: str) -> tuple[dict[str, Any], list[str]]:
+    """The product read, and the surrogate keys of what it shows (as the product page names them)."""
+    page = storefront_product_page_get(storefront, slug=slug)
     item = page.product
     rules: dict[object, ShippingRule] = {}
     variants = []
+    keys = [key("storefront", storefront.pk), key("product", item.pk)]
     for variant in page.variants:
+        keys.append(key("variant", variant.pk))
         offers = product_page_offers(storefront=storefront, variant_id=variant.pk)
+        keys += [key("seller", o.seller.pk) for o in offers]
         if not offers:
             continue
         shown = [_offer(o, rules) for o in offers]
@@ -416,4 +431,4 @@ def product(request: HttpRequest, code: str, product_id: str) -> dict[str, Any]:
             for image in page.images
         ],
         "variants": variants,
-    }
+    }, keys
