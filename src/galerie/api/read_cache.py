@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,18 +27,19 @@ HEADER = "X-Galerie-Cache"
 
 
 def shared_read(
-    name: str, parts: Iterable[object], build: Callable[[], tuple[dict[str, Any], Iterable[str]]]
-) -> tuple[dict[str, Any], str]:
+    name: str, parts: Iterable[object], build: Callable[[], tuple[bytes, Iterable[str]]]
+) -> tuple[bytes, str]:
     """Return the body of the read ``name`` of ``parts`` and "hit", "miss" or "bypass".
 
-    ``build()`` returns the body and the surrogate keys of what it shows; it may raise (a 404
-    is never stored)."""
+    ``build()`` returns the body (JSON, validated by its schema once, when built: a hit skips
+    the validation and the rendering, most of a hit's cost otherwise) and the surrogate keys of
+    what it shows; it may raise (a 404 is never stored)."""
     if not getattr(settings, "PAGE_CACHE", False) or getattr(settings, "CACHE_BYPASS", False):
         return build()[0], "bypass"
     raw = "\x1f".join([name, *(str(p) for p in parts)])
     key = f"api-read:{FORMAT}:{hashlib.sha256(raw.encode()).hexdigest()}"
     stored = cache.get(key)
-    if isinstance(stored, tuple) and len(stored) == 2:
+    if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], bytes):
         body, versions = stored
         if versions and surrogates.versions(versions) == versions:
             return body, "hit"

@@ -369,15 +369,22 @@ def _offer(offer: OfferRow, rules: dict[object, ShippingRule]) -> dict[str, Any]
     auth=None,
     summary="A product (product_id: its slug) with its variants on sale, their buy box and other offers",
 )
-def product(request: HttpRequest, response: HttpResponse, code: str, product_id: str) -> dict[str, Any]:
-    storefront = selling_storefront(code)
-    if not SLUG.fullmatch(product_id):
-        raise ProductNotFound("This product is not sold on this storefront.")
-    shown, state = shared_read(
-        "product", (storefront.pk, product_id), lambda: _product(storefront, product_id)
-    )
+def product(request: HttpRequest, code: str, product_id: str) -> HttpResponse:
+    # Kept by code and slug: a hit reads no table. Whatever would change the answer (the
+    # storefront closing or stopping its sales, its scope, a product, a variant, an offer, a
+    # seller) emits an event that bumps a key the read recorded (storefront:<id>, product:<id>…).
+    body, state = shared_read("product", (code, product_id), lambda: _product_json(code, product_id))
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response.headers[HEADER] = state
-    return shown
+    return response
+
+
+def _product_json(code: str, slug: str) -> tuple[bytes, list[str]]:
+    storefront = selling_storefront(code)
+    if not SLUG.fullmatch(slug):
+        raise ProductNotFound("This product is not sold on this storefront.")
+    shown, keys = _product(storefront, slug)
+    return ProductOut.model_validate(shown).model_dump_json().encode(), keys
 
 
 def _product(storefront: Storefront, slug: str) -> tuple[dict[str, Any], list[str]]:
