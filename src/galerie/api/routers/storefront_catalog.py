@@ -25,7 +25,7 @@ from galerie.offers.models import Condition
 from galerie.offers.selectors import storefront_category_page_get
 from galerie.offers.selectors.product_page import (
     OfferRow,
-    product_page_offers,
+    product_page_offers_of_variants,
     storefront_product_page_get,
 )
 from galerie.pricing.shipping import ShippingRule
@@ -394,9 +394,12 @@ def _product(storefront: Storefront, slug: str) -> tuple[dict[str, Any], list[st
     rules: dict[object, ShippingRule] = {}
     variants = []
     keys = [key("storefront", storefront.pk), key("product", item.pk)]
+    offers_of = product_page_offers_of_variants(
+        storefront=storefront, variant_ids=[v.pk for v in page.variants]
+    )
     for variant in page.variants:
         keys.append(key("variant", variant.pk))
-        offers = product_page_offers(storefront=storefront, variant_id=variant.pk)
+        offers = offers_of.get(variant.pk, [])
         keys += [key("seller", o.seller.pk) for o in offers]
         if not offers:
             continue
