@@ -167,12 +167,10 @@ def test_cart_open_merges_and_is_idempotent_for_a_customer(world) -> None:
     assert cart_open(storefront=world.shop, guest_cart=guest)[0].pk != guest.pk  # not a guest cart any more
 
 
-def test_cart_add_refuses_an_offer_outside_the_catalog_scope(world) -> None:
-    from galerie.cart.errors import OfferNotAvailable
-    from galerie.cart.services import cart_add
+def test_an_offer_is_sold_on_a_storefront_of_its_scope_only(world) -> None:
+    from galerie.offers.selectors.sellable import offer_sold_on
 
-    with pytest.raises(OfferNotAvailable):
-        cart_add(storefront=world.shop, cart=None, offer_id=world.record_offer.pk)
-    assert not Cart.objects.exists()
-    # The storefront whose scope holds music sells it.
-    assert cart_add(storefront=world.other, cart=None, offer_id=world.record_offer.pk).lines.count() == 1
+    assert offer_sold_on(storefront=world.shop, offer_uuid=world.cheap.uuid)
+    assert not offer_sold_on(storefront=world.shop, offer_uuid=world.record_offer.uuid)  # music
+    assert not offer_sold_on(storefront=world.shop, offer_uuid=world.hidden_offer.uuid)  # not admitted
+    assert offer_sold_on(storefront=world.other, offer_uuid=world.record_offer.uuid)
