@@ -40,7 +40,7 @@ CHECKOUT_CUSTOMERS = 16
 POPULARITY = {
     "home": ["home"],
     "category": ["category", "filtered"],
-    "product": ["product", "add_to_cart"],
+    "product": ["product", "add_to_cart", "api_product"],
     "search": ["search", "autocomplete"],
     "seller_offers": ["seller_offers"],
 }
@@ -128,6 +128,30 @@ def _search_pages(storefronts: list[Storefront]) -> dict[str, list[str]]:
     return {"search": searches, "autocomplete": suggestions}
 
 
+def product_requests(storefronts: list[Storefront]) -> list[tuple[str, str, str]]:
+    """(storefront code, product slug, offer uuid hex) of up to PRODUCTS_PER_STOREFRONT products
+    on sale on each storefront, in variant order. Reads only."""
+    picked_all = []
+    for storefront in storefronts:
+        in_scope = Q()
+        for root in storefront.catalog_scope.all():
+            in_scope |= Q(variant__product__category__path__startswith=root.path)
+        picked = (
+            offers_sellable(storefront)
+            .filter(in_scope)
+            .order_by("variant_id")
+            .values_list("uuid", "variant__product__slug")
+            .distinct()[: PRODUCTS_PER_STOREFRONT * 3 : 3]
+        )
+        picked_all += [(storefront.code, slug, offer_uuid.hex) for offer_uuid, slug in picked]
+    return picked_all
+
+
+def api_product_path(code: str, slug: str) -> str:
+    """The storefront API's product read, the same product as the page ``/s/<code>/p/<slug>/``."""
+    return f"/api/v1/storefronts/{code}/products/{slug}"
+
+
 def prepare(out: Path) -> dict:
     storefronts = list(Storefront.objects.filter(status=Storefront.Status.OPEN).order_by("code"))
     if not storefronts:
@@ -135,7 +159,7 @@ def prepare(out: Path) -> dict:
     main = next((s for s in storefronts if s.code == "pageplume"), storefronts[0])
     token = _csrf()
     plan: dict = {"floor": [f"GET /bench/floor/{main.pk}/"], "home": [], "category": [], "filtered": []}
-    plan["product"], plan["add_to_cart"] = [], []
+    plan["product"], plan["add_to_cart"], plan["api_product"] = [], [], []
     for storefront in storefronts:
         prefix = f"/s/{storefront.code}"
         plan["home"].append(f"GET {prefix}/")
@@ -146,19 +170,10 @@ def prepare(out: Path) -> dict:
         for slug in leaves.order_by("path").values_list("slug", flat=True):
             plan["category"].append(f"GET {prefix}/c/{slug}/")
             plan["filtered"].append(f"GET {prefix}/c/{slug}/?condition=new&price_max=60&sort=price_asc")
-        in_scope = Q()
-        for root in roots:
-            in_scope |= Q(variant__product__category__path__startswith=root.path)
-        picked = (
-            offers_sellable(storefront)
-            .filter(in_scope)
-            .order_by("variant_id")
-            .values_list("uuid", "variant__product__slug")
-            .distinct()[: PRODUCTS_PER_STOREFRONT * 3 : 3]
-        )
-        for offer_uuid, slug in picked:
+        for _code, slug, offer_hex in product_requests([storefront]):
             plan["product"].append(f"GET {prefix}/p/{slug}/")
-            body = f"offer={offer_uuid.hex}&quantity=1&csrfmiddlewaretoken={token}"
+            plan["api_product"].append(f"GET {api_product_path(storefront.code, slug)}")
+            body = f"offer={offer_hex}&quantity=1&csrfmiddlewaretoken={token}"
             plan["add_to_cart"].append(f"POST {prefix}/cart/add/ {body}")
     customers = []
     for n in range(CHECKOUT_CUSTOMERS):

@@ -16,6 +16,7 @@ LABELS = {
     "category": "category listing",
     "filtered": "category, filters + price sort",
     "product": "product page",
+    "api_product": "API: product read (JSON)",
     "add_to_cart": "add to cart (POST)",
     "mix": "weighted mix",
     "checkout": "checkout, two sellers (POST)",

@@ -31,7 +31,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 LUA = BENCH_DIR / "lua" / "scenario.lua"
 # Weights of the mixed run, like a marketplace's traffic: mostly product pages, then listings.
 MIX = {"home": 10, "category": 15, "filtered": 10, "product": 45, "search": 10, "add_to_cart": 10}
-WRK_SCENARIOS = ["floor", "home", "category", "filtered", "product", "add_to_cart", "search", "autocomplete"]
+WRK_SCENARIOS = [
+    "floor", "home", "category", "filtered", "product", "api_product", "add_to_cart", "search", "autocomplete",
+]  # fmt: skip
 SELLER_SCENARIOS = ["seller_dashboard", "seller_offers"]  # signed in as the owner of the biggest seller
 # The passes: caches warm (as in production), then caches bypassed (every result cache misses).
 # The writes and the seller area run in the warm pass only. The floor is measured at the start and
@@ -45,6 +47,7 @@ PASSES = {
         "category",
         "filtered",
         "product",
+        "api_product",
         "search",
         "autocomplete",
         "mix",
@@ -248,6 +251,7 @@ def main(
         "LOG_LEVEL": "ERROR",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GALERIE_SERVE_MEDIA": "false",
+        "API_RATES": "key=,ip=,failed_auth=",  # the load comes from one address: no rate limit
     }
     env.pop("GALERIE_CACHE_BYPASS", None)  # the warm pass serves as in production
     _database(database_url)

@@ -125,3 +125,24 @@ def test_product_is_the_published_one_of_the_scope():
     Product.objects.filter(pk=product.pk).update(status=Product.Status.WITHDRAWN)
     with pytest.raises(ProductNotFound):
         storefront_product_page_get(shop, slug=product.slug)
+
+
+def test_offers_of_several_variants_are_each_variants_offers_in_two_queries(django_assert_num_queries):
+    from galerie.offers.selectors.product_page import product_page_offers_of_variants
+
+    shop = make_storefront()
+    sellers = [make_seller(storefronts=[shop]) for _ in range(2)]
+    product = make_variant().product
+    first, second, bare = (make_variant(product=product) for _ in range(3))
+    make_offer(seller=sellers[0], variant=first, price_minor=900)
+    make_offer(seller=sellers[1], variant=first, price_minor=700)
+    make_offer(seller=sellers[1], variant=second, price_minor=1500)
+    with django_assert_num_queries(2):
+        found = product_page_offers_of_variants(storefront=shop, variant_ids=[first.pk, second.pk, bare.pk])
+    assert {v: [o.price_minor for o in rows] for v, rows in found.items()} == {
+        first.pk: [700, 900],
+        second.pk: [1500],
+    }
+    for variant in (first, second, bare):  # the same answer as one variant at a time
+        single = product_page_offers(storefront=shop, variant_id=variant.pk)
+        assert [o.pk for o in single] == [o.pk for o in found.get(variant.pk, [])]

@@ -90,7 +90,7 @@ class KeyThrottle(_WindowThrottle):
 
     def ident(self, request: HttpRequest) -> str | None:
         auth = getattr(request, "auth", None)
-        return str(auth) if auth is not None else None
+        return str(auth) if auth is not None and not getattr(auth, "anonymous", False) else None
 
 
 class IpThrottle(_WindowThrottle):
@@ -99,7 +99,8 @@ class IpThrottle(_WindowThrottle):
     scope = "ip"
 
     def ident(self, request: HttpRequest) -> str | None:
-        return None if getattr(request, "auth", None) is not None else client_ip(request)
+        auth = getattr(request, "auth", None)  # a guest (storefront API) has no credential
+        return None if auth is not None and not getattr(auth, "anonymous", False) else client_ip(request)
 
 
 def _account(email: str) -> str:

@@ -238,3 +238,8 @@ def cart_view(*, storefront: Storefront, cart: Cart | None) -> CartView:
     for quote_group in quote.groups:
         views[quote_group.seller_id].quote = quote_group
     return CartView(cart=cart, groups=list(views.values()), quote=quote, notices=notices)
+
+
+def cart_line_offer_id(*, cart: Cart, offer_uuid: uuid.UUID) -> int | None:
+    """Return the id of the offer ``offer_uuid`` when a line of the cart holds it, else None."""
+    return cart.lines.filter(offer__uuid=offer_uuid).values_list("offer_id", flat=True).first()

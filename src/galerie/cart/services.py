@@ -190,3 +190,21 @@ def cart_merge(*, storefront: Storefront, guest_cart: Cart | None, customer) -> 
 def cart_clear(*, cart_id: int) -> None:
     """Empty a cart (its order was placed)."""
     CartLine.objects.filter(cart_id=cart_id).delete()
+
+
+@transaction.atomic
+def cart_open(*, storefront: Storefront, customer=None, guest_cart: Cart | None = None) -> tuple[Cart, bool]:
+    """Return the cart a headless storefront works on, and whether it was created: a signed-in
+    customer's own cart (a guest cart named alongside is merged into it, as at sign-in), or a
+    guest's cart (``guest_cart`` if given, else a new one). Raise StorefrontNotSelling from the
+    storefront's closing date on."""
+    storefront_sells_check(storefront)
+    if customer is not None and customer.is_authenticated:
+        merged = cart_merge(storefront=storefront, guest_cart=guest_cart, customer=customer)
+        if merged is not None:
+            return merged, False
+        cart, created = Cart.objects.get_or_create(storefront=storefront, customer=customer)
+        return cart, created
+    if guest_cart is not None and guest_cart.customer_id is None:
+        return guest_cart, False
+    return Cart.objects.create(storefront=storefront), True

@@ -32,3 +32,19 @@ class QuoteChanged(DomainError):
         self.total_minor = total_minor
         self.previous_total_minor = previous_total_minor
         self.fingerprint = fingerprint
+
+
+class PaymentDeclined(DomainError):
+    """The gateway declined the payment: nothing was charged and the stock was given back; a new
+    checkout (a new idempotency key) may try another card."""
+
+    code = "payment_declined"
+    http_status = 402
+
+
+class PaymentOutcomeUnknown(DomainError):
+    """The gateway did not answer: nothing is known yet, the stock stays reserved. Retrying with
+    the same idempotency key asks again (and never charges twice)."""
+
+    code = "payment_outcome_unknown"
+    http_status = 503

@@ -10,20 +10,15 @@ from ninja import Router, Schema
 from ninja.errors import Throttled
 
 from galerie.api.auth import CUSTOMER_TOKEN_MAX_AGE, customer_token_make
+from galerie.api.routers import storefront_cart, storefront_catalog, storefront_checkout, storefront_orders
+from galerie.api.routers.storefront_common import visible_storefront
 from galerie.api.schemas import replies
 from galerie.api.throttles import failed_auth_count, failed_auth_wait
-from galerie.core.errors import NotFound, PermissionDenied
+from galerie.core.errors import PermissionDenied
 from galerie.storefronts.models import Storefront
 
 router = Router(tags=["storefront"])
-
-
-def storefront_open(code: str) -> Storefront:
-    """The open storefront ``code``, or NotFound (a draft or closed one is not public)."""
-    storefront = Storefront.objects.filter(code=code, status=Storefront.Status.OPEN).first()
-    if storefront is None:
-        raise NotFound(f"No open storefront has the code {code!r}.", code="storefront_not_found")
-    return storefront
+storefront_open = visible_storefront  # open, or closing: a draft or closed one is a 404
 
 
 class StorefrontOut(Schema):
@@ -66,3 +61,9 @@ def sign_in(request: HttpRequest, code: str, payload: SignIn) -> dict[str, objec
         failed_auth_count(request, account=payload.email)
         raise PermissionDenied("Wrong e-mail address or password.", code="wrong_credentials")
     return {"token": customer_token_make(user), "expires_in": CUSTOMER_TOKEN_MAX_AGE}
+
+
+router.add_router("/", storefront_catalog.router)
+router.add_router("/", storefront_cart.router)
+router.add_router("/", storefront_checkout.router)
+router.add_router("/", storefront_orders.router)

@@ -170,17 +170,17 @@ def _sql() -> dict[str, str]:
         # offers_sellable, in the buy-box order (BUY_BOX_ORDER), with seller and shipping.
         "offers": f"""
             SELECT o.id, o.uuid, o.price_minor, o.currency, o.condition, o.lead_time_days, o.stock,
-                   s.id, s.slug, s.display_name, s.kind, s.return_policy,
+                   o.variant_id, s.id, s.slug, s.display_name, s.kind, s.return_policy,
                    sp.kind, sp.base_minor, sp.per_item_minor, sp.free_above_minor,
                    sp.transit_days_min, sp.transit_days_max
             FROM {_table(Offer)} o
             JOIN {_table(Seller)} s ON s.id = o.seller_id
             LEFT JOIN {_table(ShippingProfile)} sp ON sp.seller_id = s.id
-            WHERE o.variant_id = %s AND o.status = %s AND o.stock > 0 AND o.currency = %s
+            WHERE o.variant_id IN ({{variants}}) AND o.status = %s AND o.stock > 0 AND o.currency = %s
               AND s.status = %s
               AND EXISTS (SELECT 1 FROM {_table(SellerAdmission)} a
                           WHERE a.seller_id = o.seller_id AND a.storefront_id = %s AND a.status = %s)
-            ORDER BY o.price_minor, CASE o.condition {rank} ELSE {len(CONDITION_RANK)} END,
+            ORDER BY o.variant_id, o.price_minor, CASE o.condition {rank} ELSE {len(CONDITION_RANK)} END,
                      o.lead_time_days, o.id""",
     }
 
@@ -235,10 +235,23 @@ def product_page_offers(
 ) -> list[OfferRow]:
     """Return a variant's sellable offers, best first by the buy-box rule, each with its seller,
     its seller's shipping profile and its prior (Omnibus) price; two queries."""
+    return product_page_offers_of_variants(storefront=storefront, variant_ids=[variant_id], now=now).get(
+        variant_id, []
+    )
+
+
+def product_page_offers_of_variants(
+    *, storefront: Storefront, variant_ids: Sequence[int], now: datetime | None = None
+) -> dict[int, list[OfferRow]]:
+    """Return {variant id: its sellable offers, best first} for several variants (a variant
+    without any is left out), as ``product_page_offers``; two queries whatever their number."""
+    if not variant_ids:
+        return {}
+    sql = _sql()["offers"].replace("{variants}", ", ".join(["%s"] * len(variant_ids)))
     rows = _rows(
-        _sql()["offers"],
+        sql,
         [
-            variant_id,
+            *variant_ids,
             Offer.Status.ACTIVE,
             storefront.currency,
             Seller.Status.ACTIVE,
@@ -248,13 +261,13 @@ def product_page_offers(
     )
     priors = prior_prices([row[0] for row in rows], now=now)
     profiles: dict[tuple[Any, ...], ShippingProfileRow] = {}
-    offers = []
+    offers: dict[int, list[OfferRow]] = {}
     for row in rows:
-        pk, uuid, price, currency, condition, lead_time, stock = row[:7]
-        seller, profile = row[7:12], row[12:]
+        pk, uuid, price, currency, condition, lead_time, stock, variant = row[:8]
+        seller, profile = row[8:13], row[13:]
         if profile[0] is not None and (shipping := profiles.get(profile)) is None:
             shipping = profiles[profile] = ShippingProfileRow(*profile)
-        offers.append(
+        offers.setdefault(variant, []).append(
             OfferRow(
                 pk=pk,
                 uuid=_uuid(uuid),

@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from uuid import UUID
 
 from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from galerie.catalog.models import Product
 from galerie.offers.models import CONDITION_RANK, Offer, PriceHistory
 from galerie.offers.pricing import REFERENCE_PERIOD, prior_price
 from galerie.sellers.models import Seller, SellerAdmission
 from galerie.storefronts.models import Storefront
+from galerie.storefronts.selectors import storefront_scope_filter
 
 CONDITION_ORDER = Case(
     *(When(Q(condition=condition), then=Value(rank)) for condition, rank in CONDITION_RANK.items()),
@@ -38,6 +41,17 @@ def offers_sellable(storefront: Storefront) -> QuerySet[Offer]:
         seller_id=OuterRef("seller_id"), storefront_id=storefront.pk, status=SellerAdmission.Status.ADMITTED
     )
     return _offers_live(storefront).filter(Exists(admitted), seller__status=Seller.Status.ACTIVE)
+
+
+def offer_sold_on(*, storefront: Storefront, offer_uuid: UUID) -> bool:
+    """Whether the storefront sells this offer: sellable (``offers_sellable``) and of a published
+    product of its catalog scope, as its product pages show it. One query."""
+    return (
+        offers_sellable(storefront)
+        .filter(storefront_scope_filter(storefront, prefix="variant__product__"))
+        .filter(uuid=offer_uuid, variant__product__status=Product.Status.PUBLISHED)
+        .exists()
+    )
 
 
 def _offers_live(storefront: Storefront) -> QuerySet[Offer]:
