@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from galerie.api.models import StaffApiToken
+from galerie.api.services import staff_api_token_create
 from galerie.cart.services import cart_add
 from galerie.catalog.models import MatchReview
 from galerie.catalog.services import brand_create, product_image_add
@@ -74,6 +76,7 @@ READ_ONLY |= {Offer, OfferChange, PriceHistory}  # changed only through the offe
 READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, managed by the seller
 READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided by their services
 READ_ONLY |= {Return, Incident, Review, Thread}  # the parties' pages and the back office's
+READ_ONLY |= {StaffApiToken}  # made by `galerie api key create`, which shows the key once
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -134,6 +137,8 @@ def populate(n: int) -> None:
         pass
     for order, customer, member in sales:
         after_delivery(order, customer, member)
+    for i in range(n):
+        staff_api_token_create(user=make_user(is_staff=True), name=f"Reporting {i}")
 
 
 def after_delivery(order: Order, customer, member) -> None:
