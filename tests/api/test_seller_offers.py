@@ -181,6 +181,21 @@ def test_a_variant_outside_the_sellers_storefronts_is_a_404(shop):
     assert not Offer.objects.filter(variant=shop.outside).exists()
 
 
+def test_an_offer_may_name_its_variant_by_barcode(shop):
+    from galerie.catalog.models import Variant
+
+    Variant.objects.filter(pk=shop.fresh.pk).update(gtin="9782070360024")
+    body = {k: v for k, v in new_offer(shop).items() if k != "variant_id"}
+    made = shop.owner.post("/seller/offers/", {**body, "gtin": "978-2-07-036002-4"})
+    assert made.status_code == 201, made.content
+    assert Offer.objects.get(pk=made.json()["id"]).variant_id == shop.fresh.pk
+    both = shop.owner.post("/seller/offers/", {**new_offer(shop), "gtin": "9782070360024"})
+    neither = shop.owner.post("/seller/offers/", body)
+    assert both.status_code == neither.status_code == 422
+    unknown = shop.owner.post("/seller/offers/", {**body, "gtin": "4006381333931"})
+    assert unknown.status_code == 404
+
+
 def test_a_shipping_clerk_key_may_not_create_an_offer(shop):
     response = shop.clerk.post("/seller/offers/", new_offer(shop))
     assert response.status_code == 403

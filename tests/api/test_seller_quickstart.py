@@ -61,7 +61,7 @@ def test_the_seller_quickstart_in_the_docs_runs_end_to_end(live_server, settings
     storefront = make_storefront()
     seller = make_seller(storefronts=[storefront])
     ShippingProfile.objects.create(seller=seller, kind="flat", base_minor=490)
-    variant = make_variant()
+    variant = make_variant(gtin="9782070360024")
     port = free_port()
     script = tmp_path / "quickstart.py"
     script.write_text(quickstart())
@@ -69,7 +69,7 @@ def test_the_seller_quickstart_in_the_docs_runs_end_to_end(live_server, settings
         **os.environ,
         "GALERIE_URL": live_server.url,
         "GALERIE_KEY": seller_key(seller),
-        "VARIANT_ID": str(variant.pk),
+        "GTIN": "978-2-07-036002-4",
         "HOOK_URL": f"http://127.0.0.1:{port}/hooks",
         "HOOK_PORT": str(port),
     }

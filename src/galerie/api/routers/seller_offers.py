@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from galerie.api.auth import seller_key
 from galerie.api.pagination import Page, paginate
@@ -178,7 +178,14 @@ def _price_in_range(price: Money) -> Money:
 
 
 class OfferCreate(Schema):
-    variant_id: int = Field(description="A catalog variant in a storefront the seller sells on.")
+    variant_id: int | None = Field(
+        None, description="A catalog variant in a storefront the seller sells on (or give its gtin)."
+    )
+    gtin: str | None = Field(
+        None,
+        max_length=20,
+        description="The variant's barcode (EAN-13/ISBN, UPC-A, GTIN-14), instead of its id.",
+    )
     condition: ConditionCode = "new"
     price: Money = Field(description="In the storefront's currency, VAT included.")
     stock: int = Field(ge=0, le=MAX_STOCK)
@@ -189,6 +196,12 @@ class OfferCreate(Schema):
 
     _price = field_validator("price")(_price_in_range)
 
+    @model_validator(mode="after")
+    def _one_variant(self) -> OfferCreate:
+        if (self.variant_id is None) == (not self.gtin):
+            raise ValueError("Name the variant by variant_id or by gtin (one of them).")
+        return self
+
 
 @router.post(
     "/",
@@ -197,7 +210,7 @@ class OfferCreate(Schema):
 )
 def create(request: HttpRequest, payload: OfferCreate) -> Status[dict[str, Any]]:
     who = seller_caller(request, Perm.EDIT_OFFERS)
-    variant = variant_get_for_listing(who.seller, payload.variant_id)
+    variant = variant_get_for_listing(who.seller, payload.variant_id, gtin=payload.gtin or "")
     currency = variant.storefront.currency  # type: ignore[attr-defined]
     if payload.price.currency != currency:
         raise InvalidInput({"price": [f"This product sells in {currency}, not {payload.price.currency}."]})

@@ -220,15 +220,19 @@ def offer_for_seller_variant(seller: Seller, *, variant_id: int, condition: str)
     return Offer.objects.filter(seller_id=seller.pk, variant_id=variant_id, condition=condition).first()
 
 
-def variant_get_for_listing(seller: Seller, variant_id: int) -> Variant:
-    """Return a variant the seller may put on sale, with ``variant.storefront`` (where it sells).
+def variant_get_for_listing(seller: Seller, variant_id: int | None = None, *, gtin: str = "") -> Variant:
+    """Return a variant the seller may put on sale, named by its id or by its GTIN, with
+    ``variant.storefront`` (where it sells).
 
     The variant must belong to a published product inside the catalog of a storefront the
     seller is admitted to; raise ProductNotFound otherwise.
     """
     scopes = seller_storefront_scopes(seller)
+    named: dict[str, object] = (
+        {"pk": variant_id} if variant_id is not None else {"gtin": gtin_key(gtin_compact(gtin))}
+    )
     variant = (
-        Variant.objects.filter(pk=variant_id, product__status=Product.Status.PUBLISHED)
+        Variant.objects.filter(**named, product__status=Product.Status.PUBLISHED)
         .select_related("product__category", "product__brand")
         .first()
     )
