@@ -109,6 +109,6 @@ def test_the_seller_quickstart_in_the_docs_runs_end_to_end(live_server, settings
     assert f"order {part.number} received: 54.70 EUR" in out  # 2 × 24.90 + 4.90
     assert f"order {part.number} accepted and shipped" in out
     parcel = Shipment.objects.get(seller_order=part)
-    assert (parcel.carrier, parcel.tracking_number) == ("Colissimo", "6A12345678901")
+    assert (parcel.carrier, parcel.tracking_number) == ("Colissimo", f"6A{part.pk:011d}")
     placed = WebhookDelivery.objects.get(event_type="order.placed", endpoint__seller=seller)
     assert (placed.status, placed.attempts) == ("delivered", 1)  # signed, answered 2xx, sent once
