@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import zipf
-from bench.run import BENCH_DIR, _ensure_wrk, _serve, _settle, _stop, _wrk
+from bench.run import BENCH_DIR, _ensure_wrk, _serve, _settle, _stop, _wrk, server_env
 
 REPOSITORY = BENCH_DIR.parent
 ROUND = ["floor", "product", "api_product"]
@@ -56,15 +56,7 @@ def main(*, database_url: str, port: int, duration: float, connections: int, rou
     _ensure_wrk()
     var = Path(tempfile.mkdtemp(prefix="galerie-bench-api-"))
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "GALERIE_VAR_DIR": str(var),
-        "GALERIE_BENCH": "true",
-        "DEBUG": "false",
-        "LOG_LEVEL": "ERROR",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "GALERIE_SERVE_MEDIA": "false",
-        "API_RATES": "key=,ip=,failed_auth=",  # the load comes from one address: no rate limit
+        **server_env(database_url, var),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH", "")])),
     }
     plan_file = var / "plan.json"

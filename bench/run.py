@@ -56,6 +56,21 @@ PASSES = {
 }
 
 
+def server_env(database_url: str, var: Path) -> dict[str, str]:
+    """The environment of a benchmarked server: production settings, the floor view on."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "GALERIE_VAR_DIR": str(var),
+        "GALERIE_BENCH": "true",
+        "DEBUG": "false",
+        "LOG_LEVEL": "ERROR",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "GALERIE_SERVE_MEDIA": "false",
+        "API_RATES": "key=,ip=,failed_auth=",  # the load comes from one address: no rate limit
+    }
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -242,17 +257,7 @@ def main(
     if not database_url.startswith("postgres"):
         raise SystemExit("galerie bench runs on PostgreSQL: pass --database-url postgres://…")
     var = Path(tempfile.mkdtemp(prefix="galerie-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "GALERIE_VAR_DIR": str(var),
-        "GALERIE_BENCH": "true",
-        "DEBUG": "false",
-        "LOG_LEVEL": "ERROR",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "GALERIE_SERVE_MEDIA": "false",
-        "API_RATES": "key=,ip=,failed_auth=",  # the load comes from one address: no rate limit
-    }
+    env = server_env(database_url, var)
     env.pop("GALERIE_CACHE_BYPASS", None)  # the warm pass serves as in production
     _database(database_url)
     _galerie("migrate", "--verbosity", "0", env=env)
