@@ -32,7 +32,8 @@ LUA = BENCH_DIR / "lua" / "scenario.lua"
 # Weights of the mixed run, like a marketplace's traffic: mostly product pages, then listings.
 MIX = {"home": 10, "category": 15, "filtered": 10, "product": 45, "search": 10, "add_to_cart": 10}
 WRK_SCENARIOS = [
-    "floor", "home", "category", "filtered", "product", "api_product", "add_to_cart", "search", "autocomplete",
+    "floor", "home", "category", "filtered", "product", "api_product", "add_to_cart", "search",
+    "autocomplete",
 ]  # fmt: skip
 SELLER_SCENARIOS = ["seller_dashboard", "seller_offers"]  # signed in as the owner of the biggest seller
 # The passes: caches warm (as in production), then caches bypassed (every result cache misses).
