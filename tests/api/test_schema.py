@@ -1,0 +1,130 @@
+"""The API against its own schema: schemathesis generates requests for every operation of the live
+OpenAPI document and sends them to the WSGI application itself, as each kind of caller.
+
+For each actor and each operation: ``MAX_EXAMPLES`` positive and ``MAX_EXAMPLES // 2`` negative
+cases (derandomized: a CI run is reproducible), half of them with path parameters that name real
+objects of the world (seller A's and B's, from ``tests.api.world.KINDS``). Every response must
+pass not_a_server_error, response_schema_conformance, status_code_conformance and
+content_type_conformance. Each case runs in a transaction rolled back after it, so every case
+sees the same world. Operations added to the routers are covered without a change here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from galerie.wsgi import application
+from tests.api.world import KINDS, World, world_build
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MAX_EXAMPLES = 24  # positive cases per operation and actor; half as many negative ones
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+ACTORS = ["anonymous", "seller A owner", "seller A clerk", "staff all", "staff none", "customer A"]
+
+
+@contextmanager
+def _app_in_this_connection() -> Iterator[None]:
+    """Let the WSGI handler run in the test's own database connection, as Django's test client
+    does: the handler closes "old" connections at each request's start and end."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(settings, tmp_path) -> World:
+    return world_build(settings, tmp_path)
+
+
+def _real_path_parameters(operation: Any, world: World) -> list[dict[str, Any]]:
+    """Sets of path parameters that name objects of the world: A's, B's, and A's with B's."""
+    params = {p.name: p.definition.get("schema", {}) for p in operation.path_parameters}
+    known = [name for name in params if name in KINDS]
+    if not known:
+        return []
+    sets = []
+    for owners in itertools.islice(itertools.product("ab", repeat=len(known)), 4):
+        sets.append({n: world.value(n, params[n], of=who) for n, who in zip(known, owners, strict=True)})
+    return sets
+
+
+def _strategy(operation: Any, world: World, mode: GenerationMode) -> st.SearchStrategy:
+    generated = operation.as_strategy(generation_mode=mode)
+    real = [
+        operation.as_strategy(generation_mode=mode, path_parameters=p)
+        for p in _real_path_parameters(operation, world)
+    ]
+    if not real:
+        return generated
+    return st.one_of(generated, st.one_of(*real))  # about half the cases name real objects
+
+
+@pytest.mark.parametrize("actor_name", ACTORS)
+def test_every_operation_conforms_to_the_schema_for_every_actor(world, actor_name):
+    with _app_in_this_connection():
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    schema.config.generation.update(with_security_parameters=False)
+    actor = world.actors[actor_name]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 4, "the schema lists fewer operations than the foundation has"
+    failures: list[str] = []
+    cases = 0
+
+    for operation in operations:
+        modes = [(GenerationMode.POSITIVE, MAX_EXAMPLES)]
+        if list(operation.iter_parameters()) or operation.body:  # else nothing can be made invalid
+            modes.append((GenerationMode.NEGATIVE, MAX_EXAMPLES // 2))
+        for mode, count in modes:
+
+            @settings(
+                max_examples=count,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],  # no shrinking: the report shows the request
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=_strategy(operation, world, mode))
+            def run(case: Any) -> None:
+                nonlocal cases
+                cases += 1
+                with _app_in_this_connection(), _rolled_back():
+                    response = case.call(headers=actor.headers())
+                case.validate_response(response, checks=CHECKS, headers=actor.headers())
+
+            try:
+                run()
+            except Exception as exc:  # noqa: BLE001 - every operation is run, then all failures told
+                failures.append(f"{operation.label} as {actor_name} ({mode.value}):\n{exc}")
+    print(f"schemathesis: {len(operations)} operations, {cases} cases as {actor_name}")
+    assert not failures, "\n\n".join(failures)
+    assert cases >= len(operations) * 3
