@@ -329,7 +329,8 @@ def test_ids_inside_bodies_never_reach_others_objects(client, world, site_header
         url = op.url(world, of="b")  # B's own objects in the path: only the body names A's
         before = checksum(world)
         response = send(client, world.actors[sender], op, url, body)
-        where = f"{op} as {sender} with A's ids {sorted(set(kinds))} in {json.dumps(body)[:200]} → {response.status_code}"
+        sent = json.dumps(body)[:200]
+        where = f"{op} as {sender} with A's ids {sorted(set(kinds))} in {sent} → {response.status_code}"
         assert response.status_code < 500, where
         assert_security_headers(response, where, site_headers)
         assert_nothing_of_a(response, where, world)
