@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import URLPattern, path, re_path
 from ninja import NinjaAPI
 
 from galerie.api import errors
@@ -36,4 +40,29 @@ def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     return errors.error_response(api, request, 404, code="not_found", message="No such API route.")
 
 
-urlpatterns = [path("", api.urls), re_path(r"^(?P<rest>.*)$", unknown)]
+def _method_not_allowed_as_json(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """django-ninja answers a method a path does not have with a plain-text 405: give it the error body."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        allowed = response.get("Allow", "")
+        message = f"{request.method} is not a method of this route; it has {allowed}."
+        answer = errors.error_response(api, request, 405, code="method_not_allowed", message=message)
+        answer["Allow"] = allowed
+        return answer
+
+    return wrapped
+
+
+_patterns, _app, _namespace = api.urls  # (not `app_name`: include() would read it)
+for pattern in _patterns:
+    if isinstance(pattern, URLPattern):
+        pattern.callback = _method_not_allowed_as_json(pattern.callback)
+
+urlpatterns = [
+    path("", (_patterns, _app, _namespace)),
+    re_path(r"^(?P<rest>.*)$", unknown),
+]
