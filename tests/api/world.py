@@ -23,6 +23,7 @@ from galerie.api.services import staff_api_token_create
 from galerie.cart.models import Cart, CartLine
 from galerie.cart.services import cart_add
 from galerie.catalog.models import ProductProposal
+from galerie.checkout.models import CheckoutAttempt
 from galerie.checkout.services import checkout_place_order
 from galerie.incidents.models import Incident
 from galerie.ledger.availability import seller_orders_make_available
@@ -89,8 +90,11 @@ KINDS: dict[str, Kind] = {
     "review_id": Kind("review", public=STOREFRONT_SIDE),  # published reviews are public
     "import_id": Kind("import"),
     "cart_id": Kind("cart"),
-    # Ids inside bodies: an order's line, a category of the catalog.
+    # Ids inside bodies: an order's line, a message of a thread, a checkout attempt, the catalog's.
     "line_id": Kind("line"),
+    "order_line_id": Kind("line"),
+    "upto_message_id": Kind("message"),
+    "attempt_id": Kind("attempt"),
     "category_id": Kind("category", public=EVERYONE),
     "storefront_id": Kind("storefront", public=EVERYONE),
     # Not built yet (the webhooks branch): add them here with the objects when they land.
@@ -246,6 +250,8 @@ def world_build(settings, tmp_path) -> World:
         "return": ret,
         "incident": incident,
         "thread": message.thread,
+        "message": message,
+        "attempt": CheckoutAttempt.objects.get(order=delivered),
         "payout": Payout.objects.get(seller=seller_a),
         "seller": seller_a,
         "proposal": proposal,
@@ -264,6 +270,7 @@ def world_build(settings, tmp_path) -> World:
         "shipment": Shipment.objects.get(seller_order=part_b),
         "seller": seller_b,
         "cart": cart_b,
+        "attempt": CheckoutAttempt.objects.get(order=shipped_b),
     }
     markers = [
         SECRET_SKU,
@@ -318,6 +325,7 @@ def checksum(world: World) -> str:
         Review.objects.filter(seller=a),
         Order.objects.filter(customer=c),
         Cart.objects.filter(customer=c),
+        CheckoutAttempt.objects.filter(customer=c),
         CartLine.objects.filter(cart__customer=c),
         type(c).objects.filter(pk=c.pk),
     ]
