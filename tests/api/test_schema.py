@@ -37,6 +37,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 MAX_EXAMPLES = 24  # positive cases per operation and actor; half as many negative ones
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+# The site's security headers: every answer carries them (their values: tests/api/test_isolation.py).
+SECURITY_HEADERS = ["x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy"]
 ACTORS = ["anonymous", "seller A owner", "seller A clerk", "staff all", "staff none", "customer A"]
 
 
@@ -120,10 +122,12 @@ def test_every_operation_conforms_to_the_schema_for_every_actor(world, actor_nam
                 with _app_in_this_connection(), _rolled_back():
                     response = case.call(headers=actor.headers())
                 case.validate_response(response, checks=CHECKS, headers=actor.headers())
+                missing = [h for h in SECURITY_HEADERS if not response.headers.get(h)]
+                assert not missing, f"{case.method} {case.formatted_path}: no {missing} in the answer"
 
             try:
                 run()
-            except Exception as exc:  # every operation runs, then all failures are told
+            except (Exception, BaseExceptionGroup) as exc:  # every operation runs, then all are told
                 failures.append(f"{operation.label} as {actor_name} ({mode.value}):\n{exc}")
     print(f"schemathesis: {len(operations)} operations, {cases} cases as {actor_name}")
     assert not failures, "\n\n".join(failures)
