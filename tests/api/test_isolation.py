@@ -191,10 +191,8 @@ def sample(
         count = max(schema.get("minItems", 0), 1 if ids is not None and _mentions_ids(item, name) else 0)
         return [sample(item, ids=ids, name=name, parent=parent, path_names=path_names, found=found)] * count
     if "integer" in types or "number" in types:
-        low = schema.get(
-            "minimum", schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema else 1
-        )
-        return max(int(low), 1) if schema.get("maximum", 10**9) >= 1 else int(schema["maximum"])
+        value = max(1, int(schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)))
+        return min(value, int(schema["maximum"])) if "maximum" in schema else value
     if "boolean" in types:
         return False
     if "null" in types:
