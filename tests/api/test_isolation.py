@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import pytest
 
 from galerie.api.urls import api
-from tests.api.world import KINDS, Actor, World, checksum, world_build
+from tests.api.world import FAMILY_OF_SCHEME, KINDS, Actor, World, checksum, world_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +38,6 @@ OWNER = {"seller": "seller A owner", "customer": "customer A", "operator": "staf
 # Who sends A's ids inside a body: the other caller of the route's family with every permission.
 BODY_SENDER = {"seller": "seller B owner", "customer": "customer B", "operator": "staff none"}
 BODY_SENDER["public"] = "anonymous"
-FAMILIES = {"SellerKey": "seller", "StaffKey": "operator", "CustomerToken": "customer"}
-FAMILIES["CustomerSession"] = "customer"
 SECURITY_HEADERS = [
     "X-Content-Type-Options",
     "X-Frame-Options",
@@ -61,7 +59,7 @@ class Operation:
     @property
     def family(self) -> str:
         names = {name for requirement in self.spec.get("security", []) for name in requirement}
-        families = {FAMILIES.get(name, name) for name in names}
+        families = {FAMILY_OF_SCHEME.get(name, name) for name in names}
         assert len(families) <= 1, f"{self}: credentials of several families {sorted(names)}"
         return families.pop() if families else "public"
 
@@ -88,7 +86,7 @@ class Operation:
     def url(self, world: World, *, of: str = "a") -> str:
         path = self.path
         for name, schema in self.path_parameters.items():
-            path = path.replace("{" + name + "}", str(world.value(name, schema, of=of)))
+            path = path.replace("{" + name + "}", str(world.value(name, schema, of=of, family=self.family)))
         query = {
             p["name"]: sample(p.get("schema", {})) for p in self.parameters("query") if p.get("required")
         }
@@ -354,7 +352,7 @@ def test_ids_inside_bodies_never_reach_others_objects(client, world, site_header
         kinds: list[str] = []
         body = sample(
             schema,
-            ids=lambda kind, s: world.value(kind, s),
+            ids=lambda kind, s, family=op.family: world.value(kind, s, family=family),
             path_names=list(op.path_parameters),
             found=kinds,
         )

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from galerie.wsgi import application
-from tests.api.world import KINDS, World, world_build
+from tests.api.world import FAMILY_OF_SCHEME, KINDS, World, world_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,12 +77,19 @@ def world(settings, tmp_path) -> World:
 def _real_path_parameters(operation: Any, world: World) -> list[dict[str, Any]]:
     """Sets of path parameters that name objects of the world: A's, B's, and A's with B's."""
     params = {p.name: p.definition.get("schema", {}) for p in operation.path_parameters}
+    schemes = {name for req in operation.definition.raw.get("security", []) for name in req}
+    family = next((FAMILY_OF_SCHEME[s] for s in schemes if s in FAMILY_OF_SCHEME), "public")
     known = [name for name in params if name in KINDS]
     if not known:
         return []
     sets = []
     for owners in itertools.islice(itertools.product("ab", repeat=len(known)), 4):
-        sets.append({n: world.value(n, params[n], of=who) for n, who in zip(known, owners, strict=True)})
+        sets.append(
+            {
+                n: world.value(n, params[n], of=who, family=family)
+                for n, who in zip(known, owners, strict=True)
+            }
+        )
     return sets
 
 

@@ -10,6 +10,7 @@ the walker until a line is added.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from galerie.orders.services import seller_order_accept, seller_order_ship
 from galerie.returns.models import Return
 from galerie.reviews.models import Review
 from galerie.sellers.models import Seller, SellerApiToken, SellerMember, ShippingProfile
+from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.api.conftest import seller_key
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import (
@@ -67,6 +69,12 @@ class Kind:
     obj: str
     text: str = "pk"
     public: frozenset[str] = frozenset()
+    by_family: tuple[tuple[str, str], ...] = ()  # another object on one family's routes
+
+
+# The route families, by the security scheme an operation declares.
+FAMILY_OF_SCHEME = {"SellerKey": "seller", "StaffKey": "operator", "CustomerToken": "customer"}
+FAMILY_OF_SCHEME["CustomerSession"] = "customer"
 
 
 EVERYONE = frozenset({"seller", "customer", "operator", "public"})
@@ -97,8 +105,9 @@ KINDS: dict[str, Kind] = {
     "attempt_id": Kind("attempt"),
     "category_id": Kind("category", public=EVERYONE),
     "storefront_id": Kind("storefront", public=EVERYONE),
-    # Not built yet (the webhooks branch): add them here with the objects when they land.
-    # "endpoint_id": Kind("endpoint"), "delivery_id": Kind("delivery"),
+    # A's webhook endpoint and one of its deliveries; on the operator's routes, the operator's own.
+    "endpoint_id": Kind("endpoint", by_family=(("operator", "operator_endpoint"),)),
+    "delivery_id": Kind("delivery", by_family=(("operator", "operator_delivery"),)),
 }
 
 
@@ -122,10 +131,11 @@ class World:
     customer_a: Any
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def value(self, name: str, schema: dict[str, Any], *, of: str = "a") -> Any:
-        """The value of parameter ``name`` (typed by its JSON ``schema``) naming A's (or B's) object."""
+    def value(self, name: str, schema: dict[str, Any], *, of: str = "a", family: str = "") -> Any:
+        """The value of parameter ``name`` (typed by its JSON ``schema``) naming A's (or B's) object
+        on the routes of ``family``."""
         kind = KINDS[name]
-        obj = (self.a if of == "a" else self.b)[kind.obj]
+        obj = (self.a if of == "a" else self.b)[dict(kind.by_family).get(family, kind.obj)]
         types = _types(schema)
         if "integer" in types:
             return obj.pk
@@ -218,6 +228,20 @@ def world_build(settings, tmp_path) -> World:
         title="A's secret proposal", created_by=owner_a,
     )  # fmt: skip
 
+    endpoint = WebhookEndpoint.objects.create(
+        seller=seller_a, url="https://a-secret-hook.example.test/in", secret="whsec_a",
+        event_types=["seller_order.created"], created_by=owner_a,
+    )  # fmt: skip
+    operator_endpoint = WebhookEndpoint.objects.create(
+        seller=None, url="https://operator-secret-hook.example.test/in", secret="whsec_o", event_types=[]
+    )
+
+    def delivery(to: WebhookEndpoint) -> WebhookDelivery:
+        return WebhookDelivery.objects.create(
+            endpoint=to, event_uuid=uuid.uuid4(), event_type="seller_order.created", body="{}",
+            status="dead", attempts=3, next_attempt_at=now,
+        )  # fmt: skip
+
     staff_all = make_user(is_staff=True, is_superuser=True)
     staff_none = make_user(is_staff=True)
     actors = {
@@ -258,6 +282,10 @@ def world_build(settings, tmp_path) -> World:
         "review": review,
         "import": offer_import,
         "cart": cart_a,
+        "endpoint": endpoint,
+        "delivery": delivery(endpoint),
+        "operator_endpoint": operator_endpoint,
+        "operator_delivery": delivery(operator_endpoint),
     }
     b = {
         **a,
@@ -283,6 +311,7 @@ def world_build(settings, tmp_path) -> World:
         "A's secret incident",
         "A's secret proposal",
         "a-secret-prices.csv",
+        "a-secret-hook",
     ]
     return World(
         a=a,
@@ -328,6 +357,8 @@ def checksum(world: World) -> str:
         CheckoutAttempt.objects.filter(customer=c),
         CartLine.objects.filter(cart__customer=c),
         type(c).objects.filter(pk=c.pk),
+        WebhookEndpoint.objects.filter(seller=a),
+        WebhookDelivery.objects.filter(endpoint__seller=a),
     ]
     digest = hashlib.sha256()
     for queryset in tables:
