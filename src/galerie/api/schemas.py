@@ -5,15 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field, field_validator
 
 from galerie.api.errors import ERROR_STATUSES, ErrorBody
+from galerie.core.money import Money as DomainMoney
+from galerie.core.money import MoneyError
 
 
 class Money(Schema):
     """An amount in minor units (cents) with its ISO 4217 currency: never a float."""
 
     amount: int
-    currency: str
+    currency: str = Field(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. EUR.")
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, currency: str) -> str:
+        try:  # the domain's list: a code it does not know is refused here (422), not in a service (500)
+            DomainMoney(0, currency)
+        except MoneyError:
+            raise ValueError(f"{currency!r} is not an ISO 4217 currency code.") from None
+        return currency
 
 
 def money(amount: int, currency: str) -> dict[str, Any]:

@@ -1,0 +1,46 @@
+"""What the API's checks (test_schema.py, test_isolation.py) found, each pinned by a plain test."""
+
+from __future__ import annotations
+
+import pytest
+
+from galerie.api.urls import api as ninja_api
+from galerie.offers.models import Offer
+from tests.api.conftest import Api, seller_key
+from tests.factories import make_offer, make_seller, make_storefront, make_variant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("currency", ["Carried forward", "eur", "XQQ"])
+def test_a_price_in_no_currency_is_a_422_naming_it_and_changes_nothing(client, currency):
+    # schemathesis: PATCH /seller/offers/{id} with {"price": {"currency": "Carried forward"}} was a 500
+    # (the domain's Money refused the code inside the service).
+    seller = make_seller(storefronts=[make_storefront()])
+    offer = make_offer(seller=seller, variant=make_variant(), price_minor=1990, stock=5)
+    owner = Api(client, seller_key(seller))
+    changes = offer.changes.count()
+    response = owner.patch(f"/seller/offers/{offer.pk}", {"price": {"amount": 405, "currency": currency}})
+    assert response.status_code == 422, response.content
+    assert "price.currency" in response.json()["error"]["errors"]
+    offer.refresh_from_db()
+    assert (offer.price_minor, offer.currency) == (1990, "EUR")
+    assert Offer.objects.get(pk=offer.pk).changes.count() == changes
+
+
+def test_a_method_a_route_does_not_have_is_a_405_with_the_error_body(client):
+    # ninja's own answer was a plain-text 405, outside the one error body.
+    response = Api(client).delete("/seller/me")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_operator_and_the_storefront_publish_their_own_storefront_schemas():
+    # The OpenAPI document keeps one schema per class name: the operator's StorefrontOut replaced
+    # the public list's, whose answers then broke their published schema.
+    schemas = ninja_api.get_openapi_schema()["components"]["schemas"]
+    public = ninja_api.get_openapi_schema()["paths"]["/api/v1/storefronts/"]["get"]["responses"][200]
+    ref = public["content"]["application/json"]["schema"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schemas[ref]["properties"]) == {"code", "name", "language", "currency"}
+    assert "OperatorStorefrontOut" in schemas and "OperatorSellerOut" in schemas
