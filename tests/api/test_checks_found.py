@@ -44,3 +44,23 @@ def test_the_operator_and_the_storefront_publish_their_own_storefront_schemas():
     ref = public["content"]["application/json"]["schema"]["items"]["$ref"].rsplit("/", 1)[-1]
     assert set(schemas[ref]["properties"]) == {"code", "name", "language", "currency"}
     assert "OperatorStorefrontOut" in schemas and "OperatorSellerOut" in schemas
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("0150-11-10T03:36:51-23:58", 200),
+        ("2026-01-01T10:00:00+15:30", 200),
+        ("0001-01-01T00:00:00+01:00", 422),
+    ],
+)
+def test_a_filter_time_with_any_offset_is_compared_in_utc(client, since, status):
+    # schemathesis on PostgreSQL: an offset past ±15:59 (valid ISO 8601) was a 500 (DataError).
+    seller = make_seller(storefronts=[make_storefront()])
+    make_offer(seller=seller, variant=make_variant(), price_minor=1990, stock=5)
+    response = Api(client, seller_key(seller)).get("/seller/offers/", updated_since=since)
+    assert response.status_code == status, response.content
+    if status == 422:
+        assert "updated_since" in response.json()["error"]["errors"]
+    else:
+        assert len(response.json()["items"]) == 1

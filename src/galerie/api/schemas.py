@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from galerie.api.errors import ERROR_STATUSES, ErrorBody
 from galerie.core.money import Money as DomainMoney
@@ -26,6 +27,20 @@ class Money(Schema):
         except MoneyError:
             raise ValueError(f"{currency!r} is not an ISO 4217 currency code.") from None
         return currency
+
+
+def _in_utc(value: datetime) -> datetime:
+    # PostgreSQL takes offsets up to ±15:59 only (ISO 8601 allows ±23:59): the same instant in UTC.
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("This date and time is out of range.") from None
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_in_utc)]
+"""A date and time given in input (a filter): any offset, compared in UTC."""
 
 
 def money(amount: int, currency: str) -> dict[str, Any]:
