@@ -64,3 +64,13 @@ def test_a_filter_time_with_any_offset_is_compared_in_utc(client, since, status)
         assert "updated_since" in response.json()["error"]["errors"]
     else:
         assert len(response.json()["items"]) == 1
+
+
+def test_the_guest_cart_routes_say_a_credential_is_optional():
+    # The walker: POST /storefronts/{code}/cart served a caller without a credential (a guest)
+    # while the schema required CustomerToken or CustomerSession.
+    paths = ninja_api.get_openapi_schema()["paths"]
+    cart = paths["/api/v1/storefronts/{code}/cart"]["post"]["security"]
+    assert {} in cart and {"CustomerToken": []} in cart
+    assert {} not in paths["/api/v1/storefronts/{code}/orders"]["get"]["security"]
+    assert {} not in paths["/api/v1/seller/me"]["get"]["security"]

@@ -42,7 +42,6 @@ from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.api.conftest import seller_key
 from tests.checkout.conftest import ADDRESS, SUCCESS, new_key
 from tests.factories import (
-    make_category,
     make_offer,
     make_seller,
     make_staff_member,
@@ -98,6 +97,7 @@ KINDS: dict[str, Kind] = {
     "review_id": Kind("review", public=STOREFRONT_SIDE),  # published reviews are public
     "import_id": Kind("import"),
     "cart_id": Kind("cart"),
+    "slug": Kind("category", text="slug", public=EVERYONE),  # a category's, on the storefront's routes
     # Ids inside bodies: an order's line, a message of a thread, a checkout attempt, the catalog's.
     "line_id": Kind("line"),
     "order_line_id": Kind("line"),
@@ -222,7 +222,7 @@ def world_build(settings, tmp_path) -> World:
     offer_import = OfferImport.objects.create(
         seller=seller_a, uploaded_by=owner_a, original_name="a-secret-prices.csv", status="applied"
     )
-    category = make_category()
+    category = book.variant.product.category  # in the storefront's catalog
     proposal = ProductProposal.objects.create(
         seller=seller_a, category=category, product_type=book.variant.product.product_type,
         title="A's secret proposal", created_by=owner_a,

@@ -29,6 +29,13 @@ class Money(Schema):
         return currency
 
 
+class Days(Schema):
+    """A delivery estimate in days (lead time plus transit): from ``min`` to ``max``."""
+
+    min: int
+    max: int
+
+
 def _in_utc(value: datetime) -> datetime:
     # PostgreSQL takes offsets up to ±15:59 only (ISO 8601 allows ±23:59): the same instant in UTC.
     if value.tzinfo is None:

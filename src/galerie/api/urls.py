@@ -23,7 +23,28 @@ the same key with another body gets 422. Lists are keyset-paginated (`limit`, `a
 Rate limits answer 429 with `Retry-After`. Guide: docs/api.md.
 """
 
-api = NinjaAPI(
+
+class GalerieApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The schema, where an operation that also serves callers without a credential (a
+        guest's cart: an authentication marked ``openapi_optional``) says so with an empty
+        security requirement, ``{}``, as OpenAPI has it."""
+        schema = super().get_openapi_schema(**kwargs)
+        optional = {
+            operation.operation_id or self.get_openapi_operation_id(operation)
+            for bound in self._get_bound_routers()
+            for path_view in bound.path_operations.values()
+            for operation in path_view.operations
+            if any(getattr(auth, "openapi_optional", False) for auth in operation.auth_callbacks)
+        }
+        for item in schema["paths"].values():
+            for spec in item.values():
+                if spec.get("operationId") in optional and {} not in spec.setdefault("security", []):
+                    spec["security"].append({})
+        return schema
+
+
+api = GalerieApi(
     title="Galerie API",
     version="1",
     description=DESCRIPTION,
