@@ -107,9 +107,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "galerie.api.idempotency.IdempotencyMiddleware",  # /api/ writes with an Idempotency-Key
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # /api/ writes with an Idempotency-Key; last, so that its own answers get every header above.
+    "galerie.api.idempotency.IdempotencyMiddleware",
 ]
 
 if GALERIE_BENCH:

@@ -155,7 +155,7 @@ class AcceptIn(Schema):
     description: str | None = None
 
 
-class ReasonIn(Schema):
+class ModerationReasonIn(Schema):
     reason: Reason
 
 
@@ -177,7 +177,7 @@ def proposal_accept(request: HttpRequest, proposal_id: int, payload: AcceptIn) -
     response=replies(ProposalOut),
     summary="Reject a proposal, with the reason the seller is told",
 )
-def proposal_reject(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> dict[str, Any]:
+def proposal_reject(request: HttpRequest, proposal_id: int, payload: ModerationReasonIn) -> dict[str, Any]:
     by = staff(request, PROPOSALS_CHANGE).user
     product_proposal_reject(proposal_id=proposal_id, by=by, reason=payload.reason)
     return _proposal(proposal_id)

@@ -66,7 +66,7 @@ class DocumentOut(Schema):
     uploaded_at: datetime
 
 
-class MessageOut(Schema):
+class ApplicationMessageOut(Schema):
     from_operator: bool
     body: str
     created_at: datetime
@@ -80,7 +80,7 @@ class StatusChangeOut(Schema):
     by: str | None
 
 
-class SellerOut(SellerRow):
+class OperatorSellerOut(SellerRow):
     legal_name: str
     email: str
     phone: str
@@ -93,7 +93,7 @@ class SellerOut(SellerRow):
     vat_number: str
     compliance_certified_at: datetime | None
     documents: list[DocumentOut]
-    messages: list[MessageOut]
+    messages: list[ApplicationMessageOut]
     history: list[StatusChangeOut]
 
 
@@ -183,7 +183,7 @@ def seller_list(
 
 @router.get(
     "/{seller_id}",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="A seller's file: identity, admissions, documents, history",
 )
 def seller_detail(request: HttpRequest, seller_id: int) -> dict[str, Any]:
@@ -200,7 +200,7 @@ class RefuseIn(Schema):
     reason: Reason
 
 
-class ReasonIn(Schema):
+class SellerReasonIn(Schema):
     reason: Reason
 
 
@@ -214,7 +214,7 @@ class CloseIn(Schema):
 
 @router.post(
     "/{seller_id}/approve",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Admit the seller to a storefront (approves an application)",
 )
 def seller_approve(request: HttpRequest, seller_id: int, payload: StorefrontIn) -> dict[str, Any]:
@@ -226,7 +226,7 @@ def seller_approve(request: HttpRequest, seller_id: int, payload: StorefrontIn) 
 
 @router.post(
     "/{seller_id}/refuse",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Refuse (or withdraw) the seller's admission to a storefront, with the reason it is told",
 )
 def seller_refuse(request: HttpRequest, seller_id: int, payload: RefuseIn) -> dict[str, Any]:
@@ -238,10 +238,12 @@ def seller_refuse(request: HttpRequest, seller_id: int, payload: RefuseIn) -> di
 
 @router.post(
     "/{seller_id}/reject",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Reject the application, with the reason the applicant is told",
 )
-def seller_reject_application(request: HttpRequest, seller_id: int, payload: ReasonIn) -> dict[str, Any]:
+def seller_reject_application(
+    request: HttpRequest, seller_id: int, payload: SellerReasonIn
+) -> dict[str, Any]:
     by = staff(request, CHANGE).user
     seller_reject(seller_id=seller_id, reason=payload.reason, by=by)
     return _detail(seller_id)
@@ -249,7 +251,7 @@ def seller_reject_application(request: HttpRequest, seller_id: int, payload: Rea
 
 @router.post(
     "/{seller_id}/request-info",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Ask the applicant for more information (e-mailed, kept in the conversation)",
 )
 def seller_request_info(request: HttpRequest, seller_id: int, payload: InfoIn) -> dict[str, Any]:
@@ -260,10 +262,10 @@ def seller_request_info(request: HttpRequest, seller_id: int, payload: InfoIn) -
 
 @router.post(
     "/{seller_id}/suspend",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Suspend an active seller, with the reason it is told (DSA statement of reasons)",
 )
-def seller_suspend_route(request: HttpRequest, seller_id: int, payload: ReasonIn) -> dict[str, Any]:
+def seller_suspend_route(request: HttpRequest, seller_id: int, payload: SellerReasonIn) -> dict[str, Any]:
     by = staff(request, CHANGE).user
     seller_suspend(seller_id=seller_id, reason=payload.reason, by=by)
     return _detail(seller_id)
@@ -271,7 +273,7 @@ def seller_suspend_route(request: HttpRequest, seller_id: int, payload: ReasonIn
 
 @router.post(
     "/{seller_id}/reactivate",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Let an approved or suspended seller sell again",
 )
 def seller_reactivate(request: HttpRequest, seller_id: int) -> dict[str, Any]:
@@ -282,7 +284,7 @@ def seller_reactivate(request: HttpRequest, seller_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{seller_id}/close",
-    response=replies(SellerOut),
+    response=replies(OperatorSellerOut),
     summary="Close the seller for good (409 while it has open orders or money on its accounts)",
 )
 def seller_close_route(request: HttpRequest, seller_id: int, payload: CloseIn) -> dict[str, Any]:

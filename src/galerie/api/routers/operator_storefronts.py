@@ -78,7 +78,7 @@ class ThemeOut(Schema):
     font: str
 
 
-class StorefrontOut(Schema):
+class OperatorStorefrontOut(Schema):
     code: str
     name: str
     tagline: str
@@ -154,7 +154,7 @@ def storefront_list(request: HttpRequest) -> dict[str, Any]:
     return {"items": rows, "next": None}
 
 
-@router.get("/{code}", response=replies(StorefrontOut), summary="A storefront's settings")
+@router.get("/{code}", response=replies(OperatorStorefrontOut), summary="A storefront's settings")
 def storefront_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     staff(request, VIEW)
     return _detail(code)
@@ -195,7 +195,7 @@ class StorefrontPatch(Schema):
 
 @router.patch(
     "/{code}",
-    response=replies(StorefrontOut),
+    response=replies(OperatorStorefrontOut),
     summary="Change a storefront's settings: identity, theme, hosts, catalog scope, commission plan",
 )
 def storefront_change(request: HttpRequest, code: str, payload: StorefrontPatch) -> dict[str, Any]:
@@ -237,7 +237,9 @@ def storefront_change(request: HttpRequest, code: str, payload: StorefrontPatch)
     return _detail(code)
 
 
-@router.post("/{code}/open", response=replies(StorefrontOut), summary="Open a draft storefront to customers")
+@router.post(
+    "/{code}/open", response=replies(OperatorStorefrontOut), summary="Open a draft storefront to customers"
+)
 def storefront_open_route(request: HttpRequest, code: str) -> dict[str, Any]:
     by = staff(request, CHANGE).user
     storefront = storefront_get_for_operator_by_code(code=code)
@@ -252,7 +254,7 @@ class ClosureIn(Schema):
 
 @router.post(
     "/{code}/closure",
-    response=replies(StorefrontOut),
+    response=replies(OperatorStorefrontOut),
     summary="Announce an open storefront's closure: sales stop on closing_on; sellers and customers are told",
 )
 def storefront_closure(request: HttpRequest, code: str, payload: ClosureIn) -> dict[str, Any]:
@@ -270,7 +272,7 @@ class CancelIn(Schema):
 
 @router.post(
     "/{code}/closure/cancel",
-    response=replies(StorefrontOut),
+    response=replies(OperatorStorefrontOut),
     summary="Cancel an announced closure: the storefront sells again at once",
 )
 def storefront_closure_cancel_route(request: HttpRequest, code: str, payload: CancelIn) -> dict[str, Any]:
@@ -299,7 +301,7 @@ def storefront_closure_blockers(request: HttpRequest, code: str) -> dict[str, An
 
 @router.post(
     "/{code}/closure/finish",
-    response=replies(StorefrontOut),
+    response=replies(OperatorStorefrontOut),
     summary="Close a closing storefront for good once nothing blocks it (409 naming what does)",
 )
 def storefront_closure_finish_route(request: HttpRequest, code: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pydantic import field_validator, model_validator
 from galerie.api.auth import seller_key
 from galerie.api.pagination import Page, paginate
 from galerie.api.routers.seller_caller import seller_caller
-from galerie.api.schemas import Money, money, replies
+from galerie.api.schemas import Money, UtcDatetime, money, replies
 from galerie.core.errors import InvalidInput
 from galerie.core.money import Money as DomainMoney
 from galerie.offers.imports.bulk import MAX_BULK_ROWS, BulkRow, offers_bulk_update
@@ -84,7 +84,7 @@ class OfferFilters(Schema):
     status: OfferStatus | None = None
     sku: str | None = Field(None, max_length=64)
     gtin: str | None = Field(None, max_length=20, description="Any GTIN form: EAN-13, UPC-A, ISBN-13…")
-    updated_since: datetime | None = None
+    updated_since: UtcDatetime | None = None
 
 
 @router.get("/", response=replies(Page[OfferOut]), summary="The seller's offers, newest first")

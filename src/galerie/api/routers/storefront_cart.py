@@ -18,7 +18,7 @@ from galerie.api.routers.storefront_common import (
     guest_cart,
     visible_storefront,
 )
-from galerie.api.schemas import Money, money, replies
+from galerie.api.schemas import Days, Money, money, replies
 from galerie.cart.errors import OfferNotAvailable
 from galerie.cart.models import MAX_QUANTITY, Cart
 from galerie.cart.selectors import CartView, cart_line_offer_id, cart_view
@@ -31,12 +31,7 @@ from galerie.storefronts.models import Storefront
 router = Router(tags=["storefront"])
 
 
-class Days(Schema):
-    min: int
-    max: int
-
-
-class LineOut(Schema):
+class CartLineOut(Schema):
     offer_id: uuid.UUID
     product: str = Field(description="The product's slug (product_id).")
     title: str
@@ -85,7 +80,7 @@ class CartOut(Schema):
     token: str | None = Field(description=f"A guest cart's {CART_HEADER}; null for a customer's cart.")
     items: int
     can_checkout: bool
-    lines: list[LineOut]
+    lines: list[CartLineOut]
     notices: list[str]
     quote: QuoteOut
 

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 
 from galerie.api.read_cache import HEADER, shared_read
 from galerie.api.routers.storefront_common import selling_storefront
-from galerie.api.schemas import Money, money, replies
+from galerie.api.schemas import Days, Money, money, replies
 from galerie.catalog.errors import ProductNotFound
 from galerie.core.errors import InvalidInput
 from galerie.core.surrogates import key
@@ -285,12 +285,7 @@ class SellerRef(Schema):
     kind: str = Field(description="trader or private (a private seller's sale has no legal guarantee).")
 
 
-class Days(Schema):
-    min: int
-    max: int
-
-
-class OfferOut(Schema):
+class ProductOfferOut(Schema):
     id: uuid.UUID = Field(description="The offer to put in a cart (offer_id).")
     seller: SellerRef
     price: Money = Field(description="VAT included.")
@@ -311,8 +306,10 @@ class VariantOut(Schema):
     name: str
     gtin: str | None
     attributes: dict[str, Any]
-    buy_box: OfferOut | None = Field(description="The best offer by the buy-box rule (docs/buy-box.md).")
-    other_offers: list[OfferOut]
+    buy_box: ProductOfferOut | None = Field(
+        description="The best offer by the buy-box rule (docs/buy-box.md)."
+    )
+    other_offers: list[ProductOfferOut]
 
 
 class AttributeOut(Schema):

@@ -57,6 +57,8 @@ class Guest:
     """The last of a route's authentications: a request with no ``Authorization`` header at all
     is a guest; one with a credential that the others refused stays a 401."""
 
+    openapi_optional = True  # the schema says a credential is optional (galerie.api.urls)
+
     def __call__(self, request: HttpRequest) -> GuestCaller | None:
         if request.headers.get("Authorization"):
             return None

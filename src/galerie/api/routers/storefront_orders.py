@@ -52,7 +52,7 @@ class ParcelLineOut(Schema):
     quantity: int
 
 
-class ParcelOut(Schema):
+class CustomerParcelOut(Schema):
     number: int
     carrier: str
     tracking_number: str
@@ -71,7 +71,7 @@ class SellerOrderOut(Schema):
     refunded: Money
     delivery_days: dict[str, int] = Field(description='{"min": …, "max": …} days from the order.')
     lines: list[OrderLineOut]
-    parcels: list[ParcelOut]
+    parcels: list[CustomerParcelOut]
 
 
 class AddressOut(Schema):
