@@ -82,7 +82,8 @@ MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 def populate(n: int) -> None:
     """Create n of everything the back office lists, through the services."""
-    storefront = make_storefront(scope=[make_category()], hosts=[f"shop{make_user().pk}.example.test"])
+    category = make_category()
+    storefront = make_storefront(scope=[category], hosts=[f"shop{make_user().pk}.example.test"])
     CommissionPlan.objects.create(storefront=storefront, rate_bp=1000)
     sales = []
     for i in range(n):
@@ -91,7 +92,7 @@ def populate(n: int) -> None:
         member = make_user()
         seller_member_add(seller=seller, user=member, role="manager")
         brand = brand_create(name=f"Brand {seller.pk}")
-        product = make_product(brand=brand)
+        product = make_product(brand=brand, category=category)
         product_image_add(product=product, upload=ContentFile(PNG, name=f"p{i}.png"))
         offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
         offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(900, "EUR"))

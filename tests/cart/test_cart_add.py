@@ -111,3 +111,25 @@ def _snapshot(line: CartLine) -> tuple:
         model_to_dict(product.product_type), product.brand, model_to_dict(offer.seller),
         getattr(offer.seller, "shipping_profile", None), offer.created_at, line.added_at, offer.uuid,
     )  # fmt: skip
+
+
+def test_an_offer_outside_the_storefronts_catalog_cannot_be_added_by_its_id():
+    """The product pages show only the storefront's catalog scope; an offer id typed into a
+    request for a product outside it (or not published) is refused like an unavailable one."""
+    from galerie.cart.errors import OfferNotAvailable
+    from galerie.catalog.models import Product
+    from tests.factories import make_category, make_product
+
+    books, lamps = make_category(), make_category()
+    storefront = make_storefront(scope=[books])
+    seller = make_seller(storefronts=[storefront])
+    inside = make_offer(seller=seller, variant=make_variant(product=make_product(category=books)), stock=3)
+    outside = make_offer(seller=seller, variant=make_variant(product=make_product(category=lamps)), stock=3)
+    draft = make_offer(seller=seller, variant=make_variant(product=make_product(category=books)), stock=3)
+    Product.objects.filter(pk=draft.variant.product_id).update(status=Product.Status.DRAFT)
+    customer = make_user()
+    cart, _count = cart_add_counted(storefront=storefront, cart=None, customer=customer, offer_id=inside.pk)
+    for offer in (outside, draft):
+        with pytest.raises(OfferNotAvailable):
+            cart_add_counted(storefront=storefront, cart=cart, customer=customer, offer_uuid=offer.uuid)
+    assert list(CartLine.objects.filter(cart=cart).values_list("offer_id", flat=True)) == [inside.pk]
