@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from galerie.api.auth import StaffCaller, staff_key
+from galerie.api.auth import staff_key
 from galerie.api.routers import (
     operator_moderation,
     operator_reports,
@@ -13,6 +13,7 @@ from galerie.api.routers import (
     operator_storefronts,
     webhooks,
 )
+from galerie.api.routers.operator_caller import staff
 from galerie.api.schemas import replies
 
 router = Router(auth=staff_key, tags=["operator"])
@@ -23,12 +24,6 @@ router.add_router("/reports", operator_reports.router)
 router.add_router("/webhooks", webhooks.operator_router)
 
 
-def caller(request: HttpRequest) -> StaffCaller:
-    auth = request.auth  # type: ignore[attr-defined]
-    assert isinstance(auth, StaffCaller)
-    return auth
-
-
 class StaffOut(Schema):
     user_id: int
     email: str
@@ -37,5 +32,5 @@ class StaffOut(Schema):
 
 @router.get("/me", response=replies(StaffOut), summary="The staff user of this key")
 def me(request: HttpRequest) -> dict[str, object]:
-    user = caller(request).user
+    user = staff(request).user
     return {"user_id": user.pk, "email": user.email, "superuser": user.is_superuser}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from galerie.api.auth import SellerCaller, seller_key
+from galerie.api.auth import seller_key
 from galerie.api.routers import (
     seller_incidents,
     seller_messages,
@@ -15,16 +15,11 @@ from galerie.api.routers import (
     seller_returns,
     webhooks,
 )
+from galerie.api.routers.seller_caller import caller
 from galerie.api.schemas import replies
 
 router = Router(auth=seller_key, tags=["seller"])
 router.add_router("/webhooks", webhooks.seller_router)
-
-
-def caller(request: HttpRequest) -> SellerCaller:
-    auth = request.auth  # type: ignore[attr-defined]
-    assert isinstance(auth, SellerCaller)
-    return auth
 
 
 class SellerOut(Schema):

@@ -11,7 +11,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from galerie.api.auth import SellerCaller, StaffCaller
+from galerie.api.routers.operator_caller import staff
+from galerie.api.routers.seller_caller import seller_caller
 from galerie.api.schemas import replies
 from galerie.core.errors import InvalidInput
 from galerie.sellers.access import Perm
@@ -150,17 +151,12 @@ Owner = Callable[[HttpRequest, bool], tuple[int | None, Any]]
 
 
 def _seller_owner(request: HttpRequest, write: bool) -> tuple[int | None, Any]:
-    caller = request.auth  # type: ignore[attr-defined]
-    assert isinstance(caller, SellerCaller)
-    caller.require(Perm.MANAGE_TOKENS)
-    return caller.seller.pk, caller.user
+    who = seller_caller(request, Perm.MANAGE_TOKENS)
+    return who.seller.pk, who.user
 
 
 def _operator_owner(request: HttpRequest, write: bool) -> tuple[int | None, Any]:
-    caller = request.auth  # type: ignore[attr-defined]
-    assert isinstance(caller, StaffCaller)
-    caller.require(PERM_VIEW, *([PERM_CHANGE] if write else []))
-    return None, caller.user
+    return None, staff(request, PERM_VIEW, *([PERM_CHANGE] if write else [])).user
 
 
 def build(owner: Owner, *, seller: bool) -> Router:
