@@ -129,6 +129,8 @@ def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, brows
         ("seller offers", "/sell/offers/"),
         ("seller money", "/sell/money/"),
         ("seller statement", f"/sell/money/payouts/{demo['payout'].pk}/statement/"),
+        ("seller API keys", "/sell/tokens/"),
+        ("seller webhooks", "/sell/webhooks/"),
     ]:
         _check(seller, f"{base}{path}", name, found, axe)
     seller.goto(f"{base}/sell/money/")
@@ -143,6 +145,8 @@ def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, brows
         ("back-office trial balance", "/back-office/money/"),
         ("back-office commissions", "/back-office/money/commissions/"),
         ("back-office reconciliation", "/back-office/money/reconciliation/"),
+        ("back-office webhooks", "/back-office/webhooks/"),
+        ("back-office failed webhooks", "/back-office/webhooks/failed/"),
         ("admin index", "/admin/"),
     ]:
         _check(operator, f"{base}{path}", name, found, axe)
@@ -151,7 +155,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(axe, demo, brows
     print("\naxe-core serious/critical violations per page:")
     for name, lines in found.items():
         print(f"  {name}: {len(lines)}" + "".join(f"\n    {line}" for line in lines))
-    assert len(found) == 20
+    assert len(found) == 24
     assert not report, report
 
 
