@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from galerie.cart.models import Cart, CartLine
 from galerie.catalog.models import Brand, Product, ProductImage, ProductType, Variant
 from galerie.offers.models import Offer
-from galerie.offers.selectors import offers_sellable
+from galerie.offers.selectors.sellable import offers_sold_on
 from galerie.pricing.quote import Quote, QuoteGroup, quote_build
 from galerie.sellers.models import Seller, ShippingProfile
 from galerie.storefronts.models import Storefront
@@ -195,7 +195,7 @@ def cart_view(*, storefront: Storefront, cart: Cart | None) -> CartView:
         return CartView(cart=None, groups=[], quote=Quote(currency=storefront.currency), notices=[])
     lines = cart_lines(cart)
     ids = [line.offer_id for line in lines]
-    sellable = set(offers_sellable(storefront).filter(pk__in=ids).values_list("pk", flat=True))
+    sellable = set(offers_sold_on(storefront).filter(pk__in=ids).values_list("pk", flat=True))
     first_images: dict[int, ProductImage] = {}
     products = {line.offer.variant.product_id for line in lines}
     for image in ProductImage.objects.filter(product_id__in=products).order_by(

@@ -12,13 +12,11 @@ from django.utils.translation import gettext as _
 from galerie.cart.errors import NotEnoughStock, OfferNotAvailable
 from galerie.cart.models import MAX_QUANTITY, Cart, CartLine
 from galerie.cart.selectors import cart_lines
-from galerie.catalog.models import Product
 from galerie.core.errors import InvalidInput
 from galerie.offers.models import Offer
-from galerie.offers.selectors import offers_sellable
+from galerie.offers.selectors.sellable import offers_sold_on
 from galerie.storefronts.closure import storefront_sells_check
 from galerie.storefronts.models import Storefront
-from galerie.storefronts.selectors import storefront_scope_filter
 
 
 def _quantity(value: object) -> int:
@@ -32,12 +30,8 @@ def _quantity(value: object) -> int:
 
 
 def _sellable_offer(storefront: Storefront, offer_id: int | None, offer_uuid: uuid.UUID | None) -> Offer:
-    # What the storefront's product pages show: a sellable offer of a published product of its
-    # catalog scope (an offer id typed into a request cannot buy outside it).
-    sellable = offers_sellable(storefront).filter(
-        storefront_scope_filter(storefront, prefix="variant__product__"),
-        variant__product__status=Product.Status.PUBLISHED,
-    )
+    # What the product pages show: an offer id typed into a request cannot buy outside them.
+    sellable = offers_sold_on(storefront)
     if offer_uuid is not None:
         sellable = sellable.filter(uuid=offer_uuid)
     else:

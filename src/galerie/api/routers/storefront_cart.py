@@ -24,7 +24,6 @@ from galerie.cart.models import MAX_QUANTITY, Cart
 from galerie.cart.selectors import CartView, cart_line_offer_id, cart_view
 from galerie.cart.services import cart_add, cart_line_set_quantity, cart_open
 from galerie.core.errors import NotFound
-from galerie.offers.selectors.sellable import offer_sold_on
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.storefronts.models import Storefront
 
@@ -209,9 +208,6 @@ class QuantityIn(Schema):
 )
 def line_add(request: HttpRequest, code: str, payload: LineIn) -> Status[dict[str, Any]]:
     storefront = visible_storefront(code)
-    if not offer_sold_on(storefront=storefront, offer_uuid=payload.offer_id):
-        # Outside the catalog scope too (cart_add checks only that the offer is sellable here).
-        raise NotFound("This offer is not sold on this storefront.", code="offer_not_found", field="offer_id")
     try:
         cart = cart_add(
             storefront=storefront,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from uuid import UUID
 
 from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -43,14 +42,12 @@ def offers_sellable(storefront: Storefront) -> QuerySet[Offer]:
     return _offers_live(storefront).filter(Exists(admitted), seller__status=Seller.Status.ACTIVE)
 
 
-def offer_sold_on(*, storefront: Storefront, offer_uuid: UUID) -> bool:
-    """Whether the storefront sells this offer: sellable (``offers_sellable``) and of a published
-    product of its catalog scope, as its product pages show it. One query."""
-    return (
-        offers_sellable(storefront)
-        .filter(storefront_scope_filter(storefront, prefix="variant__product__"))
-        .filter(uuid=offer_uuid, variant__product__status=Product.Status.PUBLISHED)
-        .exists()
+def offers_sold_on(storefront: Storefront) -> QuerySet[Offer]:
+    """The offers the storefront sells: sellable (``offers_sellable``) and of a published
+    product of its catalog scope, as its product pages show them; what a cart may take."""
+    return offers_sellable(storefront).filter(
+        storefront_scope_filter(storefront, prefix="variant__product__"),
+        variant__product__status=Product.Status.PUBLISHED,
     )
 
 
