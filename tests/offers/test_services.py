@@ -58,8 +58,11 @@ def test_the_database_refuses_negative_stock_and_zero_price():
 
 def test_one_offer_per_seller_variant_and_condition():
     offer = make_offer()
-    with pytest.raises(InvalidInput, match="already has an offer"):
+    with pytest.raises(
+        InvalidInput, match=f"already sell this product in this condition \\(offer {offer.pk}\\)"
+    ) as refused:
         make_offer(seller=offer.seller, variant=offer.variant)
+    assert "condition" in refused.value.errors
     make_offer(seller=offer.seller, variant=offer.variant, condition="used")
     assert Offer.objects.count() == 2
 

@@ -94,6 +94,16 @@ def offer_create(
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
     _check_quantity(stock, "stock", minimum=0)
+    existing = (
+        Offer.objects.filter(seller_id=seller.pk, variant_id=variant.pk, condition=condition)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:  # one offer per variant and condition: a clear word before the constraint
+        message = _(
+            "You already sell this product in this condition (offer %(id)s): change that offer instead."
+        )
+        raise InvalidInput({"condition": [message % {"id": existing}]})
     if seller_sku and Offer.objects.filter(seller_id=seller.pk, seller_sku=seller_sku).exists():
         message = _("Another of your offers has the SKU “%(sku)s”: give each offer its own.")
         raise InvalidInput({"seller_sku": [message % {"sku": seller_sku}]})

@@ -25,7 +25,6 @@ from galerie.offers.imports.rows import MAX_PRICE_MINOR, MAX_STOCK
 from galerie.offers.models import Condition, Offer, OfferChange
 from galerie.offers.selectors.seller import (
     InvalidGtin,
-    offer_for_seller_variant,
     offer_get_for_seller,
     offers_link_storefronts,
     offers_query_for_seller,
@@ -214,16 +213,6 @@ def create(request: HttpRequest, payload: OfferCreate) -> Status[dict[str, Any]]
     currency = variant.storefront.currency  # type: ignore[attr-defined]
     if payload.price.currency != currency:
         raise InvalidInput({"price": [f"This product sells in {currency}, not {payload.price.currency}."]})
-    existing = offer_for_seller_variant(who.seller, variant_id=variant.pk, condition=payload.condition)
-    if existing is not None:
-        raise InvalidInput(
-            {
-                "condition": [
-                    f"You already sell this product in this condition (offer {existing.pk}):"
-                    " change that offer instead."
-                ]
-            }
-        )
     created = offer_create(
         seller=who.seller,
         variant=variant,

@@ -215,11 +215,6 @@ def offer_changes(*, offer: Offer, before: int | None = None, limit: int = HISTO
     return ChangePage(changes=rows, next_before=rows[-1].pk if more else None)
 
 
-def offer_for_seller_variant(seller: Seller, *, variant_id: int, condition: str) -> Offer | None:
-    """Return the seller's offer of a variant in a condition, or None (one offer per pair)."""
-    return Offer.objects.filter(seller_id=seller.pk, variant_id=variant_id, condition=condition).first()
-
-
 def variant_get_for_listing(seller: Seller, variant_id: int | None = None, *, gtin: str = "") -> Variant:
     """Return a variant the seller may put on sale, named by its id or by its GTIN, with
     ``variant.storefront`` (where it sells).

@@ -22,7 +22,6 @@ from galerie.offers.models import Offer
 from galerie.offers.selectors.seller import (
     InvalidGtin,
     offer_changes,
-    offer_for_seller_variant,
     offer_get_for_seller,
     offers_for_seller,
     variant_get_for_listing,
@@ -233,42 +232,31 @@ def offer_new(request: SellerRequest, variant_id: int) -> HttpResponse:
     form = OfferNewForm(request.POST or None, currency=currency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = offer_for_seller_variant(seller, variant_id=variant.pk, condition=data["condition"])
-        if existing is not None:
-            form.add_error(
-                "condition",
-                _(
-                    "You already sell this product in this condition (offer %(id)s):"
-                    " change that offer instead."
-                )
-                % {"id": existing.pk},
+        try:
+            offer = offer_create(
+                seller=seller,
+                variant=variant,
+                price=Money(data["price"], currency),
+                stock=data["stock"],
+                condition=data["condition"],
+                lead_time_days=data["lead_time_days"],
+                seller_sku=data["seller_sku"],
+                by=request.user,
             )
+        except DomainError as error:
+            add_domain_errors(form, error)
         else:
-            try:
-                offer = offer_create(
-                    seller=seller,
-                    variant=variant,
-                    price=Money(data["price"], currency),
-                    stock=data["stock"],
-                    condition=data["condition"],
-                    lead_time_days=data["lead_time_days"],
-                    seller_sku=data["seller_sku"],
-                    by=request.user,
-                )
-            except DomainError as error:
-                add_domain_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    format_html(
-                        '{} <a href="{}">{}</a>',
-                        _("Your offer is on sale."),
-                        storefront_product_url(variant, variant.storefront),  # type: ignore[attr-defined]
-                        _("See it on %(storefront)s") % {"storefront": variant.storefront.name},  # type: ignore[attr-defined]
-                    ),
-                )
-                url = reverse("seller_area:offers")
-                return redirect(f"{url}?q={offer.variant.gtin}" if offer.variant.gtin else url)
+            messages.success(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Your offer is on sale."),
+                    storefront_product_url(variant, variant.storefront),  # type: ignore[attr-defined]
+                    _("See it on %(storefront)s") % {"storefront": variant.storefront.name},  # type: ignore[attr-defined]
+                ),
+            )
+            url = reverse("seller_area:offers")
+            return redirect(f"{url}?q={offer.variant.gtin}" if offer.variant.gtin else url)
     return render(
         request,
         "galerie/seller/offer_new.html",
