@@ -4,11 +4,11 @@ an e-mail sent to them."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uuid
 
 from galerie.accounts.models import User
 from galerie.cart.services import cart_add
@@ -24,7 +24,14 @@ from galerie.returns.services import defect_declare
 from galerie.reviews.services import review_create
 from galerie.sellers.models import ShippingProfile
 from tests.checkout.conftest import SUCCESS, new_key
-from tests.factories import make_offer, make_seller, make_staff_member, make_storefront, make_user, make_variant
+from tests.factories import (
+    make_offer,
+    make_seller,
+    make_staff_member,
+    make_storefront,
+    make_user,
+    make_variant,
+)
 from tests.incidents.conftest import png, settle
 
 NAME, EMAIL, PHONE = "Ann Privacy-Test", "ann.privacy@example.test", "+33612345678"
@@ -67,9 +74,14 @@ def make_world(*, language: str = "en") -> World:
     ).order  # fmt: skip
     settle()
     owner_a, owner_b = make_staff_member(seller_a), make_staff_member(seller_b)
-    for part, owner in ((order.seller_orders.get(seller=seller_a), owner_a), (order.seller_orders.get(seller=seller_b), owner_b)):
+    for part, owner in (
+        (order.seller_orders.get(seller=seller_a), owner_a),
+        (order.seller_orders.get(seller=seller_b), owner_b),
+    ):
         seller_order_accept(seller_order_id=part.pk, acting_user=owner)
-        seller_order_ship(seller_order_id=part.pk, acting_user=owner, carrier="La Poste", tracking_number=f"T{part.pk}")
+        seller_order_ship(
+            seller_order_id=part.pk, acting_user=owner, carrier="La Poste", tracking_number=f"T{part.pk}"
+        )
         seller_order_deliver(seller_order_id=part.pk, acting_user=owner)
     part_a = order.seller_orders.get(seller=seller_a)
     review_create(customer=customer, order_line_id=part_a.lines.get().pk, product_stars=5, seller_stars=4,
@@ -83,7 +95,9 @@ def make_world(*, language: str = "en") -> World:
                          description=f"{NAME} says the spine is torn")  # fmt: skip
     Return.objects.filter(pk=ret.pk).update(status=Return.Status.REFUSED)
     cart_add(storefront=storefront, cart=None, customer=customer, offer_id=book.pk, quantity=1)
-    SentEmail.objects.create(event_uuid=uuid.uuid4(), kind="order_placed", recipient=EMAIL, subject="Your order")
+    SentEmail.objects.create(
+        event_uuid=uuid.uuid4(), kind="order_placed", recipient=EMAIL, subject="Your order"
+    )
     return World(customer, order, storefront, owner_a, other)
 
 

@@ -21,7 +21,7 @@ from galerie.privacy.models import Erasure
 from galerie.privacy.services import customer_erase
 from galerie.reviews.models import Review
 from tests.factories import make_user
-from tests.privacy.conftest import EMAIL, make_world
+from tests.privacy.conftest import EMAIL
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +59,10 @@ def test_erasure_keeps_the_accounting_records_and_pseudonymises_the_account(worl
         order_before.number, order_before.total_minor, order_before.vat_minor,
     )  # fmt: skip
     assert order.email == user.email
-    assert order.ship_name.startswith("erased-") and order.ship_line1 == order.ship_phone == order.ship_city == ""
+    assert (
+        order.ship_name.startswith("erased-")
+        and order.ship_line1 == order.ship_phone == order.ship_city == ""
+    )
     assert (order.ship_postal_code, order.ship_country) == ("69100", "FR")  # VAT evidence
     assert list(OrderLine.objects.filter(seller_order__order=world.order).values()) == lines_before
     assert Payment.objects.filter(pk=order.payment_id).values().get() == payment_before
@@ -118,5 +121,3 @@ def test_the_operator_command_erases_and_refuses(world, capsys):
     erasure = Erasure.objects.get(user=world.customer)
     assert (erasure.by_id, erasure.source) == (operator.pk, "operator")
     assert not User.objects.get(pk=world.customer.pk).is_active
-
-

@@ -26,10 +26,12 @@ def test_the_export_has_every_model_holding_the_customers_data(world):
     assert "password" not in document["account"]
     expected = {label for label, entry in POLICIES.items() if entry.subject is not None} - {"accounts.User"}
     assert set(document["data"]) == expected
-    for label in ("orders.Order", "orders.SellerOrder", "orders.OrderLine", "payments.Payment", "reviews.Review",
-                  "messaging.Thread", "messaging.Message", "incidents.Incident", "incidents.IncidentPhoto",
-                  "returns.Return", "returns.ReturnLine", "cart.Cart", "cart.CartLine", "checkout.CheckoutAttempt",
-                  "notifications.SentEmail"):  # fmt: skip
+    with_rows = (
+        "orders.Order orders.SellerOrder orders.OrderLine payments.Payment reviews.Review messaging.Thread"
+        " messaging.Message incidents.Incident incidents.IncidentPhoto returns.Return returns.ReturnLine"
+        " cart.Cart cart.CartLine checkout.CheckoutAttempt notifications.SentEmail"
+    )
+    for label in with_rows.split():
         assert document["data"][label], f"{label}: no row exported"
     order = document["data"]["orders.Order"][0]
     assert (order["ship_line1"], order["ship_phone"]) == (STREET, PHONE)
@@ -43,7 +45,7 @@ def test_the_command_writes_the_export(world, tmp_path):
     target = tmp_path / "ann.json"
     call_command("privacy", "export", "--email", EMAIL.upper(), "--output", str(target))
     assert json.loads(target.read_text())["account"]["email"] == EMAIL
-    with pytest.raises(CommandError, match="nobody@example.test"):
+    with pytest.raises(CommandError, match=r"nobody@example\.test"):
         call_command("privacy", "export", "--email", "nobody@example.test")
 
 

@@ -58,7 +58,11 @@ def test_after_erasure_no_erased_column_holds_an_original_value(world):
             for value in ORIGINALS:
                 lookup = f"{field.name}__icontains"
                 if isinstance(field, models.JSONField):
-                    rows = [v for v in model._default_manager.values_list(field.name, flat=True) if value in str(v)]
+                    rows = [
+                        v
+                        for v in model._default_manager.values_list(field.name, flat=True)
+                        if value in str(v)
+                    ]
                 else:
                     rows = list(model._default_manager.filter(**{lookup: value}).values_list("pk", flat=True))
                 if rows:

@@ -295,9 +295,7 @@ POLICIES: dict[str, Policy] = {
     "sellers.SellerAdmission": policy(
         not_personal="id seller storefront status reason decided_at", decided_by=T.OTHER
     ),
-    "sellers.SellerMember": policy(
-        not_personal="id seller role notify_new_orders created_at", user=T.OTHER
-    ),
+    "sellers.SellerMember": policy(not_personal="id seller role notify_new_orders created_at", user=T.OTHER),
     "sellers.ShippingProfile": policy(
         not_personal="id seller kind currency base_minor per_item_minor free_above_minor"
         " transit_days_min transit_days_max"
@@ -333,9 +331,7 @@ POLICIES: dict[str, Policy] = {
         " created_at updated_at"
     ),
     "catalog.Variant": policy(not_personal="id uuid product gtin name attributes position"),
-    "catalog.ProductImage": policy(
-        not_personal="id product image thumbnail width height alt position"
-    ),
+    "catalog.ProductImage": policy(not_personal="id product image thumbnail width height alt position"),
     "catalog.ProductProposal": policy(
         not_personal="id uuid seller status category product_type brand_name title description gtin"
         " attributes image condition price_minor currency stock reason product created_at decided_at",
@@ -488,9 +484,7 @@ POLICIES: dict[str, Policy] = {
         not_personal="id storefront rate_bp fixed_fee_minor on_shipping updated_at"
     ),
     "ledger.CommissionOverride": policy(not_personal="id storefront seller category rate_bp updated_at"),
-    "ledger.PayoutRun": policy(
-        not_personal="id run_date currency started_at as_of completed_at file_name"
-    ),
+    "ledger.PayoutRun": policy(not_personal="id run_date currency started_at as_of completed_at file_name"),
     "ledger.Payout": policy(
         not_personal="id run seller entry currency amount_minor reserve_minor debt_netted_minor"
         " debt_left_minor created_at",

@@ -34,8 +34,7 @@ def _value(field: models.Field, value: Any) -> Any:
 def _rows(model: type[models.Model], fields: list[models.Field], queryset: models.QuerySet) -> list[dict]:
     names = [f.attname for f in fields]
     return [
-        {f.name: _value(f, row[f.attname]) for f in fields}
-        for row in queryset.order_by("pk").values(*names)
+        {f.name: _value(f, row[f.attname]) for f in fields} for row in queryset.order_by("pk").values(*names)
     ]
 
 
@@ -60,4 +59,6 @@ def customer_export(*, user: User, now: datetime) -> dict[str, Any]:
 
 def customer_export_json(*, user: User, now: datetime) -> str:
     """The export as a JSON text (UTF-8, indented)."""
-    return json.dumps(customer_export(user=user, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    return json.dumps(
+        customer_export(user=user, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )

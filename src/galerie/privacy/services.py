@@ -88,10 +88,7 @@ def _files_of(queryset: models.QuerySet, fields: list[models.FileField]) -> list
     names = [f.attname for f in fields]
     storages = {f.attname: f.storage for f in fields}
     return [
-        (storages[name], value)
-        for row in queryset.values(*names)
-        for name, value in row.items()
-        if value
+        (storages[name], value) for row in queryset.values(*names) for name, value in row.items() if value
     ]
 
 
@@ -131,7 +128,9 @@ def customer_erase(*, user_id: int, now: datetime, by: User | None) -> Erasure:
     if blockers:
         raise ErasureBlocked(" ".join(blockers))
     pseudonym = f"erased-{uuid.uuid4().hex}@{PSEUDONYM_DOMAIN}"
-    summaries = set(Review.objects.filter(customer_id=user.pk).values_list("storefront_id", "product_id", "seller_id"))
+    summaries = set(
+        Review.objects.filter(customer_id=user.pk).values_list("storefront_id", "product_id", "seller_id")
+    )
     files: list[tuple[Storage, str]] = []
     for label in POLICIES:
         if label != "accounts.User":

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime
+from functools import partial
 
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import Max
 
@@ -49,6 +51,11 @@ def seller_documents_due(*, now: datetime) -> list[int]:
     return sorted(candidates[row["object_pk"]] for row in ended)
 
 
+def _delete_files(files: list[tuple[Storage, str]]) -> None:
+    for storage, name in files:
+        storage.delete(name)
+
+
 def seller_documents_purge(*, now: datetime, batch: int = 200) -> int:
     """Delete the documents (rows, then files once committed) of the sellers whose relationship
     ended DOCUMENTS_KEPT_MONTHS ago; return how many documents went. Safe to run twice."""
@@ -62,7 +69,7 @@ def seller_documents_purge(*, now: datetime, batch: int = 200) -> int:
             files = [(doc.file.storage, doc.file.name) for doc in documents if doc.file]
             SellerDocument.objects.filter(pk__in=[doc.pk for doc in documents]).delete()
             deleted += len(documents)
-            transaction.on_commit(lambda files=files: [storage.delete(name) for storage, name in files])
+            transaction.on_commit(partial(_delete_files, files))
     return deleted
 
 

@@ -12,16 +12,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.accounts.services import customer_profile_update, customer_signup
 from galerie.cart.selectors import cart_find, cart_item_count
 from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.messaging.selectors import customer_unread_by_order, threads_of_order
 from galerie.orders.delivery import seller_order_confirm_receipt
+from galerie.orders.selectors import lines_to_ship, order_get_for_customer, order_refunds, orders_for_customer
 from galerie.privacy.errors import ErasureBlocked
 from galerie.privacy.selectors import customer_export_json
 from galerie.privacy.services import customer_erase, customer_erase_blockers
-from galerie.orders.selectors import lines_to_ship, order_get_for_customer, order_refunds, orders_for_customer
 from galerie.returns.selectors import order_returns
 from galerie.reviews.selectors import order_reviews
 from galerie.web.form_errors import add_domain_errors
@@ -142,8 +143,11 @@ def account_settings(request: StorefrontRequest) -> HttpResponse:
 
 
 def _privacy_page(request: StorefrontRequest, form: ErasureForm, status: int = 200) -> HttpResponse:
+    assert isinstance(request.user, User)  # the views below send visitors to sign in first
     blockers = customer_erase_blockers(user=request.user)
-    return render(request, "galerie/account/privacy.html", {"form": form, "blockers": blockers}, status=status)
+    return render(
+        request, "galerie/account/privacy.html", {"form": form, "blockers": blockers}, status=status
+    )
 
 
 @storefront_view(closed_too=True)

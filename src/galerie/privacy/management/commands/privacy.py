@@ -26,7 +26,9 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="Write everything Galerie holds about a customer as JSON.")
         export.add_argument("--email", required=True, help="The customer's e-mail address.")
         export.add_argument("--output", help="A file to write (default: standard output).")
-        erase = sub.add_parser("erase", help="Erase a customer's personal data; orders are kept, pseudonymised.")
+        erase = sub.add_parser(
+            "erase", help="Erase a customer's personal data; orders are kept, pseudonymised."
+        )
         erase.add_argument("--email", required=True, help="The customer's e-mail address.")
         erase.add_argument("--by", required=True, help="The e-mail address of the staff member acting.")
         sub.add_parser("retention", help="Delete stale guest carts and expired sessions now.")

@@ -1,0 +1,43 @@
+"""The retention purge: stale guest carts and expired sessions go; the rest stays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from galerie.cart.models import Cart
+from galerie.core.jobs import JOBS
+from galerie.privacy.services import GUEST_CART_DAYS, retention_purge
+from tests.factories import make_storefront, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stale_guest_carts_and_expired_sessions_go(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    storefront = make_storefront()
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=GUEST_CART_DAYS + 1), tick=False):
+        stale = Cart.objects.create(storefront=storefront)
+        customers = Cart.objects.create(storefront=storefront, customer=make_user())
+    with time_machine.travel(now - timedelta(days=GUEST_CART_DAYS - 1), tick=False):
+        recent = Cart.objects.create(storefront=storefront)
+    Session.objects.create(session_key="old", session_data="x", expire_date=now - timedelta(seconds=1))
+    Session.objects.create(session_key="live", session_data="x", expire_date=now + timedelta(days=1))
+    # when the purge runs
+    counts = retention_purge(now=now)
+    # then only the stale guest cart and the expired session went
+    assert counts == {"guest_carts": 1, "sessions": 1}
+    assert set(Cart.objects.values_list("pk", flat=True)) == {customers.pk, recent.pk}
+    assert not Cart.objects.filter(pk=stale.pk).exists()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
+
+
+def test_the_worker_runs_it():
+    import galerie.privacy.jobs  # noqa: F401
+
+    assert "privacy.retention" in JOBS
