@@ -4,11 +4,13 @@ an e-mail sent to them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from galerie.accounts.models import User
 from galerie.cart.services import cart_add
@@ -23,6 +25,7 @@ from galerie.returns.models import Return
 from galerie.returns.services import defect_declare
 from galerie.reviews.services import review_create
 from galerie.sellers.models import ShippingProfile
+from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.checkout.conftest import SUCCESS, new_key
 from tests.factories import (
     make_offer,
@@ -95,6 +98,14 @@ def make_world(*, language: str = "en") -> World:
                          description=f"{NAME} says the spine is torn")  # fmt: skip
     Return.objects.filter(pk=ret.pk).update(status=Return.Status.REFUSED)
     cart_add(storefront=storefront, cart=None, customer=customer, offer_id=book.pk, quantity=1)
+    endpoint = WebhookEndpoint.objects.create(
+        seller=seller_a, url="https://seller.example.test/hook", secret="whsec_x", event_types=["*"]
+    )
+    body = {"type": "seller_order.delivered", "data": {"number": part_a.number, "shipping_address": ADDRESS}}
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, event_uuid=uuid.uuid4(), event_type="seller_order.delivered",
+        body=json.dumps(body), status="delivered", next_attempt_at=timezone.now(),
+    )  # fmt: skip
     SentEmail.objects.create(
         event_uuid=uuid.uuid4(), kind="order_placed", recipient=EMAIL, subject="Your order"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -31,7 +32,7 @@ def test_stale_guest_carts_and_expired_sessions_go(settings):
     # when the purge runs
     counts = retention_purge(now=now)
     # then only the stale guest cart and the expired session went
-    assert counts == {"guest_carts": 1, "sessions": 1}
+    assert counts == {"guest_carts": 1, "sessions": 1, "webhook_deliveries": 0}
     assert set(Cart.objects.values_list("pk", flat=True)) == {customers.pk, recent.pk}
     assert not Cart.objects.filter(pk=stale.pk).exists()
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
@@ -41,3 +42,25 @@ def test_the_worker_runs_it():
     import galerie.privacy.jobs  # noqa: F401
 
     assert "privacy.retention" in JOBS
+
+
+def test_old_webhook_deliveries_go_unless_still_being_sent():
+    from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
+    from galerie.webhooks.services import WEBHOOK_DELIVERY_KEPT_DAYS
+    from tests.factories import make_seller
+
+    endpoint = WebhookEndpoint.objects.create(seller=make_seller(), url="https://x.example.test/", secret="s")
+    now = timezone.now()
+
+    def delivery(status: str, days: int) -> WebhookDelivery:
+        with time_machine.travel(now - timedelta(days=days), tick=False):
+            return WebhookDelivery.objects.create(
+                endpoint=endpoint, event_uuid=uuid.uuid4(), event_type="order.placed", body="{}",
+                status=status, next_attempt_at=timezone.now(),
+            )  # fmt: skip
+
+    old_done, old_pending = delivery("delivered", WEBHOOK_DELIVERY_KEPT_DAYS + 1), delivery("pending", 400)
+    recent = delivery("dead", WEBHOOK_DELIVERY_KEPT_DAYS - 1)
+    assert retention_purge(now=now)["webhook_deliveries"] == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
+    assert not WebhookDelivery.objects.filter(pk=old_done.pk).exists()

@@ -50,6 +50,22 @@ def by_email(column: str) -> Subject:
     return lambda user: Q(**{f"{column}__iexact": user.email})
 
 
+def by_order_number(column: str) -> Subject:
+    """The rows whose text ``column`` (a JSON body) names one of the customer's orders or seller
+    orders by number (``"GA-…"`` or ``"GA-…-2"``). A scan of the column: erasure is rare."""
+
+    def subject(user: Any) -> Q:
+        from django.apps import apps
+
+        order = apps.get_model("orders", "Order")
+        found = Q(pk__in=[])
+        for number in order.objects.filter(customer_id=user.pk).values_list("number", flat=True):
+            found |= Q(**{f"{column}__contains": f'"{number}"'}) | Q(**{f"{column}__contains": f'"{number}-'})
+        return found
+
+    return subject
+
+
 @dataclass(frozen=True)
 class Policy:
     fields: dict[str, T]
@@ -518,11 +534,13 @@ POLICIES: dict[str, Policy] = {
         created_by=T.OTHER,
     ),
     "webhooks.WebhookDelivery": policy(
+        subject=by_order_number("body"),
+        erase_rows=~Q(status="pending"),  # a pending one is still being sent: the purge takes it later
         not_personal="id endpoint event_uuid event_type status attempts next_attempt_at"
         " first_attempt_at last_status_code last_error delivered_at redelivered_at created_at",
-        body=T.TRANSIENT,  # an order event sent to the seller may carry the shipping address
+        body=T.ERASE,  # an order event sent to the seller carries the shipping address
         redelivered_by=T.OTHER,
-        retention="Not purged yet: see docs/privacy.md (to do).",
+        export_order=95,
     ),
     "webhooks.WebhookAttempt": policy(not_personal="id delivery at status_code error duration_ms"),
 }

@@ -31,6 +31,7 @@ from galerie.returns.models import Return
 from galerie.reviews.models import Review
 from galerie.reviews.services import rating_summaries_refresh
 from galerie.sellers.models import SellerMember
+from galerie.webhooks.services import WEBHOOK_DELIVERY_KEPT_DAYS, webhook_deliveries_purge
 
 OPEN_SELLER_ORDER = (SellerOrder.Status.NEW, SellerOrder.Status.ACCEPTED, SellerOrder.Status.SHIPPED)
 CLOSED_RETURN = (Return.Status.REFUNDED, Return.Status.REFUSED)
@@ -159,11 +160,13 @@ def customer_erase(*, user_id: int, now: datetime, by: User | None) -> Erasure:
 
 def retention_purge(*, now: datetime) -> dict[str, int]:
     """Delete the personal data that has outlived its purpose (docs/privacy.md, "Retention"):
-    guest carts untouched for GUEST_CART_DAYS, expired sessions. Return how many of each."""
+    guest carts untouched for GUEST_CART_DAYS, expired sessions, webhook deliveries done for
+    WEBHOOK_DELIVERY_KEPT_DAYS. Return how many of each."""
     carts = carts_guest_purge(before=now - timedelta(days=GUEST_CART_DAYS))
+    deliveries = webhook_deliveries_purge(before=now - timedelta(days=WEBHOOK_DELIVERY_KEPT_DAYS))
     engine = import_module(settings.SESSION_ENGINE)
     sessions = 0
     store = engine.SessionStore
     if hasattr(store, "get_model_class"):  # the database store; a cache store expires its own
         sessions = store.get_model_class().objects.filter(expire_date__lt=now).delete()[0]
-    return {"guest_carts": carts, "sessions": sessions}
+    return {"guest_carts": carts, "sessions": sessions, "webhook_deliveries": deliveries}
