@@ -32,7 +32,7 @@ def test_stale_guest_carts_and_expired_sessions_go(settings):
     # when the purge runs
     counts = retention_purge(now=now)
     # then only the stale guest cart and the expired session went
-    assert counts == {"guest_carts": 1, "sessions": 1, "webhook_deliveries": 0}
+    assert counts == {"guest_carts": 1, "sessions": 1, "webhook_deliveries": 0, "checkout_addresses": 0}
     assert set(Cart.objects.values_list("pk", flat=True)) == {customers.pk, recent.pk}
     assert not Cart.objects.filter(pk=stale.pk).exists()
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
@@ -64,3 +64,25 @@ def test_old_webhook_deliveries_go_unless_still_being_sent():
     assert retention_purge(now=now)["webhook_deliveries"] == 1
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
     assert not WebhookDelivery.objects.filter(pk=old_done.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_settled_checkout_attempts_forget_the_typed_address():
+    from galerie.checkout.models import CheckoutAttempt
+    from galerie.checkout.services import CHECKOUT_ADDRESS_KEPT_DAYS
+    from tests.privacy.conftest import ADDRESS, make_world
+
+    world = make_world()
+    attempt = CheckoutAttempt.objects.get(order=world.order)
+    assert attempt.address["line1"] == ADDRESS["line1"]
+    settled_at = attempt.updated_at
+    # a day before the end of the period: kept
+    before = retention_purge(now=settled_at + timedelta(days=CHECKOUT_ADDRESS_KEPT_DAYS - 1))
+    assert before["checkout_addresses"] == 0
+    assert CheckoutAttempt.objects.get(pk=attempt.pk).address == attempt.address
+    # a day after: emptied, the order keeps its own copy
+    after = retention_purge(now=settled_at + timedelta(days=CHECKOUT_ADDRESS_KEPT_DAYS + 1))
+    assert after["checkout_addresses"] == 1
+    assert CheckoutAttempt.objects.get(pk=attempt.pk).address == {}
+    world.order.refresh_from_db()
+    assert world.order.ship_line1 == ADDRESS["line1"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
 from galerie.cart.services import carts_guest_purge
+from galerie.checkout.services import CHECKOUT_ADDRESS_KEPT_DAYS, checkout_attempts_forget_addresses
 from galerie.core.outbox import emit
 from galerie.incidents.models import Incident
 from galerie.orders.models import SellerOrder
@@ -161,12 +162,19 @@ def customer_erase(*, user_id: int, now: datetime, by: User | None) -> Erasure:
 def retention_purge(*, now: datetime) -> dict[str, int]:
     """Delete the personal data that has outlived its purpose (docs/privacy.md, "Retention"):
     guest carts untouched for GUEST_CART_DAYS, expired sessions, webhook deliveries done for
-    WEBHOOK_DELIVERY_KEPT_DAYS. Return how many of each."""
+    WEBHOOK_DELIVERY_KEPT_DAYS, addresses of checkout attempts settled for
+    CHECKOUT_ADDRESS_KEPT_DAYS. Return how many of each."""
     carts = carts_guest_purge(before=now - timedelta(days=GUEST_CART_DAYS))
+    addresses = checkout_attempts_forget_addresses(before=now - timedelta(days=CHECKOUT_ADDRESS_KEPT_DAYS))
     deliveries = webhook_deliveries_purge(before=now - timedelta(days=WEBHOOK_DELIVERY_KEPT_DAYS))
     engine = import_module(settings.SESSION_ENGINE)
     sessions = 0
     store = engine.SessionStore
     if hasattr(store, "get_model_class"):  # the database store; a cache store expires its own
         sessions = store.get_model_class().objects.filter(expire_date__lt=now).delete()[0]
-    return {"guest_carts": carts, "sessions": sessions, "webhook_deliveries": deliveries}
+    return {
+        "guest_carts": carts,
+        "sessions": sessions,
+        "webhook_deliveries": deliveries,
+        "checkout_addresses": addresses,
+    }
