@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -121,3 +122,33 @@ def test_the_operator_command_erases_and_refuses(world, capsys):
     erasure = Erasure.objects.get(user=world.customer)
     assert (erasure.by_id, erasure.source) == (operator.pk, "operator")
     assert not User.objects.get(pk=world.customer.pk).is_active
+
+
+def test_no_email_goes_to_an_erased_accounts_pseudonym(world, smtp_inbox):
+    from galerie.notifications.emails import Email
+    from galerie.notifications.models import SentEmail
+    from galerie.notifications.services import email_send_once
+
+    # given an erased customer, and a late e-mail about their order (a refund made afterwards)
+    customer_erase(user_id=world.customer.pk, now=NOW, by=world.customer)
+    pseudonym = User.objects.get(pk=world.customer.pk).email
+    sent_before = SentEmail.objects.count()
+    late = Email(kind="refund", recipient=pseudonym, subject="Refund", text="-", html="-",
+                 from_email="shop@example.test", language="en")  # fmt: skip
+    # when the worker sends it, then nothing goes and nothing is recorded
+    assert email_send_once(event_uuid=uuid.uuid4(), email=late) is False
+    assert SentEmail.objects.count() == sent_before and smtp_inbox.to(pseudonym) == []
+
+
+def test_the_erased_accounts_other_sessions_are_signed_out(world, client):
+    from django.test import Client
+
+    # given the customer signed in on a second browser
+    other_browser = Client()
+    other_browser.force_login(world.customer)
+    account = f"/s/{world.storefront.code}/account/"
+    assert other_browser.get(account).status_code == 200
+    # when they erase their account from the first one
+    customer_erase(user_id=world.customer.pk, now=NOW, by=world.customer)
+    # then the second browser is signed out (the session's auth hash no longer matches)
+    assert other_browser.get(account).status_code == 302
