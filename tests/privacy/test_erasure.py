@@ -152,3 +152,22 @@ def test_the_erased_accounts_other_sessions_are_signed_out(world, client):
     customer_erase(user_id=world.customer.pk, now=NOW, by=world.customer)
     # then the second browser is signed out (the session's auth hash no longer matches)
     assert other_browser.get(account).status_code == 302
+
+
+def test_another_customer_cannot_erase_an_account(world):
+    from galerie.core.errors import PermissionDenied
+
+    before = _snapshot(world.customer.pk)
+    with pytest.raises(PermissionDenied):
+        customer_erase(user_id=world.customer.pk, now=NOW, by=world.other)
+    assert _snapshot(world.customer.pk) == before
+
+
+def test_a_payment_under_way_blocks_the_erasure(world):
+    from galerie.checkout.models import CheckoutAttempt
+
+    CheckoutAttempt.objects.filter(order=world.order).update(status=CheckoutAttempt.Status.RESERVED)
+    before = _snapshot(world.customer.pk)
+    with pytest.raises(ErasureBlocked, match="payment is under way"):
+        customer_erase(user_id=world.customer.pk, now=NOW, by=world.customer)
+    assert _snapshot(world.customer.pk) == before

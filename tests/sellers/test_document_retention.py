@@ -9,6 +9,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from galerie.core.jobs import JOBS
+from galerie.core.models import OutboxEvent
 from galerie.sellers.models import Seller, SellerDocument
 from galerie.sellers.services import seller_document_add, seller_reject
 from galerie.sellers.services.retention import months_before, seller_documents_purge
@@ -56,6 +57,9 @@ def test_documents_go_a_day_after_six_months_file_and_row():
     assert not SellerDocument.objects.filter(pk=document.pk).exists()
     assert not storage.exists(name)
     assert Seller.objects.filter(pk=seller.pk).exists()
+    assert (
+        OutboxEvent.objects.filter(topic="seller.documents_purged", payload__seller_id=seller.pk).count() == 1
+    )
     # and running it again does nothing
     assert seller_documents_purge(now=datetime(2026, 10, 1, 9, 0, tzinfo=UTC)) == 0
 

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
 from galerie.cart.services import carts_guest_purge
+from galerie.checkout.models import CheckoutAttempt
 from galerie.checkout.services import CHECKOUT_ADDRESS_KEPT_DAYS, checkout_attempts_forget_addresses
+from galerie.core.errors import PermissionDenied
 from galerie.core.outbox import emit
 from galerie.incidents.models import Incident
 from galerie.orders.models import SellerOrder
@@ -36,6 +38,7 @@ from galerie.webhooks.services import WEBHOOK_DELIVERY_KEPT_DAYS, webhook_delive
 
 OPEN_SELLER_ORDER = (SellerOrder.Status.NEW, SellerOrder.Status.ACCEPTED, SellerOrder.Status.SHIPPED)
 CLOSED_RETURN = (Return.Status.REFUNDED, Return.Status.REFUSED)
+PAYMENT_UNDER_WAY = (CheckoutAttempt.Status.RESERVED, CheckoutAttempt.Status.FAILED)
 CLOSED_INCIDENT = (Incident.Status.RESOLVED, Incident.Status.CLOSED)
 PSEUDONYM_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
 GUEST_CART_DAYS = 30
@@ -60,6 +63,8 @@ def _blockers(user: User) -> list[str]:
         )
     if Return.objects.filter(customer_id=user.pk).exclude(status__in=CLOSED_RETURN).exists():
         reasons.append(_("A return is still open: ask again once it is refunded or closed."))
+    if CheckoutAttempt.objects.filter(customer_id=user.pk, status__in=PAYMENT_UNDER_WAY).exists():
+        reasons.append(_("A payment is under way or to be given back: ask again in a few days."))
     if Incident.objects.filter(customer_id=user.pk).exclude(status__in=CLOSED_INCIDENT).exists():
         reasons.append(_("An incident is still open: ask again once it is resolved or closed."))
     return reasons
@@ -116,13 +121,16 @@ def customer_erase(*, user_id: int, now: datetime, by: User | None) -> Erasure:
     accounting law requires, deactivate the account under a pseudonym and record who and when.
 
     One transaction; files are deleted after commit. Locks the account row. Raises
-    SubjectNotFound, or ErasureBlocked while an order, return or incident is open (nothing
-    changes then). A repeated request returns the first erasure.
+    SubjectNotFound; PermissionDenied unless ``by`` is the customer or operator staff;
+    ErasureBlocked while an order, payment, return or incident is open (nothing changes then).
+    A repeated request returns the first erasure.
     """
     try:
         user = User.objects.select_for_update().get(pk=user_id)
     except User.DoesNotExist:
         raise SubjectNotFound(_("There is no such account."), field="user_id") from None
+    if by is not None and by.pk != user.pk and not by.is_staff:
+        raise PermissionDenied(_("Only the customer or the marketplace's staff may erase an account."))
     done = Erasure.objects.filter(user_id=user.pk).first()
     if done is not None:
         return done

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from galerie.core.models import StatusChange
+from galerie.core.outbox import emit
 from galerie.sellers.models import Seller, SellerDocument
 from galerie.sellers.selectors import SELLER_MODEL_LABEL
 
@@ -69,6 +70,7 @@ def seller_documents_purge(*, now: datetime, batch: int = 200) -> int:
             files = [(doc.file.storage, doc.file.name) for doc in documents if doc.file]
             SellerDocument.objects.filter(pk__in=[doc.pk for doc in documents]).delete()
             deleted += len(documents)
+            emit("seller.documents_purged", seller_id=seller_id, documents=len(documents))
             transaction.on_commit(partial(_delete_files, files))
     return deleted
 
