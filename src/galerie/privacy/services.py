@@ -146,9 +146,11 @@ def customer_erase(*, user_id: int, now: datetime, by: User | None) -> Erasure:
         if label != "accounts.User":
             _erase_rows(label, user, pseudonym, files)
     # The account last: the rows found by its e-mail address were found with the original one.
-    user.set_unusable_password()
-    user.email, user.full_name, user.last_login, user.is_active = pseudonym, "", None, False
-    user.save(update_fields=["password", "email", "full_name", "last_login", "is_active"])
+    _erase_rows("accounts.User", user, pseudonym, files)
+    user.refresh_from_db()
+    user.set_unusable_password()  # the registry empties it; Django reads "" as usable
+    user.is_active = False
+    user.save(update_fields=["password", "is_active"])
     for storefront_id, product_id, seller_id in sorted(summaries):
         rating_summaries_refresh(storefront_id=storefront_id, product_id=product_id, seller_id=seller_id)
     erasure = Erasure.objects.create(
