@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reviews",),
     ("portability", "incidents", "returns"),
     ("messaging", "webhooks"),
+    ("privacy",),
     ("web", "api"),
 )
 ROOT = "(root)"
