@@ -29,14 +29,14 @@ class Command(BaseCommand):
         if not 2023 <= year <= timezone.localdate().year:
             raise CommandError(f"--year: {year} is not a year DAC7 reports (2023 to this year).")
         output = Path(options.get("output") or f"DAC7-{year}.xml")
+        if not output.parent.is_dir():
+            raise CommandError(f"--output: the folder {output.parent} does not exist.")
         try:
             result = dac7_declaration_build(
                 year=year, rows=dac7_rows(year=year), declaration_id=options["declaration_id"]
             )
         except DomainError as error:
             raise CommandError(error.message) from None
-        if output.parent and not output.parent.is_dir():
-            raise CommandError(f"--output: the folder {output.parent} does not exist.")
         output.write_text(result.xml, encoding="utf-8")
         consideration = sum(row.figures.consideration.total for row in result.declared)
         self.stdout.write(
