@@ -79,7 +79,9 @@ def market(db) -> Market:
     sellers = [make_seller(storefronts=[storefront]), make_seller(storefronts=[storefront], kind="private")]
     market = Market(storefront=storefront, sellers=sellers, customer=make_user())
     for seller in sellers:
-        market.offers[seller.pk] = make_offer(seller=seller, variant=make_variant(), price_minor=2000, stock=999)
+        market.offers[seller.pk] = make_offer(
+            seller=seller, variant=make_variant(), price_minor=2000, stock=999
+        )
     return market
 
 

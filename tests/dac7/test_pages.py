@@ -103,5 +103,8 @@ def test_the_back_office_lists_the_holds_and_refuses_non_staff(client):
     assert "Held Shop" in body and "no answer" in body
     client.force_login(make_staff_member(seller))
     assert client.get("/back-office/dac7/").status_code == 403
-    assert client.post(f"/back-office/dac7/sellers/{seller.pk}/exclusion/", {"exclusion": "listed"}).status_code == 403
+    assert (
+        client.post(f"/back-office/dac7/sellers/{seller.pk}/exclusion/", {"exclusion": "listed"}).status_code
+        == 403
+    )
     assert not SellerTaxProfile.objects.exists()

@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from galerie.core.delivery import outbox_deliver_batch, handlers_autodiscover
+from galerie.core.delivery import handlers_autodiscover, outbox_deliver_batch
 from galerie.dac7.models import Dac7Reminder
 from galerie.dac7.services import dac7_reminders_send
 from galerie.ledger.holds import held_seller_ids
@@ -32,7 +32,7 @@ def funded_sale(seller_id: int, amount_minor: int, when) -> None:
                       credit(AccountRef(AccountKind.SELLER_PAYABLE, "EUR", seller_id), amount_minor)],
         )  # fmt: skip
         entry_post(
-            idempotency_key=f"test-available:{key}", kind=JournalEntry.Kind.AVAILABILITY, description="available",
+            idempotency_key=f"test-available:{key}", kind=JournalEntry.Kind.AVAILABILITY, description="free",
             postings=[debit(AccountRef(AccountKind.SELLER_PAYABLE, "EUR", seller_id), amount_minor),
                       credit(AccountRef(AccountKind.SELLER_AVAILABLE, "EUR", seller_id), amount_minor)],
         )  # fmt: skip
@@ -45,7 +45,8 @@ def deliver() -> None:
 
 
 def dac7_mails(inbox, address: str) -> list:
-    return [m for m in inbox.to(address) if "tax information" in m["Subject"].lower()]
+    """The DAC7 e-mails to ``address``: in French, the language of the seller's storefront."""
+    return [m for m in inbox.to(address) if "fiscales" in m["Subject"] or "suspendus" in m["Subject"]]
 
 
 def test_reminders_then_the_hold_then_payouts_again(smtp_inbox, settings, tmp_path):
@@ -61,9 +62,9 @@ def test_reminders_then_the_hold_then_payouts_again(smtp_inbox, settings, tmp_pa
     assert dac7_reminders_send(now=first) == 0  # run twice: nothing more
     deliver()
     [mail] = dac7_mails(smtp_inbox, late.email)
-    assert "Tax information needed" in mail["Subject"]
+    assert mail["Subject"] == f"Informations fiscales requises pour {late.display_name}"
     body = mail.get_body(preferencelist=("plain",)).get_content()
-    assert "Tax identification number (TIN)" in body and "/sell/tax-information/" in body
+    assert "Numéro d’identification fiscale (NIF)" in body and "/sell/tax-information/" in body
     assert dac7_mails(smtp_inbox, "prompt@shop.test") == []
 
     assert dac7_reminders_send(now=first + timedelta(days=30) - timedelta(minutes=1)) == 0
@@ -73,7 +74,7 @@ def test_reminders_then_the_hold_then_payouts_again(smtp_inbox, settings, tmp_pa
         (1, first), (2, second)
     ]  # fmt: skip
     deliver()
-    assert "Second reminder" in dac7_mails(smtp_inbox, late.email)[-1]["Subject"]
+    assert "Deuxième relance" in dac7_mails(smtp_inbox, late.email)[-1]["Subject"]
 
     assert dac7_reminders_send(now=second + timedelta(days=30) - timedelta(minutes=1)) == 0
     assert held_seller_ids() == set()
@@ -83,7 +84,7 @@ def test_reminders_then_the_hold_then_payouts_again(smtp_inbox, settings, tmp_pa
     [hold] = PayoutHold.objects.filter(seller=late, lifted_at__isnull=True)
     assert hold.reason == "dac7_missing_data" and hold.placed_at == held_at
     deliver()
-    assert "Payouts withheld" in dac7_mails(smtp_inbox, late.email)[-1]["Subject"]
+    assert "Virements suspendus" in dac7_mails(smtp_inbox, late.email)[-1]["Subject"]
 
     day = (held_at + timedelta(days=1)).date()
     result = payouts_run(run_date=day, now=local(day.year, day.month, day.day))

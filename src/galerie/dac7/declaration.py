@@ -11,30 +11,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import xmlschema
 from dac7.constants import Env
 from dac7.core import DAC7_SCHEMA, json_to_xml
+from dac7.models.enums import LegalAddressType, NamePersonType, Nexus, OtherIdentificationNumberType
 from dac7.models.flat import (
-    Address,
     Declaration,
-    FinancialIdentifier,
-    OtherActivities,
-    OtherIdentificationNumber,
     OtherPlatformOperators,
     PlatformOperator,
     ReportableEntitySeller,
     ReportableIndividualSeller,
-    TaxIdentificationNumber,
 )
-from dac7.models.enums import LegalAddressType, NamePersonType, Nexus, OtherIdentificationNumberType
 from django.conf import settings
 from django.utils import timezone
 
 from galerie.dac7.errors import Dac7DeclarationInvalid, Dac7SettingMissing
-from galerie.dac7.figures import CURRENCY, Quarters
-from galerie.dac7.selectors import EU_COUNTRIES, Dac7Row
+from galerie.dac7.figures import CURRENCY
 from galerie.dac7.models import SellerTaxProfile
+from galerie.dac7.selectors import EU_COUNTRIES, Dac7Row
 from galerie.sellers.models import Seller
 
 OPERATOR_SETTINGS = (
@@ -66,70 +62,72 @@ def platform_operator() -> PlatformOperator:
     if country not in EU_COUNTRIES:
         raise Dac7SettingMissing(f"GALERIE_OPERATOR_COUNTRY={country!r} is not an EU member state.")
     name = values["GALERIE_OPERATOR_NAME"]
-    return PlatformOperator(
-        residence_country_code=country,
-        tax_identification_numbers=[{"issued_by": country, "value": values["GALERIE_DAC7_OPERATOR_TIN"]}],
-        vat_number=values["GALERIE_DAC7_OPERATOR_VAT"],
-        legal_names=[name],
-        business_names=[name],
-        addresses=[
-            Address(
-                legal_type=LegalAddressType.REGISTERED_OFFICE,
-                country_code=country,
-                street=values["GALERIE_DAC7_OPERATOR_STREET"],
-                post_code=values["GALERIE_DAC7_OPERATOR_POSTCODE"],
-                city=values["GALERIE_DAC7_OPERATOR_CITY"],
-            )
-        ],
-        nexus=Nexus(getattr(settings, "GALERIE_DAC7_NEXUS", Nexus.RESIDENT.value)),
+    return PlatformOperator.model_validate(
+        {
+            "residence_country_code": country,
+            "tax_identification_numbers": [
+                {"issued_by": country, "value": values["GALERIE_DAC7_OPERATOR_TIN"]}
+            ],
+            "vat_number": values["GALERIE_DAC7_OPERATOR_VAT"],
+            "legal_names": [name],
+            "business_names": [name],
+            "addresses": [
+                {
+                    "legal_type": LegalAddressType.REGISTERED_OFFICE,
+                    "country_code": country,
+                    "street": values["GALERIE_DAC7_OPERATOR_STREET"],
+                    "post_code": values["GALERIE_DAC7_OPERATOR_POSTCODE"],
+                    "city": values["GALERIE_DAC7_OPERATOR_CITY"],
+                }
+            ],
+            "nexus": Nexus(getattr(settings, "GALERIE_DAC7_NEXUS", Nexus.RESIDENT.value)),
+        }
     )
 
 
-def _address(seller: Seller) -> Address:
+def _address(seller: Seller) -> dict[str, Any]:
     street = ", ".join(part for part in (seller.address_line1, seller.address_line2) if part)
-    return Address(
-        legal_type=LegalAddressType.RESIDENTIAL_OR_BUSINESS,
-        country_code=seller.country,
-        street=street,
-        post_code=seller.postal_code,
-        city=seller.city,
-    )
+    return {
+        "legal_type": LegalAddressType.RESIDENTIAL_OR_BUSINESS,
+        "country_code": seller.country,
+        "street": street,
+        "post_code": seller.postal_code,
+        "city": seller.city,
+    }
 
 
-def _activities(row: Dac7Row) -> OtherActivities:
+def _activities(row: Dac7Row) -> dict[str, Any]:
+    """Sale of goods, per quarter: amounts in euros (the package rounds them to whole units)."""
     f = row.figures
-
-    def amounts(prefix: str, quarters: Quarters) -> dict[str, Decimal]:
-        return {f"{prefix}_q{q}": _euros(quarters.values[q - 1]) for q in (1, 2, 3, 4)}
-
-    return OtherActivities(
-        currency_code=CURRENCY,
-        **amounts("consideration_amount", f.consideration),
-        **amounts("fees_amount", f.fees),
-        **amounts("taxes_amount", f.taxes),
-        **{f"activities_number_q{q}": f.sales.values[q - 1] for q in (1, 2, 3, 4)},
-    )
+    data: dict[str, Any] = {"currency_code": CURRENCY}
+    for q in (1, 2, 3, 4):
+        data[f"consideration_amount_q{q}"] = _euros(f.consideration.values[q - 1])
+        data[f"fees_amount_q{q}"] = _euros(f.fees.values[q - 1])
+        data[f"taxes_amount_q{q}"] = _euros(f.taxes.values[q - 1])
+        data[f"activities_number_q{q}"] = f.sales.values[q - 1]
+    return data
 
 
-def _tins(profile: SellerTaxProfile | None) -> list[TaxIdentificationNumber]:
+def _tins(profile: SellerTaxProfile | None) -> list[dict[str, str]]:
     if profile is None or not profile.tin or not profile.tin_country:
-        return []
-    return [TaxIdentificationNumber(issued_by=profile.tin_country, value=profile.tin)]
+        return []  # the package declares "NOTIN" (unknown)
+    return [{"issued_by": profile.tin_country, "value": profile.tin}]
 
 
-def _financial(row: Dac7Row) -> list[FinancialIdentifier]:
+def _financial(row: Dac7Row) -> list[dict[str, Any]]:
     if not row.seller.iban:
         return []
     holder = row.profile.account_holder if row.profile else ""
-    return [FinancialIdentifier(type="IBAN", account_number=row.seller.iban, account_holder_name=holder or None)]
+    return [{"type": "IBAN", "account_number": row.seller.iban, "account_holder_name": holder or None}]
 
 
 def reportable_seller(row: Dac7Row) -> ReportableEntitySeller | ReportableIndividualSeller | None:
     """The seller as the ``dac7`` models declare it, or None when the schema's required data is
     missing (an individual's name, date or place of birth)."""
     seller, profile = row.seller, row.profile
-    common = {
-        "seller_id": str(seller.uuid.hex),
+    common: dict[str, Any] = {
+        "seller_id": seller.uuid.hex,
+        "residence_country_code": seller.country,
         "vat_number": seller.vat_number or None,
         "addresses": [_address(seller)],
         "financial_identifiers": _financial(row),
@@ -137,37 +135,35 @@ def reportable_seller(row: Dac7Row) -> ReportableEntitySeller | ReportableIndivi
         "sale_of_goods": _activities(row),
     }
     if row.seller_type == SellerTaxProfile.SellerType.ENTITY:
-        ins = []
-        if seller.trade_register_number:
-            ins.append(
-                OtherIdentificationNumber(
-                    issued_by=seller.country,
-                    value=seller.trade_register_number,
-                    type=OtherIdentificationNumberType.BUSINESS_REGISTRATION_NUMBER,
-                )
-            )
-        return ReportableEntitySeller(
-            **common,
-            residence_country_code=seller.country,
-            legal_names=[seller.legal_name],
-            other_identification_numbers=ins,
-            establishment_country_codes=[
-                code for code in (profile.establishment_codes if profile else []) if code in EU_COUNTRIES
-            ],
+        brn = OtherIdentificationNumberType.BUSINESS_REGISTRATION_NUMBER
+        return ReportableEntitySeller.model_validate(
+            {
+                **common,
+                "legal_names": [seller.legal_name],
+                "other_identification_numbers": [
+                    {"issued_by": seller.country, "value": seller.trade_register_number, "type": brn}
+                ]
+                if seller.trade_register_number
+                else [],
+                "establishment_country_codes": [
+                    code for code in (profile.establishment_codes if profile else []) if code in EU_COUNTRIES
+                ],
+            }
         )
     if profile is None or not (
         profile.first_name and profile.last_name and profile.birth_date and profile.birth_city
     ):
         return None
-    return ReportableIndividualSeller(
-        **common,
-        residence_country_code=seller.country,
-        name_type=NamePersonType.INDIVIDUAL,
-        first_name=profile.first_name,
-        last_name=profile.last_name,
-        birth_date=profile.birth_date,
-        birth_city=profile.birth_city,
-        birth_country_code=profile.birth_country or seller.country,
+    return ReportableIndividualSeller.model_validate(
+        {
+            **common,
+            "name_type": NamePersonType.INDIVIDUAL,
+            "first_name": profile.first_name,
+            "last_name": profile.last_name,
+            "birth_date": profile.birth_date,
+            "birth_city": profile.birth_city,
+            "birth_country_code": profile.birth_country or seller.country,
+        }
     )
 
 
@@ -214,6 +210,8 @@ def dac7_declaration_build(
     xml = json_to_xml(json.dumps(data))
     errors = list(schema().iter_errors(xml))
     if errors:
-        raise Dac7DeclarationInvalid(f"The DAC7 declaration of {year} does not match the XSD: {errors[0].reason}")
+        raise Dac7DeclarationInvalid(
+            f"The DAC7 declaration of {year} does not match the XSD: {errors[0].reason}"
+        )
     result.xml = xml
     return result

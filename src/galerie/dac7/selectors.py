@@ -18,7 +18,35 @@ DE_MINIMIS_CONSIDERATION_MINOR = 200_000
 
 # The EU member states (DAC7 reports sellers resident in one of them).
 EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
 )
 
 FIELD_LABELS = {
@@ -47,9 +75,7 @@ def seller_type_of(seller: Seller, profile: SellerTaxProfile | None) -> str:
     """The seller's DAC7 type: the profile's, else entity for a trader, individual otherwise."""
     if profile is not None and profile.seller_type:
         return profile.seller_type
-    return (
-        SellerTaxProfile.SellerType.ENTITY if seller.is_trader else SellerTaxProfile.SellerType.INDIVIDUAL
-    )
+    return SellerTaxProfile.SellerType.ENTITY if seller.is_trader else SellerTaxProfile.SellerType.INDIVIDUAL
 
 
 def seller_missing_data(seller: Seller, profile: SellerTaxProfile | None) -> list[str]:

@@ -56,15 +56,18 @@ def _clean(values: dict, today: date) -> dict:
     """Return the profile's values, normalised; raise InvalidInput naming each bad field."""
     data = {name: values.get(name) for name in PROFILE_FIELDS}
     for name in PROFILE_FIELDS:
-        if isinstance(data[name], str):
-            data[name] = data[name].strip()
+        value = data[name]
+        if isinstance(value, str):
+            data[name] = value.strip()
     errors: dict[str, list[str]] = {}
     if data["seller_type"] not in SellerTaxProfile.SellerType.values:
         errors["seller_type"] = [_("Choose entity or individual.")]
     for name in ("tin_country", "birth_country"):
         data[name] = (data[name] or "").upper()
         if data[name] and data[name] not in COUNTRIES:
-            errors[name] = [_("“%(code)s” is not an ISO 3166-1 country code (FR, BE, DE …).") % {"code": data[name]}]
+            errors[name] = [
+                _("“%(code)s” is not an ISO 3166-1 country code (FR, BE, DE …).") % {"code": data[name]}
+            ]
     data["tin"] = (data["tin"] or "").replace(" ", "").upper()
     if data["tin"] and not all(c.isalnum() or c in "-./" for c in data["tin"]):
         errors["tin"] = [_("A tax identification number holds letters, digits, “-”, “.” and “/” only.")]
@@ -123,7 +126,9 @@ def seller_tax_exclusion_set(*, seller_id: int, exclusion: str, by: User | None)
             else SellerTaxProfile.SellerType.INDIVIDUAL,
         )
     if exclusion and profile.seller_type != SellerTaxProfile.SellerType.ENTITY:
-        raise InvalidInput({"exclusion": [_("Only an entity can be a governmental entity or a listed company.")]})
+        raise InvalidInput(
+            {"exclusion": [_("Only an entity can be a governmental entity or a listed company.")]}
+        )
     profile.exclusion = exclusion
     profile.save()
     emit("dac7.exclusion_set", seller_id=seller.pk, exclusion=exclusion, by=by.pk if by else None)
@@ -192,7 +197,7 @@ def _remind(seller: Seller, year: int, now: datetime) -> int:
         payout_hold_place(
             seller_id=seller.pk,
             reason=DAC7_HOLD,
-            note=f"DAC7 {year}: no answer to reminders of {sent[1].sent_at:%Y-%m-%d} and {sent[2].sent_at:%Y-%m-%d}",
+            note=f"DAC7 {year}: reminders {sent[1].sent_at:%Y-%m-%d}, {sent[2].sent_at:%Y-%m-%d} unanswered",
             now=now,
         )
         emit("dac7.payouts_held", seller_id=seller.pk, year=year, missing=missing)

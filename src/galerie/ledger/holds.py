@@ -37,7 +37,11 @@ def payout_hold_place(
     try:
         with transaction.atomic():
             hold = PayoutHold.objects.create(
-                seller_id=seller_id, reason=reason, note=note[:255], placed_at=now or timezone.now(), placed_by=by
+                seller_id=seller_id,
+                reason=reason,
+                note=note[:255],
+                placed_at=now or timezone.now(),
+                placed_by=by,
             )
     except IntegrityError:  # placed concurrently
         return PayoutHold.objects.get(seller_id=seller_id, reason=reason, lifted_at__isnull=True)
@@ -51,7 +55,9 @@ def payout_hold_lift(
 ) -> int:
     """Lift the seller's active hold for ``reason``; return how many were lifted (0 or 1)."""
     holds = list(
-        PayoutHold.objects.select_for_update().filter(seller_id=seller_id, reason=reason, lifted_at__isnull=True)
+        PayoutHold.objects.select_for_update().filter(
+            seller_id=seller_id, reason=reason, lifted_at__isnull=True
+        )
     )
     for hold in holds:
         hold.lifted_at, hold.lifted_by = now or timezone.now(), by

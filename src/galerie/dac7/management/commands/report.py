@@ -48,6 +48,5 @@ class Command(BaseCommand):
         for row in result.declared + result.left_out:
             if row.missing:
                 left = " (NOT DECLARED)" if row in result.left_out else ""
-                self.stdout.write(
-                    f"  missing{left}: seller {row.seller.pk} {row.seller.display_name}: {', '.join(row.missing)}"
-                )
+                who = f"seller {row.seller.pk} {row.seller.display_name}"
+                self.stdout.write(f"  missing{left}: {who}: {', '.join(row.missing)}")

@@ -86,7 +86,9 @@ def dac7_exclusion(request: OperatorRequest, seller_id: int) -> HttpResponse:
         messages.error(request, _("Choose governmental, listed or none."))
         return redirect(reverse("back_office:dac7") + target)
     try:
-        seller_tax_exclusion_set(seller_id=seller_id, exclusion=form.cleaned_data["exclusion"], by=request.user)
+        seller_tax_exclusion_set(
+            seller_id=seller_id, exclusion=form.cleaned_data["exclusion"], by=request.user
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:

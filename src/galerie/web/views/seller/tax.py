@@ -25,16 +25,23 @@ from galerie.web.views.seller.access import seller_view
 
 class TaxProfileForm(forms.Form):
     seller_type = forms.ChoiceField(
-        label=gettext_lazy("You sell as"), choices=SellerTaxProfile.SellerType.choices, widget=forms.RadioSelect
+        label=gettext_lazy("You sell as"),
+        choices=SellerTaxProfile.SellerType.choices,
+        widget=forms.RadioSelect,
     )
     tin = forms.CharField(
         label=FIELD_LABELS["tin"],
         max_length=40,
         required=False,
-        help_text=gettext_lazy("In France: the SIREN of a company, the tax number (numéro fiscal) of a person."),
+        help_text=gettext_lazy(
+            "In France: the SIREN of a company, the tax number (numéro fiscal) of a person."
+        ),
     )
     tin_country = forms.CharField(
-        label=FIELD_LABELS["tin_country"], max_length=2, required=False, help_text=gettext_lazy("FR, BE, DE …")
+        label=FIELD_LABELS["tin_country"],
+        max_length=2,
+        required=False,
+        help_text=gettext_lazy("FR, BE, DE …"),
     )
     permanent_establishments = forms.CharField(
         label=gettext_lazy("Permanent establishments in other EU countries"),
@@ -63,7 +70,9 @@ class TaxProfileForm(forms.Form):
 def _initial(seller, profile: SellerTaxProfile | None) -> dict:
     initial = {"seller_type": seller_type_of(seller, profile)}
     if profile is not None:
-        initial.update({name: getattr(profile, name) for name in TaxProfileForm.base_fields if name != "seller_type"})
+        initial.update(
+            {name: getattr(profile, name) for name in TaxProfileForm.base_fields if name != "seller_type"}
+        )
     return initial
 
 
@@ -75,7 +84,9 @@ def tax_information(request: SellerRequest) -> HttpResponse:
         form = TaxProfileForm(request.POST)
         if form.is_valid():
             try:
-                profile = seller_tax_profile_update(seller_id=seller.pk, by=request.user, values=form.cleaned_data)
+                profile = seller_tax_profile_update(
+                    seller_id=seller.pk, by=request.user, values=form.cleaned_data
+                )
             except DomainError as error:
                 add_domain_errors(form, error)
             else:
