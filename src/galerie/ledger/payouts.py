@@ -7,6 +7,9 @@ already has a ``Payout`` for (unique per run and seller), posts the payout entri
 after a crash or SIGKILL, pays nobody twice; a batch is paid whole or not at all.
 The bank file and the statements are written from the database once every seller is done.
 
+A seller with an active payout hold (``ledger/holds.py``: e.g. DAC7 data missing after two
+reminders) is skipped: its available balance waits for the first run after the hold is lifted.
+
 A run has one "as of" time (``PayoutRun.as_of``, fixed when the run starts, kept when it resumes):
 the end of its day, or the moment it started when the day is today. Which deliveries are past
 their withdrawal period and the window of the rolling reserve are taken at that time. A run for a
