@@ -12,7 +12,7 @@ from galerie.dac7.models import SellerTaxProfile
 from galerie.ledger.holds import held_seller_ids
 from galerie.sellers.models import Seller
 
-# Directive 2021/514, Annex V, section I.B.4: fewer than 30 sales of goods AND at most 2,000 €.
+# Directive 2021/514, Annex V, section I.B.4(d): fewer than 30 sales of goods AND at most 2,000 €.
 DE_MINIMIS_SALES = 30
 DE_MINIMIS_CONSIDERATION_MINOR = 200_000
 
