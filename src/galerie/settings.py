@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "galerie.orders",
     "galerie.checkout",
     "galerie.ledger",
+    "galerie.dac7",  # DAC7 reporting of sellers' income, above the ledger
     "galerie.notifications",
     "galerie.search",
     "galerie.privacy",  # reads every app: export and erasure of personal data (GDPR)
@@ -313,6 +314,20 @@ GALERIE_OPERATOR_NAME = os.environ.get("GALERIE_OPERATOR_NAME", "Galerie Demo SA
 GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
 GALERIE_OPERATOR_BIC = os.environ.get("GALERIE_OPERATOR_BIC", "AGRIFRPPXXX")
 GALERIE_OPERATOR_COUNTRY = os.environ.get("GALERIE_OPERATOR_COUNTRY", "FR")
+# DAC7 (docs/dac7.md): the platform operator's identity in the declaration (its name and
+# country above), TEST or PROD files, and the schedule of the reminders to sellers whose tax
+# identification data is missing: 2nd reminder N days after the 1st, payouts held M days later.
+GALERIE_DAC7_OPERATOR_TIN = os.environ.get("GALERIE_DAC7_OPERATOR_TIN", "123456782")
+GALERIE_DAC7_OPERATOR_VAT = os.environ.get("GALERIE_DAC7_OPERATOR_VAT", "FR40123456782")
+GALERIE_DAC7_OPERATOR_STREET = os.environ.get("GALERIE_DAC7_OPERATOR_STREET", "1 rue de la Galerie")
+GALERIE_DAC7_OPERATOR_POSTCODE = os.environ.get("GALERIE_DAC7_OPERATOR_POSTCODE", "75001")
+GALERIE_DAC7_OPERATOR_CITY = os.environ.get("GALERIE_DAC7_OPERATOR_CITY", "Paris")
+GALERIE_DAC7_NEXUS = os.environ.get("GALERIE_DAC7_NEXUS", "RPONEX1")
+GALERIE_DAC7_ENV = os.environ.get("GALERIE_DAC7_ENV", "TEST")
+GALERIE_DAC7_REMINDER_INTERVAL_DAYS = max(
+    14, int(os.environ.get("GALERIE_DAC7_REMINDER_INTERVAL_DAYS", "30"))
+)
+GALERIE_DAC7_HOLD_GRACE_DAYS = int(os.environ.get("GALERIE_DAC7_HOLD_GRACE_DAYS", "30"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY")

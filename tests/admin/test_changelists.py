@@ -25,10 +25,13 @@ from galerie.checkout.services import checkout_place_order
 from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
+from galerie.dac7.models import Dac7Reminder, SellerTaxProfile
+from galerie.dac7.services import dac7_reminders_send, seller_tax_profile_update
 from galerie.incidents.models import Incident
 from galerie.incidents.services import incident_open
 from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
-from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry
+from galerie.ledger.holds import payout_hold_place
+from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry, PayoutHold
 from galerie.messaging.models import Thread
 from galerie.messaging.services import message_post
 from galerie.offers.models import Offer, OfferChange, PriceHistory
@@ -77,6 +80,7 @@ READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, mana
 READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided by their services
 READ_ONLY |= {Return, Incident, Review, Thread}  # the parties' pages and the back office's
 READ_ONLY |= {StaffApiToken}  # made by `galerie api key create`, which shows the key once
+READ_ONLY |= {PayoutHold, SellerTaxProfile, Dac7Reminder}  # DAC7: the seller's page, the job, services
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -138,6 +142,14 @@ def populate(n: int) -> None:
         pass
     for order, customer, member in sales:
         after_delivery(order, customer, member)
+    dac7_reminders_send()  # every seller sold this year and has no tax data yet: reminder 1
+    for order, _customer, _member in sales:
+        seller_id = order.seller_orders.get().seller_id
+        payout_hold_place(seller_id=seller_id, reason=PayoutHold.Reason.OPERATOR)
+        seller_tax_profile_update(
+            seller_id=seller_id, by=None,
+            values={"seller_type": "entity", "tin": "732829320", "tin_country": "FR", "account_holder": "X"},
+        )  # fmt: skip
     for i in range(n):
         staff_api_token_create(user=make_user(is_staff=True), name=f"Reporting {i}")
 

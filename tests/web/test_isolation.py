@@ -173,6 +173,7 @@ def world(paid):
         "token_id": token.pk,
         "payout_id": paid.payout.pk,
         "seller_id": seller_a.pk,
+        "year": timezone.localdate().year - 1,  # the back office's DAC7 declaration
         "document_id": document.pk,
         "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",

@@ -8,7 +8,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from galerie.core.admin_actions import ViewOnly
-from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry, JournalLine
+from galerie.ledger.models import (
+    Account,
+    CommissionOverride,
+    CommissionPlan,
+    JournalEntry,
+    JournalLine,
+    PayoutHold,
+)
 
 
 class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
@@ -55,3 +62,12 @@ class CommissionOverrideAdmin(admin.ModelAdmin):
     list_display = ["storefront", "seller", "category", "rate_bp"]
     list_select_related = ["storefront", "seller", "category"]
     raw_id_fields = ["seller", "category"]
+
+
+@admin.register(PayoutHold)
+class PayoutHoldAdmin(ReadOnlyAdmin):
+    """Placed and lifted by services (ledger/holds.py), e.g. the DAC7 reminders; shown here."""
+
+    list_display = ["id", "seller", "reason", "placed_at", "lifted_at"]
+    list_filter = ["reason", ("lifted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["seller"]

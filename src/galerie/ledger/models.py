@@ -322,3 +322,42 @@ class StorefrontCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.storefront_id} {self.month:%Y-%m} {self.kind}: {self.amount_minor} {self.currency}"
+
+
+class PayoutHold(models.Model):
+    """A reason the payout runs skip a seller (its balance stays available, unpaid) until lifted.
+
+    Placed and lifted only by ``ledger.holds`` services (e.g. DAC7: identification data missing
+    after two reminders, docs/dac7.md). At most one active hold per seller and reason; a lifted
+    hold stays as the record of when and why payouts were withheld."""
+
+    class Reason(models.TextChoices):
+        DAC7_MISSING_DATA = "dac7_missing_data", _("Tax identification data missing (DAC7)")
+        OPERATOR = "operator", _("Held by the operator")
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.PROTECT, related_name="payout_holds")
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    note = models.CharField(max_length=255, blank=True)
+    placed_at = models.DateTimeField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["seller_id", "-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "reason"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="payout_hold_one_active_per_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["seller", "lifted_at"], name="payout_hold_seller_idx")]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "active"
+        return f"Payout hold {self.pk}: seller {self.seller_id} {self.reason} ({state})"

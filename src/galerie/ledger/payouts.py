@@ -7,6 +7,9 @@ already has a ``Payout`` for (unique per run and seller), posts the payout entri
 after a crash or SIGKILL, pays nobody twice; a batch is paid whole or not at all.
 The bank file and the statements are written from the database once every seller is done.
 
+A seller with an active payout hold (``ledger/holds.py``: e.g. DAC7 data missing after two
+reminders) is skipped: its available balance waits for the first run after the hold is lifted.
+
 A run has one "as of" time (``PayoutRun.as_of``, fixed when the run starts, kept when it resumes):
 the end of its day, or the moment it started when the day is today. Which deliveries are past
 their withdrawal period and the window of the rolling reserve are taken at that time. A run for a
@@ -30,6 +33,7 @@ from django.utils import timezone
 
 from galerie.core.outbox import emit_many
 from galerie.ledger.errors import PayoutRunInFuture
+from galerie.ledger.holds import held_seller_ids
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout, PayoutRun
 from galerie.ledger.services import AccountRef, NewEntry, credit, debit, entries_post, seller_funds_lock
 from galerie.sellers.models import Seller
@@ -157,7 +161,8 @@ def sellers_payout_post(*, run: PayoutRun, seller_ids: Sequence[int]) -> dict[in
     with transaction.atomic():
         seller_funds_lock(seller_ids=seller_ids, currency=currency)
         done = {p.seller_id: p for p in Payout.objects.filter(run=run, seller_id__in=seller_ids)}
-        todo = sorted(set(seller_ids) - done.keys())
+        # A seller with an active payout hold (ledger/holds.py) is not paid: its balance waits.
+        todo = sorted(set(seller_ids) - done.keys() - held_seller_ids(seller_ids=seller_ids))
         if not todo:
             return done
         balances: dict[tuple[int, str], int] = {}
@@ -219,7 +224,8 @@ def sellers_payout_post(*, run: PayoutRun, seller_ids: Sequence[int]) -> dict[in
 
 
 def sellers_to_pay(*, run: PayoutRun) -> list[int]:
-    """Return the sellers with an available balance and no payout in this run yet, by id."""
+    """Return the sellers with an available balance, no payout in this run yet and no active
+    payout hold, by id."""
     rows = (
         JournalLine.objects.filter(account__kind=AVAILABLE, currency=run.currency)
         .order_by()
@@ -228,7 +234,8 @@ def sellers_to_pay(*, run: PayoutRun) -> list[int]:
         .filter(c__gt=F("d"))
     )
     paid = set(Payout.objects.filter(run=run).values_list("seller_id", flat=True))
-    return sorted(r["account__seller_id"] for r in rows if r["account__seller_id"] not in paid)
+    skipped = paid | held_seller_ids()
+    return sorted(r["account__seller_id"] for r in rows if r["account__seller_id"] not in skipped)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from galerie.accounts.models import User
 from galerie.core.csvsafe import safe_writer
 from galerie.core.errors import NotFound
 from galerie.core.money import Money
-from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout
+from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, Payout, PayoutHold
 from galerie.orders.selectors import seller_ids_for_member
 from galerie.payments.models import Payment, PaymentDiscrepancy, Refund, RefundStatus
 from galerie.sellers.models import Seller, SellerMember
@@ -45,6 +45,7 @@ class SellerMoney:
     seller: Seller
     positions: dict[str, dict[str, int]] = field(default_factory=dict)
     payouts: list[Payout] = field(default_factory=list)
+    holds: list[PayoutHold] = field(default_factory=list)  # active: the payout runs skip it
 
 
 def money_seller_ids(user: User, *, seller_id: int | None = None) -> list[int]:
@@ -58,7 +59,8 @@ def seller_money_for_member(
 ) -> list[SellerMoney]:
     """Return, for each seller the user owns or manages, pending / available / reserve / debt /
     paid per currency (``reserve``: held back by the latest payout, part of ``available``) and
-    the latest payouts (only for ``seller_id`` when given). Four queries."""
+    the latest payouts (only for ``seller_id`` when given) and the active payout holds. Five
+    queries."""
     ids = money_seller_ids(user, seller_id=seller_id)
     if not ids:
         return []
@@ -106,6 +108,8 @@ def seller_money_for_member(
     for money in result.values():
         for current in money.positions.values():
             current.pop("_latest", None)
+    for hold in PayoutHold.objects.filter(seller_id__in=ids, lifted_at__isnull=True).order_by("placed_at"):
+        result[hold.seller_id].holds.append(hold)
     return list(result.values())
 
 

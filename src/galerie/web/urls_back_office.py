@@ -6,6 +6,7 @@ from galerie.web.views import incidents, messaging
 from galerie.web.views import reviews as review_views
 from galerie.web.views import webhooks as webhook_views
 from galerie.web.views.back_office import (
+    dac7,
     matches,
     merges,
     money,
@@ -43,6 +44,9 @@ urlpatterns = [
     path("money/commissions/", money.commissions, name="commissions"),
     path("money/commissions.csv", money.commissions_csv, name="commissions_csv"),
     path("money/reconciliation/", money.reconciliation, name="reconciliation"),
+    path("dac7/", dac7.dac7_report, name="dac7"),
+    path("dac7/<int:year>/declaration.xml", dac7.dac7_declaration, name="dac7_declaration"),
+    path("dac7/sellers/<int:seller_id>/exclusion/", dac7.dac7_exclusion, name="dac7_exclusion"),
     path("storefronts/", storefronts.storefront_list, name="storefronts"),
     path("storefronts/new/", storefronts.storefront_new, name="storefront_new"),
     path("storefronts/<int:storefront_id>/", storefronts.storefront_detail, name="storefront"),

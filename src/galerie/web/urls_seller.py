@@ -17,6 +17,7 @@ from galerie.web.views.seller import (
     proposals,
     shop,
     staff,
+    tax,
     tokens,
 )
 
@@ -71,6 +72,7 @@ urlpatterns = [
         name="webhook_redeliver",
     ),
     path("money/", money.money, name="money"),
+    path("tax-information/", tax.tax_information, name="tax_information"),
     path("returns/", returns_seller.return_list, name="returns"),
     path("returns/<int:return_id>/", returns_seller.return_detail, name="return"),
     path("returns/<int:return_id>/action/", returns_seller.return_action, name="return_action"),

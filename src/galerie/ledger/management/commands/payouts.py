@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from galerie.core.money import Money
 from galerie.ledger.errors import PayoutRunInFuture
+from galerie.ledger.holds import payout_holds_active
 from galerie.ledger.iban_checks import payout_iban_warnings
 from galerie.ledger.payouts import PAYOUT_BATCH_SIZE, payouts_run
 
@@ -75,6 +76,13 @@ class Command(BaseCommand):
             f"Paid {result.paid_now} seller(s) now, {result.payouts} in the run, total"
             f" {_money(result.total_minor, currency)}; bank file: {result.bank_file or 'none'}"
         )
+        for hold in payout_holds_active():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"HELD: seller {hold.seller_id} {hold.seller.display_name} not paid:"
+                    f" {hold.get_reason_display()} (since {timezone.localdate(hold.placed_at)})"
+                )
+            )
         transfers = [p.seller_id for p in payouts if p.amount_minor > 0]
         for warning in payout_iban_warnings(seller_ids=transfers):
             self.stdout.write(self.style.WARNING(f"WARNING: {warning.describe()}"))
