@@ -511,6 +511,22 @@ POLICIES: dict[str, Policy] = {
         created_by=T.OTHER,
         updated_by=T.OTHER,
     ),
+    "ledger.PayoutHold": policy(
+        not_personal="id seller reason note placed_at lifted_at", placed_by=T.OTHER, lifted_by=T.OTHER
+    ),
+    # --- dac7 (a seller's tax identity: kept as the tax authority's evidence, docs/dac7.md) ----
+    "dac7.SellerTaxProfile": policy(
+        not_personal="id seller seller_type tin_country permanent_establishments exclusion updated_at",
+        tin=T.OTHER,
+        first_name=T.OTHER,
+        last_name=T.OTHER,
+        birth_date=T.OTHER,
+        birth_city=T.OTHER,
+        birth_country=T.OTHER,
+        account_holder=T.OTHER,
+        updated_by=T.OTHER,
+    ),
+    "dac7.Dac7Reminder": policy(not_personal="id seller year number sent_at missing"),
     # --- notifications ------------------------------------------------------------------------
     "notifications.SentEmail": policy(
         subject=by_email("recipient"),
