@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "galerie.orders",
     "galerie.checkout",
     "galerie.ledger",
+    "galerie.invoices",
     "galerie.notifications",
     "galerie.search",
     "galerie.webhooks",  # after the apps whose handlers do the work: its own run last
@@ -312,6 +313,14 @@ GALERIE_OPERATOR_NAME = os.environ.get("GALERIE_OPERATOR_NAME", "Galerie Demo SA
 GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
 GALERIE_OPERATOR_BIC = os.environ.get("GALERIE_OPERATOR_BIC", "AGRIFRPPXXX")
 GALERIE_OPERATOR_COUNTRY = os.environ.get("GALERIE_OPERATOR_COUNTRY", "FR")
+# The operator's legal identity, printed on its commission invoices to the sellers (docs/invoices.md).
+GALERIE_OPERATOR_LEGAL_FORM = os.environ.get("GALERIE_OPERATOR_LEGAL_FORM", "SAS au capital de 10 000 €")
+GALERIE_OPERATOR_ADDRESS_LINE1 = os.environ.get("GALERIE_OPERATOR_ADDRESS_LINE1", "1 rue de la Galerie")
+GALERIE_OPERATOR_POSTAL_CODE = os.environ.get("GALERIE_OPERATOR_POSTAL_CODE", "75001")
+GALERIE_OPERATOR_CITY = os.environ.get("GALERIE_OPERATOR_CITY", "Paris")
+GALERIE_OPERATOR_SIREN = os.environ.get("GALERIE_OPERATOR_SIREN", "732829320")
+GALERIE_OPERATOR_VAT_NUMBER = os.environ.get("GALERIE_OPERATOR_VAT_NUMBER", "FR44732829320")
+GALERIE_OPERATOR_RCS = os.environ.get("GALERIE_OPERATOR_RCS", "RCS Paris 732 829 320")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY")
