@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("seeding",),
     ("reviews",),
     ("portability", "incidents", "returns"),
+    ("invoices",),
     ("messaging", "webhooks"),
     ("web", "api"),
 )

@@ -20,7 +20,9 @@ RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformation
 
 
 def test_a_refusal_credits_the_whole_invoice(invoiced):
-    seller_order_refuse(seller_order_id=invoiced.part_a.pk, acting_user=invoiced.owner_a, reason="Out of stock")
+    seller_order_refuse(
+        seller_order_id=invoiced.part_a.pk, acting_user=invoiced.owner_a, reason="Out of stock"
+    )
     settle_invoices()
     invoice = Invoice.objects.get(kind=Invoice.Kind.INVOICE, seller_order=invoiced.part_a)
     note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)

@@ -34,7 +34,7 @@ def test_twenty_concurrent_orders_are_numbered_1_to_20_without_gap():
         try:
             barrier.wait()
             invoice_issue(seller_order_id=seller_order_id)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()

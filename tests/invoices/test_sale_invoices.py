@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import facturx
+import pytest
 from lxml import etree
 
 from galerie.invoices.models import Invoice
-import pytest
-
 from tests.invoices.conftest import pdf_bytes, pdf_text
 
 pytestmark = pytest.mark.django_db(transaction=True)

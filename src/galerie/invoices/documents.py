@@ -179,8 +179,13 @@ def credit_note_data(
         rates = [(p["rate_bp"], p["basis_minor"] + p["vat_minor"]) for p in invoice_data["vat"]]
         shares = split_largest_remainder(amount_minor, [gross for _, gross in rates])
         lines = [
-            _line(f"{reason} (taux de TVA {Decimal(rate).scaleb(-2):n} %)", 1, share, vat_included(share, rate),
-                  rate)  # fmt: skip
+            _line(
+                f"{reason} (taux de TVA {Decimal(rate).scaleb(-2):n} %)",
+                1,
+                share,
+                vat_included(share, rate),
+                rate,
+            )
             for (rate, _), share in zip(rates, shares, strict=True)
             if share
         ]
@@ -268,7 +273,8 @@ def _display(data: dict[str, Any]) -> dict[str, Any]:
         "rows": [
             {
                 **line,
-                "unit": f"{Decimal(line['unit_excl_vat']).normalize():n}".replace(".", ",") + " "
+                "unit": f"{Decimal(line['unit_excl_vat']).normalize():n}".replace(".", ",")
+                + " "
                 + ("€" if currency == "EUR" else currency),
                 "rate": f"{Decimal(line['vat_rate_bp']).scaleb(-2):n}".replace(".", ",") + " %",
                 "excl": _money(line["total_excl_vat_minor"], currency),
@@ -295,7 +301,7 @@ def _display(data: dict[str, Any]) -> dict[str, Any]:
 def document_pdf(data: dict[str, Any]) -> bytes:
     """Render the snapshot to PDF/A-3b (WeasyPrint) and embed its Factur-X XML (checked against
     the XSD); raise InvoiceInvalid if the XML does not validate."""
-    from weasyprint import CSS as WeasyCSS  # noqa: N811 - imported here: slow to import, used by workers
+    from weasyprint import CSS as WeasyCSS
     from weasyprint import HTML
 
     xml = facturx_xml(data)

@@ -125,7 +125,7 @@ def facturx_xml(data: dict[str, Any]) -> bytes:
         _el(referenced, "ram:IssuerAssignedID", data["credits_number"])
         formatted = _el(referenced, "ram:FormattedIssueDateTime")
         _el(formatted, "qdt:DateTimeString", data["credits_date"].replace("-", ""), format="102")
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     try:
         facturx.xml_check_xsd(xml, flavor="factur-x", level=LEVEL)
     except Exception as error:  # the library raises a bare Exception naming the XSD error

@@ -37,7 +37,9 @@ class InvoiceCounter(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["issuer", "series", "year"], name="one_invoice_counter_per_series")
+            models.UniqueConstraint(
+                fields=["issuer", "series", "year"], name="one_invoice_counter_per_series"
+            )
         ]
 
     def __str__(self) -> str:

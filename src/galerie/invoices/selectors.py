@@ -45,3 +45,10 @@ def invoice_get_for_seller(*, seller_id: int, uuid: str) -> Invoice:
     if found is None:
         raise InvoiceNotFound(_("There is no such invoice."))
     return found
+
+
+def invoices_of_seller_order(*, seller_order_id: int) -> list[Invoice]:
+    """The invoice and credit notes of one seller order (already scoped to its seller), oldest first."""
+    return list(
+        Invoice.objects.filter(seller_order_id=seller_order_id, kind__in=CUSTOMER_KINDS).order_by("id")
+    )

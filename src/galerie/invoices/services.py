@@ -167,9 +167,13 @@ def credit_note_issue(*, refund_id: int, now: datetime | None = None) -> Invoice
             seller=seller_order.seller,
             issued_at=now,
             build=lambda number: credit_note_data(
-                invoice_data=invoice.data, credits_number=invoice.number, number=number,
-                issued_at=now, amount_minor=amount, reason=reason,
-            ),  # fmt: skip
+                invoice_data=invoice.data,
+                credits_number=invoice.number,
+                number=number,
+                issued_at=now,
+                amount_minor=amount,
+                reason=reason,
+            ),
             seller_order=seller_order,
             credits=invoice,
             refund=refund,
@@ -230,18 +234,28 @@ def commission_invoice_issue(*, seller_id: int, month: date, now: datetime | Non
         )
         if sums["revenue"] <= 0:
             return None
-        rate = OrderLine.objects.filter(
-            seller_order__in=lines.values("seller_order")
-        ).aggregate(rate=Max("commission_vat_rate_bp"))["rate"] or 0
+        rate = (
+            OrderLine.objects.filter(seller_order__in=lines.values("seller_order")).aggregate(
+                rate=Max("commission_vat_rate_bp")
+            )["rate"]
+            or 0
+        )
         return _issue(
             counter=counter,
             kind=Invoice.Kind.COMMISSION,
             seller=seller,
             issued_at=now,
             build=lambda number: commission_invoice_data(
-                seller=seller, month=month, number=number, issued_at=now, excl_vat_minor=sums["revenue"],
-                vat_minor=sums["vat"], rate_bp=rate, currency="EUR", orders=sums["orders"],
-            ),  # fmt: skip
+                seller=seller,
+                month=month,
+                number=number,
+                issued_at=now,
+                excl_vat_minor=sums["revenue"],
+                vat_minor=sums["vat"],
+                rate_bp=rate,
+                currency="EUR",
+                orders=sums["orders"],
+            ),
             month=month,
         )
 

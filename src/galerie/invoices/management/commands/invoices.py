@@ -29,5 +29,7 @@ class Command(BaseCommand):
         except InvoiceNotIssuable as error:
             raise CommandError(f"--month: {error.message}") from None
         for invoice in issued:
-            self.stdout.write(f"{invoice.number} {invoice.seller} {invoice.total_incl_vat_minor} {invoice.currency}")
+            self.stdout.write(
+                f"{invoice.number} {invoice.seller} {invoice.total_incl_vat_minor} {invoice.currency}"
+            )
         self.stdout.write(f"{len(issued)} commission invoice(s) issued for {month:%Y-%m}.")
