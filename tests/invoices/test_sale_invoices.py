@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 import facturx
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from galerie.invoices.models import Invoice
 from tests.invoices.conftest import pdf_bytes, pdf_text
@@ -47,3 +49,6 @@ def test_the_facturx_xml_validates_and_its_totals_are_the_orders(invoiced):
         assert grand == f"{part.total_minor / 100:.2f}"
         assert tax == f"{part.vat_minor / 100:.2f}"
         assert (invoice.total_incl_vat_minor, invoice.vat_minor) == (part.total_minor, part.vat_minor)
+        xmp = PdfReader(io.BytesIO(pdf_bytes(invoice))).xmp_metadata.stream.get_data()
+        for fact in [b"<pdfaid:part>3", b"<pdfaid:conformance>B", b"<fx:ConformanceLevel>EN 16931"]:
+            assert fact in xmp, fact
