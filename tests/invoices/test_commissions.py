@@ -54,3 +54,16 @@ def test_the_command_refuses_a_month_not_over_and_a_bad_month(invoiced):
     with pytest.raises(CommandError, match="is not a month like 2026-11"):
         call_command("invoices", "commissions", "--month", "November")
     assert not Invoice.objects.filter(kind=Invoice.Kind.COMMISSION).exists()
+
+
+def test_the_seller_finds_its_commission_invoices_on_the_money_page(invoiced, client):
+    month = timezone.localdate().replace(day=1)
+    issued = commission_invoices_issue(month=month, now=month_bounds(month)[1] + timedelta(hours=1))
+    mine = next(i for i in issued if i.seller_id == invoiced.seller_a.pk)
+    theirs = next(i for i in issued if i.seller_id == invoiced.seller_b.pk)
+    client.force_login(invoiced.owner_a)
+    page = client.get("/sell/money/").content.decode()
+    assert f"/sell/invoices/{mine.uuid}/" in page and "The operator's commission invoices" in page
+    assert f"/sell/invoices/{theirs.uuid}/" not in page
+    assert client.get(f"/sell/invoices/{mine.uuid}/").status_code == 200
+    assert client.get(f"/sell/invoices/{theirs.uuid}/").status_code == 404

@@ -52,3 +52,9 @@ def invoices_of_seller_order(*, seller_order_id: int) -> list[Invoice]:
     return list(
         Invoice.objects.filter(seller_order_id=seller_order_id, kind__in=CUSTOMER_KINDS).order_by("id")
     )
+
+
+def commission_invoices_for_seller(*, seller_id: int, limit: int = 24) -> list[Invoice]:
+    """The operator's latest commission invoices to a seller, newest month first."""
+    rows = invoices_for_seller(seller_id=seller_id).filter(kind=Invoice.Kind.COMMISSION).order_by("-month")
+    return list(rows[:limit])
