@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import facturx
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
@@ -67,3 +68,16 @@ def test_the_seller_finds_its_commission_invoices_on_the_money_page(invoiced, cl
     assert f"/sell/invoices/{theirs.uuid}/" not in page
     assert client.get(f"/sell/invoices/{mine.uuid}/").status_code == 200
     assert client.get(f"/sell/invoices/{theirs.uuid}/").status_code == 404
+
+
+def test_the_monthly_job_issues_last_months_once_then_only_looks_up_the_run(invoiced):
+    from galerie.invoices.jobs import monthly_commissions
+    from galerie.invoices.models import CommissionInvoiceRun
+
+    month = timezone.localdate().replace(day=1)
+    next_month = month_bounds(month)[1] + timedelta(hours=2)
+    with time_machine.travel(next_month, tick=False):
+        assert monthly_commissions() == 2
+        assert CommissionInvoiceRun.objects.get(month=month).invoices == 2
+        assert monthly_commissions() == 0
+    assert Invoice.objects.filter(kind=Invoice.Kind.COMMISSION, month=month).count() == 2

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from galerie.core.admin_actions import ViewOnly
 from galerie.core.pagination import EstimatedCountPaginator
-from galerie.invoices.models import Invoice, InvoiceCounter
+from galerie.invoices.models import CommissionInvoiceRun, Invoice, InvoiceCounter
 
 
 @admin.register(Invoice)
@@ -48,3 +48,8 @@ class InvoiceAdmin(ViewOnly, admin.ModelAdmin):
 @admin.register(InvoiceCounter)
 class InvoiceCounterAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["issuer", "series", "year", "last_number"]
+
+
+@admin.register(CommissionInvoiceRun)
+class CommissionInvoiceRunAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["month", "invoices", "completed_at"]

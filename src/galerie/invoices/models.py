@@ -131,3 +131,18 @@ class Invoice(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise InvoiceImmutable(gettext("An issued invoice is never deleted: issue a credit note."))
+
+
+class CommissionInvoiceRun(models.Model):
+    """A month whose commission invoices were all issued: the hourly job stops scanning the ledger
+    for it (``galerie invoices commissions`` runs again regardless)."""
+
+    month = models.DateField(unique=True, help_text="First day of the month.")
+    invoices = models.PositiveIntegerField(help_text="Invoices issued by the completing run.")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.invoices}"

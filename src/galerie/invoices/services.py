@@ -30,7 +30,7 @@ from galerie.invoices.documents import (
     sale_invoice_data,
 )
 from galerie.invoices.errors import InvoiceNotIssuable
-from galerie.invoices.models import Invoice, InvoiceCounter, issuer_key
+from galerie.invoices.models import CommissionInvoiceRun, Invoice, InvoiceCounter, issuer_key
 from galerie.ledger.models import AccountKind, JournalLine
 from galerie.orders.models import OrderLine, SellerOrder
 from galerie.payments.models import Refund
@@ -262,7 +262,9 @@ def commission_invoice_issue(*, seller_id: int, month: date, now: datetime | Non
 
 def commission_invoices_issue(*, month: date, now: datetime | None = None) -> list[Invoice]:
     """Issue the month's commission invoice of every seller with commission postings in it and
-    none yet; return the documents issued now. Safe to run again (one per seller and month)."""
+    none yet; return the documents issued now. Safe to run again (one per seller and month).
+    Records the month as done (CommissionInvoiceRun) once every seller's is issued."""
+    now = now or timezone.now()
     month = month.replace(day=1)
     invoiced = Invoice.objects.filter(kind=Invoice.Kind.COMMISSION, month=month).values("seller_id")
     seller_ids = (
@@ -276,7 +278,19 @@ def commission_invoices_issue(*, month: date, now: datetime | None = None) -> li
         invoice = commission_invoice_issue(seller_id=seller_id, month=month, now=now)
         if invoice is not None:
             issued.append(invoice)
+    CommissionInvoiceRun.objects.get_or_create(
+        month=month, defaults={"invoices": len(issued), "completed_at": now}
+    )
     return issued
+
+
+def commission_invoices_due(*, now: datetime | None = None) -> list[Invoice]:
+    """Issue last month's commission invoices unless that month is recorded done (the job)."""
+    now = now or timezone.now()
+    month = previous_month(now)
+    if CommissionInvoiceRun.objects.filter(month=month).exists():
+        return []
+    return commission_invoices_issue(month=month, now=now)
 
 
 def previous_month(now: datetime) -> date:
