@@ -30,7 +30,7 @@ def test_one_invoice_per_seller_order_with_every_mention(invoiced):
         "N° TVA intracommunautaire : FR44732829320", "Alice Martin", "3 rue des Lilas", "69003 Lyon",
         "Date de la facture", "Date de la vente", "Désignation", "Quantité", "Prix unitaire HT",
         "Taux de TVA", "Total HT", "Total TTC", "Frais de livraison", "Date de paiement",
-        "40 €", "pénalités", invoiced.part_a.number,
+        "40 €", "pénalités", invoiced.part_a.number, "au nom et pour le compte de",
     ]:  # fmt: skip
         assert mention in text, mention
     assert hashlib.sha256(pdf_bytes(invoice)).hexdigest() == invoice.sha256

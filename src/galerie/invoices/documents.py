@@ -114,6 +114,14 @@ def operator_party() -> dict[str, Any]:
     }
 
 
+def _on_behalf(seller: Seller) -> str:
+    # The platform issues the document for the seller (mandate in the seller terms, CGI art. 289-I-2).
+    return (
+        f"Document établi par {settings.GALERIE_OPERATOR_NAME}, opérateur de la plateforme, au nom et pour"
+        f" le compte de {seller.legal_name} (mandat de facturation)."
+    )
+
+
 def sale_invoice_data(*, seller_order: SellerOrder, number: str, issued_at: datetime) -> dict[str, Any]:
     """The snapshot of the invoice of one seller order, in the seller's name."""
     order = seller_order.order
@@ -159,7 +167,7 @@ def sale_invoice_data(*, seller_order: SellerOrder, number: str, issued_at: date
             f" {order.storefront.name}, encaissée par l'opérateur de la plateforme pour le compte du"
             f" vendeur. {LATE_PAYMENT}"
         ),
-        "notes": [],
+        "notes": [_on_behalf(seller_order.seller)],
     }
 
 
@@ -205,7 +213,7 @@ def credit_note_data(
         "totals": _totals(lines, paid=True),
         "payment_date": _local_date(issued_at),
         "payment_terms": f"{reason} : remboursé au client sur le moyen de paiement de la commande.",
-        "notes": [f"Avoir sur la facture {credits_number} : {reason}."],
+        "notes": [f"Avoir sur la facture {credits_number} : {reason}.", *invoice_data.get("notes", [])],
     }
 
 
