@@ -81,3 +81,17 @@ def test_the_monthly_job_issues_last_months_once_then_only_looks_up_the_run(invo
         assert CommissionInvoiceRun.objects.get(month=month).invoices == 2
         assert monthly_commissions() == 0
     assert Invoice.objects.filter(kind=Invoice.Kind.COMMISSION, month=month).count() == 2
+
+
+def test_the_command_issues_a_months_invoices_and_says_so(invoiced):
+    import io
+
+    month = timezone.localdate().replace(day=1)
+    out = io.StringIO()
+    with time_machine.travel(month_bounds(month)[1] + timedelta(days=3), tick=False):
+        call_command("invoices", "commissions", "--month", f"{month:%Y-%m}", stdout=out)
+        call_command("invoices", "commissions", "--month", f"{month:%Y-%m}", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == f"0 commission invoice(s) issued for {month:%Y-%m}."
+    assert f"2 commission invoice(s) issued for {month:%Y-%m}." in lines
+    assert Invoice.objects.filter(kind=Invoice.Kind.COMMISSION).count() == 2
