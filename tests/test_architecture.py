@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("portability", "incidents", "returns"),
     ("invoices",),
     ("messaging", "webhooks"),
+    ("privacy",),
     ("web", "api"),
 )
 ROOT = "(root)"

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "galerie.invoices",
     "galerie.notifications",
     "galerie.search",
+    "galerie.privacy",  # reads every app: export and erasure of personal data (GDPR)
     "galerie.webhooks",  # after the apps whose handlers do the work: its own run last
     "galerie.web",
     "galerie.seeding",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
@@ -209,3 +210,15 @@ def cart_open(*, storefront: Storefront, customer=None, guest_cart: Cart | None 
     if guest_cart is not None and guest_cart.customer_id is None:
         return guest_cart, False
     return Cart.objects.create(storefront=storefront), True
+
+
+def carts_guest_purge(*, before: datetime, batch: int = 5000) -> int:
+    """Delete the guest carts (no customer) untouched since ``before``, with their lines; return
+    how many. A guest cart lives in one browser's session: past that, nobody can reach it."""
+    stale = list(
+        Cart.objects.filter(customer__isnull=True, updated_at__lt=before).values_list("pk", flat=True)[:batch]
+    )
+    if not stale:
+        return 0
+    CartLine.objects.filter(cart_id__in=stale).delete()
+    return Cart.objects.filter(pk__in=stale).delete()[1].get("cart.Cart", 0)

@@ -610,3 +610,23 @@ def checkout_reconcile(*, now: datetime | None = None) -> int:
                 transition(attempt, to=CheckoutAttempt.Status.REFUNDED, extra_fields=("updated_at",))
                 done += 1
     return done
+
+
+CHECKOUT_ADDRESS_KEPT_DAYS = 30
+_SETTLED = (
+    CheckoutAttempt.Status.COMPLETED,
+    CheckoutAttempt.Status.DECLINED,
+    CheckoutAttempt.Status.REFUNDED,
+)
+
+
+def checkout_attempts_forget_addresses(*, before: datetime, batch: int = 5000) -> int:
+    """Empty the address typed at checkout on the attempts settled (completed, declined,
+    refunded) and untouched since ``before``; return how many. The order keeps its own copy,
+    and a settled attempt never makes an order again (docs/privacy.md, retention)."""
+    stale = list(
+        CheckoutAttempt.objects.filter(status__in=_SETTLED, updated_at__lt=before)
+        .exclude(address={})
+        .values_list("pk", flat=True)[:batch]
+    )
+    return CheckoutAttempt.objects.filter(pk__in=stale).update(address={}) if stale else 0

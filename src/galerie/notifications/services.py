@@ -19,6 +19,7 @@ from galerie.notifications.models import SentEmail
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 30
+UNDELIVERABLE_TLD = ".invalid"  # RFC 2606: reserved, never a mailbox; erased accounts' pseudonyms
 
 
 def email_connection() -> BaseEmailBackend:
@@ -44,6 +45,10 @@ def email_send_once(
     deleted again and the error raised, so the worker retries the event later.
     """
     recipient = email.recipient.strip().lower()
+    if recipient.endswith(UNDELIVERABLE_TLD):
+        # An erased account's pseudonym (docs/privacy.md): no mailbox, nothing to send or record.
+        logger.info("%s for event %s: the recipient is an erased account, skipped", email.kind, event_uuid)
+        return False
     try:
         with transaction.atomic():
             record = SentEmail.objects.create(

@@ -119,6 +119,27 @@ class CardForm(forms.Form):
         }
 
 
+class ErasureForm(forms.Form):
+    """The customer's request to erase their account, confirmed with their password."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To confirm that it is you."),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password: your account is unchanged."))
+        return password
+
+
 class ProfileForm(forms.Form):
     """A customer's own details: their name, and their consent to a transfer of their account."""
 

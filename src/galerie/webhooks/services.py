@@ -271,3 +271,20 @@ def webhook_deliveries_enqueue_many(*, items: Sequence[tuple[OutboxEvent, Outgoi
     before = WebhookDelivery.objects.filter(event_uuid__in=uuids).count()
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     return WebhookDelivery.objects.filter(event_uuid__in=uuids).count() - before
+
+
+WEBHOOK_DELIVERY_KEPT_DAYS = 90
+
+
+def webhook_deliveries_purge(*, before: datetime, batch: int = 5000) -> int:
+    """Delete the deliveries (with their attempts) created before ``before`` and no longer being
+    sent (delivered or dead); return how many. Their bodies repeat the orders' shipping
+    addresses, which sellers already received (docs/privacy.md, retention)."""
+    stale = list(
+        WebhookDelivery.objects.filter(created_at__lt=before)
+        .exclude(status=WebhookDelivery.Status.PENDING)
+        .values_list("pk", flat=True)[:batch]
+    )
+    if not stale:
+        return 0
+    return WebhookDelivery.objects.filter(pk__in=stale).delete()[1].get("webhooks.WebhookDelivery", 0)

@@ -32,6 +32,7 @@ from galerie.sellers.services.curation import (
     seller_reject,
     seller_suspend,
 )
+from galerie.sellers.services.retention import seller_documents_purge
 from galerie.sellers.services.staff import seller_member_add
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "seller_curation_approve",
     "seller_curation_refuse",
     "seller_document_add",
+    "seller_documents_purge",
     "seller_info_request",
     "seller_member_add",
     "seller_reject",

@@ -8,9 +8,11 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from galerie.accounts.models import User
 from galerie.accounts.services import customer_profile_update, customer_signup
 from galerie.cart.selectors import cart_find, cart_item_count
 from galerie.cart.services import cart_merge
@@ -20,10 +22,13 @@ from galerie.invoices.selectors import invoice_get_for_customer, invoices_of_ord
 from galerie.messaging.selectors import customer_unread_by_order, threads_of_order
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import lines_to_ship, order_get_for_customer, order_refunds, orders_for_customer
+from galerie.privacy.errors import ErasureBlocked
+from galerie.privacy.selectors import customer_export_json
+from galerie.privacy.services import customer_erase, customer_erase_blockers
 from galerie.returns.selectors import order_returns
 from galerie.reviews.selectors import order_reviews
 from galerie.web.form_errors import add_domain_errors
-from galerie.web.forms import ProfileForm, SignupForm
+from galerie.web.forms import ErasureForm, ProfileForm, SignupForm
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_prefix, sf_reverse
 from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
@@ -137,6 +142,54 @@ def account_settings(request: StorefrontRequest) -> HttpResponse:
     return render(
         request, "galerie/account/settings.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _privacy_page(request: StorefrontRequest, form: ErasureForm, status: int = 200) -> HttpResponse:
+    assert isinstance(request.user, User)  # the views below send visitors to sign in first
+    blockers = customer_erase_blockers(user=request.user)
+    return render(
+        request, "galerie/account/privacy.html", {"form": form, "blockers": blockers}, status=status
+    )
+
+
+@storefront_view(closed_too=True)
+def account_privacy(request: StorefrontRequest) -> HttpResponse:
+    """The customer's data protection rights: download their data, erase their account."""
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
+    return _privacy_page(request, ErasureForm(user=request.user))
+
+
+@storefront_view(closed_too=True)
+def account_export(request: StorefrontRequest) -> HttpResponse:
+    """Everything Galerie holds about the customer, as one JSON file (GDPR art. 15 and 20)."""
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
+    now = timezone.now()
+    response = HttpResponse(
+        customer_export_json(user=request.user, now=now), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="personal-data-{now:%Y-%m-%d}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@storefront_view(("POST",), closed_too=True)
+def account_erase(request: StorefrontRequest) -> HttpResponse:
+    """Erase the customer's account once they confirm with their password (GDPR art. 17)."""
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
+    form = ErasureForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            customer_erase(user_id=request.user.pk, now=timezone.now(), by=request.user)
+        except ErasureBlocked as error:
+            form.add_error(None, error.message)
+        else:
+            logout(request)
+            messages.success(request, _("Your account is erased. Your orders are kept, without your name."))
+            return redirect(sf_reverse(request, "home"))
+    return _privacy_page(request, form, status=400)
 
 
 @storefront_view(closed_too=True)
