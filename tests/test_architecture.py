@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("seeding",),
     ("reviews",),
     ("portability", "incidents", "returns", "dac7"),
+    ("invoices",),
     ("messaging", "webhooks"),
     ("privacy",),
     ("web", "api"),

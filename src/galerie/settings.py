@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "galerie.checkout",
     "galerie.ledger",
     "galerie.dac7",  # DAC7 reporting of sellers' income, above the ledger
+    "galerie.invoices",
     "galerie.notifications",
     "galerie.search",
     "galerie.privacy",  # reads every app: export and erasure of personal data (GDPR)
@@ -314,14 +315,18 @@ GALERIE_OPERATOR_NAME = os.environ.get("GALERIE_OPERATOR_NAME", "Galerie Demo SA
 GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
 GALERIE_OPERATOR_BIC = os.environ.get("GALERIE_OPERATOR_BIC", "AGRIFRPPXXX")
 GALERIE_OPERATOR_COUNTRY = os.environ.get("GALERIE_OPERATOR_COUNTRY", "FR")
-# DAC7 (docs/dac7.md): the platform operator's identity in the declaration (its name and
-# country above), TEST or PROD files, and the schedule of the reminders to sellers whose tax
+# The operator's legal identity: on its commission invoices to the sellers (docs/invoices.md) and
+# as the platform operator of the DAC7 declaration (docs/dac7.md).
+GALERIE_OPERATOR_LEGAL_FORM = os.environ.get("GALERIE_OPERATOR_LEGAL_FORM", "SAS au capital de 10 000 €")
+GALERIE_OPERATOR_ADDRESS_LINE1 = os.environ.get("GALERIE_OPERATOR_ADDRESS_LINE1", "1 rue de la Galerie")
+GALERIE_OPERATOR_POSTAL_CODE = os.environ.get("GALERIE_OPERATOR_POSTAL_CODE", "75001")
+GALERIE_OPERATOR_CITY = os.environ.get("GALERIE_OPERATOR_CITY", "Paris")
+GALERIE_OPERATOR_SIREN = os.environ.get("GALERIE_OPERATOR_SIREN", "123456782")
+GALERIE_OPERATOR_VAT_NUMBER = os.environ.get("GALERIE_OPERATOR_VAT_NUMBER", "FR40123456782")
+GALERIE_OPERATOR_RCS = os.environ.get("GALERIE_OPERATOR_RCS", "RCS Paris 123 456 782")
+# DAC7 (docs/dac7.md): the platform operator in the declaration is the identity above (its
+# SIREN as TIN); TEST or PROD files, and the schedule of the reminders to sellers whose tax
 # identification data is missing: 2nd reminder N days after the 1st, payouts held M days later.
-GALERIE_DAC7_OPERATOR_TIN = os.environ.get("GALERIE_DAC7_OPERATOR_TIN", "123456782")
-GALERIE_DAC7_OPERATOR_VAT = os.environ.get("GALERIE_DAC7_OPERATOR_VAT", "FR40123456782")
-GALERIE_DAC7_OPERATOR_STREET = os.environ.get("GALERIE_DAC7_OPERATOR_STREET", "1 rue de la Galerie")
-GALERIE_DAC7_OPERATOR_POSTCODE = os.environ.get("GALERIE_DAC7_OPERATOR_POSTCODE", "75001")
-GALERIE_DAC7_OPERATOR_CITY = os.environ.get("GALERIE_DAC7_OPERATOR_CITY", "Paris")
 GALERIE_DAC7_NEXUS = os.environ.get("GALERIE_DAC7_NEXUS", "RPONEX1")
 GALERIE_DAC7_ENV = os.environ.get("GALERIE_DAC7_ENV", "TEST")
 GALERIE_DAC7_REMINDER_INTERVAL_DAYS = max(

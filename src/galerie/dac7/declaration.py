@@ -36,11 +36,11 @@ from galerie.sellers.models import Seller
 OPERATOR_SETTINGS = (
     "GALERIE_OPERATOR_NAME",
     "GALERIE_OPERATOR_COUNTRY",
-    "GALERIE_DAC7_OPERATOR_TIN",
-    "GALERIE_DAC7_OPERATOR_VAT",
-    "GALERIE_DAC7_OPERATOR_STREET",
-    "GALERIE_DAC7_OPERATOR_POSTCODE",
-    "GALERIE_DAC7_OPERATOR_CITY",
+    "GALERIE_OPERATOR_SIREN",
+    "GALERIE_OPERATOR_VAT_NUMBER",
+    "GALERIE_OPERATOR_ADDRESS_LINE1",
+    "GALERIE_OPERATOR_POSTAL_CODE",
+    "GALERIE_OPERATOR_CITY",
 )
 
 
@@ -66,18 +66,18 @@ def platform_operator() -> PlatformOperator:
         {
             "residence_country_code": country,
             "tax_identification_numbers": [
-                {"issued_by": country, "value": values["GALERIE_DAC7_OPERATOR_TIN"]}
+                {"issued_by": country, "value": values["GALERIE_OPERATOR_SIREN"]}
             ],
-            "vat_number": values["GALERIE_DAC7_OPERATOR_VAT"],
+            "vat_number": values["GALERIE_OPERATOR_VAT_NUMBER"],
             "legal_names": [name],
             "business_names": [name],
             "addresses": [
                 {
                     "legal_type": LegalAddressType.REGISTERED_OFFICE,
                     "country_code": country,
-                    "street": values["GALERIE_DAC7_OPERATOR_STREET"],
-                    "post_code": values["GALERIE_DAC7_OPERATOR_POSTCODE"],
-                    "city": values["GALERIE_DAC7_OPERATOR_CITY"],
+                    "street": values["GALERIE_OPERATOR_ADDRESS_LINE1"],
+                    "post_code": values["GALERIE_OPERATOR_POSTAL_CODE"],
+                    "city": values["GALERIE_OPERATOR_CITY"],
                 }
             ],
             "nexus": Nexus(getattr(settings, "GALERIE_DAC7_NEXUS", Nexus.RESIDENT.value)),

@@ -13,7 +13,7 @@ class Dac7DeclarationInvalid(DomainError):
 
 
 class Dac7SettingMissing(DomainError):
-    """The platform operator's identity (settings ``GALERIE_DAC7_OPERATOR_*``) is incomplete."""
+    """The platform operator's identity (settings ``GALERIE_OPERATOR_*``) is incomplete."""
 
     code = "dac7_setting_missing"
     http_status = 500

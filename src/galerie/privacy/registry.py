@@ -527,6 +527,19 @@ POLICIES: dict[str, Policy] = {
         updated_by=T.OTHER,
     ),
     "dac7.Dac7Reminder": policy(not_personal="id seller year number sent_at missing"),
+    # --- invoices (kept 10 years, never rewritten: a legal document as issued, docs/invoices.md) --
+    "invoices.Invoice": policy(
+        subject=by("seller_order__order__customer"),
+        on_erase="keep",
+        keep_years=ACCOUNTING_YEARS,
+        not_personal="id uuid kind issuer number sequence seller seller_order credits refund month"
+        " issued_at currency total_excl_vat_minor vat_minor total_incl_vat_minor sha256",
+        data=T.KEEP,  # the buyer's name and address as printed (CGI art. 242 nonies A)
+        file=T.KEEP,  # the PDF/A-3 with the same mentions; its SHA-256 proves it unchanged
+        export_order=13,
+    ),
+    "invoices.InvoiceCounter": policy(not_personal="id issuer series year last_number"),
+    "invoices.CommissionInvoiceRun": policy(not_personal="id month invoices completed_at"),
     # --- notifications ------------------------------------------------------------------------
     "notifications.SentEmail": policy(
         subject=by_email("recipient"),

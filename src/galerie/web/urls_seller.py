@@ -35,6 +35,7 @@ urlpatterns = [
     path("orders/<str:number>/", orders.order_detail, name="order"),
     path("orders/<str:number>/action/", orders.order_action, name="order_action"),
     path("orders/<str:number>/packing-slip/", orders.packing_slip, name="packing_slip"),
+    path("invoices/<uuid:invoice>/", orders.invoice, name="invoice"),
     path("incidents/", incidents.seller_incidents, name="incidents"),
     path("incidents/<uuid:incident>/answer/", incidents.seller_incident_answer, name="incident_answer"),
     path("orders/<str:number>/messages/", messaging.seller_thread, name="message_thread"),

@@ -47,6 +47,7 @@ urlpatterns = [
     path("account/login/", account.sign_in, name="login"),
     path("account/logout/", account.sign_out, name="logout"),
     path("account/orders/<str:number>/", account.order_detail, name="order"),
+    path("account/orders/<str:number>/invoices/<uuid:invoice>/", account.order_invoice, name="order_invoice"),
     path("account/orders/<str:number>/received/", account.order_confirm_receipt, name="order_received"),
     path("account/orders/<str:number>/incidents/", incidents.incident_open_view, name="incident_open"),
     path("account/incidents/<uuid:incident>/", incidents.incident_customer_action, name="incident_action"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,8 @@ from galerie.accounts.services import customer_profile_update, customer_signup
 from galerie.cart.selectors import cart_find, cart_item_count
 from galerie.cart.services import cart_merge
 from galerie.core.errors import DomainError, InvalidInput
+from galerie.invoices.errors import InvoiceNotFound
+from galerie.invoices.selectors import invoice_get_for_customer, invoices_of_order
 from galerie.messaging.selectors import customer_unread_by_order, threads_of_order
 from galerie.orders.delivery import seller_order_confirm_receipt
 from galerie.orders.selectors import lines_to_ship, order_get_for_customer, order_refunds, orders_for_customer
@@ -196,6 +198,9 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
         return _to_sign_in(request)
     order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
     threads = threads_of_order(order_id=order.pk)
+    invoices = invoices_of_order(order=order)
+    for part in order.seller_orders.all():  # the prefetched parts the template shows
+        part.invoice_documents = invoices.get(part.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "galerie/account/order.html",
@@ -210,6 +215,20 @@ def order_detail(request: StorefrontRequest, number: str) -> HttpResponse:
             },
         },
     )
+
+
+@storefront_view(closed_too=True)
+def order_invoice(request: StorefrontRequest, number: str, invoice: str) -> HttpResponseBase:
+    """An invoice or credit note of one of the customer's orders: the stored PDF, as issued."""
+    if not request.user.is_authenticated:
+        return _to_sign_in(request)
+    order = order_get_for_customer(customer=request.user, number=number, storefront=request.storefront)
+    try:
+        found = invoice_get_for_customer(customer=request.user, order=order, uuid=invoice)
+    except InvoiceNotFound:
+        raise Http404 from None
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=f"{found.number}.pdf",
+                        content_type="application/pdf")  # fmt: skip
 
 
 @storefront_view(("POST",), closed_too=True)

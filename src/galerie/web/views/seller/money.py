@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from galerie.core.money import Money
+from galerie.invoices.selectors import commission_invoices_for_seller
 from galerie.ledger.reports import payout_get_for_member, seller_money_for_member
 from galerie.ledger.statements import statement_rows, statement_write
 from galerie.sellers.access import Perm
@@ -24,8 +25,10 @@ from galerie.web.views.seller.access import seller_view
 
 @seller_view(Perm.VIEW_MONEY)
 def money(request: SellerRequest) -> HttpResponse:
-    sellers = seller_money_for_member(request.user, seller_id=request.seller_access.seller.pk)
-    return render(request, "galerie/seller/money.html", {"sellers": sellers})
+    seller_id = request.seller_access.seller.pk
+    sellers = seller_money_for_member(request.user, seller_id=seller_id)
+    invoices = commission_invoices_for_seller(seller_id=seller_id)
+    return render(request, "galerie/seller/money.html", {"sellers": sellers, "commission_invoices": invoices})
 
 
 @seller_view(Perm.VIEW_MONEY)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from galerie.core.errors import DomainError, InvalidInput
+from galerie.invoices.errors import InvoiceNotFound
+from galerie.invoices.selectors import invoice_get_for_seller, invoices_of_seller_order
 from galerie.messaging.selectors import seller_orders_with_unread, thread_of_seller_order
 from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import (
@@ -86,6 +88,9 @@ def order_detail(request: SellerRequest, number: str) -> HttpResponse:
             "left_to_ship": any(row.left > 0 for row in to_ship),
             "carriers": CARRIERS,
             "messaging_thread": thread,
+            "invoices": invoices_of_seller_order(seller_order_id=seller_order.pk)
+            if Perm.VIEW_MONEY in request.seller_access.perms
+            else [],
         },
     )
 
@@ -167,3 +172,15 @@ def packing_slip(request: SellerRequest, number: str) -> HttpResponse:
         request.user, number=number, seller_id=request.seller_access.seller.pk
     )
     return render(request, "galerie/seller/packing_slip.html", {"so": seller_order})
+
+
+@seller_view(Perm.VIEW_MONEY)
+def invoice(request: SellerRequest, invoice: str) -> FileResponse:
+    """A document of the current seller (an invoice or credit note it issued, a commission invoice
+    it received): the stored PDF, as issued. Another seller's is a 404."""
+    try:
+        found = invoice_get_for_seller(seller_id=request.seller_access.seller.pk, uuid=invoice)
+    except InvoiceNotFound:
+        raise Http404 from None
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=f"{found.number}.pdf",
+                        content_type="application/pdf")  # fmt: skip
