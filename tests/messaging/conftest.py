@@ -6,6 +6,7 @@ import io
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+import pypdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -30,8 +31,11 @@ def picture(
 
 
 def pdf(name: str = "facture.pdf") -> SimpleUploadedFile:
-    body = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    return SimpleUploadedFile(name, body, content_type="application/pdf")
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)  # one A4 page: what the attachment check reads
+    body = io.BytesIO()
+    writer.write(body)
+    return SimpleUploadedFile(name, body.getvalue(), content_type="application/pdf")
 
 
 def staff(seller, role=SellerMember.Role.OWNER, **fields):

@@ -3,13 +3,11 @@ judged by their content, at most MAX_FILES per message and MAX_BYTES each.
 
 A picture is re-encoded without its metadata (core/images.py): a photo taken with a phone
 carries the GPS position of the home it was taken in. A PDF is kept as sent, after checking its
-header and trailer (and a parse when pypdf is installed); it is only ever served as a download.
+header and trailer (and pypdf's parse); it is only ever served as a download.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import io
 import uuid
 from collections.abc import Sequence
@@ -17,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+import pypdf
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -53,10 +52,7 @@ def _display_name(upload: File[Any]) -> str:
 
 
 def _pdf_parses(data: bytes) -> bool:
-    """Whether pypdf (when installed; it is optional) reads the document; True without it."""
-    if importlib.util.find_spec("pypdf") is None:
-        return True
-    pypdf: Any = importlib.import_module("pypdf")
+    """Whether pypdf reads the document and finds at least one page."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         return len(reader.pages) > 0
