@@ -23,6 +23,7 @@ from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
+from galerie.offers.book_price import book_price_check, product_of_variant
 from galerie.offers.errors import OfferEditDenied, OfferNotFound, OfferOutOfStock
 from galerie.offers.models import Offer, OfferChange, PriceHistory
 from galerie.sellers.access import ROLE_PERMS, Perm
@@ -89,11 +90,14 @@ def offer_create(
     reason: str = "",
     at: datetime | None = None,
 ) -> Offer:
-    """Put a variant on sale for a seller; record its first price and a "created" history row."""
+    """Put a variant on sale for a seller; record its first price and a "created" history row.
+
+    A new book sells at its publisher's price (loi Lang): raises BookPriceFixed otherwise."""
     offer_editor_check(seller_id=seller.pk, by=by, permission="offers.add_offer")
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
     _check_quantity(stock, "stock", minimum=0)
+    book_price_check(product=product_of_variant(variant.pk), condition=condition, price=price)
     existing = (
         Offer.objects.filter(seller_id=seller.pk, variant_id=variant.pk, condition=condition)
         .values_list("pk", flat=True)
@@ -145,6 +149,7 @@ def _set_price(offer: Offer, price: Money, *, by: Actor, reason: str, at: dateti
         raise InvalidInput({"price": ["The price must be more than zero."]})
     if price.amount_minor == offer.price_minor:
         return []  # nothing changes: no history row either
+    book_price_check(product=product_of_variant(offer.variant_id), condition=offer.condition, price=price)
     previous = offer.price_minor
     offer.price_minor = price.amount_minor
     PriceHistory.objects.create(
@@ -220,7 +225,8 @@ def offer_price_set(
 ) -> Offer:
     """Change an offer's price; append it to the price history and the offer's history.
 
-    Raises OfferNotFound, OfferEditDenied, InvalidInput (another currency, not above zero).
+    Raises OfferNotFound, OfferEditDenied, InvalidInput (another currency, not above zero),
+    BookPriceFixed (a new book at another price than its publisher's).
     """
     offer = _lock(offer_id, by)
     changes = _set_price(offer, price, by=by, reason=reason, at=at or timezone.now())
