@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from galerie.catalog.models import Variant
+from galerie.catalog.books import is_book, publisher_price
+from galerie.catalog.models import Product, Variant
 from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
@@ -25,7 +26,7 @@ from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
 from galerie.offers.book_price import book_price_check, product_of_variant
 from galerie.offers.errors import OfferEditDenied, OfferNotFound, OfferOutOfStock
-from galerie.offers.models import Offer, OfferChange, PriceHistory
+from galerie.offers.models import Condition, Offer, OfferChange, PriceHistory
 from galerie.sellers.access import ROLE_PERMS, Perm
 from galerie.sellers.errors import SellerNotActive
 from galerie.sellers.models import Seller, SellerMember
@@ -34,6 +35,7 @@ SELLERS_WHO_MAY_LIST = (Seller.Status.APPROVED, Seller.Status.ACTIVE, Seller.Sta
 Field = OfferChange.Field
 
 SELLER_CLOSE = System("seller_close")  # closes the offers of a seller being closed
+FIXED_BOOK_PRICE = System("loi_lang")  # keeps new books at their publisher's price
 
 
 def _check_quantity(value: int, field: str, *, minimum: int) -> None:
@@ -385,3 +387,36 @@ def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
     open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
         offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=SELLER_CLOSE, reason=reason)
+
+
+@transaction.atomic
+def book_offers_reprice(*, product_id: int) -> int:
+    """Put the new offers of a book at its publisher's price after that price changed (the
+    ``product.publisher_price_changed`` handler); return how many offers changed.
+
+    A new offer that cannot follow (the book has no publisher's price any more, or it is in
+    another currency) is paused: it may not sell at another price. Acts as
+    ``System("loi_lang")``, one history row per offer; safe to deliver twice.
+    """
+    product = Product.objects.select_related("product_type").filter(pk=product_id).first()
+    if product is None or not is_book(product.product_type):
+        return 0
+    price = publisher_price(product)
+    reason = "loi Lang: publisher's price changed"
+    changed = 0
+    offers = Offer.objects.filter(variant__product_id=product_id, condition=Condition.NEW).exclude(
+        status=Offer.Status.CLOSED
+    )
+    for offer_id, offer_price, currency, status in offers.order_by("pk").values_list(
+        "pk", "price_minor", "currency", "status"
+    ):
+        if price is not None and price.currency == currency:
+            if offer_price != price.amount_minor:
+                offer_price_set(offer_id=offer_id, price=price, by=FIXED_BOOK_PRICE, reason=reason)
+                changed += 1
+        elif status == Offer.Status.ACTIVE:
+            offer_status_set(
+                offer_id=offer_id, status=Offer.Status.PAUSED, by=FIXED_BOOK_PRICE, reason=reason
+            )
+            changed += 1
+    return changed
