@@ -62,10 +62,16 @@ def brand_create(*, name: str, slug: str = "") -> Brand:
 
 @transaction.atomic
 def product_type_create(
-    *, code: str, name: str, tax_class: str = "standard", attributes: Sequence[dict[str, Any]] = ()
+    *,
+    code: str,
+    name: str,
+    tax_class: str = "standard",
+    attributes: Sequence[dict[str, Any]] = (),
+    is_book: bool = False,
 ) -> ProductType:
-    """Create a product type with its attribute schema (a list of AttributeDefinition fields)."""
-    product_type = ProductType(code=code, name=name, tax_class=tax_class)
+    """Create a product type with its attribute schema (a list of AttributeDefinition fields);
+    ``is_book``: its products are books under the fixed book price (catalog.books)."""
+    product_type = ProductType(code=code, name=name, tax_class=tax_class, is_book=is_book)
     full_clean(product_type)
     product_type.save()
     for position, spec in enumerate(attributes):
