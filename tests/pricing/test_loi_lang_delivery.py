@@ -142,7 +142,7 @@ profiles = st.one_of(
             per_item_minor=per_item,
             free_above_minor=free_above,
             book_discount_bp=bp,
-        ),  # fmt: skip
+        ),
         st.sampled_from(["flat", "per_item"]),
         st.integers(0, 2000),
         st.integers(0, 300),
@@ -164,7 +164,7 @@ def test_every_quote_group_with_new_books_pays_at_least_a_cent_and_3_euros_under
         new_books = sum(
             line.total_minor
             for line, (offer, _q) in zip(
-                group.lines, [e for e in entries if e[0].seller_id == group.seller_id]
+                group.lines, [e for e in entries if e[0].seller_id == group.seller_id], strict=True
             )
             if offer.variant.product.product_type.is_book and line.condition == Condition.NEW
         )
