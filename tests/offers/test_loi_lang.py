@@ -85,7 +85,7 @@ def test_a_book_is_a_product_of_a_type_marked_as_books_whatever_its_tax_class(bo
 @pytest.mark.parametrize(("price_minor", "accepted"), [(1990, True), (1989, False), (1991, False)])
 def test_a_new_book_sells_at_exactly_its_publishers_price(seller, novel, price_minor, accepted):
     # Given a book at 19.90 € publisher's price; When a seller offers it new at price_minor
-    # (1989 is 99.99 % of... the cent below; 1990 is 100 %)
+    # (a cent below, exactly, a cent above)
     if accepted:
         offer = make_offer(seller=seller, variant=novel, price_minor=price_minor)
         assert offer.price_minor == 1990

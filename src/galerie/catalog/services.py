@@ -194,14 +194,14 @@ def product_publisher_price_set(*, product_id: int, price: Money | None) -> Prod
     product.publisher_price_currency = price.currency if price is not None else ""
     product.save(update_fields=["publisher_price_minor", "publisher_price_currency", "updated_at"])
     product_publisher_price_changed(product_id=product.pk)
+    emit("product.updated", product_id=product.pk)
     return product
 
 
 def product_publisher_price_changed(*, product_id: int) -> None:
     """Report that a product's publisher's price changed (the service above, or the admin, in
-    the transaction of the change): emit ``product.publisher_price_changed`` and ``product.updated``."""
+    the transaction of the change): emit ``product.publisher_price_changed``."""
     emit("product.publisher_price_changed", product_id=product_id)
-    emit("product.updated", product_id=product_id)
 
 
 @transaction.atomic
