@@ -88,8 +88,8 @@ class AttributeDefinitionInline(admin.TabularInline):
 
 @admin.register(ProductType)
 class ProductTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "tax_class", "withdrawal_exception"]
-    list_filter = ["withdrawal_exception"]
+    list_display = ["name", "code", "tax_class", "is_book", "withdrawal_exception"]
+    list_filter = ["is_book", "withdrawal_exception"]
     search_fields = ["name", "code"]
     inlines = [AttributeDefinitionInline]
 
@@ -125,6 +125,12 @@ class ProductAdmin(ReportsProductEdits, admin.ModelAdmin):
     inlines = [VariantInline, ProductImageInline]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"publisher_price_minor", "publisher_price_currency"} & set(form.changed_data):
+            # a book's new offers follow its publisher's price (docs/loi-lang.md)
+            services.product_publisher_price_changed(product_id=obj.pk)
 
 
 @admin.register(Variant)

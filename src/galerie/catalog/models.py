@@ -86,6 +86,15 @@ class ProductType(models.Model):
     withdrawal_exception = models.CharField(
         max_length=16, choices=WithdrawalException.choices, default=WithdrawalException.NONE
     )
+    # What makes a product a book for the French fixed book price (catalog.books.is_book,
+    # docs/loi-lang.md). A default in the database too: the seeder writes with COPY.
+    is_book = models.BooleanField(
+        "book (fixed book price)",
+        default=False,
+        db_default=False,
+        help_text="Books under the French fixed book price (loi Lang): a new copy sells at the"
+        " publisher's price, delivery is never free.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -149,6 +158,16 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    # A book's publisher's price (prix éditeur, loi 81-766): what a new copy sells at.
+    publisher_price_minor = models.BigIntegerField(
+        "publisher's price",
+        null=True,
+        blank=True,
+        help_text="Books: the price the publisher set, in minor units (cents), VAT included.",
+    )
+    publisher_price_currency = models.CharField(
+        "publisher's price currency", max_length=3, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,6 +176,16 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["category", "status", "-id"], name="product_category_idx"),
             models.Index(fields=["brand", "status"], name="product_brand_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(publisher_price_minor__isnull=True, publisher_price_currency="")
+                    | (models.Q(publisher_price_minor__gt=0) & ~models.Q(publisher_price_currency=""))
+                ),
+                name="product_publisher_price_valid",
+                violation_error_message="A publisher's price is more than zero and has a currency.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +272,8 @@ class ProductProposal(models.Model):
     price_minor = models.BigIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="EUR")
     stock = models.PositiveIntegerField(null=True, blank=True)
+    # A book's publisher's price (in ``currency``), copied to the product on acceptance.
+    publisher_price_minor = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why it was rejected: the seller is told.")
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(
@@ -262,6 +293,12 @@ class ProductProposal(models.Model):
                 condition=models.Q(price_minor__isnull=True) | models.Q(price_minor__gt=0),
                 name="proposal_price_positive",
                 violation_error_message="The price must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(publisher_price_minor__isnull=True)
+                | models.Q(publisher_price_minor__gt=0),
+                name="proposal_publisher_price_positive",
+                violation_error_message="The publisher's price must be more than zero.",
             ),
         ]
 

@@ -15,7 +15,8 @@ from django.utils.text import slugify
 from PIL import Image
 
 from galerie.catalog.attributes import attributes_clean
-from galerie.catalog.errors import InvalidImage
+from galerie.catalog.books import publisher_price, publisher_price_problem
+from galerie.catalog.errors import InvalidImage, ProductNotFound
 from galerie.catalog.models import (
     AttributeDefinition,
     Brand,
@@ -28,6 +29,8 @@ from galerie.catalog.models import (
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.identifiers import clean_gtin
 from galerie.core.images import ImageRefused, image_clean
+from galerie.core.locking import lock_row
+from galerie.core.money import Money
 from galerie.core.outbox import emit
 
 THUMBNAIL_SIZE = (480, 480)
@@ -59,10 +62,16 @@ def brand_create(*, name: str, slug: str = "") -> Brand:
 
 @transaction.atomic
 def product_type_create(
-    *, code: str, name: str, tax_class: str = "standard", attributes: Sequence[dict[str, Any]] = ()
+    *,
+    code: str,
+    name: str,
+    tax_class: str = "standard",
+    attributes: Sequence[dict[str, Any]] = (),
+    is_book: bool = False,
 ) -> ProductType:
-    """Create a product type with its attribute schema (a list of AttributeDefinition fields)."""
-    product_type = ProductType(code=code, name=name, tax_class=tax_class)
+    """Create a product type with its attribute schema (a list of AttributeDefinition fields);
+    ``is_book``: its products are books under the fixed book price (catalog.books)."""
+    product_type = ProductType(code=code, name=name, tax_class=tax_class, is_book=is_book)
     full_clean(product_type)
     product_type.save()
     for position, spec in enumerate(attributes):
@@ -87,8 +96,12 @@ def product_create(
     attributes: dict[str, Any] | None = None,
     slug: str = "",
     status: str = Product.Status.PUBLISHED,
+    publisher_price: Money | None = None,
 ) -> Product:
-    """Create a product; check its attributes against the product type's schema."""
+    """Create a product; check its attributes against the product type's schema (and a
+    publisher's price: more than zero)."""
+    if (problem := publisher_price_problem(publisher_price)) is not None:
+        raise InvalidInput({"publisher_price": [problem]})
     definitions = list(product_type.attributes.all())
     product = Product(
         product_type=product_type,
@@ -99,6 +112,8 @@ def product_create(
         attributes=attributes_clean(definitions, attributes or {}, level=AttributeDefinition.Level.PRODUCT),
         slug=slug or slugify(title)[:200],
         status=status,
+        publisher_price_minor=publisher_price.amount_minor if publisher_price is not None else None,
+        publisher_price_currency=publisher_price.currency if publisher_price is not None else "",
     )
     full_clean(product)
     product.save()
@@ -157,6 +172,36 @@ def product_image_add(*, product: Product, upload: UploadedFile | ContentFile, a
     image.width, image.height = clean.width, clean.height
     image.save()
     return image
+
+
+@transaction.atomic
+def product_publisher_price_set(*, product_id: int, price: Money | None) -> Product:
+    """Set (or clear) a book's publisher's price; emit ``product.publisher_price_changed``
+    when it changes, so that the new offers of the book follow it (offers.handlers).
+
+    Raises ProductNotFound, InvalidInput (not above zero); then nothing changes.
+    """
+    if (problem := publisher_price_problem(price)) is not None:
+        raise InvalidInput({"publisher_price": [problem]})
+    try:
+        product = lock_row(Product.objects.all(), product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound(f"There is no product {product_id}.") from None
+    before = publisher_price(product)
+    if before == price:
+        return product
+    product.publisher_price_minor = price.amount_minor if price is not None else None
+    product.publisher_price_currency = price.currency if price is not None else ""
+    product.save(update_fields=["publisher_price_minor", "publisher_price_currency", "updated_at"])
+    product_publisher_price_changed(product_id=product.pk)
+    emit("product.updated", product_id=product.pk)
+    return product
+
+
+def product_publisher_price_changed(*, product_id: int) -> None:
+    """Report that a product's publisher's price changed (the service above, or the admin, in
+    the transaction of the change): emit ``product.publisher_price_changed``."""
+    emit("product.publisher_price_changed", product_id=product_id)
 
 
 @transaction.atomic

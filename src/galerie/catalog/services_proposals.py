@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from galerie.accounts.models import User
 from galerie.catalog import services as catalog
 from galerie.catalog.attributes import attributes_clean
+from galerie.catalog.books import is_book, new_book_price_problem, publisher_price_problem
 from galerie.catalog.errors import GtinInCatalog, InvalidAttributes, ProposalNotFound
 from galerie.catalog.models import (
     AttributeDefinition,
@@ -182,6 +183,7 @@ def product_proposal_create(
     condition: str,
     price: Money | None = None,
     stock: int | None = None,
+    publisher_price: Money | None = None,
     errors: Mapping[str, list[str]] | None = None,
 ) -> ProductProposal:
     """Record a seller's proposal of a new product; raise InvalidInput naming every bad field.
@@ -233,6 +235,7 @@ def product_proposal_create(
         errors["price"] = [_("The price must be more than zero.")]
     if stock is not None and (isinstance(stock, bool) or not isinstance(stock, int) or stock < 0):
         errors["stock"] = [_("The stock is a whole number, 0 or more.")]
+    publisher_price = _publisher_price_clean(product_type, condition, price, publisher_price, errors)
     clean_image = None
     if image is not None:
         try:
@@ -252,8 +255,9 @@ def product_proposal_create(
         attributes=cleaned_attributes,
         condition=condition,
         price_minor=price.amount_minor if price is not None else None,
-        currency=price.currency if price is not None else "EUR",
+        currency=price.currency if price is not None else getattr(publisher_price, "currency", "EUR"),
         stock=stock,
+        publisher_price_minor=publisher_price.amount_minor if publisher_price is not None else None,
         created_by=by,
     )
     if clean_image is not None:
@@ -262,6 +266,37 @@ def product_proposal_create(
     proposal.save()
     emit("product_proposal.created", proposal_id=proposal.pk, seller_id=seller_id)
     return proposal
+
+
+def _publisher_price_clean(
+    product_type: ProductType | None,
+    condition: str,
+    price: Money | None,
+    publisher_price: Money | None,
+    errors: dict[str, list[str]],
+) -> Money | None:
+    """Return the publisher's price a proposal records (docs/loi-lang.md), adding to ``errors``
+    what is wrong: only books have one; a new copy offered at another price breaks the fixed
+    book price; a new book proposed with a price and none takes that price as its publisher's
+    (merchant files have no such column; the operator checks it before accepting)."""
+    if publisher_price is None:
+        if product_type is not None and is_book(product_type) and condition == "new" and price is not None:
+            return price
+        return None
+    if product_type is not None and not is_book(product_type):
+        errors["publisher_price"] = [_("Only books have a publisher's price: leave it empty.")]
+    elif (problem := publisher_price_problem(publisher_price)) is not None:
+        errors["publisher_price"] = [problem]
+    elif price is not None and price.currency != publisher_price.currency:
+        errors["publisher_price"] = [_("The publisher's price is in the currency of your price.")]
+    elif (
+        price is not None
+        and condition == "new"
+        and "price" not in errors
+        and (problem := new_book_price_problem(price=price, publisher=publisher_price)) is not None
+    ):
+        errors["price"] = [problem]
+    return publisher_price
 
 
 def _lock(proposal_id: int) -> ProductProposal:
@@ -326,6 +361,11 @@ def product_proposal_accept(
         attributes=product_values,
         slug=_free_slug(title, proposal),
         status=Product.Status.PUBLISHED,
+        publisher_price=(
+            Money(proposal.publisher_price_minor, proposal.currency)
+            if proposal.publisher_price_minor is not None
+            else None
+        ),
     )
     variant = catalog.variant_create(product=product, gtin=proposal.gtin or None, attributes=variant_values)
     if proposal.image:

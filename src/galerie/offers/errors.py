@@ -49,3 +49,13 @@ class OfferBulkRefused(InvalidInput):
     field at fault (``rows.<index>.<column>``)."""
 
     code = "offer_bulk_refused"
+
+
+# --- the fixed book price (docs/loi-lang.md) ----------------------------------------------------
+
+
+class BookPriceFixed(InvalidInput):
+    """A new book offered at another price than its publisher's (or a book without one offered
+    new): ``errors["price"]`` names the rule and the publisher's price; nothing changed."""
+
+    code = "book_price_fixed"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from galerie.core.models import OutboxEvent
 from galerie.offers.errors import OfferImportNotFound
 from galerie.offers.imports import offer_import_run
+from galerie.offers.services import book_offers_reprice
 
 logger = logging.getLogger(__name__)
 
@@ -30,4 +31,15 @@ def offer_import_queued(event: OutboxEvent) -> None:
     )  # fmt: skip
 
 
-HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {"offer_import.queued": [offer_import_queued]}
+def publisher_price_changed(event: OutboxEvent) -> None:
+    """Keep a book's new offers at its publisher's price (loi Lang); safe to deliver twice."""
+    changed = book_offers_reprice(product_id=event.payload["product_id"])
+    logger.info(
+        "product %s: %s new offers follow its publisher's price", event.payload["product_id"], changed
+    )
+
+
+HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
+    "offer_import.queued": [offer_import_queued],
+    "product.publisher_price_changed": [publisher_price_changed],
+}

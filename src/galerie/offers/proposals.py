@@ -68,6 +68,7 @@ def product_proposal_create(
     condition: str = Condition.NEW,
     price: Money | None = None,
     stock: int | None = None,
+    publisher_price: Money | None = None,
 ) -> ProductProposal:
     """Record a seller's proposal of a new product in a category of its storefronts; raise
     InvalidInput naming every bad field (GtinInCatalog when the GTIN is in the catalog already).
@@ -91,6 +92,7 @@ def product_proposal_create(
         condition=condition,
         price=price,
         stock=stock,
+        publisher_price=publisher_price,
         errors=errors,
     )
 

@@ -16,15 +16,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from galerie.catalog.models import Variant
+from galerie.catalog.books import is_book, publisher_price
+from galerie.catalog.models import Product, Variant
 from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit, emit_many
 from galerie.core.statemachine import transition
+from galerie.offers.book_price import book_price_check, product_of_variant
 from galerie.offers.errors import OfferEditDenied, OfferNotFound, OfferOutOfStock
-from galerie.offers.models import Offer, OfferChange, PriceHistory
+from galerie.offers.models import Condition, Offer, OfferChange, PriceHistory
 from galerie.sellers.access import ROLE_PERMS, Perm
 from galerie.sellers.errors import SellerNotActive
 from galerie.sellers.models import Seller, SellerMember
@@ -33,6 +35,7 @@ SELLERS_WHO_MAY_LIST = (Seller.Status.APPROVED, Seller.Status.ACTIVE, Seller.Sta
 Field = OfferChange.Field
 
 SELLER_CLOSE = System("seller_close")  # closes the offers of a seller being closed
+FIXED_BOOK_PRICE = System("loi_lang")  # keeps new books at their publisher's price
 
 
 def _check_quantity(value: int, field: str, *, minimum: int) -> None:
@@ -89,11 +92,14 @@ def offer_create(
     reason: str = "",
     at: datetime | None = None,
 ) -> Offer:
-    """Put a variant on sale for a seller; record its first price and a "created" history row."""
+    """Put a variant on sale for a seller; record its first price and a "created" history row.
+
+    A new book sells at its publisher's price (loi Lang): raises BookPriceFixed otherwise."""
     offer_editor_check(seller_id=seller.pk, by=by, permission="offers.add_offer")
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
     _check_quantity(stock, "stock", minimum=0)
+    book_price_check(product=product_of_variant(variant.pk), condition=condition, price=price)
     existing = (
         Offer.objects.filter(seller_id=seller.pk, variant_id=variant.pk, condition=condition)
         .values_list("pk", flat=True)
@@ -145,6 +151,7 @@ def _set_price(offer: Offer, price: Money, *, by: Actor, reason: str, at: dateti
         raise InvalidInput({"price": ["The price must be more than zero."]})
     if price.amount_minor == offer.price_minor:
         return []  # nothing changes: no history row either
+    book_price_check(product=product_of_variant(offer.variant_id), condition=offer.condition, price=price)
     previous = offer.price_minor
     offer.price_minor = price.amount_minor
     PriceHistory.objects.create(
@@ -220,7 +227,8 @@ def offer_price_set(
 ) -> Offer:
     """Change an offer's price; append it to the price history and the offer's history.
 
-    Raises OfferNotFound, OfferEditDenied, InvalidInput (another currency, not above zero).
+    Raises OfferNotFound, OfferEditDenied, InvalidInput (another currency, not above zero),
+    BookPriceFixed (a new book at another price than its publisher's).
     """
     offer = _lock(offer_id, by)
     changes = _set_price(offer, price, by=by, reason=reason, at=at or timezone.now())
@@ -379,3 +387,36 @@ def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
     open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
         offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=SELLER_CLOSE, reason=reason)
+
+
+@transaction.atomic
+def book_offers_reprice(*, product_id: int) -> int:
+    """Put the new offers of a book at its publisher's price after that price changed (the
+    ``product.publisher_price_changed`` handler); return how many offers changed.
+
+    A new offer that cannot follow (the book has no publisher's price any more, or it is in
+    another currency) is paused: it may not sell at another price. Acts as
+    ``System("loi_lang")``, one history row per offer; safe to deliver twice.
+    """
+    product = Product.objects.select_related("product_type").filter(pk=product_id).first()
+    if product is None or not is_book(product.product_type):
+        return 0
+    price = publisher_price(product)
+    reason = "loi Lang: publisher's price changed"
+    changed = 0
+    offers = Offer.objects.filter(variant__product_id=product_id, condition=Condition.NEW).exclude(
+        status=Offer.Status.CLOSED
+    )
+    for offer_id, offer_price, currency, status in offers.order_by("pk").values_list(
+        "pk", "price_minor", "currency", "status"
+    ):
+        if price is not None and price.currency == currency:
+            if offer_price != price.amount_minor:
+                offer_price_set(offer_id=offer_id, price=price, by=FIXED_BOOK_PRICE, reason=reason)
+                changed += 1
+        elif status == Offer.Status.ACTIVE:
+            offer_status_set(
+                offer_id=offer_id, status=Offer.Status.PAUSED, by=FIXED_BOOK_PRICE, reason=reason
+            )
+            changed += 1
+    return changed

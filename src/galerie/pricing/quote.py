@@ -16,8 +16,9 @@ from django.core import signing
 from django.utils.crypto import salted_hmac
 
 from galerie.catalog.tax import shipping_vat_parts, vat_included, vat_rate_bp
+from galerie.offers.book_price import is_new_book
 from galerie.offers.models import Offer
-from galerie.pricing.shipping import ShippingRule
+from galerie.pricing.shipping import ShippingRule, loi_lang_applies
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def quote_build(
     ``shipping_by_seller`` fixes a seller's shipping charge and ``unit_prices`` (offer id → unit
     price in minor units) a line's unit price, to the ones a customer already agreed to, instead
     of the shipping profile's and the offer's current price. Neither changes the offers."""
+    loi_lang = loi_lang_applies(currency=currency, country=country)
     by_seller: dict[int, list[tuple[Offer, int]]] = {}
     for offer, quantity in entries:
         by_seller.setdefault(offer.seller_id, []).append((offer, quantity))
@@ -182,7 +184,18 @@ def quote_build(
         rule = ShippingRule.of(getattr(seller, "shipping_profile", None))
         items = sum(line.total_minor for line in lines)
         quantity = sum(line.quantity for line in lines)
-        shipping = rule.cost(items_minor=items, quantity=quantity)
+        # The fixed book price: the new books of the group decide the delivery's floor, and no
+        # free delivery for them (docs/loi-lang.md).
+        new_books = (
+            sum(
+                line.total_minor
+                for line, (offer, _q) in zip(lines, pairs, strict=True)
+                if is_new_book(product=offer.variant.product, condition=offer.condition)
+            )
+            if loi_lang
+            else 0
+        )
+        shipping = rule.cost(items_minor=items, quantity=quantity, new_books_minor=new_books)
         if shipping_by_seller is not None and seller_id in shipping_by_seller:
             shipping = shipping_by_seller[seller_id]
         lead = max(offer.lead_time_days for offer, _ in pairs)
@@ -204,7 +217,7 @@ def quote_build(
                 shipping_minor=shipping,
                 vat_minor=sum(line.vat_minor for line in lines) + sum(p.vat_minor for p in shipping_vat),
                 delivery_days=rule.delivery_days(lead),
-                free_shipping_above_minor=rule.free_above_minor,
+                free_shipping_above_minor=None if new_books else rule.free_above_minor,
                 shipping_vat=shipping_vat,
             )
         )

@@ -25,12 +25,12 @@ from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from galerie.catalog.models import Brand, Category, Product, Variant
+from galerie.catalog.models import Brand, Category, Product, ProductType, Variant
 from galerie.core import surrogates
 from galerie.core.locking import lock_rows
-from galerie.offers.models import CONDITION_RANK, Offer
+from galerie.offers.models import CONDITION_RANK, Condition, Offer
 from galerie.offers.selectors.sellable import _sellers_admitted, reductions
-from galerie.pricing.shipping import ShippingRule
+from galerie.pricing.shipping import LOI_LANG_COUNTRY, ShippingRule, loi_lang_applies
 from galerie.search import text
 from galerie.search.counts import counts_entries_replaced, counts_rebuild
 from galerie.search.models import SearchEntry, SearchTerm
@@ -292,8 +292,15 @@ class IndexRun:
             return None
         # The price a customer pays for one item: the offer's price and its seller's shipping.
         sellers = self.sellers
+        # A new book's delivery follows the fixed book price (docs/loi-lang.md), as on its page.
+        books = product["product_type__is_book"] and loi_lang_applies(
+            currency=currency, country=LOI_LANG_COUNTRY
+        )
         prices = [
-            o["price_minor"] + sellers[o["seller_id"]].rule.cost(items_minor=o["price_minor"], quantity=1)
+            o["price_minor"]
+            + sellers[o["seller_id"]].rule.one_item(
+                price_minor=o["price_minor"], new_book=books and o["condition"] == Condition.NEW
+            )[0]
             for o in sellable
         ]
         language = storefront.language
@@ -583,6 +590,7 @@ def _catalog_read(product_ids: list[int]) -> tuple[list[Row], dict[int, list[Row
                 "brand__slug",
                 "brand__name",
                 "product_type_id",
+                "product_type__is_book",
                 "title",
                 "description",
                 "attributes",
@@ -615,7 +623,9 @@ def _catalog_read(product_ids: list[int]) -> tuple[list[Row], dict[int, list[Row
         )
         cursor.execute(
             "SELECT p.id, p.status, p.category_id, p.brand_id, b.slug, b.name, p.product_type_id,"
-            f" p.title, left(p.description, %s), p.attributes, p.created_at FROM {Product._meta.db_table} p"
+            f" p.title, left(p.description, %s), p.attributes, p.created_at, pt.is_book"
+            f" FROM {Product._meta.db_table} p"
+            f" JOIN {ProductType._meta.db_table} pt ON pt.id = p.product_type_id"
             f" LEFT JOIN {Brand._meta.db_table} b ON b.id = p.brand_id WHERE p.id = ANY(%s)",
             [DESCRIPTION_CHARS, ids],
         )
@@ -632,6 +642,7 @@ def _catalog_read(product_ids: list[int]) -> tuple[list[Row], dict[int, list[Row
                 "description": row[8],
                 "attributes": json.loads(row[9]),
                 "created_at": row[10],
+                "product_type__is_book": row[11],
             }
             for row in cursor.fetchall()
         ]

@@ -107,10 +107,13 @@ def _phone(rng: random.Random) -> str:
 
 
 def _shipping(rng: random.Random, storefront: str, private: bool) -> tuple:
-    """(kind, currency, base, per item, free above, transit min, transit max) of a seller."""
+    """(kind, currency, base, per item, free above, transit min, transit max, book reduction in
+    basis points) of a seller."""
     if private:
-        return ("flat", "EUR", rng.choice((399, 490, 590)), 0, None, 2, 5)
+        return ("flat", "EUR", rng.choice((399, 490, 590)), 0, None, 2, 5, 0)
     if storefront == "pageplume":
+        # Booksellers: the free-above threshold serves their music, films and games (new books
+        # never ship free); most give the 5 % the loi Lang allows, off the delivery charge.
         return (
             "per_item",
             "EUR",
@@ -119,12 +122,13 @@ def _shipping(rng: random.Random, storefront: str, private: bool) -> tuple:
             rng.choice((2500, 3500)),
             1,
             3,
+            rng.choice((0, 500, 500)),
         )
     if storefront == "topcircuit":
         if rng.random() < 0.3:
-            return ("flat", "EUR", 0, 0, None, 1, 2)
-        return ("flat", "EUR", rng.choice((690, 990, 1490)), 0, rng.choice((20000, 30000)), 1, 3)
-    return ("flat", "EUR", rng.choice((450, 490, 590)), 0, rng.choice((5000, 6000, 8000)), 2, 5)
+            return ("flat", "EUR", 0, 0, None, 1, 2, 0)
+        return ("flat", "EUR", rng.choice((690, 990, 1490)), 0, rng.choice((20000, 30000)), 1, 3, 0)
+    return ("flat", "EUR", rng.choice((450, 490, 590)), 0, rng.choice((5000, 6000, 8000)), 2, 5, 0)
 
 
 class GtinSequence:
@@ -218,7 +222,11 @@ class MarketplaceGenerator:
         self.progress.phase("Storefronts, categories and product types", len(words.DOMAINS))
         for spec in words.PRODUCT_TYPES:
             self.types[spec.code] = catalog.product_type_create(
-                code=spec.code, name=spec.name, tax_class=spec.tax_class, attributes=spec.attributes
+                code=spec.code,
+                name=spec.name,
+                tax_class=spec.tax_class,
+                attributes=spec.attributes,
+                is_book=spec.is_book,
             )
         for domain in words.DOMAINS:
             roots, leaves = [], []
@@ -263,14 +271,14 @@ class MarketplaceGenerator:
         w.table(
             ShippingProfile,
             ["id", "seller", "kind", "currency", "base_minor", "per_item_minor", "free_above_minor",
-             "transit_days_min", "transit_days_max"],
+             "transit_days_min", "transit_days_max", "book_discount_bp"],
         )  # fmt: skip
         w.table(SellerAdmission, ["id", "seller", "storefront", "status", "reason", "decided_at"])
         w.table(SellerMember, ["id", "seller", "user", "role", "created_at"])
         w.table(
             Product,
             ["id", "uuid", "product_type", "category", "brand", "title", "slug", "description", "attributes",
-             "status", "created_at", "updated_at"],
+             "status", "publisher_price_minor", "publisher_price_currency", "created_at", "updated_at"],
         )  # fmt: skip
         w.table(Variant, ["id", "uuid", "product", "gtin", "name", "attributes", "position"])
         w.table(
@@ -435,15 +443,19 @@ class MarketplaceGenerator:
         base = rng.uniform(*leaf.price_range)
         product_id = w.next_id(Product)
         created = self._ago(0, 730)
+        # A book (loi Lang): one edition per product (its own ISBN and format), its publisher's
+        # price what every new copy sells at.
+        variants = _variants(rng, product_type.code)
+        book_price = _price(rng, base * variants[0][2]) if product_type.is_book else None
         w.add(
             Product,
             (product_id, self._uuid(), product_type.pk, leaf.category_id, brand_id, title,
              self._slug(title, suffix=product_id), description, attributes, Product.Status.PUBLISHED,
-             created, created),
+             book_price, "EUR" if book_price is not None else "", created, created),
         )  # fmt: skip
         counts["products"] += 1
         offers = 0
-        for position, (name, variant_attributes, factor) in enumerate(_variants(rng, product_type.code)):
+        for position, (name, variant_attributes, factor) in enumerate(variants):
             variant_id = w.next_id(Variant)
             gtin = None
             if leaf.type_code == "livre":
@@ -452,14 +464,24 @@ class MarketplaceGenerator:
                 gtin = next(self.ean)
             w.add(Variant, (variant_id, self._uuid(), product_id, gtin, name, variant_attributes, position))
             counts["variants"] += 1
-            offers += self._offers(state, variant_id, base * factor, created, budget - offers, counts)
+            offers += self._offers(
+                state, variant_id, base * factor, created, budget - offers, counts, book_price=book_price
+            )
             if offers >= budget:
                 break
         self.progress.advance(offers)
         return offers
 
     def _offers(
-        self, state: _DomainState, variant_id: int, base: float, since: datetime, budget: int, counts: dict
+        self,
+        state: _DomainState,
+        variant_id: int,
+        base: float,
+        since: datetime,
+        budget: int,
+        counts: dict,
+        *,
+        book_price: int | None = None,
     ) -> int:
         rng, w = self.rng, self.writer
         shapes = state.domain.offer_shapes
@@ -482,6 +504,9 @@ class MarketplaceGenerator:
                 )[0]
             factor = {"new": 1.0, "like_new": 0.75, "refurbished": 0.82, "used": 0.55}[condition]
             price = _price(rng, base * factor * rng.uniform(0.9, 1.1))
+            new_book = book_price is not None and condition == Condition.NEW
+            if book_price is not None and new_book:
+                price = book_price  # the fixed book price: no seller sets its own, none reduces it
             stock = (
                 rng.choice((1, 1, 2)) if private else rng.choices((0, 3, 12, 40), weights=(5, 40, 40, 15))[0]
             )
@@ -495,7 +520,7 @@ class MarketplaceGenerator:
                 (offer_id, self._uuid(), seller_id, variant_id, condition, f"SKU-{offer_id:08d}", price,
                  "EUR", stock, lead, Offer.Status.ACTIVE, created, created),
             )  # fmt: skip
-            if (self.now - created).days > 45 and rng.random() < self.scale.reduction_share:
+            if not new_book and (self.now - created).days > 45 and rng.random() < self.scale.reduction_share:
                 # A genuine reduction: a higher price for weeks, then the current one, a few days ago.
                 # At least a euro more: rounding to .90/.99 must not eat the reduction of cheap items.
                 earlier = _price(rng, max(price * rng.uniform(1.15, 1.45), price + 100))
@@ -713,11 +738,16 @@ _AXES: dict[str, list[tuple[str, list[tuple[str, float]]]]] = {
 }
 
 
+# One variant per product of these types: a book's format is its own edition (ISBN, publisher's price).
+_ONE_VARIANT = {"livre"}
+
+
 def _variants(rng: random.Random, type_code: str) -> list[tuple[str, dict[str, Any], float]]:
     """Return (name, attributes, price factor) of each variant of a new product."""
     combos: list[tuple[str, dict[str, Any], float]] = [("", {}, 1.0)]
     for code, values in _AXES.get(type_code, []):
-        picked = rng.sample(values, rng.randint(1, min(len(values), 3 if len(combos) == 1 else 2)))
+        most = 1 if type_code in _ONE_VARIANT else min(len(values), 3 if len(combos) == 1 else 2)
+        picked = rng.sample(values, rng.randint(1, most))
         picked.sort(key=values.index)
         combos = [
             (f"{name} · {value}" if name else value, {**attrs, code: value}, factor * value_factor)

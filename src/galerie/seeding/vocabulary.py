@@ -179,6 +179,7 @@ class TypeSpec:
     name: str
     tax_class: str
     attributes: list[dict[str, Any]] = field(default_factory=list)
+    is_book: bool = False  # the fixed book price (loi Lang): publisher's price, delivery rules
 
 
 PRODUCT_TYPES: list[TypeSpec] = [
@@ -193,6 +194,7 @@ PRODUCT_TYPES: list[TypeSpec] = [
             _attr("year", "Année de parution", "integer"),
             _attr("format", "Format", "choice", level="variant", choices=["broché", "poche", "relié"]),
         ],
+        is_book=True,
     ),
     TypeSpec(
         "musique",

@@ -212,9 +212,24 @@ class ShippingProfile(models.Model):
     )
     transit_days_min = models.PositiveSmallIntegerField(default=2)
     transit_days_max = models.PositiveSmallIntegerField(default=4)
+    # Loi 2014-779: the up-to-5 % reduction a bookseller may give on new books, taken only off the
+    # delivery charge (basis points of the new books' price; pricing.shipping, docs/loi-lang.md).
+    book_discount_bp = models.PositiveSmallIntegerField(
+        "new books' reduction off delivery (basis points)",
+        default=0,
+        db_default=0,
+        help_text="Up to 500 (5 % of the new books' price), taken off the delivery charge only.",
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(book_discount_bp__lte=500),
+                name="shipping_book_discount_at_most_5_percent",
+                violation_error_message=(
+                    "Loi Lang: the reduction on new books is at most 5 % (500 basis points)."
+                ),
+            ),
             models.CheckConstraint(
                 condition=models.Q(base_minor__gte=0, per_item_minor__gte=0)
                 & (models.Q(free_above_minor__isnull=True) | models.Q(free_above_minor__gt=0)),

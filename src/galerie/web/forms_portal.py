@@ -219,6 +219,14 @@ class ShopSettingsForm(forms.Form):
     )
     transit_days_min = WholeNumberField(label=gettext_lazy("Transit, shortest (days)"), maximum=60)
     transit_days_max = WholeNumberField(label=gettext_lazy("Transit, longest (days)"), maximum=60)
+    book_discount_bp = WholeNumberField(
+        label=gettext_lazy("New books: reduction off delivery (basis points)"),
+        required=False,
+        help_text=gettext_lazy(
+            "Loi Lang: up to 500 (5 % of the new books' price), taken off the delivery charge only."
+            " Delivery of new books is never free."
+        ),
+    )
 
     def __init__(self, *args: Any, currency: str = "EUR", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -244,4 +252,5 @@ class ShopSettingsForm(forms.Form):
             free_above_minor=data["shipping_free_above"],
             transit_days_min=data["transit_days_min"],
             transit_days_max=data["transit_days_max"],
+            book_discount_bp=data["book_discount_bp"] or 0,
         )

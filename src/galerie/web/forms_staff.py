@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
+from galerie.catalog.books import is_book
 from galerie.catalog.models import AttributeDefinition, Category, ProductType
 from galerie.core.identifiers import clean_gtin
 from galerie.core.money import Money, MoneyError
@@ -141,6 +142,17 @@ class ProposalForm(forms.Form):
             name = f"attr_{definition.code}"
             self.fields[name] = _attribute_field(definition)
             self.attribute_names.append(name)
+        if is_book(product_type):  # the fixed book price: what a new copy sells at (docs/loi-lang.md)
+            self.fields["publisher_price"] = forms.CharField(
+                label=_("Publisher's price (EUR)"),
+                required=False,
+                max_length=14,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                help_text=_(
+                    "Loi Lang: the price the publisher set, printed on the book; a new copy sells at"
+                    " exactly this price. Empty: your price for a new copy is taken."
+                ),
+            )
 
     @property
     def attribute_fields(self) -> list[forms.BoundField]:
@@ -148,7 +160,10 @@ class ProposalForm(forms.Form):
 
     @property
     def main_fields(self) -> list[forms.BoundField]:
-        return [self[n] for n in ("category", "title", "brand_name", "gtin", "description", "image")]
+        names = ["category", "title", "brand_name", "gtin", "description", "image"]
+        if "publisher_price" in self.fields:
+            names.insert(4, "publisher_price")
+        return [self[n] for n in names]
 
     @property
     def offer_fields(self) -> list[forms.BoundField]:
@@ -159,7 +174,13 @@ class ProposalForm(forms.Form):
         return clean_gtin(value) if value else ""  # its ValidationError names the fault
 
     def clean_price(self) -> Money | None:
-        text = self.cleaned_data.get("price", "").strip()
+        return self._money(self.cleaned_data.get("price", ""))
+
+    def clean_publisher_price(self) -> Money | None:
+        return self._money(self.cleaned_data.get("publisher_price", ""))
+
+    def _money(self, text: str) -> Money | None:
+        text = text.strip()
         if not text:
             return None
         try:

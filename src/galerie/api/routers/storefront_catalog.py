@@ -28,7 +28,7 @@ from galerie.offers.selectors.product_page import (
     product_page_offers_of_variants,
     storefront_product_page_get,
 )
-from galerie.pricing.shipping import ShippingRule
+from galerie.pricing.shipping import LOI_LANG_COUNTRY, ShippingRule, loi_lang_applies
 from galerie.search.cards import ProductCard
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_page
 from galerie.search.selectors import (
@@ -296,7 +296,10 @@ class ProductOfferOut(Schema):
     in_stock: bool
     only_left: int | None = Field(description=f"The stock when it is below {LOW_STOCK}, else null.")
     shipping: Money = Field(description="For one item, VAT included.")
-    free_shipping_above: Money | None
+    free_shipping_above: Money | None = Field(description="Never for a new book (loi Lang).")
+    second_hand_book: bool = Field(
+        description="A used, like-new or refurbished book (« occasion »): outside the fixed book price."
+    )
     lead_time_days: int
     delivery_days: Days = Field(description="Delivery estimate in days: lead time plus transit.")
 
@@ -335,16 +338,24 @@ class ProductOut(Schema):
     category: Ref
     attributes: list[AttributeOut]
     images: list[ImageOut]
+    is_book: bool = Field(description="A book under the French fixed book price (loi Lang).")
+    publisher_price: Money | None = Field(
+        description="A book's publisher's price: what every new copy sells at (loi Lang)."
+    )
     variants: list[VariantOut] = Field(description="The variants on sale, each with its offers.")
 
 
-def _offer(offer: OfferRow, rules: dict[object, ShippingRule]) -> dict[str, Any]:
+def _offer(offer: OfferRow, rules: dict[object, ShippingRule], *, is_book: bool = False) -> dict[str, Any]:
     # The shipping of one item and the delivery estimate, as the product page computes them.
     if (rule := rules.get(offer.shipping_profile)) is None:
         rule = rules[offer.shipping_profile] = ShippingRule.of(offer.shipping_profile)
     low, high = rule.delivery_days(offer.lead_time_days)
     currency = offer.currency
-    free_above = rule.free_above_minor
+    offer.is_book = is_book
+    shipping, free_above = rule.one_item(
+        price_minor=offer.price_minor,
+        new_book=offer.new_book and loi_lang_applies(currency=currency, country=LOI_LANG_COUNTRY),
+    )
     return {
         "id": offer.uuid,
         "seller": {"slug": offer.seller.slug, "name": offer.seller.display_name, "kind": offer.seller.kind},
@@ -353,7 +364,8 @@ def _offer(offer: OfferRow, rules: dict[object, ShippingRule]) -> dict[str, Any]
         "condition": offer.condition,
         "in_stock": offer.stock > 0,
         "only_left": offer.stock if offer.stock < LOW_STOCK else None,
-        "shipping": money(rule.cost(items_minor=offer.price_minor, quantity=1), currency),
+        "shipping": money(shipping, currency),
+        "second_hand_book": offer.second_hand_book,
         "free_shipping_above": money(free_above, currency) if free_above is not None else None,
         "lead_time_days": offer.lead_time_days,
         "delivery_days": {"min": low, "max": high},
@@ -400,7 +412,7 @@ def _product(storefront: Storefront, slug: str) -> tuple[dict[str, Any], list[st
         keys += [key("seller", o.seller.pk) for o in offers]
         if not offers:
             continue
-        shown = [_offer(o, rules) for o in offers]
+        shown = [_offer(o, rules, is_book=item.is_book) for o in offers]
         variants.append(
             {
                 "id": variant.uuid,
@@ -424,6 +436,12 @@ def _product(storefront: Storefront, slug: str) -> tuple[dict[str, Any], list[st
         "description": item.description,
         "brand": {"slug": item.brand.slug, "name": item.brand.name} if item.brand else None,
         "category": {"slug": item.category.slug, "name": item.category.name},
+        "is_book": item.is_book,
+        "publisher_price": (
+            money(item.publisher_price_minor, item.publisher_price_currency)
+            if item.is_book and item.publisher_price_minor is not None
+            else None
+        ),
         "attributes": [
             {"code": d.code, "name": d.name, "value": value, "unit": d.unit} for d, value in attributes
         ],

@@ -216,7 +216,7 @@ def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime, by: _By) ->
     with connection.cursor() as cursor:
         for batch in _batches(updates, _lookup_size()):
             ids = {r.offer_id for r in batch}
-            current = {o["id"]: o for o in offers.filter(pk__in=ids).values(*_OFFER_FIELDS, "currency")}
+            current = {o["id"]: o for o in offers.filter(pk__in=ids).values(*_OFFER_FIELDS)}
             if len(current) != len(ids):
                 raise _refuse("Some offers of the file were deleted since the check: run the import again.")
             changed = []

@@ -25,9 +25,10 @@ from django.utils import timezone
 from galerie.core import surrogates
 from galerie.core.actors import Actor, actor_label, actor_user
 from galerie.core.errors import InvalidInput
+from galerie.core.money import Money
 from galerie.offers.errors import OfferBulkRefused
 from galerie.offers.imports.apply import _apply_postgres, _apply_sqlite, _By
-from galerie.offers.imports.checks import _OFFER_FIELDS, _Checker, _Valid, _values_in
+from galerie.offers.imports.checks import _OFFER_FIELDS, _book_price_reason, _Checker, _Valid, _values_in
 from galerie.offers.imports.rows import _parse, _Problem, _Row
 from galerie.offers.models import Offer, OfferChange
 from galerie.offers.services import SELLERS_WHO_MAY_LIST, _set_status, offer_editor_check
@@ -161,6 +162,12 @@ def _resolve_id(checker: _Checker, row: _Row, offer_id: int, by_id: dict) -> _Pr
         return _Problem(
             row.row, "offer_id", str(offer_id), f"Duplicate: row {checker.seen[key]} already sets this offer."
         )
+    if row.price is not None:  # the fixed book price (docs/loi-lang.md)
+        reason = _book_price_reason(
+            offer, "variant__product__", offer["condition"], row.price, offer["currency"]
+        )
+        if reason is not None:
+            return _Problem(row.row, "price", str(Money(row.price, offer["currency"]).to_decimal()), reason)
     checker.seen[key] = row.row
     checker._accept(row, offer, offer["variant_id"], "")
     return None

@@ -18,9 +18,11 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_noop
 
+from galerie.catalog.books import new_book_price_problem
 from galerie.catalog.models import Product, Variant
+from galerie.core.money import Money
 from galerie.offers.imports.rows import _Problem, _Row
-from galerie.offers.models import Offer
+from galerie.offers.models import Condition, Offer
 from galerie.offers.selectors.seller import StorefrontScope, storefront_for_category
 
 # A msgid: the report translates it when it shows it (the page's own words for the same refusal).
@@ -34,9 +36,36 @@ _OFFER_FIELDS = (
     "variant__gtin",
     "condition",
     "price_minor",
+    "currency",
     "stock",
     "lead_time_days",
+    # the fixed book price (docs/loi-lang.md)
+    "variant__product__product_type__is_book",
+    "variant__product__publisher_price_minor",
+    "variant__product__publisher_price_currency",
 )
+_VARIANT_FIELDS = (
+    "id",
+    "gtin",
+    "product__status",
+    "product__category__path",
+    "product__product_type__is_book",
+    "product__publisher_price_minor",
+    "product__publisher_price_currency",
+)
+
+
+def _book_price_reason(book: dict, prefix: str, condition: str, price: int, currency: str) -> str | None:
+    """Why a row's price breaks the fixed book price (``book``: a looked-up row whose product
+    fields start with ``prefix``), or None; the offers' own rule (offers.book_price)."""
+    if condition != Condition.NEW or not book[f"{prefix}product_type__is_book"]:
+        return None
+    minor, publisher_currency = (
+        book[f"{prefix}publisher_price_minor"],
+        book[f"{prefix}publisher_price_currency"],
+    )
+    publisher = Money(minor, publisher_currency) if minor is not None and publisher_currency else None
+    return new_book_price_problem(price=Money(price, currency), publisher=publisher)
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -123,7 +152,7 @@ class _Checker:
                 Variant.objects.all(),
                 "gtin",
                 {r.gtin for r in rows if r.gtin},
-                ("id", "gtin", "product__status", "product__category__path"),
+                _VARIANT_FIELDS,
             )
         }
         by_variant = {
@@ -204,6 +233,13 @@ class _Checker:
                 row.stock = row.stock_if_new
             if row.stock is None:
                 return problem("stock", "", "A new offer needs a stock.")
+        if row.price is not None:
+            book, prefix = (variant, "product__") if offer is None else (offer, "variant__product__")
+            condition = row.condition if offer is None else offer["condition"]
+            row_currency = currency if offer is None else offer["currency"]
+            reason = _book_price_reason(book, prefix, condition, row.price, row_currency)
+            if reason is not None:
+                return problem("price", str(Money(row.price, row_currency).to_decimal()), reason)
         self.seen[key] = row.row
         if row.sku:
             self.seen["sku", row.sku] = row.row

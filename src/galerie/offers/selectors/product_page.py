@@ -25,7 +25,15 @@ from django.db import connection
 from django.db.models import Model
 
 from galerie.catalog.errors import ProductNotFound
-from galerie.catalog.models import AttributeDefinition, Brand, Category, Product, ProductImage, Variant
+from galerie.catalog.models import (
+    AttributeDefinition,
+    Brand,
+    Category,
+    Product,
+    ProductImage,
+    ProductType,
+    Variant,
+)
 from galerie.offers.models import CONDITION_RANK, Condition, Offer
 from galerie.offers.selectors.sellable import prior_prices
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
@@ -91,6 +99,7 @@ class ShippingProfileRow:
     free_above_minor: int | None
     transit_days_min: int
     transit_days_max: int
+    book_discount_bp: int = 0
 
 
 @dataclass(slots=True)
@@ -111,9 +120,19 @@ class OfferRow:
     shipping_minor: int = 0
     free_shipping_above_minor: int | None = None
     delivery_days: tuple[int, int] = (0, 0)
+    is_book: bool = False  # set by the page from its product (the fixed book price)
 
     def get_condition_display(self) -> str:
         return str(Condition(self.condition).label)
+
+    @property
+    def second_hand_book(self) -> bool:
+        """A used, like-new or refurbished book: « occasion », outside the fixed book price."""
+        return self.is_book and self.condition != Condition.NEW
+
+    @property
+    def new_book(self) -> bool:
+        return self.is_book and self.condition == Condition.NEW
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +145,9 @@ class ProductRow:
     brand: NamedRef | None
     category: NamedRef
     product_type_id: int
+    is_book: bool = False  # catalog.books.is_book of its type
+    publisher_price_minor: int | None = None
+    publisher_price_currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,9 +172,11 @@ def _sql() -> dict[str, str]:
         # category when it has none (storefront_scope_filter).
         "product": f"""
             SELECT p.id, p.slug, p.title, p.description, p.attributes, p.product_type_id,
-                   b.slug, b.name, c.slug, c.name
+                   b.slug, b.name, c.slug, c.name,
+                   pt.is_book, p.publisher_price_minor, p.publisher_price_currency
             FROM {product} p
             JOIN {category} c ON c.id = p.category_id
+            JOIN {_table(ProductType)} pt ON pt.id = p.product_type_id
             LEFT JOIN {brand} b ON b.id = p.brand_id
             WHERE p.slug = %s AND p.status = %s
               AND (NOT EXISTS (SELECT 1 FROM {scope} s WHERE s.storefront_id = %s)
@@ -172,7 +196,7 @@ def _sql() -> dict[str, str]:
             SELECT o.id, o.uuid, o.price_minor, o.currency, o.condition, o.lead_time_days, o.stock,
                    o.variant_id, s.id, s.slug, s.display_name, s.kind, s.return_policy,
                    sp.kind, sp.base_minor, sp.per_item_minor, sp.free_above_minor,
-                   sp.transit_days_min, sp.transit_days_max
+                   sp.transit_days_min, sp.transit_days_max, sp.book_discount_bp
             FROM {_table(Offer)} o
             JOIN {_table(Seller)} s ON s.id = o.seller_id
             LEFT JOIN {_table(ShippingProfile)} sp ON sp.seller_id = s.id
@@ -206,7 +230,10 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
     found = _rows(sql["product"], [slug, Product.Status.PUBLISHED, storefront.pk, storefront.pk])
     if not found:
         raise ProductNotFound("This product is not sold on this storefront.")
-    pk, slug, title, description, attributes, type_id, brand_slug, brand_name, cat_slug, cat_name = found[0]
+    pk, slug, title, description, attributes, type_id, brand_slug, brand_name, cat_slug, cat_name = found[0][
+        :10
+    ]
+    is_book, publisher_minor, publisher_currency = found[0][10:]
     product = ProductRow(
         pk=pk,
         slug=slug,
@@ -216,6 +243,9 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
         brand=NamedRef(brand_slug, brand_name) if brand_slug is not None else None,
         category=NamedRef(cat_slug, cat_name),
         product_type_id=type_id,
+        is_book=bool(is_book),
+        publisher_price_minor=publisher_minor,
+        publisher_price_currency=publisher_currency or "",
     )
     variants = [
         VariantRow(pk=v_pk, uuid=_uuid(v_uuid), name=name, gtin=gtin, attributes=_json(v_attributes) or {})

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
 from galerie.core.errors import InvalidInput, full_clean
@@ -41,6 +42,12 @@ class ShippingSettings:
     free_above_minor: int | None = None
     transit_days_min: int = 2
     transit_days_max: int = 4
+    book_discount_bp: int = 0  # new books' reduction off the delivery charge, at most 500 (loi Lang)
+
+
+# Loi 2014-779 (art. 1 of loi 81-766 as amended): at most 5 % off a new book's price, and only
+# off its delivery (docs/loi-lang.md).
+BOOK_DISCOUNT_MAX_BP = 500
 
 
 def logo_prepare(upload: File) -> ContentFile:
@@ -66,6 +73,13 @@ def logo_prepare(upload: File) -> ContentFile:
 
 def _shipping_apply(seller: Seller, shipping: ShippingSettings) -> bool:
     """Create or update the seller's shipping profile; return whether anything changed."""
+    bp = shipping.book_discount_bp
+    if isinstance(bp, bool) or not isinstance(bp, int) or not 0 <= bp <= BOOK_DISCOUNT_MAX_BP:
+        message = _(
+            "Loi Lang: the reduction on new books is at most 5 %% of their price (500 basis points),"
+            " taken off the delivery charge only; %(value)s is more."
+        )
+        raise InvalidInput({"book_discount_bp": [message % {"value": bp}]})
     profile = ShippingProfile.objects.select_for_update().filter(seller=seller).first()
     if profile is None:
         profile = ShippingProfile(seller=seller)

@@ -21,7 +21,7 @@ from galerie.offers.selectors import (
     storefront_departments,
 )
 from galerie.offers.selectors.product_page import product_page_offers, storefront_product_page_get
-from galerie.pricing.shipping import ShippingRule
+from galerie.pricing.shipping import LOI_LANG_COUNTRY, ShippingRule, loi_lang_applies
 from galerie.reviews.selectors import product_reviews_block
 from galerie.search.home import home_deals, home_featured_categories, home_newest
 from galerie.search.listing import Cursor, ProductFilters, ProductSort, listing_facets, listing_page
@@ -285,8 +285,11 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     for offer in offers:
         if (rule := rules.get(offer.shipping_profile)) is None:
             rule = rules[offer.shipping_profile] = ShippingRule.of(offer.shipping_profile)
-        offer.shipping_minor = rule.cost(items_minor=offer.price_minor, quantity=1)
-        offer.free_shipping_above_minor = rule.free_above_minor
+        offer.is_book = item.is_book
+        offer.shipping_minor, offer.free_shipping_above_minor = rule.one_item(
+            price_minor=offer.price_minor,
+            new_book=offer.new_book and loi_lang_applies(currency=offer.currency, country=LOI_LANG_COUNTRY),
+        )
         offer.delivery_days = rule.delivery_days(offer.lead_time_days)
     # What the page shows, for the shared page cache: the product, each variant (the variant
     # picker's prices and offers) and each seller of an offer shown.

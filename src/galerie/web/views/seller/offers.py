@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from galerie.catalog.books import is_book, publisher_price
 from galerie.core.errors import DomainError, PermissionDenied
 from galerie.core.money import Money
 from galerie.notifications.emails import site_url
@@ -30,7 +31,7 @@ from galerie.offers.selectors.seller import (
 from galerie.offers.services import offer_create, offer_status_set, offer_update
 from galerie.sellers.access import Perm
 from galerie.web.form_errors import add_domain_errors
-from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm
+from galerie.web.forms_portal import OfferFindForm, OfferNewForm, OfferRowForm, amount_text
 from galerie.web.requests import SellerRequest
 from galerie.web.views.seller.access import seller_view
 
@@ -229,7 +230,10 @@ def offer_new(request: SellerRequest, variant_id: int) -> HttpResponse:
     variant = variant_get_for_listing(seller, variant_id)
     # ``storefront``: annotated on the row by variant_get_for_listing (not a field of Variant).
     currency = variant.storefront.currency  # type: ignore[attr-defined]
-    form = OfferNewForm(request.POST or None, currency=currency)
+    # A book: a new copy sells at its publisher's price (loi Lang), offered as the price.
+    book_price = publisher_price(variant.product) if is_book(variant.product.product_type) else None
+    initial = {"price": amount_text(book_price.amount_minor, currency)} if book_price is not None else {}
+    form = OfferNewForm(request.POST or None, currency=currency, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -260,6 +264,13 @@ def offer_new(request: SellerRequest, variant_id: int) -> HttpResponse:
     return render(
         request,
         "galerie/seller/offer_new.html",
-        {"form": form, "variant": variant, "product": variant.product, "currency": currency},
+        {
+            "form": form,
+            "variant": variant,
+            "product": variant.product,
+            "currency": currency,
+            "is_book": is_book(variant.product.product_type),
+            "book_price": book_price,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -28,6 +28,7 @@ SHIPPING_FIELDS = {
     "free_above_minor": "shipping_free_above",
     "transit_days_min": "transit_days_min",
     "transit_days_max": "transit_days_max",
+    "book_discount_bp": "book_discount_bp",
 }
 
 
@@ -44,6 +45,7 @@ def _initial(seller, profile, currency: str) -> dict:
         "shipping_free_above": amount_text(rule.free_above_minor, currency),
         "transit_days_min": rule.transit_days_min,
         "transit_days_max": rule.transit_days_max,
+        "book_discount_bp": rule.book_discount_bp,
     }
 
 
