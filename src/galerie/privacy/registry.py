@@ -314,7 +314,7 @@ POLICIES: dict[str, Policy] = {
     "sellers.SellerMember": policy(not_personal="id seller role notify_new_orders created_at", user=T.OTHER),
     "sellers.ShippingProfile": policy(
         not_personal="id seller kind currency base_minor per_item_minor free_above_minor"
-        " transit_days_min transit_days_max"
+        " transit_days_min transit_days_max book_discount_bp"
     ),
     "sellers.SellerDocument": policy(
         not_personal="id seller kind content_type size uploaded_at",
@@ -338,19 +338,20 @@ POLICIES: dict[str, Policy] = {
     # --- catalog ------------------------------------------------------------------------------
     "catalog.Category": policy(not_personal="id path depth numchild name slug description"),
     "catalog.Brand": policy(not_personal="id name slug match_key"),
-    "catalog.ProductType": policy(not_personal="id code name tax_class withdrawal_exception"),
+    "catalog.ProductType": policy(not_personal="id code name tax_class withdrawal_exception is_book"),
     "catalog.AttributeDefinition": policy(
         not_personal="id product_type code name kind level unit choices is_required is_key position"
     ),
     "catalog.Product": policy(
         not_personal="id uuid product_type category brand title slug description attributes status"
-        " created_at updated_at"
+        " created_at updated_at publisher_price_minor publisher_price_currency"
     ),
     "catalog.Variant": policy(not_personal="id uuid product gtin name attributes position"),
     "catalog.ProductImage": policy(not_personal="id product image thumbnail width height alt position"),
     "catalog.ProductProposal": policy(
         not_personal="id uuid seller status category product_type brand_name title description gtin"
-        " attributes image condition price_minor currency stock reason product created_at decided_at",
+        " attributes image condition price_minor currency stock reason product created_at decided_at"
+        " publisher_price_minor",
         created_by=T.OTHER,
         decided_by=T.OTHER,
     ),
