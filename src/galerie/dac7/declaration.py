@@ -65,9 +65,7 @@ def platform_operator() -> PlatformOperator:
     return PlatformOperator.model_validate(
         {
             "residence_country_code": country,
-            "tax_identification_numbers": [
-                {"issued_by": country, "value": values["GALERIE_OPERATOR_SIREN"]}
-            ],
+            "tax_identification_numbers": [{"issued_by": country, "value": values["GALERIE_OPERATOR_SIREN"]}],
             "vat_number": values["GALERIE_OPERATOR_VAT_NUMBER"],
             "legal_names": [name],
             "business_names": [name],
