@@ -107,6 +107,9 @@ def terms_accept(
     """Record that the seller (``by``, one of its members) accepts the terms version ``version_id``;
     raise TermsNotPending unless it is the current version or one announced. A retry changes nothing."""
     now = now or timezone.now()
+    done = SellerTermsAcceptance.objects.filter(seller=seller, version_id=version_id).first()
+    if done is not None:
+        return done  # a retried request: already accepted
     version = next((v for v in terms_pending_for_seller(seller=seller, now=now) if v.pk == version_id), None)
     if version is None:
         raise TermsNotPending(_("These terms are not waiting for your acceptance."), field="version")
