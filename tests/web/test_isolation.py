@@ -39,6 +39,7 @@ from galerie.sellers.models import (
     SellerInvitation,
     SellerMember,
 )
+from galerie.terms.services import complaint_file
 from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.checkout.conftest import shop as shop
 from tests.factories import make_category, make_product, make_storefront, make_user, make_variant
@@ -174,6 +175,13 @@ def world(paid):
         "payout_id": paid.payout.pk,
         "seller_id": seller_a.pk,
         "document_id": document.pk,
+        "complaint_id": complaint_file(  # seller A's complaint to the operator (P2B art. 11)
+            seller=seller_a,
+            kind="technical",
+            subject="A's secret complaint",
+            text="The import fails every night.",
+            by=owner_a,
+        ).pk,
         "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",
         "review_id": 1,  # the back office's match reviews: refused before any look-up
@@ -188,6 +196,7 @@ def world(paid):
         owner_a.email,
         seller_a.display_name,
         "A&#x27;s secret return address",
+        "A&#x27;s secret complaint",
         "a-hooks.example",
     ]
     return {
@@ -312,8 +321,10 @@ def test_the_open_seller_routes_reveal_nothing(client, world):
 def test_every_back_office_route_is_closed_to_sellers_customers_and_anonymous_visitors(client, world):
     before = _snapshot(world["a"])
     staff = make_user(is_staff=True)
-    # The storefront pages ask for the admin's storefront permissions too.
-    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="storefronts"))
+    # The storefront pages ask for the admin's storefront permissions too, the P2B pages the terms ones.
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["storefronts", "terms"])
+    )
     routes = _routes("back_office")
     for route in routes:
         assert getattr(route.callback, "operator_only", False), f"back_office:{route.name} is not gated"

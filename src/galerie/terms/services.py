@@ -128,11 +128,9 @@ def terms_refuse(
     version = next((v for v in terms_pending_for_seller(seller=seller, now=now) if v.pk == version_id), None)
     if version is None:
         raise TermsNotPending(_("These terms are not waiting for your acceptance."), field="version")
-    text = (reason or "").strip() or _("The seller does not accept version %(number)d of the terms.") % {
-        "number": version.number
-    }
-    if len(text) < 20:
-        text = f"{text} ({_('terms version %(number)d refused') % {'number': version.number}})"
+    text = _("The seller does not accept version %(number)d of the terms.") % {"number": version.number}
+    if (reason or "").strip():
+        text = f"{text} {reason.strip()}"
     return seller_close(
         seller_id=seller.pk,
         reason=text,
