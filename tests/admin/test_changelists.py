@@ -45,6 +45,8 @@ from galerie.reviews.services import review_create, review_report
 from galerie.sellers.models import SellerAdmission, SellerMember
 from galerie.sellers.services import seller_member_add
 from galerie.storefronts.models import StorefrontRedirect
+from galerie.terms.models import SellerComplaint, SellerTermsAcceptance, SellerTermsVersion
+from galerie.terms.services import complaint_file, terms_accept, terms_version_publish
 from tests.checkout.conftest import ADDRESS, SUCCESS, capture_placed_orders, new_key
 from tests.factories import (
     TESTS,
@@ -77,6 +79,7 @@ READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, mana
 READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided by their services
 READ_ONLY |= {Return, Incident, Review, Thread}  # the parties' pages and the back office's
 READ_ONLY |= {StaffApiToken}  # made by `galerie api key create`, which shows the key once
+READ_ONLY |= {SellerTermsVersion, SellerTermsAcceptance, SellerComplaint}  # the P2B pages and services
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -97,6 +100,13 @@ def populate(n: int) -> None:
         offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
         offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(900, "EUR"))
         Group.objects.create(name=f"Team {seller.pk}")
+        terms = terms_version_publish(  # P2B: a version of the seller terms, accepted, and a complaint
+            title="Terms", text="§1", effective_at=timezone.now() + timedelta(days=20)
+        )
+        terms_accept(seller=seller, version_id=terms.pk, by=member)
+        complaint_file(
+            seller=seller, kind="technical", subject="Import", text="The import fails every night.", by=member
+        )
         SellerQualityWarning.objects.create(  # what the quality job records (orders/quality.py)
             seller=seller, storefront=storefront, figure="refusal", window_start=timezone.localdate(),
             value_bp=2000, threshold_bp=500, orders=10,

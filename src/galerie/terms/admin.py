@@ -1,27 +1,28 @@
-from django.contrib import admin
-from django.http import HttpRequest
+"""The seller terms, acceptances and complaints in the admin: read-only; the back office's pages
+and the services write them (publish, accept, file, answer)."""
 
+from __future__ import annotations
+
+from django.contrib import admin
+
+from galerie.core.admin_actions import ViewOnly
 from galerie.terms.models import SellerComplaint, SellerTermsAcceptance, SellerTermsVersion
 
 
 @admin.register(SellerTermsVersion)
-class SellerTermsVersionAdmin(admin.ModelAdmin):
+class SellerTermsVersionAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("number", "title", "effective_at", "published_at", "exception")
-    readonly_fields = [f.name for f in SellerTermsVersion._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # published from the back office (services.terms_version_publish)
 
 
 @admin.register(SellerTermsAcceptance)
-class SellerTermsAcceptanceAdmin(admin.ModelAdmin):
+class SellerTermsAcceptanceAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("seller", "version", "how", "accepted_at")
     list_filter = ("how",)
-    readonly_fields = [f.name for f in SellerTermsAcceptance._meta.fields]
+    list_select_related = ("seller", "version")
 
 
 @admin.register(SellerComplaint)
-class SellerComplaintAdmin(admin.ModelAdmin):
+class SellerComplaintAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("pk", "seller", "kind", "subject", "status", "created_at", "answered_at")
     list_filter = ("status", "kind", "outcome")
-    readonly_fields = [f.name for f in SellerComplaint._meta.fields]
+    list_select_related = ("seller",)
