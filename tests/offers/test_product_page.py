@@ -55,7 +55,13 @@ def test_offers_are_the_sellable_ones_in_buy_box_order_with_shipping_and_prior_p
         seller_id=suspended.pk, reason="Complaints (statement of reasons)", ground="Seller terms §7"
     )
     refused = make_seller(storefronts=[shop], active=True)
-    seller_admission_decide(seller_id=refused.pk, storefront_id=shop.pk, admit=False, reason="Off-topic")
+    seller_admission_decide(
+        seller_id=refused.pk,
+        storefront_id=shop.pk,
+        admit=False,
+        reason="Off-topic for this storefront",
+        ground="Seller terms §3",
+    )
     make_offer(seller=refused, variant=variant, price_minor=300)
     make_offer(seller=make_seller(storefronts=[make_storefront()]), variant=variant, price_minor=50)
     make_offer(seller=make_seller(storefronts=[shop]), variant=variant, price_minor=60, currency="USD")

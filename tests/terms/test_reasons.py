@@ -120,3 +120,23 @@ def test_the_back_office_gives_notice_and_shows_it(market, client):
     page = client.get(f"/back-office/sellers/{seller.pk}/").content.decode()
     assert "Notice of termination given" in page
     assert Seller.objects.get(pk=seller.pk).status == Seller.Status.ACTIVE
+
+
+def test_withdrawing_an_admitted_seller_from_a_storefront_needs_a_statement(market):
+    from galerie.sellers.models import SellerAdmission
+    from galerie.sellers.services import seller_curation_refuse
+
+    seller = market.sellers[0]
+    with pytest.raises(InvalidInput) as caught:
+        seller_curation_refuse(seller_id=seller.pk, storefront_id=market.storefront.pk, reason="Off-topic")
+    assert set(caught.value.errors) == {"reason", "ground"}
+    assert SellerAdmission.objects.get(seller=seller).status == "admitted"
+    seller_curation_refuse(
+        seller_id=seller.pk,
+        storefront_id=market.storefront.pk,
+        reason=FACTS,
+        ground="Terms §3",
+        by=market.operator,
+    )
+    admission = SellerAdmission.objects.get(seller=seller)
+    assert (admission.status, admission.reason) == ("refused", f"{FACTS} [Terms §3]")

@@ -344,6 +344,7 @@ class SellerDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=list(ACTIONS.items()))
     storefront = forms.IntegerField(required=False)
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    ground = forms.CharField(required=False, max_length=300)  # withdrawing an admitted seller (P2B art. 4)
     message = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, storefront_ids: set[int], **kwargs: Any) -> None:

@@ -198,6 +198,7 @@ class StorefrontIn(Schema):
 class RefuseIn(Schema):
     storefront: Code
     reason: Reason
+    ground: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""  # for a withdrawal
 
 
 class SellerReasonIn(Schema):
@@ -244,7 +245,9 @@ def seller_approve(request: HttpRequest, seller_id: int, payload: StorefrontIn) 
 def seller_refuse(request: HttpRequest, seller_id: int, payload: RefuseIn) -> dict[str, Any]:
     by = staff(request, CHANGE).user
     storefront_id = _storefront_id(seller_id, payload.storefront)
-    seller_curation_refuse(seller_id=seller_id, storefront_id=storefront_id, reason=payload.reason, by=by)
+    seller_curation_refuse(
+        seller_id=seller_id, storefront_id=storefront_id, reason=payload.reason, ground=payload.ground, by=by
+    )
     return _detail(seller_id)
 
 

@@ -114,16 +114,27 @@ def seller_curation_approve(*, seller_id: int, storefront_id: int, by: Actor | N
 
 @transaction.atomic
 def seller_curation_refuse(
-    *, seller_id: int, storefront_id: int, reason: str, by: Actor | None = None
+    *, seller_id: int, storefront_id: int, reason: str, ground: str = "", by: Actor | None = None
 ) -> SellerAdmission:
-    """Refuse (or withdraw) the seller's admission to one storefront, with the reason it is told."""
+    """Refuse (or withdraw) the seller's admission to one storefront, with the reason it is told;
+    a withdrawal needs the ground in the terms too (see :func:`seller_admission_decide`)."""
     _lock(seller_id)
     before = _lock_admission(seller_id, storefront_id).status
     admission = seller_admission_decide(
-        seller_id=seller_id, storefront_id=storefront_id, admit=False, reason=reason.strip(), by=by
+        seller_id=seller_id,
+        storefront_id=storefront_id,
+        admit=False,
+        reason=reason.strip(),
+        ground=ground,
+        by=by,
     )
     if before != SellerAdmission.Status.REFUSED:
-        emit("seller.storefront_refused", seller_id=seller_id, storefront_id=storefront_id, reason=reason)
+        emit(
+            "seller.storefront_refused",
+            seller_id=seller_id,
+            storefront_id=storefront_id,
+            reason=admission.reason,
+        )
         _listings_stale(seller_id)
     return admission
 
@@ -337,15 +348,26 @@ def seller_terminations_apply(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def seller_admission_decide(
-    *, seller_id: int, storefront_id: int, admit: bool, reason: str = "", by: Actor | None = None
+    *,
+    seller_id: int,
+    storefront_id: int,
+    admit: bool,
+    reason: str = "",
+    ground: str = "",
+    by: Actor | None = None,
 ) -> SellerAdmission:
-    """Admit a seller to a storefront or refuse it (with a reason)."""
+    """Admit a seller to a storefront or refuse it (with a reason). Withdrawing an admitted seller
+    restricts where its offers are shown: it needs a full statement of reasons, facts and ground in
+    the terms (P2B art. 4(1) and (5)); raise InvalidInput, changing nothing, without one."""
     admission = _lock_admission(seller_id, storefront_id)
     status = SellerAdmission.Status.ADMITTED if admit else SellerAdmission.Status.REFUSED
     if not admit and not reason.strip():
         raise InvalidInput({"reason": [_("Give the reason for the refusal: the seller is told.")]})
     if admission.status == status:
         return admission
+    if not admit and admission.status == SellerAdmission.Status.ADMITTED:
+        facts, ground = statement_of_reasons_check(reason=reason, ground=ground, what=_("withdrawal"))
+        reason = f"{facts} [{ground}]"
     admission.status, admission.reason = status, reason
     admission.decided_at, admission.decided_by_id = timezone.now(), actor_user_id(by)
     admission.save(update_fields=["status", "reason", "decided_at", "decided_by"])

@@ -120,7 +120,11 @@ def seller_decide(request: OperatorRequest, seller_id: int) -> HttpResponse:
                 done = _("Approved: the seller is told by e-mail and may sell there now.")
             case "refuse":
                 seller_curation_refuse(
-                    seller_id=seller.pk, storefront_id=data["storefront"], reason=data["reason"], by=by
+                    seller_id=seller.pk,
+                    storefront_id=data["storefront"],
+                    reason=data["reason"],
+                    ground=data["ground"],
+                    by=by,
                 )
                 done = _("Storefront refused: the seller is told why by e-mail.")
             case "reject":
