@@ -140,3 +140,10 @@ def test_withdrawing_an_admitted_seller_from_a_storefront_needs_a_statement(mark
     )
     admission = SellerAdmission.objects.get(seller=seller)
     assert (admission.status, admission.reason) == ("refused", f"{FACTS} [Terms §3]")
+
+
+def test_the_seller_reads_the_notice_in_its_area_with_the_way_to_answer(market, client):
+    seller_close(seller_id=market.sellers[0].pk, reason=FACTS, ground="Terms §7.2", now=NOW)
+    client.force_login(market.owners[0])
+    page = client.get("/sell/terms/").content.decode()
+    assert "your shop closes on" in page and FACTS in page and "/sell/complaints/?kind=decision" in page

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from galerie.core.errors import DomainError
 from galerie.sellers.access import Perm
 from galerie.sellers.models import Seller
+from galerie.sellers.selectors import seller_termination_scheduled
 from galerie.terms.selectors import (
     complaint_get_for_seller,
     complaints_for_seller,
@@ -40,6 +41,7 @@ def _terms_page(
         "pending": terms_pending_for_seller(seller=seller, now=now),
         "acceptances": terms_acceptances_for_seller(seller=seller),
         "can_decide": request.seller_access.can(Perm.MANAGE_STAFF),
+        "termination": seller_termination_scheduled(seller=seller),
         "form": form,
     }
     return render(request, "galerie/seller/terms.html", context, status=status)
