@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "galerie.messaging",
     "galerie.storefronts",
     "galerie.sellers",
+    "galerie.terms",
     "galerie.catalog",
     "galerie.offers",
     "galerie.pricing",

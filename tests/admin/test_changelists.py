@@ -29,6 +29,8 @@ from galerie.dac7.models import Dac7Reminder, SellerTaxProfile
 from galerie.dac7.services import dac7_reminders_send, seller_tax_profile_update
 from galerie.incidents.models import Incident
 from galerie.incidents.services import incident_open
+from galerie.invoices.models import CommissionInvoiceRun, Invoice, InvoiceCounter
+from galerie.invoices.services import commission_invoices_issue, invoice_issue
 from galerie.ledger.handlers import HANDLERS as LEDGER_HANDLERS
 from galerie.ledger.holds import payout_hold_place
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry, PayoutHold
@@ -41,6 +43,8 @@ from galerie.orders.services import seller_order_accept, seller_order_deliver, s
 from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
+from galerie.privacy.models import Erasure
+from galerie.privacy.services import customer_erase
 from galerie.returns.models import Return
 from galerie.returns.services import withdrawal_declare
 from galerie.reviews.models import Review
@@ -48,6 +52,8 @@ from galerie.reviews.services import review_create, review_report
 from galerie.sellers.models import SellerAdmission, SellerMember
 from galerie.sellers.services import seller_member_add
 from galerie.storefronts.models import StorefrontRedirect
+from galerie.terms.models import SellerComplaint, SellerTermsAcceptance, SellerTermsVersion
+from galerie.terms.services import complaint_file, terms_accept, terms_version_publish
 from tests.checkout.conftest import ADDRESS, SUCCESS, capture_placed_orders, new_key
 from tests.factories import (
     TESTS,
@@ -81,6 +87,9 @@ READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided
 READ_ONLY |= {Return, Incident, Review, Thread}  # the parties' pages and the back office's
 READ_ONLY |= {StaffApiToken}  # made by `galerie api key create`, which shows the key once
 READ_ONLY |= {PayoutHold, SellerTaxProfile, Dac7Reminder}  # DAC7: the seller's page, the job, services
+READ_ONLY |= {SellerTermsVersion, SellerTermsAcceptance, SellerComplaint}  # the P2B pages and services
+READ_ONLY |= {Invoice, InvoiceCounter, CommissionInvoiceRun}  # issued by their services, never edited
+READ_ONLY |= {Erasure}  # customer_erase writes it
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -101,6 +110,13 @@ def populate(n: int) -> None:
         offer = make_offer(seller=seller, variant=make_variant(product=product), price_minor=1000)
         offer_price_set(by=TESTS, offer_id=offer.pk, price=Money(900, "EUR"))
         Group.objects.create(name=f"Team {seller.pk}")
+        terms = terms_version_publish(  # P2B: a version of the seller terms, accepted, and a complaint
+            title="Terms", text="§1", effective_at=timezone.now() + timedelta(days=20)
+        )
+        terms_accept(seller=seller, version_id=terms.pk, by=member)
+        complaint_file(
+            seller=seller, kind="technical", subject="Import", text="The import fails every night.", by=member
+        )
         SellerQualityWarning.objects.create(  # what the quality job records (orders/quality.py)
             seller=seller, storefront=storefront, figure="refusal", window_start=timezone.localdate(),
             value_bp=2000, threshold_bp=500, orders=10,
@@ -150,8 +166,13 @@ def populate(n: int) -> None:
             seller_id=seller_id, by=None,
             values={"seller_type": "entity", "tin": "732829320", "tin_country": "FR", "account_holder": "X"},
         )  # fmt: skip
+    for order, _customer, _member in sales:  # what the worker's invoices handler does on order.placed
+        invoice_issue(seller_order_id=order.seller_orders.get().pk)
+    commission_invoices_issue(month=timezone.localdate(), now=timezone.now() + timedelta(days=32))
     for i in range(n):
         staff_api_token_create(user=make_user(is_staff=True), name=f"Reporting {i}")
+        gone = make_user()
+        customer_erase(user_id=gone.pk, now=timezone.now(), by=gone)  # GDPR: the audit row
 
 
 def after_delivery(order: Order, customer, member) -> None:

@@ -126,10 +126,18 @@ def test_request_info_then_reject_with_reasons(world):
 
 def test_suspend_reactivate_close(world):
     api, seller = world["api"], world["active"]
-    body = api.post(f"/operator/sellers/{seller.pk}/suspend", {"reason": "Counterfeits reported."}).json()
-    assert body["status"] == "suspended" and body["history"][-1]["reason"] == "Counterfeits reported."
+    statement = {"reason": "Counterfeits reported by buyers.", "ground": "Terms §7"}
+    body = api.post(f"/operator/sellers/{seller.pk}/suspend", statement).json()
+    assert body["status"] == "suspended"
+    assert body["history"][-1]["reason"] == "Counterfeits reported by buyers. [Terms §7]"
     assert api.post(f"/operator/sellers/{seller.pk}/reactivate").json()["status"] == "active"
-    body = api.post(f"/operator/sellers/{seller.pk}/close", {"reason": "Asked to leave."}).json()
+    body = api.post(
+        f"/operator/sellers/{seller.pk}/close",
+        {"reason": "Asked to leave the marketplace.", "ground": "Terms §9"},
+    ).json()
+    assert body["status"] == "active"  # notice given: it closes in 30 days (P2B art. 4(1))
+    close = {"reason": "Asked to leave the marketplace.", "exception": "seller_request"}
+    body = api.post(f"/operator/sellers/{seller.pk}/close", close).json()
     assert body["status"] == "closed"
 
 
@@ -141,6 +149,8 @@ def test_suspend_reactivate_close(world):
         ("refuse", {"storefront": "x", "reason": ""}, "reason"),
         ("request-info", {"message": " "}, "message"),
         ("suspend", {"reason": "x" * 2001}, "reason"),
+        ("suspend", {"reason": "Too short.", "ground": "Terms §7"}, "reason"),
+        ("suspend", {"reason": "Counterfeits reported by buyers."}, "ground"),
         ("approve", {}, "storefront"),
     ],
 )
@@ -181,13 +191,18 @@ def test_a_staff_user_without_the_permissions_is_refused_and_nothing_changes(cli
 
 def test_a_decision_replayed_with_its_idempotency_key_is_done_once(world):
     api, seller = world["api"], world["active"]
-    path, body = f"/operator/sellers/{seller.pk}/suspend", {"reason": "Counterfeits reported."}
+    path = f"/operator/sellers/{seller.pk}/suspend"
+    body = {"reason": "Counterfeits reported by buyers.", "ground": "Terms §7"}
     first = api.post(path, body, headers={"Idempotency-Key": "suspend-1"})
     again = api.post(path, body, headers={"Idempotency-Key": "suspend-1"})
     assert first.status_code == again.status_code == 200
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert changes(seller) == 3  # approved, active, suspended: once
-    other = api.post(path, {"reason": "Another reason."}, headers={"Idempotency-Key": "suspend-1"})
+    other = api.post(
+        path,
+        {"reason": "Another reason, longer.", "ground": "Terms §7"},
+        headers={"Idempotency-Key": "suspend-1"},
+    )
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
 
 

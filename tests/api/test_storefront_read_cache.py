@@ -43,7 +43,9 @@ def test_a_second_read_is_a_hit_with_one_query_and_a_change_makes_it_stale(api: 
     changed = read(api, world)
     assert changed.headers["X-Galerie-Cache"] == "miss"
     assert changed.json()["variants"][0]["buy_box"]["price"]["amount"] == 1190
-    seller_suspend(seller_id=world.alice.pk, reason="Complaints")
+    seller_suspend(
+        seller_id=world.alice.pk, reason="Complaints (statement of reasons)", ground="Seller terms §7"
+    )
     gone = read(api, world).json()["variants"][0]
     assert gone["buy_box"]["id"] == str(world.dear.uuid) and gone["other_offers"] == []
     read(api, world)  # kept again

@@ -33,9 +33,17 @@ def test_only_sellable_offers_compete(shop):
     offer_stock_set(by=TESTS, offer_id=out_of_stock.pk, stock=0)
     suspended = make_seller(storefronts=[shop])
     make_offer(seller=suspended, variant=variant, price_minor=200)
-    seller_suspend(seller_id=suspended.pk, reason="Complaints")
+    seller_suspend(
+        seller_id=suspended.pk, reason="Complaints (statement of reasons)", ground="Seller terms §7"
+    )
     not_admitted = make_seller(storefronts=[shop], active=True)
-    seller_admission_decide(seller_id=not_admitted.pk, storefront_id=shop.pk, admit=False, reason="Off-topic")
+    seller_admission_decide(
+        seller_id=not_admitted.pk,
+        storefront_id=shop.pk,
+        admit=False,
+        reason="Off-topic for this storefront",
+        ground="Seller terms §3",
+    )
     make_offer(seller=not_admitted, variant=variant, price_minor=300)
     elsewhere = make_seller(storefronts=[make_storefront()])
     make_offer(seller=elsewhere, variant=variant, price_minor=50)

@@ -51,9 +51,17 @@ def test_offers_are_the_sellable_ones_in_buy_box_order_with_shipping_and_prior_p
     offer_stock_set(by=TESTS, offer_id=out_of_stock.pk, stock=0)
     suspended = make_seller(storefronts=[shop])
     make_offer(seller=suspended, variant=variant, price_minor=200)
-    seller_suspend(seller_id=suspended.pk, reason="Complaints")
+    seller_suspend(
+        seller_id=suspended.pk, reason="Complaints (statement of reasons)", ground="Seller terms §7"
+    )
     refused = make_seller(storefronts=[shop], active=True)
-    seller_admission_decide(seller_id=refused.pk, storefront_id=shop.pk, admit=False, reason="Off-topic")
+    seller_admission_decide(
+        seller_id=refused.pk,
+        storefront_id=shop.pk,
+        admit=False,
+        reason="Off-topic for this storefront",
+        ground="Seller terms §3",
+    )
     make_offer(seller=refused, variant=variant, price_minor=300)
     make_offer(seller=make_seller(storefronts=[make_storefront()]), variant=variant, price_minor=50)
     make_offer(seller=make_seller(storefronts=[shop]), variant=variant, price_minor=60, currency="USD")

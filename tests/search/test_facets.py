@@ -35,7 +35,7 @@ def world():
     children = [make_category("Cuisine", parent=root), make_category("Jardin", parent=root)]
     storefront = make_storefront(scope=[root])
     sellers = [make_seller(storefronts=[storefront]) for _ in range(3)]
-    seller_suspend(seller_id=sellers[2].pk, reason="Test: suspended seller.")
+    seller_suspend(seller_id=sellers[2].pk, reason="Test: suspended seller.", ground="Seller terms §7")
     brands = [catalog.brand_create(name="Alba"), catalog.brand_create(name="Borea")]
     product_type = make_product_type(
         attributes=[{"code": "colour", "name": "Colour", "kind": "choice", "choices": ["red", "blue"]}]

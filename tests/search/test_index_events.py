@@ -84,10 +84,10 @@ def test_a_suspended_sellers_products_leave_search(shop):
     make_offer(seller=other, variant=shop["product"].variants.get(), price_minor=2500)
     _deliver()
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 1200 + DEFAULT_BASE_MINOR)]
-    seller_suspend(seller_id=shop["seller"].pk, reason="Test: counterfeit reports.")
+    seller_suspend(seller_id=shop["seller"].pk, reason="Test: counterfeit reports.", ground="Seller terms §7")
     _deliver()
     assert _found(shop["storefront"]) == [("Le Comte de Monte-Cristo", 2500 + DEFAULT_BASE_MINOR)]
-    seller_suspend(seller_id=other.pk, reason="Test: counterfeit reports.")
+    seller_suspend(seller_id=other.pk, reason="Test: counterfeit reports.", ground="Seller terms §7")
     _deliver()
     assert _found(shop["storefront"]) == []
 

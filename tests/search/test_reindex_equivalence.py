@@ -47,7 +47,7 @@ def _catalog() -> list[int]:
         make_seller(storefronts=[fr_books, en_home]),
         make_seller(storefronts=[fr_all]),
     ]
-    seller_suspend(seller_id=sellers[3].pk, reason="Test: suspended seller.")
+    seller_suspend(seller_id=sellers[3].pk, reason="Test: suspended seller.", ground="Seller terms §7")
     book_type = make_product_type()
     brands = [catalog.brand_create(name="Éditions du Lac"), catalog.brand_create(name="Kiln & Co")]
     conditions = ["new", "like_new", "used"]

@@ -153,11 +153,15 @@ def test_suspension_is_e_mailed_once_and_makes_its_storefronts_listings_stale(
     listing = surrogates.key("listing", seller.admissions.get().storefront_id)
     before = surrogates.versions([listing])[listing]
     with django_capture_on_commit_callbacks(execute=True):
-        seller_suspend(seller_id=seller.pk, reason="Counterfeit reports")
+        seller_suspend(
+            seller_id=seller.pk, reason="Counterfeit reports (statement of reasons)", ground="Seller terms §7"
+        )
     after = surrogates.versions([listing])[listing]
     assert after is not None and after != before
     with django_capture_on_commit_callbacks(execute=True):
-        seller_suspend(seller_id=seller.pk, reason="Counterfeit reports")
+        seller_suspend(
+            seller_id=seller.pk, reason="Counterfeit reports (statement of reasons)", ground="Seller terms §7"
+        )
     assert topics().count("seller.suspended") == 1
     with django_capture_on_commit_callbacks(execute=True):
         seller_activate(seller_id=seller.pk)
@@ -225,11 +229,21 @@ def test_closing_closes_every_offer_and_is_e_mailed():
     seller = make_seller()
     offers = [make_offer(seller=seller), make_offer(seller=seller)]
     Offer.objects.filter(pk=offers[1].pk).update(status="paused")
-    seller_close(seller_id=seller.pk, reason="Retiring")
+    seller_close(
+        seller_id=seller.pk,
+        reason="Retiring (statement of reasons)",
+        ground="Seller terms §9",
+        exception="seller_request",
+    )
     assert Seller.objects.get(pk=seller.pk).status == "closed"
     assert set(Offer.objects.filter(seller=seller).values_list("status", flat=True)) == {"closed"}
     assert topics().count("seller.closed") == 1
-    seller_close(seller_id=seller.pk)  # a retry
+    seller_close(
+        seller_id=seller.pk,
+        reason="Closing at the seller's own request",
+        ground="Seller terms §9",
+        exception="seller_request",
+    )  # a retry
     assert topics().count("seller.closed") == 1
     with pytest.raises(InvalidTransition):
         seller_activate(seller_id=seller.pk)
@@ -240,7 +254,12 @@ def test_closing_a_seller_with_money_on_its_accounts_says_how_much_and_changes_n
     offer = make_offer(seller=seller)
     fund(seller.pk, 12345)
     with translation.override("en"), pytest.raises(SellerCloseBlocked) as caught:
-        seller_close(seller_id=seller.pk)
+        seller_close(
+            seller_id=seller.pk,
+            reason="Closing at the seller's own request",
+            ground="Seller terms §9",
+            exception="seller_request",
+        )
     assert caught.value.message == "Cannot close: €123.45 still to pay out."
     assert caught.value.code == "seller_close_blocked"
     assert caught.value.balances == {"EUR": {"pending": 0, "available": 12345, "debt": 0}}
@@ -251,7 +270,7 @@ def test_closing_a_seller_with_money_on_its_accounts_says_how_much_and_changes_n
 
 def test_an_unknown_seller_is_not_found():
     with pytest.raises(SellerNotFound):
-        seller_suspend(seller_id=999_999, reason="x")
+        seller_suspend(seller_id=999_999, reason="x (statement of reasons)", ground="Seller terms §7")
 
 
 def test_applying_with_a_new_account_is_one_transaction():

@@ -77,9 +77,16 @@ def test_status_machine():
     seller = apply()
     seller_approve(seller_id=seller.pk)
     seller_activate(seller_id=seller.pk)
-    seller_suspend(seller_id=seller.pk, reason="Counterfeit reports")
+    seller_suspend(
+        seller_id=seller.pk, reason="Counterfeit reports (statement of reasons)", ground="Seller terms §7"
+    )
     seller_activate(seller_id=seller.pk)
-    seller_close(seller_id=seller.pk)
+    seller_close(
+        seller_id=seller.pk,
+        reason="Closing at the seller's own request",
+        ground="Seller terms §9",
+        exception="seller_request",
+    )
     assert Seller.objects.get(pk=seller.pk).status == "closed"
     with pytest.raises(InvalidTransition, match=r"“Closed” to “Active”: “Closed” is final"):
         seller_activate(seller_id=seller.pk)
@@ -92,7 +99,7 @@ def test_an_application_cannot_skip_approval(illegal):
         if illegal == "activate":
             seller_activate(seller_id=seller.pk)
         else:
-            seller_suspend(seller_id=seller.pk, reason="x")
+            seller_suspend(seller_id=seller.pk, reason="x (statement of reasons)", ground="Seller terms §7")
     assert Seller.objects.get(pk=seller.pk).status == "applied"
 
 

@@ -62,7 +62,9 @@ def test_a_suspended_sellers_offer_leaves_the_product_page_at_once_and_the_listi
     assert a.display_name in product_page
     assert shop.book.variant.product.title in listing and a.display_name in listing
 
-    seller_suspend(seller_id=a.pk, reason="Counterfeit reports")
+    seller_suspend(
+        seller_id=a.pk, reason="Counterfeit reports (statement of reasons)", ground="Seller terms §7"
+    )
 
     product_page = client.get(product_url(shop, shop.book)).content.decode()
     assert a.display_name not in product_page
@@ -80,7 +82,11 @@ def test_a_suspended_sellers_offer_leaves_the_product_page_at_once_and_the_listi
 
 
 def test_a_suspended_sellers_offer_cannot_be_added_to_a_cart_nor_checked_out(shop):
-    seller_suspend(seller_id=shop.seller_a.pk, reason="Counterfeit reports")
+    seller_suspend(
+        seller_id=shop.seller_a.pk,
+        reason="Counterfeit reports (statement of reasons)",
+        ground="Seller terms §7",
+    )
     with pytest.raises(OfferNotAvailable):
         cart_add(storefront=shop.storefront, cart=None, customer=make_user(), offer_id=shop.record.pk)
     stock_before = shop.book.stock
@@ -95,7 +101,9 @@ def test_a_suspended_seller_still_sees_and_handles_its_open_orders(client, shop)
     owner = member(shop.seller_a)
     order = place(shop).order
     part = order.seller_orders.get(seller=shop.seller_a)
-    seller_suspend(seller_id=shop.seller_a.pk, reason="Late shipments")
+    seller_suspend(
+        seller_id=shop.seller_a.pk, reason="Late shipments (statement of reasons)", ground="Seller terms §7"
+    )
 
     client.force_login(owner)
     page = client.get("/sell/orders/")
@@ -111,7 +119,12 @@ def test_a_seller_with_open_orders_cannot_be_closed_and_is_told_which(shop):
     order = place(shop).order
     part = order.seller_orders.get(seller=shop.seller_a)
     with translation.override("en"), pytest.raises(SellerCloseBlocked) as caught:
-        seller_close(seller_id=shop.seller_a.pk)
+        seller_close(
+            seller_id=shop.seller_a.pk,
+            reason="Closing at the seller's own request",
+            ground="Seller terms §9",
+            exception="seller_request",
+        )
     assert caught.value.message.startswith(f"Cannot close: 1 open order ({part.number})")
     assert caught.value.open_orders == [part.number]
     assert Seller.objects.get(pk=shop.seller_a.pk).status == "active"
@@ -123,7 +136,12 @@ def test_a_closure_blocked_by_orders_and_money_names_both_and_closes_no_offer(sh
     part = order.seller_orders.get(seller=shop.seller_a)
     fund(shop.seller_a.pk, 500)
     with translation.override("en"), pytest.raises(SellerCloseBlocked) as caught:
-        seller_close(seller_id=shop.seller_a.pk)
+        seller_close(
+            seller_id=shop.seller_a.pk,
+            reason="Closing at the seller's own request",
+            ground="Seller terms §9",
+            exception="seller_request",
+        )
     # The guards registered by orders and the ledger, in the order the apps are installed.
     assert caught.value.message.startswith(f"Cannot close: 1 open order ({part.number}) and €")
     assert caught.value.message.endswith(" still to pay out.")
@@ -140,7 +158,7 @@ def test_suspension_hides_the_seller_on_every_storefront_it_is_admitted_to(clien
         shop.seller_a.display_name
         in client.get(f"/s/{other.code}/p/{shop.book.variant.product.slug}/").content.decode()
     )
-    seller_suspend(seller_id=shop.seller_a.pk, reason="x")
+    seller_suspend(seller_id=shop.seller_a.pk, reason="x (statement of reasons)", ground="Seller terms §7")
     for code in (shop.storefront.code, other.code):
         page = client.get(f"/s/{code}/p/{shop.book.variant.product.slug}/").content.decode()
         assert shop.seller_a.display_name not in page

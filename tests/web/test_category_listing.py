@@ -67,7 +67,9 @@ def world():
         make_seller(storefronts=[shop]),
         make_seller(storefronts=[elsewhere]),
     ]
-    seller_suspend(seller_id=sellers[3].pk, reason="Complaints")
+    seller_suspend(
+        seller_id=sellers[3].pk, reason="Complaints (statement of reasons)", ground="Seller terms §7"
+    )
     # Seller 1 ships for 3 €, free from 10 €; the others at the default rate.
     ShippingProfile.objects.create(seller=sellers[1], base_minor=300, free_above_minor=1000)
     w = World(shop, [novels, comics, books, music], brands, sellers, make_product_type())

@@ -218,15 +218,20 @@ def test_suspension_states_its_reasons_and_reactivation_restores(client, smtp_in
     url = f"/back-office/sellers/{seller.pk}/status/"
     assert client.post(url, {"action": "suspend", "reason": ""}).status_code == 400
     assert Seller.objects.get(pk=seller.pk).status == "active"
-    assert client.post(url, {"action": "suspend", "reason": "Three counterfeit reports."}).status_code == 302
+    short = {"action": "suspend", "reason": "Reports.", "ground": "Terms §7"}
+    assert client.post(url, short).status_code == 400
+    assert Seller.objects.get(pk=seller.pk).status == "active"
+    statement = {"action": "suspend", "reason": "Three counterfeit reports.", "ground": "Terms §7"}
+    assert client.post(url, statement).status_code == 302
     assert Seller.objects.get(pk=seller.pk).status == "suspended"
     change = StatusChange.objects.filter(model="sellers.Seller", to_status="suspended").get()
-    assert (change.actor, change.reason) == (staff, "Three counterfeit reports.")
+    assert (change.actor, change.reason) == (staff, "Three counterfeit reports. [Terms §7]")
     deliver()
     (message,) = mails(smtp_inbox, "shop@seller.test")
     body = text(message)
     assert "is suspended" in message["Subject"]
     assert "Statement of reasons" in body and "Three counterfeit reports." in body and "art. 21" in body
+    assert "Ground in the seller terms: Terms §7" in body
     assert client.post(url, {"action": "reactivate"}).status_code == 302
     assert Seller.objects.get(pk=seller.pk).status == "active"
 
@@ -238,7 +243,8 @@ def test_closing_is_refused_while_money_is_owed_then_closes_offers_and_tells_the
     fund(seller.pk, 12345)
     client.force_login(make_user(is_staff=True))
     url = f"/back-office/sellers/{seller.pk}/status/"
-    response = client.post(url, {"action": "close"})
+    at_once = {"reason": "The seller asked to leave.", "exception": "seller_request"}
+    response = client.post(url, {"action": "close", **at_once})
     assert response.status_code == 400
     assert "Cannot close: €123.45 still to pay out." in response.content.decode()
     assert Seller.objects.get(pk=seller.pk).status == "active"
@@ -246,7 +252,7 @@ def test_closing_is_refused_while_money_is_owed_then_closes_offers_and_tells_the
     closable = make_seller(storefronts=[storefront], email="bye@seller.test")
     kept = make_offer(seller=closable)
     url = f"/back-office/sellers/{closable.pk}/status/"
-    assert client.post(url, {"action": "close", "reason": "Retiring."}).status_code == 302
+    assert client.post(url, {"action": "close", **at_once}).status_code == 302
     assert Seller.objects.get(pk=closable.pk).status == "closed"
     assert Offer.objects.get(pk=kept.pk).status == "closed"
     assert Offer.objects.get(pk=offer.pk).status == "active"

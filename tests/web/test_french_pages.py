@@ -254,7 +254,9 @@ def test_every_back_office_page_is_french(client, world, translated_msgids):
     )
     Seller.objects.filter(pk=world["a"].pk).update(status="applied")
     staff = make_user(is_staff=True)
-    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="storefronts"))
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["storefronts", "terms"])
+    )
     client.force_login(staff)
     pages = _walk(client, "back_office", world["kwargs"])
     assert len(pages) >= 7

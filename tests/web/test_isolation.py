@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from galerie.catalog.models import ProductProposal
 from galerie.incidents.models import Incident
+from galerie.invoices.services import invoice_issue
 from galerie.messaging.services import message_post
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
@@ -39,6 +40,7 @@ from galerie.sellers.models import (
     SellerInvitation,
     SellerMember,
 )
+from galerie.terms.services import complaint_file
 from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.checkout.conftest import shop as shop
 from tests.factories import make_category, make_product, make_storefront, make_user, make_variant
@@ -164,6 +166,7 @@ def world(paid):
         "thread": message.thread.uuid,
         "attachment": message.attachments.get().uuid,
         "number": seller_order.number,
+        "invoice": invoice_issue(seller_order_id=seller_order.pk).uuid,  # A's invoice of that order
         "offer_id": shop.book.pk,
         "variant_id": variant.pk,
         "import_id": offer_import.pk,
@@ -175,6 +178,13 @@ def world(paid):
         "seller_id": seller_a.pk,
         "year": timezone.localdate().year - 1,  # the back office's DAC7 declaration
         "document_id": document.pk,
+        "complaint_id": complaint_file(  # seller A's complaint to the operator (P2B art. 11)
+            seller=seller_a,
+            kind="technical",
+            subject="A's secret complaint",
+            text="The import fails every night.",
+            by=owner_a,
+        ).pk,
         "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",
         "review_id": 1,  # the back office's match reviews: refused before any look-up
@@ -189,6 +199,7 @@ def world(paid):
         owner_a.email,
         seller_a.display_name,
         "A&#x27;s secret return address",
+        "A&#x27;s secret complaint",
         "a-hooks.example",
     ]
     return {
@@ -313,8 +324,10 @@ def test_the_open_seller_routes_reveal_nothing(client, world):
 def test_every_back_office_route_is_closed_to_sellers_customers_and_anonymous_visitors(client, world):
     before = _snapshot(world["a"])
     staff = make_user(is_staff=True)
-    # The storefront pages ask for the admin's storefront permissions too.
-    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="storefronts"))
+    # The storefront pages ask for the admin's storefront permissions too, the P2B pages the terms ones.
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["storefronts", "terms"])
+    )
     routes = _routes("back_office")
     for route in routes:
         assert getattr(route.callback, "operator_only", False), f"back_office:{route.name} is not gated"

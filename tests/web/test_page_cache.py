@@ -116,7 +116,11 @@ def test_seller_shop_page_is_shared_and_goes_stale_when_the_seller_changes(clien
     assert state(get(client, url)) == "miss"
     assert state(get(client, url)) == "hit"
     assert get(client, url)["Surrogate-Key"] == f"seller:{first.seller_id} storefront:{shop[0].pk}"
-    seller_suspend(seller_id=first.seller_id, reason="Counterfeit reports")
+    seller_suspend(
+        seller_id=first.seller_id,
+        reason="Counterfeit reports (statement of reasons)",
+        ground="Seller terms §7",
+    )
     assert client.get(url).status_code == 404
 
 

@@ -263,9 +263,16 @@ def commission_invoice_issue(*, seller_id: int, month: date, now: datetime | Non
 def commission_invoices_issue(*, month: date, now: datetime | None = None) -> list[Invoice]:
     """Issue the month's commission invoice of every seller with commission postings in it and
     none yet; return the documents issued now. Safe to run again (one per seller and month).
-    Records the month as done (CommissionInvoiceRun) once every seller's is issued."""
+    Records the month as done (CommissionInvoiceRun) once every seller's is issued. Raises
+    InvoiceNotIssuable for a month not over yet (it would be recorded done too early)."""
     now = now or timezone.now()
     month = month.replace(day=1)
+    if month_bounds(month)[1] > now:
+        raise InvoiceNotIssuable(
+            _("The month %(month)s is not over: its commissions are invoiced from the 1st of the next.")
+            % {"month": f"{month:%Y-%m}"},
+            field="month",
+        )
     invoiced = Invoice.objects.filter(kind=Invoice.Kind.COMMISSION, month=month).values("seller_id")
     seller_ids = (
         _commission_lines(None, month)

@@ -133,6 +133,7 @@ def seller_suspended(event: OutboxEvent) -> None:
         "seller_suspended",
         context=lambda seller: {
             "reason": event.payload.get("reason", ""),
+            "ground": event.payload.get("ground", ""),
             "decided_at": event.created_at,
         },
     )

@@ -335,6 +335,32 @@ POLICIES: dict[str, Policy] = {
         not_personal="id seller name role prefix key_hash created_at last_used_at revoked_at",
         created_by=T.OTHER,
     ),
+    "sellers.SellerTermination": policy(  # P2B art. 4: the notice and its statement of reasons
+        not_personal="id seller reason ground exception exception_reason notified_at effective_at status"
+        " closed_at",
+        by=T.OTHER,
+    ),
+    # --- terms (P2B: the seller terms, acceptances, sellers' complaints; docs/p2b.md) ----------
+    "terms.SellerTermsVersion": policy(
+        not_personal="id number title text summary effective_at published_at exception exception_reason",
+        published_by=T.OTHER,
+    ),
+    "terms.SellerTermsAcceptance": policy(
+        not_personal="id seller version how accepted_at", accepted_by=T.OTHER
+    ),
+    # Built by hand: its field ``subject`` is also the name of policy()'s parameter.
+    "terms.SellerComplaint": Policy(
+        fields={
+            **dict.fromkeys(
+                ["id", "seller", "kind", "status", "outcome", "created_at", "answered_at"], T.NOT_PERSONAL
+            ),
+            "subject": T.OTHER,  # a seller's words to the operator, possibly naming its staff
+            "text": T.OTHER,
+            "answer": T.OTHER,
+            "filed_by": T.OTHER,
+            "answered_by": T.OTHER,
+        }
+    ),
     # --- catalog ------------------------------------------------------------------------------
     "catalog.Category": policy(not_personal="id path depth numchild name slug description"),
     "catalog.Brand": policy(not_personal="id name slug match_key"),

@@ -359,3 +359,55 @@ class SellerApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.seller_id}"
+
+
+class SellerTermination(models.Model):
+    """The notice that the operator ends a seller's whole use of the marketplace (P2B Regulation
+    (EU) 2019/1150, art. 4): its statement of reasons, when it was given and when it takes effect.
+
+    Without an exception the closing takes effect ``NOTICE_DAYS`` after the notice (art. 4(1));
+    with one of the art. 4(4) exceptions (or at the seller's own request) it takes effect at once.
+    A periodic job closes the seller when the date comes (``sellers.terminations_due``).
+    """
+
+    NOTICE_DAYS = 30
+
+    class Exemption(models.TextChoices):
+        NONE = "", _("None: 30 days' notice")
+        LEGAL_OBLIGATION = "legal_obligation", _("A legal or regulatory obligation (art. 4(4)(a))")
+        REPEATED_INFRINGEMENT = (
+            "repeated_infringement",
+            _("Repeated infringement of the terms (art. 4(4)(c))"),
+        )
+        SELLER_REQUEST = "seller_request", _("At the seller's own request")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Takes effect on its date")
+        DONE = "done", _("Seller closed")
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="terminations")
+    reason = models.TextField(help_text="The specific facts and circumstances the seller is told.")
+    ground = models.CharField(max_length=300, help_text="The ground in the seller terms relied on.")
+    exception = models.CharField(max_length=24, choices=Exemption.choices, blank=True, default="")
+    exception_reason = models.TextField(blank=True, default="")
+    notified_at = models.DateTimeField()
+    effective_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller"],
+                condition=models.Q(status="scheduled"),
+                name="one_scheduled_termination_per_seller",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "effective_at"], name="termination_due_idx")]
+
+    def __str__(self) -> str:
+        return f"termination of {self.seller_id} on {self.effective_at:%Y-%m-%d} ({self.status})"

@@ -16,6 +16,7 @@ from galerie.sellers.models import (
     SellerApplicationMessage,
     SellerDocument,
     SellerMember,
+    SellerTermination,
 )
 from galerie.storefronts.models import Storefront
 
@@ -184,6 +185,11 @@ def seller_application_get_for_user(*, user: User | AnonymousUser, seller_id: in
 
 
 # --- e-mails -----------------------------------------------------------------------------------
+
+
+def seller_termination_scheduled(*, seller: Seller) -> SellerTermination | None:
+    """The seller's notice of termination not yet in effect, if any (P2B art. 4)."""
+    return SellerTermination.objects.filter(seller=seller, status=SellerTermination.Status.SCHEDULED).first()
 
 
 def seller_for_email(*, seller_id: int) -> Seller:

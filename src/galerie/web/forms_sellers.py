@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from galerie.accounts.models import User
 from galerie.core.countries import country_choices
 from galerie.core.errors import InvalidInput
-from galerie.sellers.models import Seller, SellerDocument
+from galerie.sellers.models import Seller, SellerDocument, SellerTermination
 from galerie.sellers.services import IDENTITY_FIELDS, document_content_type
 from galerie.storefronts.models import Storefront
 
@@ -344,6 +344,7 @@ class SellerDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=list(ACTIONS.items()))
     storefront = forms.IntegerField(required=False)
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    ground = forms.CharField(required=False, max_length=300)  # withdrawing an admitted seller (P2B art. 4)
     message = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, storefront_ids: set[int], **kwargs: Any) -> None:
@@ -371,7 +372,24 @@ class SellerStatusForm(forms.Form):
     }
 
     action = forms.ChoiceField(choices=list(ACTIONS.items()))
-    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Facts and circumstances"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    ground = forms.CharField(label=_("Ground in the seller terms"), required=False, max_length=300)
+    exception = forms.ChoiceField(
+        label=_("Close without the 30 days' notice"),
+        required=False,
+        choices=SellerTermination.Exemption.choices,
+    )
+    exception_reason = forms.CharField(
+        label=_("Why without notice"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -15,6 +15,7 @@ from galerie.web.views.back_office import (
     quality,
     sellers,
     storefronts,
+    terms,
 )
 from galerie.web.views.returns import operator as returns_operator
 
@@ -30,6 +31,9 @@ urlpatterns = [
         name="seller_document",
     ),
     path("proposals/", proposals.proposal_queue, name="proposals"),
+    path("terms/", terms.terms, name="terms"),
+    path("complaints/", terms.complaint_queue, name="complaints"),
+    path("complaints/<int:complaint_id>/", terms.complaint, name="complaint"),
     path("reviews/", review_views.review_queue, name="reviews"),
     path("reviews/<str:review_uuid>/decide/", review_views.review_decide, name="review_decide"),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal"),

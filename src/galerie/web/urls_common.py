@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from galerie.web.views.incidents import incident_photo
 from galerie.web.views.landing import health
+from galerie.web.views.legal import seller_terms
 from galerie.web.views.merge_confirm import merge_confirm
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("galerie.api.urls")),  # a string: web does not import the API
     path("healthz", health, name="health"),
+    path("seller-terms/", seller_terms, name="seller_terms"),
+    path("seller-terms/<int:number>/", seller_terms, name="seller_terms_version"),
     path("payments/", include("galerie.payments.urls")),
     path("sell/", include("galerie.web.urls_seller")),
     path("merge/confirm/<str:token>/", merge_confirm, name="merge_confirm"),

@@ -18,6 +18,7 @@ from galerie.web.views.seller import (
     shop,
     staff,
     tax,
+    terms,
     tokens,
 )
 
@@ -28,6 +29,11 @@ urlpatterns = [
     path("application/", application.application, name="application"),
     path("invitation/<str:token>/", staff.invitation_accept, name="invitation"),
     path("", dashboard.dashboard, name="dashboard"),
+    path("terms/", terms.terms, name="terms"),
+    path("terms/decide/", terms.terms_decide, name="terms_decide"),
+    path("complaints/", terms.complaints, name="complaints"),
+    path("complaints/new/", terms.complaint_new, name="complaint_new"),
+    path("complaints/<int:complaint_id>/", terms.complaint, name="complaint"),
     path("switch/", dashboard.switch, name="switch"),
     path("orders/", orders.orders, name="orders"),
     path("reviews/", review_views.seller_reviews, name="reviews"),

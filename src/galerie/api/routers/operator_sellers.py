@@ -7,7 +7,7 @@ Reading needs ``sellers.view_seller``; every decision ``sellers.change_seller``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -198,6 +198,7 @@ class StorefrontIn(Schema):
 class RefuseIn(Schema):
     storefront: Code
     reason: Reason
+    ground: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""  # for a withdrawal
 
 
 class SellerReasonIn(Schema):
@@ -208,8 +209,20 @@ class InfoIn(Schema):
     message: Message
 
 
+Ground = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+
+class SuspendIn(Schema):
+    reason: Reason
+    ground: Ground = ""  # the clause of the seller terms relied on (P2B art. 4(5)); required by the service
+
+
 class CloseIn(Schema):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    ground: Ground = ""
+    # "" gives 30 days' notice (P2B art. 4(1)); an art. 4(4) exception or the seller's request closes now
+    exception: Literal["", "legal_obligation", "repeated_infringement", "seller_request"] = ""
+    exception_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 @router.post(
@@ -232,7 +245,9 @@ def seller_approve(request: HttpRequest, seller_id: int, payload: StorefrontIn) 
 def seller_refuse(request: HttpRequest, seller_id: int, payload: RefuseIn) -> dict[str, Any]:
     by = staff(request, CHANGE).user
     storefront_id = _storefront_id(seller_id, payload.storefront)
-    seller_curation_refuse(seller_id=seller_id, storefront_id=storefront_id, reason=payload.reason, by=by)
+    seller_curation_refuse(
+        seller_id=seller_id, storefront_id=storefront_id, reason=payload.reason, ground=payload.ground, by=by
+    )
     return _detail(seller_id)
 
 
@@ -265,9 +280,9 @@ def seller_request_info(request: HttpRequest, seller_id: int, payload: InfoIn) -
     response=replies(OperatorSellerOut),
     summary="Suspend an active seller, with the reason it is told (DSA statement of reasons)",
 )
-def seller_suspend_route(request: HttpRequest, seller_id: int, payload: SellerReasonIn) -> dict[str, Any]:
+def seller_suspend_route(request: HttpRequest, seller_id: int, payload: SuspendIn) -> dict[str, Any]:
     by = staff(request, CHANGE).user
-    seller_suspend(seller_id=seller_id, reason=payload.reason, by=by)
+    seller_suspend(seller_id=seller_id, reason=payload.reason, ground=payload.ground, by=by)
     return _detail(seller_id)
 
 
@@ -285,9 +300,17 @@ def seller_reactivate(request: HttpRequest, seller_id: int) -> dict[str, Any]:
 @router.post(
     "/{seller_id}/close",
     response=replies(OperatorSellerOut),
-    summary="Close the seller for good (409 while it has open orders or money on its accounts)",
+    summary="Terminate the seller with a statement of reasons: 30 days' notice, or at once with an "
+    "exception (409 while it has open orders or money on its accounts)",
 )
 def seller_close_route(request: HttpRequest, seller_id: int, payload: CloseIn) -> dict[str, Any]:
     by = staff(request, CHANGE).user
-    seller_close(seller_id=seller_id, reason=payload.reason, by=by)
+    seller_close(
+        seller_id=seller_id,
+        reason=payload.reason,
+        ground=payload.ground,
+        exception=payload.exception,
+        exception_reason=payload.exception_reason,
+        by=by,
+    )
     return _detail(seller_id)

@@ -31,6 +31,8 @@ from galerie.sellers.services.curation import (
     seller_info_request,
     seller_reject,
     seller_suspend,
+    seller_terminations_apply,
+    statement_of_reasons_check,
 )
 from galerie.sellers.services.retention import seller_documents_purge
 from galerie.sellers.services.staff import seller_member_add
@@ -56,4 +58,6 @@ __all__ = [
     "seller_member_add",
     "seller_reject",
     "seller_suspend",
+    "seller_terminations_apply",
+    "statement_of_reasons_check",
 ]

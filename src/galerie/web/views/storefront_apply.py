@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from galerie.core.errors import InvalidInput
 from galerie.sellers.selectors import seller_applications_for_user
-from galerie.sellers.services import seller_application_submit
 from galerie.storefronts.models import Storefront
+from galerie.terms.services import seller_application_submit_with_terms
 from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_sellers import FIELD_OF_MODEL_ERROR, BecomeSellerForm
 from galerie.web.requests import StorefrontRequest
@@ -58,7 +58,7 @@ def become_seller(request: StorefrontRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            seller, user = seller_application_submit(
+            seller, user = seller_application_submit_with_terms(
                 kind=data["kind"],
                 identity=form.identity(),
                 storefronts=data["storefronts"],

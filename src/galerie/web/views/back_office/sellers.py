@@ -14,13 +14,14 @@ from galerie.core.errors import DomainError, InvalidInput
 from galerie.ledger.selectors import seller_ledger_balances
 from galerie.orders.selectors import seller_open_order_numbers
 from galerie.sellers.errors import SellerDocumentNotFound
-from galerie.sellers.models import Seller
+from galerie.sellers.models import Seller, SellerTermination
 from galerie.sellers.selectors import (
     QUEUE_PAGE,
     seller_document_get_for_operator,
     seller_get_for_operator,
     seller_queue_counts,
     seller_status_history,
+    seller_termination_scheduled,
     sellers_for_queue,
 )
 from galerie.sellers.services import (
@@ -93,6 +94,8 @@ def _detail(
         "in_curation": seller.status in (Seller.Status.APPLIED, Seller.Status.INFO_REQUESTED),
         "open_orders": seller_open_order_numbers(seller_id=seller.pk),
         "balances": seller_ledger_balances(seller_id=seller.pk),
+        "termination": seller_termination_scheduled(seller=seller),
+        "exemptions": SellerTermination.Exemption.choices,
     }
     return render(request, "galerie/operator/seller_detail.html", context, status=status)
 
@@ -117,7 +120,11 @@ def seller_decide(request: OperatorRequest, seller_id: int) -> HttpResponse:
                 done = _("Approved: the seller is told by e-mail and may sell there now.")
             case "refuse":
                 seller_curation_refuse(
-                    seller_id=seller.pk, storefront_id=data["storefront"], reason=data["reason"], by=by
+                    seller_id=seller.pk,
+                    storefront_id=data["storefront"],
+                    reason=data["reason"],
+                    ground=data["ground"],
+                    by=by,
                 )
                 done = _("Storefront refused: the seller is told why by e-mail.")
             case "reject":
@@ -142,14 +149,27 @@ def seller_status(request: OperatorRequest, seller_id: int) -> HttpResponse:
     try:
         match data["action"]:
             case "suspend":
-                seller_suspend(seller_id=seller.pk, reason=data["reason"], by=by)
+                seller_suspend(seller_id=seller.pk, reason=data["reason"], ground=data["ground"], by=by)
                 done = _("Suspended: its offers are off every storefront; the seller is told why by e-mail.")
             case "reactivate":
                 seller_activate(seller_id=seller.pk, by=by)
                 done = _("Reactivated: its offers are back on the storefronts it is admitted to.")
             case _:
-                seller_close(seller_id=seller.pk, reason=data["reason"], by=by)
-                done = _("Closed: its offers are closed and the seller is told by e-mail.")
+                closed = seller_close(
+                    seller_id=seller.pk,
+                    reason=data["reason"],
+                    ground=data["ground"],
+                    exception=data["exception"] or "",
+                    exception_reason=data["exception_reason"],
+                    by=by,
+                )
+                if closed.status == closed.Status.CLOSED:
+                    done = _("Closed: its offers are closed and the seller is told by e-mail.")
+                else:
+                    done = _(
+                        "Notice of termination sent: the seller is told why by e-mail; the shop closes "
+                        "in 30 days."
+                    )
     except (InvalidInput, DomainError) as problem:
         return _detail(request, seller.pk, status_form=form, error=_domain_error(form, problem), status=400)
     messages.success(request, done)
