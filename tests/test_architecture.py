@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("reviews",),
-    ("portability", "incidents", "returns", "dac7"),
+    ("portability", "incidents", "returns", "dac7", "notices"),
     ("invoices",),
     ("messaging", "webhooks"),
     ("privacy",),
