@@ -51,6 +51,15 @@ def test_anyone_reports_without_signing_in_in_the_storefront_language(client, pl
     assert (notice.offer_id, notice.language) == (placed.book.pk, "fr")
 
 
+@pytest.mark.parametrize("who", ["anonymous", "customer", "seller", "staff"])
+def test_everyone_may_report(client, placed, staff, who):
+    user = {"anonymous": None, "customer": placed.customer, "seller": placed.owner_b, "staff": staff}[who]
+    if user:
+        client.force_login(user)
+    assert client.post(report_url(placed), form(placed)).status_code == 302
+    assert Notice.objects.count() == 1
+
+
 def test_bad_input_shows_the_errors_and_saves_nothing(client, placed):
     response = client.post(
         report_url(placed), form(placed, explanation="", good_faith="", notifier_email="x")
