@@ -193,7 +193,8 @@ def notice_decide(
     _staff(by)
     now = now or timezone.now()
     try:
-        notice = lock_row(Notice.objects.select_related("offer", "review"), notice_id)
+        # Only the notice's row: PostgreSQL locks no row of an outer join (offer, review: nullable).
+        notice = lock_row(Notice.objects.all(), notice_id)
     except Notice.DoesNotExist:
         raise NoticeNotFound(_("There is no such notice.")) from None
     if notice.status != Notice.Status.OPEN:
@@ -276,7 +277,7 @@ def complaint_lodge(
     """
     now = now or timezone.now()
     try:
-        decision = lock_row(Decision.objects.select_related("notice"), decision_id)
+        decision = lock_row(Decision.objects.all(), decision_id)
     except Decision.DoesNotExist:
         raise DecisionNotFound(_("There is no such decision.")) from None
     if role not in Complaint.Role.values:
@@ -338,7 +339,7 @@ def complaint_decide(
     """
     _staff(by)
     now = now or timezone.now()
-    complaint = lock_row(Complaint.objects.select_related("decision", "decision__notice"), complaint_id)
+    complaint = lock_row(Complaint.objects.all(), complaint_id)
     if complaint.status != Complaint.Status.OPEN:
         raise ComplaintAlreadyDecided(_("This complaint is decided already."))
     decision = complaint.decision
