@@ -359,3 +359,25 @@ def test_the_transparency_report_counts_the_year(placed, staff, staff2):
     assert [line.split() for line in lines if line.startswith("Median")] == [
         ["Median", "time", "to", "decision", "(hours)", "17.0"]
     ]
+
+
+# --- the deadline's job --------------------------------------------------------------------------
+
+
+def test_the_job_alerts_the_operator_once_per_overdue_notice(placed, staff, smtp_inbox):
+    from galerie.notices.jobs import overdue
+
+    with time_machine.travel(datetime(2026, 12, 4, 18, 0, tzinfo=UTC), tick=False):
+        csam = report(placed.storefront, "offer", placed.book.uuid.hex, category="child_sexual_abuse")
+        later = report(placed.storefront, "offer", placed.record.uuid.hex)
+    # a second before the 24 hours: nothing; after: the CSAM notice only, once
+    with time_machine.travel(datetime(2026, 12, 5, 17, 59, 59, tzinfo=UTC), tick=False):
+        assert overdue() == 0
+    with time_machine.travel(datetime(2026, 12, 5, 18, 0, 1, tzinfo=UTC), tick=False):
+        assert overdue() == 1
+        assert overdue() == 0
+    deliver_notice_events()
+    [alert] = [m for m in smtp_inbox.to(staff.email)]
+    assert f"/back-office/notices/{csam.uuid}/" in alert.get_body(("plain",)).get_content()
+    later.refresh_from_db()
+    assert later.overdue_alerted_at is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -84,6 +85,23 @@ def _render(step: str, *, notice: Notice, language: str, recipient: str, **conte
         reference=notice.uuid.hex[:12],
         context={**base, **context},
     )
+
+
+def operator_recipients() -> list[str]:
+    """Who hears of an overdue notice: GALERIE_NOTICES_EMAIL, else the active staff."""
+    if address := getattr(settings, "GALERIE_NOTICES_EMAIL", ""):
+        return [address]
+    staff = User.objects.filter(is_staff=True, is_active=True).exclude(email="").order_by("pk")
+    return list(staff.values_list("email", flat=True))
+
+
+def overdue_emails(*, notice: Notice) -> list[Email]:
+    """The operator's alert: a notice's decision deadline passed."""
+    url = site_url(reverse("back_office:notice", kwargs={"notice": notice.uuid}, urlconf=URLCONF))
+    return [
+        _render("overdue", notice=notice, language=settings.LANGUAGE_CODE, recipient=r, url=url)
+        for r in operator_recipients()
+    ]
 
 
 def receipt_email(*, notice: Notice) -> Email | None:

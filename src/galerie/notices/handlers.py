@@ -12,6 +12,7 @@ from galerie.notices.emails import (
     decision_for_email,
     notice_for_email,
     outcome_email,
+    overdue_emails,
     receipt_email,
     statement_emails,
 )
@@ -47,6 +48,12 @@ def notice_buyers_inform(event: OutboxEvent) -> None:
                 email_send_once(event_uuid=event.uuid, email=buyer_email(decision=decision, buyer=buyer))
 
 
+def notice_overdue(event: OutboxEvent) -> None:
+    """Tell the operator a notice's decision deadline passed."""
+    for message in overdue_emails(notice=notice_for_email(notice_id=event.payload["notice_id"])):
+        email_send_once(event_uuid=event.uuid, email=message)
+
+
 def complaint_decided(event: OutboxEvent) -> None:
     """Tell the complainant the outcome of their complaint (art. 20(5) DSA)."""
     complaint = Complaint.objects.get(pk=event.payload["complaint_id"])
@@ -58,4 +65,5 @@ HANDLERS: dict[str, list[Callable[[OutboxEvent], None]]] = {
     "notice.received": [notice_received],
     "notice.decided": [notice_decided, notice_buyers_inform],
     "notice.complaint_decided": [complaint_decided],
+    "notice.overdue": [notice_overdue],
 }

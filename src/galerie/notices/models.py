@@ -71,6 +71,8 @@ class Notice(models.Model):
     received_at = models.DateTimeField()
     due_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the job ``notices.overdue`` told the operator the deadline passed (once).
+    overdue_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_at", "id"]

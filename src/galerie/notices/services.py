@@ -136,6 +136,20 @@ def notice_submit(
     return notice
 
 
+@transaction.atomic
+def notices_overdue_alert(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Mark the open notices past their deadline and not alerted yet, and emit
+    ``notice.overdue`` for each (the operator's e-mail); return how many."""
+    now = now or timezone.now()
+    due = Notice.objects.filter(status=Notice.Status.OPEN, due_at__lt=now, overdue_alerted_at__isnull=True)
+    ids = list(due.order_by("due_at", "pk").values_list("pk", flat=True)[:batch])
+    # The condition again in the UPDATE: a notice decided meanwhile is not alerted.
+    Notice.objects.filter(pk__in=ids, status=Notice.Status.OPEN).update(overdue_alerted_at=now)
+    for pk in ids:
+        emit("notice.overdue", notice_id=pk)
+    return len(ids)
+
+
 # --- art. 17: the decision and its statement of reasons ----------------------------------------
 
 
