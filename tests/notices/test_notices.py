@@ -381,3 +381,15 @@ def test_the_job_alerts_the_operator_once_per_overdue_notice(placed, staff, smtp
     assert f"/back-office/notices/{csam.uuid}/" in alert.get_body(("plain",)).get_content()
     later.refresh_from_db()
     assert later.overdue_alerted_at is None
+
+
+def test_when_the_decider_is_the_only_staff_member_they_examine_the_complaint(placed, staff):
+    decision = _decided_removal(placed, staff, datetime.now(UTC))
+    complaint = complaint_lodge(decision_id=decision.pk, role="affected", text="No.", by_user=placed.owner_a)
+    complaint_decide(complaint_id=complaint.pk, by=staff, reverse=False, reason="The goods are fake.")
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.UPHELD
+    placed.book.refresh_from_db()
+    assert placed.book.status == Offer.Status.PAUSED  # upheld: the restriction stays
+    with pytest.raises(PermissionDenied):
+        complaint_decide(complaint_id=complaint.pk, by=placed.owner_a, reverse=True, reason="x")
