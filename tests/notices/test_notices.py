@@ -117,6 +117,21 @@ def test_removing_an_offer_pauses_it_through_offers_and_sends_the_statement(plac
     assert "/decisions/" in outcome.get_body(("plain",)).get_content()
 
 
+def test_the_seller_may_not_resume_a_removed_offer_only_close_it(placed, staff):
+    from galerie.offers.errors import OfferEditDenied
+    from galerie.offers.services import offer_status_set
+
+    notice = report(placed.storefront, "offer", placed.book.uuid.hex)
+    notice_decide(notice_id=notice.pk, by=staff, action="offer_removed", **DECISION)
+    with pytest.raises(OfferEditDenied) as error:
+        offer_status_set(offer_id=placed.book.pk, status="active", by=placed.owner_a)
+    assert "Content decisions" in error.value.message
+    placed.book.refresh_from_db()
+    assert placed.book.status == Offer.Status.PAUSED
+    assert placed.book.changes.filter(field="status").latest("id").reason == "dsa_removed"
+    offer_status_set(offer_id=placed.book.pk, status="closed", by=placed.owner_a)
+
+
 def test_a_statement_is_never_changed(placed, staff):
     notice = report(placed.storefront, "offer", placed.book.uuid.hex)
     [decision] = notice_decide(notice_id=notice.pk, by=staff, action="no_action", **DECISION)

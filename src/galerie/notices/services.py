@@ -36,7 +36,7 @@ from galerie.notices.errors import (
 from galerie.notices.models import ACTIONS_FOR, Action, Category, Complaint, Decision, Notice, TargetKind
 from galerie.notices.rules import ANONYMOUS_CATEGORIES, complaint_deadline, notice_due_at
 from galerie.notices.selectors import Target
-from galerie.offers.models import Offer
+from galerie.offers.models import Offer, OfferChange
 from galerie.offers.services import offer_status_set
 from galerie.reviews.services import review_hide, review_publish
 from galerie.sellers.services.curation import seller_activate, seller_suspend
@@ -44,6 +44,8 @@ from galerie.storefronts.models import Storefront
 
 MAX_TEXT = 5000
 DSA = System("dsa_decision")  # pauses and gives back offers for a decision taken by a person
+# The offers' history names why, in each reader's language; only Galerie or staff resume them.
+REMOVED, RESTORED = OfferChange.Reason.DSA_REMOVED, OfferChange.Reason.DSA_RESTORED
 
 
 def _text(
@@ -156,21 +158,20 @@ def notices_overdue_alert(*, now: datetime | None = None, batch: int = 200) -> i
 def _restrict(notice: Notice, action: str, reason: str, by: User) -> list[tuple[int | None, list[int]]]:
     """Apply ``action`` through the owning app's service; return (seller id, offers paused) per
     party affected."""
-    reason_short = reason[:200]
     if action == Action.OFFER_REMOVED:
         assert notice.offer is not None and notice.offer_id is not None
         if notice.offer.status != Offer.Status.ACTIVE:
             raise DecisionNotAllowed(
                 _("This offer is not on sale any more: nothing to remove."), field="action"
             )
-        offer_status_set(offer_id=notice.offer_id, status=Offer.Status.PAUSED, by=DSA, reason=reason_short)
+        offer_status_set(offer_id=notice.offer_id, status=Offer.Status.PAUSED, by=DSA, reason=REMOVED)
         return [(notice.offer.seller_id, [notice.offer_id])]
     if action == Action.PRODUCT_OFFERS_REMOVED:
         paused: dict[int, list[int]] = {}
         assert notice.product_id is not None
         offers = Offer.objects.filter(variant__product_id=notice.product_id, status=Offer.Status.ACTIVE)
         for offer_id, seller_id in offers.order_by("pk").values_list("pk", "seller_id"):
-            offer_status_set(offer_id=offer_id, status=Offer.Status.PAUSED, by=DSA, reason=reason_short)
+            offer_status_set(offer_id=offer_id, status=Offer.Status.PAUSED, by=DSA, reason=REMOVED)
             paused.setdefault(seller_id, []).append(offer_id)
         return list(paused.items()) or [(None, [])]
     if action == Action.REVIEW_HIDDEN:
@@ -330,7 +331,7 @@ def _undo(decision: Decision, by: User) -> None:
     if decision.action in (Action.OFFER_REMOVED, Action.PRODUCT_OFFERS_REMOVED):
         paused = Offer.objects.filter(pk__in=decision.offer_ids, status=Offer.Status.PAUSED)
         for offer_id in paused.order_by("pk").values_list("pk", flat=True):
-            offer_status_set(offer_id=offer_id, status=Offer.Status.ACTIVE, by=DSA, reason="complaint upheld")
+            offer_status_set(offer_id=offer_id, status=Offer.Status.ACTIVE, by=DSA, reason=RESTORED)
     elif decision.action == Action.REVIEW_HIDDEN:
         assert decision.notice.review_id is not None
         review_publish(review_id=decision.notice.review_id, by=by)
