@@ -1,7 +1,7 @@
-"""DSA notice and action in Chromium: an anonymous visitor reports an offer from the product
+"""DSA notice and action in Chromium: an anonymous visitor reports a product listing from its
 page (the form comes filled from the link), receives the receipt; a member of the operator's
-staff finds the notice in the back office's queue, removes the offer with a statement of
-reasons; the seller's statement and the notifier's decision arrive by e-mail on the test SMTP
+staff finds the notice in the back office's queue, removes the listing (its offers) with a
+statement of reasons; the seller's statement and the notifier's decision arrive by e-mail on the test SMTP
 server, and the notifier's link opens the complaint page. axe-core finds nothing serious on the
 form, the queue, the notice and the complaint page."""
 
@@ -38,7 +38,7 @@ def test_an_anonymous_report_is_followed_to_the_decision_email(
 
     visitor = browser.new_context(viewport=DESKTOP, bypass_csp=True).new_page()
     visitor.goto(f"{base}/s/{code}/p/{product.slug}/")
-    visitor.locator(f"a[href*='kind=offer'][href*='{placed.book.uuid.hex}']").first.click()
+    visitor.locator(f"a[href*='kind=product'][href*='ref={product.slug}']").click()
     visitor.wait_for_load_state()
     assert visitor.locator("#id_url").input_value().endswith(f"/p/{product.slug}/")
     problems["form"] = describe(axe_violations(visitor, source))
@@ -65,13 +65,13 @@ def test_an_anonymous_report_is_followed_to_the_decision_email(
     staff.locator(f"a[href$='/back-office/notices/{notice.uuid}/']").click()
     staff.wait_for_load_state()
     problems["notice"] = describe(axe_violations(staff, source))
-    staff.check("input[name=action][value=offer_removed]")
+    staff.check("input[name=action][value=product_offers_removed]")
     for field in ("facts", "legal_ground", "explanation"):
         staff.fill(f"#id_{field}", DECISION[field])
     staff.locator("form.form [type=submit]").click()
     staff.wait_for_load_state()
     decision = Decision.objects.get()
-    assert decision.action == "offer_removed"
+    assert (decision.action, decision.offer_ids) == ("product_offers_removed", [placed.book.pk])
     placed.book.refresh_from_db()
     assert placed.book.status == "paused"
 
