@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("reviews",),
-    ("portability", "incidents", "returns", "dac7", "terms"),
+    ("portability", "incidents", "returns", "dac7", "terms", "notices"),
     ("invoices",),
     ("messaging", "webhooks"),
     ("privacy",),

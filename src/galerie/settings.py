@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "galerie.api",
     "ninja",  # the API's interactive docs: Swagger UI from static files, no CDN
     "galerie.incidents",
+    "galerie.notices",
     "galerie.reviews",
     "galerie.returns",
     "galerie.messaging",

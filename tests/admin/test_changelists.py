@@ -36,6 +36,9 @@ from galerie.ledger.holds import payout_hold_place
 from galerie.ledger.models import Account, CommissionOverride, CommissionPlan, JournalEntry, PayoutHold
 from galerie.messaging.models import Thread
 from galerie.messaging.services import message_post
+from galerie.notices.models import Complaint, Decision, Notice
+from galerie.notices.selectors import notice_target_get
+from galerie.notices.services import complaint_lodge, notice_decide, notice_submit
 from galerie.offers.models import Offer, OfferChange, PriceHistory
 from galerie.offers.services import offer_price_set
 from galerie.orders.models import Order, SellerOrder, SellerQualityWarning
@@ -90,6 +93,7 @@ READ_ONLY |= {PayoutHold, SellerTaxProfile, Dac7Reminder}  # DAC7: the seller's 
 READ_ONLY |= {SellerTermsVersion, SellerTermsAcceptance, SellerComplaint}  # the P2B pages and services
 READ_ONLY |= {Invoice, InvoiceCounter, CommissionInvoiceRun}  # issued by their services, never edited
 READ_ONLY |= {Erasure}  # customer_erase writes it
+READ_ONLY |= {Notice, Decision, Complaint}  # the notices' pages and services (DSA)
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -169,6 +173,21 @@ def populate(n: int) -> None:
     for order, _customer, _member in sales:  # what the worker's invoices handler does on order.placed
         invoice_issue(seller_order_id=order.seller_orders.get().pk)
     commission_invoices_issue(month=timezone.localdate(), now=timezone.now() + timedelta(days=32))
+    moderator = make_user(is_staff=True)
+    for order, _customer, member in sales:  # DSA: a notice of the seller, its decision, a complaint
+        seller = order.seller_orders.get().seller
+        storefront = order.storefront
+        target = notice_target_get(storefront=storefront, kind="seller", ref=seller.slug)
+        notice = notice_submit(
+            storefront=storefront, target=target, category="scams_and_fraud", language="en",
+            explanation="Sells counterfeit goods.", url="https://shop.example/s/", notifier_name="N",
+            notifier_email="n@example.test", good_faith=True,
+        )  # fmt: skip
+        [decision] = notice_decide(
+            notice_id=notice.pk, by=moderator, action="no_action", territorial_scope="", duration="",
+            facts="Nothing illegal was found.", legal_ground="", terms_ground="", explanation="Genuine.",
+        )  # fmt: skip
+        complaint_lodge(decision_id=decision.pk, role="affected", text="Please look again.", by_user=member)
     for i in range(n):
         staff_api_token_create(user=make_user(is_staff=True), name=f"Reporting {i}")
         gone = make_user()

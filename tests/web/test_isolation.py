@@ -27,6 +27,7 @@ from galerie.catalog.models import ProductProposal
 from galerie.incidents.models import Incident
 from galerie.invoices.services import invoice_issue
 from galerie.messaging.services import message_post
+from galerie.notices.models import Complaint, Decision, Notice
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
@@ -154,7 +155,22 @@ def world(paid):
         endpoint=hook, event_uuid=uuid.uuid4(), event_type="order.placed", body="{}", status="dead",
         next_attempt_at=timezone.now(),
     )  # fmt: skip
+    notice = Notice.objects.create(  # a notice about A's offer, decided: A's statement of reasons
+        storefront=shop.storefront, target_kind="offer", offer=shop.book, seller=seller_a,
+        category="other", explanation="A's secret notice", url="https://x.test/", good_faith=True,
+        language="en", status="decided", received_at=timezone.now(), due_at=timezone.now(),
+    )  # fmt: skip
+    decision = Decision.objects.create(
+        notice=notice, action="no_action", territorial_scope="-", duration="-", facts="-",
+        terms_ground="-", explanation="-", seller=seller_a, decided_by=make_user(), decided_at=timezone.now(),
+    )  # fmt: skip
+    complaint = Complaint.objects.create(
+        decision=decision, role="affected", text="A's complaint", received_at=timezone.now()
+    )
     kwargs = {
+        "notice": notice.uuid,
+        "decision": decision.uuid,
+        "complaint": complaint.uuid,
         "endpoint_id": hook.pk,
         "delivery_id": hook_delivery.pk,
         "operator_endpoint_id": WebhookEndpoint.objects.create(

@@ -152,6 +152,10 @@ class OfferChange(models.Model):
         API = "api", _("Seller API")
         PROPOSAL = "proposal", _("Product proposal accepted")
         SELLER_CLOSED = "seller_closed", _("Shop closed")
+        # The marketplace's decision on a notice of illegal content (DSA art. 17), and its
+        # reversal after a complaint (art. 20): only Galerie or operator staff resume the offer.
+        DSA_REMOVED = "dsa_removed", _("Removed after a notice of illegal content")
+        DSA_RESTORED = "dsa_restored", _("Given back after a complaint")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=16, choices=Field.choices)

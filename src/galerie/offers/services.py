@@ -192,8 +192,18 @@ def _set_sku(offer: Offer, seller_sku: str, *, by: Actor, reason: str, at: datet
     return [_change(offer.pk, Field.SELLER_SKU, "", seller_sku, by=by, reason=reason, at=at)]
 
 
+def _removed_after_notice(offer_id: int) -> bool:
+    """Whether the offer's last status change is the marketplace's removal after a DSA notice."""
+    last = OfferChange.objects.filter(offer_id=offer_id, field=Field.STATUS).order_by("-id")
+    return last.values_list("reason", flat=True).first() == OfferChange.Reason.DSA_REMOVED
+
+
 def _set_status(offer: Offer, status: str, *, by: Actor, reason: str, at: datetime) -> list[OfferChange]:
-    """Move the offer through its transition table (saves the status, writes the StatusChange)."""
+    """Move the offer through its transition table (saves the status, writes the StatusChange).
+
+    An offer paused by the marketplace after a notice of illegal content is resumed only by
+    Galerie or operator staff (a complaint upheld): its seller may close it, not resume it.
+    """
     if status not in Offer.Status.values:
         raise InvalidInput(
             {"status": [f"“{status}” is not an offer status ({', '.join(Offer.Status.values)})."]}
@@ -201,6 +211,18 @@ def _set_status(offer: Offer, status: str, *, by: Actor, reason: str, at: dateti
     previous = offer.status
     if previous == status:
         return []
+    if (
+        previous == Offer.Status.PAUSED
+        and status != Offer.Status.CLOSED
+        and not (isinstance(by, System) or getattr(by, "is_staff", False))
+        and _removed_after_notice(offer.pk)
+    ):
+        raise OfferEditDenied(
+            _(
+                "The marketplace removed this offer after a notice of illegal content: contest the "
+                "decision from “Content decisions” to have it back."
+            )
+        )
     transition(
         offer,
         to=status,

@@ -220,6 +220,38 @@ POLICIES: dict[str, Policy] = {
         text=T.LINK,
         export_order=60,
     ),
+    # --- notices (DSA notice and action) ---------------------------------------------------------
+    "notices.Notice": policy(
+        subject=by_email("notifier_email"),
+        not_personal="id uuid storefront target_kind product offer review seller category url good_faith"
+        " language status received_at due_at decided_at overdue_alerted_at",
+        notifier_name=T.ERASE,
+        notifier_email=T.ANONYMISE,
+        explanation=T.KEEP,  # the notice a decision rests on: evidence for complaints and courts
+        keep_years=6,
+        why="A notifier's notice (DSA art. 16): the decision taken on it may be contested in court.",
+        export_order=62,
+    ),
+    "notices.Decision": policy(
+        subject=by("author"),
+        on_erase="keep",
+        not_personal="id uuid notice action territorial_scope duration facts automated legal_ground"
+        " terms_ground explanation seller offer_ids decided_at",
+        author=T.LINK,  # the review's author a hiding restricted
+        decided_by=T.OTHER,
+        why="A statement of reasons (DSA art. 17): stored unchanged.",
+        export_order=63,
+    ),
+    "notices.Complaint": policy(
+        subject=by("by_user"),
+        not_personal="id uuid decision role status received_at outcome_reason decided_at",
+        by_user=T.LINK,
+        email=T.ANONYMISE,
+        text=T.KEEP,
+        keep_years=6,
+        decided_by=T.OTHER,
+        export_order=64,
+    ),
     "reviews.ReviewReport": policy(
         subject=by("reporter"),
         not_personal="id review reason created_at resolved_at",

@@ -35,6 +35,8 @@ DEFAULT_RATES: dict[str, dict[str, str]] = {
     "signup": {"account": "3/h", "ip": "10/h"},
     # seller applications sent: 3 tries per address, 5 per IP, per hour
     "seller_application": {"account": "3/h", "ip": "5/h"},
+    # notices of illegal content sent: 5 per address, 10 per IP, per hour
+    "dsa_notice": {"account": "5/h", "ip": "10/h"},
 }
 ACTIONS = tuple(DEFAULT_RATES)
 RATE = re.compile(r"(\d+)/(\d*)([smhd])?")  # django-ratelimit's notation

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from galerie.web.views import incidents, messaging
+from galerie.web.views import incidents, messaging, notices
 from galerie.web.views import reviews as review_views
 from galerie.web.views import webhooks as webhook_views
 from galerie.web.views.back_office import (
@@ -102,6 +102,9 @@ urlpatterns = [
     ),
     path("merges/", merges.merge_list, name="merges"),
     path("incidents/", incidents.escalations, name="incidents"),
+    path("notices/", notices.notice_queue, name="notices"),
+    path("notices/<uuid:notice>/", notices.notice_detail, name="notice"),
+    path("notices/complaints/<uuid:complaint>/", notices.complaint_detail, name="notice_complaint"),
     path("incidents/<uuid:incident>/", incidents.escalation_detail, name="incident"),
     path("merges/<int:merge_id>/", merges.merge_detail, name="merge"),
     path("merges/<int:merge_id>/commit/", merges.merge_commit_view, name="merge_commit"),

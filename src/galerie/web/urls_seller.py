@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from galerie.web.views import incidents, messaging
+from galerie.web.views import incidents, messaging, notices
 from galerie.web.views import reviews as review_views
 from galerie.web.views import webhooks as webhook_views
 from galerie.web.views.returns import seller as returns_seller
@@ -43,6 +43,8 @@ urlpatterns = [
     path("orders/<str:number>/packing-slip/", orders.packing_slip, name="packing_slip"),
     path("invoices/<uuid:invoice>/", orders.invoice, name="invoice"),
     path("incidents/", incidents.seller_incidents, name="incidents"),
+    path("decisions/", notices.seller_decisions, name="notice_decisions"),
+    path("decisions/<uuid:decision>/", notices.seller_decision, name="notice_decision"),
     path("incidents/<uuid:incident>/answer/", incidents.seller_incident_answer, name="incident_answer"),
     path("orders/<str:number>/messages/", messaging.seller_thread, name="message_thread"),
     path("orders/<str:number>/messages/post/", messaging.seller_thread_post, name="message_post"),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NoticesConfig(AppConfig):
+    name = "galerie.notices"
+    verbose_name = "DSA notices"
