@@ -37,6 +37,16 @@ VALID_IDENTITY = {
 }
 
 
+# A product's complete safety data (GPSR): every product the factories make may be listed.
+SAFE_PRODUCT = {
+    "manufacturer_name": "Éditions Hetzel",
+    "manufacturer_address": "18 rue Jacob, 75006 Paris",
+    "manufacturer_country": "FR",
+    "manufacturer_contact": "securite@hetzel.test",
+    "safety_information": {"en": "No particular hazard.", "fr": "Aucun danger particulier."},
+}
+
+
 def gtin13(prefix: str = "340") -> str:
     """Return a new valid EAN-13 (unique within a test run)."""
     body = f"{prefix}{next(_seq):09d}"[:12]
@@ -134,6 +144,7 @@ def make_product(
             else {},
         ),
         slug=fields.pop("slug", f"product-{n}"),
+        safety=fields.pop("safety", SAFE_PRODUCT),
         **fields,
     )
 

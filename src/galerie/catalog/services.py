@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -25,6 +26,7 @@ from galerie.catalog.models import (
     ProductType,
     Variant,
 )
+from galerie.catalog.safety import safety_values_clean
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.identifiers import clean_gtin
 from galerie.core.images import ImageRefused, image_clean
@@ -87,8 +89,10 @@ def product_create(
     attributes: dict[str, Any] | None = None,
     slug: str = "",
     status: str = Product.Status.PUBLISHED,
+    safety: dict[str, Any] | None = None,
 ) -> Product:
-    """Create a product; check its attributes against the product type's schema."""
+    """Create a product; check its attributes against the product type's schema and its
+    safety data (``safety``: some of ``catalog.safety.SAFETY_FIELDS``) against its fields."""
     definitions = list(product_type.attributes.all())
     product = Product(
         product_type=product_type,
@@ -99,6 +103,7 @@ def product_create(
         attributes=attributes_clean(definitions, attributes or {}, level=AttributeDefinition.Level.PRODUCT),
         slug=slug or slugify(title)[:200],
         status=status,
+        **safety_values_clean(safety or {}),
     )
     full_clean(product)
     product.save()
@@ -157,6 +162,32 @@ def product_image_add(*, product: Product, upload: UploadedFile | ContentFile, a
     image.width, image.height = clean.width, clean.height
     image.save()
     return image
+
+
+@transaction.atomic
+def product_safety_set(*, product_id: int, safety: dict[str, Any]) -> Product:
+    """Set some of a product's safety data (GPSR: manufacturer, EU responsible person, warnings
+    per language); raise InvalidInput naming the field at fault, then nothing is saved."""
+    product = Product.objects.select_for_update().get(pk=product_id)
+    values = safety_values_clean(safety)
+    for name, value in values.items():
+        setattr(product, name, value)
+    full_clean(product)
+    product.save(update_fields=[*values, "updated_at"])
+    emit("product.updated", product_id=product.pk)
+    return product
+
+
+@transaction.atomic
+def product_recall_mark(*, product_id: int, at: datetime) -> Product:
+    """Mark a product recalled as of ``at`` (nobody may list it again); a product already
+    recalled keeps its first date. Emits ``product.updated`` so its pages are rendered anew."""
+    product = Product.objects.select_for_update().get(pk=product_id)
+    if product.recalled_at is None:
+        product.recalled_at = at
+        product.save(update_fields=["recalled_at", "updated_at"])
+        emit("product.updated", product_id=product.pk)
+    return product
 
 
 @transaction.atomic

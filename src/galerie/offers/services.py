@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from galerie.catalog.models import Variant
+from galerie.catalog.models import Product, Variant
+from galerie.catalog.safety import SAFETY_FIELDS, product_listing_check
 from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
@@ -75,6 +76,13 @@ def _change(
     )
 
 
+def _listing_check(variant_id: int) -> None:
+    """Raise ProductSafetyIncomplete or ProductRecalled unless the variant's product may be
+    listed (GPSR: catalog.safety); one query."""
+    values = Product.objects.filter(variants=variant_id).values("pk", "recalled_at", *SAFETY_FIELDS).get()
+    product_listing_check(values, product_id=values["pk"])
+
+
 @transaction.atomic
 def offer_create(
     *,
@@ -89,10 +97,15 @@ def offer_create(
     reason: str = "",
     at: datetime | None = None,
 ) -> Offer:
-    """Put a variant on sale for a seller; record its first price and a "created" history row."""
+    """Put a variant on sale for a seller; record its first price and a "created" history row.
+
+    Raises ProductSafetyIncomplete (naming what the product lacks) or ProductRecalled when the
+    product may not be listed (GPSR), SellerNotActive, InvalidInput; then nothing is saved.
+    """
     offer_editor_check(seller_id=seller.pk, by=by, permission="offers.add_offer")
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
+    _listing_check(variant.pk)
     _check_quantity(stock, "stock", minimum=0)
     existing = (
         Offer.objects.filter(seller_id=seller.pk, variant_id=variant.pk, condition=condition)
@@ -194,6 +207,8 @@ def _set_status(offer: Offer, status: str, *, by: Actor, reason: str, at: dateti
     previous = offer.status
     if previous == status:
         return []
+    if status == Offer.Status.ACTIVE:  # back on sale: the product must still be listable
+        _listing_check(offer.variant_id)
     transition(
         offer,
         to=status,
