@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("reviews",),
-    ("portability", "incidents", "returns"),
+    ("portability", "incidents", "returns", "recalls"),
     ("messaging", "webhooks"),
     ("web", "api"),
 )

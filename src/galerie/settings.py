@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "galerie.incidents",
     "galerie.reviews",
     "galerie.returns",
+    "galerie.recalls",
     "galerie.messaging",
     "galerie.storefronts",
     "galerie.sellers",

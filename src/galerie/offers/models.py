@@ -152,6 +152,7 @@ class OfferChange(models.Model):
         API = "api", _("Seller API")
         PROPOSAL = "proposal", _("Product proposal accepted")
         SELLER_CLOSED = "seller_closed", _("Shop closed")
+        RECALLED = "recalled", _("Product recalled")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=16, choices=Field.choices)

@@ -394,3 +394,15 @@ def seller_offers_close(*, seller_id: int, by: Actor | None = None) -> None:
     open_offers = Offer.objects.filter(seller_id=seller_id).exclude(status=Offer.Status.CLOSED)
     for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
         offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=SELLER_CLOSE, reason=reason)
+
+
+def product_offers_close(*, product_id: int, by: Actor, reason: str = OfferChange.Reason.RECALLED) -> int:
+    """Close every offer of the product's variants not closed yet, lowest id first, in the
+    caller's transaction (a recall); return how many. Each goes through ``offer_status_set``:
+    its history row and its ``offer.status_changed`` event (cached pages, search index)."""
+    open_offers = Offer.objects.filter(variant__product_id=product_id).exclude(status=Offer.Status.CLOSED)
+    closed = 0
+    for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
+        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=by, reason=reason)
+        closed += 1
+    return closed

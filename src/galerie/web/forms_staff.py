@@ -198,6 +198,24 @@ class ProposalDecisionForm(forms.Form):
         return data
 
 
+class RecallForm(forms.Form):
+    """The operator's recall of a product: which, and the notice its buyers read, per language."""
+
+    product = forms.CharField(
+        label=_("Product (its slug or uuid)"), max_length=200, help_text=_("As in the product's address.")
+    )
+    notice_en = forms.CharField(
+        label=_("Recall notice in English"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    notice_fr = forms.CharField(
+        label=_("Recall notice in French"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand: its offers leave every storefront now and its buyers are e-mailed."),
+        required=True,
+    )
+
+
 DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

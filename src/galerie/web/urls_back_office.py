@@ -12,6 +12,7 @@ from galerie.web.views.back_office import (
     portfolio,
     proposals,
     quality,
+    recalls,
     sellers,
     storefronts,
 )
@@ -67,6 +68,9 @@ urlpatterns = [
     path("money/storefronts/costs/", portfolio.cost_record, name="storefront_cost_record"),
     path("money/storefronts/costs/delete/", portfolio.cost_delete, name="storefront_cost_delete"),
     path("quality/", quality.quality, name="quality"),
+    path("recalls/", recalls.recall_list, name="recalls"),
+    path("recalls/<int:recall_id>/", recalls.recall_detail, name="recall"),
+    path("recalls/<int:recall_id>/report.csv", recalls.recall_csv, name="recall_csv"),
     path("quality/settings/", quality.quality_settings, name="quality_settings"),
     path("messages/", messaging.operator_threads, name="message_threads"),
     path("messages/<uuid:thread>/", messaging.operator_thread, name="message_thread"),

@@ -19,6 +19,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_noop
 
 from galerie.catalog.models import Product, Variant
+from galerie.catalog.safety import SAFETY_FIELDS, product_listing_check
+from galerie.core.errors import DomainError
 from galerie.offers.imports.rows import _Problem, _Row
 from galerie.offers.models import Offer
 from galerie.offers.selectors.seller import StorefrontScope, storefront_for_category
@@ -36,6 +38,18 @@ _OFFER_FIELDS = (
     "price_minor",
     "stock",
     "lead_time_days",
+)
+
+
+# A variant, its product's place and what listing it needs (GPSR safety data, not recalled).
+_VARIANT_FIELDS = (
+    "id",
+    "gtin",
+    "product_id",
+    "product__status",
+    "product__category__path",
+    "product__recalled_at",
+    *(f"product__{name}" for name in SAFETY_FIELDS),
 )
 
 
@@ -123,7 +137,7 @@ class _Checker:
                 Variant.objects.all(),
                 "gtin",
                 {r.gtin for r in rows if r.gtin},
-                ("id", "gtin", "product__status", "product__category__path"),
+                _VARIANT_FIELDS,
             )
         }
         by_variant = {
@@ -194,6 +208,11 @@ class _Checker:
                 return problem(
                     "gtin", row.gtin, "This product is not on sale in the catalog (withdrawn or draft)."
                 )
+            values = {name.removeprefix("product__"): value for name, value in variant.items()}
+            try:
+                product_listing_check(values, product_id=variant["product_id"])
+            except DomainError as refusal:  # the one rule offer_create applies (catalog.safety)
+                return problem("gtin", row.gtin, refusal.message)
             storefront = storefront_for_category(self.scopes, variant["product__category__path"])
             if storefront is None:  # what the page that puts a product on sale answers
                 return problem("gtin", row.gtin, OUTSIDE_SCOPE_REASON)
