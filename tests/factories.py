@@ -191,7 +191,13 @@ def make_bulk_variants(count: int, *, prefix: str = "377", per_product: int = 10
     n = next(_seq)
     product_type, category = make_product_type(attributes=[]), make_category()
     products = Product.objects.bulk_create(
-        Product(product_type=product_type, category=category, title=f"Bulk {n}-{i}", slug=f"bulk-{n}-{i}")
+        Product(
+            product_type=product_type,
+            category=category,
+            title=f"Bulk {n}-{i}",
+            slug=f"bulk-{n}-{i}",
+            **SAFE_PRODUCT,
+        )
         for i in range(-(-count // per_product))
     )
     bodies = (f"{prefix}{n % 1000:03d}{i:06d}" for i in range(count))

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language_info, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.errors import ProductRecalled, ProductSafetyIncomplete
@@ -88,7 +88,10 @@ def missing_words(code: str) -> str:
     """Return a missing piece's words in the active language ("the manufacturer's name")."""
     name, _sep, language = code.partition(":")
     if name == "safety_information":
-        language_name = dict(settings.LANGUAGES).get(language, language)
+        try:
+            language_name = get_language_info(language)["name_translated"].lower()
+        except KeyError:
+            language_name = language
         return gettext(WARNINGS_IN) % {"language": language_name}
     return gettext(MANUFACTURER_FIELDS.get(name) or RESPONSIBLE_FIELDS.get(name) or name)
 
@@ -152,7 +155,7 @@ def safety_values_clean(safety: Mapping[str, Any]) -> dict[str, Any]:
     is not one of ``SAFETY_FIELDS`` (the model's validators check the values)."""
     unknown = sorted(set(safety) - set(SAFETY_FIELDS))
     if unknown:
-        raise InvalidInput({name: ["Not a product safety field."] for name in unknown})
+        raise InvalidInput({name: [gettext("Not a product safety field.")] for name in unknown})
     values = {name: value.strip() if isinstance(value, str) else value for name, value in safety.items()}
     for name in ("manufacturer_country", "responsible_country"):
         if name in values:

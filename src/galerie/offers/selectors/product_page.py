@@ -26,6 +26,7 @@ from django.db.models import Model
 
 from galerie.catalog.errors import ProductNotFound
 from galerie.catalog.models import AttributeDefinition, Brand, Category, Product, ProductImage, Variant
+from galerie.catalog.safety import needs_responsible_person
 from galerie.offers.models import CONDITION_RANK, Condition, Offer
 from galerie.offers.selectors.sellable import prior_prices
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
@@ -117,6 +118,33 @@ class OfferRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PartyRow:
+    """A manufacturer or an EU responsible person as a listing names them (GPSR art. 19)."""
+
+    name: str
+    address: str
+    country: str
+    contact: str
+
+    @property
+    def contact_is_email(self) -> bool:
+        return "@" in self.contact and "://" not in self.contact
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyRow:
+    """What the product page shows of the product's safety data (catalog.safety)."""
+
+    manufacturer: PartyRow
+    responsible: PartyRow | None  # when the manufacturer is outside the EU
+    warnings: dict[str, str]  # per language
+    recalled: bool
+
+    def warnings_in(self, language: str) -> str:
+        return self.warnings.get(language, "")
+
+
+@dataclass(frozen=True, slots=True)
 class ProductRow:
     pk: int
     slug: str
@@ -126,6 +154,7 @@ class ProductRow:
     brand: NamedRef | None
     category: NamedRef
     product_type_id: int
+    safety: SafetyRow | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +179,10 @@ def _sql() -> dict[str, str]:
         # category when it has none (storefront_scope_filter).
         "product": f"""
             SELECT p.id, p.slug, p.title, p.description, p.attributes, p.product_type_id,
-                   b.slug, b.name, c.slug, c.name
+                   b.slug, b.name, c.slug, c.name,
+                   p.manufacturer_name, p.manufacturer_address, p.manufacturer_country,
+                   p.manufacturer_contact, p.responsible_name, p.responsible_address,
+                   p.responsible_country, p.responsible_contact, p.safety_information, p.recalled_at
             FROM {product} p
             JOIN {category} c ON c.id = p.category_id
             LEFT JOIN {brand} b ON b.id = p.brand_id
@@ -206,7 +238,17 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
     found = _rows(sql["product"], [slug, Product.Status.PUBLISHED, storefront.pk, storefront.pk])
     if not found:
         raise ProductNotFound("This product is not sold on this storefront.")
-    pk, slug, title, description, attributes, type_id, brand_slug, brand_name, cat_slug, cat_name = found[0]
+    row, party = found[0][:10], found[0][10:]
+    pk, slug, title, description, attributes, type_id, brand_slug, brand_name, cat_slug, cat_name = row
+    m_name, m_address, m_country, m_contact, r_name, r_address, r_country, r_contact, warns, recalled = party
+    safety = SafetyRow(
+        manufacturer=PartyRow(m_name, m_address, m_country, m_contact),
+        responsible=PartyRow(r_name, r_address, r_country, r_contact)
+        if r_name and needs_responsible_person(m_country)
+        else None,
+        warnings=_json(warns) or {},
+        recalled=recalled is not None,
+    )
     product = ProductRow(
         pk=pk,
         slug=slug,
@@ -216,6 +258,7 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
         brand=NamedRef(brand_slug, brand_name) if brand_slug is not None else None,
         category=NamedRef(cat_slug, cat_name),
         product_type_id=type_id,
+        safety=safety,
     )
     variants = [
         VariantRow(pk=v_pk, uuid=_uuid(v_uuid), name=name, gtin=gtin, attributes=_json(v_attributes) or {})

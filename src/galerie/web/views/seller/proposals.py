@@ -60,6 +60,7 @@ def proposal_new(request: SellerRequest) -> HttpResponse:
                         condition=data["condition"],
                         price=price,
                         stock=data["stock"],
+                        safety=form.safety(),
                     )
                 except GtinInCatalog as error:
                     form.add_error("gtin", error.message)
