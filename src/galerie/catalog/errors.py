@@ -48,19 +48,23 @@ class GtinInCatalog(DomainError):
 
 
 class ProductSafetyIncomplete(DomainError):
-    """The product lacks safety data a listing needs (GPSR art. 19); ``missing`` names each
-    piece (msgids of catalog.safety), the message lists them in the active language."""
+    """The product lacks safety data a listing needs (GPSR art. 19); ``missing`` holds the code
+    of each piece (catalog.safety), ``errors`` maps each to its words (the API's error body),
+    the message lists them all in the active language."""
 
     code = "product_safety_incomplete"
     http_status = 422
 
-    def __init__(self, message: str, *, missing: list[str], product_id: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, missing: list[str], words: list[str], product_id: int | None = None
+    ) -> None:
         super().__init__(message, field="variant")
         self.missing = missing
+        self.errors = {code: [text] for code, text in zip(missing, words, strict=True)}
         self.product_id = product_id
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "missing": self.missing}
+        return {**super().as_dict(), "errors": self.errors}
 
 
 class ProductRecalled(DomainError):

@@ -110,7 +110,12 @@ def product_listing_check(values: Mapping[str, Any], *, product_id: int | None =
         raise ProductRecalled(gettext("This product was recalled: it cannot be listed."), field="variant")
     missing = product_safety_missing(values)
     if missing:
-        raise ProductSafetyIncomplete(safety_missing_message(missing), missing=missing, product_id=product_id)
+        raise ProductSafetyIncomplete(
+            safety_missing_message(missing),
+            missing=missing,
+            words=[missing_words(code) for code in missing],
+            product_id=product_id,
+        )
 
 
 def validate_country(value: str) -> None:
