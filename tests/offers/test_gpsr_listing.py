@@ -202,7 +202,7 @@ def test_the_product_page_and_the_api_show_the_safety_data_in_the_storefronts_la
     assert "Personne responsable dans l'UE" in html and "Repräsentant GmbH" in html
     assert 'href="mailto:gpsr@repraesentant.test"' in html and lacking.gtin in html
     assert "Ne pas remplir au-delà de MAX." in html and "Do not fill above MAX." not in html
-    read = client.get(f"/api/v1/storefront/{storefront.code}/products/{lacking.product.slug}")
+    read = client.get(f"/api/v1/storefronts/{storefront.code}/products/{lacking.product.slug}")
     assert read.status_code == 200, read.content
     shown = read.json()["safety"]
     assert shown["manufacturer"]["country"] == "CN"
