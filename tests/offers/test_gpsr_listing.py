@@ -208,3 +208,27 @@ def test_the_product_page_and_the_api_show_the_safety_data_in_the_storefronts_la
     assert shown["manufacturer"]["country"] == "CN"
     assert shown["responsible_person"]["name"] == "Repräsentant GmbH"
     assert shown["warnings"] == safety["safety_information"][storefront.default_language]
+
+
+def test_offers_listed_before_the_check_stay_and_the_operator_report_names_them(shop):
+    # Given an offer listed while the product was complete, the data then lost (an older listing)
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _storefront, seller, lacking = shop
+    product_safety_set(product_id=lacking.product_id, safety={"manufacturer_address": "1 quai Y, Lyon"})
+    offer = offer_create(seller=seller, variant=lacking, price=Money(1990, "EUR"), stock=3, by=TESTS)
+    product_safety_set(product_id=lacking.product_id, safety={"manufacturer_address": ""})
+    # When the operator runs the report, the offer is still on sale and named
+    out = StringIO()
+    call_command("product_safety", stdout=out)
+    offer.refresh_from_db()
+    assert offer.status == "active"
+    lines = out.getvalue().strip().splitlines()
+    assert lines[1].endswith(",1,0,manufacturer_address") and lacking.product.slug in lines[1]
+    # When they pause them, the offer is paused with a history row, and kept
+    call_command("product_safety", "--pause", stdout=StringIO(), stderr=StringIO())
+    offer.refresh_from_db()
+    assert offer.status == "paused"
+    assert offer.changes.filter(field="status", to_value="paused").exists()

@@ -406,3 +406,14 @@ def product_offers_close(*, product_id: int, by: Actor, reason: str = OfferChang
         offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=by, reason=reason)
         closed += 1
     return closed
+
+
+def product_offers_pause(*, product_id: int, by: Actor, reason: str = "") -> int:
+    """Pause every active offer of the product's variants, lowest id first (the operator's
+    answer to a listing without safety data); return how many. Each through ``offer_status_set``."""
+    active = Offer.objects.filter(variant__product_id=product_id, status=Offer.Status.ACTIVE)
+    paused = 0
+    for offer_id in active.order_by("pk").values_list("pk", flat=True):
+        offer_status_set(offer_id=offer_id, status=Offer.Status.PAUSED, by=by, reason=reason)
+        paused += 1
+    return paused
