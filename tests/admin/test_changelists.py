@@ -38,6 +38,8 @@ from galerie.orders.services import seller_order_accept, seller_order_deliver, s
 from galerie.payments.models import Payment, PaymentEvent
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
+from galerie.recalls.models import Recall, RecallNotice
+from galerie.recalls.services import product_recall
 from galerie.returns.models import Return
 from galerie.returns.services import withdrawal_declare
 from galerie.reviews.models import Review
@@ -77,6 +79,7 @@ READ_ONLY |= {SellerAdmission, SellerMember}  # decided in the back office, mana
 READ_ONLY |= {MatchReview, StorefrontMerge, MergeProduct, MergeParty}  # decided by their services
 READ_ONLY |= {Return, Incident, Review, Thread}  # the parties' pages and the back office's
 READ_ONLY |= {StaffApiToken}  # made by `galerie api key create`, which shows the key once
+READ_ONLY |= {Recall, RecallNotice}  # made by the recall service (back-office page, `galerie recall`)
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -138,6 +141,9 @@ def populate(n: int) -> None:
         pass
     for order, customer, member in sales:
         after_delivery(order, customer, member)
+    for order, _customer, _member in sales:  # a recall of what was bought, with its buyer's notice
+        product_id = order.seller_orders.get().lines.get().variant.product_id
+        product_recall(product_id=product_id, notice={"en": "Stop.", "fr": "Arrêtez."}, by=TESTS)
     for i in range(n):
         staff_api_token_create(user=make_user(is_staff=True), name=f"Reporting {i}")
 
