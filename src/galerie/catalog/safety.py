@@ -7,7 +7,7 @@ the EU responsible for it (art. 16), with the same data; its warnings and safety
 in the storefronts' languages. Its identifiers (title, type, the variants' GTINs) and pictures
 are shown where the catalog has them; they are not a condition of listing (a book without an
 ISBN, a product whose picture comes later). The offers service asks
-:func:`product_safety_missing` before it lists anything (docs/compliance.md).
+:func:`product_safety_missing` before it lists anything (docs/product-safety-and-recalls.md).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from galerie.orders.models import Order
 
 
 class Recall(models.Model):
-    """A product taken off every storefront, its buyers of the period told (docs/compliance.md)."""
+    """A product taken off every storefront, its buyers of the period told
+    (docs/product-safety-and-recalls.md)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="recall")
