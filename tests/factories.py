@@ -37,6 +37,16 @@ VALID_IDENTITY = {
 }
 
 
+# A product's complete safety data (GPSR): every product the factories make may be listed.
+SAFE_PRODUCT = {
+    "manufacturer_name": "Éditions Hetzel",
+    "manufacturer_address": "18 rue Jacob, 75006 Paris",
+    "manufacturer_country": "FR",
+    "manufacturer_contact": "securite@hetzel.test",
+    "safety_information": {"en": "No particular hazard.", "fr": "Aucun danger particulier."},
+}
+
+
 def gtin13(prefix: str = "340") -> str:
     """Return a new valid EAN-13 (unique within a test run)."""
     body = f"{prefix}{next(_seq):09d}"[:12]
@@ -134,6 +144,7 @@ def make_product(
             else {},
         ),
         slug=fields.pop("slug", f"product-{n}"),
+        safety=fields.pop("safety", SAFE_PRODUCT),
         **fields,
     )
 
@@ -180,7 +191,13 @@ def make_bulk_variants(count: int, *, prefix: str = "377", per_product: int = 10
     n = next(_seq)
     product_type, category = make_product_type(attributes=[]), make_category()
     products = Product.objects.bulk_create(
-        Product(product_type=product_type, category=category, title=f"Bulk {n}-{i}", slug=f"bulk-{n}-{i}")
+        Product(
+            product_type=product_type,
+            category=category,
+            title=f"Bulk {n}-{i}",
+            slug=f"bulk-{n}-{i}",
+            **SAFE_PRODUCT,
+        )
         for i in range(-(-count // per_product))
     )
     bodies = (f"{prefix}{n % 1000:03d}{i:06d}" for i in range(count))

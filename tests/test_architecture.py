@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("seeding",),
     ("reviews",),
-    ("portability", "incidents", "returns", "dac7", "terms", "notices"),
+    ("portability", "incidents", "returns", "dac7", "terms", "notices", "recalls"),
     ("invoices",),
     ("messaging", "webhooks"),
     ("privacy",),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "galerie.notices",
     "galerie.reviews",
     "galerie.returns",
+    "galerie.recalls",
     "galerie.messaging",
     "galerie.storefronts",
     "galerie.sellers",

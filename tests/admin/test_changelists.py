@@ -48,6 +48,8 @@ from galerie.payments.testgateway.webhooks import deliver_due_webhooks
 from galerie.portability.models import MergeParty, MergeProduct, StorefrontMerge
 from galerie.privacy.models import Erasure
 from galerie.privacy.services import customer_erase
+from galerie.recalls.models import Recall, RecallNotice
+from galerie.recalls.services import product_recall
 from galerie.returns.models import Return
 from galerie.returns.services import withdrawal_declare
 from galerie.reviews.models import Review
@@ -94,6 +96,7 @@ READ_ONLY |= {SellerTermsVersion, SellerTermsAcceptance, SellerComplaint}  # the
 READ_ONLY |= {Invoice, InvoiceCounter, CommissionInvoiceRun}  # issued by their services, never edited
 READ_ONLY |= {Erasure}  # customer_erase writes it
 READ_ONLY |= {Notice, Decision, Complaint}  # the notices' pages and services (DSA)
+READ_ONLY |= {Recall, RecallNotice}  # made by the recall service (back-office page, `galerie recall`)
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -188,6 +191,9 @@ def populate(n: int) -> None:
             facts="Nothing illegal was found.", legal_ground="", terms_ground="", explanation="Genuine.",
         )  # fmt: skip
         complaint_lodge(decision_id=decision.pk, role="affected", text="Please look again.", by_user=member)
+    for order, _customer, _member in sales:  # a recall of what was bought, with its buyer's notice
+        product_id = order.seller_orders.get().lines.get().variant.product_id
+        product_recall(product_id=product_id, notice={"en": "Stop.", "fr": "Arrêtez."}, by=TESTS)
     for i in range(n):
         staff_api_token_create(user=make_user(is_staff=True), name=f"Reporting {i}")
         gone = make_user()

@@ -17,6 +17,7 @@ from galerie.offers.proposals import product_proposal_create
 from galerie.sellers.models import SellerMember
 from tests.api.operator_keys import staff_with
 from tests.factories import (
+    SAFE_PRODUCT,
     gtin13,
     make_category,
     make_product,
@@ -46,7 +47,7 @@ def world(client):
             seller=seller, by=owner, category_id=novels.pk, product_type_id=product_type.pk, title=title,
             brand_name="Hetzel", gtin=gtin13("978"), description="A novel.",
             attributes={"author": "Jules Verne", "pages": "320", "format": "paperback"},
-            price=Money(1290, "EUR"), stock=4,
+            price=Money(1290, "EUR"), stock=4, safety=SAFE_PRODUCT,
         )  # fmt: skip
 
     return SimpleNamespace(

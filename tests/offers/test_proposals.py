@@ -30,6 +30,7 @@ from galerie.offers.proposals import (
 )
 from galerie.sellers.models import SellerMember
 from tests.factories import (
+    SAFE_PRODUCT,
     gtin13,
     make_category,
     make_product,
@@ -87,6 +88,7 @@ def propose(world, **overrides):
         "condition": "new",
         "price": Money(1290, "EUR"),
         "stock": 4,
+        "safety": SAFE_PRODUCT,
         **overrides,
     }
     return product_proposal_create(**fields)

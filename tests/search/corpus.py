@@ -12,6 +12,7 @@ from galerie.catalog.models import Product
 from galerie.search.services import search_reindex
 from galerie.storefronts.models import Storefront
 from tests.factories import (
+    SAFE_PRODUCT,
     make_category,
     make_offer,
     make_product_type,
@@ -88,6 +89,7 @@ def corpus_build() -> Corpus:
             brands[brand] = catalog.brand_create(name=brand)
         brand_row = brands[brand]
         product = catalog.product_create(
+            safety=SAFE_PRODUCT,
             product_type=product_type,
             category=category,
             title=title,

@@ -21,7 +21,15 @@ from galerie.offers.services import offer_create, offer_price_set, offer_stock_s
 from galerie.search.counts import COUNTED, SCOPES, counts_rebuild
 from galerie.search.models import SearchCount, SearchEntry, SearchValue
 from galerie.search.services import search_index_products, search_reindex
-from tests.factories import TESTS, gtin13, make_category, make_product_type, make_seller, make_storefront
+from tests.factories import (
+    SAFE_PRODUCT,
+    TESTS,
+    gtin13,
+    make_category,
+    make_product_type,
+    make_seller,
+    make_storefront,
+)
 
 pytestmark = pytest.mark.django_db
 CONDITIONS = ["new", "used"]
@@ -122,7 +130,7 @@ def test_counts_follow_the_entries_through_changes_and_a_reindex(world, start, c
     with transaction.atomic():
         products: list[Product | None] = []
         for n, (category, brand, first) in enumerate(start):
-            item = catalog.product_create(
+            item = catalog.product_create(safety=SAFE_PRODUCT,
                 product_type=world["type"], category=world["children"][category], title=f"Bol {n}",
                 brand=None if brand is None else world["brands"][brand],
             )  # fmt: skip
@@ -142,7 +150,9 @@ def test_counts_follow_the_entries_through_changes_and_a_reindex(world, start, c
 
 
 def test_a_recount_of_one_storefront_leaves_the_others(world):
-    item = catalog.product_create(product_type=world["type"], category=world["children"][1], title="Bol")
+    item = catalog.product_create(
+        safety=SAFE_PRODUCT, product_type=world["type"], category=world["children"][1], title="Bol"
+    )
     variant = catalog.variant_create(product=item, gtin=gtin13())
     offer_create(by=TESTS, seller=world["sellers"][0], variant=variant, price=Money(500, "EUR"), stock=2)
     search_index_products(product_ids=[item.pk])

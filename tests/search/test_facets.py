@@ -23,7 +23,15 @@ from galerie.search.selectors import SearchFilters, SearchQuery, search_facets, 
 from galerie.search.services import price_band, search_reindex
 from galerie.sellers.services import seller_suspend
 from tests.conftest import cache_empty
-from tests.factories import TESTS, gtin13, make_category, make_product_type, make_seller, make_storefront
+from tests.factories import (
+    SAFE_PRODUCT,
+    TESTS,
+    gtin13,
+    make_category,
+    make_product_type,
+    make_seller,
+    make_storefront,
+)
 
 pytestmark = pytest.mark.django_db
 CONDITIONS = ["new", "like_new", "used"]
@@ -131,6 +139,7 @@ def test_facet_counts_and_totals_equal_a_brute_force_count(world, products, pick
     with transaction.atomic():
         for n, (category, brand, colour, offers) in enumerate(products):
             item = catalog.product_create(
+                safety=SAFE_PRODUCT,
                 product_type=world["type"],
                 category=world["children"][category],
                 title=f"Bol {n}",

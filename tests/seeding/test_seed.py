@@ -16,6 +16,7 @@ from stdnum.fr import siren, tva
 from galerie.accounts.models import User
 from galerie.catalog.attributes import attributes_clean
 from galerie.catalog.models import AttributeDefinition, Brand, Product, ProductImage, Variant
+from galerie.catalog.safety import EU_COUNTRIES, SAFETY_FIELDS, product_safety_missing
 from galerie.core.errors import full_clean
 from galerie.core.identifiers import clean_gtin
 from galerie.offers.models import Offer, PriceHistory
@@ -180,3 +181,14 @@ def test_the_demo_seller_gets_orders_through_the_real_checkout():
     assert statuses.count("delivered") == 1  # the customer confirmed receipt
     assert SellerOrder.objects.get(seller=membership.seller, status="delivered").delivered_at is not None
     assert demo_orders_create(seller=membership.seller, customer=customer, owner=membership.user) == 0
+
+
+def test_every_seeded_product_has_complete_safety_data_so_the_demo_keeps_its_offers():
+    # Given a seeded marketplace
+    _generate(5)
+    products = list(Product.objects.values("pk", *SAFETY_FIELDS))
+    # Then every product may be listed (GPSR), some made outside the EU with an EU representative
+    assert products and all(product_safety_missing(p) == [] for p in products)
+    assert any(p["manufacturer_country"] not in EU_COUNTRIES and p["responsible_name"] for p in products)
+    for product in Product.objects.all()[:50]:
+        full_clean(product)  # the contact is an e-mail or a web address, the countries are codes

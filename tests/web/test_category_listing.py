@@ -22,6 +22,7 @@ from galerie.search.services import search_reindex
 from galerie.sellers.models import ShippingProfile
 from galerie.sellers.services import seller_suspend
 from tests.factories import (
+    SAFE_PRODUCT,
     TESTS,
     make_category,
     make_offer,
@@ -124,6 +125,7 @@ def build(world, products):
     for n, spec in enumerate(products):
         brand = world.brands[spec["brand"]] if spec["brand"] is not None else None
         product = product_create(
+            safety=SAFE_PRODUCT,
             product_type=world.product_type,
             category=world.categories[spec["category"]],
             brand=brand,
@@ -442,6 +444,7 @@ def catalog(world):
     novels = world.categories[0]
     for n in range(6):
         product = product_create(
+            safety=SAFE_PRODUCT,
             product_type=world.product_type,
             category=novels,
             brand=world.brands[n % 2],
@@ -509,6 +512,7 @@ def test_pagination_links_carry_filters(client, world):
     novels = world.categories[0]
     for n in range(30):
         product = product_create(
+            safety=SAFE_PRODUCT,
             product_type=world.product_type,
             category=novels,
             brand=world.brands[0],
@@ -596,6 +600,7 @@ def fill(world, count):
     novels = world.categories[0]
     for n in range(count):
         product = product_create(
+            safety=SAFE_PRODUCT,
             product_type=world.product_type,
             category=novels,
             brand=world.brands[n % 3],
@@ -643,6 +648,7 @@ def test_what_the_listing_must_not_show(client, world):
     cases = {"draft": dict(status="draft"), "ok": {}}
     for slug, extra in cases.items():
         product = product_create(
+            safety=SAFE_PRODUCT,
             product_type=world.product_type,
             category=novels,
             title=slug,
@@ -653,6 +659,7 @@ def test_what_the_listing_must_not_show(client, world):
         make_offer(seller=world.sellers[0], variant=make_variant(product=product))
     for n, (seller, kwargs) in enumerate([(3, {}), (4, {}), (0, {"stock": 0}), (0, {"currency": "USD"})]):
         product = product_create(
+            safety=SAFE_PRODUCT,
             product_type=world.product_type,
             category=novels,
             title=f"hidden {n}",

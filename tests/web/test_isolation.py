@@ -31,6 +31,7 @@ from galerie.notices.models import Complaint, Decision, Notice
 from galerie.offers.models import Offer, OfferImport
 from galerie.orders.models import SellerOrder
 from galerie.portability.models import StorefrontMerge
+from galerie.recalls.services import product_recall
 from galerie.returns.models import Return
 from galerie.reviews.models import Review
 from galerie.sellers.access import ROLE_PERMS
@@ -44,7 +45,7 @@ from galerie.sellers.models import (
 from galerie.terms.services import complaint_file
 from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.checkout.conftest import shop as shop
-from tests.factories import make_category, make_product, make_storefront, make_user, make_variant
+from tests.factories import TESTS, make_category, make_product, make_storefront, make_user, make_variant
 from tests.messaging.conftest import picture
 from tests.web.test_money_pages import _payout_dir as _payout_dir
 from tests.web.test_money_pages import member
@@ -204,6 +205,11 @@ def world(paid):
         "storefront_id": other.pk,
         "token": "not-a-real-invitation-token",
         "review_id": 1,  # the back office's match reviews: refused before any look-up
+        "recall_id": product_recall(
+            product_id=make_product().pk,
+            notice={"en": "Stop using it.", "fr": "Cessez de l'utiliser."},
+            by=TESTS,
+        ).pk,
         "merge_id": StorefrontMerge.objects.create(
             code="merged", bundle_code="merged", name="Merged", path="/nowhere", manifest_sha256="0" * 64
         ).pk,

@@ -69,6 +69,12 @@ def form_data(world, **overrides):
         "condition": "new",
         "price": "14,50",
         "stock": "3",
+        "manufacturer_name": "Éditions Hetzel",
+        "manufacturer_address": "18 rue Jacob\n75006 Paris",
+        "manufacturer_country": "fr",
+        "manufacturer_contact": "https://hetzel.test/contact",
+        "safety_en": "No particular hazard.",
+        "safety_fr": "Aucun danger particulier.",
         **overrides,
     }
 
@@ -107,6 +113,8 @@ def test_propose_accept_and_the_offer_is_on_the_storefront_product_page(client, 
     assert page.status_code == 200
     body = page.content.decode()
     assert "Michel Strogoff" in body and world.seller.display_name in body
+    # the proposal's safety data was copied to the product and the page names the manufacturer
+    assert "Éditions Hetzel" in body and "18 rue Jacob" in body and "https://hetzel.test/contact" in body
 
 
 def propose(world, **fields):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -121,7 +122,43 @@ class ProductAdmin(ReportsProductEdits, admin.ModelAdmin):
     list_select_related = ["category", "brand", "product_type"]
     search_fields = ["title", "slug", "variants__gtin"]
     autocomplete_fields = ["brand", "category"]
-    readonly_fields = ["uuid", "created_at", "updated_at"]
+    readonly_fields = ["uuid", "created_at", "updated_at", "recalled_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "product_type",
+                    "category",
+                    "brand",
+                    "title",
+                    "slug",
+                    "description",
+                    "attributes",
+                    "status",
+                ]
+            },
+        ),
+        (
+            _("Product safety (GPSR): required before any offer"),
+            {
+                "fields": [
+                    "manufacturer_name",
+                    "manufacturer_address",
+                    "manufacturer_country",
+                    "manufacturer_contact",
+                    "responsible_name",
+                    "responsible_address",
+                    "responsible_country",
+                    "responsible_contact",
+                    "safety_information",
+                    "recall_period_months",
+                    "recalled_at",
+                ]
+            },
+        ),
+        (None, {"fields": ["uuid", "created_at", "updated_at"]}),
+    ]
     inlines = [VariantInline, ProductImageInline]
     paginator = EstimatedCountPaginator
     show_full_result_count = False

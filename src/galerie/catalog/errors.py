@@ -1,3 +1,5 @@
+from typing import Any
+
 from galerie.core.errors import DomainError, NotFound
 
 
@@ -40,3 +42,33 @@ class GtinInCatalog(DomainError):
         self.variant_id = variant_id
         self.product_title = product_title
         self.product_slug = product_slug
+
+
+# --- product safety (GPSR) --------------------------------------------------------------------
+
+
+class ProductSafetyIncomplete(DomainError):
+    """The product lacks safety data a listing needs (GPSR art. 19); ``missing`` holds the code
+    of each piece (catalog.safety), ``errors`` maps each to its words (the API's error body),
+    the message lists them all in the active language."""
+
+    code = "product_safety_incomplete"
+    http_status = 422
+
+    def __init__(
+        self, message: str, *, missing: list[str], words: list[str], product_id: int | None = None
+    ) -> None:
+        super().__init__(message, field="variant")
+        self.missing = missing
+        self.errors = {code: [text] for code, text in zip(missing, words, strict=True)}
+        self.product_id = product_id
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "errors": self.errors}
+
+
+class ProductRecalled(DomainError):
+    """The product was recalled: nobody may list it again."""
+
+    code = "product_recalled"
+    http_status = 409

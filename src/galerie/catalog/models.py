@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from galerie.catalog.safety import validate_contact, validate_country, validate_safety_information
 from galerie.core.identifiers import validate_gtin
 
 
@@ -168,6 +169,47 @@ class Product(models.Model):
     publisher_price_currency = models.CharField(
         "publisher's price currency", max_length=3, blank=True, default="", db_default=""
     )
+    # Product safety (GPSR, Regulation (EU) 2023/988 art. 19): who made it, and who answers for it
+    # in the EU when its maker is outside; catalog/safety.py says what a listing needs.
+    manufacturer_name = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    manufacturer_address = models.TextField(_("manufacturer's postal address"), blank=True)
+    manufacturer_country = models.CharField(
+        _("manufacturer's country"),
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text="ISO 3166 code: FR, DE, CN …",
+    )
+    manufacturer_contact = models.CharField(
+        _("manufacturer's e-mail or website"), max_length=254, blank=True, validators=[validate_contact]
+    )
+    responsible_name = models.CharField(
+        _("EU responsible person"),
+        max_length=200,
+        blank=True,
+        help_text="Required when the manufacturer is outside the EU (GPSR art. 16, 19).",
+    )
+    responsible_address = models.TextField(_("responsible person's postal address"), blank=True)
+    responsible_country = models.CharField(
+        _("responsible person's country"), max_length=2, blank=True, validators=[validate_country]
+    )
+    responsible_contact = models.CharField(
+        _("responsible person's e-mail or website"), max_length=254, blank=True, validators=[validate_contact]
+    )
+    safety_information = models.JSONField(
+        _("warnings and safety information"),
+        default=dict,
+        blank=True,
+        validators=[validate_safety_information],
+        help_text='Per storefront language: {"en": "…", "fr": "…"}.',
+    )
+    recall_period_months = models.PositiveSmallIntegerField(
+        _("recall period (months)"),
+        null=True,
+        blank=True,
+        help_text="How far back a recall reaches buyers; empty: 36 months.",
+    )
+    recalled_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -267,6 +309,16 @@ class ProductProposal(models.Model):
     gtin = models.CharField("GTIN", max_length=14, blank=True, validators=[validate_gtin])
     attributes = models.JSONField(default=dict, blank=True)
     image = models.ImageField(upload_to="catalog/proposals/", blank=True)
+    # The product's safety data (GPSR), copied to the product on acceptance.
+    manufacturer_name = models.CharField(max_length=200, blank=True)
+    manufacturer_address = models.TextField(blank=True)
+    manufacturer_country = models.CharField(max_length=2, blank=True, validators=[validate_country])
+    manufacturer_contact = models.CharField(max_length=254, blank=True, validators=[validate_contact])
+    responsible_name = models.CharField(max_length=200, blank=True)
+    responsible_address = models.TextField(blank=True)
+    responsible_country = models.CharField(max_length=2, blank=True, validators=[validate_country])
+    responsible_contact = models.CharField(max_length=254, blank=True, validators=[validate_contact])
+    safety_information = models.JSONField(default=dict, blank=True, validators=[validate_safety_information])
     # The seller's first offer, created on acceptance when both are given.
     condition = models.CharField(max_length=12, default="new")
     price_minor = models.BigIntegerField(null=True, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -26,6 +27,7 @@ from galerie.catalog.models import (
     ProductType,
     Variant,
 )
+from galerie.catalog.safety import safety_values_clean
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.identifiers import clean_gtin
 from galerie.core.images import ImageRefused, image_clean
@@ -97,9 +99,11 @@ def product_create(
     slug: str = "",
     status: str = Product.Status.PUBLISHED,
     publisher_price: Money | None = None,
+    safety: dict[str, Any] | None = None,
 ) -> Product:
-    """Create a product; check its attributes against the product type's schema (and a
-    publisher's price: more than zero)."""
+    """Create a product; check its attributes against the product type's schema, a publisher's
+    price (more than zero) and its safety data (``safety``: some of
+    ``catalog.safety.SAFETY_FIELDS``) against its fields."""
     if (problem := publisher_price_problem(publisher_price)) is not None:
         raise InvalidInput({"publisher_price": [problem]})
     definitions = list(product_type.attributes.all())
@@ -114,6 +118,7 @@ def product_create(
         status=status,
         publisher_price_minor=publisher_price.amount_minor if publisher_price is not None else None,
         publisher_price_currency=publisher_price.currency if publisher_price is not None else "",
+        **safety_values_clean(safety or {}),
     )
     full_clean(product)
     product.save()
@@ -198,10 +203,36 @@ def product_publisher_price_set(*, product_id: int, price: Money | None) -> Prod
     return product
 
 
+@transaction.atomic
+def product_safety_set(*, product_id: int, safety: dict[str, Any]) -> Product:
+    """Set some of a product's safety data (GPSR: manufacturer, EU responsible person, warnings
+    per language); raise InvalidInput naming the field at fault, then nothing is saved."""
+    product = Product.objects.select_for_update().get(pk=product_id)
+    values = safety_values_clean(safety)
+    for name, value in values.items():
+        setattr(product, name, value)
+    full_clean(product)
+    product.save(update_fields=[*values, "updated_at"])
+    emit("product.updated", product_id=product.pk)
+    return product
+
+
 def product_publisher_price_changed(*, product_id: int) -> None:
     """Report that a product's publisher's price changed (the service above, or the admin, in
     the transaction of the change): emit ``product.publisher_price_changed``."""
     emit("product.publisher_price_changed", product_id=product_id)
+
+
+@transaction.atomic
+def product_recall_mark(*, product_id: int, at: datetime) -> Product:
+    """Mark a product recalled as of ``at`` (nobody may list it again); a product already
+    recalled keeps its first date. Emits ``product.updated`` so its pages are rendered anew."""
+    product = Product.objects.select_for_update().get(pk=product_id)
+    if product.recalled_at is None:
+        product.recalled_at = at
+        product.save(update_fields=["recalled_at", "updated_at"])
+        emit("product.updated", product_id=product.pk)
+    return product
 
 
 @transaction.atomic

@@ -42,7 +42,8 @@ from galerie.catalog.models import (
     ProductType,
     Variant,
 )
-from galerie.core.errors import InvalidInput, InvalidTransition
+from galerie.catalog.safety import SAFETY_FIELDS, safety_values_clean
+from galerie.core.errors import InvalidInput, InvalidTransition, full_clean
 from galerie.core.identifiers import clean_gtin
 from galerie.core.images import CleanImage, ImageRefused, image_clean
 from galerie.core.locking import lock_row
@@ -184,6 +185,7 @@ def product_proposal_create(
     price: Money | None = None,
     stock: int | None = None,
     publisher_price: Money | None = None,
+    safety: dict[str, Any] | None = None,
     errors: Mapping[str, list[str]] | None = None,
 ) -> ProductProposal:
     """Record a seller's proposal of a new product; raise InvalidInput naming every bad field.
@@ -192,7 +194,8 @@ def product_proposal_create(
     ``errors`` what the caller found wrong with the fields it checks (the condition): they are
     raised together with the catalog's. Raises GtinInCatalog when the GTIN already names a
     catalog variant (the seller should make an offer on it instead). Nothing is stored when
-    anything is wrong.
+    anything is wrong. ``safety`` is the product's safety data (GPSR: some of
+    ``catalog.safety.SAFETY_FIELDS``), copied to the product on acceptance.
     """
     errors = dict(errors or {})
     if category is None:
@@ -242,6 +245,7 @@ def product_proposal_create(
             clean_image = _image_check(image)
         except ImageRefused as error:
             errors["image"] = [str(error)]
+    safety_values = safety_values_clean(safety or {})
     if errors:
         raise InvalidInput(errors)
     proposal = ProductProposal(
@@ -259,7 +263,11 @@ def product_proposal_create(
         stock=stock,
         publisher_price_minor=publisher_price.amount_minor if publisher_price is not None else None,
         created_by=by,
+        **safety_values,
     )
+    if safety_values:  # the safety fields' own validators (an e-mail or a web address, a country code)
+        others = [f.name for f in ProductProposal._meta.fields if f.name not in safety_values]
+        full_clean(proposal, exclude=others, validate_unique=False, validate_constraints=False)
     if clean_image is not None:
         suffix = PurePath(clean_image.file.name or "").suffix
         proposal.image.save(f"{proposal.uuid.hex}{suffix}", clean_image.file, save=False)
@@ -366,6 +374,7 @@ def product_proposal_accept(
             if proposal.publisher_price_minor is not None
             else None
         ),
+        safety={name: getattr(proposal, name) for name in SAFETY_FIELDS},
     )
     variant = catalog.variant_create(product=product, gtin=proposal.gtin or None, attributes=variant_values)
     if proposal.image:

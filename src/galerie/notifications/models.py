@@ -27,6 +27,7 @@ class SentEmail(models.Model):
         SELLER_INVITATION = "seller_invitation", "Staff invitation (invitee)"
         PROPOSAL_DECIDED = "proposal_decided", "Product proposal decided (seller)"
         SELLER_QUALITY_WARNING = "seller_quality_warning", "Quality threshold breached (seller)"
+        PRODUCT_RECALL = "product_recall", "Product recall notice (buyer)"
 
     event_uuid = models.UUIDField(help_text="The outbox event this e-mail answers.")
     kind = models.CharField(max_length=40, choices=Kind.choices)

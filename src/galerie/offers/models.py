@@ -156,6 +156,7 @@ class OfferChange(models.Model):
         # reversal after a complaint (art. 20): only Galerie or operator staff resume the offer.
         DSA_REMOVED = "dsa_removed", _("Removed after a notice of illegal content")
         DSA_RESTORED = "dsa_restored", _("Given back after a complaint")
+        RECALLED = "recalled", _("Product recalled")
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=16, choices=Field.choices)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from galerie.accounts.models import User
 from galerie.catalog import services_proposals as catalog_proposals
 from galerie.catalog.models import Category, ProductProposal, Variant
+from galerie.catalog.safety import product_safety_missing
 from galerie.core.actors import System
 from galerie.core.money import Money
 from galerie.offers.models import Condition, OfferChange
@@ -69,6 +70,7 @@ def product_proposal_create(
     price: Money | None = None,
     stock: int | None = None,
     publisher_price: Money | None = None,
+    safety: dict[str, Any] | None = None,
 ) -> ProductProposal:
     """Record a seller's proposal of a new product in a category of its storefronts; raise
     InvalidInput naming every bad field (GtinInCatalog when the GTIN is in the catalog already).
@@ -93,13 +95,18 @@ def product_proposal_create(
         price=price,
         stock=stock,
         publisher_price=publisher_price,
+        safety=safety,
         errors=errors,
     )
 
 
 def _first_offer(proposal: ProductProposal, variant: Variant) -> int | None:
-    """Make the seller's first offer on the accepted product, when the proposal has a price and a stock."""
+    """Make the seller's first offer on the accepted product, when the proposal has a price and a
+    stock and the product may be listed (its safety data complete, GPSR): otherwise the product
+    is accepted without an offer, which the seller makes once the operator completed the data."""
     if proposal.price_minor is None or proposal.stock is None:
+        return None
+    if product_safety_missing(vars(variant.product)):
         return None
     offer = offer_create(
         seller=proposal.seller,

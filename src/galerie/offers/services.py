@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from galerie.catalog.books import is_book, publisher_price
 from galerie.catalog.models import Product, Variant
+from galerie.catalog.safety import SAFETY_FIELDS, product_listing_check
 from galerie.core.actors import Actor, System, actor_label, actor_user_id
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.locking import lock_row
@@ -78,6 +79,13 @@ def _change(
     )
 
 
+def _listing_check(variant_id: int) -> None:
+    """Raise ProductSafetyIncomplete or ProductRecalled unless the variant's product may be
+    listed (GPSR: catalog.safety); one query."""
+    values = Product.objects.filter(variants=variant_id).values("pk", "recalled_at", *SAFETY_FIELDS).get()
+    product_listing_check(values, product_id=values["pk"])
+
+
 @transaction.atomic
 def offer_create(
     *,
@@ -94,10 +102,14 @@ def offer_create(
 ) -> Offer:
     """Put a variant on sale for a seller; record its first price and a "created" history row.
 
-    A new book sells at its publisher's price (loi Lang): raises BookPriceFixed otherwise."""
+    A new book sells at its publisher's price (loi Lang): raises BookPriceFixed otherwise.
+    Raises ProductSafetyIncomplete (naming what the product lacks) or ProductRecalled when the
+    product may not be listed (GPSR), SellerNotActive, InvalidInput; then nothing is saved.
+    """
     offer_editor_check(seller_id=seller.pk, by=by, permission="offers.add_offer")
     if seller.status not in SELLERS_WHO_MAY_LIST:
         raise SellerNotActive(f"{seller} cannot list offers while its account is {seller.status}.")
+    _listing_check(variant.pk)
     _check_quantity(stock, "stock", minimum=0)
     book_price_check(product=product_of_variant(variant.pk), condition=condition, price=price)
     existing = (
@@ -223,6 +235,8 @@ def _set_status(offer: Offer, status: str, *, by: Actor, reason: str, at: dateti
                 "decision from “Content decisions” to have it back."
             )
         )
+    if status == Offer.Status.ACTIVE:  # back on sale: the product must still be listable
+        _listing_check(offer.variant_id)
     transition(
         offer,
         to=status,
@@ -442,3 +456,26 @@ def book_offers_reprice(*, product_id: int) -> int:
             )
             changed += 1
     return changed
+
+
+def product_offers_close(*, product_id: int, by: Actor, reason: str = OfferChange.Reason.RECALLED) -> int:
+    """Close every offer of the product's variants not closed yet, lowest id first, in the
+    caller's transaction (a recall); return how many. Each goes through ``offer_status_set``:
+    its history row and its ``offer.status_changed`` event (cached pages, search index)."""
+    open_offers = Offer.objects.filter(variant__product_id=product_id).exclude(status=Offer.Status.CLOSED)
+    closed = 0
+    for offer_id in open_offers.order_by("pk").values_list("pk", flat=True):
+        offer_status_set(offer_id=offer_id, status=Offer.Status.CLOSED, by=by, reason=reason)
+        closed += 1
+    return closed
+
+
+def product_offers_pause(*, product_id: int, by: Actor, reason: str = "") -> int:
+    """Pause every active offer of the product's variants, lowest id first (the operator's
+    answer to a listing without safety data); return how many. Each through ``offer_status_set``."""
+    active = Offer.objects.filter(variant__product_id=product_id, status=Offer.Status.ACTIVE)
+    paused = 0
+    for offer_id in active.order_by("pk").values_list("pk", flat=True):
+        offer_status_set(offer_id=offer_id, status=Offer.Status.PAUSED, by=by, reason=reason)
+        paused += 1
+    return paused

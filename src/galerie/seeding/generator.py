@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from stdnum import ean, iban, luhn
 from galerie.accounts.models import User
 from galerie.catalog import services as catalog
 from galerie.catalog.models import Brand, Category, Product, ProductType, Variant
+from galerie.catalog.safety import SAFETY_FIELDS
 from galerie.ledger.models import CommissionPlan
 from galerie.offers.models import Condition, Offer, PriceHistory
 from galerie.seeding import vocabulary as words
@@ -278,7 +280,8 @@ class MarketplaceGenerator:
         w.table(
             Product,
             ["id", "uuid", "product_type", "category", "brand", "title", "slug", "description", "attributes",
-             "status", "publisher_price_minor", "publisher_price_currency", "created_at", "updated_at"],
+             "status", "publisher_price_minor", "publisher_price_currency", "created_at", "updated_at",
+             *SAFETY_FIELDS],
         )  # fmt: skip
         w.table(Variant, ["id", "uuid", "product", "gtin", "name", "attributes", "position"])
         w.table(
@@ -451,7 +454,8 @@ class MarketplaceGenerator:
             Product,
             (product_id, self._uuid(), product_type.pk, leaf.category_id, brand_id, title,
              self._slug(title, suffix=product_id), description, attributes, Product.Status.PUBLISHED,
-             book_price, "EUR" if book_price is not None else "", created, created),
+             book_price, "EUR" if book_price is not None else "", created, created,
+             *_safety(rng, brand, leaf.type_code)),
         )  # fmt: skip
         counts["products"] += 1
         offers = 0
@@ -700,6 +704,66 @@ def _stationery(rng, leaf, brand):
         attributes,
         f"{title}, {attributes['pages']} pages of {attributes['paper_weight']} g/m² paper.",
     )
+
+
+# Product safety data (GPSR): the brand as manufacturer, in the EU or (one in six) outside it
+# with an EU responsible person; warnings by product type in both languages.
+_MAKER_PLACES = [
+    ("FR", "12 rue de la Manufacture, 69007 Lyon"),
+    ("FR", "4 avenue de l'Industrie, 59650 Villeneuve-d'Ascq"),
+    ("DE", "Industriestraße 21, 70565 Stuttgart"),
+    ("IT", "Via dell'Artigianato 8, 20151 Milano"),
+    ("ES", "Calle de la Fábrica 17, 08018 Barcelona"),
+    ("NL", "Fabrieksweg 3, 5652 AB Eindhoven"),
+]
+_FAR_PLACES = [
+    ("CN", "88 Keji Road, Nanshan District, Shenzhen 518057"),
+    ("US", "500 Market Street, San Francisco, CA 94105"),
+    ("JP", "2-1-1 Nihonbashi, Chuo-ku, Tokyo 103-0027"),
+]
+_EU_REPRESENTATIVE = {
+    "responsible_name": "Galerie Conformité SAS",
+    "responsible_address": "25 rue du Commerce, 75015 Paris",
+    "responsible_country": "FR",
+    "responsible_contact": "gpsr@conformite.example",
+}
+_WARNINGS = {
+    "electric": (
+        "Read the instructions before use. Connect only to a 230 V earthed socket; keep away from water.",
+        "Lire la notice avant utilisation. Brancher uniquement sur une prise 230 V reliée à la terre ;"
+        " tenir éloigné de l'eau.",
+    ),
+    "small": (
+        "Contains small parts: not suitable for children under 3 years.",
+        "Contient de petits éléments : ne convient pas aux enfants de moins de 3 ans.",
+    ),
+    "none": (
+        "No particular hazard in normal use.",
+        "Aucun danger particulier dans des conditions normales d'utilisation.",
+    ),
+}
+_WARNING_OF_TYPE = {
+    "portable": "electric", "ecran": "electric", "smartphone": "electric", "televiseur": "electric",
+    "audio": "electric", "gros-electro": "electric", "petit-electro": "electric",
+    "jewellery": "small", "craft": "small", "jeu": "small",
+}  # fmt: skip
+
+
+def _safety(rng: random.Random, brand: str, type_code: str) -> tuple:
+    """The safety fields of a product (in SAFETY_FIELDS order), plausible and complete."""
+    slug = re.sub(r"[^a-z0-9]+", "", brand.lower()) or "maker"
+    far = rng.random() < 1 / 6
+    country, address = rng.choice(_FAR_PLACES if far else _MAKER_PLACES)
+    en, fr = _WARNINGS[_WARNING_OF_TYPE.get(type_code, "none")]
+    values = {
+        "manufacturer_name": brand,
+        "manufacturer_address": address,
+        "manufacturer_country": country,
+        "manufacturer_contact": f"https://{slug}.example/contact",
+        **(_EU_REPRESENTATIVE if far else {}),
+        "safety_information": {"en": en, "fr": fr},
+    }
+    return tuple(values.get(name, "") for name in SAFETY_FIELDS)
 
 
 _PRODUCT_MAKERS: dict[str, Callable[[random.Random, _Leaf, str], tuple[str, dict, str]]] = {

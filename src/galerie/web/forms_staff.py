@@ -129,6 +129,53 @@ class ProposalForm(forms.Form):
         help_text=_("With a stock, your offer goes on sale as soon as the product is accepted."),
     )
     stock = forms.IntegerField(label=_("Stock"), required=False, min_value=0, max_value=1_000_000)
+    # Product safety (GPSR): without it the product is accepted but cannot be listed.
+    manufacturer_name = forms.CharField(label=_("Manufacturer"), max_length=200, required=False)
+    manufacturer_address = forms.CharField(
+        label=_("Manufacturer's postal address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    manufacturer_country = forms.CharField(
+        label=_("Manufacturer's country (code: FR, DE, CN …)"), max_length=2, required=False
+    )
+    manufacturer_contact = forms.CharField(
+        label=_("Manufacturer's e-mail or website"), max_length=254, required=False
+    )
+    responsible_name = forms.CharField(
+        label=_("EU responsible person (if the manufacturer is outside the EU)"),
+        max_length=200,
+        required=False,
+    )
+    responsible_address = forms.CharField(
+        label=_("Responsible person's postal address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    responsible_country = forms.CharField(
+        label=_("Responsible person's country (code)"), max_length=2, required=False
+    )
+    responsible_contact = forms.CharField(
+        label=_("Responsible person's e-mail or website"), max_length=254, required=False
+    )
+    safety_en = forms.CharField(
+        label=_("Warnings and safety information, in English"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    safety_fr = forms.CharField(
+        label=_("Warnings and safety information, in French"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    SAFETY_NAMES = (
+        "manufacturer_name",
+        "manufacturer_address",
+        "manufacturer_country",
+        "manufacturer_contact",
+        "responsible_name",
+        "responsible_address",
+        "responsible_country",
+        "responsible_contact",
+    )
 
     def __init__(
         self, *args: Any, categories, product_type: ProductType, currency: str = "EUR", **kwargs: Any
@@ -168,6 +215,20 @@ class ProposalForm(forms.Form):
     @property
     def offer_fields(self) -> list[forms.BoundField]:
         return [self[n] for n in ("condition", "price", "stock")]
+
+    @property
+    def safety_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in (*self.SAFETY_NAMES, "safety_en", "safety_fr")]
+
+    def safety(self) -> dict[str, Any]:
+        """The product's safety data as the catalog stores it (catalog.safety.SAFETY_FIELDS)."""
+        values: dict[str, Any] = {name: self.cleaned_data.get(name, "") for name in self.SAFETY_NAMES}
+        values["safety_information"] = {
+            language: text
+            for language in ("en", "fr")
+            if (text := self.cleaned_data.get(f"safety_{language}"))
+        }
+        return values
 
     def clean_gtin(self) -> str:
         value = self.cleaned_data.get("gtin", "").strip()
@@ -217,6 +278,24 @@ class ProposalDecisionForm(forms.Form):
         if data.get("action") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for the rejection: the seller is told."))
         return data
+
+
+class RecallForm(forms.Form):
+    """The operator's recall of a product: which, and the notice its buyers read, per language."""
+
+    product = forms.CharField(
+        label=_("Product (its slug or uuid)"), max_length=200, help_text=_("As in the product's address.")
+    )
+    notice_en = forms.CharField(
+        label=_("Recall notice in English"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    notice_fr = forms.CharField(
+        label=_("Recall notice in French"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand: its offers leave every storefront now and its buyers are e-mailed."),
+        required=True,
+    )
 
 
 DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -25,6 +25,8 @@ from galerie.offers.models import Condition
 from galerie.offers.selectors import storefront_category_page_get
 from galerie.offers.selectors.product_page import (
     OfferRow,
+    PartyRow,
+    SafetyRow,
     product_page_offers_of_variants,
     storefront_product_page_get,
 )
@@ -330,6 +332,24 @@ class ImageOut(Schema):
     alt: str
 
 
+class PartyOut(Schema):
+    name: str
+    postal_address: str
+    country: str = Field(description="ISO 3166 code.")
+    contact: str = Field(description="An e-mail address or a web address.")
+
+
+class SafetyOut(Schema):
+    """What the law requires a listing to show (GPSR, Regulation (EU) 2023/988 art. 19)."""
+
+    manufacturer: PartyOut
+    responsible_person: PartyOut | None = Field(
+        description="The economic operator in the EU responsible for it (manufacturer outside the EU)."
+    )
+    warnings: str = Field(description="Warnings and safety information in the storefront's language.")
+    warnings_by_language: dict[str, str]
+
+
 class ProductOut(Schema):
     slug: str
     title: str
@@ -342,7 +362,30 @@ class ProductOut(Schema):
     publisher_price: Money | None = Field(
         description="A book's publisher's price: what every new copy sells at (loi Lang)."
     )
+    safety: SafetyOut | None
     variants: list[VariantOut] = Field(description="The variants on sale, each with its offers.")
+
+
+def _party(party: PartyRow | None) -> dict[str, str] | None:
+    if party is None:
+        return None
+    return {
+        "name": party.name,
+        "postal_address": party.address,
+        "country": party.country,
+        "contact": party.contact,
+    }
+
+
+def _safety(safety: SafetyRow | None, language: str) -> dict[str, Any] | None:
+    if safety is None:
+        return None
+    return {
+        "manufacturer": _party(safety.manufacturer),
+        "responsible_person": _party(safety.responsible),
+        "warnings": safety.warnings_in(language),
+        "warnings_by_language": safety.warnings,
+    }
 
 
 def _offer(offer: OfferRow, rules: dict[object, ShippingRule], *, is_book: bool = False) -> dict[str, Any]:
@@ -455,5 +498,6 @@ def _product(storefront: Storefront, slug: str) -> tuple[dict[str, Any], list[st
             }
             for image in page.images
         ],
+        "safety": _safety(item.safety, storefront.default_language),
         "variants": variants,
     }, keys

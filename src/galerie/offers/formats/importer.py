@@ -472,6 +472,7 @@ def merchant_proposals_create(*, seller: Seller, by: User | None, proposals: lis
             price=Money(cast(int, row.price), proposal.currency),
             stock=row.stock if row.stock is not None else row.stock_if_new,
             attributes=proposal.attributes,
+            safety=proposal.product.safety,
         )
 
     for proposal in proposals:

@@ -10,7 +10,14 @@ default store view's rows (empty ``store_view_code``) are read.
 
 from __future__ import annotations
 
-from galerie.offers.formats.records import MerchantProduct, MerchantVariant, plain_text, sanitise_html
+from galerie.catalog.safety import safety_languages
+from galerie.offers.formats.records import (
+    MerchantProduct,
+    MerchantVariant,
+    plain_text,
+    safety_from_cells,
+    sanitise_html,
+)
 from galerie.offers.formats.sheets import Row, read_rows
 
 GTIN_KEYS = ("gtin", "ean", "upc", "isbn", "barcode")
@@ -73,6 +80,7 @@ def _product(row: Row) -> MerchantProduct:
         attributes={k: v for k, v in extra.items() if k not in (*GTIN_KEYS, *BRAND_KEYS, "mpn")},
         images=images,
         columns={"title": "name", "category": "categories"},
+        safety=safety_from_cells(row.cells, safety_languages()),
     )
 
 

@@ -58,6 +58,39 @@ def html_to_text(value: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# The product safety data (GPSR) a CSV may carry, in columns Galerie reads whatever the
+# format: our field -> its column. The warnings take one column per language.
+SAFETY_COLUMNS = {
+    "manufacturer_name": "GPSR Manufacturer",
+    "manufacturer_address": "GPSR Manufacturer Address",
+    "manufacturer_country": "GPSR Manufacturer Country",
+    "manufacturer_contact": "GPSR Manufacturer Contact",
+    "responsible_name": "GPSR Responsible Person",
+    "responsible_address": "GPSR Responsible Address",
+    "responsible_country": "GPSR Responsible Country",
+    "responsible_contact": "GPSR Responsible Contact",
+}
+SAFETY_INFORMATION_COLUMN = "GPSR Safety Information ({language})"
+
+
+def safety_from_cells(cells: dict[str, str], languages: list[str]) -> dict[str, object]:
+    """Return the safety data a row's cells give (columns ``SAFETY_COLUMNS`` and
+    ``GPSR Safety Information (en)`` …), without the empty ones."""
+    safety: dict[str, object] = {
+        field: plain_text(cells[column])
+        for field, column in SAFETY_COLUMNS.items()
+        if cells.get(column, "").strip()
+    }
+    information = {
+        language: plain_text(text)
+        for language in languages
+        if (text := cells.get(SAFETY_INFORMATION_COLUMN.format(language=language), "")).strip()
+    }
+    if information:
+        safety["safety_information"] = information
+    return safety
+
+
 @dataclass
 class MerchantVariant:
     """One sellable unit of a product and the seller's offer of it, as the file gives them."""
@@ -96,3 +129,4 @@ class MerchantProduct:
     link: str = ""
     variants: list[MerchantVariant] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
+    safety: dict[str, object] = field(default_factory=dict)  # GPSR data, copied to its proposal

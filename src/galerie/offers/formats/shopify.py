@@ -7,7 +7,14 @@ variant; a row with only Image Src adds an image. Shopify files have no conditio
 
 from __future__ import annotations
 
-from galerie.offers.formats.records import MerchantProduct, MerchantVariant, plain_text, sanitise_html
+from galerie.catalog.safety import safety_languages
+from galerie.offers.formats.records import (
+    MerchantProduct,
+    MerchantVariant,
+    plain_text,
+    safety_from_cells,
+    sanitise_html,
+)
 from galerie.offers.formats.sheets import read_rows
 
 VARIANT_COLUMNS = {
@@ -39,6 +46,7 @@ def read(raw: bytes, name: str) -> list[MerchantProduct]:
                 brand=plain_text(row.get("Vendor")),
                 category_path=[p.strip() for p in category.split(">") if p.strip()],
                 attributes={"tags": row.get("Tags")} if row.get("Tags") else {},
+                safety=safety_from_cells(row.cells, safety_languages()),
                 columns={
                     "title": "Title",
                     "category": "Product Category" if row.get("Product Category") else "Type",

@@ -7,7 +7,14 @@ comma-separated ``>`` paths (the first is used); Images a comma-separated list o
 
 from __future__ import annotations
 
-from galerie.offers.formats.records import MerchantProduct, MerchantVariant, plain_text, sanitise_html
+from galerie.catalog.safety import safety_languages
+from galerie.offers.formats.records import (
+    MerchantProduct,
+    MerchantVariant,
+    plain_text,
+    safety_from_cells,
+    sanitise_html,
+)
 from galerie.offers.formats.sheets import Row, read_rows
 
 GTIN_COLUMNS = ("GTIN, UPC, EAN, or ISBN", "GTIN, UPC, EAN or ISBN", "EAN", "GTIN")
@@ -85,6 +92,7 @@ def read(raw: bytes, name: str) -> list[MerchantProduct]:
             attributes=_attributes(row),
             images=_split(row.get("Images")),
             columns={"title": "Name", "category": "Categories"},
+            safety=safety_from_cells(row.cells, safety_languages()),
         )
         products.append(product)
         if row.get("ID"):

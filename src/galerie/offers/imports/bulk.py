@@ -22,9 +22,11 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from galerie.catalog.models import Product
+from galerie.catalog.safety import SAFETY_FIELDS, product_listing_check
 from galerie.core import surrogates
 from galerie.core.actors import Actor, actor_label, actor_user
-from galerie.core.errors import InvalidInput
+from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.money import Money
 from galerie.offers.errors import OfferBulkRefused
 from galerie.offers.imports.apply import _apply_postgres, _apply_sqlite, _By
@@ -184,8 +186,18 @@ def _check_against(
     valid: list[_Valid], rows: Sequence[BulkRow], current: dict[int, dict], report: BulkReport
 ) -> list[_Valid]:
     """Refuse the rows the locked offers cannot take: another currency, a move the status table
-    forbids (a closed offer stays closed)."""
+    forbids (a closed offer stays closed), putting back on sale an offer of a product that may
+    not be listed (GPSR safety data missing, recalled: catalog.safety)."""
     kept = []
+    refusals = _listing_refusals(
+        {
+            current[v.offer_id]["variant_id"]
+            for v in valid
+            if v.offer_id in current
+            and rows[v.row].status == Offer.Status.ACTIVE
+            and current[v.offer_id]["status"] != Offer.Status.ACTIVE
+        }
+    )
     for v in valid:
         given, offer = rows[v.row], current.get(v.offer_id or 0)
         if offer is None:
@@ -212,8 +224,26 @@ def _check_against(
                 )
             )
             continue
+        if status == Offer.Status.ACTIVE and offer["status"] != status and offer["variant_id"] in refusals:
+            report.problems.append(_Problem(v.row, "status", status, refusals[offer["variant_id"]]))
+            continue
         kept.append(v)
     return kept
+
+
+def _listing_refusals(variant_ids: set[int]) -> dict[int, str]:
+    """Return {variant id: why it may not be listed} for those variants whose product may not
+    be (one query)."""
+    if not variant_ids:
+        return {}
+    fields = ("variants", "pk", "recalled_at", *SAFETY_FIELDS)
+    refusals = {}
+    for values in Product.objects.filter(variants__in=sorted(variant_ids)).values(*fields):
+        try:
+            product_listing_check(values, product_id=values["pk"])
+        except DomainError as refusal:
+            refusals[values["variants"]] = refusal.message
+    return refusals
 
 
 def _apply(

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_noop
 
 from galerie.catalog.books import new_book_price_problem
 from galerie.catalog.models import Product, Variant
+from galerie.catalog.safety import SAFETY_FIELDS, product_listing_check
+from galerie.core.errors import DomainError
 from galerie.core.money import Money
 from galerie.offers.imports.rows import _Problem, _Row
 from galerie.offers.models import Condition, Offer
@@ -44,15 +46,6 @@ _OFFER_FIELDS = (
     "variant__product__publisher_price_minor",
     "variant__product__publisher_price_currency",
 )
-_VARIANT_FIELDS = (
-    "id",
-    "gtin",
-    "product__status",
-    "product__category__path",
-    "product__product_type__is_book",
-    "product__publisher_price_minor",
-    "product__publisher_price_currency",
-)
 
 
 def _book_price_reason(book: dict, prefix: str, condition: str, price: int, currency: str) -> str | None:
@@ -66,6 +59,23 @@ def _book_price_reason(book: dict, prefix: str, condition: str, price: int, curr
     )
     publisher = Money(minor, publisher_currency) if minor is not None and publisher_currency else None
     return new_book_price_problem(price=Money(price, currency), publisher=publisher)
+
+
+# A variant, its product's place and what listing it needs (GPSR safety data, not recalled; a
+# new book's publisher's price).
+_VARIANT_FIELDS = (
+    "id",
+    "gtin",
+    "product_id",
+    "product__status",
+    "product__category__path",
+    "product__recalled_at",
+    *(f"product__{name}" for name in SAFETY_FIELDS),
+    # the fixed book price (docs/loi-lang.md)
+    "product__product_type__is_book",
+    "product__publisher_price_minor",
+    "product__publisher_price_currency",
+)
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -223,6 +233,11 @@ class _Checker:
                 return problem(
                     "gtin", row.gtin, "This product is not on sale in the catalog (withdrawn or draft)."
                 )
+            values = {name.removeprefix("product__"): value for name, value in variant.items()}
+            try:
+                product_listing_check(values, product_id=variant["product_id"])
+            except DomainError as refusal:  # the one rule offer_create applies (catalog.safety)
+                return problem("gtin", row.gtin, refusal.message)
             storefront = storefront_for_category(self.scopes, variant["product__category__path"])
             if storefront is None:  # what the page that puts a product on sale answers
                 return problem("gtin", row.gtin, OUTSIDE_SCOPE_REASON)

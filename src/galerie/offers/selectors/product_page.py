@@ -34,6 +34,7 @@ from galerie.catalog.models import (
     ProductType,
     Variant,
 )
+from galerie.catalog.safety import needs_responsible_person
 from galerie.offers.models import CONDITION_RANK, Condition, Offer
 from galerie.offers.selectors.sellable import prior_prices
 from galerie.sellers.models import Seller, SellerAdmission, ShippingProfile
@@ -136,6 +137,33 @@ class OfferRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PartyRow:
+    """A manufacturer or an EU responsible person as a listing names them (GPSR art. 19)."""
+
+    name: str
+    address: str
+    country: str
+    contact: str
+
+    @property
+    def contact_is_email(self) -> bool:
+        return "@" in self.contact and "://" not in self.contact
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyRow:
+    """What the product page shows of the product's safety data (catalog.safety)."""
+
+    manufacturer: PartyRow
+    responsible: PartyRow | None  # when the manufacturer is outside the EU
+    warnings: dict[str, str]  # per language
+    recalled: bool
+
+    def warnings_in(self, language: str) -> str:
+        return self.warnings.get(language, "")
+
+
+@dataclass(frozen=True, slots=True)
 class ProductRow:
     pk: int
     slug: str
@@ -148,6 +176,7 @@ class ProductRow:
     is_book: bool = False  # catalog.books.is_book of its type
     publisher_price_minor: int | None = None
     publisher_price_currency: str = ""
+    safety: SafetyRow | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +202,10 @@ def _sql() -> dict[str, str]:
         "product": f"""
             SELECT p.id, p.slug, p.title, p.description, p.attributes, p.product_type_id,
                    b.slug, b.name, c.slug, c.name,
-                   pt.is_book, p.publisher_price_minor, p.publisher_price_currency
+                   pt.is_book, p.publisher_price_minor, p.publisher_price_currency,
+                   p.manufacturer_name, p.manufacturer_address, p.manufacturer_country,
+                   p.manufacturer_contact, p.responsible_name, p.responsible_address,
+                   p.responsible_country, p.responsible_contact, p.safety_information, p.recalled_at
             FROM {product} p
             JOIN {category} c ON c.id = p.category_id
             JOIN {_table(ProductType)} pt ON pt.id = p.product_type_id
@@ -230,10 +262,18 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
     found = _rows(sql["product"], [slug, Product.Status.PUBLISHED, storefront.pk, storefront.pk])
     if not found:
         raise ProductNotFound("This product is not sold on this storefront.")
-    pk, slug, title, description, attributes, type_id, brand_slug, brand_name, cat_slug, cat_name = found[0][
-        :10
-    ]
-    is_book, publisher_minor, publisher_currency = found[0][10:]
+    row, book, party = found[0][:10], found[0][10:13], found[0][13:]
+    pk, slug, title, description, attributes, type_id, brand_slug, brand_name, cat_slug, cat_name = row
+    is_book, publisher_minor, publisher_currency = book
+    m_name, m_address, m_country, m_contact, r_name, r_address, r_country, r_contact, warns, recalled = party
+    safety = SafetyRow(
+        manufacturer=PartyRow(m_name, m_address, m_country, m_contact),
+        responsible=PartyRow(r_name, r_address, r_country, r_contact)
+        if r_name and needs_responsible_person(m_country)
+        else None,
+        warnings=_json(warns) or {},
+        recalled=recalled is not None,
+    )
     product = ProductRow(
         pk=pk,
         slug=slug,
@@ -246,6 +286,7 @@ def storefront_product_page_get(storefront: Storefront, *, slug: str) -> Product
         is_book=bool(is_book),
         publisher_price_minor=publisher_minor,
         publisher_price_currency=publisher_currency or "",
+        safety=safety,
     )
     variants = [
         VariantRow(pk=v_pk, uuid=_uuid(v_uuid), name=name, gtin=gtin, attributes=_json(v_attributes) or {})

@@ -316,6 +316,8 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
             "other_offers": offers[1:],
             "attributes": sorted(attributes, key=lambda pair: pair[0].position),
             "images": page.images,
+            # The page's own language only: a French page shows no English warning (GPSR art. 19(d)).
+            "warnings": item.safety.warnings_in(get_language() or "") if item.safety else "",
             "selling": selling,
             "reviews": product_reviews_block(storefront=storefront, product=item, offers=offers),
         },

@@ -61,6 +61,7 @@ def proposal_new(request: SellerRequest) -> HttpResponse:
                         price=price,
                         stock=data["stock"],
                         publisher_price=data.get("publisher_price"),
+                        safety=form.safety(),
                     )
                 except GtinInCatalog as error:
                     form.add_error("gtin", error.message)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sellers', '0004_seller_member_notify_new_orders'),
+        ('sellers', '0005_seller_termination'),
     ]
 
     operations = [
