@@ -22,6 +22,7 @@ from galerie.offers.models import Condition, Offer, OfferChange, OfferImport, Pr
 from galerie.offers.proposals import product_proposal_accept, product_proposal_create
 from galerie.offers.services import offer_price_set, offer_update
 from tests.factories import (
+    SAFE_PRODUCT,
     TESTS,
     make_category,
     make_offer,
@@ -289,6 +290,7 @@ def test_a_book_proposal_records_its_publishers_price_and_the_product_gets_it(se
         price=Money(2490, "EUR"),
         stock=3,
         publisher_price=Money(2490, "EUR"),
+        safety=SAFE_PRODUCT,  # GPSR: without it the product would get no first offer
     )
     assert proposal.publisher_price_minor == 2490
     # When the operator accepts it

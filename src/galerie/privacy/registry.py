@@ -403,13 +403,18 @@ POLICIES: dict[str, Policy] = {
     "catalog.Product": policy(
         not_personal="id uuid product_type category brand title slug description attributes status"
         " created_at updated_at publisher_price_minor publisher_price_currency"
+        # GPSR: a manufacturer's and an EU responsible person's business addresses, not a customer's
+        " manufacturer_name manufacturer_address manufacturer_country manufacturer_contact responsible_name"
+        " responsible_address responsible_country responsible_contact safety_information recall_period_months"
+        " recalled_at"
     ),
     "catalog.Variant": policy(not_personal="id uuid product gtin name attributes position"),
     "catalog.ProductImage": policy(not_personal="id product image thumbnail width height alt position"),
     "catalog.ProductProposal": policy(
         not_personal="id uuid seller status category product_type brand_name title description gtin"
         " attributes image condition price_minor currency stock reason product created_at decided_at"
-        " publisher_price_minor",
+        " publisher_price_minor manufacturer_name manufacturer_address manufacturer_country manufacturer_contact responsible_name"
+        " responsible_address responsible_country responsible_contact safety_information",
         created_by=T.OTHER,
         decided_by=T.OTHER,
     ),
@@ -599,6 +604,17 @@ POLICIES: dict[str, Policy] = {
     ),
     "invoices.InvoiceCounter": policy(not_personal="id issuer series year last_number"),
     "invoices.CommissionInvoiceRun": policy(not_personal="id month invoices completed_at"),
+    # --- recalls (GPSR art. 36: who a recall reached is the operator's evidence) -----------------
+    "recalls.Recall": policy(
+        not_personal="id uuid product notice buyers_since recalled_at offers_closed", created_by=T.OTHER
+    ),
+    "recalls.RecallNotice": policy(
+        subject=by("customer"),
+        not_personal="id recall order status skip_reason sent_at",
+        customer=T.LINK,
+        email=T.ANONYMISE,  # the row stays (the buyer was told), the address goes with the account
+        export_order=85,
+    ),
     # --- notifications ------------------------------------------------------------------------
     "notifications.SentEmail": policy(
         subject=by_email("recipient"),
