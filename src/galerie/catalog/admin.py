@@ -15,6 +15,7 @@ from galerie.catalog.models import (
     ProductType,
     Variant,
 )
+from galerie.catalog.safety import SAFETY_FIELDS
 from galerie.core.admin_actions import ViewOnly
 from galerie.core.pagination import EstimatedCountPaginator
 
@@ -141,21 +142,7 @@ class ProductAdmin(ReportsProductEdits, admin.ModelAdmin):
         ),
         (
             _("Product safety (GPSR): required before any offer"),
-            {
-                "fields": [
-                    "manufacturer_name",
-                    "manufacturer_address",
-                    "manufacturer_country",
-                    "manufacturer_contact",
-                    "responsible_name",
-                    "responsible_address",
-                    "responsible_country",
-                    "responsible_contact",
-                    "safety_information",
-                    "recall_period_months",
-                    "recalled_at",
-                ]
-            },
+            {"fields": [*SAFETY_FIELDS, "recall_period_months", "recalled_at"]},
         ),
         (None, {"fields": ["uuid", "created_at", "updated_at"]}),
     ]

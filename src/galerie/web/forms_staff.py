@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from galerie.catalog.books import is_book
 from galerie.catalog.models import AttributeDefinition, Category, ProductType
+from galerie.catalog.safety import MANUFACTURER_FIELDS, RESPONSIBLE_FIELDS
 from galerie.core.identifiers import clean_gtin
 from galerie.core.money import Money, MoneyError
 from galerie.offers.models import Condition
@@ -166,16 +167,7 @@ class ProposalForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    SAFETY_NAMES = (
-        "manufacturer_name",
-        "manufacturer_address",
-        "manufacturer_country",
-        "manufacturer_contact",
-        "responsible_name",
-        "responsible_address",
-        "responsible_country",
-        "responsible_contact",
-    )
+    SAFETY_NAMES = (*MANUFACTURER_FIELDS, *RESPONSIBLE_FIELDS)  # the warnings: one field per language
 
     def __init__(
         self, *args: Any, categories, product_type: ProductType, currency: str = "EUR", **kwargs: Any
