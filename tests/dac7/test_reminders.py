@@ -53,7 +53,7 @@ def test_reminders_then_the_hold_then_payouts_again(smtp_inbox, settings, tmp_pa
     settings.GALERIE_PAYOUT_DIR = tmp_path
     settings.GALERIE_PAYOUT_RESERVE_BP = 0
     late, prompt = make_seller(email="late@shop.test"), make_seller(email="prompt@shop.test")
-    funded_sale(late.pk, 50_000, local(2030, 3, 1))
+    funded_sale(late.pk, 250_000, local(2030, 3, 1))  # past the de minimis: 2,500 €
     funded_sale(prompt.pk, 20_000, local(2030, 3, 1))
     complete_entity(prompt)
     first = local(2030, 3, 2, 9).astimezone(UTC)  # elapsed time, whatever the summer time
@@ -97,12 +97,12 @@ def test_reminders_then_the_hold_then_payouts_again(smtp_inbox, settings, tmp_pa
     assert hold.lifted_at is not None and held_seller_ids() == set()
     next_day = day + timedelta(days=1)
     payouts_run(run_date=next_day, now=local(next_day.year, next_day.month, next_day.day))
-    assert Payout.objects.get(seller=late).amount_minor == 50_000
+    assert Payout.objects.get(seller=late).amount_minor == 250_000
 
 
 def test_a_cycle_begun_in_december_goes_on_in_january(db):
     seller = make_seller()
-    funded_sale(seller.pk, 10_000, local(2030, 12, 1))
+    funded_sale(seller.pk, 210_000, local(2030, 12, 1))
     assert dac7_reminders_send(now=local(2030, 12, 20)) == 1
     assert dac7_reminders_send(now=local(2031, 1, 19)) == 1  # 30 days later, the 2030 cycle's 2nd
     assert list(Dac7Reminder.objects.filter(seller=seller).values_list("year", "number")) == [
@@ -120,3 +120,14 @@ def test_excluded_and_non_eu_sellers_get_no_reminder(db):
     for seller in (listed, swiss):
         funded_sale(seller.pk, 10_000, local(2030, 5, 1))
     assert dac7_reminders_send(now=local(2030, 5, 2)) == 0
+
+
+@pytest.mark.parametrize(
+    ("amount_minor", "reminded"),
+    [(200_000, 0), (200_001, 1)],  # at most 2,000 € with fewer than 30 sales: an Excluded Seller
+)
+def test_a_seller_under_the_de_minimis_is_not_asked_for_its_data(db, amount_minor, reminded):
+    seller = make_seller()
+    funded_sale(seller.pk, amount_minor, local(2030, 5, 1))
+    assert dac7_reminders_send(now=local(2030, 5, 2)) == reminded
+    assert Dac7Reminder.objects.filter(seller=seller).count() == reminded

@@ -140,6 +140,7 @@ class ProductAdmin(ReportsProductEdits, admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Books (loi Lang)"), {"fields": ["publisher_price_minor", "publisher_price_currency"]}),
         (
             _("Product safety (GPSR): required before any offer"),
             {"fields": [*SAFETY_FIELDS, "recall_period_months", "recalled_at"]},

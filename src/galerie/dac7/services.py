@@ -24,7 +24,7 @@ from galerie.core.errors import InvalidInput
 from galerie.core.outbox import emit
 from galerie.dac7.figures import CURRENCY, year_bounds
 from galerie.dac7.models import Dac7Reminder, SellerTaxProfile
-from galerie.dac7.selectors import EU_COUNTRIES, seller_missing_data
+from galerie.dac7.selectors import EU_COUNTRIES, dac7_rows, seller_missing_data
 from galerie.ledger.holds import payout_hold_lift, payout_hold_place
 from galerie.ledger.models import AccountKind, JournalEntry, JournalLine, PayoutHold
 from galerie.sellers.models import Seller
@@ -136,8 +136,10 @@ def seller_tax_exclusion_set(*, seller_id: int, exclusion: str, by: User | None)
 
 
 def _sellers_to_remind(year: int) -> list[Seller]:
-    """Sellers with a sale in ``year`` or the year before (whose declaration is due by the end of
-    January), not closed, resident in the EU and not marked excluded."""
+    """Sellers reportable for ``year`` so far or for the year before (whose declaration is due by
+    the end of January): not closed, resident in the EU, not marked excluded, and past the de
+    minimis (30 sales or more than 2,000 €). A seller under it is an Excluded Seller: the
+    operator needs none of its data, and may not hold its payouts for it."""
     start, end = year_bounds(year - 1)[0], year_bounds(year)[1]
     sold = JournalLine.objects.filter(
         account__seller_id=OuterRef("pk"),
@@ -147,13 +149,18 @@ def _sellers_to_remind(year: int) -> list[Seller]:
         entry__posted_at__gte=start,
         entry__posted_at__lt=end,
     )
-    return list(
+    candidates = list(
         Seller.objects.filter(Exists(sold), country__in=EU_COUNTRIES)
         .exclude(status__in=[Seller.Status.CLOSED, Seller.Status.REJECTED])
         .exclude(tax_profile__exclusion__in=["governmental", "listed"])
         .select_related("tax_profile")
         .order_by("pk")
     )
+    ids = [seller.pk for seller in candidates]
+    reportable = {
+        row.seller.pk for y in (year - 1, year) for row in dac7_rows(year=y, seller_ids=ids) if row.reportable
+    }
+    return [seller for seller in candidates if seller.pk in reportable]
 
 
 def dac7_reminders_send(*, now: datetime | None = None) -> int:
