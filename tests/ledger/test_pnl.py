@@ -348,3 +348,13 @@ def test_a_known_month_by_hand():
     check(ALL_TIME)
     [row] = [s for s in storefront_pnl(ALL_TIME).storefronts if s.storefront_id == storefront.pk]
     assert (row.total.gmv_minor, row.total.orders, row.total.fees_minor) == (0, 0, 0)
+
+
+def test_a_period_from_year_1_to_9999_lists_only_the_months_with_figures_and_this_month(db):
+    # Given a storefront with no figure yet (the API lets anyone with the permission ask any dates)
+    make_storefront()
+    today = date(2026, 12, 5)
+    # When the P&L is asked for the widest period a date allows
+    report = storefront_pnl(Period(date(1, 1, 1), date(9999, 12, 31)), today=today)
+    # Then it lists this month only, not a hundred thousand empty months (found by schemathesis)
+    assert report.months == [date(2026, 12, 1)]

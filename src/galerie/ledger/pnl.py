@@ -244,7 +244,8 @@ def _apply_line(figures: Figures, row: dict[str, Any]) -> None:
 def storefront_pnl(period: Period = ALL_TIME, *, today: date | None = None) -> Pnl:
     """Return each storefront's profit and loss per month of the period, and its period total
     (module docstring: what each figure is). Months run from the period's first day (or the
-    first month with a figure) to its last day (or this month). Ten queries."""
+    first month with a figure) to its last day (or this month), within the months that have a
+    figure and this month. Ten queries."""
     storefronts = {
         s["pk"]: s
         for s in Storefront.objects.order_by("name", "pk").values("pk", "name", "code", "status", "currency")
@@ -292,6 +293,10 @@ def storefront_pnl(period: Period = ALL_TIME, *, today: date | None = None) -> P
     today = today or timezone.localdate()
     first = period.first or (seen[0] if seen else today)
     last = period.last or max(today, seen[-1] if seen else today)
+    # Months with no figure are shown within the span of the figures and this month only: a
+    # period asked from year 1 or to year 9999 must not list a hundred thousand empty months.
+    first = max(first, min(seen[0], today) if seen else today).replace(day=1)
+    last = min(last, max(seen[-1], today) if seen else today)
     months = _months_between(first, last)
     # Each storefront in every currency it has figures in (its own when it has none), then the
     # lines no storefront can be named for.

@@ -153,13 +153,17 @@ class Period:
 
     @property
     def starts_at(self) -> datetime | None:
-        """The first instant of the period (midnight of ``first``, local time), or None."""
-        return None if self.first is None else timezone.make_aware(datetime.combine(self.first, time.min))
+        """The first instant of the period (midnight of ``first``, local time), or None (also
+        from the first days a date can hold, whose midnight in UTC is out of range)."""
+        if self.first is None or self.first <= date.min + timedelta(days=1):
+            return None
+        return timezone.make_aware(datetime.combine(self.first, time.min))
 
     @property
     def ends_before(self) -> datetime | None:
-        """The first instant after the period (midnight after ``last``, local time), or None."""
-        if self.last is None:
+        """The first instant after the period (midnight after ``last``, local time), or None
+        (also for the last day a date can hold: nothing is posted after it)."""
+        if self.last is None or self.last >= date.max - timedelta(days=1):
             return None
         return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
 
