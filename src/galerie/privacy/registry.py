@@ -414,7 +414,8 @@ POLICIES: dict[str, Policy] = {
         not_personal="id uuid seller status category product_type brand_name title description gtin"
         " attributes image condition price_minor currency stock reason product created_at decided_at"
         " publisher_price_minor manufacturer_name manufacturer_address manufacturer_country"
-        " manufacturer_contact responsible_name responsible_address responsible_country responsible_contact safety_information",
+        " manufacturer_contact responsible_name responsible_address responsible_country"
+        " responsible_contact safety_information",
         created_by=T.OTHER,
         decided_by=T.OTHER,
     ),
