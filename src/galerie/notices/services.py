@@ -155,9 +155,11 @@ def notices_overdue_alert(*, now: datetime | None = None, batch: int = 200) -> i
 # --- art. 17: the decision and its statement of reasons ----------------------------------------
 
 
-def _restrict(notice: Notice, action: str, reason: str, by: User) -> list[tuple[int | None, list[int]]]:
+def _restrict(
+    notice: Notice, action: str, reason: str, ground: str, by: User
+) -> list[tuple[int | None, list[int]]]:
     """Apply ``action`` through the owning app's service; return (seller id, offers paused) per
-    party affected."""
+    party affected. ``ground``: the terms' or the law's, which a suspension names (P2B art. 4)."""
     if action == Action.OFFER_REMOVED:
         assert notice.offer is not None and notice.offer_id is not None
         if notice.offer.status != Offer.Status.ACTIVE:
@@ -180,7 +182,7 @@ def _restrict(notice: Notice, action: str, reason: str, by: User) -> list[tuple[
         return [(None, [])]
     if action == Action.SELLER_SUSPENDED:
         assert notice.seller_id is not None
-        seller_suspend(seller_id=notice.seller_id, reason=reason, by=by)
+        seller_suspend(seller_id=notice.seller_id, reason=reason, ground=ground, by=by)
         return [(notice.seller_id, [])]
     return [(notice.seller_id if notice.target_kind != TargetKind.REVIEW else None, [])]
 
@@ -240,7 +242,7 @@ def notice_decide(
         raise InvalidInput(errors)
     try:
         with transaction.atomic():
-            parties = _restrict(notice, action, explanation, by)
+            parties = _restrict(notice, action, explanation, terms_ground or legal_ground, by)
     except DecisionNotAllowed:
         raise
     except DomainError as error:
