@@ -67,6 +67,7 @@ def marketplace(settings, live_server):
         Variant.objects.filter(
             product__category__path__startswith="0001",
             gtin__isnull=False,
+            product__product_type__is_book=True,  # a new book: sold at its publisher's price
             offers__seller=demo_seller,
             offers__status=Offer.Status.ACTIVE,
             offers__stock__gte=2,
@@ -140,12 +141,14 @@ def test_the_whole_life_of_an_order(
     applicant.wait_for_load_state()
     applicant.locator(f"a[href$='/sell/offers/new/{variant.pk}/']").click()
     applicant.wait_for_load_state()
-    applicant.fill("#id_price", "12,40")
+    # a new book: the page offers its publisher's price, the only one the loi Lang allows
+    publisher_price = variant.product.publisher_price_minor
+    assert publisher_price, "the walk's book has a publisher's price"
     applicant.fill("#id_stock", "3")
     applicant.locator("main form[method=post] button[type=submit]").click()
     applicant.wait_for_load_state()
     offer = Offer.objects.get(seller=seller, variant=variant)
-    assert (offer.price_minor, offer.stock, offer.status) == (1240, 3, Offer.Status.ACTIVE)
+    assert (offer.price_minor, offer.stock, offer.status) == (publisher_price, 3, Offer.Status.ACTIVE)
     assert variant.product.title in _text(applicant.locator("main"))
     screenshot(applicant, "life-03-offer-on-sale")
 

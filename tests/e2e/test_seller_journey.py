@@ -49,7 +49,11 @@ def marketplace(settings, live_server):
     storefront = Storefront.objects.get(code="pageplume")
     # A book already sold by others: the new seller joins the competition on its page.
     variant = (
-        Variant.objects.filter(product__category__path__startswith="0001", gtin__isnull=False)
+        Variant.objects.filter(
+            product__category__path__startswith="0001",
+            gtin__isnull=False,
+            product__product_type__is_book=True,
+        )
         .annotate(n=Count("offers"))
         .filter(n__gte=2)
         .select_related("product")
@@ -109,13 +113,14 @@ def test_a_seller_applies_is_approved_sells_a_book_and_ships_an_order(
     applicant.wait_for_load_state()
     applicant.locator(f"a[href$='/sell/offers/new/{variant.pk}/']").click()
     applicant.wait_for_load_state()
-    applicant.fill("#id_price", "9,90")
+    publisher_price = variant.product.publisher_price_minor  # a new book sells at it (loi Lang)
+    assert publisher_price, "the journey's book has a publisher's price"
     applicant.fill("#id_stock", "3")
     applicant.fill("#id_seller_sku", "CANUTS-001")
     applicant.locator("main form[method=post] button[type=submit]").click()
     applicant.wait_for_load_state()
     offer = Offer.objects.get(seller=seller, variant=variant)
-    assert (offer.price_minor, offer.stock, offer.seller_sku) == (990, 3, "CANUTS-001")
+    assert (offer.price_minor, offer.stock, offer.seller_sku) == (publisher_price, 3, "CANUTS-001")
     screenshot(applicant, "seller-05-offers")
 
     # 4. The offer is on the storefront's product page.
