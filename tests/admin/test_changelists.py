@@ -26,7 +26,7 @@ from galerie.core.delivery import outbox_deliver_batch
 from galerie.core.models import OutboxEvent, StatusChange
 from galerie.core.money import Money
 from galerie.dac7.models import Dac7Reminder, SellerTaxProfile
-from galerie.dac7.services import dac7_reminders_send, seller_tax_profile_update
+from galerie.dac7.services import seller_tax_profile_update
 from galerie.incidents.models import Incident
 from galerie.incidents.services import incident_open
 from galerie.invoices.models import CommissionInvoiceRun, Invoice, InvoiceCounter
@@ -165,9 +165,15 @@ def populate(n: int) -> None:
         pass
     for order, customer, member in sales:
         after_delivery(order, customer, member)
-    dac7_reminders_send()  # every seller sold this year and has no tax data yet: reminder 1
     for order, _customer, _member in sales:
         seller_id = order.seller_orders.get().seller_id
+        Dac7Reminder.objects.create(  # what dac7.reminders records for a seller past the de minimis
+            seller_id=seller_id,
+            year=timezone.localdate().year,
+            number=1,
+            sent_at=timezone.now(),
+            missing=["tin"],
+        )
         payout_hold_place(seller_id=seller_id, reason=PayoutHold.Reason.OPERATOR)
         seller_tax_profile_update(
             seller_id=seller_id, by=None,
