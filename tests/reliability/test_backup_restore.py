@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import call_command
@@ -42,6 +43,11 @@ from tests.api.world import world_build
 from tests.factories import make_offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _payout_files_in_tmp(settings, tmp_path):
+    settings.GALERIE_PAYOUT_DIR = tmp_path / "payouts"
 
 
 def _png(colour: tuple[int, int, int]) -> ContentFile:
@@ -79,8 +85,7 @@ def _rows_digest(queryset: Any) -> str:
     return sha.hexdigest()
 
 
-def _files(alias: str) -> dict[str, str]:
-    root = Path(storages[alias].location)
+def _files(root: Path) -> dict[str, str]:
     return {
         path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
@@ -101,8 +106,9 @@ def figures() -> dict[str, Any]:
         "trial_balance": trial_balance(),
         "sellers": {s.pk: seller_ledger_balances(seller_id=s.pk) for s in Seller.objects.order_by("pk")},
         "orders": [_rows_digest(m.objects.all()) for m in (Order, SellerOrder, OrderLine)],
-        "media": _files("default"),
-        "private": _files("private"),
+        "media": _files(Path(storages["default"].location)),
+        "private": _files(Path(storages["private"].location)),
+        "payout files": _files(settings.GALERIE_PAYOUT_DIR),
     }
 
 
@@ -119,12 +125,14 @@ def _wreck() -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
     User.objects.create(email="written.after.the.backup@example.test")
     shutil.rmtree(storages["default"].location)
+    shutil.rmtree(settings.GALERIE_PAYOUT_DIR)
     storages["private"].save("late-upload.csv", ContentFile(b"sku,price\n"))
 
 
 def _drill(tmp_path: Path) -> None:
     before = figures()
-    assert Order.objects.count() >= 4 and JournalEntry.objects.exists() and before["media"]
+    assert Order.objects.count() >= 4 and JournalEntry.objects.exists()
+    assert before["media"] and before["private"] and before["payout files"]
     assert unbalanced_entry_ids() == []
     archive = tmp_path / "drill.tar"
     out = io.StringIO()
@@ -216,6 +224,7 @@ def test_a_corrupt_truncated_or_foreign_archive_is_refused_and_changes_nothing(s
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db  # refused before it reads a row: no committed data needed
 def test_a_backup_that_fails_leaves_no_archive(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", "")  # no pg_dump at all
     with pytest.raises(CommandError, match="pg_dump is not on PATH"):

@@ -184,6 +184,10 @@ def archive_read(path: Path, into: Path, on_progress: Progress = _no_progress) -
         raise BackupError(
             f"{where}: the archive is unreadable or truncated ({error}). Nothing was restored."
         ) from None
+    except OSError as error:
+        raise BackupError(
+            f"{where}: cannot unpack the archive ({error.strerror or error}). Nothing was restored."
+        ) from None
     return manifest
 
 
@@ -199,9 +203,10 @@ def storage_files(root: Path) -> Iterator[tuple[str, Path]]:
                 yield path.relative_to(root).as_posix(), path
 
 
-def storage_replace(root: Path, staged: Path) -> int:
-    """Make ``root`` hold exactly the files staged (the backup's): copy each in place (atomically,
-    by rename), then delete the files the backup did not have. Return how many were restored."""
+def storage_replace(root: Path, staged: Path, *, mirror: bool = True) -> int:
+    """Make ``root`` hold the files staged (the backup's): copy each in place (atomically, by
+    rename), then, if ``mirror``, delete the files the backup did not have. Return how many
+    were restored."""
     root.mkdir(parents=True, exist_ok=True)
     kept: set[str] = set()
     for name, source in storage_files(staged):
@@ -213,7 +218,7 @@ def storage_replace(root: Path, staged: Path) -> int:
                 write.write(chunk)
         os.replace(temporary, target)
         kept.add(name)
-    for name, path in list(storage_files(root)):
+    for name, path in list(storage_files(root)) if mirror else []:
         if name not in kept:  # uploaded after the backup: its row is gone with the restore
             path.unlink()
     return len(kept)

@@ -229,10 +229,18 @@ def database_restore(
     psql, _, _ = tool_version("psql")
     schema = database.get("schema") or "public"
     verify = _VERIFY.replace("SCHEMA", _literal(schema)).replace("EXPECTED", _literal(json.dumps(tables)))
-    total, done = max(len(tables), 1), 0
+    env = _environment()
+    # The bar counts the dump's items (tables, their data, indexes, constraints …): building the
+    # indexes takes longer than loading the rows.
+    listing = subprocess.run(
+        [restore_tool, "--list", str(staged / PART)], env=env, capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0:
+        raise BackupError(f"pg_restore cannot read the dump: {listing.stderr.strip()}. Nothing was restored.")
+    total = max(sum(1 for line in listing.stdout.splitlines() if line and not line.startswith(";")), 1)
+    done = 0
     on_progress("restore", 0, total)
     connection.close()  # hold no lock on the tables being replaced
-    env = _environment()
     restore = subprocess.Popen(
         [restore_tool, "--clean", "--if-exists", "--no-owner", "--verbose", "--file=-", str(staged / PART)],
         env=env,
@@ -271,7 +279,7 @@ def database_restore(
 
     def advance(line: str) -> None:
         nonlocal done
-        if "processing data for table" in line:
+        if line.startswith("pg_restore: creating ") or "processing data for table" in line:
             done += 1
             on_progress("restore", min(done, total), total)
 

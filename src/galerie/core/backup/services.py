@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from django.apps import apps
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.db import connection
@@ -29,8 +31,11 @@ from galerie.core.backup.archive import (
 )
 from galerie.core.backup.errors import BackupError
 
-# The storages a backup holds, by the folder their files take in the archive.
+# The storages a backup holds, by the folder their files take in the archive; and the folder of the
+# SEPA files sent to the bank (GALERIE_PAYOUT_DIR), which a restore adds back but never deletes:
+# a file written after the backup was sent all the same, and reconciling needs it.
 STORAGES = {"media": "default", "private": "private"}
+PAYOUTS = "payouts"
 SHOWN_TABLES = 3
 # Tables ``migrate`` fills by itself: rows there do not make a database one "that holds data".
 FRAMEWORK_TABLES = frozenset(
@@ -76,6 +81,8 @@ def _storage_roots() -> dict[str, Path]:
         storage = storages[alias]
         if isinstance(storage, FileSystemStorage):
             roots[folder] = Path(storage.location)
+    if payouts := getattr(settings, "GALERIE_PAYOUT_DIR", None):
+        roots[PAYOUTS] = Path(payouts)
     return roots
 
 
@@ -95,7 +102,10 @@ def backup_create(*, output: Path | None = None, on_progress: Progress = _no_pro
         raise BackupError(f"--output {path}: the folder {path.parent} does not exist.")
     engine = _engine(connection.vendor)
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
-    writer = ArchiveWriter(path)
+    try:
+        writer = ArchiveWriter(path)
+    except OSError as error:
+        raise BackupError(f"Cannot write the backup {path}: {error.strerror or error}.") from None
     try:
         with tempfile.TemporaryDirectory(prefix=".galerie-backup-", dir=path.parent) as scratch:
             dumped = engine.database_dump(into=Path(scratch), on_progress=on_progress)
@@ -108,7 +118,7 @@ def backup_create(*, output: Path | None = None, on_progress: Progress = _no_pro
             total = len(files) + 1
             on_progress("archive", 0, total)
             writer.add(part, Path(scratch) / part)
-            media: dict[str, int] = dict.fromkeys(STORAGES, 0)
+            media: dict[str, int] = dict.fromkeys([*STORAGES, PAYOUTS], 0)
             for done, (name, source) in enumerate(files, start=2):
                 writer.add(name, source)
                 media[name.split("/", 1)[0]] += 1
@@ -123,6 +133,9 @@ def backup_create(*, output: Path | None = None, on_progress: Progress = _no_pro
             media=media,
         )
         size = writer.finish(manifest)
+    except OSError as error:
+        writer.abandon()
+        raise BackupError(f"Cannot write the backup {path}: {error.strerror or error}.") from None
     except BaseException:
         writer.abandon()
         raise
@@ -176,7 +189,8 @@ def backup_restore(
     engine = _engine(connection.vendor)
     path = path.resolve()
     roots = _storage_roots()
-    scratch_parent = path.parent if path.parent.is_dir() else None
+    # Unpacked beside the archive (the same disk holds it twice), else in the temporary folder.
+    scratch_parent = path.parent if os.access(path.parent, os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix=".galerie-restore-", dir=scratch_parent) as scratch:
         staged = Path(scratch)
         manifest = archive_read(path, staged, on_progress)
@@ -190,7 +204,7 @@ def backup_restore(
         skipped = sorted(folder for folder, count in manifest.media.items() if count and folder not in roots)
         if skipped:
             raise BackupError(
-                f"The backup holds {skipped[0]} files but this installation's {STORAGES[skipped[0]]} storage"
+                f"The backup holds {skipped[0]} files but this installation's {skipped[0]} storage"
                 " is not a folder on this machine; restore them with the object store's tools."
             )
         if not force:
@@ -206,7 +220,7 @@ def backup_restore(
         )
         restored = 0
         for folder, root in roots.items():
-            restored += storage_replace(root, staged / folder)
+            restored += storage_replace(root, staged / folder, mirror=folder != PAYOUTS)
     pending = _pending_migrations()
     if pending:
         call_command("migrate", interactive=False, verbosity=0)

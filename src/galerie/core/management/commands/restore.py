@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 raise CommandError(error.message) from None
         if verbosity:
             migrated = (
-                f"{summary.migrations_applied} migrations applied since"
+                f"{summary.migrations_applied} migrations applied (this code is newer than the backup)"
                 if summary.migrations_applied
                 else "no migration to apply"
             )
