@@ -249,6 +249,9 @@ def test_client_tools_older_than_the_server_are_refused(small_shop, tmp_path, mo
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version_num")
         server = int(cursor.fetchone()[0]) // 10000
+    newer_server = _rewrite(archive, tmp_path / "pg99.tar", lambda m: m["database"].update(server_major=99))
+    _refused(newer_server, "comes from PostgreSQL .*; this server is PostgreSQL .*: a dump does not load")
+
     old = tmp_path / "old-bin"
     _fake_tool(old, "pg_dump", "12.22")
     _fake_tool(old, "pg_restore", "12.22")

@@ -128,10 +128,16 @@ def _safe_name(name: str, where: str) -> PurePosixPath:
     return path
 
 
-def archive_read(path: Path, into: Path, on_progress: Progress = _no_progress) -> Manifest:
+def archive_read(
+    path: Path,
+    into: Path,
+    on_progress: Progress = _no_progress,
+    check: Callable[[Manifest], None] | None = None,
+) -> Manifest:
     """Check every member of the archive at ``path`` against its manifest while copying it under
-    ``into``; return the manifest. Raise BackupError, having written nothing outside ``into``,
-    when the archive is unreadable, truncated, altered or incomplete."""
+    ``into``; return the manifest. ``check`` sees the manifest before any member is read (and may
+    raise). Raise BackupError, having written nothing outside ``into``, when the archive is
+    unreadable, truncated, altered or incomplete."""
     where = str(path)
     if not path.is_file():
         raise BackupError(f"{where}: there is no such file.")
@@ -146,6 +152,8 @@ def archive_read(path: Path, into: Path, on_progress: Progress = _no_progress) -
             handle = tar.extractfile(by_name[MANIFEST])
             assert handle is not None
             manifest = Manifest.from_json(handle.read(), where=where)
+            if check is not None:
+                check(manifest)
             unknown = sorted(set(by_name) - set(manifest.files) - {MANIFEST})
             if unknown:
                 raise BackupError(

@@ -219,9 +219,9 @@ def database_restore(
     major, _version = server_version()
     if major < int(database["server_major"]):
         raise BackupError(
-            f"The backup comes from PostgreSQL {database['server_version']}; this server is PostgreSQL"
-            f" {major}: a dump does not load into an older server. Restore onto PostgreSQL"
-            f" {database['server_major']} or newer."
+            f"The backup comes from PostgreSQL {database['server_major']} ({database['server_version']});"
+            f" this server is PostgreSQL {major}: a dump does not load into an older server."
+            f" Restore onto PostgreSQL {database['server_major']} or newer."
         )
     restore_tool, _, _ = tool_check(
         "pg_restore", at_least=max(major, dump_major), why="the server or the dump"
@@ -288,8 +288,14 @@ def database_restore(
     reader.join()
     if apply_code != 0:
         errors = [line for line in psql_errors if "ERROR" in line] or psql_errors
+        busy = (
+            " Stop the server and the workers, which hold the tables, and retry."
+            if any("lock timeout" in line for line in errors)
+            else ""
+        )
         raise BackupError(
-            f"The restore failed and was rolled back, the database is as it was: {' / '.join(errors[-3:])}"
+            "The restore failed and was rolled back, the database is as it was: "
+            f"{' / '.join(errors[-3:])}.{busy}"
         )
     if restore_code != 0:  # psql committed what it was given, yet pg_restore did not finish: say so
         raise BackupError(f"pg_restore failed (exit {restore_code}): {' / '.join(kept[-3:])}")

@@ -149,6 +149,24 @@ def backup_create(*, output: Path | None = None, on_progress: Progress = _no_pro
     )
 
 
+def _check_fit(manifest: Manifest, path: Path, roots: dict[str, Path]) -> None:
+    """Refuse a backup of another kind of database, from a newer Galerie, or holding files this
+    installation keeps elsewhere than in a folder."""
+    vendor = manifest.database.get("vendor")
+    if vendor != connection.vendor:
+        raise BackupError(
+            f"{path} is a backup of a {vendor} database; this installation uses {connection.vendor}."
+            " Restore it into the same kind of database (docs/operations.md)."
+        )
+    _check_migrations(manifest)
+    skipped = sorted(folder for folder, count in manifest.media.items() if count and folder not in roots)
+    if skipped:
+        raise BackupError(
+            f"The backup holds {skipped[0]} files but this installation's {skipped[0]} storage"
+            " is not a folder on this machine; restore them with the object store's tools."
+        )
+
+
 def _check_migrations(manifest: Manifest) -> None:
     """Refuse a backup made by a newer Galerie: migrations the code does not know."""
     known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
@@ -193,20 +211,7 @@ def backup_restore(
     scratch_parent = path.parent if os.access(path.parent, os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix=".galerie-restore-", dir=scratch_parent) as scratch:
         staged = Path(scratch)
-        manifest = archive_read(path, staged, on_progress)
-        vendor = manifest.database.get("vendor")
-        if vendor != connection.vendor:
-            raise BackupError(
-                f"{path} is a backup of a {vendor} database; this installation uses {connection.vendor}."
-                " Restore it into the same kind of database (docs/operations.md)."
-            )
-        _check_migrations(manifest)
-        skipped = sorted(folder for folder, count in manifest.media.items() if count and folder not in roots)
-        if skipped:
-            raise BackupError(
-                f"The backup holds {skipped[0]} files but this installation's {skipped[0]} storage"
-                " is not a folder on this machine; restore them with the object store's tools."
-            )
+        manifest = archive_read(path, staged, on_progress, check=lambda found: _check_fit(found, path, roots))
         if not force:
             present = _rows_present(engine.table_counts())
             if present:
