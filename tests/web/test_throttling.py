@@ -12,8 +12,8 @@ from django.core import mail
 from django_ratelimit import core as ratelimit_core
 
 from galerie.accounts.models import User
-from galerie.sellers.models import Seller, SellerMember
 from galerie.core import throttling
+from galerie.sellers.models import Seller, SellerMember
 from tests.factories import make_seller, make_staff_member, make_storefront, make_user
 from tests.web.test_become_seller import form_data
 

@@ -5,10 +5,10 @@ Each action has two limits, counted on the Django cache by django-ratelimit (Red
 production, so every web process shares the counts): one per account (the e-mail address typed,
 whether or not an account has it; the signed-in customer for the checkout) and one per client
 IP. Sign-in counts failures only, the checkout its submissions and, tighter, its declined
-payments (card testing); the other forms count every submission. The attempt that reaches a limit locks that account or IP for a
-whole period (a cache key holding the lock's end): until then the action is refused — the right
-password too — with a message saying when to retry. The rates are in the
-setting ``GALERIE_THROTTLE_RATES`` (docs/throttling.md).
+payments (card testing); the other forms count every submission. The attempt that reaches a
+limit locks that account or IP for a whole period (a cache key holding the lock's end): until
+then the action is refused — the right password too — with a message saying when to retry. The
+rates are in the setting ``GALERIE_THROTTLE_RATES`` (docs/throttling.md).
 """
 
 from __future__ import annotations

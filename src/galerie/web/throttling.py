@@ -11,9 +11,9 @@ from django.http import HttpResponseBase
 from galerie.core.throttling import Throttled, throttle_attempt, throttle_check, throttle_count
 
 __all__ = [
+    "Throttled",
     "ThrottledAdminAuthenticationForm",
     "ThrottledAuthenticationForm",
-    "Throttled",
     "refused",
     "throttle_attempt",
 ]
