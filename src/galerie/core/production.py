@@ -49,6 +49,6 @@ def production_refusals() -> list[checks.Error]:
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_production_settings(app_configs=None, **kwargs) -> list[checks.Error]:
+def check_production_settings(app_configs: object = None, **kwargs: object) -> list[checks.Error]:
     """``galerie check --deploy``: the refusals of ``galerie serve``."""
     return production_refusals()

@@ -3,6 +3,8 @@ forms, and the ``Retry-After`` header on every refusal a page answers with 429."
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -19,7 +21,10 @@ __all__ = [
 ]
 
 
-def refused(response: HttpResponseBase, throttled: Throttled | None) -> HttpResponseBase:
+Response = TypeVar("Response", bound=HttpResponseBase)
+
+
+def refused(response: Response, throttled: Throttled | None) -> Response:
     """Make ``response`` the answer to a throttled request: 429 and ``Retry-After`` in seconds.
     Return it unchanged when ``throttled`` is None."""
     if throttled:
