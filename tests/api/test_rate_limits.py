@@ -70,3 +70,14 @@ def test_a_key_over_its_rate_is_not_replayed_under_its_idempotency_key(client, s
     settings.GALERIE_API_RATES = {"key": "100/m"}
     again = api.post("/seller/offers/", {}, headers={"Idempotency-Key": "k-123456789012345"})
     assert again.status_code != 429 and "Idempotent-Replayed" not in again
+
+
+def test_wrong_passwords_at_the_token_route_get_the_error_body_and_retry_after(api, settings):
+    settings.GALERIE_API_RATES = {"failed_auth": "3/m"}
+    make_storefront(code="plume")
+    make_user(email="lea@example.test", password="the-right-password")
+    for n in range(3):
+        wrong = api.post("/storefronts/plume/auth/token", {"email": "lea@example.test", "password": f"w{n}"})
+        assert wrong.json()["error"]["code"] == "wrong_credentials"
+    right = {"email": "lea@example.test", "password": "the-right-password"}
+    assert_rate_limited(api.post("/storefronts/plume/auth/token", right))
