@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     paths = os.pathsep.join([str(REPOSITORY), str(REPOSITORY / "src"), os.environ.get("PYTHONPATH", "")])
     env = {
         **os.environ, "DATABASE_URL": args.database_url, "GALERIE_VAR_DIR": str(var), "LOG_LEVEL": "ERROR",
-        "DJANGO_SETTINGS_MODULE": "galerie.settings", "API_RATES": "key=100000/m,ip=100000/m",
+        "DJANGO_SETTINGS_MODULE": "galerie.settings", "API_RATES": "key=,account=,ip=",
         # This checkout's code (its src/), before any installed copy of Galerie.
         "PYTHONPATH": paths,
     }  # fmt: skip

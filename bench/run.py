@@ -57,6 +57,12 @@ PASSES = {
 }
 
 
+# The bench's checkouts come from one address, many per customer: no checkout limit.
+BENCH_THROTTLE_RATES = "checkout.account=,checkout.ip=,checkout_declined.account=,checkout_declined.ip="
+# The bench serves the seeded demo marketplace with `galerie serve`: its test gateway and IBAN.
+BENCH_ALLOWED = {"GALERIE_ALLOW_TEST_GATEWAY": "1", "GALERIE_ALLOW_DEMO_IBAN": "1"}
+
+
 def server_env(database_url: str, var: Path) -> dict[str, str]:
     """The environment of a benchmarked server: production settings, the floor view on."""
     return {
@@ -68,7 +74,9 @@ def server_env(database_url: str, var: Path) -> dict[str, str]:
         "LOG_LEVEL": "ERROR",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GALERIE_SERVE_MEDIA": "false",
-        "API_RATES": "key=,ip=,failed_auth=",  # the load comes from one address: no rate limit
+        "API_RATES": "key=,account=,ip=,failed_auth=",  # the load comes from one address: no rate limit
+        "THROTTLE_RATES": BENCH_THROTTLE_RATES,
+        **BENCH_ALLOWED,
     }
 
 

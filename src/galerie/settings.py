@@ -103,7 +103,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer gets their headers, a static file's or a redirect's of a
+    # middleware below too (docs/security-headers.md).
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,7 +117,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # /api/ writes with an Idempotency-Key; last, so that its own answers get every header above.
     "galerie.api.idempotency.IdempotencyMiddleware",
 ]
@@ -315,7 +317,8 @@ GALERIE_MATCH_UPPER = int(os.environ.get("GALERIE_MATCH_UPPER", "850"))
 GALERIE_MATCH_LOWER = int(os.environ.get("GALERIE_MATCH_LOWER", "600"))
 GALERIE_MATCH_BRAND_CANDIDATES = int(os.environ.get("GALERIE_MATCH_BRAND_CANDIDATES", "2000"))
 GALERIE_OPERATOR_NAME = os.environ.get("GALERIE_OPERATOR_NAME", "Galerie Demo SAS")
-GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", "FR7630006000011234567890189")
+GALERIE_DEMO_OPERATOR_IBAN = "FR7630006000011234567890189"  # the demo's: `galerie serve` refuses it
+GALERIE_OPERATOR_IBAN = os.environ.get("GALERIE_OPERATOR_IBAN", GALERIE_DEMO_OPERATOR_IBAN)
 GALERIE_OPERATOR_BIC = os.environ.get("GALERIE_OPERATOR_BIC", "AGRIFRPPXXX")
 GALERIE_OPERATOR_COUNTRY = os.environ.get("GALERIE_OPERATOR_COUNTRY", "FR")
 # The operator's legal identity: on its commission invoices to the sellers (docs/invoices.md) and
@@ -337,8 +340,32 @@ GALERIE_DAC7_REMINDER_INTERVAL_DAYS = max(
 )
 GALERIE_DAC7_HOLD_GRACE_DAYS = int(os.environ.get("GALERIE_DAC7_HOLD_GRACE_DAYS", "30"))
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY")
+# Security headers on every response (docs/security-headers.md), by Django's SecurityMiddleware
+# and XFrameOptionsMiddleware; the CSP above forbids framing too (frame-ancestors 'none').
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# HSTS: sent only on a secure request (HTTPS, or behind a TLS proxy below), never on plain HTTP.
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD")
+# Behind a proxy that terminates TLS, the request reaches Galerie over HTTP: trust the header the
+# proxy sets (X-Forwarded-Proto: https, or another named by TLS_PROXY_HEADER) to tell it was HTTPS.
+# Only where the proxy always sets or strips that header, or a client could claim HTTPS.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+_tls_header = os.environ.get("TLS_PROXY_HEADER", "X-Forwarded-Proto").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _tls_header.upper().replace("-", "_"), "https") if BEHIND_TLS_PROXY else None
+)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BEHIND_TLS_PROXY
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+
+# What `galerie serve` refuses to start with unless told (docs/security-headers.md): each risk
+# has its own explicit override, so allowing one never allows another.
+GALERIE_ALLOW_DEBUG = env_bool("GALERIE_ALLOW_DEBUG")
+GALERIE_ALLOW_TEST_GATEWAY = env_bool("GALERIE_ALLOW_TEST_GATEWAY")
+GALERIE_ALLOW_DEMO_IBAN = env_bool("GALERIE_ALLOW_DEMO_IBAN")
 
 LOGGING = {
     "version": 1,

@@ -168,7 +168,9 @@ def _place(storefront, customer, *offers: Offer) -> Order:
 
 def world_build(settings, tmp_path) -> World:
     """Build the world (a few seconds): two sellers with orders in several states, two customers."""
-    settings.GALERIE_API_RATES = {"key": "", "ip": "", "failed_auth": ""}
+    settings.GALERIE_API_RATES = {"key": "", "account": "", "ip": "", "failed_auth": ""}
+    off = {"account": "", "ip": ""}  # and the checkout's card-testing limits
+    settings.GALERIE_THROTTLE_RATES = {"checkout": off, "checkout_declined": off}
     settings.GALERIE_PAYOUT_DIR = tmp_path / "payouts"
     storefront = make_storefront()
     CommissionPlan.objects.create(storefront=storefront, rate_bp=1000)

@@ -47,11 +47,19 @@ from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.checkout.conftest import shop as shop
 from tests.factories import TESTS, make_category, make_product, make_storefront, make_user, make_variant
 from tests.messaging.conftest import picture
+from tests.web.security_headers import HeaderCheckingClient
 from tests.web.test_money_pages import _payout_dir as _payout_dir
 from tests.web.test_money_pages import member
 from tests.web.test_money_pages import paid as paid
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def client():
+    """Every response of the walk, as every actor, carries the security headers (3xx, 4xx too)."""
+    return HeaderCheckingClient()
+
 
 # Routes that are not behind the seller area's gate, with what each actor gets.
 OPEN_ROUTES = {"login", "logout", "invitation", "application"}
@@ -320,6 +328,7 @@ def test_every_seller_area_route_is_closed_to_other_sellers_customers_and_anonym
             assert response.status_code == 200, (route.name, "owner A", response.status_code)
         checked += 1
     assert checked >= 25
+    assert client.checked >= 4 * checked  # the security headers, on every answer above
     assert _snapshot(world["a"]) == before
 
 

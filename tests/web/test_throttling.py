@@ -12,8 +12,8 @@ from django.core import mail
 from django_ratelimit import core as ratelimit_core
 
 from galerie.accounts.models import User
+from galerie.core import throttling
 from galerie.sellers.models import Seller, SellerMember
-from galerie.web import throttling
 from tests.factories import make_seller, make_staff_member, make_storefront, make_user
 from tests.web.test_become_seller import form_data
 
@@ -88,8 +88,10 @@ def test_fifty_wrong_passwords_lock_the_account_and_the_right_one_waits_for_the_
     assert f"{LOCKED} 15 minutes." in answers[5].content.decode()
     clock.offset += 14 * 60
     assert f"{LOCKED} 1 minute." in _login(client, area, email, "wrong-password").content.decode()
-    if area != "admin":  # Django's admin answers its form's errors with 200
-        assert {a.status_code for a in answers[5:]} == {429}
+    # every refusal is a 429 saying when to retry, in seconds (the admin's too)
+    assert {a.status_code for a in answers[5:]} == {429}
+    assert 14 * 60 < int(answers[5]["Retry-After"]) <= 15 * 60
+    assert all("Retry-After" not in a for a in answers[:5])
 
     right = _login(client, area, email, PASSWORD)
     assert LOCKED in right.content.decode() and not _signed_in(client)
@@ -145,6 +147,7 @@ def test_password_reset_is_throttled_per_address(client, storefront, clock):
 
     assert [a.status_code for a in answers] == [302, 302, 302, 429, 429]
     assert LOCKED in answers[3].content.decode()
+    assert 3500 < int(answers[3]["Retry-After"]) <= 3600
     assert len(mail.outbox) == 3  # no e-mail for the refused requests
     clock.offset += 3601
     assert (
@@ -166,6 +169,7 @@ def test_sign_up_is_throttled_per_ip_and_creates_nothing_once_locked(client, sto
     )
 
     assert answer.status_code == 429 and LOCKED in answer.content.decode()
+    assert 3500 < int(answer["Retry-After"]) <= 3600
     assert User.objects.count() == users
 
 
@@ -178,5 +182,6 @@ def test_the_seller_application_is_throttled_and_creates_nothing_once_locked(cli
     answer = client.post("/s/atelier/become-a-seller/", form_data())
 
     assert answer.status_code == 429 and LOCKED in answer.content.decode()
+    assert 3500 < int(answer["Retry-After"]) <= 3600
     assert not Seller.objects.filter(display_name="Atelier Martin").exists()
     assert User.objects.count() == users

@@ -122,7 +122,8 @@ def install(api: NinjaAPI) -> None:
             request,
             429,
             code="rate_limited",
-            message="Too many requests: wait for the number of seconds in Retry-After.",
+            message=getattr(exc, "refusal_message", "")
+            or "Too many requests: wait for the number of seconds in Retry-After.",
         )
         if exc.wait:  # ninja sets it itself after its throttles, not after an authentication
             response["Retry-After"] = str(math.ceil(exc.wait))

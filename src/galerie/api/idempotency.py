@@ -136,7 +136,13 @@ class IdempotencyMiddleware:
 
     def _keep(self, record: IdempotencyRecord, response: HttpResponseBase) -> None:
         content = getattr(response, "content", None)
-        if response.status_code >= 500 or content is None or len(content) > MAX_KEPT_BODY:
+        # A 5xx or a 429 (rate limited) is not kept: the retry after Retry-After runs the request.
+        if (
+            response.status_code >= 500
+            or response.status_code == 429
+            or content is None
+            or len(content) > MAX_KEPT_BODY
+        ):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             return
         IdempotencyRecord.objects.filter(pk=record.pk).update(

@@ -1,6 +1,8 @@
-"""Rate limits per key and per IP, counted on the Django cache (Redis when configured, so every
-app server shares the counts): fixed windows with an atomic increment, answered with 429 and
-``Retry-After`` by django-ninja. The rates are the setting ``GALERIE_API_RATES``."""
+"""Rate limits per key, per account and per IP, counted on the Django cache (Redis when
+configured, so every app server shares the counts): fixed windows with an atomic increment,
+answered with 429 and ``Retry-After`` by django-ninja. The rates are the setting
+``GALERIE_API_RATES``. The checkout's limits (card testing) are the storefront page's own,
+galerie.core.throttling, shared with it: see ``checkout_refusal``."""
 
 from __future__ import annotations
 
@@ -12,11 +14,15 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from ninja.errors import Throttled
 from ninja.throttling import BaseThrottle
+
+from galerie.core import throttling
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_RATES = {
     "key": "1200/m",  # per seller key, staff key or customer
+    "account": "2400/m",  # per seller (all its keys) or staff user (all their keys)
     "ip": "600/m",  # per client IP, for requests without a credential
     "failed_auth": "20/m",  # wrong keys per IP: then every key from that IP waits
 }
@@ -103,6 +109,43 @@ class IpThrottle(_WindowThrottle):
         return None if auth is not None and not getattr(auth, "anonymous", False) else client_ip(request)
 
 
+class AccountThrottle(_WindowThrottle):
+    """Per account behind the key: a seller's keys together, a staff user's keys together (a
+    customer's token is its account: the key throttle counts it already)."""
+
+    scope = "account"
+
+    def ident(self, request: HttpRequest) -> str | None:
+        auth = getattr(request, "auth", None)
+        token = getattr(auth, "token", None)
+        if token is None:
+            return None
+        if (seller_id := getattr(token, "seller_id", None)) is not None:
+            return f"seller:{seller_id}"
+        return f"staff-user:{token.user_id}" if getattr(token, "user_id", None) is not None else None
+
+
+class RateLimited(Throttled):
+    """A 429 with its own message (the checkout's, translated) and ``Retry-After``."""
+
+    def __init__(self, refusal: throttling.Throttled) -> None:
+        super().__init__(wait=refusal.retry_after)
+        self.refusal_message = refusal.message
+
+
+def checkout_refusal(request: HttpRequest, *, user_id: int) -> None:
+    """Raise RateLimited if this customer or client may not try to pay now (the storefront page's
+    limits, counted together with it); else count this checkout."""
+    if refusal := throttling.checkout_throttle_check(request, user_id=user_id):
+        raise RateLimited(refusal)
+    throttling.checkout_throttle_count(request, user_id=user_id)
+
+
+def checkout_declined(request: HttpRequest, *, user_id: int) -> None:
+    """Count a payment the gateway declined against the customer and the client (card testing)."""
+    throttling.checkout_throttle_count(request, user_id=user_id, declined=True)
+
+
 def _account(email: str) -> str:
     return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
@@ -122,4 +165,4 @@ def failed_auth_wait(request: HttpRequest, *, account: str = "") -> float | None
     return max((w for w in waits if w is not None), default=None)
 
 
-throttles: list[BaseThrottle] = [KeyThrottle(), IpThrottle()]
+throttles: list[BaseThrottle] = [KeyThrottle(), AccountThrottle(), IpThrottle()]

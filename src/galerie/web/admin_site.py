@@ -27,6 +27,15 @@ class GalerieAdminSite(admin.AdminSite):
 
         return ThrottledAdminAuthenticationForm
 
+    def login(self, request, extra_context=None):
+        """Django's admin answers its sign-in form's errors with 200: a throttled one is a 429
+        with ``Retry-After``, like the other sign-in forms (docs/throttling.md)."""
+        from galerie.web.throttling import refused
+
+        response = super().login(request, extra_context)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        return refused(response, getattr(form, "throttled", None))
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 

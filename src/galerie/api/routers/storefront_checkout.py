@@ -16,6 +16,7 @@ from galerie.api.auth import customer_auth
 from galerie.api.errors import ERROR_STATUSES, ErrorBody
 from galerie.api.routers.storefront_common import visible_storefront
 from galerie.api.routers.storefront_orders import OrderOut, customer, order_detail
+from galerie.api.throttles import checkout_declined, checkout_refusal
 from galerie.cart.selectors import cart_find
 from galerie.checkout.errors import PaymentDeclined, PaymentOutcomeUnknown
 from galerie.checkout.selectors import checkout_attempt_for
@@ -123,10 +124,15 @@ RESPONSES = {
 def checkout(request: HttpRequest, code: str, payload: CheckoutIn) -> Status[dict[str, Any]]:
     storefront = visible_storefront(code)
     key = _key(request)
+    user_id = customer(request).user.pk
+    # Card testing: the storefront page's limits, counted with it (429 with Retry-After).
+    checkout_refusal(request, user_id=user_id)
     try:
         outcome = _submit(request, storefront, payload, key)
     except InvalidInput as error:  # the service's own checks, named as the body names them
         raise InvalidInput({_field(name): messages for name, messages in error.errors.items()}) from None
+    if outcome.status == "declined":
+        checkout_declined(request, user_id=user_id)
     return _answer(request, storefront, outcome)
 
 
@@ -177,4 +183,7 @@ def checkout_back(request: HttpRequest, code: str, payload: ReturnIn) -> Status[
         raise NotFound(
             "There is no such checkout in your account.", code="checkout_not_found", field="attempt_id"
         )
-    return _answer(request, storefront, checkout_return(attempt=attempt))
+    outcome = checkout_return(attempt=attempt)
+    if outcome.status == "declined":
+        checkout_declined(request, user_id=customer(request).user.pk)
+    return _answer(request, storefront, outcome)

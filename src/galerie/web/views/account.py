@@ -31,7 +31,7 @@ from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms import ErasureForm, ProfileForm, SignupForm
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_prefix, sf_reverse
-from galerie.web.throttling import ThrottledAuthenticationForm, throttle_attempt
+from galerie.web.throttling import ThrottledAuthenticationForm, refused, throttle_attempt
 from galerie.web.views.decorators import storefront_view
 from galerie.web.views.shop import remember_cart_count, session_cart_key
 
@@ -79,12 +79,13 @@ def signup(request: StorefrontRequest) -> HttpResponse:
             _sign_in(request, user)
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect(_next(request))
-    return render(
+    response = render(
         request,
         "galerie/account/signup.html",
         {"form": form, "next": _next(request)},
-        status=429 if throttled else 400 if form.errors else 200,
+        status=400 if form.errors else 200,
     )
+    return refused(response, throttled or None)
 
 
 @storefront_view(("GET", "HEAD", "POST"), closed_too=True)
@@ -93,12 +94,13 @@ def sign_in(request: StorefrontRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _sign_in(request, form.get_user())
         return redirect(_next(request))
-    return render(
+    response = render(
         request,
         "galerie/account/login.html",
         {"form": form, "next": _next(request)},
-        status=429 if form.throttled else 400 if form.errors else 200,
+        status=400 if form.errors else 200,
     )
+    return refused(response, form.throttled)
 
 
 @storefront_view(("POST",), closed_too=True)
@@ -272,7 +274,7 @@ class _StorefrontPasswordReset(auth_views.PasswordResetView):
             form.is_valid()
             form.errors.clear()
             form.add_error(None, throttled.message)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            return refused(self.render_to_response(self.get_context_data(form=form)), throttled)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):

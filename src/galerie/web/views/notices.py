@@ -22,7 +22,7 @@ from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_notices import ComplaintForm, ComplaintOutcomeForm, DecisionForm, NoticeForm
 from galerie.web.requests import OperatorRequest, SellerRequest, StorefrontRequest
 from galerie.web.routing import sf_reverse
-from galerie.web.throttling import throttle_attempt
+from galerie.web.throttling import refused, throttle_attempt
 from galerie.web.views.back_office.access import operator_view
 from galerie.web.views.decorators import storefront_view
 from galerie.web.views.seller.access import seller_view
@@ -72,9 +72,9 @@ def notice_report(request: StorefrontRequest) -> HttpResponse:
                 add_domain_errors(form, error)
             else:
                 return redirect(sf_reverse(request, "notice_sent"))
-    status = 429 if throttled else 400 if form.errors else 200 if target else 404
+    status = 400 if form.errors else 200 if target else 404
     context = {"form": form, "target": target, "target_error": target_error}
-    return render(request, "galerie/notices/report.html", context, status=status)
+    return refused(render(request, "galerie/notices/report.html", context, status=status), throttled or None)
 
 
 @storefront_view(("GET", "HEAD"))

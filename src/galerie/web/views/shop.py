@@ -21,6 +21,7 @@ from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.selectors import checkout_attempt_for
 from galerie.checkout.services import CheckoutOutcome, checkout_return, checkout_submit
 from galerie.core.errors import DomainError, InvalidInput
+from galerie.core.throttling import checkout_throttle_check, checkout_throttle_count
 from galerie.orders.selectors import order_get_for_customer
 from galerie.pricing.quote import quote_fingerprint, quote_shown_token
 from galerie.storefronts.closure import sells_on, storefront_not_selling
@@ -29,6 +30,7 @@ from galerie.web.forms import AddressForm, CardForm, SignupForm
 from galerie.web.page_cache import cart_count_key
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
+from galerie.web.throttling import refused
 from galerie.web.views.decorators import storefront_view
 
 
@@ -213,6 +215,15 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
             _checkout_context(request, mine, address_form=address_form, card_form=card_form),
             status=400,
         )
+    # Card testing: a payment that would reach the gateway is counted per customer and per IP,
+    # a declined one tighter; past a limit nothing reaches the gateway (docs/throttling.md).
+    throttled = checkout_throttle_check(request, user_id=request.user.pk)
+    if throttled:
+        context = _checkout_context(
+            request, mine, address_form=address_form, card_form=card_form, throttled=throttled.message
+        )
+        return refused(render(request, "galerie/shop/checkout.html", context), throttled)
+    checkout_throttle_count(request, user_id=request.user.pk)
     try:
         outcome = _submit(
             request, mine, address=address_form.cleaned_data, payment_method=card_form.payment_method()
@@ -242,6 +253,8 @@ def checkout(request: StorefrontRequest) -> HttpResponse:
             _checkout_context(request, mine, address_form=address_form, card_form=card_form),
             status=400,
         )
+    if outcome.status == "declined":
+        checkout_throttle_count(request, user_id=request.user.pk, declined=True)
     return _after_outcome(request, outcome, mine, address_form)
 
 
@@ -284,6 +297,8 @@ def checkout_return_view(request: StorefrontRequest) -> HttpResponse:
     if attempt is None:
         raise Http404(_("There is no payment waiting for you."))
     outcome = checkout_return(attempt=attempt)
+    if outcome.status == "declined":  # declined after the confirmation step: card testing too
+        checkout_throttle_count(request, user_id=request.user.pk, declined=True)
     if outcome.status == "requires_action":
         return redirect(outcome.action_url)
     request.session.pop("checkout_attempt", None)

@@ -19,7 +19,7 @@ from galerie.web.form_errors import add_domain_errors
 from galerie.web.forms_sellers import FIELD_OF_MODEL_ERROR, BecomeSellerForm
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
-from galerie.web.throttling import throttle_attempt
+from galerie.web.throttling import refused, throttle_attempt
 from galerie.web.views.decorators import storefront_view
 
 
@@ -80,9 +80,10 @@ def become_seller(request: StorefrontRequest) -> HttpResponse:
                 % {"email": seller.email},
             )
             return redirect(reverse("seller_area:application"))
-    return render(
+    response = render(
         request,
         "galerie/storefront/become_seller.html",
         {"form": form, "login_url": login_url, "has_storefronts": storefronts.exists()},
-        status=429 if throttled else 400 if form.errors else 200,
+        status=400 if form.errors else 200,
     )
+    return refused(response, throttled or None)

@@ -53,4 +53,4 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "galerie.cli", "worker", "--verbosity", "0"],
                 env={**os.environ, "EMAIL_FILE_PATH": str(mail_dir), "GALERIE_SITE_URL": f"http://{host}"},
             )
-            call_command("serve", bind=bind, no_collectstatic=True)
+            call_command("serve", bind=bind, no_collectstatic=True, demo=True)

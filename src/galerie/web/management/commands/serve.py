@@ -1,10 +1,17 @@
-"""`galerie serve`: run Galerie as in production, with gunicorn."""
+"""`galerie serve`: run Galerie as in production, with gunicorn.
 
+It refuses to start with a setting production must not run with (galerie.core.production: DEBUG,
+the test payment gateway, the demo's operator IBAN) unless that risk's own override is set;
+``galerie demo`` serves the demo through it with ``--demo``."""
+
+import argparse
 import os
 import sys
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from galerie.core.production import production_refusals
 
 
 def recommended_workers() -> int:
@@ -24,8 +31,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-collectstatic", action="store_true", help="Static files are already collected."
         )
+        # `galerie demo` only: the demo runs the test gateway and the demo's IBAN on purpose.
+        parser.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
 
-    def handle(self, *args, bind: str, workers: int, threads: int, no_collectstatic: bool, **options) -> None:
+    def handle(
+        self, *args, bind: str, workers: int, threads: int, no_collectstatic: bool, demo: bool, **options
+    ) -> None:
+        if not demo and (refusals := production_refusals()):
+            lines = [f"{r.msg}\n  {r.hint} ({r.id})" for r in refusals]
+            raise CommandError("Galerie will not serve production like this:\n" + "\n".join(lines))
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Galerie on http://{bind}/ — {workers} workers × {threads} threads. Ctrl-C stops.")

@@ -33,7 +33,7 @@ from galerie.orders.services import (
 )
 from galerie.sellers.access import Perm
 from galerie.web.requests import SellerRequest
-from galerie.web.throttling import ThrottledAuthenticationForm
+from galerie.web.throttling import ThrottledAuthenticationForm, refused
 from galerie.web.views.seller.access import seller_view
 
 
@@ -41,10 +41,7 @@ class _SellerLogin(auth_views.LoginView):
     authentication_form = ThrottledAuthenticationForm
 
     def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.throttled:
-            response.status_code = 429
-        return response
+        return refused(super().form_invalid(form), form.throttled)
 
 
 seller_login = _SellerLogin.as_view(
