@@ -128,15 +128,20 @@ def _marker_of(finding: str) -> str:
 
 # The DOM check of the browser tests: the same rules as ``holes`` on the live document.
 DOM_CHECK = """() => {
+  // Through Element.prototype: a form's own properties are clobbered by its fields (a field
+  // named "attributes" makes form.attributes that input).
+  const names = (el) => Element.prototype.getAttributeNames.call(el);
+  const attr = (el, n) => Element.prototype.getAttribute.call(el, n) || '';
+  const tag = Object.getOwnPropertyDescriptor(Element.prototype, 'tagName').get;
   const found = [];
   for (const el of document.querySelectorAll('*')) {
-    for (const a of el.attributes) {
-      const v = (a.value || '').toLowerCase();
-      if (a.name === 'id' && v.startsWith('xss')) found.push(`<${el.tagName} id=${a.value}>`);
-      else if (a.name.startsWith('on') && v.includes('xss')) found.push(`<${el.tagName} ${a.name}>`);
-      else if (['href', 'src', 'action', 'formaction'].includes(a.name) && v.includes('xss')
+    for (const n of names(el)) {
+      const v = attr(el, n).toLowerCase();
+      if (n === 'id' && v.startsWith('xss')) found.push(`<${tag.call(el)} id=${v}>`);
+      else if (n.startsWith('on') && v.includes('xss')) found.push(`<${tag.call(el)} ${n}>`);
+      else if (['href', 'src', 'action', 'formaction'].includes(n) && v.includes('xss')
                && v.replace(/[\\s\\x00-\\x1f]/g, '').startsWith('javascript:'))
-        found.push(`<${el.tagName} ${a.name}=javascript:>`);
+        found.push(`<${tag.call(el)} ${n}=javascript:>`);
     }
   }
   for (const s of document.querySelectorAll('script')) {
