@@ -50,7 +50,7 @@ from galerie.sellers.models import (
 from galerie.storefronts.models import Storefront
 from galerie.terms.models import SellerComplaint, SellerTermsVersion
 from galerie.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.hostile.corpus import Payload, payload
+from tests.hostile.corpus import JAVASCRIPT_URL, MARK, Payload, payload
 
 # What users type, by model. The long texts get 20,000 characters before their payload.
 TYPED: dict[type[models.Model], list[str]] = {
@@ -140,6 +140,17 @@ def poison() -> list[Payload]:
             attributes=attributes,
             safety_information={"en": text_attribute.text, "fr": text_attribute.text},
         )
+    # Web addresses a user types, shown as links: javascript: (refused by the services, stored
+    # here as an older row or another path could have stored it).
+    for model, name in [
+        (Notice, "url"), (Product, "manufacturer_contact"), (Product, "responsible_contact"),
+        (ProductProposal, "manufacturer_contact"), (WebhookEndpoint, "url"),
+    ]:  # fmt: skip
+        n += 1
+        marker = f"xss{n:02d}"
+        address = Payload(marker, JAVASCRIPT_URL.replace(MARK, marker), f"{model.__name__}.{name}")
+        model._default_manager.update(**{name: address.text})
+        placed.append(address)
     n += 1
     proposed = payload(n, "ProductProposal.attributes")
     placed.append(proposed)
