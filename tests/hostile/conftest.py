@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from galerie.cart.services import cart_add
 from galerie.catalog.models import Variant
+from galerie.orders.models import SellerOrder
 from tests.factories import make_user
 from tests.hostile.corpus import payload
 from tests.hostile.world import import_with_payloads, poison
@@ -21,6 +23,13 @@ def hostile(world):
     """The isolation world, a CSV import of payloads, then a payload in every typed text."""
     variant = Variant.objects.order_by("pk").first()
     offer_import, cells = import_with_payloads(seller=world["a"], by=world["owner_a"], variant=variant)
+    part = SellerOrder.objects.select_related("order__storefront").get(number=world["kwargs"]["number"])
+    cart_add(  # the customer's cart and checkout show the payloads too
+        storefront=part.order.storefront,
+        cart=None,
+        customer=world["customer"],
+        offer_id=world["kwargs"]["offer_id"],
+    )
     failed = world["kwargs"]["import_id"]  # poison() fails it: its page shows why
     world["kwargs"]["import_id"] = offer_import.pk
     payloads = poison() + cells

@@ -30,7 +30,8 @@ def storefront_pages(kwargs: dict, query: str) -> dict[str, list[str]]:
         f"report-illegal-content/?kind=product&ref={product.slug}", "cart/",
     ]  # fmt: skip
     customer = [
-        "account/", "account/settings/", "account/privacy/", f"account/orders/{order.number}/",
+        "cart/", "checkout/", "account/", "account/settings/", "account/privacy/",
+        f"account/orders/{order.number}/",
         f"account/messages/{part.number}/",
         f"account/orders/{order.number}/withdraw/{part.pk}/",
         f"account/orders/{order.number}/defect/{part.pk}/",
