@@ -49,3 +49,25 @@ def test_the_manufacturer_contact_is_text_unless_it_is_a_web_address():
         "https://hetzel.test/c"
     )
     assert '<a href="mailto:securite@hetzel.test">' in render("securite@hetzel.test")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "back", ["/\\evil.test/", "//evil.test/", "javascript:alert(1)", "https://evil.test/", "/\t/evil.test/"]
+)
+def test_a_refused_cart_addition_goes_back_only_to_a_page_of_the_site(client, back):
+    """Regression: "/\\evil.test" passed the "one slash, not two" check of ``next`` and browsers
+    follow it to evil.test (an open redirect out of the add-to-cart form, on a refused quantity)."""
+    from tests.factories import make_offer, make_seller, make_storefront, make_variant
+
+    storefront = make_storefront(code="plume")
+    offer = make_offer(seller=make_seller(storefronts=[storefront]), variant=make_variant())
+
+    def refused(next_: str) -> str:
+        data = {"offer": offer.uuid.hex, "quantity": "many", "next": next_}
+        response = client.post("/s/plume/cart/add/", data)
+        assert response.status_code == 302
+        return response["Location"]
+
+    assert refused(back) == "/s/plume/cart/"
+    assert refused("/s/plume/p/a-book/") == "/s/plume/p/a-book/"
