@@ -5,8 +5,14 @@ is in the HTML unescaped (tests/hostile/corpus.py). The browser's side: tests/e2
 
 from __future__ import annotations
 
-import pytest
+import html
 
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from galerie.invoices.documents import _display, sale_invoice_data
+from galerie.orders.models import SellerOrder
 from tests.factories import make_user
 from tests.hostile.corpus import Payload, holes, payload
 from tests.hostile.pages import admin_pages, area_pages, storefront_pages
@@ -48,6 +54,12 @@ def test_no_page_runs_what_sellers_and_customers_typed(client, hostile):
     # Every payload is shown somewhere (so the pages were looked at with it in them).
     unseen = sorted(p.where for p in payloads if p.marker not in shown)
     assert not unseen, f"payloads no page showed: {unseen}"
+    # The invoice's HTML, which WeasyPrint renders (and would fetch an injected <img src> for).
+    part = SellerOrder.objects.get(number=kwargs["number"])
+    data = sale_invoice_data(seller_order=part, number="F-HOSTILE-1", issued_at=timezone.now())
+    invoice = render_to_string("galerie/invoices/document.html", {"doc": _display(data)})
+    assert part.seller.display_name[:40] in html.unescape(invoice)
+    assert not holes(invoice, payloads), holes(invoice, payloads)
     print(f"hostile input: {len(payloads)} typed fields, {len(statuses)} pages ({len(ok)} answered 200)")
 
 
