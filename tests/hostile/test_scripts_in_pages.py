@@ -20,11 +20,13 @@ from tests.hostile.pages import admin_pages, area_pages, storefront_pages
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _visit(client, urls: list[str], payloads: list[Payload], found: dict, statuses: dict) -> set[str]:
+def _visit(
+    client, urls: list[str], payloads: list[Payload], found: dict, statuses: dict, **headers: str
+) -> set[str]:
     shown: set[str] = set()
     for url in urls:
-        response = client.get(url)
-        statuses[url] = response.status_code
+        response = client.get(url, **headers)
+        statuses[url + (" (htmx)" if headers else "")] = response.status_code
         assert response.status_code < 500, url
         if response.get("Content-Type", "").startswith("text/html"):
             page = response.content.decode()
@@ -44,6 +46,9 @@ def test_no_page_runs_what_sellers_and_customers_typed(client, hostile):
     shown |= _visit(client, pages["customer"], payloads, found, statuses)
     client.force_login(hostile["owner_a"])
     shown |= _visit(client, [*area_pages("seller_area", kwargs), *hostile["also"]], payloads, found, statuses)
+    # The rows and the progress the seller area's htmx asks for (HX-Request: a partial).
+    seller_pages = [*area_pages("seller_area", kwargs), *hostile["also"]]
+    shown |= _visit(client, seller_pages, payloads, found, statuses, HTTP_HX_REQUEST="true")
     client.force_login(hostile["staff"])
     shown |= _visit(client, area_pages("back_office", kwargs), payloads, found, statuses)
     client.force_login(make_user(is_staff=True, is_superuser=True))
