@@ -152,9 +152,13 @@ def site_url(path: str) -> str:
 
 
 def sender(storefront: Storefront) -> str:
-    """Return ``"<storefront name> <address of DEFAULT_FROM_EMAIL>"``."""
+    """Return ``"<storefront name> <address of DEFAULT_FROM_EMAIL>"``.
+
+    The name on one line: a line break in it (typed, imported with a bundle) would make the
+    header refuse it (``Address`` raises on CR/LF) and every e-mail of the storefront fail."""
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
-    return str(Address(display_name=storefront.name, addr_spec=address))
+    name = one_line(storefront.name)
+    return str(Address(display_name=name, addr_spec=address))
 
 
 def _money(amount_minor: int, currency: str, language: str) -> str:
@@ -216,7 +220,18 @@ def _customer_language(order: Order) -> str:
 
 
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SPACES = re.compile(r"[ \t\r\n]+")  # not \s: the no-break spaces in amounts stay
+# Spaces and every character Python's e-mail headers take for a line break (str.splitlines:
+# \v, \f, \x1c-\x1e, \x85, \u2028, \u2029 besides \r and \n): a subject or a sender's name
+# with one would be refused ("embedded header") and the e-mail never sent. Not \s: the
+# no-break spaces in amounts stay.
+_SPACES = re.compile(r"[ \t\n\v\f\r\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, for a header: each run of spaces and line breaks made one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
 SIGNATURE_DASHES = "-- "  # mail clients fold what follows: the footer
 
 
@@ -244,7 +259,7 @@ def email_render(
             "recipient": recipient,
         }
         subject: str = render_to_string(f"galerie/emails/{template}_subject.txt", context)
-        subject = _SPACES.sub(" ", subject).strip()
+        subject = one_line(subject)
         context["subject"] = subject
         text: str = render_to_string(f"galerie/emails/{template}.txt", context)
         html = render_to_string(f"galerie/emails/{template}.html", context)

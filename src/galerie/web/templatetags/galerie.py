@@ -1,6 +1,7 @@
 """Template helpers: storefront-aware URLs and money display."""
 
 import json
+from urllib.parse import urlsplit
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -19,6 +20,21 @@ from galerie.web.page_cache import cart_count as cart_count_of
 from galerie.web.routing import sf_reverse
 
 register = template.Library()
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+@register.filter
+def web_address(value: str | None) -> str:
+    """``value`` if it is an http(s) address, else "": a link made of what a user typed (a
+    notice's URL, a manufacturer's contact) never runs a script (``javascript:``, ``data:``).
+
+    The services refuse other schemes; this holds for whatever is stored all the same (an older
+    row, an import, the admin). ``urlsplit`` drops tabs and line breaks as browsers do, so
+    ``java\tscript:`` is seen for what it is."""
+    text = str(value or "").strip()
+    return text if urlsplit(text).scheme.lower() in WEB_SCHEMES else ""
+
 
 # field_group's copies of Django's own rendering: (what determines the HTML) -> the HTML.
 _FIELD_HTML: dict[tuple, str] = {}

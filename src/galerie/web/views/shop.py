@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from galerie.accounts.models import User
@@ -84,8 +85,12 @@ def _not_selling(request: StorefrontRequest) -> str:
 
 @storefront_view(("POST",))
 def cart_add_view(request: StorefrontRequest) -> HttpResponse:
-    back = request.POST.get("next") or sf_reverse(request, "cart")
-    if not back.startswith("/") or back.startswith("//"):
+    back = request.POST.get("next") or ""
+    # A path of this site only: "/\\evil.test" starts with one slash but browsers read it as
+    # "//evil.test", and "javascript:" is no path at all (Django's own check knows both).
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = sf_reverse(request, "cart")
     try:
         added, count = cart_add_counted(
