@@ -25,9 +25,11 @@ from galerie.core.archives import (
     archive_vet,
     nested_archive,
 )
+from galerie.offers.errors import OfferImportRefused
 from galerie.offers.imports.files import _refuse
 
 MAX_IMAGE_BYTES = 5 * 2**20
+ARCHIVE_REFUSED = "archive_refused"  # the code of a hostile archive's refusal
 MAX_ARCHIVE_MEMBERS = 20_000
 MAX_ARCHIVE_BYTES = 512 * 2**20
 MAX_DATA_BYTES = 20 * 2**20  # the product file inside, as an upload on its own
@@ -125,7 +127,7 @@ def unpack(raw: bytes, name: str) -> tuple[bytes, str, zipfile.ZipFile | None]:
         archive = archive_open(raw, name)
         members = archive_vet(archive, name, ARCHIVE_LIMITS)
     except ArchiveRefused as refused:
-        raise _refuse(str(refused)) from None
+        raise OfferImportRefused(str(refused), field="file", code=ARCHIVE_REFUSED) from None
     data = [m for m in members if m.filename.lower().endswith(DATA_SUFFIXES) and not m.is_dir()]
     data = [m for m in data if not posixpath.basename(m.filename).startswith(".")]
     if len(data) != 1:
@@ -138,7 +140,11 @@ def unpack(raw: bytes, name: str) -> tuple[bytes, str, zipfile.ZipFile | None]:
     try:
         content = archive_read(archive, data[0], name)
     except ArchiveRefused as refused:
-        raise _refuse(str(refused)) from None
+        raise OfferImportRefused(str(refused), field="file", code=ARCHIVE_REFUSED) from None
     if nested_archive(content):
-        raise _refuse(f"The product file in “{name}” is itself an archive: put the file itself in the ZIP.")
+        raise OfferImportRefused(
+            f"The product file in “{name}” is itself an archive: put the file itself in the ZIP.",
+            field="file",
+            code=ARCHIVE_REFUSED,
+        )
     return content, posixpath.basename(data[0].filename), archive
