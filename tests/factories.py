@@ -208,3 +208,28 @@ def make_bulk_variants(count: int, *, prefix: str = "377", per_product: int = 10
         ),
         batch_size=5000,
     )
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real PDF of blank A4 pages: what the upload checks (core/uploads.py) accept."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    body = io.BytesIO()
+    writer.write(body)
+    return body.getvalue()
+
+
+def picture_bytes(kind: str = "JPEG", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A real picture (JPEG, PNG or WebP) of one colour."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (180, 60, 40)).save(out, format=kind)
+    return out.getvalue()

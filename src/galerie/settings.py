@@ -262,6 +262,18 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads (docs/hostile-input.md): no file is kept past the largest limit any field has (an offer
+# file, 20 MB), the rest is only counted so that the field refuses it by name and limit; at most
+# 2.5 MB in memory, the rest in a temporary file; 20 files a request (five is the most a form takes).
+FILE_UPLOAD_HANDLERS = [
+    "galerie.core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+GALERIE_UPLOAD_MAX_FILE_BYTES = 20 * 2**20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a request's fields other than files (and an API body)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # Files that must never be public (identity documents, uploaded offer files): no URL at all.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {

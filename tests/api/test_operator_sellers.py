@@ -10,11 +10,11 @@ from galerie.core.models import StatusChange
 from galerie.sellers.models import Seller, SellerAdmission, SellerApplicationMessage
 from galerie.sellers.services import seller_document_add
 from tests.api.operator_keys import staff_with
-from tests.factories import make_seller, make_storefront
+from tests.factories import make_seller, make_storefront, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 VIEW, CHANGE = "sellers.view_seller", "sellers.change_seller"
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+PDF = pdf_bytes()
 
 
 @pytest.fixture

@@ -31,13 +31,14 @@ from galerie.seeding.accounts import demo_accounts_create
 from galerie.sellers.models import Seller, SellerMember
 from galerie.storefronts.models import Storefront
 from tests.e2e.steps import fill_seller_application, sign_in
+from tests.factories import pdf_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
 DEMO_SELLER_EMAIL, DEMO_SELLER_PASSWORD = "seller@galerie.test", "galerie-seller"  # the demo seed's
 SHOP = "Librairie de la Croix-Rousse"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: documents are parsed (core/uploads.py)
 
 
 def _text(locator) -> str:

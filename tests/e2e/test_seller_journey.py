@@ -19,6 +19,7 @@ from galerie.orders.models import SellerOrder
 from galerie.sellers.models import Seller
 from galerie.storefronts.models import Storefront
 from tests.e2e.steps import fill_seller_application, sign_in
+from tests.factories import pdf_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,7 @@ CARD = {
     "cvc": "123",
     "holder": "P R",
 }
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: documents are parsed (core/uploads.py)
 
 
 @pytest.fixture

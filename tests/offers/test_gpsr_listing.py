@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from galerie.catalog.errors import ProductSafetyIncomplete
+from galerie.catalog.models import Product
 from galerie.catalog.safety import product_safety_missing
 from galerie.catalog.services import product_safety_set
 from galerie.core.errors import InvalidInput
@@ -232,3 +233,20 @@ def test_offers_listed_before_the_check_stay_and_the_operator_report_names_them(
     offer.refresh_from_db()
     assert offer.status == "paused"
     assert offer.changes.filter(field="status", to_value="paused").exists()
+
+
+def test_the_safety_report_shows_a_formula_like_title_as_text(shop):
+    import csv
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _storefront, seller, lacking = shop
+    product_safety_set(product_id=lacking.product_id, safety={"manufacturer_address": "1 quai Y, Lyon"})
+    offer_create(seller=seller, variant=lacking, price=Money(1990, "EUR"), stock=3, by=TESTS)
+    product_safety_set(product_id=lacking.product_id, safety={"manufacturer_address": ""})
+    Product.objects.filter(pk=lacking.product_id).update(title='=HYPERLINK("http://evil.example")')
+    out = StringIO()
+    call_command("product_safety", stdout=out)
+    row = next(csv.DictReader(StringIO(out.getvalue())))
+    assert row["title"] == '\'=HYPERLINK("http://evil.example")' and row["active_offers"] == "1"

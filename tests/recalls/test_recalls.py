@@ -172,6 +172,8 @@ def test_the_product_period_replaces_three_years(world):
 def test_the_command_recalls_and_reports_and_the_back_office_shows_the_report(world, client, smtp_inbox):
     buyer = make_user(email="buyer@example.test")
     buy(world, buyer, at=NOW - timedelta(days=10))
+    # An address a spreadsheet would run as a formula: both CSV files show it as text (core/csvsafe.py).
+    buy(world, make_user(email="-2+3+cmd@evil.test"), at=NOW - timedelta(days=9))
     with time_machine.travel(NOW, tick=False):
         call_command("recall", world.product.slug, "--notice-en", NOTICE["en"], "--notice-fr", NOTICE["fr"])
         deliver()
@@ -183,9 +185,11 @@ def test_the_command_recalls_and_reports_and_the_back_office_shows_the_report(wo
     lines = out.getvalue().strip().splitlines()
     assert lines[0] == "customer,email,order,storefront,status,sent_at,reason"
     assert "buyer@example.test" in lines[1] and ",sent," in lines[1]
+    assert ",'-2+3+cmd@evil.test," in lines[2] and ",-2+3+cmd@evil.test," not in out.getvalue()
     operator = make_user(is_staff=True)
     client.force_login(operator)
     report = client.get(reverse("back_office:recall", kwargs={"recall_id": recall.pk}))
     assert report.status_code == 200 and "buyer@example.test" in report.content.decode()
     csv = client.get(reverse("back_office:recall_csv", kwargs={"recall_id": recall.pk}))
     assert csv["Content-Type"].startswith("text/csv") and "buyer@example.test" in csv.content.decode()
+    assert ",'-2+3+cmd@evil.test," in csv.content.decode()

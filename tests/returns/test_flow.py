@@ -27,7 +27,7 @@ from galerie.returns.services import (
     return_refuse,
     withdrawal_declare,
 )
-from tests.factories import make_user
+from tests.factories import make_user, pdf_bytes
 from tests.returns.conftest import at, deliver, settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_a_partial_withdrawal_is_held_refunded_with_a_depreciation_and_reversed_
         return_instruct(return_id=ret.pk, acting_user=placed.owner_b, instructions="x")
     return_instruct(
         return_id=ret.pk, acting_user=placed.owner_a, instructions="Retour: 1 rue X, 75001 Paris",
-        label=SimpleUploadedFile("l.pdf", b"%PDF-1.4 label", content_type="application/pdf"),
+        label=SimpleUploadedFile("l.pdf", pdf_bytes(), content_type="application/pdf"),
     )  # fmt: skip
     return_receive(return_id=ret.pk, acting_user=placed.owner_a, note="Cover scratched")
     with pytest.raises(InvalidInput, match="between 0"):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from galerie.core.models import OutboxEvent
 from galerie.returns.models import Return
-from tests.factories import make_user
+from tests.factories import make_user, pdf_bytes
 from tests.returns.conftest import deliver, settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,7 +74,7 @@ def test_the_seller_instructs_receives_refunds_and_the_customer_sees_the_refund(
     assert f"/sell/returns/{ret.pk}/" in client.get("/sell/returns/").content.decode()
     assert f"/sell/returns/{ret.pk}/" in client.get(f"/sell/orders/{part.number}/").content.decode()
     action = f"/sell/returns/{ret.pk}/action/"
-    label = SimpleUploadedFile("l.pdf", b"%PDF-1.4 a label", content_type="application/pdf")
+    label = SimpleUploadedFile("l.pdf", pdf_bytes(), content_type="application/pdf")
     client.post(action, {"action": "instruct", "instructions": "1 rue X, Paris", "label": label})
     client.post(action, {"action": "receive", "note": "ok"})
     client.post(action, {"action": "refund", "depreciation": "1,50", "depreciation_reason": "Coin corné"})

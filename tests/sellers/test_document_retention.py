@@ -13,9 +13,9 @@ from galerie.core.models import OutboxEvent
 from galerie.sellers.models import Seller, SellerDocument
 from galerie.sellers.services import seller_document_add, seller_reject
 from galerie.sellers.services.retention import months_before, seller_documents_purge
-from tests.factories import make_seller
+from tests.factories import make_seller, pdf_bytes
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+PDF = pdf_bytes()
 REJECTED_AT = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
 SIX_MONTHS_LATER = datetime(2026, 9, 30, 9, 0, tzinfo=UTC)  # 31 September does not exist
 

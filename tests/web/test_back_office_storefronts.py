@@ -20,7 +20,7 @@ from galerie.ledger import closure_report as report_module
 from galerie.ledger.models import CommissionPlan
 from galerie.orders.models import SellerOrder
 from galerie.search.services import search_reindex
-from galerie.sellers.models import SellerMember
+from galerie.sellers.models import Seller, SellerMember
 from galerie.sellers.services import seller_member_add
 from galerie.storefronts.closure import ClosureBlockers, storefront_closure_announce
 from galerie.storefronts.models import Storefront, StorefrontHost
@@ -634,3 +634,13 @@ def test_the_report_and_the_confirmation_ask_a_fixed_number_of_queries(client, d
     Storefront.objects.filter(pk=world.closing.pk).update(status="open", closure_announced_at=None)
     with django_assert_max_num_queries(len(first_confirm.captured_queries)):
         assert client.post(url(world.closing, "close/"), data).context["preview"].open_seller_orders == 10
+
+
+def test_the_report_csv_shows_a_formula_like_seller_name_as_text(client, market):
+    storefront = market.storefront
+    Seller.objects.filter(pk=market.shop.seller_a.pk).update(display_name="@SUM(1+1)*cmd|' /C calc'!A0")
+    storefront_closure_announce(storefront_id=storefront.pk, closing_on=in_a_week(), reason="Sold", by=None)
+    client.force_login(manager())
+    text = b"".join(client.get(url(storefront, "closure.csv")).streaming_content).decode().lstrip("\ufeff")
+    sellers = {r["seller"] for r in csv.DictReader(io.StringIO(text)) if r["kind"] == "seller_order"}
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in sellers and "@SUM(1+1)*cmd|' /C calc'!A0" not in sellers

@@ -8,12 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from galerie.accounts.models import User
 from galerie.core.models import OutboxEvent
 from galerie.sellers.models import Seller, SellerAdmission, SellerDocument, SellerMember
-from tests.factories import make_seller, make_storefront, make_user
+from tests.factories import make_seller, make_storefront, make_user, pdf_bytes, picture_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = pdf_bytes()
+PNG = picture_bytes("PNG")
 URL = "/s/atelier/become-a-seller/"
 
 

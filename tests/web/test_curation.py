@@ -12,12 +12,12 @@ from galerie.notifications.models import SentEmail
 from galerie.offers.models import Offer
 from galerie.sellers.models import Seller, SellerApplicationMessage, SellerDocument
 from galerie.sellers.services import seller_apply, seller_document_add, seller_info_request
-from tests.factories import VALID_IDENTITY, make_offer, make_seller, make_storefront, make_user
+from tests.factories import VALID_IDENTITY, make_offer, make_seller, make_storefront, make_user, pdf_bytes
 from tests.ledger.payout_helpers import fund
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\nthe scan\n%%EOF\n"
+PDF = pdf_bytes()
 SELL = "/sell/application/"
 
 
@@ -266,7 +266,7 @@ def test_a_document_is_served_to_staff_as_an_attachment_and_only_with_its_own_se
     document = seller.documents.get()
     other = make_seller()
     foreign = seller_document_add(
-        seller_id=other.pk, kind="bank", file=SimpleUploadedFile("rib.pdf", b"%PDF-1.4 other")
+        seller_id=other.pk, kind="bank", file=SimpleUploadedFile("rib.pdf", pdf_bytes(2))
     )
     url = f"/back-office/sellers/{seller.pk}/documents/{document.pk}/"
     client.force_login(owner)

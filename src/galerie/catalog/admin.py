@@ -17,6 +17,7 @@ from galerie.catalog.models import (
 )
 from galerie.catalog.safety import SAFETY_FIELDS
 from galerie.core.admin_actions import ViewOnly
+from galerie.core.images import CLEAN_IMAGE_OVERRIDES
 from galerie.core.pagination import EstimatedCountPaginator
 
 
@@ -111,6 +112,7 @@ class VariantInline(admin.TabularInline):
 
 
 class ProductImageInline(admin.TabularInline):
+    formfield_overrides = CLEAN_IMAGE_OVERRIDES  # checked like every picture upload
     model = ProductImage
     extra = 0
     fields = ["image", "thumbnail", "alt", "position"]
@@ -175,6 +177,8 @@ class VariantAdmin(ReportsProductEdits, admin.ModelAdmin):
 
 @admin.register(ProductImage)
 class ProductImageAdmin(ReportsProductEdits, admin.ModelAdmin):
+    formfield_overrides = CLEAN_IMAGE_OVERRIDES  # checked like every picture upload
+
     @staticmethod
     def product_of(obj) -> int:
         return obj.product_id

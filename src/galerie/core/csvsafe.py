@@ -1,9 +1,11 @@
 """CSV files that a spreadsheet opens as data, never as formulas (docs/csv-formula-injection.md).
 
-A cell starting with ``= + - @``, a tab or a carriage return is run as a formula by Excel,
-LibreOffice and Google Sheets (``-2+3+cmd|' /C calc'!A0``). Every CSV Galerie writes goes
-through :func:`spreadsheet_safe` (or :func:`safe_writer`), which prefixes such text with an
-apostrophe, the spreadsheets' own "this is text" mark. Numbers stay numbers: an ``int``,
+A cell starting with ``= + - @`` is run as a formula by Excel, LibreOffice and Google Sheets
+(``-2+3+cmd|' /C calc'!A0``), and a leading tab, carriage return, line feed or other control
+character (C0, and DEL) hides such a start or splits the row in some importers. Every CSV Galerie
+writes goes through :func:`safe_writer` or :func:`safe_dict_writer` (a test refuses ``csv.writer``
+anywhere else in ``src``), which prefix such text with an apostrophe, the spreadsheets' own "this
+is text" mark. Numbers stay numbers: an ``int``,
 ``Decimal`` or ``float`` cell, and a text cell that is only a plain number such as ``-12.50``,
 are written as they are, so a statement's negative amounts still add up in the spreadsheet.
 """
@@ -16,14 +18,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", *(chr(code) for code in range(0x20)), "\x7f")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
 def spreadsheet_safe(value: Any) -> Any:
     """Return ``value`` so that no spreadsheet runs it: text starting like a formula gets a ``'``."""
+    if isinstance(value, Promise):  # a lazy translation is text once written
+        value = str(value)
     if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
         return value
     if _PLAIN_NUMBER.fullmatch(value):

@@ -3,31 +3,28 @@ judged by their content, at most MAX_FILES per message and MAX_BYTES each.
 
 A picture is re-encoded without its metadata (core/images.py): a photo taken with a phone
 carries the GPS position of the home it was taken in. A PDF is kept as sent, after checking its
-header and trailer (and pypdf's parse); it is only ever served as a download.
+header and trailer and pypdf's parse (core/uploads.py); it is only ever served as a download.
 """
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-import pypdf
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from galerie.core.images import ImageRefused, image_clean
+from galerie.core.uploads import PDF_HEAD, DocumentRefused, pdf_check
 from galerie.messaging.errors import AttachmentRefused
 from galerie.messaging.masking import MASK, mask
 
 MAX_FILES = 3
 MAX_BYTES = 5 * 1024 * 1024
-PDF_HEAD = b"%PDF-"
-PDF_TAIL = b"%%EOF"
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -51,21 +48,11 @@ def _display_name(upload: File[Any]) -> str:
     return mask(name).replace(MASK, "…")[-120:]
 
 
-def _pdf_parses(data: bytes) -> bool:
-    """Whether pypdf reads the document and finds at least one page."""
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        return len(reader.pages) > 0
-    except Exception:  # pypdf raises many kinds for a broken file: all mean "not a PDF we keep"
-        return False
-
-
 def _pdf(upload: File[Any], name: str) -> CheckedFile:
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    if not data.startswith(PDF_HEAD) or PDF_TAIL not in data[-2048:] or not _pdf_parses(data):
-        raise _refuse(_("“%(name)s” is not a readable PDF document.") % {"name": name})
+    try:
+        data = pdf_check(upload, max_bytes=MAX_BYTES, name=name)
+    except DocumentRefused as refused:
+        raise _refuse(str(refused)) from None
     return CheckedFile(
         file=ContentFile(data, name=f"{uuid.uuid4().hex[:12]}.pdf"),
         original_name=name,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -24,6 +25,7 @@ from galerie.core.locking import lock_row
 from galerie.core.money import Money
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
+from galerie.core.uploads import PDF_HEAD, DocumentRefused, pdf_check
 from galerie.orders.errors import OrderNotFound
 from galerie.orders.models import SellerOrder
 from galerie.orders.selectors import seller_ids_for_member
@@ -229,15 +231,19 @@ def _lock_for_member(user: User, return_id: int, roles: tuple[str, ...]) -> Retu
         raise ReturnNotFound(_("There is no such return for your shop.")) from None
 
 
-def _check_label(label: UploadedFile) -> None:
-    """A label is a PDF, checked by its content (not its name), at most 5 MB."""
+def _check_label(label: UploadedFile) -> bytes:
+    """A label is a PDF, checked by its content (not its name) and parsed, at most 5 MB."""
     if label.size is None or label.size > LABEL_MAX_BYTES:
         raise InvalidInput({"label": [_("The label must be a PDF file of at most 5 MB.")]})
     label.seek(0)
     head = label.read(5)
     label.seek(0)
-    if head != b"%PDF-":
+    if head != PDF_HEAD:
         raise InvalidInput({"label": [_("The label must be a PDF file (this file is not a PDF).")]})
+    try:
+        return pdf_check(label, max_bytes=LABEL_MAX_BYTES)
+    except DocumentRefused as refused:
+        raise InvalidInput({"label": [str(refused)]}) from None
 
 
 def return_instruct(
@@ -251,15 +257,14 @@ def return_instruct(
     """Give the customer the return address or a prepaid label (a PDF kept privately)."""
     if not instructions.strip() and label is None:
         raise InvalidInput({"instructions": [_("Give the return address or upload a label.")]})
-    if label is not None:
-        _check_label(label)
+    checked = _check_label(label) if label is not None else None
     with transaction.atomic():
         ret = _lock_for_member(acting_user, return_id, HANDLERS)
         ret.instructions = instructions.strip()
         ret.instructed_at = now or timezone.now()
         fields = ["instructions", "instructed_at"]
-        if label is not None:
-            ret.label.save("label.pdf", label, save=False)
+        if checked is not None:
+            ret.label.save("label.pdf", ContentFile(checked), save=False)
             fields.append("label")
         transition(ret, to=Status.INSTRUCTED, by=acting_user, extra_fields=tuple(fields))
     return ret

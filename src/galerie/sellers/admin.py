@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from galerie.core.admin_actions import ViewOnly, service_action
+from galerie.core.images import CLEAN_IMAGE_OVERRIDES
 from galerie.core.pagination import EstimatedCountPaginator
 from galerie.sellers.models import Seller, SellerAdmission, SellerMember, ShippingProfile
 from galerie.sellers.services import seller_activate, seller_approve
@@ -27,6 +28,7 @@ class ShippingProfileInline(ViewOnly, admin.StackedInline):
 
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
+    formfield_overrides = CLEAN_IMAGE_OVERRIDES  # checked like every picture upload
     list_display = ["display_name", "legal_name", "kind", "status", "country", "created_at"]
     list_filter = ["status", "kind", "country"]
     search_fields = ["display_name", "legal_name", "trade_register_number", "email"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from galerie.core.admin_actions import service_action
+from galerie.core.images import CLEAN_IMAGE_OVERRIDES
 from galerie.storefronts.models import Storefront, StorefrontHost, StorefrontRedirect
 from galerie.storefronts.services import storefront_open
 
@@ -12,6 +13,7 @@ class StorefrontHostInline(admin.TabularInline):
 
 @admin.register(Storefront)
 class StorefrontAdmin(admin.ModelAdmin):
+    formfield_overrides = CLEAN_IMAGE_OVERRIDES  # checked like every picture upload
     list_display = ["name", "code", "status", "default_language", "currency", "created_at"]
     list_filter = ["status"]
     search_fields = ["name", "code"]

@@ -8,7 +8,6 @@ file and its pictures) gives images by their path or file name.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import urllib.request
 import zipfile
@@ -18,11 +17,25 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from galerie.core.archives import (
+    ArchiveLimits,
+    ArchiveRefused,
+    archive_open,
+    archive_read,
+    archive_vet,
+    nested_archive,
+)
+from galerie.offers.errors import OfferImportRefused
 from galerie.offers.imports.files import _refuse
 
 MAX_IMAGE_BYTES = 5 * 2**20
+ARCHIVE_REFUSED = "archive_refused"  # the code of a hostile archive's refusal
 MAX_ARCHIVE_MEMBERS = 20_000
 MAX_ARCHIVE_BYTES = 512 * 2**20
+MAX_DATA_BYTES = 20 * 2**20  # the product file inside, as an upload on its own
+ARCHIVE_LIMITS = ArchiveLimits(
+    max_members=MAX_ARCHIVE_MEMBERS, max_total_bytes=MAX_ARCHIVE_BYTES, max_member_bytes=MAX_DATA_BYTES
+)
 DATA_SUFFIXES = (".csv", ".txt", ".xml", ".tsv")
 TIMEOUT_SECONDS = 10
 
@@ -72,7 +85,11 @@ class ImageSource:
                 if member.file_size > MAX_IMAGE_BYTES:
                     self.skipped.append(reference)
                     return None
-                return self.archive.read(member)
+                try:  # never more than its declared size; a member that lies is skipped
+                    return archive_read(self.archive, member, "archive")
+                except ArchiveRefused:
+                    self.skipped.append(reference)
+                    return None
         if not host_allowed(reference):
             self.skipped.append(reference)
             return None
@@ -99,18 +116,18 @@ def _member(archive: zipfile.ZipFile, reference: str) -> zipfile.ZipInfo | None:
 
 
 def unpack(raw: bytes, name: str) -> tuple[bytes, str, zipfile.ZipFile | None]:
-    """Return the data file, its name and the archive, for a ZIP upload; the file itself otherwise."""
+    """Return the data file, its name and the archive, for a ZIP upload; the file itself otherwise.
+
+    The archive is vetted from its directory first (core.archives: members, sizes, compression
+    ratio, names, links, archives inside); raise OfferImportRefused naming the file and the limit.
+    """
     if not raw.startswith(b"PK\x03\x04"):
         return raw, name, None
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        members = archive.infolist()
-    except zipfile.BadZipFile:
-        raise _refuse(f"“{name}” is a damaged ZIP archive.") from None
-    if len(members) > MAX_ARCHIVE_MEMBERS or sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
-        raise _refuse(
-            f"“{name}” holds too many or too large files: at most {MAX_ARCHIVE_MEMBERS:,} files, 512 MB."
-        )
+        archive = archive_open(raw, name)
+        members = archive_vet(archive, name, ARCHIVE_LIMITS)
+    except ArchiveRefused as refused:
+        raise OfferImportRefused(str(refused), field="file", code=ARCHIVE_REFUSED) from None
     data = [m for m in members if m.filename.lower().endswith(DATA_SUFFIXES) and not m.is_dir()]
     data = [m for m in data if not posixpath.basename(m.filename).startswith(".")]
     if len(data) != 1:
@@ -118,6 +135,16 @@ def unpack(raw: bytes, name: str) -> tuple[bytes, str, zipfile.ZipFile | None]:
             f"“{name}” must hold exactly one product file (.csv or .xml) besides its images;"
             f" it holds {len(data)}."
         )
-    if data[0].file_size > 20 * 2**20:
+    if data[0].file_size > MAX_DATA_BYTES:
         raise _refuse(f"The product file in “{name}” is more than 20 MB: split it.")
-    return archive.read(data[0]), posixpath.basename(data[0].filename), archive
+    try:
+        content = archive_read(archive, data[0], name)
+    except ArchiveRefused as refused:
+        raise OfferImportRefused(str(refused), field="file", code=ARCHIVE_REFUSED) from None
+    if nested_archive(content):
+        raise OfferImportRefused(
+            f"The product file in “{name}” is itself an archive: put the file itself in the ZIP.",
+            field="file",
+            code=ARCHIVE_REFUSED,
+        )
+    return content, posixpath.basename(data[0].filename), archive

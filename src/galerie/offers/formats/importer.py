@@ -35,13 +35,14 @@ from galerie.catalog.models import (
     ProductProposal,
     ProductType,
 )
+from galerie.core.archives import ArchiveRefused, archive_open
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.identifiers import clean_gtin
 from galerie.core.money import Money
 from galerie.offers.formats import gmc, magento, shopify, woocommerce
 from galerie.offers.formats.attributes import attributes_for_type
 from galerie.offers.formats.detect import FORMAT_NAMES, detect_format
-from galerie.offers.formats.images import ImageSource, unpack
+from galerie.offers.formats.images import ARCHIVE_REFUSED, ImageSource, unpack
 from galerie.offers.formats.matching import RowMatch, _match_product
 from galerie.offers.formats.records import MerchantProduct, MerchantVariant, html_to_text
 from galerie.offers.formats.reviews import (
@@ -102,12 +103,24 @@ def read_merchant_file(
     return found, READERS[found](data, data_name), ImageSource(archive=archive)
 
 
-def is_merchant_upload(raw: bytes) -> bool:
-    """Whether an upload is a merchant file (or a ZIP with one), not an offer file."""
+def is_merchant_upload(raw: bytes, name: str = "upload") -> bool:
+    """Whether an upload is a merchant file (or a ZIP with one), not an offer file.
+
+    A ZIP that is not a workbook is vetted here (core.archives): a hostile one (a bomb, ``../``
+    names, links, archives inside) is refused with OfferImportRefused, not taken for an offer file.
+    """
     if raw.startswith(b"PK\x03\x04"):
         try:
-            data, _name, archive = unpack(raw, "upload")
-        except DomainError:
+            names = set(archive_open(raw, name).namelist())
+        except ArchiveRefused:
+            return False  # the offer file's reader names the damage
+        if "[Content_Types].xml" in names:
+            return False  # an XLSX workbook (or another Office file): vetted as one by the reader
+        try:
+            data, _name, archive = unpack(raw, name)
+        except DomainError as refused:
+            if refused.code == ARCHIVE_REFUSED:
+                raise
             return False
         return archive is not None and detect_format(data) is not None
     return detect_format(raw) is not None

@@ -22,6 +22,7 @@ from django.utils.formats import number_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from galerie.core.archives import ArchiveLimits, ArchiveRefused, archive_open, archive_vet
 from galerie.offers.errors import OfferImportRefused
 
 MAX_ROWS = 100_000
@@ -53,6 +54,14 @@ MAX_XLSX_TOTAL_BYTES = 128 * 2**20  # all the parts
 MAX_XLSX_RATIO = 200  # uncompressed / compressed size of a part past 1 MB; Excel's are under 30
 MAX_XLSX_MEMBERS = 1_000
 MAX_CELL_CHARS = 1_000  # no column of an offer file holds more
+# Embedded objects (xl/embeddings/) may be workbooks themselves: counted, never opened.
+XLSX_LIMITS = ArchiveLimits(
+    max_members=MAX_XLSX_MEMBERS,
+    max_total_bytes=MAX_XLSX_TOTAL_BYTES,
+    max_member_bytes=MAX_XLSX_MEMBER_BYTES,
+    max_ratio=MAX_XLSX_RATIO,
+    nested_under="xl/embeddings/",
+)
 
 
 @dataclass
@@ -88,8 +97,8 @@ def _sniff(raw: bytes, name: str) -> str:
         raise _refuse(f"“{name}” is an image (WebP), not a CSV or Excel (.xlsx) file.")
     if raw.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
-        except zipfile.BadZipFile:
+            names = set(archive_open(raw, name).namelist())
+        except ArchiveRefused:
             raise _refuse(f"“{name}” is a damaged ZIP archive, not a CSV or Excel (.xlsx) file.") from None
         if {"[Content_Types].xml", "xl/workbook.xml"} <= names:
             _vet_xlsx_archive(raw, name)
@@ -117,7 +126,8 @@ def _vet_xlsx_archive(raw: bytes, name: str) -> None:
     ``zipfile`` never inflates a part past the size its directory declares (a part that lies
     ends short and fails its CRC check), so these declared sizes bound what parsing can use.
     """
-    members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    archive = archive_open(raw, name)
+    members = archive.infolist()
     if len(members) > MAX_XLSX_MEMBERS:
         raise _refuse(
             _("“%(name)s” holds %(count)s parts: it is not an ordinary Excel workbook.")
@@ -142,6 +152,10 @@ def _vet_xlsx_archive(raw: bytes, name: str) -> None:
                     "ratio": _grouped(size / packed),
                 }
             )
+    try:  # then what any archive must pass: no ../ or absolute names, no links, no password
+        archive_vet(archive, name, XLSX_LIMITS)
+    except ArchiveRefused as refused:
+        raise _refuse(str(refused)) from None
 
 
 def _decode(raw: bytes, name: str) -> str:

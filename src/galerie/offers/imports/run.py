@@ -83,7 +83,7 @@ def offer_import_create(
     raw, name = _read_upload(upload)
     from galerie.offers.formats.importer import is_merchant_upload, read_merchant_file
 
-    merchant = bool(file_format) or is_merchant_upload(raw)
+    merchant = bool(file_format) or is_merchant_upload(raw, name)
     kind = "merchant" if merchant else _sniff(raw, name)  # an XLSX's parts are vetted here
     total = 0  # an XLSX's rows are counted by the run, which parses it once, off the request
     if merchant:
@@ -274,7 +274,8 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
     from galerie.offers.formats.importer import is_merchant_upload, merchant_import_check
 
     propose: Callable[[], int] | None = None
-    if is_merchant_upload(raw):  # Shopify, WooCommerce, Magento, Google (offers/formats)
+    # Shopify, WooCommerce, Magento, Google (offers/formats)
+    if is_merchant_upload(raw, offer_import.original_name):
         checker, propose = merchant_import_check(offer_import, raw, progress)
     else:
         table = _open_table(raw, offer_import.original_name)

@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,9 +21,11 @@ from galerie.accounts.services import customer_signup
 from galerie.core.actors import Actor, actor_user
 from galerie.core.errors import InvalidInput, full_clean
 from galerie.core.identifiers import clean_iban, clean_phone, clean_vat_number
+from galerie.core.images import ImageRefused, image_clean
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
+from galerie.core.uploads import DocumentRefused, pdf_check
 from galerie.sellers.errors import SellerApplicationDecided, SellerNotFound
 from galerie.sellers.models import (
     Seller,
@@ -55,6 +58,7 @@ Status = Seller.Status
 # --- documents ---------------------------------------------------------------------------------
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_MAX_PIXELS = 60_000_000  # a phone's photo of a passport is 12 to 50 million
 # What a document may be, told by its first bytes (never by its name or the browser's word).
 DOCUMENT_SIGNATURES = (
     (b"%PDF-", "application/pdf", ("pdf",)),
@@ -63,8 +67,9 @@ DOCUMENT_SIGNATURES = (
 )
 
 
-def document_content_type(file: File, *, field: str = "documents") -> str:
-    """Return the content type of a PDF, JPEG or PNG read from its first bytes; raise InvalidInput
+def document_checked(file: File, *, field: str = "documents") -> tuple[ContentFile[bytes], str]:
+    """Return a document ready to keep and its content type: a PDF checked as a PDF (parsed), a
+    JPEG or PNG re-encoded without its metadata (core.images, pixels bounded). Raise InvalidInput
     naming ``field`` when it is none of them, is empty, is over 10 MB or its extension lies."""
     name = os.path.basename(getattr(file, "name", "") or "")
     size = file.size or 0
@@ -94,7 +99,18 @@ def document_content_type(file: File, *, field: str = "documents") -> str:
                         ]
                     }
                 )
-            return content_type
+            try:
+                if content_type == "application/pdf":
+                    data = pdf_check(file, max_bytes=DOCUMENT_MAX_BYTES, name=name)
+                else:
+                    kind = "PNG" if content_type == "image/png" else "JPEG"
+                    clean = image_clean(
+                        file, formats=(kind,), max_bytes=DOCUMENT_MAX_BYTES, max_pixels=DOCUMENT_MAX_PIXELS
+                    )
+                    data = clean.file.read()
+            except (DocumentRefused, ImageRefused) as refused:
+                raise InvalidInput({field: [str(refused)]}) from None
+            return ContentFile(data, name=name), content_type
     raise InvalidInput(
         {
             field: [
@@ -104,12 +120,18 @@ def document_content_type(file: File, *, field: str = "documents") -> str:
     )
 
 
+def document_content_type(file: File, *, field: str = "documents") -> str:
+    """Return the content type of a PDF, JPEG or PNG checked by its content; raise InvalidInput
+    naming ``field`` as :func:`document_checked` does."""
+    return document_checked(file, field=field)[1]
+
+
 def _documents_check(documents: Sequence[tuple[str, File]]) -> list[tuple[str, File, str]]:
-    checked = []
+    checked: list[tuple[str, File, str]] = []
     for kind, file in documents:
         if kind not in SellerDocument.Kind.values:
             raise InvalidInput({"documents": [f"“{kind}” is not a kind of document."]})
-        checked.append((kind, file, document_content_type(file, field=f"document_{kind}")))
+        checked.append((kind, *document_checked(file, field=f"document_{kind}")))
     return checked
 
 

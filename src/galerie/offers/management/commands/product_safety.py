@@ -6,13 +6,13 @@ they can be put back on sale once the product's data is complete.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from galerie.core.actors import System
+from galerie.core.csvsafe import safe_writer
 from galerie.offers.selectors.safety import products_listed_without_safety_data
 from galerie.offers.services import product_offers_pause
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--pause", action="store_true", help="Pause the active offers of those products.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        writer = csv.writer(self.stdout)
+        writer = safe_writer(self.stdout)  # a title starting like a formula is shown as text, never run
         writer.writerow(["product", "slug", "title", "active_offers", "paused_offers", "missing"])
         rows = list(products_listed_without_safety_data())
         paused = 0

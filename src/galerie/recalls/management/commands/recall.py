@@ -6,7 +6,6 @@ Its offers leave every storefront now; its buyers of the period are e-mailed by 
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,6 +14,7 @@ from galerie.catalog.errors import ProductNotFound
 from galerie.catalog.safety import safety_languages
 from galerie.catalog.selectors import product_get_by_key
 from galerie.core.actors import System
+from galerie.core.csvsafe import safe_writer
 from galerie.core.errors import DomainError
 from galerie.recalls.reports import REPORT_HEADER, recall_report_rows
 from galerie.recalls.selectors import recalls_for_operator
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             recall = recalls_for_operator().filter(product=product).first()
             if recall is None:
                 raise CommandError(f"“{product.title}” has not been recalled.")
-            writer = csv.writer(self.stdout)
+            writer = safe_writer(self.stdout)  # cells starting like a formula are shown as text
             writer.writerow(REPORT_HEADER)
             writer.writerows(recall_report_rows(recall=recall))
             return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from galerie.catalog.errors import ProductNotFound
 from galerie.catalog.selectors import product_get_by_key
+from galerie.core.csvsafe import safe_writer
 from galerie.core.errors import DomainError
 from galerie.recalls.reports import REPORT_HEADER, recall_report_rows
 from galerie.recalls.selectors import recall_get, recall_notices, recalls_for_operator
@@ -71,7 +70,7 @@ def recall_csv(request: OperatorRequest, recall_id: int) -> HttpResponse:
     recall = recall_get(recall_id=recall_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="recall-{recall.uuid.hex[:8]}.csv"'
-    writer = csv.writer(response)
+    writer = safe_writer(response)  # a buyer's name starting like a formula is shown as text, never run
     writer.writerow(REPORT_HEADER)
     writer.writerows(recall_report_rows(recall=recall))
     return response
