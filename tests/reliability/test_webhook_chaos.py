@@ -6,8 +6,10 @@ At the end every payment and refund is what the provider says (``ProviderCharge`
 refund e-mails, the order's refunded figure) and no status ever went backwards (the history
 rows, and the statuses read between rounds). docs/reliability.md, "Webhook chaos".
 
-The shuffle is seeded: ``GALERIE_CHAOS_SEED=<n>`` replays a run; the seed is printed (pytest
-shows it with a failure).
+The scenario is seeded: ``GALERIE_CHAOS_SEED=<n>`` replays which payment does what, its
+amounts and refunds, and how many copies of each event go to which round (the threads'
+interleaving varies, by design). The seed is printed; pytest shows it with a failure.
+``GALERIE_CHAOS_PAYMENTS=<n>`` runs a smaller (or larger) batch.
 """
 
 from __future__ import annotations
