@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from galerie.core.money import Money
 from galerie.payments.errors import CaptureExceedsPayment
@@ -27,18 +28,14 @@ def _payment_for_event(
     gateway: str, payment: GatewayResult | None, refund: RefundResult | None
 ) -> Payment | None:
     reference = payment.reference if payment else refund.payment_reference if refund else ""
-    candidates = Payment.objects.filter(gateway=gateway)
-    pk = (
-        candidates.filter(provider_reference=reference).values_list("pk", flat=True).first()
-        if reference
-        else None
-    )
-    if pk is None and payment and payment.idempotency_key.startswith("authorize:"):
-        # The event may come before we recorded the reference the provider answered with.
+    match = Q(provider_reference=reference) if reference else Q(pk__in=[])
+    if payment and payment.idempotency_key.startswith("authorize:"):
+        # The event may come before we recorded the reference the provider answered with. One
+        # query for both: with two, the answer could commit the reference between them, and the
+        # event would match neither (recorded "unknown", its redeliveries ignored).
         key = payment.idempotency_key.removeprefix("authorize:")
-        pk = (
-            candidates.filter(idempotency_key=key, provider_reference="").values_list("pk", flat=True).first()
-        )
+        match |= Q(idempotency_key=key, provider_reference__in=["", reference])
+    pk = Payment.objects.filter(match, gateway=gateway).values_list("pk", flat=True).first()
     return lock_payment(pk) if pk else None
 
 
