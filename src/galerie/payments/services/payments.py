@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from galerie.core.crashpoints import crash_point
 from galerie.core.errors import full_clean
@@ -281,7 +282,7 @@ def payment_abandon(*, payment_id: int) -> Payment:
     payment = lock_payment(payment_id)
     if payment.status == Status.PENDING and not payment.provider_reference:
         payment.decline_code = "not_sent"
-        payment.decline_message = "The payment was never sent to the gateway."
+        payment.decline_message = gettext_noop("The payment was never sent to the gateway.")
         transition(
             payment,
             to=Status.FAILED,
