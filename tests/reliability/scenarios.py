@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -114,6 +115,7 @@ def shop_captured() -> World:
 
 def sellers_funded() -> World:
     """Three sellers with 25.00 each available to pay out (a tenth of it kept as reserve)."""
+    from galerie.ledger.models import PayoutRun
     from tests.factories import make_seller
     from tests.ledger.payout_helpers import fund
 
@@ -121,10 +123,12 @@ def sellers_funded() -> World:
     for seller in sellers:
         fund(seller.pk, 2500)
     _setup_delivered()
+    # A day with no run yet (one run per day): today, then the day before at the next trial…
+    day = timezone.localdate() - timedelta(days=PayoutRun.objects.count())
     return {
         "kind": "payout",
         "sellers": [s.pk for s in sellers],
-        "date": timezone.localdate().isoformat(),
+        "date": day.isoformat(),
         "stock": {},
     }
 

@@ -103,11 +103,13 @@ def test_a_process_killed_at_any_crash_point_loses_nothing(tmp_path):
     """One database for all the points, one after the other (a flush per point would cost more
     than the point): each point's world is its own; the invariants are checked over all of them."""
     failures = {}
-    for point in _points():
-        started = time.monotonic()
-        if problems := _kill_and_restart(point, tmp_path):
-            failures[point] = problems
-        print(f"{point}: {time.monotonic() - started:.1f} s, {len(problems)} problems")
+    trials = int(os.environ.get("GALERIE_CRASH_TRIALS", "1"))  # more, to hunt a rare one
+    for trial in range(1, trials + 1):
+        for point in _points():
+            started = time.monotonic()
+            if problems := _kill_and_restart(point, tmp_path):
+                failures[f"{point} (trial {trial})"] = problems
+            print(f"{point} (trial {trial}): {time.monotonic() - started:.1f} s, {len(problems)} problems")
     assert failures == {}
 
 
