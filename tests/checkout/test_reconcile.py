@@ -146,3 +146,25 @@ def test_an_answer_recorded_first_by_a_webhook_is_not_moved_back_by_the_checkout
 
     assert outcome.status == "completed"
     assert Order.objects.get().payment.status == Payment.Status.CAPTURED
+
+
+def test_an_attempt_whose_process_died_before_asking_the_gateway_gives_its_stock_back(shop, monkeypatch):
+    # The process dies right after the reservation commits (fault injection: the crash matrix's
+    # checkout.after_reserve, tests/reliability): the payment was never sent. The reconciler used
+    # to count such an attempt as settled and keep its stock for ever.
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died before asking the gateway")
+
+    monkeypatch.setattr(checkout, "_resume", crash)
+    with pytest.raises(RuntimeError):
+        place(shop, SUCCESS)
+    monkeypatch.undo()
+    assert stock(shop) == [3, 2] and Payment.objects.get().status == Payment.Status.PENDING
+
+    assert checkout_reconcile(now=later(5)) == 0  # not expired yet: the request may be paying
+    assert checkout_reconcile(now=later(30)) == 1
+    attempt = CheckoutAttempt.objects.select_related("payment").get()
+    assert attempt.status == CheckoutAttempt.Status.EXPIRED
+    assert (attempt.payment.status, attempt.payment.decline_code) == (Payment.Status.FAILED, "not_sent")
+    assert stock(shop) == [5, 3] and not Order.objects.exists() and not ProviderCharge.objects.exists()
+    assert checkout_reconcile(now=later(40)) == 0  # settled for good

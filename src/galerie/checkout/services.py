@@ -33,6 +33,7 @@ from galerie.cart.services import cart_acknowledge_prices, cart_clear
 from galerie.checkout.errors import CheckoutNotPossible, QuoteChanged
 from galerie.checkout.models import CheckoutAttempt, StockReservation
 from galerie.core.actors import System
+from galerie.core.crashpoints import crash_point
 from galerie.core.errors import DomainError, InvalidInput
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -47,6 +48,7 @@ from galerie.orders.services import order_create
 from galerie.payments.gateway import GatewayResult
 from galerie.payments.models import Payment
 from galerie.payments.services import (
+    payment_abandon,
     payment_authorization_record,
     payment_authorize_send,
     payment_capture,
@@ -256,6 +258,7 @@ def checkout_place_order(
     except IntegrityError:
         # The same key raced us (double click): the first request's attempt is the one.
         attempt = CheckoutAttempt.objects.get(idempotency_key=key)
+    crash_point("checkout.after_reserve")
     return _resume(attempt, payment_method=payment_method, return_url=return_url)
 
 
@@ -357,6 +360,7 @@ def _resume(
                 "failed",
                 message=_("The payment service did not answer. You have not been charged: try again."),
             )
+        crash_point("checkout.after_authorize")
         # The gateway's answer is recorded in the transaction that makes the order (or gives
         # the stock back): one commit fewer, and the answer never stands without its outcome.
         return checkout_complete(
@@ -458,6 +462,7 @@ def checkout_complete(
             return CheckoutOutcome(attempt, "declined", message=message)
         if payment.status not in ("authorized", "capture_pending", "captured"):
             return _outcome(attempt)
+        crash_point("checkout.before_order")
         try:
             with transaction.atomic():
                 _order_from_attempt(attempt, payment)
@@ -467,6 +472,7 @@ def checkout_complete(
             attempt.message = _("We could not complete your order; your payment is being refunded.")
             transition(attempt, to=CheckoutAttempt.Status.FAILED, extra_fields=("message", "updated_at"))
             return CheckoutOutcome(attempt, "failed", message=attempt.message)
+    crash_point("checkout.after_order")
     # The capture is the worker's (checkout_capture, on order.placed): not in the customer's request.
     return CheckoutOutcome(attempt, "completed")
 
@@ -572,12 +578,16 @@ def checkout_reconcile(*, now: datetime | None = None) -> int:
         if payment_id:
             payment_refresh(payment_id=payment_id)
             outcome = checkout_complete(attempt_id=attempt_id)
-            if outcome.status != "requires_action":
+            if outcome.attempt.status != CheckoutAttempt.Status.RESERVED:
                 done += 1
                 continue
+        # Still reserved: the customer never confirmed, or the gateway never received the payment
+        # (the process died before asking it). Either way the stock goes back.
         with transaction.atomic():
             attempt = lock_row(CheckoutAttempt.objects.all(), attempt_id)
             if attempt.status == CheckoutAttempt.Status.RESERVED:
+                if attempt.payment_id:
+                    payment_abandon(payment_id=attempt.payment_id)  # only if never sent
                 _release(attempt)
                 attempt.message = _("Your checkout expired before the payment was confirmed.")
                 transition(attempt, to=CheckoutAttempt.Status.EXPIRED, extra_fields=("message", "updated_at"))

@@ -31,8 +31,9 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 
 from galerie.core.actors import Actor
+from galerie.core.crashpoints import crash_point
 from galerie.core.errors import InvalidTransition
-from galerie.core.jobs import JOBS, Job
+from galerie.core.jobs import JOBS, RECONCILERS, Job, Reconciler, reconciler
 from galerie.core.locking import lock_row
 from galerie.core.models import OutboxEvent
 
@@ -109,6 +110,7 @@ def _deliver_one(event: OutboxEvent, handlers: Sequence[Handler], result: BatchR
         except Exception as error:
             _record_failure(event, handler, error, result)
             return
+    crash_point("core.outbox_handled")
     OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=timezone.now())
     result.delivered += 1
 
@@ -218,6 +220,21 @@ def outbox_event_retry(*, event_id: int, by: Actor | None = None) -> OutboxEvent
     return event
 
 
+@reconciler(
+    "core.outbox_due",
+    description="outbox events leased by a worker that died, or backing off: due now (with --all-due only)",
+)
+def outbox_make_due(all_due: bool) -> int:
+    """Make every undelivered, not dead event due now; return how many. Only with ``all_due``: a
+    dead worker's lease runs out by itself (LEASE), and a live worker's events would run twice."""
+    if not all_due:
+        return 0
+    now = timezone.now()
+    return OutboxEvent.objects.filter(
+        delivered_at__isnull=True, available_at__gt=now, attempts__lt=MAX_ATTEMPTS
+    ).update(available_at=now)
+
+
 # --- handlers ----------------------------------------------------------------------------
 
 
@@ -246,6 +263,13 @@ def jobs_autodiscover() -> dict[str, Job]:
         if config.name.startswith("galerie.") and importlib.util.find_spec(f"{config.name}.jobs"):
             importlib.import_module(f"{config.name}.jobs")
     return dict(JOBS)
+
+
+def reconcilers_autodiscover() -> dict[str, Reconciler]:
+    """Import ``<app>.jobs`` of every installed ``galerie.*`` app; return the reconcilers, the
+    outbox's first, then in the order the apps are installed."""
+    jobs_autodiscover()
+    return dict(RECONCILERS)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,38 @@ def periodic(name: str, *, every_seconds: float) -> Callable[[Callable[[], int]]
 
     def register(function: Callable[[], int]) -> Callable[[], int]:
         JOBS[name] = Job(name=name, run=function, every_seconds=every_seconds)
+        return function
+
+    return register
+
+
+# --- reconcilers ---------------------------------------------------------------------------
+# A reconciler finds work a crash left behind (a payment answered but not recorded, a payout run
+# stopped half-way…) and finishes it. Most also run as periodic jobs; ``galerie reconcile`` runs
+# them all once, in the order registered (apps in INSTALLED_APPS order). Each waits for an age
+# window before it touches something (it may still be in progress elsewhere); ``all_due=True``
+# treats every window as passed: for an operator who knows nothing else runs, and for the
+# crash-matrix test (docs/reliability.md).
+
+
+@dataclass(frozen=True)
+class Reconciler:
+    name: str
+    run: Callable[[bool], int]  # all_due -> how many things it settled
+    description: str
+
+
+RECONCILERS: dict[str, Reconciler] = {}
+
+
+ReconcilerFunction = TypeVar("ReconcilerFunction", bound=Callable[[bool], int])
+
+
+def reconciler(name: str, *, description: str) -> Callable[[ReconcilerFunction], ReconcilerFunction]:
+    """Register ``function(all_due)`` as the reconciler ``name`` (the last registration wins)."""
+
+    def register(function: ReconcilerFunction) -> ReconcilerFunction:
+        RECONCILERS[name] = Reconciler(name=name, run=function, description=description)
         return function
 
     return register

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from galerie.core.jobs import periodic
+from galerie.core.jobs import periodic, reconciler
 from galerie.incidents.models import Incident
 from galerie.incidents.services import incident_refund_due, incidents_escalate_overdue
 
@@ -23,3 +23,8 @@ def refunds_due() -> int:
         .values_list("pk", flat=True)[:200]
     )
     return sum(1 for pk in owing if incident_refund_due(incident_id=pk))
+
+
+@reconciler("incidents.refunds_due", description="agreed incident refunds the gateway could not make yet")
+def refunds_due_now(all_due: bool) -> int:
+    return refunds_due()

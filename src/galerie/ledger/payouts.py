@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from galerie.core.crashpoints import crash_point
 from galerie.core.outbox import emit_many
 from galerie.ledger.errors import PayoutRunInFuture
 from galerie.ledger.holds import held_seller_ids
@@ -283,6 +284,7 @@ def payouts_run(
         batch = todo[start : start + max(1, batch_size)]
         paid = sellers_payout_post(run=run, seller_ids=batch)
         paid_now += len(paid)
+        crash_point("ledger.payout_batch_paid")
         if log:
             for seller_id in sorted(paid):
                 log(f"paid seller {seller_id}")
@@ -318,3 +320,20 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def payout_runs_resume(*, started_before: datetime, log: Callable[[str], None] | None = None) -> int:
+    """Finish the payout runs a killed process left incomplete, started before ``started_before``
+    (younger ones may still be running); return how many were finished.
+
+    A run killed half-way has paid some sellers in the ledger but written no bank file: until it is
+    resumed that money is in transit with no transfer. Resuming pays nobody twice (see
+    ``sellers_payout_post``) and keeps the run's as-of time."""
+    finished = 0
+    stale = PayoutRun.objects.filter(completed_at__isnull=True, started_at__lt=started_before)
+    for run_date, currency in stale.order_by("run_date", "currency").values_list("run_date", "currency"):
+        result = payouts_run(run_date=run_date, currency=currency)
+        if log:
+            log(f"payout run {run_date} {currency} resumed: {result.paid_now} sellers paid now")
+        finished += 1
+    return finished

@@ -2,12 +2,20 @@
 
 from django.db.models import F
 
-from galerie.core.jobs import periodic
+from galerie.core.jobs import periodic, reconciler
 from galerie.orders.deadlines import seller_orders_expire
 from galerie.orders.delivery import seller_orders_deem_delivered
 from galerie.orders.models import SellerOrder
 from galerie.orders.quality import seller_quality_warnings_send
 from galerie.orders.services import seller_order_refund_due
+
+
+@reconciler(
+    "orders.refunds_due",
+    description="refused or cancelled seller orders not refunded in full: ask the gateway again",
+)
+def refunds_due_now(all_due: bool) -> int:
+    return refunds_due()  # no age window: a refund key is asked once, whoever asks
 
 
 @periodic("orders.refunds_due", every_seconds=60)

@@ -58,3 +58,17 @@ def payments_awaiting_gateway(
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def payments_with_refunds_pending(
+    *, created_after: datetime, created_before: datetime, limit: int = 100
+) -> list[int]:
+    """Return ids of payments with a refund still pending on our side, asked between the dates."""
+    return list(
+        Refund.objects.filter(
+            status=Refund.Status.PENDING, created_at__gt=created_after, created_at__lt=created_before
+        )
+        .order_by("payment_id")
+        .values_list("payment_id", flat=True)
+        .distinct()[:limit]
+    )

@@ -15,7 +15,13 @@ applies all the valid rows in one transaction: a crash leaves none of them appli
 
 from galerie.offers.imports.files import COLUMNS, MAX_BYTES, MAX_ROWS
 from galerie.offers.imports.rows import MAX_PRICE_MINOR
-from galerie.offers.imports.run import ADVISORY_LOCK_CLASS, Progress, offer_import_create, offer_import_run
+from galerie.offers.imports.run import (
+    ADVISORY_LOCK_CLASS,
+    Progress,
+    offer_import_create,
+    offer_import_run,
+    offer_imports_resume,
+)
 from galerie.offers.imports.selectors import (
     offer_import_elapsed,
     offer_import_errors,
@@ -38,4 +44,5 @@ __all__ = [
     "offer_import_reviews_waiting",
     "offer_import_run",
     "offer_imports_for_seller",
+    "offer_imports_resume",
 ]

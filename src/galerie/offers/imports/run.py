@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile, File
 from django.db import connection, transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from galerie.core import surrogates
 from galerie.core.actors import Actor, System, actor_label, actor_user, actor_user_id
+from galerie.core.crashpoints import crash_point
 from galerie.core.locking import lock_row
 from galerie.core.outbox import emit
 from galerie.core.statemachine import transition
@@ -313,6 +314,7 @@ def _run(offer_import: OfferImport, progress: Progress | None) -> None:
         user = actor_user(by)
         who = _By(user.pk if user else None, actor_label(by)[:150], OfferChange.Reason.IMPORT)
         counts = apply(offer_import.seller_id, checker.valid, timezone.now(), who)
+        crash_point("offers.import_applying")
         proposed = propose() if propose is not None else 0  # new products: proposals, same transaction
         # The per-offer events are written set-based, not through emit(): the cached pages of
         # the variants the rows touch go stale here (core/surrogates.py), once, at the commit.
@@ -341,3 +343,20 @@ def _fail(import_id: int, reason: str) -> None:
         transition(
             offer_import, to=Status.FAILED, extra_fields=("failure", "finished_at"), reason=reason[:200]
         )
+
+
+def offer_imports_resume(*, started_before: datetime) -> int:
+    """Run again the imports a killed process left in `checking` or `applying`, started before
+    ``started_before``; return how many ran. An import another live process runs is left to it
+    (OfferImportBusy: its advisory lock is held; on SQLite, younger than STALE_AFTER)."""
+    stuck = OfferImport.objects.filter(
+        status__in=[Status.CHECKING, Status.APPLYING], started_at__lt=started_before
+    ).order_by("pk")
+    ran = 0
+    for import_id in stuck.values_list("pk", flat=True)[:20]:
+        try:
+            offer_import_run(import_id=import_id)
+        except OfferImportBusy:
+            continue
+        ran += 1
+    return ran

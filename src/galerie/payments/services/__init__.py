@@ -9,6 +9,7 @@ here or at the provider, does the work once.
 """
 
 from galerie.payments.services.payments import (
+    payment_abandon,
     payment_authorization_record,
     payment_authorize,
     payment_authorize_send,
@@ -21,6 +22,7 @@ from galerie.payments.services.refunds import payment_refund
 from galerie.payments.services.webhooks import webhook_handle
 
 __all__ = [
+    "payment_abandon",
     "payment_authorization_record",
     "payment_authorize",
     "payment_authorize_send",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
+from galerie.core.crashpoints import crash_point
 from galerie.core.errors import full_clean
 from galerie.core.money import Money
+from galerie.core.statemachine import transition
 from galerie.payments.errors import (
     GatewayObjectNotFound,
     IdempotencyKeyReused,
@@ -245,6 +248,7 @@ def payment_capture(*, payment_id: int) -> Payment:
         amount=Money(payment.amount_minor, payment.currency),
         idempotency_key=f"capture:{payment.uuid}",
     )
+    crash_point("payments.after_capture")
     return record_answer(payment.pk, result, reason="capture")
 
 
@@ -263,3 +267,27 @@ def payment_void(*, payment_id: int) -> Payment:
         reference=payment.provider_reference, idempotency_key=f"void:{payment.uuid}"
     )
     return record_answer(payment.pk, result, reason="void")
+
+
+def payment_abandon(*, payment_id: int) -> Payment:
+    """Mark failed, in the caller's transaction, a payment still pending that the gateway never
+    received (no reference: ``payment_refresh`` found nothing under its key); return it.
+
+    For the checkout's reconciler, once the attempt that owns it has expired: without this the
+    payment would wait on the gateway for ever. Any other payment is returned unchanged. Should the
+    gateway authorize it after all, that answer is stale (forward only): nothing is captured.
+    RuntimeError outside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payment_abandon() records in the caller's transaction")
+    payment = lock_payment(payment_id)
+    if payment.status == Status.PENDING and not payment.provider_reference:
+        payment.decline_code = "not_sent"
+        payment.decline_message = gettext_noop("The payment was never sent to the gateway.")
+        transition(
+            payment,
+            to=Status.FAILED,
+            reason="never sent: its checkout expired",
+            extra_fields=("decline_code", "decline_message", "updated_at"),
+            payment_id=payment.pk,
+        )
+    return payment

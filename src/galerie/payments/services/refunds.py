@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from galerie.core.crashpoints import crash_point
 from galerie.core.errors import full_clean
 from galerie.core.locking import lock_row
 from galerie.core.money import Money
@@ -104,6 +105,7 @@ def payment_refund(*, payment_id: int, amount: Money, idempotency_key: str, reas
         )
         _record(payment.pk, refund.pk, result, reason="refused by the gateway")
         raise
+    crash_point("payments.after_refund")
     return _record(payment.pk, refund.pk, result, reason="refund")
 
 

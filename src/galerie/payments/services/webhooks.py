@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from galerie.core.crashpoints import crash_point
 from galerie.core.money import Money
 from galerie.payments.errors import CaptureExceedsPayment
 from galerie.payments.gateway import GatewayResult, RefundResult, WebhookEvent, get_gateway
@@ -49,6 +50,7 @@ def webhook_handle(*, gateway: str, body: bytes, headers: Mapping[str, str]) -> 
     WebhookSignatureInvalid or WebhookMalformed (nothing written).
     """
     event = get_gateway(gateway).parse_webhook(body, headers)
+    crash_point("payments.webhook_received")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -74,6 +76,7 @@ def webhook_handle(*, gateway: str, body: bytes, headers: Mapping[str, str]) -> 
             record.result = record_refund_result(payment, event.refund, reason=reason)
         record.payment = payment
         record.save(update_fields=["result", "payment"])
+    crash_point("payments.webhook_applied")
     _refuse_over_capture(gateway, event)  # after the commit: the discrepancy stays recorded
     return record
 
