@@ -294,19 +294,30 @@ class Workers:
 
 def killer(workers: Workers, *, kills: int, every: float, done: threading.Event, seed: int = 17) -> None:
     """Kill a random worker ``kills`` times, at random moments (mean ``every`` seconds apart), each
-    one once it is working: it finished a batch since it started (or has been up 10 s, when
-    nothing is due), so that the kills land in handlers and claims, not in Django's start-up."""
+    one once it is working: it finished a batch since it started (or, when no event is due, has
+    been up 2 s), so that the kills land in claims and handlers, not in Django's start-up."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from galerie.core.delivery import MAX_ATTEMPTS
+    from galerie.core.models import OutboxEvent
+
     rng = random.Random(seed)
-    while workers.kills < kills:
-        if done.wait(rng.uniform(0.2 * every, 1.8 * every)):
-            return
-        ready = [
-            s
-            for s in range(workers.count)
-            if workers.working(s) or time.monotonic() - workers.started_at[s] >= 10
-        ]
-        if ready:
-            workers.kill_and_restart(rng.choice(ready))
+    try:
+        while workers.kills < kills:
+            if done.wait(rng.uniform(0.2 * every, 1.8 * every)):
+                return
+            ready = [s for s in range(workers.count) if workers.working(s)]
+            if not ready:
+                due = OutboxEvent.objects.filter(
+                    delivered_at__isnull=True, attempts__lt=MAX_ATTEMPTS, available_at__lte=timezone.now()
+                )
+                if not due.exists():
+                    ready = [s for s in range(workers.count) if time.monotonic() - workers.started_at[s] >= 2]
+            if ready:
+                workers.kill_and_restart(rng.choice(ready))
+    finally:
+        connection.close()
 
 
 # --- waiting and checking --------------------------------------------------------------------------

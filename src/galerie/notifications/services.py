@@ -69,13 +69,14 @@ def email_send_once(
                 )
         except IntegrityError:
             created = False
-            record = (
+            existing = (
                 SentEmail.objects.filter(event_uuid=event_uuid, kind=email.kind, recipient=recipient)
                 .only("pk", "sent_at")
                 .first()
             )
-            if record is None:
+            if existing is None:
                 continue
+            record = existing
             if record.sent_at is not None:
                 logger.info("%s for event %s to %s: already sent, skipped", email.kind, event_uuid, recipient)
                 return False
