@@ -250,6 +250,19 @@ class Workers:
             self.processes.append(self._spawn(slot))
         return self
 
+    def wait_started(self, timeout: float = 300) -> None:
+        """Wait until every worker logged that it started (Django is up, the handlers collected)."""
+        deadline = time.monotonic() + timeout
+        while not all(self._logged(slot, b"worker started") for slot in range(self.count)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the workers did not start in {timeout:.0f} s:\n{self.logs()[-3000:]}")
+            time.sleep(0.1)
+
+    def _logged(self, slot: int, text: bytes) -> bool:
+        with open(self.var / f"worker-{slot}.log", "rb") as log:
+            log.seek(self.log_offsets[slot])
+            return text in log.read()
+
     def working(self, slot: int) -> bool:
         """Whether the worker of ``slot`` has finished a batch since it started (it logs each one)."""
         with open(self.var / f"worker-{slot}.log", "rb") as log:
@@ -530,8 +543,9 @@ def run(
                     f"worker {slot} exited by itself ({process.returncode}):\n{pool.logs()[-3000:]}"
                 )
 
-    started = time.monotonic()
     pool.start()
+    pool.wait_started()  # the lag counts from a running worker, not from Django's start-up
+    started = time.monotonic()
     threads = []
     if not preload:
         threads.append(threading.Thread(target=guarded(lambda: produce(world, actions, rate=rate))))
@@ -562,6 +576,13 @@ def run(
     shutil.rmtree(var, ignore_errors=True)
     figures, problems = check(world, sink, poisoned=poisoned)
     seconds = ended - started
+    if preload:  # the backlog was there before the workers: from the first delivery to the last
+        from django.db.models import Max, Min
+
+        from galerie.core.models import OutboxEvent
+
+        span = OutboxEvent.objects.aggregate(first=Min("delivered_at"), last=Max("delivered_at"))
+        seconds = (span["last"] - span["first"]).total_seconds()
     figures.update(
         workers=workers,
         kills=pool.kills,

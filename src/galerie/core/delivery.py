@@ -435,6 +435,13 @@ def worker_run(
     stop = stop or threading.Event()
     scheduler = JobScheduler(jobs if jobs is not None else jobs_autodiscover())
     summary = WorkerSummary()
+    logger.info(
+        "worker started: %d topics, %d jobs, batches of %d, lease %ss",
+        len(handlers),
+        len(scheduler.jobs),
+        batch,
+        outbox_lease().total_seconds(),
+    )
     started = time.monotonic()
     jobs_done = False
     while not stop.is_set():
