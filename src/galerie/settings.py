@@ -303,6 +303,12 @@ if os.environ.get("EMAIL_FILE_PATH") or not (os.environ.get("DATABASE_URL") or o
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 
+# The outbox worker (docs/worker-and-emails.md): how long a claimed batch is its worker's (renewed
+# every third of it while the worker lives, so it bounds how long a killed worker's events wait),
+# and the first retry delay of a failed event (doubling, at most 6 h).
+GALERIE_OUTBOX_LEASE_SECONDS = float(os.environ.get("GALERIE_OUTBOX_LEASE_SECONDS", "60"))
+GALERIE_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("GALERIE_OUTBOX_BACKOFF_SECONDS", "30"))
+
 # Absolute links in e-mails; the public address of the operator's site.
 GALERIE_SITE_URL = os.environ.get("GALERIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Hosts a merchant file's image URLs may be fetched from (docs/merchant-formats.md); empty: none.

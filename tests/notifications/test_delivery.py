@@ -147,6 +147,46 @@ def test_a_claimed_event_is_leased_to_its_worker_until_the_lease_runs_out():
     assert [e.pk for e in outbox_claim(batch=10)] == [event.pk]
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_lease_or_backoff_setting_that_is_not_a_positive_number_is_refused_by_name(settings, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.GALERIE_OUTBOX_LEASE_SECONDS = value
+    settings.GALERIE_OUTBOX_BACKOFF_SECONDS = value
+    with pytest.raises(ImproperlyConfigured, match="GALERIE_OUTBOX_LEASE_SECONDS"):
+        outbox_claim(batch=1)
+    with pytest.raises(ImproperlyConfigured, match="GALERIE_OUTBOX_BACKOFF_SECONDS"):
+        outbox_backoff(1)
+
+
+def test_the_lease_and_first_backoff_are_settings(settings):
+    settings.GALERIE_OUTBOX_LEASE_SECONDS = 7
+    settings.GALERIE_OUTBOX_BACKOFF_SECONDS = 2
+    event = emit_event("t.a")
+    before = timezone.now()
+
+    [claimed] = outbox_claim(batch=1)
+
+    assert claimed.pk == event.pk
+    stored = OutboxEvent.objects.get(pk=event.pk).available_at
+    assert stored == claimed.available_at
+    assert before + timedelta(seconds=7) <= stored <= timezone.now() + timedelta(seconds=7)
+    assert [outbox_backoff(n).total_seconds() for n in (1, 2, 3)] == [2, 4, 8]
+
+
+def test_no_jobs_delivers_events_and_runs_no_job(monkeypatch):
+    ran = []
+    monkeypatch.setattr(
+        delivery, "jobs_autodiscover", lambda: {"j": Job("j", lambda: ran.append(1) or 1, 60)}
+    )
+    event = emit_event("t.unhandled")
+
+    call_command("worker", "--once", "--no-jobs", stdout=StringIO())
+
+    assert ran == []
+    assert OutboxEvent.objects.get(pk=event.pk).delivered_at is not None
+
+
 def test_a_stop_request_gives_back_the_events_not_started():
     events = [emit_event("t.a") for _ in range(3)]
     stop = threading.Event()

@@ -128,6 +128,24 @@ def test_a_redelivered_event_does_not_send_the_email_twice(mailbox, order):
     assert OutboxEvent.objects.get(pk=event.pk).delivered_at is not None
 
 
+def test_an_email_left_unconfirmed_by_a_killed_worker_is_sent_again_with_its_message_id(mailbox, order):
+    event = emit_event("order.placed", order_id=order.pk)
+    run_worker()
+    [first] = mailbox.received
+    # A worker killed after writing the row and before the server's answer leaves it so.
+    SentEmail.objects.update(sent_at=None)
+    mailbox.received.clear()
+    OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=None, available_at=timezone.now())
+
+    run_worker()
+
+    [again] = mailbox.received
+    assert again.message["Message-ID"] == first.message["Message-ID"]  # mail stores drop a copy
+    assert SentEmail.objects.get(event_uuid=event.uuid).sent_at is not None
+    run_worker()
+    assert len(mailbox.received) == 1  # confirmed now: not sent a third time
+
+
 def test_an_smtp_refusal_is_retried_with_backoff_and_the_next_event_still_goes(mailbox, shop, sellers):
     offer = make_offer(seller=sellers[0], price_minor=1500)
     first = make_order(storefront=shop, lines=[(offer, 1)], email="grumpy@example.test")

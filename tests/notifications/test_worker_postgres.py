@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from galerie.core.delivery import worker_run
+from galerie.core.delivery import outbox_claim, outbox_deliver_batch, worker_run
 from galerie.core.models import OutboxEvent
 from galerie.notifications.emails import Email
 from galerie.notifications.models import SentEmail
@@ -88,3 +88,30 @@ def test_two_deliveries_of_the_same_event_at_once_send_one_email(mailbox):
     assert sorted(sent) == [False, True]
     assert len(mailbox.received) == 1
     assert SentEmail.objects.filter(event_uuid=event.uuid).count() == 1
+
+
+def test_a_worker_renews_the_lease_of_its_batch_while_a_handler_outlasts_it(settings):
+    settings.GALERIE_OUTBOX_LEASE_SECONDS = 0.3  # renewed every 0.1 s
+    slow, behind = emit_event("t.slow"), emit_event("t.slow")
+    in_handler, others_saw = threading.Event(), []
+
+    def handle(event: OutboxEvent) -> None:
+        if event.pk == slow.pk:
+            in_handler.set()
+            threading.Event().wait(1.0)  # more than three leases
+
+    def other_worker(index: int):
+        if index == 0:
+            return outbox_deliver_batch({"t.slow": [handle]}, batch=10)
+        assert in_handler.wait(timeout=30)
+        for _ in range(8):  # for 0.8 s, while the first worker is in its handler
+            others_saw.extend(e.pk for e in outbox_claim(batch=10))
+            threading.Event().wait(0.1)
+        return None
+
+    result, _ = in_threads(2, other_worker)
+
+    assert others_saw == []  # the lease, renewed, kept both events the first worker's
+    assert result.delivered == 2
+    assert OutboxEvent.objects.filter(delivered_at__isnull=True).count() == 0
+    assert behind.pk  # delivered in the same batch, after the slow one

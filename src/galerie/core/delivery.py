@@ -2,12 +2,15 @@
 
 Delivery is at least once. A worker claims a batch of due events in one short transaction
 (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise
-the claims) and pushes their ``available_at`` forward by a lease, so other workers leave them
-alone while it runs the handlers outside any transaction. An event is marked delivered once
+the claims) and pushes their ``available_at`` forward by a lease (``GALERIE_OUTBOX_LEASE_SECONDS``),
+so other workers leave them alone while it runs the handlers outside any transaction; a thread
+renews the lease of the events not done yet every third of it, so a slow handler keeps its batch
+and a killed worker's batch is free again within one lease. An event is marked delivered once
 all its handlers returned; a handler that raises counts an attempt, records the error and
 puts the event back after an exponential back-off; after ``MAX_ATTEMPTS`` the event stays
 undelivered for good (a dead letter, visible in the admin). A worker that dies mid-batch
-loses nothing: its lease runs out and another worker takes the events again. Handlers
+loses nothing: its lease runs out and another worker takes the events again (the event in hand,
+and the rest of its batch). Handlers
 therefore must be idempotent (key: ``event.uuid``).
 
 This module imports no domain app: the caller passes the handlers (topic -> functions), which
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
@@ -43,16 +48,36 @@ Handler = Callable[[OutboxEvent], None]
 Handlers = Mapping[str, Sequence[Handler]]
 
 MAX_ATTEMPTS = 12  # 30 s, 1 min, 2 min … 6 h: about 15 hours of retries in all
-BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_FIRST = timedelta(seconds=30)  # default of GALERIE_OUTBOX_BACKOFF_SECONDS
 BACKOFF_MAX = timedelta(hours=6)
-LEASE = timedelta(minutes=5)  # how long a claimed batch is the claiming worker's
+LEASE = timedelta(seconds=60)  # default of GALERIE_OUTBOX_LEASE_SECONDS
 ERROR_MAX_CHARS = 4000
 DB_RETRY_SECONDS = 5
 
 
+def _seconds_setting(name: str, default: timedelta) -> timedelta:
+    value = getattr(settings, name, None)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds > 0:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {value!r}")
+    return timedelta(seconds=seconds)
+
+
+def outbox_lease() -> timedelta:
+    """Return how long a claimed batch is its worker's: ``GALERIE_OUTBOX_LEASE_SECONDS`` (60 s)."""
+    return _seconds_setting("GALERIE_OUTBOX_LEASE_SECONDS", LEASE)
+
+
 def outbox_backoff(attempts: int) -> timedelta:
-    """Return how long an event waits after its ``attempts``-th failure: 30 s, doubling, at most 6 h."""
-    return min(BACKOFF_FIRST * (1 << max(attempts - 1, 0)), BACKOFF_MAX)
+    """Return how long an event waits after its ``attempts``-th failure: ``GALERIE_OUTBOX_BACKOFF_SECONDS``
+    (30 s), doubling, at most 6 h."""
+    first = _seconds_setting("GALERIE_OUTBOX_BACKOFF_SECONDS", BACKOFF_FIRST)
+    return min(first * (1 << min(max(attempts - 1, 0), 30)), BACKOFF_MAX)
 
 
 @dataclass
@@ -65,13 +90,15 @@ class BatchResult:
     released: int = 0  # given back unprocessed because the worker is stopping
 
 
-def outbox_claim(*, batch: int, lease: timedelta = LEASE) -> list[OutboxEvent]:
+def outbox_claim(*, batch: int, lease: timedelta | None = None) -> list[OutboxEvent]:
     """Take up to ``batch`` due events, lowest id first, and lease them to this worker.
 
     One short transaction: rows another worker holds are skipped (PostgreSQL) or the whole
-    claim waits for the other's to commit (SQLite, IMMEDIATE mode).
+    claim waits for the other's to commit (SQLite, IMMEDIATE mode). Each returned event's
+    ``available_at`` is the lease's end, as written (what :class:`LeaseKeeper` renews).
     """
     now = timezone.now()
+    lease = lease or outbox_lease()
     with transaction.atomic():
         due = OutboxEvent.objects.filter(
             delivered_at__isnull=True, available_at__lte=now, attempts__lt=MAX_ATTEMPTS
@@ -81,7 +108,57 @@ def outbox_claim(*, batch: int, lease: timedelta = LEASE) -> list[OutboxEvent]:
         events = list(due[:batch])
         if events:
             OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(available_at=now + lease)
+            for event in events:
+                event.available_at = now + lease
     return events
+
+
+class LeaseKeeper:
+    """Renews the lease of a claimed batch, every third of it, while the worker runs its handlers.
+
+    A thread with its own connection (opened only if the batch outlives a third of the lease):
+    ``UPDATE … SET available_at = now + lease WHERE id IN (batch) AND delivered_at IS NULL AND
+    available_at = <the end it set last>``. The last condition makes it a compare-and-set: an
+    event delivered, failed (its back-off) or given back is left alone, and so is one another
+    worker took after this one stalled past its lease. A killed worker's thread dies with it, so
+    its events are due again within one lease.
+    """
+
+    def __init__(self, events: Sequence[OutboxEvent], lease: timedelta) -> None:
+        self.pks = [event.pk for event in events]
+        self.lease = lease
+        self.until = max((event.available_at for event in events), default=timezone.now())
+        self.renewals = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        if self.pks:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        connected = False
+        try:
+            while not self._done.wait(self.lease.total_seconds() / 3):
+                connected = True
+                until = timezone.now() + self.lease
+                OutboxEvent.objects.filter(
+                    pk__in=self.pks, delivered_at__isnull=True, available_at=self.until
+                ).update(available_at=until)
+                self.until = until
+                self.renewals += 1
+        except DatabaseError:
+            # The events are not lost: the lease runs out and they are delivered again.
+            logger.exception("could not renew the lease of outbox events %s…", self.pks[:5])
+        finally:
+            if connected:
+                connection.close()  # this thread's own connection
 
 
 def _handler_name(handler: Handler) -> str:
@@ -160,8 +237,16 @@ def outbox_deliver_batch(
     ``batched`` go to them in one call per handler, before the others. When ``stop`` is set the events
     not yet started are given back (due again now) and the batch ends early.
     """
+    lease = outbox_lease()
+    events = outbox_claim(batch=batch, lease=lease)
+    with LeaseKeeper(events, lease):
+        return _deliver_claimed(events, handlers, stop)
+
+
+def _deliver_claimed(
+    events: list[OutboxEvent], handlers: Handlers, stop: threading.Event | None
+) -> BatchResult:
     result = BatchResult()
-    events = outbox_claim(batch=batch)
     result.claimed = len(events)
     unhandled = [e.pk for e in events if not handlers.get(e.topic)]
     if unhandled:
@@ -374,6 +459,13 @@ def worker_run(
     stop = stop or threading.Event()
     scheduler = JobScheduler(jobs if jobs is not None else jobs_autodiscover())
     summary = WorkerSummary()
+    logger.info(
+        "worker started: %d topics, %d jobs, batches of %d, lease %ss",
+        len(handlers),
+        len(scheduler.jobs),
+        batch,
+        outbox_lease().total_seconds(),
+    )
     started = time.monotonic()
     jobs_done = False
     while not stop.is_set():

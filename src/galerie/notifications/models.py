@@ -7,8 +7,9 @@ class SentEmail(models.Model):
     """One transactional e-mail: the row is written before the SMTP server is asked to take it.
 
     The unique (event, recipient, kind) is the idempotency key. ``sent_at`` is set when the
-    server accepted the message; a row without it is an e-mail whose worker died in between,
-    which is never sent again (docs/worker-and-emails.md).
+    server accepted the message; a row without it is an e-mail being sent, or whose worker died
+    in between: the next delivery of its event sends it again, with the same Message-ID
+    (docs/worker-and-emails.md).
     """
 
     class Kind(models.TextChoices):

@@ -28,9 +28,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sleep", type=float, default=1.0, help="Seconds to wait when nothing is due (1.0)."
         )
+        parser.add_argument(
+            "--no-jobs",
+            action="store_true",
+            help="Deliver events only, run no periodic job (when other workers run them).",
+        )
 
     def handle(
-        self, *args: Any, once: bool, batch: int, sleep: float, verbosity: int, **options: Any
+        self,
+        *args: Any,
+        once: bool,
+        batch: int,
+        sleep: float,
+        no_jobs: bool,
+        verbosity: int,
+        **options: Any,
     ) -> None:
         if batch < 1 or sleep < 0:
             self.stderr.write("--batch must be at least 1 and --sleep at least 0.")
@@ -40,7 +52,14 @@ class Command(BaseCommand):
         stop = threading.Event()
         previous = self._install_signal_handlers(stop)
         try:
-            summary = worker_run(handlers_autodiscover(), once=once, batch=batch, sleep=sleep, stop=stop)
+            summary = worker_run(
+                handlers_autodiscover(),
+                once=once,
+                batch=batch,
+                sleep=sleep,
+                stop=stop,
+                jobs={} if no_jobs else None,
+            )
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
