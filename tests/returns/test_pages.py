@@ -45,6 +45,16 @@ def test_the_customer_withdraws_in_two_steps_and_sees_it_on_the_order_page(place
     assert "Votre rétractation" in page and "Se rétracter du contrat ici" in page  # one book left
 
 
+def test_the_order_page_names_the_configured_period(placed, client, settings):
+    # An operator may give customers longer than the legal 14 days: the page says how long.
+    settings.GALERIE_WITHDRAWAL_DAYS = 30
+    deliver(placed.part_a, placed.owner_a, timezone.now() - timedelta(days=2))
+    client.force_login(placed.customer)
+    page = client.get(order_url(placed)).content.decode()
+    assert "(30 jours après la livraison)" in page and "14 jours" not in page
+    assert "vous pourrez vous rétracter de cette partie ici pendant 30 jours" in page  # seller B's part
+
+
 def test_another_customer_cannot_withdraw_from_the_order(placed, client):
     part = deliver(placed.part_a, placed.owner_a, timezone.now() - timedelta(days=2))
     client.force_login(make_user())

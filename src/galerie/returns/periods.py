@@ -83,6 +83,11 @@ class WithdrawalState:
     defect_until: datetime | None = None
     lines: list[ReturnableLine] = field(default_factory=list)
 
+    @property
+    def days(self) -> int:
+        """The length of the period in days, as configured (GALERIE_WITHDRAWAL_DAYS), for the page."""
+        return withdrawal_days()
+
 
 def returned_quantities(seller_order: SellerOrder) -> dict[int, int]:
     """Per order line, the quantity in withdrawals and returns not refused."""
