@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
+
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,24 @@ RECONCILERS: dict[str, Reconciler] = {}
 ReconcilerFunction = TypeVar("ReconcilerFunction", bound=Callable[[bool], int])
 
 
-def reconciler(name: str, *, description: str) -> Callable[[ReconcilerFunction], ReconcilerFunction]:
-    """Register ``function(all_due)`` as the reconciler ``name`` (the last registration wins)."""
+def reconciler(
+    name: str, *, description: str, every_seconds: float | None = None, job: str = ""
+) -> Callable[[ReconcilerFunction], ReconcilerFunction]:
+    """Register ``function(all_due)`` as the reconciler ``name`` (the last registration wins);
+    with ``every_seconds``, also as the periodic job ``job`` (default: ``name``) that runs it
+    with ``all_due=False``."""
 
     def register(function: ReconcilerFunction) -> ReconcilerFunction:
         RECONCILERS[name] = Reconciler(name=name, run=function, description=description)
+        if every_seconds is not None:
+            periodic(job or name, every_seconds=every_seconds)(lambda: function(False))
         return function
 
     return register
+
+
+def due_before(all_due: bool, age: timedelta) -> datetime:
+    """The instant before which a reconciler's work is due: ``age`` ago, or now with ``all_due``
+    (a second ahead, so that what was written this very second counts too)."""
+    now = timezone.now()
+    return now + timedelta(seconds=1) if all_due else now - age

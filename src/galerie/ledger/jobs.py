@@ -2,9 +2,7 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
-
-from galerie.core.jobs import periodic, reconciler
+from galerie.core.jobs import due_before, periodic, reconciler
 from galerie.ledger.availability import seller_orders_make_available
 from galerie.ledger.payouts import payout_runs_resume
 
@@ -18,18 +16,11 @@ def funds_become_available() -> int:
     return seller_orders_make_available()
 
 
-@periodic("ledger.payout_runs_resume", every_seconds=1800)
-def payout_runs_unfinished() -> int:
-    """Finish the payout runs a killed process left half-way (their bank file is not written)."""
-    return payout_runs_resume_now(all_due=False)
-
-
 @reconciler(
     "ledger.payout_runs_resume",
     description="payout runs left half-way (sellers paid in the ledger, no bank file): finish them",
+    every_seconds=1800,
 )
 def payout_runs_resume_now(all_due: bool) -> int:
-    now = timezone.now()
-    return payout_runs_resume(
-        started_before=now + timedelta(seconds=1) if all_due else now - PAYOUT_RUN_STALE
-    )
+    """Finish the payout runs a killed process left half-way (their bank file is not written)."""
+    return payout_runs_resume(started_before=due_before(all_due, PAYOUT_RUN_STALE))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from galerie.core.errors import DomainError
-from galerie.core.jobs import periodic, reconciler
+from galerie.core.jobs import due_before, periodic, reconciler
 from galerie.payments.selectors import payments_awaiting_gateway, payments_with_refunds_pending
 from galerie.payments.services import payment_refresh
 from galerie.payments.testgateway.webhooks import deliver_due_webhooks
@@ -22,43 +22,32 @@ RECONCILE_WINDOW = (timedelta(minutes=15), timedelta(days=2))
 periodic("payments.test_webhooks", every_seconds=1)(deliver_due_webhooks)
 
 
-@periodic("payments.reconcile", every_seconds=300)
-def payments_reconcile() -> int:
-    """Ask the gateway about payments stuck waiting on it (a lost webhook, a crash); return how many."""
-    return payments_reconcile_now(all_due=False)
-
-
 @reconciler(
     "payments.awaiting_gateway",
     description="payments left pending or being captured: ask the gateway what became of them",
+    every_seconds=300,
+    job="payments.reconcile",
 )
-def payments_reconcile_now(all_due: bool) -> int:
-    """Refresh the payments waiting on the gateway; ``all_due``: however recently they changed."""
-    count = 0
-    now = timezone.now()
+def payments_reconcile(all_due: bool = False) -> int:
+    """Ask the gateway about payments stuck waiting on it (a lost webhook, a crash); return how
+    many. ``all_due``: however recently they changed."""
     young, old = RECONCILE_WINDOW
-    before = now + timedelta(seconds=1) if all_due else now - young
-    for payment_id in payments_awaiting_gateway(updated_after=now - old, updated_before=before):
-        count += _refresh(payment_id)
-    return count
-
-
-@periodic("payments.refunds_pending", every_seconds=300)
-def refunds_pending() -> int:
-    """Ask the gateway about refunds still pending on our side (a lost webhook, a crash)."""
-    return refunds_pending_now(all_due=False)
+    before = due_before(all_due, young)
+    pending = payments_awaiting_gateway(updated_after=timezone.now() - old, updated_before=before)
+    return sum(_refresh(pk) for pk in pending)
 
 
 @reconciler(
     "payments.refunds_pending",
     description="refunds the gateway may have made that we never recorded: ask it, record them",
+    every_seconds=300,
 )
-def refunds_pending_now(all_due: bool) -> int:
-    """Refresh the payments that have a refund pending; ``all_due``: however recent the refund."""
-    now = timezone.now()
+def refunds_pending(all_due: bool = False) -> int:
+    """Ask the gateway about refunds still pending on our side (a lost webhook, a crash);
+    ``all_due``: however recent the refund."""
     young, old = RECONCILE_WINDOW
-    before = now + timedelta(seconds=1) if all_due else now - young
-    pending = payments_with_refunds_pending(created_after=now - old, created_before=before)
+    before = due_before(all_due, young)
+    pending = payments_with_refunds_pending(created_after=timezone.now() - old, created_before=before)
     return sum(_refresh(pk) for pk in pending)
 
 
