@@ -19,7 +19,6 @@ from ninja.throttling import BaseThrottle
 
 from galerie.core import throttling
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_RATES = {
     "key": "1200/m",  # per seller key, staff key or customer
     "account": "2400/m",  # per seller (all its keys) or staff user (all their keys)
@@ -34,7 +33,7 @@ def rate(scope: str) -> tuple[int, int] | None:
     if not value:
         return None
     count, _, unit = value.partition("/")
-    return int(count), PERIODS[unit[-1]] * int(unit[:-1] or 1)
+    return int(count), throttling.PERIODS[unit[-1]] * int(unit[:-1] or 1)
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -31,10 +31,8 @@ periodic("payments.test_webhooks", every_seconds=1)(deliver_due_webhooks)
 def payments_reconcile(all_due: bool = False) -> int:
     """Ask the gateway about payments stuck waiting on it (a lost webhook, a crash); return how
     many. ``all_due``: however recently they changed."""
-    young, old = RECONCILE_WINDOW
-    before = due_before(all_due, young)
-    pending = payments_awaiting_gateway(updated_after=timezone.now() - old, updated_before=before)
-    return sum(_refresh(pk) for pk in pending)
+    since, before = _window(all_due)
+    return sum(_refresh(pk) for pk in payments_awaiting_gateway(updated_after=since, updated_before=before))
 
 
 @reconciler(
@@ -45,9 +43,8 @@ def payments_reconcile(all_due: bool = False) -> int:
 def refunds_pending(all_due: bool = False) -> int:
     """Ask the gateway about refunds still pending on our side (a lost webhook, a crash);
     ``all_due``: however recent the refund."""
-    young, old = RECONCILE_WINDOW
-    before = due_before(all_due, young)
-    pending = payments_with_refunds_pending(created_after=timezone.now() - old, created_before=before)
+    since, before = _window(all_due)
+    pending = payments_with_refunds_pending(created_after=since, created_before=before)
     return sum(_refresh(pk) for pk in pending)
 
 
@@ -58,6 +55,13 @@ def refunds_pending(all_due: bool = False) -> int:
 def test_webhooks_now(all_due: bool) -> int:
     """Deliver the test provider's due webhooks; ``all_due``: those leased or waiting to retry too."""
     return deliver_due_webhooks(now=timezone.now() + timedelta(hours=2) if all_due else None)
+
+
+def _window(all_due: bool) -> tuple[datetime, datetime]:
+    """The reconcile window, (since, before): young enough to be worth asking, old enough that
+    the webhook should have come (or anything, with ``all_due``)."""
+    young, old = RECONCILE_WINDOW
+    return timezone.now() - old, due_before(all_due, young)
 
 
 def _refresh(payment_id: int) -> int:
