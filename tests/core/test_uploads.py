@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import tracemalloc
 import zlib
 
@@ -86,13 +85,12 @@ def parse(body: StreamedBody) -> MultiValueDict:
 def test_a_100_mb_upload_is_counted_not_kept_and_its_field_refuses_it_by_name_and_limit(settings):
     settings.GALERIE_UPLOAD_MAX_FILE_BYTES = 20 * 2**20
     tracemalloc.start()
-    started = time.perf_counter()
     files = parse(StreamedBody(100 * 2**20))
-    seconds, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+    _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     upload = files["logo"]
     assert isinstance(upload, OversizedUpload) and upload.size == 100 * 2**20 and upload.read() == b""
-    assert peak < 4 * 2**20 and seconds < 20  # chunks of 64 KB pass through; nothing is gathered
+    assert peak < 4 * 2**20  # chunks of 64 KB pass through; nothing is gathered
     from galerie.sellers.services.shop import logo_prepare
 
     with pytest.raises(InvalidInput, match=r"“huge.png” is 100.0 MB: the logo may be 2 MB at most."):
@@ -166,11 +164,13 @@ def test_a_return_label_that_only_starts_like_a_pdf_is_refused():
 
 def test_an_identity_picture_that_decodes_to_900_million_pixels_is_refused_and_nothing_kept():
     seller = make_seller()
-    started = time.perf_counter()
     with pytest.raises(InvalidInput) as caught:
         seller_document_add(seller_id=seller.pk, kind="identity", file=png_bomb("passport.png"))
-    assert time.perf_counter() - started < 0.5
-    assert "“passport.png”" in caught.value.errors["document_identity"][0]
+    # Refused from its header by the pixel limit (the decoder would have failed otherwise, after
+    # allocating 112 MB), naming the file.
+    assert caught.value.errors["document_identity"][0] == (
+        "“passport.png” would take too much memory to open: it is refused."
+    )
     assert not SellerDocument.objects.exists()
 
 

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import tarfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -148,9 +147,7 @@ def _drill(tmp_path: Path) -> None:
         call_command("restore", archive, verbosity=0)
     assert figures() == wrecked
 
-    started = time.perf_counter()
     call_command("restore", archive, force=True, stdout=(out := io.StringIO()))
-    assert time.perf_counter() - started < 30
     assert "Restored" in out.getvalue() and "no migration to apply" in out.getvalue()
     after = figures()
     for part in before:  # one at a time: a difference names its part

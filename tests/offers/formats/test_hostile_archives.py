@@ -1,5 +1,5 @@
 """Hostile archives sent as offer files (a ZIP with its pictures, an XLSX workbook): real bombs,
-built in memory, are refused from the ZIP directory in milliseconds with little memory, with a
+built in memory, are refused from the ZIP directory with little memory, with a
 message naming the file, the member and the limit; nothing is stored (core/archives.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import stat
 import struct
-import time
 import tracemalloc
 import zipfile
 import zlib
@@ -73,49 +72,48 @@ def plain_zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def refused(data: bytes, name: str = "catalog.zip") -> tuple[str, float, int]:
-    """Send ``data`` as an offer file; return the refusal, the seconds and the peak memory it took."""
+def refused(data: bytes, name: str = "catalog.zip") -> tuple[str, int]:
+    """Send ``data`` as an offer file; return the refusal and the peak memory it took."""
     seller = make_seller()
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(OfferImportRefused) as caught:
         offer_import_create(by=TESTS, seller=seller, upload=SimpleUploadedFile(name, data))
-    seconds, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+    _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert not OfferImport.objects.exists()
-    return caught.value.message, seconds, peak
+    return caught.value.message, peak
 
 
 def test_ten_gigabytes_of_zeros_declared_as_such_are_refused_from_the_directory():
     bomb = hand_zip([CSV_MEMBER, ("pictures/zeros.jpg", zeros_deflated(10 * 1024), 10 * GB, 0)])
     assert len(bomb) < 12 * 2**20  # 10 GB in about 10 MB
-    message, seconds, peak = refused(bomb)
+    message, peak = refused(bomb)
     assert "“catalog.zip” expands to more than 20 MB once uncompressed" in message
     assert "“pictures/zeros.jpg” alone: 10,240 MB" in message
-    assert seconds < 1 and peak < 3 * len(bomb)  # the upload's own copies, nothing inflated
+    assert peak < 3 * len(bomb)  # the upload's own copies, nothing inflated
 
 
 def test_ten_gigabytes_of_zeros_declared_small_are_never_inflated_past_the_declared_size():
     liar = hand_zip([("magento_catalog.csv", zeros_deflated(10 * 1024), 1000, 0)])
-    message, seconds, peak = refused(liar)
+    message, peak = refused(liar)
     assert message == (
         "“magento_catalog.csv” in “catalog.zip” is damaged: it does not match its declared size or checksum."
     )
-    assert seconds < 1 and peak < 3 * len(liar)
+    assert peak < 3 * len(liar)
 
 
 def test_a_member_compressed_a_thousand_times_is_refused_by_its_ratio():
     bomb = hand_zip([CSV_MEMBER, ("pictures/a.jpg", zeros_deflated(4), 4 * 2**20, 0)])
-    message, _seconds, _peak = refused(bomb)
+    message, _peak = refused(bomb)
     assert "“pictures/a.jpg”, compressed 1,0" in message and "times (at most 200)" in message
 
 
 def test_a_42_zip_is_refused_without_opening_what_it_nests():
     layer = plain_zip({f"{i}.zip": plain_zip({"0.txt": bytes(2**20)}) for i in range(16)})
     nested = plain_zip({"magento_catalog.csv": CSV, "lib/0.zip": layer})
-    message, seconds, _peak = refused(nested)
+    message, peak = refused(nested)
     assert message == "“catalog.zip” holds another archive, “lib/0.zip”: put the files themselves in it."
-    assert seconds < 1
+    assert peak < 8 * 2**20  # the 16 MB it nests were never inflated
 
 
 @pytest.mark.parametrize(
@@ -123,7 +121,7 @@ def test_a_42_zip_is_refused_without_opening_what_it_nests():
     ["../../etc/cron.d/galerie", "/etc/passwd", "pictures/../../../x.jpg", "C:/Windows/x.jpg", "..\\x.jpg"],
 )
 def test_a_name_outside_the_archive_folder_is_refused(member):
-    message, _seconds, _peak = refused(plain_zip({"magento_catalog.csv": CSV, member: b"x"}))
+    message, _peak = refused(plain_zip({"magento_catalog.csv": CSV, member: b"x"}))
     assert "a name outside the archive's folder: it is refused." in message
 
 
@@ -134,7 +132,7 @@ def test_a_symbolic_link_is_refused():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("magento_catalog.csv", CSV)
         archive.writestr(link, "/etc/passwd")
-    message, _seconds, _peak = refused(buffer.getvalue())
+    message, _peak = refused(buffer.getvalue())
     assert message == "“catalog.zip” holds “pictures/a.jpg”, a symbolic link: it is refused."
 
 
@@ -143,12 +141,12 @@ def test_too_many_members_are_refused(monkeypatch):
         image_rules, "ARCHIVE_LIMITS", ArchiveLimits(max_members=50, max_total_bytes=GB, max_member_bytes=GB)
     )
     files = {"magento_catalog.csv": CSV, **{f"p/{i}.jpg": b"" for i in range(60)}}
-    message, _seconds, _peak = refused(plain_zip(files))
+    message, _peak = refused(plain_zip(files))
     assert message == "“catalog.zip” holds 61 files: at most 50."
 
 
 def test_a_product_file_that_is_itself_an_archive_is_refused():
-    message, _seconds, _peak = refused(plain_zip({"magento_catalog.csv": plain_zip({"a.csv": CSV})}))
+    message, _peak = refused(plain_zip({"magento_catalog.csv": plain_zip({"a.csv": CSV})}))
     assert "is itself an archive" in message
 
 
@@ -156,7 +154,7 @@ def test_an_xlsx_with_a_part_outside_its_folder_or_a_link_is_refused():
     xlsx = workbook([["sku", "price"], ["A", 1]])
     with zipfile.ZipFile(io.BytesIO(xlsx)) as source:
         parts = {info.filename: source.read(info) for info in source.infolist()}
-    message, _seconds, _peak = refused(plain_zip({**parts, "../../x.xml": b"<x/>"}), "offers.xlsx")
+    message, _peak = refused(plain_zip({**parts, "../../x.xml": b"<x/>"}), "offers.xlsx")
     assert "“../../x.xml”, a name outside the archive's folder" in message
 
 
@@ -174,10 +172,10 @@ def test_a_lying_picture_is_skipped_and_the_import_goes_on(shop):
 
 
 def test_the_vetting_reads_the_directory_only():
-    bomb = hand_zip([(f"{i}.bin", zeros_deflated(1), 4 * GB - 1, 0) for i in range(3)])
+    # The members hold no valid deflate stream: inflating any of them would raise zlib's error,
+    # not the refusal, so the refusal proves only the directory was read.
+    bomb = hand_zip([(f"{i}.bin", b"\xff" * 1024, 4 * GB - 1, 0) for i in range(3)])
     archive = archive_open(bomb, "b.zip")
     limits = ArchiveLimits(max_members=10, max_total_bytes=GB, max_member_bytes=8 * GB, max_ratio=10**9)
-    started = time.perf_counter()
     with pytest.raises(ArchiveRefused, match=r"expands to more than 1,024 MB"):
         archive_vet(archive, "b.zip", limits)
-    assert time.perf_counter() - started < 0.05
