@@ -41,6 +41,7 @@ from galerie.core.errors import InvalidTransition
 from galerie.core.jobs import JOBS, RECONCILERS, Job, Reconciler, reconciler
 from galerie.core.locking import lock_row
 from galerie.core.models import OutboxEvent
+from galerie.core.requestid import request_id_bound
 
 logger = logging.getLogger(__name__)
 
@@ -180,13 +181,15 @@ def _is_batched(handler: Handler) -> bool:
 
 
 def _deliver_one(event: OutboxEvent, handlers: Sequence[Handler], result: BatchResult) -> None:
-    for handler in handlers:
-        try:
-            # A batched handler (see batched()) takes a list despite its Handler type.
-            handler([event]) if _is_batched(handler) else handler(event)  # type: ignore[arg-type]
-        except Exception as error:
-            _record_failure(event, handler, error, result)
-            return
+    # The handlers log, and emit their own events, under the id of the request that wrote it.
+    with request_id_bound(event.request_id):
+        for handler in handlers:
+            try:
+                # A batched handler (see batched()) takes a list despite its Handler type.
+                handler([event]) if _is_batched(handler) else handler(event)  # type: ignore[arg-type]
+            except Exception as error:
+                _record_failure(event, handler, error, result)
+                return
     crash_point("core.outbox_handled")
     OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=timezone.now())
     result.delivered += 1

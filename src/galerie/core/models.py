@@ -25,6 +25,9 @@ class OutboxEvent(models.Model):
     available_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0, help_text="Failed deliveries so far.")
     last_error = models.TextField(blank=True)
+    request_id = models.CharField(
+        max_length=64, blank=True, help_text="The request or task that wrote it (core/requestid.py)."
+    )
 
     class Meta:
         ordering = ["id"]

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from galerie.core.models import OutboxEvent
+from galerie.core.requestid import request_id_current
 from galerie.core.surrogates import bump_on_commit, keys_of
 
 
@@ -19,7 +20,7 @@ def emit(topic: str, /, **payload: Any) -> OutboxEvent:
     """Append an event to the outbox; refuse to run outside a transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"emit({topic!r}) must run inside the transaction of the change it reports")
-    event = OutboxEvent.objects.create(topic=topic, payload=payload)
+    event = OutboxEvent.objects.create(topic=topic, payload=payload, request_id=request_id_current())
     # Cached pages showing what the event names go stale when it commits (core/surrogates.py).
     bump_on_commit(keys_of(payload))
     return event
@@ -28,7 +29,8 @@ def emit(topic: str, /, **payload: Any) -> OutboxEvent:
 def emit_many(events: Iterable[tuple[str, dict[str, Any]]], /) -> list[OutboxEvent]:
     """Append several events (``(topic, payload)``, in this order) in one INSERT; like ``emit``,
     refuse to run outside a transaction, and make the cached pages of what they name stale."""
-    batch = [OutboxEvent(topic=topic, payload=payload) for topic, payload in events]
+    request_id = request_id_current()
+    batch = [OutboxEvent(topic=topic, payload=payload, request_id=request_id) for topic, payload in events]
     if not transaction.get_connection().in_atomic_block:
         topics = ", ".join(event.topic for event in batch)
         raise RuntimeError(f"emit_many({topics}) must run inside the transaction of the change it reports")

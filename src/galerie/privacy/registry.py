@@ -130,7 +130,8 @@ POLICIES: dict[str, Policy] = {
     ),
     # --- core ---------------------------------------------------------------------------------
     "core.OutboxEvent": policy(
-        not_personal="id uuid topic payload created_at delivered_at available_at attempts last_error",
+        not_personal="id uuid topic payload created_at delivered_at available_at attempts last_error"
+        " request_id",
         why="Payloads carry ids, never a name, address or e-mail.",
     ),
     "core.StatusChange": policy(
