@@ -146,6 +146,9 @@ FALLBACK_SITE = """
 upstream galerie_app {
     @UPSTREAMS@
     keepalive 16;
+    # Below gunicorn's keep-alive (2 s): else gunicorn may close an idle connection just as nginx
+    # sends a POST on it, and nginx answers 502 (it retries no POST on another server).
+    keepalive_timeout 1s;
 }
 server {
     listen @LISTEN@;
