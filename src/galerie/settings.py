@@ -237,6 +237,27 @@ GALERIE_API_RATES: dict[str, str] = {
     for _name, _, _rate in (i.partition("=") for i in os.environ.get("API_RATES", "").split(",") if i.strip())
 }
 
+# Celery (docs/celery.md). Without a broker, `galerie worker` delivers the outbox itself (the
+# embedded default). With one (amqp://… RabbitMQ, redis://…), `galerie worker` is the relay: it
+# publishes committed outbox events to Celery, whose workers deliver them with the same handlers
+# (`celery -A galerie worker`); the periodic jobs run under `celery -A galerie beat`.
+GALERIE_BROKER_URL = os.environ.get("GALERIE_BROKER_URL", "").strip()
+CELERY_BROKER_URL = GALERIE_BROKER_URL or "memory://"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "galerie"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once it ran, and given back if its worker died: with the outbox's lease
+# behind it, a killed worker's events are delivered by another (at least once, handlers idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Events per published task: a batched handler (the search index) does its work once for them all.
+GALERIE_RELAY_CHUNK = int(os.environ.get("GALERIE_RELAY_CHUNK", "20"))
+
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
