@@ -353,6 +353,22 @@ def test_each_timer_starts_its_service() -> None:
         assert dict(unit_directives(timer)).get("Persistent") == "true", timer.name
 
 
+def test_every_galerie_unit_runs_as_galerie_with_the_env_file_and_a_read_only_system() -> None:
+    for unit in sorted(SYSTEMD.glob("*.service")):
+        directives = dict(unit_directives(unit))
+        assert directives["User"] == "galerie", unit.name
+        assert directives["EnvironmentFile"] == "/etc/galerie/galerie.env", unit.name
+        assert directives["ProtectSystem"] == "strict", unit.name
+        assert "/var/lib/galerie" in directives["ReadWritePaths"].split(), unit.name
+
+
+def test_the_env_example_is_plain_key_value_lines() -> None:
+    """systemd's EnvironmentFile and compose's env_file read quotes differently: none at all."""
+    for line in (DEPLOY / "galerie.env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            assert re.fullmatch(r"[A-Z][A-Z0-9_]*=[^'\"\\$`]*", line), line
+
+
 def test_k8s_app_servers_are_probed_on_healthz_and_readyz() -> None:
     deployments = [d for d in k8s_documents() if d["kind"] == "Deployment"]
     serving = 0
