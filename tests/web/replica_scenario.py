@@ -118,6 +118,16 @@ def main() -> None:
 
     anonymous = Client()
     step("caught_up", get(anonymous, shop), *marks)
+    # The other public pages read it too; the cart, a seller's portal page do not.
+    for name, path in (
+        ("home", f"/s/{storefront.code}/"),
+        ("search", f"/s/{storefront.code}/search/?q=book"),
+        ("cart", f"/s/{storefront.code}/cart/"),
+    ):
+        step(name, get(anonymous, path))
+    portal = Client()
+    portal.force_login(owner)
+    step("portal", get(portal, "/sell/shop/"), "Version one")
 
     # Replay paused: the replica keeps what it has; the primary moves on.
     replica_sql("SELECT pg_wal_replay_pause()")

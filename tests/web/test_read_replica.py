@@ -82,6 +82,15 @@ def test_a_public_page_reads_the_replica(run):
     assert all("storefronts_storefronthost" in sql for sql in step["primary_reads"])
 
 
+def test_the_other_public_pages_read_it_and_the_private_ones_do_not(run):
+    for name in ("home", "search"):
+        assert run[name]["status"] == 200 and run[name]["replica_queries"] >= 1, name
+    for name in ("cart", "portal"):
+        assert run[name]["status"] == 200 and run[name]["replica_queries"] == 0, name
+        assert run[name]["primary_reads"], name
+    assert run["portal"]["shows"] == [OLD]
+
+
 def test_the_writer_sees_their_write_while_others_read_the_stale_replica(run):
     assert run["post"] == {"status": 302, "pin_cookie": True}
     writer = run["writer_after_write"]

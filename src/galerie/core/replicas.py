@@ -122,6 +122,9 @@ def replica_usable(*, fresh: bool = False) -> bool:
     with _health.lock:
         if not fresh and now - _health.checked < settings.GALERIE_REPLICA_CHECK_SECONDS:
             return _health.usable  # another thread checked meanwhile
+        if _is_the_primary():
+            _health.usable, _health.checked = False, time.monotonic()
+            return False
         try:
             lag = replica_lag()
         except DatabaseError as error:
@@ -134,6 +137,13 @@ def replica_usable(*, fresh: bool = False) -> bool:
                 logger.warning("Read replica behind by %s s, reading from the primary", lag)
         _health.usable, _health.checked = usable, time.monotonic()
         return usable
+
+
+def _is_the_primary() -> bool:
+    """Whether the replica alias names the primary's own database: a test run's mirror
+    (``TEST["MIRROR"]``), or a URL copied by mistake. Reading it as a replica would gain nothing."""
+    primary, replica = connections[DEFAULT_DB_ALIAS].settings_dict, connections[REPLICA].settings_dict
+    return all(primary.get(key) == replica.get(key) for key in ("HOST", "PORT", "NAME"))
 
 
 def replica_down() -> None:
