@@ -103,7 +103,11 @@ def build(*, timeout: float = 30) -> Cluster:
     root = Path(tempfile.mkdtemp(prefix="galerie-replica-"))
     as_postgres: list[str] = []
     if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(root, ignore_errors=True)
+            raise ClusterError("run as root, and no `postgres` user to run PostgreSQL as") from None
         os.chown(root, user.pw_uid, user.pw_gid)
         as_postgres = ["runuser", "-u", "postgres", "--"]
     cluster = Cluster(root, binaries, free_port(), free_port(), as_postgres)
