@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def run() -> dict:
         )
     finally:
         cluster.destroy()
+        shutil.rmtree(var, ignore_errors=True)
     assert out.returncode == 0, f"the scenario failed:\n{out.stderr[-6000:]}"
     return json.loads(out.stdout.strip().splitlines()[-1])
 

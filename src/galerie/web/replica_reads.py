@@ -8,6 +8,7 @@ signed in, their account on every device (a cache marker): they see their own wr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -76,7 +77,7 @@ class ReplicaPinMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if request.method not in SAFE_METHODS:
-            seconds = int(settings.GALERIE_REPLICA_PIN_SECONDS)
+            seconds = math.ceil(settings.GALERIE_REPLICA_PIN_SECONDS)
             response.set_cookie(
                 PIN_COOKIE,
                 "1",
