@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GALERIE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -173,6 +174,44 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # disk (0.41 s for a broad search at 1,000,000 offers), with 32 MB they hash in memory (0.21 s).
     work_mem = os.environ.get("DATABASE_WORK_MEM", "32MB")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={work_mem}"
+
+# A PostgreSQL streaming replica for the public storefront pages' reads (docs/read-replicas.md):
+# only pages that opt in read from it, never after a write in the same request, never the pages
+# of someone who wrote in the last GALERIE_REPLICA_PIN_SECONDS, never while it lags more than
+# GALERIE_REPLICA_MAX_LAG_SECONDS (checked every GALERIE_REPLICA_CHECK_SECONDS per process).
+GALERIE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("GALERIE_REPLICA_MAX_LAG_SECONDS", "5"))
+GALERIE_REPLICA_CHECK_SECONDS = 2.0
+GALERIE_REPLICA_PIN_SECONDS = float(os.environ.get("GALERIE_REPLICA_PIN_SECONDS", "10"))
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(
+        _replica_url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    if {DATABASES["default"]["ENGINE"], _replica["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is for a PostgreSQL streaming replica of a PostgreSQL DATABASE_URL;"
+            f" here DATABASE_URL is {DATABASES['default']['ENGINE']},"
+            f" DATABASE_REPLICA_URL {_replica['ENGINE']}."
+        )
+    if GALERIE_REPLICA_PIN_SECONDS < GALERIE_REPLICA_MAX_LAG_SECONDS + GALERIE_REPLICA_CHECK_SECONDS:
+        raise ImproperlyConfigured(
+            f"GALERIE_REPLICA_PIN_SECONDS ({GALERIE_REPLICA_PIN_SECONDS:g}) must be at least"
+            f" GALERIE_REPLICA_MAX_LAG_SECONDS ({GALERIE_REPLICA_MAX_LAG_SECONDS:g}) plus"
+            f" {GALERIE_REPLICA_CHECK_SECONDS:g} s: who just wrote must read the primary as long as"
+            " the replica may lag."
+        )
+    # The same session options as the primary's (work_mem), and a short connect timeout: a replica
+    # that does not answer costs a public page two seconds once per check, then is skipped.
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    # The test suite's replica is the test database itself (Django's test mirror).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["galerie.core.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "galerie.web.replica_reads.ReplicaPinMiddleware",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
