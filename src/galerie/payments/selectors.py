@@ -79,6 +79,6 @@ def payments_failed_counts() -> dict[str, int]:
     grow). One grouped count on ``payment_status_updated_idx``; for /metrics."""
     failed = (Payment.Status.DECLINED, Payment.Status.FAILED)
     counts = dict.fromkeys(map(str, failed), 0)
-    rows = Payment.objects.filter(status__in=failed).order_by().values_list("status").annotate(n=Count("id"))
+    rows = Payment.objects.filter(status__in=failed).order_by().values_list("status").annotate(n=Count("*"))
     counts.update({status: n for status, n in rows})
     return counts
