@@ -212,8 +212,16 @@ def test_readyz_checks_the_real_broker(client, settings):
     assert reply.json()["checks"]["broker"]["ok"] is True
 
 
-def test_with_redis_dead_healthz_still_answers_and_readyz_names_the_cache(tmp_path):
-    """In a process whose cache itself is the dead Redis (host routing reads it on every request)."""
+@pytest.mark.parametrize(
+    ("variable", "url", "failed"),
+    [
+        ("REDIS_URL", "redis://127.0.0.1:{port}/0", "cache"),
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:{port}/galerie", "database"),
+    ],
+)
+def test_with_a_service_dead_healthz_still_answers_and_readyz_names_it(tmp_path, variable, url, failed):
+    """In a process configured with the dead service itself (host routing reads the cache on every
+    request, and the database behind it)."""
     script = (
         "import django; django.setup()\n"
         "from django.test import Client\n"
@@ -224,14 +232,15 @@ def test_with_redis_dead_healthz_still_answers_and_readyz_names_the_cache(tmp_pa
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "galerie.settings",
-        "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
         "GALERIE_VAR_DIR": str(tmp_path),
         "LOG_LEVEL": "CRITICAL",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env[variable] = url.format(port=closed_port())
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "200 503 ['cache']"
+    assert done.stdout.strip() == f"200 503 ['{failed}']"
 
 
 # --- metrics -------------------------------------------------------------------------------
