@@ -15,6 +15,8 @@ from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from galerie.core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GALERIE_VAR_DIR", Path.cwd() / "var")).resolve()
 
@@ -104,11 +106,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that every answer gets their headers, a static file's or a redirect's of a
+    # Before all: every log line of the request, and every answer, has its id; the metrics time it all.
+    "galerie.web.observability.RequestObservationMiddleware",
+    # Then, so that every answer gets their headers, a static file's or a redirect's of a
     # middleware below too (docs/security-headers.md).
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # /healthz, /readyz and /metrics, with the headers above but before host routing (by IP too).
+    "galerie.web.observability.OperationsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "galerie.storefronts.middleware.StorefrontMiddleware",
@@ -438,6 +444,8 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BEHIND_TLS_PROXY
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# Probes and scrapes reach a process directly, in plain HTTP: never redirected (docs/metrics.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # What `galerie serve` refuses to start with unless told (docs/security-headers.md): each risk
 # has its own explicit override, so allowing one never allows another.
@@ -445,9 +453,16 @@ GALERIE_ALLOW_DEBUG = env_bool("GALERIE_ALLOW_DEBUG")
 GALERIE_ALLOW_TEST_GATEWAY = env_bool("GALERIE_ALLOW_TEST_GATEWAY")
 GALERIE_ALLOW_DEMO_IBAN = env_bool("GALERIE_ALLOW_DEMO_IBAN")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Logs on stderr (docs/logging.md): LOG_FORMAT=json, one JSON object a line with the request id, is
+# the default in production (DATABASE_URL set, DEBUG off); text on the demo, under DEBUG, or when set.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or (
+    "json" if os.environ.get("DATABASE_URL") and not DEBUG else "text"
+)
+LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "WARNING"), fmt=LOG_FORMAT)
+# A request's id (docs/logging.md): a new one for each request, unless the reverse proxy in front
+# sets X-Request-ID on every request (overwriting the client's): then set this, and its id is kept.
+GALERIE_TRUST_REQUEST_ID = env_bool("GALERIE_TRUST_REQUEST_ID")
+# /metrics (docs/metrics.md) answers only `Authorization: Bearer <this token>`; unset, it is off (404).
+GALERIE_METRICS_TOKEN = os.environ.get("GALERIE_METRICS_TOKEN", "")
+# /readyz checks the Celery broker too when one is set (amqp://… or redis://…).
+GALERIE_BROKER_URL = os.environ.get("GALERIE_BROKER_URL", "")
