@@ -107,7 +107,7 @@ def broker(request) -> Iterator[tuple[str, str]]:
         return
     from celery.contrib.testing.worker import start_worker
 
-    from galerie.celery import app
+    from galerie.core.celery_app import app
 
     url = _broker_url(request.param)
     queue = f"galerie-test-{uuid.uuid4().hex[:12]}"
@@ -291,7 +291,7 @@ def test_the_periodic_jobs_run(way, monkeypatch):
     if way.mode == "embedded":
         worker_run({}, once=True)
     else:
-        from galerie.celery import app
+        from galerie.core.celery_app import app
         from galerie.core.tasks import JOB, beat_schedule
 
         schedule = beat_schedule()
@@ -306,7 +306,7 @@ def test_the_periodic_jobs_run(way, monkeypatch):
 
 
 def test_the_relay_gives_events_back_when_the_broker_cannot_be_reached(settings):
-    from galerie.celery import app
+    from galerie.core.celery_app import app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -117,7 +117,7 @@ def outbox_claim(*, batch: int, lease: timedelta | None = None) -> list[OutboxEv
 
 def outbox_claim_published(pks: Sequence[int], *, until: datetime) -> list[OutboxEvent]:
     """Take the events ``pks`` a relay published with the lease ending at ``until``, and lease them
-    to this worker (a Celery task, ``galerie.celery``); return those it took, lowest id first.
+    to this worker (a Celery task, core/tasks.py); return those it took, lowest id first.
 
     ``until`` is the message's token: an event whose ``available_at`` moved since (taken by a task
     that got the same message before, whose worker then died; or published again after its lease

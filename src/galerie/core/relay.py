@@ -53,7 +53,7 @@ def relay_publish(*, batch: int = 500, chunk: int | None = None) -> tuple[int, i
 
     If the broker cannot be reached, the events are given back (due now) and the error raised.
     """
-    from galerie.celery import app
+    from galerie.core.celery_app import app
     from galerie.core.tasks import DELIVER
 
     chunk = chunk or settings.GALERIE_RELAY_CHUNK

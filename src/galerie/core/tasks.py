@@ -13,7 +13,7 @@ from typing import Any
 from celery import Task
 from django.db import DatabaseError
 
-from galerie.celery import app
+from galerie.core.celery_app import app
 from galerie.core.requestid import request_id_bound
 
 logger = logging.getLogger("galerie.core.delivery")
