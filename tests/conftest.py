@@ -1,10 +1,11 @@
 """Shared fixtures and the rule for tests that need a real service.
 
 A test marked ``postgres`` needs PostgreSQL (DATABASE_URL), one marked ``redis`` needs Redis
-(REDIS_URL), one marked ``rabbitmq`` RabbitMQ (RABBITMQ_URL, by default
-amqp://guest:guest@127.0.0.1:5672/, answering), one marked ``nginx`` the nginx binary. Under
-CI=true a missing service fails the test; elsewhere it is skipped with the
-reason. The SQLite pass of `make test` leaves PostgreSQL tests to the PostgreSQL pass after it.
+(REDIS_URL), one marked ``replica`` builds its own PostgreSQL primary and replica, one marked
+``rabbitmq`` needs RabbitMQ (RABBITMQ_URL, by default amqp://guest:guest@127.0.0.1:5672//,
+answering), one marked ``nginx`` the nginx binary. Under CI=true a missing service fails the
+test; elsewhere it is skipped with the reason. The SQLite pass of `make test` leaves PostgreSQL
+tests (and replica ones) to the PostgreSQL pass after it.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ def _default_language():
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
+        "markers",
+        "replica: builds its own PostgreSQL primary and streaming replica (server binaries, not"
+        " DATABASE_URL); runs once, in the PostgreSQL pass of `make test`",
+    )
+    config.addinivalue_line(
         "markers", "rabbitmq: needs RabbitMQ (RABBITMQ_URL); fails under CI=true when it does not answer"
     )
     config.addinivalue_line(
@@ -99,7 +105,7 @@ def _rabbitmq_answers() -> bool:
     import socket
     from urllib.parse import urlsplit
 
-    parts = urlsplit(os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    parts = urlsplit(os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"))
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=2):
             return True
@@ -114,6 +120,8 @@ def _nginx_found() -> bool:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("replica") and os.environ.get("GALERIE_POSTGRES_PASS") == "follows":
+        pytest.skip("runs in the PostgreSQL pass of `make test`")
     if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         if _ci():
             pytest.fail("CI=true but REDIS_URL is not set: this test needs Redis")

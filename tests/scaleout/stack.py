@@ -34,7 +34,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 REPOSITORY = Path(__file__).resolve().parents[2]
 SITE_TEMPLATE = REPOSITORY / "deploy" / "nginx" / "galerie.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def free_port() -> int:
