@@ -9,9 +9,9 @@ periodic jobs every app registers in its ``jobs`` module, on the schedule they d
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from celery import Celery, signals
+from celery import Celery
+from celery.beat import PersistentScheduler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "galerie.settings")
 
@@ -20,12 +20,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.include = ["galerie.core.tasks"]
 
 
-@signals.beat_init.connect
-def _beat_schedule(sender: Any = None, **kwargs: Any) -> None:
-    # Before beat builds its scheduler: one entry per periodic job, from the apps' jobs modules.
-    import django
+class JobsScheduler(PersistentScheduler):  # type: ignore[misc]  # celery has no types
+    """Beat's scheduler: one entry per periodic job, from the apps' jobs modules, besides the
+    configured ones.
 
-    django.setup()
-    from galerie.core.tasks import beat_schedule
+    Read when the scheduler sets up its schedule: beat builds its scheduler before it sends
+    ``beat_init`` (``Service.start`` reads ``scheduler.max_interval`` first), so a schedule set
+    on that signal comes too late and beat would send nothing.
+    """
 
-    app.conf.beat_schedule = {**app.conf.beat_schedule, **beat_schedule()}
+    def setup_schedule(self) -> None:
+        import django
+
+        django.setup()
+        from galerie.core.tasks import beat_schedule
+
+        self.app.conf.beat_schedule = {**self.app.conf.beat_schedule, **beat_schedule()}
+        super().setup_schedule()
+
+
+app.conf.beat_scheduler = f"{__name__}:JobsScheduler"
