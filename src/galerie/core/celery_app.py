@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from celery import Celery, signals
+from celery.beat import PersistentScheduler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "galerie.settings")
 
@@ -20,12 +21,36 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.include = ["galerie.core.tasks"]
 
 
-@signals.beat_init.connect
-def _beat_schedule(sender: Any = None, **kwargs: Any) -> None:
-    # Before beat builds its scheduler: one entry per periodic job, from the apps' jobs modules.
-    import django
+class JobsScheduler(PersistentScheduler):
+    """Beat's scheduler with one entry per periodic job of the apps' ``jobs`` modules, each due at
+    once the first time beat meets it (as ``galerie worker`` runs every job when it starts), then
+    every ``every_seconds``; the file under ``GALERIE_VAR_DIR`` keeps the last runs across restarts."""
 
-    django.setup()
-    from galerie.core.tasks import beat_schedule
+    def setup_schedule(self) -> None:
+        import django
 
-    app.conf.beat_schedule = {**app.conf.beat_schedule, **beat_schedule()}
+        django.setup()
+        from galerie.core.tasks import beat_schedule
+
+        self.app.conf.beat_schedule = {**self.app.conf.beat_schedule, **beat_schedule()}
+        super().setup_schedule()
+
+
+# Every task's log lines carry its id as their request id (core/requestid.py), unless the work
+# inside binds its own: a delivery runs each event's handlers under the id of the request that wrote it.
+_bound: dict[str, Any] = {}
+
+
+@signals.task_prerun.connect
+def _bind_request_id(task_id: str = "", **kwargs: Any) -> None:
+    from galerie.core.requestid import request_id_bound
+
+    binding = request_id_bound(task_id)
+    binding.__enter__()
+    _bound[task_id] = binding
+
+
+@signals.task_postrun.connect
+def _unbind_request_id(task_id: str = "", **kwargs: Any) -> None:
+    if (binding := _bound.pop(task_id, None)) is not None:
+        binding.__exit__(None, None, None)
