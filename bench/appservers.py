@@ -175,7 +175,8 @@ def _table(medians: dict, reference: str) -> str:
             figures = row[scenario]
             cell = f"{figures['rps']:,.0f} ({figures['p50_ms']:.1f}/{figures['p99_ms']:.1f})"
             if scenario != "floor":
-                cell += f", 1/{1 / figures['to_floor']:.2f}"
+                ratio = figures["to_floor"]
+                cell += f", ×{ratio:.2f}" if ratio >= 1 else f", 1/{1 / ratio:.1f}"
             if figures["errors"]:
                 cell += f", {figures['errors']} errors"
             cells.append(cell)
@@ -187,7 +188,7 @@ def main(
     *, mode: str, scale: str, database_url: str, port: int, servers: list[str], rounds: int,
     duration: float, connections: int,
 ) -> None:  # fmt: skip
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()
     var, env, plan, files = prepare_run(scale, database_url)
     workers = 2 * (os.cpu_count() or 1)
     try:
@@ -216,6 +217,8 @@ def main(
         "machine": platform.platform(),
         "python": platform.python_version(),
         "run_s": round(time.monotonic() - started),
+        # Other work on the machine moves every figure: the load average before and after the run.
+        "load_average": {"before": load_before, "after": os.getloadavg()},
     }
     table = _table(results["medians"], next(iter(results["medians"])))
     results["table"] = table
