@@ -44,7 +44,7 @@ def _say(text: str) -> None:
 
 @contextmanager
 def _app(env: dict, port: int, workers: int, server: str) -> Iterator[int]:
-    process = _serve(env, port, workers, server)
+    process = _serve(env, port, workers, server, collected=True)
     try:
         yield process.pid
     finally:

@@ -187,12 +187,16 @@ def _wait_healthy(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not answer /healthz within 30 s")
 
 
-def _serve(env: dict, port: int, workers: int, server_name: str | None = None) -> subprocess.Popen:
-    """`galerie serve` on ``port`` (the server named, else galerie serve's default), once healthy."""
-    chosen = ["--server", server_name] if server_name else []
+def _serve(
+    env: dict, port: int, workers: int, server_name: str | None = None, *, collected: bool = False
+) -> subprocess.Popen:
+    """`galerie serve` on ``port`` (the server named, else galerie serve's default), once healthy;
+    ``collected``: the static files are already (``prepare_run``)."""
+    options = ["--server", server_name] if server_name else []
+    options += ["--no-collectstatic"] if collected else []
     server = subprocess.Popen(
         [sys.executable, "-m", "galerie.cli", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", "2", "--no-collectstatic", *chosen],
+         "--workers", str(workers), "--threads", "2", *options],
         env=env, start_new_session=True,
     )  # fmt: skip
     try:
@@ -229,7 +233,7 @@ def _pass(
     loaded = [s for s in scenarios if s not in ("checkout", "floor_end")]
     cookies = {s: plan["seller_cookie"] if s in SELLER_SCENARIOS else plan["csrf_cookie"] for s in scenarios}
     _say(f"pass “{name}”{' (GALERIE_CACHE_BYPASS=1)' if name == 'bypass' else ''}: serving …")
-    server = _serve(env, port, workers, server_name)
+    server = _serve(env, port, workers, server_name, collected=True)
     figures_of: dict = {}
     try:
         _say(f"  warming up ({len(loaded)} scenarios × 3 s) …")
