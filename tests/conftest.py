@@ -1,8 +1,9 @@
 """Shared fixtures and the rule for tests that need a real service.
 
 A test marked ``postgres`` needs PostgreSQL (DATABASE_URL), one marked ``redis`` needs Redis
-(REDIS_URL). Under CI=true a missing service fails the test; elsewhere it is skipped with the
-reason. The SQLite pass of `make test` leaves PostgreSQL tests to the PostgreSQL pass after it.
+(REDIS_URL), one marked ``replica`` builds its own PostgreSQL primary and replica. Under CI=true
+a missing service fails the test; elsewhere it is skipped with the reason. The SQLite pass of
+`make test` leaves PostgreSQL tests (and replica ones) to the PostgreSQL pass after it.
 """
 
 from __future__ import annotations
@@ -84,7 +85,17 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "replica: builds its own PostgreSQL primary and streaming replica (server binaries, not"
+        " DATABASE_URL); runs once, in the PostgreSQL pass of `make test`",
+    )
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("replica") and os.environ.get("GALERIE_POSTGRES_PASS") == "follows":
+        pytest.skip("runs in the PostgreSQL pass of `make test`")
     if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         if _ci():
             pytest.fail("CI=true but REDIS_URL is not set: this test needs Redis")

@@ -13,6 +13,9 @@ import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from galerie.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GALERIE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -103,11 +106,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that every answer gets their headers, a static file's or a redirect's of a
+    # Before all: every log line of the request, and every answer, has its id; the metrics time it all.
+    "galerie.web.observability.RequestObservationMiddleware",
+    # Then, so that every answer gets their headers, a static file's or a redirect's of a
     # middleware below too (docs/security-headers.md).
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # /healthz, /readyz and /metrics, with the headers above but before host routing (by IP too).
+    "galerie.web.observability.OperationsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "galerie.storefronts.middleware.StorefrontMiddleware",
@@ -174,6 +181,44 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     work_mem = os.environ.get("DATABASE_WORK_MEM", "32MB")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={work_mem}"
 
+# A PostgreSQL streaming replica for the public storefront pages' reads (docs/read-replicas.md):
+# only pages that opt in read from it, never after a write in the same request, never the pages
+# of someone who wrote in the last GALERIE_REPLICA_PIN_SECONDS, never while it lags more than
+# GALERIE_REPLICA_MAX_LAG_SECONDS (checked every GALERIE_REPLICA_CHECK_SECONDS per process).
+GALERIE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("GALERIE_REPLICA_MAX_LAG_SECONDS", "5"))
+GALERIE_REPLICA_CHECK_SECONDS = 2.0
+GALERIE_REPLICA_PIN_SECONDS = float(os.environ.get("GALERIE_REPLICA_PIN_SECONDS", "10"))
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(
+        _replica_url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    if {DATABASES["default"]["ENGINE"], _replica["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is for a PostgreSQL streaming replica of a PostgreSQL DATABASE_URL;"
+            f" here DATABASE_URL is {DATABASES['default']['ENGINE']},"
+            f" DATABASE_REPLICA_URL {_replica['ENGINE']}."
+        )
+    if GALERIE_REPLICA_PIN_SECONDS < GALERIE_REPLICA_MAX_LAG_SECONDS + GALERIE_REPLICA_CHECK_SECONDS:
+        raise ImproperlyConfigured(
+            f"GALERIE_REPLICA_PIN_SECONDS ({GALERIE_REPLICA_PIN_SECONDS:g}) must be at least"
+            f" GALERIE_REPLICA_MAX_LAG_SECONDS ({GALERIE_REPLICA_MAX_LAG_SECONDS:g}) plus"
+            f" {GALERIE_REPLICA_CHECK_SECONDS:g} s: who just wrote must read the primary as long as"
+            " the replica may lag."
+        )
+    # The same session options as the primary's (work_mem), and a short connect timeout: a replica
+    # that does not answer costs a public page two seconds once per check, then is skipped.
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    # The test suite's replica is the test database itself (Django's test mirror).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["galerie.core.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "galerie.web.replica_reads.ReplicaPinMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Content-Security-Policy on every response (django-csp; docs/content-security-policy.md): no
@@ -236,6 +281,27 @@ GALERIE_API_RATES: dict[str, str] = {
     _name.strip(): _rate.strip()
     for _name, _, _rate in (i.partition("=") for i in os.environ.get("API_RATES", "").split(",") if i.strip())
 }
+
+# Celery (docs/celery.md). Without a broker, `galerie worker` delivers the outbox itself (the
+# embedded default). With one (amqp://… RabbitMQ, redis://…), `galerie worker` is the relay: it
+# publishes committed outbox events to Celery, whose workers deliver them with the same handlers
+# (`celery -A galerie worker`); the periodic jobs run under `celery -A galerie beat`.
+GALERIE_BROKER_URL = os.environ.get("GALERIE_BROKER_URL", "").strip()
+CELERY_BROKER_URL = GALERIE_BROKER_URL or "memory://"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "galerie"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once it ran, and given back if its worker died: with the outbox's lease
+# behind it, a killed worker's events are delivered by another (at least once, handlers idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Events per published task: a batched handler (the search index) does its work once for them all.
+GALERIE_RELAY_CHUNK = int(os.environ.get("GALERIE_RELAY_CHUNK", "20"))
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
@@ -378,6 +444,8 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BEHIND_TLS_PROXY
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# Probes and scrapes reach a process directly, in plain HTTP: never redirected (docs/metrics.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # What `galerie serve` refuses to start with unless told (docs/security-headers.md): each risk
 # has its own explicit override, so allowing one never allows another.
@@ -385,9 +453,16 @@ GALERIE_ALLOW_DEBUG = env_bool("GALERIE_ALLOW_DEBUG")
 GALERIE_ALLOW_TEST_GATEWAY = env_bool("GALERIE_ALLOW_TEST_GATEWAY")
 GALERIE_ALLOW_DEMO_IBAN = env_bool("GALERIE_ALLOW_DEMO_IBAN")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Logs on stderr (docs/logging.md): LOG_FORMAT=json, one JSON object a line with the request id, is
+# the default in production (DATABASE_URL set, DEBUG off); text on the demo, under DEBUG, or when set.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or (
+    "json" if os.environ.get("DATABASE_URL") and not DEBUG else "text"
+)
+LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "WARNING"), fmt=LOG_FORMAT)
+# A request's id (docs/logging.md): a new one for each request, unless the reverse proxy in front
+# sets X-Request-ID on every request (overwriting the client's): then set this, and its id is kept.
+GALERIE_TRUST_REQUEST_ID = env_bool("GALERIE_TRUST_REQUEST_ID")
+# /metrics (docs/metrics.md) answers only `Authorization: Bearer <this token>`; unset, it is off (404).
+GALERIE_METRICS_TOKEN = os.environ.get("GALERIE_METRICS_TOKEN", "")
+# /readyz checks the Celery broker too when one is set (amqp://… or redis://…).
+GALERIE_BROKER_URL = os.environ.get("GALERIE_BROKER_URL", "")

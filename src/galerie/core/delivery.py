@@ -27,7 +27,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -89,6 +89,7 @@ class BatchResult:
     failed: int = 0
     dead: int = 0
     released: int = 0  # given back unprocessed because the worker is stopping
+    skipped: int = 0  # published events another task had taken, or delivered already
 
 
 def outbox_claim(*, batch: int, lease: timedelta | None = None) -> list[OutboxEvent]:
@@ -112,6 +113,43 @@ def outbox_claim(*, batch: int, lease: timedelta | None = None) -> list[OutboxEv
             for event in events:
                 event.available_at = now + lease
     return events
+
+
+def outbox_claim_published(pks: Sequence[int], *, until: datetime) -> list[OutboxEvent]:
+    """Take the events ``pks`` a relay published with the lease ending at ``until``, and lease them
+    to this worker (a Celery task, core/tasks.py); return those it took, lowest id first.
+
+    ``until`` is the message's token: an event whose ``available_at`` moved since (taken by a task
+    that got the same message before, whose worker then died; or published again after its lease
+    ran out) is not this message's any more and is left alone, as is one delivered meanwhile. So
+    the broker may hand a message to several workers (acks late, redeliveries) and each event still
+    runs in one task at a time; a task killed half-way leaves its events to run out their lease,
+    after which the relay publishes them again.
+    """
+    now = timezone.now()
+    lease = outbox_lease()
+    with transaction.atomic():
+        mine = OutboxEvent.objects.filter(
+            pk__in=list(pks), delivered_at__isnull=True, available_at=until, attempts__lt=MAX_ATTEMPTS
+        ).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            mine = mine.select_for_update(skip_locked=True)
+        events = list(mine)
+        if events:
+            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(available_at=now + lease)
+            for event in events:
+                event.available_at = now + lease
+    return events
+
+
+def outbox_deliver_published(handlers: Handlers, pks: Sequence[int], *, until: datetime) -> BatchResult:
+    """Deliver the events of one published message (see :func:`outbox_claim_published`) as
+    :func:`outbox_deliver_batch` delivers a claimed batch: same handlers, same retries and dead letters."""
+    events = outbox_claim_published(pks, until=until)
+    with LeaseKeeper(events, outbox_lease()):
+        result = _deliver_claimed(events, handlers, None)
+    result.skipped = len(pks) - len(events)
+    return result
 
 
 class LeaseKeeper:

@@ -327,3 +327,9 @@ def seller_close_blocker(seller_id: int) -> CloseBlocker | None:
         "numbers": shown,
     }
     return CloseBlocker(parts=(part,), details={"open_orders": orders})
+
+
+def orders_placed_count() -> int:
+    """Return how many orders were ever placed (orders are never deleted: the count only grows);
+    for /metrics."""
+    return Order.objects.count()

@@ -13,7 +13,8 @@ docs/page-cache.md says why and how. In short:
   CSRF token of its forms, the CSP nonce of its inline style, the cart count in its header. The
   marker is random per render, so a page's own text cannot forge one.
 - A page is not stored if one of its keys was bumped after its render may have read the data
-  (:data:`CLOCK_SKEW`): a change racing a render costs a render, never a stale page.
+  (:data:`CLOCK_SKEW`): a change racing a render costs a render, never a stale page. A render
+  that read from a read replica counts as started as long before as the replica may lag.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.http import parse_etags
 
-from galerie.core import surrogates
+from galerie.core import replicas, surrogates
 
 PAGE_SECONDS = 600  # a safety net: a page lives until a key it shows is bumped, at most this
 CDN_SECONDS = 60  # s-maxage of a page with nothing personal in it (docs/page-cache.md: purge)
@@ -262,6 +263,10 @@ def _storable(response: HttpResponseBase, started: float) -> dict[str, str] | No
     if "private" in response.get("Cache-Control", "") or response.has_header("Vary"):
         return None
     versions = surrogates.versions_initialised(getattr(response, _KEYS, ()))
+    if (scope := replicas.current_scope()) is not None and scope.used:
+        # Read from a replica: its data may be as old as the lag it is allowed, so a change
+        # committed that long before the render may be missing from it (docs/read-replicas.md).
+        started -= replicas.staleness_bound()
     if any(surrogates.bumped_at(v) > started - CLOCK_SKEW for v in versions.values()):
         return None  # a change may have committed after the render read its data
     return versions

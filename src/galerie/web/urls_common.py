@@ -1,4 +1,5 @@
-"""URLs served on every host: back office, health check, media in the demo."""
+"""URLs served on every host: back office, media in the demo (the probes and /metrics:
+galerie.web.observability.OperationsMiddleware)."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -6,7 +7,6 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from galerie.web.views.incidents import incident_photo
-from galerie.web.views.landing import health
 from galerie.web.views.legal import seller_terms
 from galerie.web.views.merge_confirm import merge_confirm
 
@@ -14,7 +14,6 @@ urlpatterns = [
     path("back-office/", include("galerie.web.urls_back_office")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("galerie.api.urls")),  # a string: web does not import the API
-    path("healthz", health, name="health"),
     path("seller-terms/", seller_terms, name="seller_terms"),
     path("seller-terms/<int:number>/", seller_terms, name="seller_terms_version"),
     path("payments/", include("galerie.payments.urls")),

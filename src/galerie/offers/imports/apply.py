@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection
 
+from galerie.core.requestid import request_id_current
 from galerie.offers.imports.checks import _OFFER_FIELDS, _batches, _changes, _lookup_size, _Valid, _values_in
 from galerie.offers.imports.files import _refuse
 from galerie.offers.models import Offer
@@ -82,8 +83,9 @@ CROSS JOIN LATERAL (VALUES
 WHERE c.changed AND v.old IS DISTINCT FROM v.new ORDER BY c.offer_id"""
 # One outbox event per changed offer, with the payloads of the single-offer services.
 _EVENTS = """
-INSERT INTO core_outboxevent (uuid, topic, payload, created_at, available_at, attempts, last_error)
-SELECT gen_random_uuid(), %(topic)s, {payload}, %(now)s, %(now)s, 0, ''
+INSERT INTO core_outboxevent
+    (uuid, topic, payload, created_at, available_at, attempts, last_error, request_id)
+SELECT gen_random_uuid(), %(topic)s, {payload}, %(now)s, %(now)s, 0, '', %(request_id)s
 FROM offer_import_changes c JOIN offers_offer o ON o.id = c.offer_id AND o.seller_id = %(seller)s
 WHERE {where} ORDER BY c.offer_id"""
 _PRICE_EVENT = """jsonb_build_object('offer_id', c.offer_id, 'variant_id', c.variant_id,
@@ -106,10 +108,11 @@ WITH created AS (
     SELECT id, 'created', '', %(status)s, %(actor)s, %(label)s, %(reason)s, %(now)s
     FROM created WHERE seller_id = %(seller)s
 )
-INSERT INTO core_outboxevent (uuid, topic, payload, created_at, available_at, attempts, last_error)
+INSERT INTO core_outboxevent
+    (uuid, topic, payload, created_at, available_at, attempts, last_error, request_id)
 SELECT gen_random_uuid(), 'offer.created',
        jsonb_build_object('offer_id', id, 'variant_id', variant_id, 'seller_id', seller_id),
-       %(now)s, %(now)s, 0, ''
+       %(now)s, %(now)s, 0, '', %(request_id)s
 FROM created WHERE seller_id = %(seller)s ORDER BY id"""
 
 
@@ -126,6 +129,7 @@ def _apply_postgres(seller_id: int, rows: list[_Valid], now: datetime, by: _By) 
     """COPY the rows into a temporary table, then change the seller's offers set by set."""
     params: dict[str, int | str | datetime | None] = {
         "seller": seller_id, "now": now, "actor": by.actor_id, "label": by.label, "reason": by.reason,
+        "request_id": request_id_current(),
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS offer_import_rows, offer_import_changes")
@@ -177,8 +181,9 @@ _SQLITE_CHANGE = """
 INSERT INTO offers_offerchange (offer_id, field, from_value, to_value, actor_id, actor_label, reason, at)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
 _SQLITE_EVENT = """
-INSERT INTO core_outboxevent (uuid, topic, payload, created_at, available_at, attempts, last_error)
-VALUES (%s, %s, %s, %s, %s, 0, '')"""
+INSERT INTO core_outboxevent
+    (uuid, topic, payload, created_at, available_at, attempts, last_error, request_id)
+VALUES (%s, %s, %s, %s, %s, 0, '', %s)"""
 
 
 def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime, by: _By) -> _Applied:
@@ -206,12 +211,13 @@ def _apply_sqlite(seller_id: int, rows: list[_Valid], now: datetime, by: _By) ->
     history: list[tuple] = []
     events: list[tuple] = []
     changes: list[tuple] = []
+    request_id = request_id_current()
 
     def change(offer_id: int, field: str, before: object, after: object) -> None:
         changes.append((offer_id, field, str(before), str(after), by.actor_id, by.label, by.reason, when))
 
     def event(topic: str, **payload: Any) -> None:
-        events.append((uuid.uuid4().hex, topic, json.dumps(payload), when, when))
+        events.append((uuid.uuid4().hex, topic, json.dumps(payload), when, when, request_id))
 
     with connection.cursor() as cursor:
         for batch in _batches(updates, _lookup_size()):

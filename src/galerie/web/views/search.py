@@ -30,6 +30,7 @@ from galerie.search.selectors import (
 from galerie.search.services import PRICE_BANDS
 from galerie.storefronts.closure import sells_on
 from galerie.web.page_cache import shared_page
+from galerie.web.replica_reads import replica_reads
 from galerie.web.requests import StorefrontRequest
 from galerie.web.routing import sf_reverse
 from galerie.web.views.storefront import CONDITION_LABELS, not_selling_page, storefront_page
@@ -146,6 +147,7 @@ def _facet_views(page, params: SearchParams, currency: str, language: str) -> li
     return shown
 
 
+@replica_reads
 @shared_page(listing=True)
 @storefront_page
 def search(request: StorefrontRequest) -> HttpResponse:
@@ -187,6 +189,7 @@ def search(request: StorefrontRequest) -> HttpResponse:
     )
 
 
+@replica_reads
 @shared_page(listing=True)
 @storefront_page
 def suggest(request: StorefrontRequest) -> HttpResponse:

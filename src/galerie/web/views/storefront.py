@@ -29,6 +29,7 @@ from galerie.sellers.selectors import seller_get_public
 from galerie.storefronts.closure import sells_on
 from galerie.storefronts.selectors import storefronts_selling_others
 from galerie.web.page_cache import page_keys, shared_page
+from galerie.web.replica_reads import replica_reads
 from galerie.web.requests import StorefrontRequest
 from galerie.web.views.decorators import storefront_home_url, storefront_view
 
@@ -194,6 +195,7 @@ def not_selling_page(request: StorefrontRequest) -> HttpResponse | None:
     )
 
 
+@replica_reads
 @shared_page(listing=True)
 @storefront_page
 def home(request: StorefrontRequest) -> HttpResponse:
@@ -213,6 +215,7 @@ def home(request: StorefrontRequest) -> HttpResponse:
     )
 
 
+@replica_reads
 @shared_page(listing=True)
 @storefront_page
 def category(request: StorefrontRequest, slug: str) -> HttpResponse:
@@ -268,6 +271,7 @@ def category(request: StorefrontRequest, slug: str) -> HttpResponse:
     )
 
 
+@replica_reads
 @shared_page()
 @storefront_page
 def product(request: StorefrontRequest, slug: str) -> HttpResponse:
@@ -324,6 +328,7 @@ def product(request: StorefrontRequest, slug: str) -> HttpResponse:
     )
 
 
+@replica_reads
 @shared_page()
 @storefront_page
 def seller_shop(request: StorefrontRequest, slug: str) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""`galerie worker`: deliver outbox events (e-mails …) and run the periodic jobs."""
+"""`galerie worker`: deliver outbox events (e-mails …) and run the periodic jobs; with a broker
+(``GALERIE_BROKER_URL``), relay the events to the Celery workers instead (docs/celery.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from galerie.core.delivery import handlers_autodiscover, worker_run
+from galerie.core.relay import delivery_by_celery, relay_run
 
 logger = logging.getLogger("galerie.core.delivery")
 
@@ -17,7 +19,9 @@ logger = logging.getLogger("galerie.core.delivery")
 class Command(BaseCommand):
     help = (
         "Deliver outbox events to their handlers (at least once, lowest id first) and run the"
-        " periodic jobs. Several workers may run at once. SIGTERM or Ctrl-C stops it cleanly."
+        " periodic jobs. Several workers may run at once. SIGTERM or Ctrl-C stops it cleanly. With"
+        " GALERIE_BROKER_URL set, publish the events to Celery instead (the relay): Celery workers"
+        " deliver them and beat runs the jobs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -51,6 +55,14 @@ class Command(BaseCommand):
             logger.setLevel(logging.INFO)  # one line per batch, whatever LOG_LEVEL says
         stop = threading.Event()
         previous = self._install_signal_handlers(stop)
+        if delivery_by_celery():
+            try:
+                relayed = relay_run(once=once, batch=batch, sleep=sleep, stop=stop)
+            finally:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+            self.stdout.write(f"relay stopped: {relayed}")
+            return
         try:
             summary = worker_run(
                 handlers_autodiscover(),
