@@ -22,8 +22,8 @@ from galerie.core.production import production_refusals
 # interface. ASGI (galerie.asgi, Django's sync views in a thread): uvicorn, granian's ASGI interface.
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian-wsgi", "granian-asgi", "uvicorn")
 ASGI_SERVERS = ("granian-asgi", "uvicorn")
-DEFAULT_SERVER = "granian-wsgi"  # measured best on 2 cores (docs/app-servers.md)
-TIMEOUT_S = 30  # gunicorn kills a worker stuck longer on one request (granian has no such timeout)
+DEFAULT_SERVER = "gunicorn-gthread"  # why not granian-wsgi, faster here: docs/app-servers.md
+TIMEOUT_S = 30  # gunicorn kills a worker stuck longer on one request (granian has no such option)
 GRACE_S = 10  # on SIGTERM, requests in flight get this long to finish
 
 
