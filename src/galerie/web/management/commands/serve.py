@@ -10,11 +10,15 @@ which stops its workers. Which server, and why it is the default: docs/app-serve
 
 import argparse
 import os
+import re
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from galerie.core.metrics import MULTIPROC_ENV, metrics_multiprocess_prepare
 from galerie.core.production import production_refusals
 
 # The app servers `galerie serve` can run, each measured by `galerie bench --servers`
@@ -106,6 +110,12 @@ class Command(BaseCommand):
             # open past the request would stay with a thread that is gone, until PostgreSQL runs
             # out of connections. One connection per request, closed at its end.
             os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
+        # /metrics adds up the counts of every worker process (docs/metrics.md): a folder of this
+        # server's own (one per bind address), emptied of a previous run's, unless one is given.
+        folder = os.environ.get(MULTIPROC_ENV) or str(
+            Path(settings.VAR_DIR) / "metrics" / re.sub(r"[^A-Za-z0-9]+", "-", bind).strip("-")
+        )
+        os.environ.update(metrics_multiprocess_prepare(Path(folder)))
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Galerie on http://{bind}/ — {server}, {workers} workers. Ctrl-C stops.")
