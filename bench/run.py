@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench import checkout_driver, zipf
 from bench.report import write_reports
+from galerie.web.management.commands.serve import DEFAULT_SERVER
 
 BENCH_DIR = Path(__file__).resolve().parent
 LUA = BENCH_DIR / "lua" / "scenario.lua"
@@ -186,10 +187,16 @@ def _wait_healthy(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not answer /healthz within 30 s")
 
 
-def _serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+def _serve(
+    env: dict, port: int, workers: int, server_name: str | None = None, *, collected: bool = False
+) -> subprocess.Popen:
+    """`galerie serve` on ``port`` (the server named, else galerie serve's default), once healthy;
+    ``collected``: the static files are already (``prepare_run``)."""
+    options = ["--server", server_name] if server_name else []
+    options += ["--no-collectstatic"] if collected else []
     server = subprocess.Popen(
         [sys.executable, "-m", "galerie.cli", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", "2"],
+         "--workers", str(workers), "--threads", "2", *options],
         env=env, start_new_session=True,
     )  # fmt: skip
     try:
@@ -219,14 +226,14 @@ def _request_files(plan: dict, var: Path) -> dict[str, Path]:
 
 def _pass(
     name: str, *, env: dict, port: int, workers: int, plan: dict, files: dict[str, Path],
-    duration: float, connections: int, checkout_customers: int,
+    duration: float, connections: int, checkout_customers: int, server_name: str | None = None,
 ) -> dict:  # fmt: skip
     """Serve, warm up, load each scenario of the pass; return the figures per scenario."""
     scenarios = PASSES[name]
     loaded = [s for s in scenarios if s not in ("checkout", "floor_end")]
     cookies = {s: plan["seller_cookie"] if s in SELLER_SCENARIOS else plan["csrf_cookie"] for s in scenarios}
     _say(f"pass “{name}”{' (GALERIE_CACHE_BYPASS=1)' if name == 'bypass' else ''}: serving …")
-    server = _serve(env, port, workers)
+    server = _serve(env, port, workers, server_name, collected=True)
     figures_of: dict = {}
     try:
         _say(f"  warming up ({len(loaded)} scenarios × 3 s) …")
@@ -257,11 +264,9 @@ def _pass(
     return figures_of
 
 
-def main(
-    *, scale: str, duration: float, connections: int, port: int, database_url: str, checkout_customers: int,
-    passes: tuple[str, ...] = ("warm", "bypass"),
-) -> int:  # fmt: skip
-    started = time.monotonic()
+def prepare_run(scale: str, database_url: str) -> tuple[Path, dict, dict, dict[str, Path]]:
+    """The bench database created, migrated and seeded (once), static files collected, the
+    scenarios' requests picked: (temporary folder, servers' environment, plan, request files)."""
     _ensure_wrk()
     if not database_url.startswith("postgres"):
         raise SystemExit("galerie bench runs on PostgreSQL: pass --database-url postgres://…")
@@ -276,10 +281,19 @@ def main(
         _galerie("seed", "--scale", scale, env=env)
     else:
         _say(f"reusing the seeded bench database ({int(seeded):,} offers)")
+    _galerie("collectstatic", "--no-input", "--verbosity", "0", env=env)
     plan_file = var / "plan.json"
     _galerie("bench", "--prepare", str(plan_file), env=env)
     plan = json.loads(plan_file.read_text())
-    files = _request_files(plan, var)
+    return var, env, plan, _request_files(plan, var)
+
+
+def main(
+    *, scale: str, duration: float, connections: int, port: int, database_url: str, checkout_customers: int,
+    passes: tuple[str, ...] = ("warm", "bypass"), server_name: str | None = None,
+) -> int:  # fmt: skip
+    started = time.monotonic()
+    var, env, plan, files = prepare_run(scale, database_url)
 
     workers = 2 * (os.cpu_count() or 1)
     results: dict = {"passes": {}}
@@ -287,7 +301,7 @@ def main(
         results["passes"][name] = _pass(
             name, env={**env, "GALERIE_CACHE_BYPASS": "1"} if name == "bypass" else env, port=port,
             workers=workers, plan=plan, files=files, duration=duration, connections=connections,
-            checkout_customers=checkout_customers,
+            checkout_customers=checkout_customers, server_name=server_name,
         )  # fmt: skip
     checks = _galerie("bench", "--check", env=env, capture=True).stdout
     results["invariants"] = json.loads(checks)
@@ -297,7 +311,7 @@ def main(
         "offers": plan["counts"]["offers"],
         "duration_s": duration,
         "connections": connections,
-        "server": f"gunicorn, {workers} workers × 2 threads (gthread)",
+        "server": f"{server_name or DEFAULT_SERVER}, {workers} workers (2 threads where it has threads)",
         "cache": "Redis" if os.environ.get("REDIS_URL") else "local memory",
         "popularity": plan["popularity"],
         "mix": MIX,

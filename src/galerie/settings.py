@@ -299,6 +299,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "galerie.core.celery_app:JobsScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Events per published task: a batched handler (the search index) does its work once for them all.
 GALERIE_RELAY_CHUNK = int(os.environ.get("GALERIE_RELAY_CHUNK", "20"))

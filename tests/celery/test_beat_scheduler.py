@@ -1,5 +1,5 @@
-"""Beat's own scheduler holds every periodic job: the schedule beat reads when it starts, not the
-function that would build it (a schedule set on ``beat_init`` came after beat had read its own)."""
+"""Beat's own scheduler holds every periodic job: the scheduler `celery beat` builds from the settings,
+not only the class (a schedule set on ``beat_init`` came after beat had read an empty one)."""
 
 from __future__ import annotations
 

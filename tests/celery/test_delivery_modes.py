@@ -305,6 +305,21 @@ def test_the_periodic_jobs_run(way, monkeypatch):
     assert way.mode == "embedded" or runs[0]  # a Celery task runs under its task id
 
 
+def test_beat_schedules_every_job_due_at_first_then_on_its_period(tmp_path, monkeypatch):
+    from galerie.core.celery_app import JobsScheduler, app
+
+    monkeypatch.setitem(JOBS, "test.tick", Job(name="test.tick", run=lambda: 0, every_seconds=60))
+    scheduler = JobsScheduler(app=app, schedule_filename=str(tmp_path / "beat"), lazy=False)
+    try:
+        entries = {name: entry for name, entry in scheduler.schedule.items() if name.startswith("galerie.")}
+        assert {entry.args[0] for entry in entries.values()} == set(JOBS)
+        tick = entries["galerie.job:test.tick"]
+        assert tick.is_due()[0]  # never run: due now
+        assert not next(tick).is_due()[0]  # just run: due again in 60 s
+    finally:
+        scheduler.close()
+
+
 def test_the_relay_gives_events_back_when_the_broker_cannot_be_reached(settings):
     from galerie.core.celery_app import app
 

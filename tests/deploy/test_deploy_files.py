@@ -38,9 +38,6 @@ THIRD_PARTY_VARIABLES = {
     "PROMETHEUS_MULTIPROC_DIR": "prometheus_client's multiprocess mode (one directory per app server)",
     "PATH": "the shell's",
 }
-# Issue 21's variables that other branches are adding to src/galerie at the same time: allowed,
-# and the test reports itself xfailed while any of them is still unread.
-PENDING_VARIABLES = {"GALERIE_BROKER_URL", "DATABASE_REPLICA_URL", "LOG_FORMAT", "GALERIE_METRICS_TOKEN"}
 SHELL_CONTROL = {";", "&&", "||", "|", ">", ">>", "<", "do", "done", "then", "fi", "until", "while", "if"}
 
 
@@ -307,10 +304,8 @@ def test_every_environment_variable_is_read_by_galerie_or_a_named_library() -> N
 
     unknown = {name: where for name, where in names.items() if name not in read | set(THIRD_PARTY_VARIABLES)}
 
-    assert set(unknown) <= PENDING_VARIABLES, f"read by nothing: {unknown}"
+    assert not unknown, f"read by nothing: {unknown}"
     assert {"DATABASE_URL", "SECRET_KEY", "REDIS_URL", "ALLOWED_HOSTS", "GALERIE_WORKERS"} <= set(names)
-    if unknown:
-        pytest.xfail(f"issue 21's variables not read by src/galerie yet (other branches): {sorted(unknown)}")
 
 
 def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ periodic jobs every app registers in its ``jobs`` module, on the schedule they d
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.beat import PersistentScheduler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "galerie.settings")
@@ -20,14 +21,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.include = ["galerie.core.tasks"]
 
 
-class JobsScheduler(PersistentScheduler):  # type: ignore[misc]  # celery has no types
-    """Beat's scheduler: one entry per periodic job, from the apps' jobs modules, besides the
-    configured ones.
-
-    Read when the scheduler sets up its schedule: beat builds its scheduler before it sends
-    ``beat_init`` (``Service.start`` reads ``scheduler.max_interval`` first), so a schedule set
-    on that signal comes too late and beat would send nothing.
-    """
+class JobsScheduler(PersistentScheduler):
+    """Beat's scheduler with one entry per periodic job of the apps' ``jobs`` modules, each due at
+    once the first time beat meets it (as ``galerie worker`` runs every job when it starts), then
+    every ``every_seconds``; the file under ``GALERIE_VAR_DIR`` keeps the last runs across restarts."""
 
     def setup_schedule(self) -> None:
         import django
@@ -39,4 +36,21 @@ class JobsScheduler(PersistentScheduler):  # type: ignore[misc]  # celery has no
         super().setup_schedule()
 
 
-app.conf.beat_scheduler = f"{__name__}:JobsScheduler"
+# Every task's log lines carry its id as their request id (core/requestid.py), unless the work
+# inside binds its own: a delivery runs each event's handlers under the id of the request that wrote it.
+_bound: dict[str, Any] = {}
+
+
+@signals.task_prerun.connect
+def _bind_request_id(task_id: str = "", **kwargs: Any) -> None:
+    from galerie.core.requestid import request_id_bound
+
+    binding = request_id_bound(task_id)
+    binding.__enter__()
+    _bound[task_id] = binding
+
+
+@signals.task_postrun.connect
+def _unbind_request_id(task_id: str = "", **kwargs: Any) -> None:
+    if (binding := _bound.pop(task_id, None)) is not None:
+        binding.__exit__(None, None, None)

@@ -7,17 +7,16 @@ same lease, failing into the same back-off and dead letters, and the same jobs.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from celery import Task
 from django.db import DatabaseError
 
 from galerie.core.celery_app import app
-from galerie.core.requestid import request_id_bound
 
 logger = logging.getLogger("galerie.core.delivery")
 
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 DELIVER = "galerie.deliver"
 JOB = "galerie.job"
 
@@ -62,8 +61,8 @@ def deliver(pks: list[int], until: str) -> dict[str, int]:
     return {"delivered": result.delivered, "failed": result.failed, "skipped": result.skipped}
 
 
-@app.task(name=JOB, bind=True)
-def run_job(task: Task, name: str) -> int:
+@app.task(name=JOB)
+def run_job(name: str) -> int:
     """Run the periodic job ``name`` once (beat sends it on the job's schedule)."""
     from galerie.core.delivery import JobScheduler, _fresh_connection, jobs_autodiscover
 
@@ -72,9 +71,8 @@ def run_job(task: Task, name: str) -> int:
     if job is None:
         logger.error("job %s: no such periodic job (an older beat's schedule?)", name)
         return 0
-    with request_id_bound(task.request.id or ""):
-        scheduler = JobScheduler({name: job})
-        scheduler.run_due(everything=True)
+    scheduler = JobScheduler({name: job})
+    scheduler.run_due(everything=True)  # under the task's id (core/celery_app.py)
     return scheduler.runs - scheduler.errors
 
 
@@ -89,6 +87,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": job.every_seconds,
             "args": (job.name,),
             "options": {"expires": job.every_seconds},
+            # An entry beat has not run yet is due now; a known one keeps its last run (beat's file).
+            "last_run_at": NEVER,
         }
         for job in jobs_autodiscover().values()
     }
