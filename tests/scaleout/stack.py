@@ -4,7 +4,8 @@ output in a log file of the run's directory.
 
 - ``Stack``: start, kill (SIGKILL), restart and stop named processes; read their logs;
 - ``nginx_config``: the shipped site file (``deploy/nginx/galerie.conf``) rendered for the run,
-  inside a minimal ``nginx.conf`` whose paths (pid, logs, temporary files) are the run's;
+  inside a minimal ``nginx.conf`` whose paths (pid, logs, temporary files) are the run's, as
+  tests/deploy/nginx.py renders it;
 - ``rabbitmq_vhost``: a vhost of the run's own, deleted afterwards;
 - ``Driver``: customers placing orders through nginx, as a browser does.
 """
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from tests.deploy.nginx import main_conf, nginx_binary, site_render
+
 REPOSITORY = Path(__file__).resolve().parents[2]
-SITE_TEMPLATE = REPOSITORY / "deploy" / "nginx" / "galerie.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = nginx_binary() or "nginx"
 RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
@@ -141,83 +143,42 @@ def wait_logged(stack: Stack, name: str, text: str, timeout: float = 90) -> None
 
 # --- nginx -----------------------------------------------------------------------------------------
 
-# Used only while the shipped site file is missing (a checkout without deploy/).
-FALLBACK_SITE = """
-upstream galerie_app {
-    @UPSTREAMS@
-    keepalive 16;
-    # Below gunicorn's keep-alive (2 s): else gunicorn may close an idle connection just as nginx
-    # sends a POST on it, and nginx answers 502 (it retries no POST on another server).
-    keepalive_timeout 1s;
-}
-server {
-    listen @LISTEN@;
-    location /static/ { alias @STATIC_ROOT@/; }
-    location /media/ { alias @MEDIA_ROOT@/; }
-    location / {
-        proxy_pass http://galerie_app;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-    }
-}
-"""
-
-MAIN = """
-worker_processes 1;
-pid {var}/nginx.pid;
-error_log {var}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    log_format upstreams '$request_method $request_uri $status $upstream_addr';
-    access_log {var}/nginx-access.log upstreams;
-    client_body_temp_path {var}/nginx-tmp/body;
-    proxy_temp_path {var}/nginx-tmp/proxy;
-    fastcgi_temp_path {var}/nginx-tmp/fastcgi;
-    uwsgi_temp_path {var}/nginx-tmp/uwsgi;
-    scgi_temp_path {var}/nginx-tmp/scgi;
-    types {{ text/css css; application/javascript js; image/svg+xml svg; image/png png; }}
-    include {site};
-}}
-"""
-
 
 def nginx_config(
     var: Path, *, listen: str, upstreams: list[str], static_root: Path, media_root: Path
-) -> tuple[Path, bool]:
-    """Write the run's nginx.conf; return its path and whether it includes the shipped site file."""
-    shipped = SITE_TEMPLATE.exists()
-    template = SITE_TEMPLATE.read_text() if shipped else FALLBACK_SITE
-    values = {
-        "@UPSTREAMS@": "\n    ".join(f"server {u};" for u in upstreams),
-        "@LISTEN@": listen,
-        "@STATIC_ROOT@": str(static_root),
-        "@MEDIA_ROOT@": str(media_root),
-        "@SERVER_NAME@": "127.0.0.1 localhost",
-    }
-    for placeholder, value in values.items():
-        template = template.replace(placeholder, value)
-    left = sorted(set(re.findall(r"@[A-Z_]+@", template)))
-    if left:
-        raise ValueError(f"the site file has placeholders the test does not fill: {left}")
-    (var / "nginx-tmp").mkdir(exist_ok=True)
+) -> Path:
+    """Write the run's nginx.conf around the shipped site file (rendered as tests/deploy renders
+    it); return its path. The access log is ``var/nginx-access.log``."""
     site = var / "site.conf"
-    site.write_text(template)
-    main = var / "nginx.conf"
-    main.write_text(MAIN.format(var=var, site=site))
-    return main, shipped
+    site.write_text(
+        site_render(
+            listen=listen,
+            upstreams=upstreams,
+            static_root=static_root,
+            media_root=media_root,
+            access_log=var / "nginx-access.log",
+            server_name="127.0.0.1 localhost",
+        )
+    )
+    prefix = var / "nginx"
+    prefix.mkdir(exist_ok=True)
+    config = var / "nginx.conf"
+    config.write_text(main_conf(site, prefix))
+    return config
+
+
+# The site file's log format: … "$request" $status $body_bytes_sent $request_time $upstream_addr …
+ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<uri>\S+) [^"]*" (?P<status>\d{3}) \d+ \S+ (?P<upstream>\S+)')
 
 
 def upstream_counts(var: Path, path_part: str) -> Counter:
-    """Per app server (its address), how many requests whose URI holds ``path_part`` it answered
+    """Per app server (its address), how many POSTs to a URI holding ``path_part`` it answered
     with a redirect (a placed order answers 302), from nginx's access log."""
     counts: Counter = Counter()
     for line in (var / "nginx-access.log").read_text().splitlines():
-        method, uri, status, upstream = ([*line.split(" "), "", "", "", ""])[:4]
-        if method == "POST" and path_part in uri and status == "302":
-            counts[upstream] += 1
+        found = ACCESS.search(line)
+        if found and found["method"] == "POST" and path_part in found["uri"] and found["status"] == "302":
+            counts[found["upstream"]] += 1
     return counts
 
 

@@ -171,7 +171,7 @@ def _run(stack, galerie, url, smtp_sink, var: Path, static_root: Path, media_roo
     for n, bind in enumerate(apps, 1):
         wait_http(f"http://{bind}/healthz", stack, f"app-{n}")
     port = free_port()
-    config, shipped = nginx_config(
+    config = nginx_config(
         var, listen=f"127.0.0.1:{port}", upstreams=apps, static_root=static_root, media_root=media_root
     )
     stack.start("nginx", [NGINX, "-p", str(var), "-c", str(config), "-g", "daemon off;"])
@@ -248,7 +248,6 @@ def _run(stack, galerie, url, smtp_sink, var: Path, static_root: Path, media_roo
     kills = stack.kills[victim]
     logs = "\n".join(stack.log(name) for name in workers)
     summary = {
-        "nginx_site": "deploy/nginx/galerie.conf" if shipped else "fallback",
         "orders_per_s": round(ORDERS / seconds, 1),
         "seconds": round(seconds, 1),
         "drained_after_s": round(drained - bought, 1),
