@@ -142,6 +142,27 @@ def test_media_files_come_from_disk_and_never_run_as_a_page(site):
     assert _get(front, "/media/products/nothing.png")[0] == 404
 
 
+def test_a_form_posted_through_nginx_on_its_own_port_passes_the_csrf_check(site):
+    """The browser's Origin (http://host:port) must match the Host the app sees: nginx passes the
+    port on ($http_host), or every form POST on a port other than 80/443 is refused with 403."""
+    front, _servers, _var = site
+    status, headers, body = _get(front, "/admin/login/")
+    assert status == 200
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    connection = http.client.HTTPConnection("127.0.0.1", front, timeout=10)
+    form = f"csrfmiddlewaretoken={token}&username=nobody%40example.test&password=wrong"
+    connection.request("POST", "/admin/login/", body=form, headers={
+        "Cookie": cookie, "Origin": f"http://127.0.0.1:{front}", "Host": f"127.0.0.1:{front}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    })  # fmt: skip
+    reply = connection.getresponse()
+    page = reply.read().decode()
+    connection.close()
+    assert reply.status == 200, (reply.status, page[:300])  # the form again, with its error: not a 403
+    assert "csrfmiddlewaretoken" in page
+
+
 def _post(port: int, size: int) -> int:
     """POST ``size`` bytes; the status nginx answers (it may answer before the body is sent)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -220,7 +241,7 @@ def test_the_app_receives_the_forwarded_headers_over_kept_alive_http_1_1(tmp_pat
     assert first["X-Request-ID"] == "abc-123" and headers["X-Request-ID"] == "abc-123"  # not the app's
     assert first["X-Forwarded-Proto"] == "http"
     assert first["X-Real-IP"] == "127.0.0.1" and first["X-Forwarded-For"] == "127.0.0.1"
-    assert first["Host"] == "127.0.0.1"
+    assert first["Host"] == f"127.0.0.1:{front}"  # the port too: Django's CSRF check compares Origin
     assert "close" not in first.get("Connection", "")  # kept alive to the upstream
     # What a client claims is replaced, not passed on: the app trusts these from nginx only.
     assert second["X-Forwarded-Proto"] == "http" and second["X-Real-IP"] == "127.0.0.1"
