@@ -66,6 +66,15 @@ def _redis_url(db_number: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db_number}", parts.query, ""))
 
 
+def _redis_forget(url: str, prefix: str) -> None:
+    """Delete the run's keys (sessions, cache) from its Redis database."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)
+
+
 def _pending(url: str) -> tuple[int, int]:
     """(what is still on its way, dead letters), read straight from PostgreSQL: events neither
     delivered nor dead, and what the periodic jobs (beat) bring to rest — payments being
@@ -137,6 +146,7 @@ def test_500_orders_through_nginx_and_two_app_servers_while_a_celery_worker_is_k
         smtp.stop()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _redis_forget(env["REDIS_URL"], env["CACHE_KEY_PREFIX"])
     print("\n" + json.dumps(summary))
 
 
