@@ -1,9 +1,11 @@
 """Shared fixtures and the rule for tests that need a real service.
 
 A test marked ``postgres`` needs PostgreSQL (DATABASE_URL), one marked ``redis`` needs Redis
-(REDIS_URL), one marked ``replica`` builds its own PostgreSQL primary and replica. Under CI=true
-a missing service fails the test; elsewhere it is skipped with the reason. The SQLite pass of
-`make test` leaves PostgreSQL tests (and replica ones) to the PostgreSQL pass after it.
+(REDIS_URL), one marked ``replica`` builds its own PostgreSQL primary and replica, one marked
+``rabbitmq`` needs RabbitMQ (RABBITMQ_URL, by default amqp://guest:guest@127.0.0.1:5672//,
+answering), one marked ``nginx`` the nginx binary. Under CI=true a missing service fails the
+test; elsewhere it is skipped with the reason. The SQLite pass of `make test` leaves PostgreSQL
+tests (and replica ones) to the PostgreSQL pass after it.
 """
 
 from __future__ import annotations
@@ -91,6 +93,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "replica: builds its own PostgreSQL primary and streaming replica (server binaries, not"
         " DATABASE_URL); runs once, in the PostgreSQL pass of `make test`",
     )
+    config.addinivalue_line(
+        "markers", "rabbitmq: needs RabbitMQ (RABBITMQ_URL); fails under CI=true when it does not answer"
+    )
+    config.addinivalue_line(
+        "markers", "nginx: needs nginx (on PATH or /usr/sbin); fails under CI=true without"
+    )
+
+
+def _rabbitmq_answers() -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"))
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _nginx_found() -> bool:
+    import shutil
+
+    return bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -106,6 +132,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if _ci():
             pytest.fail("CI=true but DATABASE_URL does not point at PostgreSQL: this test needs it")
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if item.get_closest_marker("rabbitmq") and not _rabbitmq_answers():
+        if _ci():
+            pytest.fail("CI=true but RabbitMQ (RABBITMQ_URL, default 127.0.0.1:5672) does not answer")
+        pytest.skip("needs RabbitMQ: set RABBITMQ_URL=amqp://… or start it on 127.0.0.1:5672")
+    if item.get_closest_marker("nginx") and not _nginx_found():
+        if _ci():
+            pytest.fail("CI=true but nginx is not installed: this test needs it")
+        pytest.skip("needs nginx")
 
 
 class _Inbox:
