@@ -14,6 +14,7 @@ from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from galerie.core.logs import logging_config
 
@@ -290,6 +291,10 @@ GALERIE_BROKER_URL = os.environ.get("GALERIE_BROKER_URL", "").strip()
 CELERY_BROKER_URL = GALERIE_BROKER_URL or "memory://"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "galerie"
+# The periodic jobs have a queue of their own, which every worker also consumes: a job due every
+# second (the test gateway's webhooks) must not expire behind a long queue of deliveries.
+CELERY_TASK_QUEUES = (Queue("galerie"), Queue("galerie.jobs"))
+CELERY_TASK_ROUTES = {"galerie.job": {"queue": "galerie.jobs"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

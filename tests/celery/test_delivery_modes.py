@@ -39,7 +39,7 @@ MODES = [
     pytest.param("celery-rabbitmq", marks=pytest.mark.postgres),
     pytest.param("celery-redis", marks=pytest.mark.postgres),
 ]
-WAIT_SECONDS = 30
+WAIT_SECONDS = 90  # a Celery worker in a loaded CI takes its time to start consuming
 
 
 def _reachable(url: str) -> bool:
@@ -73,8 +73,8 @@ def _reset_connections(app) -> None:
 class Way:
     """One way out of the outbox: ``deliver(handlers)`` runs until nothing is due and undelivered."""
 
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
+    def __init__(self, mode: str, queue: str = "") -> None:
+        self.mode, self.queue = mode, queue
 
     def deliver(self, handlers: dict[str, list[Callable]], *, until: Callable[[], bool] | None = None):
         """Deliver what is due, again while ``until`` (default: no event left but dead letters)
@@ -99,11 +99,11 @@ def _outbox_settled() -> bool:
 
 
 @pytest.fixture(scope="module", params=MODES)
-def broker(request) -> Iterator[tuple[str, str]]:
-    """(mode, broker URL) with, for Celery, a real worker consuming a queue of its own; one per
+def broker(request) -> Iterator[tuple[str, str, str]]:
+    """(mode, broker URL, queue) with, for Celery, a real worker consuming a queue of its own; one per
     module and mode (a Celery worker takes seconds to stop)."""
     if request.param == "embedded":
-        yield "embedded", ""
+        yield "embedded", "", ""
         return
     from celery.contrib.testing.worker import start_worker
 
@@ -117,7 +117,7 @@ def broker(request) -> Iterator[tuple[str, str]]:
     try:
         with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
                           queues=[queue], shutdown_timeout=30):  # fmt: skip
-            yield request.param, url
+            yield request.param, url, queue
     finally:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
@@ -127,11 +127,11 @@ def broker(request) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def way(broker, settings) -> Iterator[Way]:
-    mode, url = broker
+    mode, url, queue = broker
     settings.GALERIE_OUTBOX_BACKOFF_SECONDS = 0.2
     settings.GALERIE_OUTBOX_LEASE_SECONDS = 3
     settings.GALERIE_BROKER_URL = url
-    yield Way(mode)
+    yield Way(mode, queue)
     tasks._handlers = None
 
 
@@ -297,7 +297,8 @@ def test_the_periodic_jobs_run(way, monkeypatch):
         schedule = beat_schedule()
         assert schedule[f"{JOB}:test.tick"]["schedule"] == 60
         assert {entry["args"][0] for entry in schedule.values()} == set(JOBS)
-        app.send_task(JOB, args=("test.tick",))
+        assert app.amqp.router.route({}, JOB)["queue"].name == "galerie.jobs"  # beside the deliveries
+        app.send_task(JOB, args=("test.tick",), queue=way.queue)
         deadline = time.monotonic() + WAIT_SECONDS
         while not runs and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -195,7 +195,7 @@ def _run(stack, galerie, url, smtp_sink, var: Path, static_root: Path, media_roo
     for n, name in enumerate(workers, 1):
         stack.start(
             name,
-            python("-m", "celery", "-A", "galerie", "worker", "-Q", "galerie", "--concurrency", "2",
+            python("-m", "celery", "-A", "galerie", "worker", "--concurrency", "2",
                    "--loglevel", "info", "-n", f"w{n}@%h"),
         )  # fmt: skip
     beat = ["-m", "celery", "-A", "galerie", "beat", "--loglevel", "info", "-s", str(var / "beat-schedule")]

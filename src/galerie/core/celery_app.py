@@ -30,9 +30,11 @@ class JobsScheduler(PersistentScheduler):
         import django
 
         django.setup()
-        from galerie.core.tasks import beat_schedule
+        from galerie.core.tasks import JOB, beat_schedule
 
-        self.app.conf.beat_schedule = {**self.app.conf.beat_schedule, **beat_schedule()}
+        # The jobs registered now, and only those (a job gone from the code leaves the schedule).
+        others = {k: v for k, v in self.app.conf.beat_schedule.items() if not k.startswith(f"{JOB}:")}
+        self.app.conf.beat_schedule = {**others, **beat_schedule()}
         super().setup_schedule()
 
 
