@@ -32,17 +32,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from tests.deploy.nginx import main_conf, nginx_binary, site_render
+from tests.deploy.nginx import (
+    main_conf,
+    nginx_binary,
+    site_render,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NGINX = nginx_binary() or "nginx"
 RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- processes -------------------------------------------------------------------------------------

@@ -31,13 +31,13 @@ import pytest
 from django.db import connection
 
 from bench.worker_throughput import FROM_EMAIL, Sink, smtp_start
+from tests.deploy.nginx import free_port
 from tests.scaleout.child import ORDERS
 from tests.scaleout.stack import (
     NGINX,
     REPOSITORY,
     Driver,
     Stack,
-    free_port,
     nginx_config,
     python,
     rabbitmq_vhost,

@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from tests.deploy.nginx import free_port
 
 
 class ClusterError(RuntimeError):
@@ -40,12 +41,6 @@ def bindir() -> Path:
         if all((candidate / tool).exists() for tool in ("initdb", "pg_ctl", "pg_basebackup")):
             return candidate
     raise ClusterError("PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) not found")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
